@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "config.h"
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QStandardPaths>
+
+using namespace Qt::StringLiterals;
+
+namespace Elevate::Core {
+
+namespace {
+
+Error configError(const QString &path, const QString &what)
+{
+    return Error::make(Error::Kind::Config, path.isEmpty() ? what : path + QStringLiteral(": ") + what);
+}
+
+// Endpoints must be HTTPS, except on loopback (the emulator).
+bool acceptableEndpoint(const QString &text)
+{
+    const QUrl url(text);
+    if (!url.isValid() || url.host().isEmpty())
+        return false;
+    if (url.scheme() == u"https")
+        return true;
+    return url.scheme() == u"http" && isLoopbackUrl(url);
+}
+
+QString str(const QJsonObject &o, const char *key, const QString &fallback)
+{
+    const auto v = o.value(QLatin1String(key));
+    return v.isString() ? v.toString() : fallback;
+}
+
+} // namespace
+
+bool isLoopbackUrl(const QUrl &url)
+{
+    const QString host = url.host();
+    if (host.compare(u"localhost", Qt::CaseInsensitive) == 0)
+        return true;
+    if (host == u"::1")
+        return true;
+    // 127.0.0.0/8, written as a dotted quad (QtCore has no address parser; QUrl normalises the host).
+    const auto parts = host.split(u'.');
+    if (parts.size() != 4 || parts[0] != u"127")
+        return false;
+    for (const auto &p : parts) {
+        bool ok = false;
+        const int v = p.toInt(&ok);
+        if (!ok || v < 0 || v > 255)
+            return false;
+    }
+    return true;
+}
+
+QStringList AppConfig::qualifiedGraphScopes() const
+{
+    QStringList out;
+    for (const auto &s : graphScopes)
+        out << (s.contains(u"://") ? s : graphResource + u'/' + s);
+    return out;
+}
+
+Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sourcePath)
+{
+    QJsonParseError perr;
+    const auto doc = QJsonDocument::fromJson(json, &perr);
+    if (perr.error != QJsonParseError::NoError || !doc.isObject())
+        return configError(sourcePath, QStringLiteral("not a JSON object (%1)").arg(perr.errorString()));
+    const auto root = doc.object();
+    AppConfig c;
+    c.sourcePath = sourcePath;
+    const auto entra = root.value(u"entra").toObject();
+    c.authorityHost = str(entra, "authorityHost", c.authorityHost);
+    while (c.authorityHost.endsWith(u'/'))
+        c.authorityHost.chop(1);
+    c.tenant = str(entra, "tenant", c.tenant);
+    c.clientId = str(entra, "clientId", c.clientId);
+    c.redirectHost = str(entra, "redirectHost", c.redirectHost);
+    c.signInTimeoutSeconds = entra.value(u"signInTimeoutSeconds").toInt(c.signInTimeoutSeconds);
+    const auto graph = root.value(u"graph").toObject();
+    c.graphResource = str(graph, "resource", c.graphResource);
+    c.graphBaseUrl = str(graph, "baseUrl", c.graphBaseUrl);
+    while (c.graphBaseUrl.endsWith(u'/'))
+        c.graphBaseUrl.chop(1);
+    if (graph.value(u"scopes").isArray()) {
+        c.graphScopes.clear();
+        for (const auto &v : graph.value(u"scopes").toArray())
+            c.graphScopes << v.toString();
+    }
+    const auto aws = root.value(u"aws").toObject();
+    c.awsStartUrl = str(aws, "startUrl", c.awsStartUrl);
+    c.awsRegion = str(aws, "region", c.awsRegion);
+    const auto mapping = root.value(u"mapping").toObject();
+    c.mapping.pattern = str(mapping, "pattern", c.mapping.pattern);
+    const auto groups = mapping.value(u"groups").toObject();
+    for (auto it = groups.begin(); it != groups.end(); ++it) {
+        const auto e = it.value().toObject();
+        MappingConfig::Entry entry{e.value(u"account").toString(), e.value(u"role").toString()};
+        if (entry.accountId.isEmpty() || entry.roleName.isEmpty())
+            return configError(sourcePath,
+                               QStringLiteral("mapping.groups.%1 needs \"account\" and \"role\"").arg(it.key()));
+        c.mapping.groups.insert(it.key(), entry);
+    }
+    const auto names = mapping.value(u"accountNames").toObject();
+    for (auto it = names.begin(); it != names.end(); ++it)
+        c.mapping.accountNames.insert(it.key(), it.value().toString());
+    c.keychainService = str(root.value(u"keychain").toObject(), "service", c.keychainService);
+
+    if (c.tenant.isEmpty())
+        return configError(sourcePath, QStringLiteral("entra.tenant is not set"));
+    if (c.clientId.isEmpty())
+        return configError(sourcePath, QStringLiteral("entra.clientId is not set"));
+    if (!acceptableEndpoint(c.authorityHost))
+        return configError(sourcePath, QStringLiteral("entra.authorityHost must be an https URL"));
+    if (!acceptableEndpoint(c.graphBaseUrl))
+        return configError(sourcePath, QStringLiteral("graph.baseUrl must be an https URL"));
+    if (c.redirectHost != u"localhost" && c.redirectHost != u"127.0.0.1")
+        return configError(sourcePath, QStringLiteral("entra.redirectHost must be localhost or 127.0.0.1"));
+    if (c.signInTimeoutSeconds < 10)
+        return configError(sourcePath, QStringLiteral("entra.signInTimeoutSeconds must be at least 10"));
+    const QRegularExpression re(c.mapping.pattern);
+    if (!re.isValid())
+        return configError(sourcePath, QStringLiteral("mapping.pattern is not a valid regular expression"));
+    if (!re.namedCaptureGroups().contains(u"account") || !re.namedCaptureGroups().contains(u"role"))
+        return configError(sourcePath,
+                           QStringLiteral("mapping.pattern needs named groups (?<account>…) and (?<role>…)"));
+    if (c.keychainService.isEmpty())
+        return configError(sourcePath, QStringLiteral("keychain.service must not be empty"));
+    return c;
+}
+
+Result<AppConfig> AppConfig::load(const QString &path)
+{
+    QFile f(path);
+    if (!f.exists())
+        return configError(path, QStringLiteral("no such file"));
+    if (!f.open(QIODevice::ReadOnly))
+        return configError(path, f.errorString());
+    return fromJson(f.readAll(), path);
+}
+
+QByteArray AppConfig::toJson() const
+{
+    QJsonObject entra{{u"authorityHost"_s, authorityHost}, {u"tenant"_s, tenant}, {u"clientId"_s, clientId},
+                      {u"redirectHost"_s, redirectHost}, {u"signInTimeoutSeconds"_s, signInTimeoutSeconds}};
+    QJsonObject graph{{u"resource"_s, graphResource}, {u"baseUrl"_s, graphBaseUrl},
+                      {u"scopes"_s, QJsonArray::fromStringList(graphScopes)}};
+    QJsonObject groups;
+    for (auto it = mapping.groups.begin(); it != mapping.groups.end(); ++it)
+        groups.insert(it.key(), QJsonObject{{u"account"_s, it->accountId}, {u"role"_s, it->roleName}});
+    QJsonObject names;
+    for (auto it = mapping.accountNames.begin(); it != mapping.accountNames.end(); ++it)
+        names.insert(it.key(), it.value());
+    QJsonObject root{{u"entra"_s, entra},
+                     {u"graph"_s, graph},
+                     {u"aws"_s, QJsonObject{{u"startUrl"_s, awsStartUrl}, {u"region"_s, awsRegion}}},
+                     {u"mapping"_s,
+                      QJsonObject{{u"pattern"_s, mapping.pattern}, {u"groups"_s, groups}, {u"accountNames"_s, names}}},
+                     {u"keychain"_s, QJsonObject{{u"service"_s, keychainService}}}};
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+QString AppConfig::defaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/elevate/config.json");
+}
+
+} // namespace Elevate::Core

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "result.h"
+
+#include <QHash>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace Elevate::Core {
+
+/// How PIM groups map to AWS account + role: a naming rule, overridden per group by an explicit table.
+struct MappingConfig
+{
+    /// Regular expression with named groups `account` and `role`, matched against the group's display
+    /// name. The default accepts `AWS-123456789012-AdministratorAccess`.
+    QString pattern = QStringLiteral(R"(^AWS-(?<account>\d{12})-(?<role>[\w+=,.@-]{1,64})$)");
+    struct Entry
+    {
+        QString accountId;
+        QString roleName;
+    };
+    /// Explicit table, keyed by group object id or by group display name; wins over the pattern.
+    QHash<QString, Entry> groups;
+    /// Friendly names of AWS accounts, keyed by account id.
+    QHash<QString, QString> accountNames;
+};
+
+/**
+ * Elevate's configuration (a JSON file). Holds endpoints and identifiers, never secrets.
+ * See README "Configuration" for the file format.
+ */
+struct AppConfig
+{
+    QString authorityHost = QStringLiteral("https://login.microsoftonline.com");
+    QString tenant; // tenant id (GUID) or domain; "organizations" works but PIM data is per tenant
+    QString clientId;
+    QString redirectHost = QStringLiteral("localhost"); // must match the app registration exactly
+    int signInTimeoutSeconds = 300;
+    QString graphResource = QStringLiteral("https://graph.microsoft.com");
+    QString graphBaseUrl = QStringLiteral("https://graph.microsoft.com/v1.0");
+    QStringList graphScopes = {QStringLiteral("User.Read"),
+                               QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
+                               QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
+                               QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
+    QString awsStartUrl;
+    QString awsRegion;
+    MappingConfig mapping;
+    /// Keychain service name; every keychain entry Elevate makes lives under it.
+    QString keychainService = QStringLiteral("Elevate");
+    /// Where the file came from (not serialised).
+    QString sourcePath;
+
+    /// Full scope strings for the Graph resource (`https://graph.microsoft.com/User.Read` ...).
+    QStringList qualifiedGraphScopes() const;
+
+    /// Parses and validates a config document. Rejects plain HTTP to anything but loopback.
+    static Result<AppConfig> fromJson(const QByteArray &json, const QString &sourcePath = {});
+    static Result<AppConfig> load(const QString &path);
+    QByteArray toJson() const;
+
+    /// The file used when neither --config nor ELEVATE_CONFIG names one.
+    static QString defaultPath();
+};
+
+/// True for http(s) URLs whose host is 127.0.0.1, ::1 or localhost.
+bool isLoopbackUrl(const QUrl &url);
+
+} // namespace Elevate::Core

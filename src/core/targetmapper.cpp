@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "targetmapper.h"
+
+#include <algorithm>
+
+namespace Elevate::Core {
+
+bool isAwsAccountId(const QString &s)
+{
+    return s.size() == 12 && std::all_of(s.begin(), s.end(), [](QChar c) { return c >= u'0' && c <= u'9'; });
+}
+
+TargetMapper::TargetMapper(MappingConfig config)
+    : m_config(std::move(config))
+    , m_pattern(m_config.pattern)
+{
+}
+
+std::optional<AwsRole> TargetMapper::map(const Eligibility &e) const
+{
+    auto role = [this](const QString &account, const QString &name) -> std::optional<AwsRole> {
+        if (!isAwsAccountId(account) || name.isEmpty())
+            return std::nullopt;
+        return AwsRole{account, name, m_config.accountNames.value(account)};
+    };
+    auto it = m_config.groups.constFind(e.groupId);
+    if (it == m_config.groups.cend() && !e.groupDisplayName.isEmpty())
+        it = m_config.groups.constFind(e.groupDisplayName);
+    if (it != m_config.groups.cend())
+        return role(it->accountId, it->roleName);
+    if (e.groupDisplayName.isEmpty() || !m_pattern.isValid())
+        return std::nullopt;
+    const auto m = m_pattern.match(e.groupDisplayName);
+    if (!m.hasMatch())
+        return std::nullopt;
+    return role(m.captured(u"account"), m.captured(u"role"));
+}
+
+QList<Target> TargetMapper::mapAll(const QList<Eligibility> &eligibilities) const
+{
+    QList<Target> out;
+    out.reserve(eligibilities.size());
+    for (const auto &e : eligibilities)
+        out.append(Target{e, map(e)});
+    std::stable_sort(out.begin(), out.end(), [](const Target &a, const Target &b) {
+        if (a.isMapped() != b.isMapped())
+            return a.isMapped();
+        if (a.isMapped()) {
+            if (a.aws->accountId != b.aws->accountId)
+                return a.aws->accountId < b.aws->accountId;
+            if (a.aws->roleName != b.aws->roleName)
+                return a.aws->roleName.compare(b.aws->roleName, Qt::CaseInsensitive) < 0;
+            return a.eligibility.accessId < b.eligibility.accessId; // member before owner
+        }
+        return a.key().compare(b.key(), Qt::CaseInsensitive) < 0;
+    });
+    return out;
+}
+
+} // namespace Elevate::Core

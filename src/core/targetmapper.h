@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "config.h"
+#include "model.h"
+
+#include <QRegularExpression>
+
+namespace Elevate::Core {
+
+/**
+ * Maps PIM groups to AWS account + role: the explicit table first (by group id, then by display
+ * name), then the naming rule. Groups that map to nothing stay in the list as "not mapped".
+ */
+class TargetMapper
+{
+public:
+    explicit TargetMapper(MappingConfig config);
+
+    std::optional<AwsRole> map(const Eligibility &e) const;
+
+    /// All eligibilities as targets, mapped ones sorted by account then role, unmapped ones last
+    /// (by name). Owner and member eligibilities of one group stay distinct.
+    QList<Target> mapAll(const QList<Eligibility> &eligibilities) const;
+
+private:
+    MappingConfig m_config;
+    QRegularExpression m_pattern;
+};
+
+/// True for a 12-digit AWS account id.
+bool isAwsAccountId(const QString &s);
+
+} // namespace Elevate::Core
