@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// CONTRACT HEADER (written by the lead): the UI and CLI code against this API. The auth
+// implementer may add members, but must not rename or remove these.
+
+#include "core/accesstokenprovider.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/model.h"
+#include "secretstore.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QUrl>
+#include <memory>
+
+namespace Elevate::Net {
+class HttpClient;
+}
+
+namespace Elevate::Auth {
+
+/**
+ * The signed-in Entra account of one configuration, MSAL-style: the refresh token and account
+ * metadata in the SecretStore (one entry per authority + tenant + client id), access tokens in memory
+ * only. Never opens a browser itself: it emits the URL and the caller opens it.
+ *
+ *   restore()             keychain ──RT──▶ /token (refresh) ──▶ SignedIn | SignedOut
+ *   signInInteractive()   loopback listener (127.0.0.1:0) ─▶ browserUrlReady(url) ─▶ redirect ─▶
+ *                         state check ─▶ /token (code + PKCE verifier) ─▶ keychain ─▶ SignedIn
+ *   signInWithDeviceCode()  /devicecode ─▶ deviceCodeReady(...) ─▶ poll /token ─▶ keychain ─▶ SignedIn
+ *
+ * `signInFinished` fires exactly once per restore()/signIn*() call (a new call cancels the previous
+ * attempt, which then finishes with Kind::Cancelled).
+ */
+class EntraSession : public QObject, public Core::AccessTokenProvider
+{
+    Q_OBJECT
+public:
+    enum class State { SignedOut, Restoring, SigningIn, SignedIn };
+    Q_ENUM(State)
+
+    EntraSession(Core::AppConfig config, Net::HttpClient *http, SecretStore *secrets, const Core::Clock *clock,
+                 QObject *parent = nullptr);
+    ~EntraSession() override;
+
+    State state() const;
+    std::optional<Core::Account> account() const;
+
+    /// Silent sign-in at start from the keychain entry. Finishes with NotSignedIn if there is none,
+    /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable.
+    void restore();
+    void signInInteractive();
+    void signInWithDeviceCode();
+    void cancelSignIn();
+    /// Forgets the tokens in memory and removes every keychain entry this session made.
+    void signOut();
+
+    // Core::AccessTokenProvider
+    void requestAccessToken(const QString &resource, QObject *context, Callback callback) override;
+    void invalidateAccessToken(const QString &resource, const QString &token) override;
+
+Q_SIGNALS:
+    void stateChanged(Elevate::Auth::EntraSession::State state);
+    /// Open this URL in the system browser (or ELEVATE_BROWSER). Also show it for copy/paste.
+    void browserUrlReady(const QUrl &url);
+    /// Device-code flow: show `message` (Entra's sentence) or userCode + verificationUri.
+    void deviceCodeReady(const QString &userCode, const QUrl &verificationUri, const QString &message,
+                         const QDateTime &expiresAt);
+    void signInFinished(const Elevate::Core::Result<Elevate::Core::Account> &result);
+    /// Fires when signOut() has finished removing the keychain entries (with the removal's result).
+    void signedOut(const Elevate::Core::Result<void> &result);
+
+private:
+    class Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace Elevate::Auth
