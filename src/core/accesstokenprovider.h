@@ -4,6 +4,7 @@
 #include "result.h"
 
 #include <QObject>
+
 #include <functional>
 
 namespace Elevate::Core {

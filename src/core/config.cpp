@@ -102,10 +102,10 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     const auto groups = mapping.value(u"groups").toObject();
     for (auto it = groups.begin(); it != groups.end(); ++it) {
         const auto e = it.value().toObject();
-        MappingConfig::Entry entry{e.value(u"account").toString(), e.value(u"role").toString()};
+        MappingConfig::Entry entry {e.value(u"account").toString(), e.value(u"role").toString()};
         if (entry.accountId.isEmpty() || entry.roleName.isEmpty())
-            return configError(sourcePath,
-                               QStringLiteral("mapping.groups.%1 needs \"account\" and \"role\"").arg(it.key()));
+            return configError(
+                sourcePath, QStringLiteral("mapping.groups.%1 needs \"account\" and \"role\"").arg(it.key()));
         c.mapping.groups.insert(it.key(), entry);
     }
     const auto names = mapping.value(u"accountNames").toObject();
@@ -148,28 +148,34 @@ Result<AppConfig> AppConfig::load(const QString &path)
 
 QByteArray AppConfig::toJson() const
 {
-    QJsonObject entra{{u"authorityHost"_s, authorityHost}, {u"tenant"_s, tenant}, {u"clientId"_s, clientId},
-                      {u"redirectHost"_s, redirectHost}, {u"signInTimeoutSeconds"_s, signInTimeoutSeconds}};
-    QJsonObject graph{{u"resource"_s, graphResource}, {u"baseUrl"_s, graphBaseUrl},
-                      {u"scopes"_s, QJsonArray::fromStringList(graphScopes)}};
+    QJsonObject entra {{u"authorityHost"_s, authorityHost},
+                       {u"tenant"_s, tenant},
+                       {u"clientId"_s, clientId},
+                       {u"redirectHost"_s, redirectHost},
+                       {u"signInTimeoutSeconds"_s, signInTimeoutSeconds}};
+    QJsonObject graph {{u"resource"_s, graphResource},
+                       {u"baseUrl"_s, graphBaseUrl},
+                       {u"scopes"_s, QJsonArray::fromStringList(graphScopes)}};
     QJsonObject groups;
     for (auto it = mapping.groups.begin(); it != mapping.groups.end(); ++it)
-        groups.insert(it.key(), QJsonObject{{u"account"_s, it->accountId}, {u"role"_s, it->roleName}});
+        groups.insert(it.key(), QJsonObject {{u"account"_s, it->accountId}, {u"role"_s, it->roleName}});
     QJsonObject names;
     for (auto it = mapping.accountNames.begin(); it != mapping.accountNames.end(); ++it)
         names.insert(it.key(), it.value());
-    QJsonObject root{{u"entra"_s, entra},
-                     {u"graph"_s, graph},
-                     {u"aws"_s, QJsonObject{{u"startUrl"_s, awsStartUrl}, {u"region"_s, awsRegion}}},
-                     {u"mapping"_s,
-                      QJsonObject{{u"pattern"_s, mapping.pattern}, {u"groups"_s, groups}, {u"accountNames"_s, names}}},
-                     {u"keychain"_s, QJsonObject{{u"service"_s, keychainService}}}};
+    QJsonObject root {
+        {u"entra"_s, entra},
+        {u"graph"_s, graph},
+        {u"aws"_s, QJsonObject {{u"startUrl"_s, awsStartUrl}, {u"region"_s, awsRegion}}},
+        {u"mapping"_s,
+         QJsonObject {{u"pattern"_s, mapping.pattern}, {u"groups"_s, groups}, {u"accountNames"_s, names}}},
+        {u"keychain"_s, QJsonObject {{u"service"_s, keychainService}}}};
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
 QString AppConfig::defaultPath()
 {
-    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation) + QStringLiteral("/elevate/config.json");
+    return QStandardPaths::writableLocation(QStandardPaths::GenericConfigLocation)
+        + QStringLiteral("/elevate/config.json");
 }
 
 } // namespace Elevate::Core

@@ -40,10 +40,10 @@ struct AppConfig
     int signInTimeoutSeconds = 300;
     QString graphResource = QStringLiteral("https://graph.microsoft.com");
     QString graphBaseUrl = QStringLiteral("https://graph.microsoft.com/v1.0");
-    QStringList graphScopes = {QStringLiteral("User.Read"),
-                               QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
-                               QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
-                               QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
+    QStringList graphScopes
+        = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
+           QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
+           QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
     QString awsStartUrl;
     QString awsRegion;
     MappingConfig mapping;

@@ -27,7 +27,8 @@ QDateTime parseGraphDateTime(const QString &text)
     if (!zone.isEmpty() && zone != u"Z" && zone != u"z") {
         QString digits = zone.mid(1);
         digits.remove(u':');
-        offsetSecs = (digits.left(2).toInt() * 3600 + digits.mid(2, 2).toInt() * 60) * (zone[0] == u'-' ? -1 : 1);
+        offsetSecs
+            = (digits.left(2).toInt() * 3600 + digits.mid(2, 2).toInt() * 60) * (zone[0] == u'-' ? -1 : 1);
     }
     QDateTime t(date, time, Qt::UTC);
     return t.addSecs(-offsetSecs);

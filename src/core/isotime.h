@@ -3,6 +3,7 @@
 
 #include <QDateTime>
 #include <QString>
+
 #include <optional>
 
 namespace Elevate::Core {

@@ -4,6 +4,7 @@
 #include <QDateTime>
 #include <QList>
 #include <QString>
+
 #include <optional>
 
 namespace Elevate::Core {

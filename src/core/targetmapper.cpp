@@ -13,15 +13,14 @@ bool isAwsAccountId(const QString &s)
 TargetMapper::TargetMapper(MappingConfig config)
     : m_config(std::move(config))
     , m_pattern(m_config.pattern)
-{
-}
+{ }
 
 std::optional<AwsRole> TargetMapper::map(const Eligibility &e) const
 {
     auto role = [this](const QString &account, const QString &name) -> std::optional<AwsRole> {
         if (!isAwsAccountId(account) || name.isEmpty())
             return std::nullopt;
-        return AwsRole{account, name, m_config.accountNames.value(account)};
+        return AwsRole {account, name, m_config.accountNames.value(account)};
     };
     auto it = m_config.groups.constFind(e.groupId);
     if (it == m_config.groups.cend() && !e.groupDisplayName.isEmpty())
@@ -41,7 +40,7 @@ QList<Target> TargetMapper::mapAll(const QList<Eligibility> &eligibilities) cons
     QList<Target> out;
     out.reserve(eligibilities.size());
     for (const auto &e : eligibilities)
-        out.append(Target{e, map(e)});
+        out.append(Target {e, map(e)});
     std::stable_sort(out.begin(), out.end(), [](const Target &a, const Target &b) {
         if (a.isMapped() != b.isMapped())
             return a.isMapped();

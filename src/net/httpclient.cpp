@@ -16,7 +16,7 @@ using Core::Error;
 
 HttpRequest HttpRequest::postForm(QUrl url, const QList<QPair<QString, QString>> &fields)
 {
-    HttpRequest r{"POST", std::move(url), {}, formEncode(fields)};
+    HttpRequest r {"POST", std::move(url), {}, formEncode(fields)};
     r.withHeader("Content-Type", "application/x-www-form-urlencoded");
     return r;
 }
@@ -91,11 +91,12 @@ void HttpJob::onReplyFinished()
         for (const auto &h : reply->rawHeaderPairs())
             r.headers.append(h);
     } else if (err == QNetworkReply::OperationCanceledError || err == QNetworkReply::TimeoutError) {
-        r.transportError = Error::make(Error::Kind::Timeout, QStringLiteral("no answer from %1 in time")
-                                                                 .arg(reply->url().host()));
+        r.transportError = Error::make(Error::Kind::Timeout,
+                                       QStringLiteral("no answer from %1 in time").arg(reply->url().host()));
     } else {
-        r.transportError = Error::make(Error::Kind::Network, QStringLiteral("cannot reach %1: %2")
-                                                                 .arg(reply->url().host(), reply->errorString()));
+        r.transportError = Error::make(
+            Error::Kind::Network,
+            QStringLiteral("cannot reach %1: %2").arg(reply->url().host(), reply->errorString()));
     }
     complete(r);
 }
@@ -119,8 +120,7 @@ void HttpJob::complete(HttpResponse response)
 HttpClient::HttpClient(QNetworkAccessManager *nam, QObject *parent)
     : QObject(parent)
     , m_nam(nam)
-{
-}
+{ }
 
 QByteArray HttpClient::newRequestId()
 {
@@ -135,9 +135,10 @@ HttpJob *HttpClient::send(const HttpRequest &request)
     if (!allowed) {
         auto *job = new HttpJob(nullptr, this);
         HttpResponse r;
-        r.transportError = Error::make(Error::Kind::Security,
-                                       QStringLiteral("refusing to send a request to %1 (HTTPS is required)")
-                                           .arg(url.toDisplayString(QUrl::RemoveQuery | QUrl::RemoveUserInfo)));
+        r.transportError
+            = Error::make(Error::Kind::Security,
+                          QStringLiteral("refusing to send a request to %1 (HTTPS is required)")
+                              .arg(url.toDisplayString(QUrl::RemoveQuery | QUrl::RemoveUserInfo)));
         job->finishLater(r);
         return job;
     }

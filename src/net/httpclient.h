@@ -9,6 +9,7 @@
 #include <QPair>
 #include <QPointer>
 #include <QUrl>
+
 #include <functional>
 
 class QNetworkAccessManager;
@@ -24,7 +25,7 @@ struct HttpRequest
     QByteArray body;
     int timeoutMs = 30'000;
 
-    static HttpRequest get(QUrl url) { return HttpRequest{"GET", std::move(url), {}, {}}; }
+    static HttpRequest get(QUrl url) { return HttpRequest {"GET", std::move(url), {}, {}}; }
     /// A POST with an `application/x-www-form-urlencoded` body.
     static HttpRequest postForm(QUrl url, const QList<QPair<QString, QString>> &fields);
     HttpRequest &withHeader(QByteArray name, QByteArray value)
@@ -93,7 +94,8 @@ public:
     HttpJob *send(const HttpRequest &request);
 
     /// Sends and calls `callback` once with the response, unless `context` is gone by then.
-    void send(const HttpRequest &request, QObject *context, std::function<void(const HttpResponse &)> callback);
+    void send(const HttpRequest &request, QObject *context,
+              std::function<void(const HttpResponse &)> callback);
 
     /// A fresh GUID for the `client-request-id` header.
     static QByteArray newRequestId();

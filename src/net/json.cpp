@@ -2,6 +2,7 @@
 #include "json.h"
 
 #include <QLocale>
+
 #include <algorithm>
 
 namespace Elevate::Net {
@@ -13,8 +14,9 @@ Core::Result<Json> parseJson(const QByteArray &body)
     Json j = Json::parse(body.constBegin(), body.constEnd(), nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded())
         return Error::make(Error::Kind::Parse,
-                           body.isEmpty() ? QStringLiteral("empty body where JSON was expected")
-                                          : QStringLiteral("malformed JSON body (%1 bytes)").arg(body.size()));
+                           body.isEmpty()
+                               ? QStringLiteral("empty body where JSON was expected")
+                               : QStringLiteral("malformed JSON body (%1 bytes)").arg(body.size()));
     return j;
 }
 
@@ -62,7 +64,8 @@ std::optional<qint64> parseRetryAfterMs(const QByteArray &value, const QDateTime
         ms = static_cast<qint64>(std::min(secs * 1000.0, double(maxMs)));
     } else {
         // IMF-fixdate, e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
-        QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(v), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+        QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(v),
+                                                 QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
         if (!when.isValid())
             return std::nullopt;
         when.setTimeSpec(Qt::UTC);

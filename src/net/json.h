@@ -6,7 +6,9 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QString>
+
 #include <nlohmann/json.hpp>
+
 #include <optional>
 
 namespace Elevate::Net {
@@ -25,6 +27,7 @@ std::optional<qint64> jsonInt(const Json &object, const char *key);
  * Retry-After in milliseconds: delta-seconds, also fractional ("2.128"), or an HTTP-date relative to
  * `now`. Clamped to [0, maxMs]. nullopt when absent or unparseable.
  */
-std::optional<qint64> parseRetryAfterMs(const QByteArray &value, const QDateTime &now, qint64 maxMs = 300'000);
+std::optional<qint64> parseRetryAfterMs(const QByteArray &value, const QDateTime &now,
+                                        qint64 maxMs = 300'000);
 
 } // namespace Elevate::Net

@@ -29,10 +29,13 @@ private Q_SLOTS:
     }
     void roundTrip()
     {
-        auto c = AppConfig::fromJson(minimal(", \"authorityHost\": \"http://127.0.0.1:4000/\"",
-                                             ", \"graph\": {\"baseUrl\": \"http://127.0.0.1:4000/graph/v1.0\"},\n"
-"                                                 \"mapping\": {\"groups\": {\"g\": {\"account\": \"123456789012\", \"role\": \"R\"}},\n"
-"                                                             \"accountNames\": {\"123456789012\": \"Prod\"}}"));
+        auto c = AppConfig::fromJson(
+            minimal(", \"authorityHost\": \"http://127.0.0.1:4000/\"",
+                    ", \"graph\": {\"baseUrl\": \"http://127.0.0.1:4000/graph/v1.0\"},\n"
+                    "                                                 \"mapping\": {\"groups\": {\"g\": "
+                    "{\"account\": \"123456789012\", \"role\": \"R\"}},\n"
+                    "                                                             \"accountNames\": "
+                    "{\"123456789012\": \"Prod\"}}"));
         QVERIFY(c.ok());
         QCOMPARE(c->authorityHost, u"http://127.0.0.1:4000"_s);
         const auto again = AppConfig::fromJson(c->toJson());
@@ -49,16 +52,18 @@ private Q_SLOTS:
         QTest::newRow("array") << QByteArray("[]") << u"JSON"_s;
         QTest::newRow("no tenant") << QByteArray("{\"entra\": {\"clientId\": \"c\"}}") << u"entra.tenant"_s;
         QTest::newRow("no client") << QByteArray("{\"entra\": {\"tenant\": \"t\"}}") << u"entra.clientId"_s;
-        QTest::newRow("plain http authority") << minimal(", \"authorityHost\": \"http://login.example.com\"")
-                                              << u"authorityHost"_s;
-        QTest::newRow("plain http graph") << minimal({}, ", \"graph\": {\"baseUrl\": \"http://graph.example.com\"}")
-                                          << u"graph.baseUrl"_s;
+        QTest::newRow("plain http authority")
+            << minimal(", \"authorityHost\": \"http://login.example.com\"") << u"authorityHost"_s;
+        QTest::newRow("plain http graph")
+            << minimal({}, ", \"graph\": {\"baseUrl\": \"http://graph.example.com\"}") << u"graph.baseUrl"_s;
         QTest::newRow("redirect host") << minimal(", \"redirectHost\": \"0.0.0.0\"") << u"redirectHost"_s;
-        QTest::newRow("bad pattern") << minimal({}, ", \"mapping\": {\"pattern\": \"(\"}") << u"mapping.pattern"_s;
-        QTest::newRow("pattern without groups") << minimal({}, ", \"mapping\": {\"pattern\": \"^AWS-.*$\"}")
-                                                << u"named groups"_s;
-        QTest::newRow("table entry incomplete") << minimal({}, ", \"mapping\": {\"groups\": {\"g\": {\"role\": \"R\"}}}")
-                                                << u"mapping.groups.g"_s;
+        QTest::newRow("bad pattern") << minimal({}, ", \"mapping\": {\"pattern\": \"(\"}")
+                                     << u"mapping.pattern"_s;
+        QTest::newRow("pattern without groups")
+            << minimal({}, ", \"mapping\": {\"pattern\": \"^AWS-.*$\"}") << u"named groups"_s;
+        QTest::newRow("table entry incomplete")
+            << minimal({}, ", \"mapping\": {\"groups\": {\"g\": {\"role\": \"R\"}}}")
+            << u"mapping.groups.g"_s;
     }
     void rejects()
     {

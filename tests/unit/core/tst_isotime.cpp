@@ -53,7 +53,10 @@ private Q_SLOTS:
         QFETCH(QString, text);
         QVERIFY(!parseGraphDateTime(text).isValid());
     }
-    void format() { QCOMPARE(formatGraphDateTime(QDateTime::fromSecsSinceEpoch(0, Qt::UTC)), u"1970-01-01T00:00:00Z"_s); }
+    void format()
+    {
+        QCOMPARE(formatGraphDateTime(QDateTime::fromSecsSinceEpoch(0, Qt::UTC)), u"1970-01-01T00:00:00Z"_s);
+    }
     void durations_data()
     {
         QTest::addColumn<QString>("text");

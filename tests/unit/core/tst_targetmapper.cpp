@@ -29,7 +29,8 @@ private Q_SLOTS:
         QTest::addColumn<QString>("role");
         QTest::newRow("admin") << u"AWS-123456789012-AdministratorAccess"_s << u"123456789012"_s
                                << u"AdministratorAccess"_s;
-        QTest::newRow("role with dash") << u"AWS-210987654321-Read-Only"_s << u"210987654321"_s << u"Read-Only"_s;
+        QTest::newRow("role with dash")
+            << u"AWS-210987654321-Read-Only"_s << u"210987654321"_s << u"Read-Only"_s;
         QTest::newRow("11 digits") << u"AWS-12345678901-Admin"_s << QString() << QString();
         QTest::newRow("13 digits") << u"AWS-1234567890123-Admin"_s << QString() << QString();
         QTest::newRow("no role") << u"AWS-123456789012-"_s << QString() << QString();
@@ -83,20 +84,24 @@ private Q_SLOTS:
     }
     void mapAllKeepsUnmappedAndSorts()
     {
-        TargetMapper m{MappingConfig{}};
-        const QList<Eligibility> in{elig(u"4"_s, u"zeta-unmapped"_s), elig(u"1"_s, u"AWS-210987654321-ReadOnlyAccess"_s),
-                                    elig(u"2"_s, u"AWS-123456789012-PowerUserAccess"_s),
-                                    elig(u"3"_s, u"AWS-123456789012-AdministratorAccess"_s),
-                                    elig(u"3"_s, u"AWS-123456789012-AdministratorAccess"_s, u"owner"_s),
-                                    elig(u"5"_s, u"Alpha-unmapped"_s)};
+        TargetMapper m {MappingConfig {}};
+        const QList<Eligibility> in {elig(u"4"_s, u"zeta-unmapped"_s),
+                                     elig(u"1"_s, u"AWS-210987654321-ReadOnlyAccess"_s),
+                                     elig(u"2"_s, u"AWS-123456789012-PowerUserAccess"_s),
+                                     elig(u"3"_s, u"AWS-123456789012-AdministratorAccess"_s),
+                                     elig(u"3"_s, u"AWS-123456789012-AdministratorAccess"_s, u"owner"_s),
+                                     elig(u"5"_s, u"Alpha-unmapped"_s)};
         const auto out = m.mapAll(in);
         QCOMPARE(out.size(), in.size());
         QStringList keys;
         for (const auto &t : out)
             keys << t.key() + u':' + t.eligibility.accessId;
-        QCOMPARE(keys, (QStringList{u"123456789012/AdministratorAccess:member"_s, u"123456789012/AdministratorAccess:owner"_s,
-                                    u"123456789012/PowerUserAccess:member"_s, u"210987654321/ReadOnlyAccess:member"_s,
-                                    u"Alpha-unmapped:member"_s, u"zeta-unmapped:member"_s}));
+        QCOMPARE(
+            keys,
+            (QStringList {u"123456789012/AdministratorAccess:member"_s,
+                          u"123456789012/AdministratorAccess:owner"_s,
+                          u"123456789012/PowerUserAccess:member"_s, u"210987654321/ReadOnlyAccess:member"_s,
+                          u"Alpha-unmapped:member"_s, u"zeta-unmapped:member"_s}));
         QVERIFY(!out.last().isMapped());
     }
     void accountIdCheck()
