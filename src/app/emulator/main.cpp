@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// elevate-emulator: runs the emulator of Entra ID and Graph PIM on its own, for scripts and demos.
+
+#include "emulator/emulator.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QFile>
+#include <QSocketNotifier>
+#include <QTextStream>
+
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace {
+int g_signalPipe[2] = {-1, -1};
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] auto n = ::write(g_signalPipe[1], &c, 1);
+}
+int fail(const QString &message, int code)
+{
+    QTextStream(stderr) << "elevate-emulator: " << message << '\n';
+    return code;
+}
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(QStringLiteral("elevate-emulator"));
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "A local emulator of Entra ID and Microsoft Graph PIM for Groups, for Elevate's tests and demos.\n"
+        "Not Microsoft. The first line on stdout is the base URL it listens on.\n"
+        "Admin endpoints: GET /_emulator/state, POST /_emulator/clock/advance {\"seconds\": N},\n"
+        "POST /_emulator/auto-sign-in {\"user\": \"upn\"}."));
+    parser.addHelpOption();
+    const QCommandLineOption listenOpt(QStringLiteral("listen"),
+                                       QStringLiteral("Listen on HOST:PORT (port 0 = any)."),
+                                       QStringLiteral("host:port"), QStringLiteral("127.0.0.1:0"));
+    const QCommandLineOption scenarioOpt(
+        QStringLiteral("scenario"), QStringLiteral("Load this scenario file instead of the built-in demo."),
+        QStringLiteral("file"));
+    const QCommandLineOption autoOpt(
+        QStringLiteral("auto-sign-in"),
+        QStringLiteral("Sign this user (UPN) in without a page; a request's login_hint "
+                       "naming another scenario user wins."),
+        QStringLiteral("upn"));
+    const QCommandLineOption pageOpt(QStringLiteral("page-size"), QStringLiteral("Graph page size."),
+                                     QStringLiteral("n"));
+    const QCommandLineOption configOpt(
+        QStringLiteral("write-config"),
+        QStringLiteral("Write an Elevate configuration for this emulator to FILE."), QStringLiteral("file"));
+    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt});
+    parser.process(app);
+
+    Elevate::Emulator::Emulator emulator;
+    QString error;
+    if (parser.isSet(scenarioOpt)) {
+        QFile f(parser.value(scenarioOpt));
+        if (!f.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("cannot read %1: %2").arg(f.fileName(), f.errorString()), 2);
+        if (!emulator.loadScenario(f.readAll(), &error))
+            return fail(QStringLiteral("%1: %2").arg(f.fileName(), error), 2);
+    } else if (!emulator.loadBuiltInScenario()) {
+        return fail(QStringLiteral("the built-in scenario does not load"), 1);
+    }
+    if (parser.isSet(pageOpt)) {
+        bool ok = false;
+        const int n = parser.value(pageOpt).toInt(&ok);
+        if (!ok || n < 1)
+            return fail(QStringLiteral("--page-size needs a positive number"), 2);
+        emulator.setPageSize(n);
+    }
+    emulator.setAutoSignIn(parser.value(autoOpt));
+
+    const QString listen = parser.value(listenOpt);
+    const int colon = listen.lastIndexOf(u':');
+    bool portOk = false;
+    const int port = listen.mid(colon + 1).toInt(&portOk);
+    QString host = listen.left(colon);
+    if (host.startsWith(u'[') && host.endsWith(u']'))
+        host = host.mid(1, host.size() - 2);
+    const QHostAddress address(host == u"localhost" ? QStringLiteral("127.0.0.1") : host);
+    if (colon < 0 || !portOk || port < 0 || port > 65535 || address.isNull())
+        return fail(QStringLiteral("--listen needs HOST:PORT, e.g. 127.0.0.1:0"), 2);
+    if (!emulator.listen(address, quint16(port), &error))
+        return fail(error, 1);
+
+    if (parser.isSet(configOpt)) {
+        QFile f(parser.value(configOpt));
+        if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate) || f.write(emulator.configJson()) < 0)
+            return fail(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()), 1);
+        f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
+    }
+    QTextStream(stdout) << emulator.baseUrl().toString() << Qt::endl;
+
+    // SIGINT/SIGTERM end the event loop cleanly (self-pipe: only async-signal-safe work in the handler).
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) == 0) {
+        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
+        QObject::connect(notifier, &QSocketNotifier::activated, &app, &QCoreApplication::quit);
+        std::signal(SIGINT, onSignal);
+        std::signal(SIGTERM, onSignal);
+    }
+    return app.exec();
+}

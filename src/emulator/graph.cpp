@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The Microsoft Graph part of the emulator: /me, /groups/{id} and PIM-for-Groups eligibilities,
+// with Graph's envelope, paging and the payload quirks of the real service (graph-pim.md §2).
+
+#include "emulator_p.h"
+
+namespace Elevate::Emulator {
+
+namespace {
+const std::string kEligibilityPath = "/identityGovernance/privilegedAccess/group/"
+                                     "eligibilityScheduleInstances/filterByCurrentUser(on='principal')";
+}
+
+Reply Emulator::Private::graphError(const Request &r, int status, const QString &code, const QString &message,
+                                    const QList<QPair<QByteArray, QByteArray>> &extraHeaders)
+{
+    const QString requestId = newGuid();
+    QString clientRequestId = QString::fromLatin1(r.header("client-request-id"));
+    if (clientRequestId.isEmpty())
+        clientRequestId = requestId;
+    Reply reply
+        = Reply::json({{"error",
+                        {{"code", code.toStdString()},
+                         {"message", message.toStdString()},
+                         {"innerError",
+                          {{"date", now().toString(QStringLiteral("yyyy-MM-ddTHH:mm:ss")).toStdString()},
+                           {"request-id", requestId.toStdString()},
+                           {"client-request-id", clientRequestId.toStdString()}}}}}},
+                      status);
+    reply.headers = extraHeaders;
+    reply.headers.append({"request-id", requestId.toUtf8()});
+    return reply;
+}
+
+Reply Emulator::Private::pimError(const Request &r, int status, const QString &code, const QString &message)
+{
+    // PIM wraps its real error as JSON inside the message of an outer UnknownError.
+    const Json inner = {{"errorCode", code.toStdString()},
+                        {"message", message.toStdString()},
+                        {"instanceAnnotations", Json::array()}};
+    return graphError(r, status, QStringLiteral("UnknownError"), QString::fromStdString(inner.dump()));
+}
+
+Json Emulator::Private::eligibilityJson(const EligibilityRecord &e, int index, bool expandGroup) const
+{
+    // Vary the shape the way real payloads do: @odata.type on some items, enum casing, 0/1/3/7
+    // fractional digits, an unknown property, null versus absent for a permanent end.
+    static const int digits[] = {7, 0, 3, 1};
+    Json j = Json::object();
+    if (index % 2 == 0)
+        j["@odata.type"] = "#microsoft.graph.privilegedAccessGroupEligibilityScheduleInstance";
+    j["id"] = e.id.toStdString();
+    j["startDateTime"] = formatTime(e.start, digits[index % 4]).toStdString();
+    if (e.end.isValid())
+        j["endDateTime"] = formatTime(e.end, digits[(index + 1) % 4]).toStdString();
+    else if (index % 2 == 0)
+        j["endDateTime"] = nullptr;
+    j["accessId"] = e.accessId.toStdString();
+    j["principalId"] = e.userId.toStdString();
+    j["groupId"] = e.groupId.toStdString();
+    QString memberType = e.memberType;
+    if (index % 2 == 1 && !memberType.isEmpty())
+        memberType[0] = memberType[0].toUpper(); // "Direct" as seen in real payloads
+    j["memberType"] = memberType.toStdString();
+    j["eligibilityScheduleId"] = e.id.toStdString();
+    if (index % 3 == 1)
+        j["roleDefinitionOrigin"] = "pim"; // a property this client does not know
+    if (expandGroup) {
+        const Group *g = groupById(e.groupId);
+        if (g)
+            j["group"] = {{"id", g->id.toStdString()},
+                          {"displayName", g->displayName.toStdString()},
+                          {"description",
+                           g->description.isEmpty() ? Json(nullptr) : Json(g->description.toStdString())}};
+        else
+            j["group"] = nullptr;
+    }
+    return j;
+}
+
+Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
+{
+    // Authentication: a bearer token the emulator issued, not expired.
+    const QByteArray auth = r.header("authorization");
+    const QString token = auth.startsWith("Bearer ") ? QString::fromLatin1(auth.mid(7)).trimmed() : QString();
+    const auto tokenIt = accessTokens.constFind(token);
+    if (token.isEmpty() || tokenIt == accessTokens.cend() || now() >= tokenIt->expires) {
+        const bool expired = tokenIt != accessTokens.cend();
+        return graphError(
+            r, 401, QStringLiteral("InvalidAuthenticationToken"),
+            expired               ? QStringLiteral("Lifetime validation failed, the token is expired.")
+                : token.isEmpty() ? QStringLiteral("Access token is empty.")
+                                  : QStringLiteral("IDX14100: JWT is not well formed."),
+            {{"WWW-Authenticate",
+              "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/oauth2/"
+              "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""}});
+    }
+    const AccessToken &at = tokenIt.value();
+    const User *user = userById(at.userId);
+    const QString version = r.segments.at(1);
+    const std::string root = QString(base.toString() + QStringLiteral("/graph/") + version).toStdString();
+    const QString path = u'/' + rest.join(u'/');
+
+    if (r.method != QHttpServerRequest::Method::Get)
+        return graphError(r, 405, QStringLiteral("Request_BadRequest"),
+                          QStringLiteral("The emulator supports only GET on this resource."));
+
+    if (path == u"/me") {
+        if (!at.scopes.contains(u"User.Read"))
+            return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                              QStringLiteral("Insufficient privileges to complete the operation."));
+        return Reply::json(
+            {{"@odata.context", root + "/$metadata#users(id,displayName,userPrincipalName,mail)/$entity"},
+             {"id", user->id.toStdString()},
+             {"displayName", user->displayName.toStdString()},
+             {"userPrincipalName", user->upn.toStdString()},
+             {"mail", user->mail.isEmpty() ? Json(nullptr) : Json(user->mail.toStdString())}});
+    }
+
+    if (rest.size() == 2 && rest.first() == u"groups") {
+        const Group *g = groupById(rest.at(1));
+        if (!g)
+            return graphError(
+                r, 404, QStringLiteral("Request_ResourceNotFound"),
+                QStringLiteral("Resource '%1' does not exist or one of its queried reference-property "
+                               "objects are not present.")
+                    .arg(rest.at(1)));
+        return Reply::json(
+            {{"@odata.context", root + "/$metadata#groups(id,displayName,description)/$entity"},
+             {"id", g->id.toStdString()},
+             {"displayName", g->displayName.toStdString()},
+             {"description", g->description.isEmpty() ? Json(nullptr) : Json(g->description.toStdString())}});
+    }
+
+    const QString eligibilityBase = QStringLiteral(
+        "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/filterByCurrentUser(");
+    if (path.startsWith(eligibilityBase)) {
+        if (path != QString::fromStdString(kEligibilityPath))
+            return graphError(
+                r, 400, QStringLiteral("BadRequest"),
+                QStringLiteral("The emulator supports only filterByCurrentUser(on='principal')."));
+        if (!at.scopes.contains(u"PrivilegedEligibilitySchedule.Read.AzureADGroup")
+            && !at.scopes.contains(u"PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup"))
+            return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                            QStringLiteral("Authorization failed due to missing permission scope "
+                                           "PrivilegedEligibilitySchedule.Read.AzureADGroup,"
+                                           "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup."));
+        const QString expand = r.odata(QStringLiteral("expand"));
+        const bool expandGroup = expand == u"group" || expand.startsWith(u"group(");
+        QList<const EligibilityRecord *> mine;
+        for (const auto &e : eligibilities)
+            if (e.userId == user->id && (!e.end.isValid() || e.end > now()))
+                mine << &e;
+        int offset = 0;
+        const QString skip = r.odata(QStringLiteral("skiptoken"));
+        if (!skip.isEmpty()) {
+            const QByteArray decoded = QByteArray::fromBase64(skip.toLatin1(), QByteArray::Base64UrlEncoding);
+            bool ok = false;
+            offset = decoded.startsWith("o=") ? decoded.mid(2).toInt(&ok) : -1;
+            if (!ok || offset < 0 || offset > mine.size())
+                return graphError(r, 400, QStringLiteral("BadRequest"),
+                                  QStringLiteral("Invalid skip token."));
+        }
+        Json out = {{"@odata.context",
+                     root + "/$metadata#Collection(privilegedAccessGroupEligibilityScheduleInstance)"},
+                    {"value", Json::array()}};
+        const int end = qMin(int(mine.size()), offset + pageSize);
+        for (int i = offset; i < end; ++i)
+            out["value"].push_back(eligibilityJson(*mine.at(i), i, expandGroup));
+        if (end < mine.size()) {
+            QString next = QString::fromStdString(root + kEligibilityPath) + u'?';
+            if (!expand.isEmpty())
+                next += QStringLiteral("$expand=")
+                    + QString::fromLatin1(QUrl::toPercentEncoding(expand, "()=,")) + u'&';
+            next += QStringLiteral("$skiptoken=")
+                + QString::fromLatin1(
+                        QByteArray("o=" + QByteArray::number(end))
+                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+            out["@odata.nextLink"] = next.toStdString();
+        }
+        return Reply::json(out);
+    }
+
+    return graphError(r, 400, QStringLiteral("BadRequest"),
+                      QStringLiteral("Resource not found for the segment '%1'.").arg(rest.value(0)));
+}
+
+} // namespace Elevate::Emulator
