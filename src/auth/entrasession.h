@@ -13,6 +13,7 @@
 #include <QDateTime>
 #include <QObject>
 #include <QUrl>
+
 #include <memory>
 
 namespace Elevate::Net {
@@ -41,8 +42,8 @@ public:
     enum class State { SignedOut, Restoring, SigningIn, SignedIn };
     Q_ENUM(State)
 
-    EntraSession(Core::AppConfig config, Net::HttpClient *http, SecretStore *secrets, const Core::Clock *clock,
-                 QObject *parent = nullptr);
+    EntraSession(Core::AppConfig config, Net::HttpClient *http, SecretStore *secrets,
+                 const Core::Clock *clock, QObject *parent = nullptr);
     ~EntraSession() override;
 
     State state() const;

@@ -5,6 +5,8 @@
 
 #include "secretstore.h"
 
+#include <QHash>
+
 namespace Elevate::Auth {
 
 /// SecretStore on the OS keychain through qtkeychain (Secret Service, Keychain, Credential Manager).
@@ -14,7 +16,8 @@ class KeychainSecretStore final : public SecretStore
 public:
     explicit KeychainSecretStore(QString service);
     void read(const QString &key, QObject *context, ReadCallback callback) override;
-    void write(const QString &key, const QByteArray &value, QObject *context, WriteCallback callback) override;
+    void write(const QString &key, const QByteArray &value, QObject *context,
+               WriteCallback callback) override;
     void remove(const QString &key, QObject *context, WriteCallback callback) override;
 
 private:
@@ -26,7 +29,8 @@ class InMemorySecretStore final : public SecretStore
 {
 public:
     void read(const QString &key, QObject *context, ReadCallback callback) override;
-    void write(const QString &key, const QByteArray &value, QObject *context, WriteCallback callback) override;
+    void write(const QString &key, const QByteArray &value, QObject *context,
+               WriteCallback callback) override;
     void remove(const QString &key, QObject *context, WriteCallback callback) override;
     void setFailing(bool failing) { m_failing = failing; }
     QHash<QString, QByteArray> entries() const { return m_entries; }

@@ -6,6 +6,7 @@
 #include <QByteArray>
 #include <QObject>
 #include <QString>
+
 #include <functional>
 #include <optional>
 
@@ -23,7 +24,8 @@ public:
     using WriteCallback = std::function<void(Core::Result<void>)>;
     virtual ~SecretStore() = default;
     virtual void read(const QString &key, QObject *context, ReadCallback callback) = 0;
-    virtual void write(const QString &key, const QByteArray &value, QObject *context, WriteCallback callback) = 0;
+    virtual void write(const QString &key, const QByteArray &value, QObject *context, WriteCallback callback)
+        = 0;
     /// Removing an entry that does not exist succeeds.
     virtual void remove(const QString &key, QObject *context, WriteCallback callback) = 0;
 };

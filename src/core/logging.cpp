@@ -4,7 +4,7 @@
 #include <QRegularExpression>
 
 namespace Elevate::Core {
-Q_LOGGING_CATEGORY(lcCore, "elevate.core")
+Q_LOGGING_CATEGORY(lcCore, "elevate.core", QtInfoMsg)
 
 QString redactSecrets(const QString &text)
 {

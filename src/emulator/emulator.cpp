@@ -4,11 +4,14 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QUuid>
 
 namespace Elevate::Emulator {
+
+Q_LOGGING_CATEGORY(lcEmulator, "elevate.emulator", QtInfoMsg)
 
 QString randomToken(int bytes)
 {
@@ -222,8 +225,8 @@ Emulator::Emulator(QObject *parent)
         r.headers = req.headers();
         r.body = req.body();
         const Reply reply = d->dispatch(r);
-        qInfo("emulator: %s %s -> %d", req.method() == QHttpServerRequest::Method::Post ? "POST" : "GET",
-              qPrintable(r.path.left(120)), reply.status);
+        qCInfo(lcEmulator, "%s %s -> %d", req.method() == QHttpServerRequest::Method::Post ? "POST" : "GET",
+               qPrintable(r.path.left(120)), reply.status);
         responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(reply.status));
         responder.writeHeader("Content-Type", reply.contentType);
         responder.writeHeader("Content-Length", QByteArray::number(reply.body.size()));

@@ -10,6 +10,7 @@
 
 #include <QObject>
 #include <QUrl>
+
 #include <functional>
 
 namespace Elevate::Net {
@@ -42,7 +43,8 @@ public:
 
     void getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback);
     /// All pages of eligibilityScheduleInstances/filterByCurrentUser(on='principal') with $expand=group.
-    void listEligibilities(QObject *context, std::function<void(Core::Result<QList<Core::Eligibility>>)> callback);
+    void listEligibilities(QObject *context,
+                           std::function<void(Core::Result<QList<Core::Eligibility>>)> callback);
 
 private:
     QUrl m_baseUrl;

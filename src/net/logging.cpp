@@ -2,5 +2,5 @@
 #include "logging.h"
 
 namespace Elevate::Net {
-Q_LOGGING_CATEGORY(lcNet, "elevate.net")
+Q_LOGGING_CATEGORY(lcNet, "elevate.net", QtInfoMsg)
 }

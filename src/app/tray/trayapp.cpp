@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "trayapp.h"
+
+#include "auth/entrasession.h"
+#include "auth/keychainsecretstore.h"
+#include "core/config.h"
+#include "core/targetmapper.h"
+#include "emulator/emulator.h"
+#include "graph/graphclient.h"
+#include "net/httpclient.h"
+#include "ui/accesscontroller.h"
+#include "ui/browser.h"
+#include "ui/errortext.h"
+#include "ui/mainwindow.h"
+#include "ui/traycontroller.h"
+
+#include <QApplication>
+#include <QFile>
+#include <QNetworkAccessManager>
+#include <QSystemTrayIcon>
+#include <QTextStream>
+#include <QTimer>
+
+namespace Elevate::App {
+
+using Core::Error;
+
+TrayApp::TrayApp(Options options, QObject *parent)
+    : QObject(parent)
+    , m_options(std::move(options))
+{ }
+
+TrayApp::~TrayApp()
+{
+    // Views first: they point at the controller.
+    m_window.reset();
+    m_tray.reset();
+}
+
+Core::Result<QString> TrayApp::prepareDemo()
+{
+    m_demoDir = std::make_unique<QTemporaryDir>(QDir::tempPath() + QStringLiteral("/elevate-demo-XXXXXX"));
+    if (!m_demoDir->isValid())
+        return Error::make(Error::Kind::Internal,
+                           QStringLiteral("cannot create a temporary directory for the demo"));
+    m_emulator = new Emulator::Emulator(this);
+    if (!m_emulator->loadBuiltInScenario())
+        return Error::make(Error::Kind::Internal, QStringLiteral("the built-in demo scenario does not load"));
+    if (!m_options.demoAutoSignIn.isEmpty())
+        m_emulator->setAutoSignIn(m_options.demoAutoSignIn);
+    QString listenError;
+    if (!m_emulator->listen(QHostAddress::LocalHost, 0, &listenError))
+        return Error::make(Error::Kind::Network,
+                           QStringLiteral("the demo emulator cannot listen: %1").arg(listenError));
+    auto config = Core::AppConfig::fromJson(m_emulator->configJson());
+    if (!config.ok())
+        return config.error();
+    Core::AppConfig c = config.value();
+    c.keychainService = QStringLiteral("Elevate (demo)");
+    const QString path = m_demoDir->filePath(QStringLiteral("config.json"));
+    QFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(c.toJson()) < 0)
+        return Error::make(Error::Kind::Internal, QStringLiteral("cannot write %1").arg(path));
+    f.close();
+    QTextStream(stdout)
+        << tr("Elevate demo: emulator at %1\n"
+              "Demo data (configuration) is in %2 and is removed on quit; keychain entries use the "
+              "service \"%3\" and are removed on sign-out or quit.\n"
+              "Your real settings, keychain entries and ~/.aws are not used.\n")
+               .arg(m_emulator->baseUrl().toString(), m_demoDir->path(), c.keychainService)
+        << Qt::flush;
+    return path;
+}
+
+Core::Result<void> TrayApp::start()
+{
+    QString configPath = m_options.configPath;
+    if (m_options.demo) {
+        auto demo = prepareDemo();
+        if (!demo.ok())
+            return demo.error();
+        configPath = demo.value();
+    } else if (configPath.isEmpty()) {
+        configPath = qEnvironmentVariable("ELEVATE_CONFIG", Core::AppConfig::defaultPath());
+    }
+    auto config = Core::AppConfig::load(configPath);
+    // Without a usable configuration the app still starts, so the user sees why in the window.
+    Core::AppConfig cfg;
+    if (config.ok()) {
+        cfg = config.value();
+    } else {
+        cfg.tenant = QStringLiteral("unconfigured");
+        cfg.clientId = QStringLiteral("unconfigured");
+    }
+
+    m_nam = new QNetworkAccessManager(this);
+    m_http = new Net::HttpClient(m_nam, this);
+    m_secrets = std::make_unique<Auth::KeychainSecretStore>(cfg.keychainService);
+    m_session = new Auth::EntraSession(cfg, m_http, m_secrets.get(), &m_clock, this);
+    m_graph = new Graph::GraphClient(QUrl(cfg.graphBaseUrl), cfg.graphResource, m_http, m_session, this);
+    m_controller
+        = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), &m_clock, this);
+    m_tray = std::make_unique<Ui::TrayController>(m_controller);
+    m_window = std::make_unique<Ui::MainWindow>(m_controller);
+
+    connect(m_controller, &Ui::AccessController::browserUrlReady, this, [this](const QUrl &url) {
+        if (!Ui::openInBrowser(url))
+            m_window->showError(
+                tr("Elevate could not open a browser. Open this address yourself to sign in: %1")
+                    .arg(url.toString(QUrl::FullyEncoded)));
+    });
+    connect(m_controller, &Ui::AccessController::errorOccurred, this,
+            [this](const QString &operation, const Error &error) {
+                const QString text = Ui::ErrorText::describe(operation, error);
+                m_window->showError(text);
+                m_tray->notify(tr("Elevate"), text, true);
+            });
+    connect(m_tray.get(), &Ui::TrayController::openWindowRequested, this, &TrayApp::showWindow);
+    connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::quit);
+
+    const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
+    if (hasTray) {
+        m_tray->show();
+    } else {
+        // Without a tray host the window is the app: closing it quits.
+        m_window->setQuitOnClose(true);
+        QApplication::setQuitOnLastWindowClosed(true);
+    }
+    if (!hasTray || m_options.demo)
+        showWindow({});
+
+    if (!config.ok()) {
+        m_window->showError(Ui::ErrorText::describe(tr("Loading the configuration"), config.error()) + u' '
+                            + tr("See the README section \"Real setup\"."));
+        showWindow({});
+        return {};
+    }
+    if (m_options.demo) {
+        // A previous demo's keychain entry belongs to an emulator that is gone: start clean.
+        m_session->signOut();
+        if (!m_options.demoAutoSignIn.isEmpty())
+            QTimer::singleShot(0, m_controller, &Ui::AccessController::signIn);
+    } else {
+        m_controller->start();
+    }
+    return {};
+}
+
+void TrayApp::showWindow(const QString &targetKey)
+{
+    m_window->show();
+    m_window->raise();
+    m_window->activateWindow();
+    if (!targetKey.isEmpty())
+        m_window->selectTarget(targetKey);
+}
+
+void TrayApp::quit()
+{
+    if (m_quitting)
+        return;
+    m_quitting = true;
+    if (!m_options.demo) {
+        QCoreApplication::quit();
+        return;
+    }
+    // Demo: remove the demo keychain entry before leaving; don't wait forever for the keychain.
+    connect(m_session, &Auth::EntraSession::signedOut, qApp, &QCoreApplication::quit);
+    QTimer::singleShot(3000, qApp, &QCoreApplication::quit);
+    m_session->signOut();
+}
+
+} // namespace Elevate::App

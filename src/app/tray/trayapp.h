@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/clock.h"
+#include "core/result.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTemporaryDir>
+
+#include <memory>
+
+class QNetworkAccessManager;
+
+namespace Elevate::Auth {
+class EntraSession;
+class SecretStore;
+} // namespace Elevate::Auth
+namespace Elevate::Net {
+class HttpClient;
+}
+namespace Elevate::Graph {
+class GraphClient;
+}
+namespace Elevate::Emulator {
+class Emulator;
+}
+
+namespace Elevate::Ui {
+class AccessController;
+class MainWindow;
+class TrayController;
+} // namespace Elevate::Ui
+
+namespace Elevate::App {
+
+/**
+ * The tray program's composition root: builds every object once, in order, and passes pointers
+ * (no singletons). In demo mode it first starts an in-process emulator with the built-in scenario
+ * and keeps all data in a temporary directory and a separate keychain service.
+ */
+class TrayApp : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        QString configPath; // empty: ELEVATE_CONFIG, then the default path
+        bool demo = false;
+        QString
+            demoAutoSignIn; // demo: emulator signs this user in without a page, and sign-in starts at once
+    };
+
+    explicit TrayApp(Options options, QObject *parent = nullptr);
+    ~TrayApp() override;
+
+    /// Builds everything and shows the tray (or the window, without a tray). Fails only for demo
+    /// set-up problems; a bad configuration is shown in the window instead.
+    Core::Result<void> start();
+
+    Ui::AccessController *controller() const { return m_controller; }
+    Ui::TrayController *tray() const { return m_tray.get(); }
+    Ui::MainWindow *window() const { return m_window.get(); }
+    Emulator::Emulator *emulator() const { return m_emulator; }
+    QString demoDataDir() const { return m_demoDir ? m_demoDir->path() : QString(); }
+
+private:
+    Core::Result<QString> prepareDemo();
+    void showWindow(const QString &targetKey);
+    void quit();
+
+    Options m_options;
+    Core::SystemClock m_clock;
+    std::unique_ptr<QTemporaryDir> m_demoDir;
+    Emulator::Emulator *m_emulator = nullptr;
+    QNetworkAccessManager *m_nam = nullptr;
+    Net::HttpClient *m_http = nullptr;
+    std::unique_ptr<Auth::SecretStore> m_secrets;
+    Auth::EntraSession *m_session = nullptr;
+    Graph::GraphClient *m_graph = nullptr;
+    Ui::AccessController *m_controller = nullptr;
+    std::unique_ptr<Ui::TrayController> m_tray;
+    std::unique_ptr<Ui::MainWindow> m_window;
+    bool m_quitting = false;
+};
+
+} // namespace Elevate::App

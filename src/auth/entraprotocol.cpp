@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "entraprotocol.h"
+
+#include "net/json.h"
+
+#include <QRegularExpression>
+#include <QUrlQuery>
+
+namespace Elevate::Auth {
+
+using Core::Error;
+
+QUrl endpoint(const Core::AppConfig &config, const QString &name)
+{
+    return QUrl(config.authorityHost + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(config.tenant))
+                + QStringLiteral("/oauth2/v2.0/") + name);
+}
+
+QStringList signInScopes(const Core::AppConfig &config)
+{
+    return QStringList {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access")}
+    + config.qualifiedGraphScopes();
+}
+
+QUrl authorizeUrl(const Core::AppConfig &config, const AuthorizationRequest &request)
+{
+    QList<QPair<QString, QString>> p {
+        {QStringLiteral("client_id"), config.clientId},
+        {QStringLiteral("response_type"), QStringLiteral("code")},
+        {QStringLiteral("redirect_uri"), request.redirectUri},
+        {QStringLiteral("response_mode"), QStringLiteral("query")},
+        {QStringLiteral("scope"), signInScopes(config).join(u' ')},
+        {QStringLiteral("state"), QString::fromLatin1(request.state)},
+        {QStringLiteral("nonce"), QString::fromLatin1(request.nonce)},
+        {QStringLiteral("code_challenge"), QString::fromLatin1(request.codeChallenge)},
+        {QStringLiteral("code_challenge_method"), QStringLiteral("S256")},
+        {QStringLiteral("client_info"), QStringLiteral("1")}};
+    if (!request.loginHint.isEmpty())
+        p.append({QStringLiteral("login_hint"), request.loginHint});
+    if (!request.claims.isEmpty())
+        p.append({QStringLiteral("claims"), request.claims});
+    QUrl url = endpoint(config, QStringLiteral("authorize"));
+    // Percent-encode every value ourselves: '+' and JSON punctuation must survive (entra-auth.md §9.2 #7-8).
+    url.setQuery(QString::fromLatin1(Net::formEncode(p)), QUrl::StrictMode);
+    return url;
+}
+
+Net::HttpRequest codeRedemption(const Core::AppConfig &config, const AuthorizationRequest &request,
+                                const QString &code)
+{
+    QList<QPair<QString, QString>> f {
+        {QStringLiteral("client_id"), config.clientId},
+        {QStringLiteral("grant_type"), QStringLiteral("authorization_code")},
+        {QStringLiteral("code"), code},
+        {QStringLiteral("redirect_uri"), request.redirectUri},
+        {QStringLiteral("code_verifier"), QString::fromLatin1(request.codeVerifier)},
+        {QStringLiteral("scope"), signInScopes(config).join(u' ')},
+        {QStringLiteral("client_info"), QStringLiteral("1")}};
+    if (!request.claims.isEmpty())
+        f.append({QStringLiteral("claims"), request.claims});
+    return Net::HttpRequest::postForm(endpoint(config, QStringLiteral("token")), f)
+        .withHeader("client-request-id", Net::HttpClient::newRequestId());
+}
+
+Net::HttpRequest refreshRequest(const Core::AppConfig &config, const QString &refreshToken,
+                                const QStringList &scopes)
+{
+    // Public client: no secret, no redirect_uri (entra-auth.md §2.5).
+    return Net::HttpRequest::postForm(endpoint(config, QStringLiteral("token")),
+                                      {{QStringLiteral("client_id"), config.clientId},
+                                       {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                       {QStringLiteral("refresh_token"), refreshToken},
+                                       {QStringLiteral("scope"), scopes.join(u' ')},
+                                       {QStringLiteral("client_info"), QStringLiteral("1")}})
+        .withHeader("client-request-id", Net::HttpClient::newRequestId());
+}
+
+Net::HttpRequest deviceCodeRequest(const Core::AppConfig &config)
+{
+    return Net::HttpRequest::postForm(endpoint(config, QStringLiteral("devicecode")),
+                                      {{QStringLiteral("client_id"), config.clientId},
+                                       {QStringLiteral("scope"), signInScopes(config).join(u' ')}});
+}
+
+Net::HttpRequest deviceCodePoll(const Core::AppConfig &config, const QString &deviceCode)
+{
+    return Net::HttpRequest::postForm(
+        endpoint(config, QStringLiteral("token")),
+        {{QStringLiteral("grant_type"), QStringLiteral("urn:ietf:params:oauth:grant-type:device_code")},
+         {QStringLiteral("client_id"), config.clientId},
+         {QStringLiteral("device_code"), deviceCode},
+         {QStringLiteral("client_info"), QStringLiteral("1")}});
+}
+
+QString oauthErrorCode(const Net::HttpResponse &response)
+{
+    const auto j = Net::parseJson(response.body);
+    return j.ok() ? Net::jsonString(j.value(), "error") : QString();
+}
+
+Error tokenError(const Net::HttpResponse &response)
+{
+    if (!response.hasStatus())
+        return response.transportError;
+    const auto parsed = Net::parseJson(response.body);
+    const QString error = parsed.ok() ? Net::jsonString(parsed.value(), "error") : QString();
+    if (error.isEmpty()) {
+        if (response.status >= 200 && response.status < 300)
+            return Error::make(Error::Kind::Parse,
+                               QStringLiteral("the token endpoint sent an unreadable answer"),
+                               response.status);
+        return Error::make(
+            Error::Kind::Http,
+            QStringLiteral("the token endpoint answered HTTP %1 without an OAuth error").arg(response.status),
+            response.status);
+    }
+    const Net::Json &j = parsed.value();
+    QString code;
+    if (j.contains("error_codes") && j["error_codes"].is_array() && !j["error_codes"].empty()
+        && j["error_codes"][0].is_number_integer())
+        code = QStringLiteral("AADSTS%1").arg(j["error_codes"][0].get<qint64>());
+    // The description without its trailing trace/correlation/timestamp noise.
+    QString description = Net::jsonString(j, "error_description");
+    const qsizetype trace = description.indexOf(QStringLiteral(" Trace ID:"));
+    if (trace > 0)
+        description.truncate(trace);
+    description = description.trimmed();
+    if (description.isEmpty())
+        description = error;
+    const QString suberror = Net::jsonString(j, "suberror");
+    const bool interaction = error == u"interaction_required"
+        || (error == u"invalid_grant" && suberror != u"client_mismatch"
+            && suberror != u"protection_policy_required");
+    Error e = Error::make(interaction ? Error::Kind::InteractionRequired : Error::Kind::Service, description,
+                          response.status, code.isEmpty() ? error : code);
+    e.claims = Net::jsonString(j, "claims");
+    return e;
+}
+
+Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response)
+{
+    if (!response.isSuccess())
+        return tokenError(response);
+    const auto parsed = Net::parseJson(response.body);
+    if (!parsed.ok())
+        return parsed.error();
+    const Net::Json &j = parsed.value();
+    TokenResponse t;
+    t.accessToken = Net::jsonString(j, "access_token");
+    t.refreshToken = Net::jsonString(j, "refresh_token");
+    t.idToken = Net::jsonString(j, "id_token");
+    t.clientInfo = Net::jsonString(j, "client_info");
+    t.scope = Net::jsonString(j, "scope");
+    t.expiresIn = Net::jsonInt(j, "expires_in").value_or(0);
+    if (t.accessToken.isEmpty() || t.expiresIn <= 0)
+        return Error::make(Error::Kind::Parse,
+                           QStringLiteral("the token response lacks access_token or expires_in"));
+    return t;
+}
+
+Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse &response)
+{
+    if (!response.isSuccess())
+        return tokenError(response);
+    const auto parsed = Net::parseJson(response.body);
+    if (!parsed.ok())
+        return parsed.error();
+    const Net::Json &j = parsed.value();
+    DeviceCodeResponse d;
+    d.userCode = Net::jsonString(j, "user_code");
+    d.deviceCode = Net::jsonString(j, "device_code");
+    d.verificationUri = QUrl(Net::jsonString(j, "verification_uri"));
+    d.message = Net::jsonString(j, "message");
+    d.expiresIn = Net::jsonInt(j, "expires_in").value_or(900);
+    d.interval = int(qBound<qint64>(qint64(1), Net::jsonInt(j, "interval").value_or(5), qint64(60)));
+    if (d.userCode.isEmpty() || d.deviceCode.isEmpty() || !d.verificationUri.isValid())
+        return Error::make(Error::Kind::Parse, QStringLiteral("the device code response is incomplete"));
+    return d;
+}
+
+namespace {
+Core::Result<Net::Json> decodeSegment(const QString &segment, const char *what)
+{
+    const QByteArray raw = QByteArray::fromBase64(segment.toLatin1(), QByteArray::Base64UrlEncoding);
+    auto j = Net::parseJson(raw);
+    if (!j.ok() || !j.value().is_object())
+        return Error::make(Error::Kind::Parse,
+                           QStringLiteral("the %1 cannot be decoded").arg(QLatin1String(what)));
+    return j;
+}
+} // namespace
+
+Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QString &clientInfo,
+                                               const QString &clientId, const QByteArray &expectedNonce)
+{
+    const QStringList parts = idToken.split(u'.');
+    if (parts.size() != 3)
+        return Error::make(Error::Kind::Parse, QStringLiteral("the id_token is not a JWT"));
+    const auto claims = decodeSegment(parts.at(1), "id_token");
+    if (!claims.ok())
+        return claims.error();
+    const Net::Json &c = claims.value();
+    const bool audOk = (c.contains("aud") && c["aud"].is_string() && Net::jsonString(c, "aud") == clientId)
+        || (c.contains("aud") && c["aud"].is_array()
+            && std::any_of(c["aud"].begin(), c["aud"].end(), [&](const auto &a) {
+                   return a.is_string() && QString::fromStdString(a.template get<std::string>()) == clientId;
+               }));
+    if (!audOk)
+        return Error::make(Error::Kind::Security,
+                           QStringLiteral("the id_token was issued for another application"));
+    if (!expectedNonce.isEmpty() && Net::jsonString(c, "nonce").toLatin1() != expectedNonce)
+        return Error::make(Error::Kind::Security,
+                           QStringLiteral("the id_token nonce does not match this sign-in"));
+    Core::Account a;
+    a.objectId = Net::jsonString(c, "oid");
+    a.tenantId = Net::jsonString(c, "tid");
+    a.username = Net::jsonString(c, "preferred_username");
+    if (a.username.isEmpty())
+        a.username = Net::jsonString(c, "upn");
+    a.displayName = Net::jsonString(c, "name");
+    if (a.displayName.isEmpty())
+        a.displayName = a.username;
+    if (!a.isValid())
+        return Error::make(Error::Kind::Parse, QStringLiteral("the id_token lacks oid or tid"));
+    a.homeAccountId = a.objectId + u'.' + a.tenantId;
+    if (!clientInfo.isEmpty()) {
+        const auto info = decodeSegment(clientInfo, "client_info");
+        if (info.ok() && !Net::jsonString(info.value(), "uid").isEmpty())
+            a.homeAccountId
+                = Net::jsonString(info.value(), "uid") + u'.' + Net::jsonString(info.value(), "utid");
+    }
+    return a;
+}
+
+} // namespace Elevate::Auth

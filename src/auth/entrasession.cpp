@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "entrasession.h"
+
+#include "entraprotocol.h"
+#include "logging.h"
+#include "loopbackreceiver.h"
+#include "net/httpclient.h"
+#include "net/json.h"
+#include "pkce.h"
+
+#include <QHash>
+#include <QPointer>
+#include <QRegularExpression>
+#include <QTimer>
+
+namespace Elevate::Auth {
+
+using Core::Error;
+
+namespace {
+/// Access tokens with less than this left are refreshed first (MSAL's 5-minute buffer).
+constexpr qint64 kExpiryBufferSecs = 300;
+
+struct CachedToken
+{
+    QString token;
+    QDateTime expires;
+};
+
+struct Waiter
+{
+    QPointer<QObject> context;
+    Core::AccessTokenProvider::Callback callback;
+};
+} // namespace
+
+class EntraSession::Private
+{
+public:
+    EntraSession *q;
+    Core::AppConfig config;
+    Net::HttpClient *http;
+    SecretStore *secrets;
+    const Core::Clock *clock;
+
+    State state = State::SignedOut;
+    std::optional<Core::Account> account;
+    QString refreshToken; // in memory while signed in; persisted only in the SecretStore
+    QHash<QString, CachedToken> accessTokens; // by resource
+    QHash<QString, QList<Waiter>> waiters; // by resource, while a refresh runs
+
+    // The current attempt (restore / interactive / device code). A new one invalidates the old.
+    quint64 attempt = 0;
+    bool attemptOpen = false;
+    std::unique_ptr<LoopbackReceiver> receiver;
+    AuthorizationRequest request;
+    QTimer devicePoll;
+    QString deviceCode;
+    QDateTime deviceExpires;
+    int deviceInterval = 5;
+
+    QString keychainKey() const
+    {
+        return QStringLiteral("entra:%1:%2:%3")
+            .arg(QUrl(config.authorityHost).authority(), config.tenant, config.clientId);
+    }
+
+    QStringList scopesFor(const QString &resource) const
+    {
+        if (resource == config.graphResource)
+            return signInScopes(config);
+        return {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access"),
+                resource + QStringLiteral("/.default")};
+    }
+
+    void setState(State s)
+    {
+        if (state == s)
+            return;
+        state = s;
+        Q_EMIT q->stateChanged(s);
+    }
+
+    /// Ends the current attempt with `result`, once.
+    void finishAttempt(const Core::Result<Core::Account> &result)
+    {
+        if (!attemptOpen)
+            return;
+        attemptOpen = false;
+        devicePoll.stop();
+        if (receiver)
+            receiver->cancel(); // no-op when it already finished
+        if (result.ok()) {
+            setState(State::SignedIn);
+        } else if (state != State::SignedIn || result.error().kind != Error::Kind::Cancelled) {
+            setState(account && !refreshToken.isEmpty() && state == State::SignedIn ? State::SignedIn
+                                                                                    : State::SignedOut);
+        }
+        Q_EMIT q->signInFinished(result);
+    }
+
+    quint64 beginAttempt(State s)
+    {
+        if (attemptOpen)
+            finishAttempt(
+                Error::make(Error::Kind::Cancelled, QStringLiteral("replaced by a new sign-in attempt")));
+        attemptOpen = true;
+        setState(s);
+        return ++attempt;
+    }
+
+    QByteArray blob() const
+    {
+        Net::Json j = {{"v", 1},
+                       {"account",
+                        {{"homeAccountId", account->homeAccountId.toStdString()},
+                         {"objectId", account->objectId.toStdString()},
+                         {"tenantId", account->tenantId.toStdString()},
+                         {"username", account->username.toStdString()},
+                         {"displayName", account->displayName.toStdString()}}},
+                       {"refreshToken", refreshToken.toStdString()}};
+        return QByteArray::fromStdString(j.dump());
+    }
+
+    bool readBlob(const QByteArray &bytes)
+    {
+        const auto parsed = Net::parseJson(bytes);
+        if (!parsed.ok() || !parsed.value().is_object() || parsed.value().value("v", 0) != 1)
+            return false;
+        const Net::Json &j = parsed.value();
+        const Net::Json a = j.value("account", Net::Json::object());
+        Core::Account acc;
+        acc.homeAccountId = Net::jsonString(a, "homeAccountId");
+        acc.objectId = Net::jsonString(a, "objectId");
+        acc.tenantId = Net::jsonString(a, "tenantId");
+        acc.username = Net::jsonString(a, "username");
+        acc.displayName = Net::jsonString(a, "displayName");
+        const QString rt = Net::jsonString(j, "refreshToken");
+        if (!acc.isValid() || rt.isEmpty())
+            return false;
+        account = acc;
+        refreshToken = rt;
+        return true;
+    }
+
+    /// Keeps what a token response brought: the access token in memory, the rotated refresh token.
+    void absorb(const QString &resource, const TokenResponse &t)
+    {
+        accessTokens.insert(resource, CachedToken {t.accessToken, clock->now().addSecs(t.expiresIn)});
+        if (!t.refreshToken.isEmpty())
+            refreshToken = t.refreshToken;
+    }
+
+    /// After an interactive or device-code sign-in: account from the id_token, then the keychain.
+    void completeSignIn(quint64 id, const Net::HttpResponse &response, const QByteArray &nonce)
+    {
+        if (id != attempt || !attemptOpen)
+            return;
+        const auto tokens = parseTokenResponse(response);
+        if (!tokens.ok())
+            return finishAttempt(tokens.error());
+        const auto acc = accountFromIdToken(tokens->idToken, tokens->clientInfo, config.clientId, nonce);
+        if (!acc.ok())
+            return finishAttempt(acc.error());
+        if (tokens->refreshToken.isEmpty())
+            return finishAttempt(
+                Error::make(Error::Kind::Service,
+                            QStringLiteral("Entra sent no refresh token (is offline_access allowed?)")));
+        const std::optional<Core::Account> previous = account;
+        const QString previousRt = refreshToken;
+        account = acc.value();
+        accessTokens.clear();
+        absorb(config.graphResource, tokens.value());
+        secrets->write(keychainKey(), blob(), q,
+                       [this, id, previous, previousRt](Core::Result<void> written) {
+                           if (id != attempt)
+                               return;
+                           if (!written.ok()) {
+                               // Never keep tokens we cannot store safely; there is no plaintext fallback.
+                               account = previous;
+                               refreshToken = previousRt;
+                               accessTokens.clear();
+                               return finishAttempt(written.error());
+                           }
+                           finishAttempt(account.value());
+                       });
+    }
+
+    void refresh(const QString &resource)
+    {
+        const quint64 id = attempt;
+        http->send(refreshRequest(config, refreshToken, scopesFor(resource)), q,
+                   [this, resource, id](const Net::HttpResponse &response) {
+                       const auto tokens = parseTokenResponse(response);
+                       const QList<Waiter> list = waiters.take(resource);
+                       if (tokens.ok()) {
+                           const QString oldRt = refreshToken;
+                           absorb(resource, tokens.value());
+                           if (refreshToken != oldRt && account)
+                               secrets->write(keychainKey(), blob(), q, [](Core::Result<void> r) {
+                                   if (!r.ok())
+                                       qCWarning(lcAuth) << "could not store the rotated refresh token:"
+                                                         << r.error().message;
+                               });
+                       } else if (tokens.error().kind == Error::Kind::InteractionRequired && id == attempt) {
+                           // Entra refuses the refresh token: interactive sign-in needed. The keychain entry
+                           // stays (MSAL keeps it: it may still work for other resources); a new sign-in
+                           // replaces it.
+                           accessTokens.clear();
+                           refreshToken.clear();
+                           setState(State::SignedOut);
+                       }
+                       const Core::Result<QString> result = tokens.ok()
+                           ? Core::Result<QString>(tokens->accessToken)
+                           : Core::Result<QString>(tokens.error());
+                       for (const Waiter &w : list)
+                           if (w.context)
+                               w.callback(result);
+                   });
+    }
+};
+
+EntraSession::EntraSession(Core::AppConfig config, Net::HttpClient *http, SecretStore *secrets,
+                           const Core::Clock *clock, QObject *parent)
+    : QObject(parent)
+    , d(std::make_unique<Private>())
+{
+    d->q = this;
+    d->config = std::move(config);
+    d->http = http;
+    d->secrets = secrets;
+    d->clock = clock;
+    d->devicePoll.setSingleShot(true);
+}
+
+EntraSession::~EntraSession() = default;
+
+EntraSession::State EntraSession::state() const
+{
+    return d->state;
+}
+
+std::optional<Core::Account> EntraSession::account() const
+{
+    return d->state == State::SignedIn ? d->account : std::nullopt;
+}
+
+void EntraSession::restore()
+{
+    const quint64 id = d->beginAttempt(State::Restoring);
+    d->secrets->read(d->keychainKey(), this, [this, id](Core::Result<std::optional<QByteArray>> read) {
+        if (id != d->attempt)
+            return;
+        if (!read.ok())
+            return d->finishAttempt(read.error());
+        if (!read.value() || !d->readBlob(*read.value()))
+            return d->finishAttempt(
+                Error::make(Error::Kind::NotSignedIn, QStringLiteral("no saved sign-in")));
+        d->http->send(
+            refreshRequest(d->config, d->refreshToken, signInScopes(d->config)), this,
+            [this, id](const Net::HttpResponse &response) {
+                if (id != d->attempt)
+                    return;
+                const auto tokens = parseTokenResponse(response);
+                if (!tokens.ok()) {
+                    d->accessTokens.clear();
+                    return d->finishAttempt(tokens.error());
+                }
+                d->absorb(d->config.graphResource, tokens.value());
+                d->secrets->write(d->keychainKey(), d->blob(), this, [this, id](Core::Result<void> written) {
+                    if (id != d->attempt)
+                        return;
+                    if (!written.ok())
+                        qCWarning(lcAuth)
+                            << "could not store the rotated refresh token:" << written.error().message;
+                    d->finishAttempt(d->account.value());
+                });
+            });
+    });
+}
+
+void EntraSession::signInInteractive()
+{
+    const quint64 id = d->beginAttempt(State::SigningIn);
+    d->receiver = std::make_unique<LoopbackReceiver>();
+    AuthorizationRequest &req = d->request;
+    req = AuthorizationRequest {};
+    req.state = randomUrlSafe(32);
+    req.nonce = randomUrlSafe(32);
+    const Pkce pkce = Pkce::generate();
+    req.codeVerifier = pkce.verifier;
+    req.codeChallenge = pkce.challenge;
+    if (d->account)
+        req.loginHint = d->account->username;
+    const auto port = d->receiver->start(req.state, d->config.signInTimeoutSeconds * 1000);
+    if (!port.ok())
+        return d->finishAttempt(port.error());
+    req.redirectUri = QStringLiteral("http://%1:%2/").arg(d->config.redirectHost).arg(port.value());
+    connect(d->receiver.get(), &LoopbackReceiver::finished, this,
+            [this, id](const Core::Result<AuthorizationResponse> &result) {
+                if (id != d->attempt || !d->attemptOpen)
+                    return;
+                if (!result.ok()) {
+                    Error e = result.error();
+                    if (e.kind == Error::Kind::Cancelled && e.message.contains(u"in time"))
+                        e.message = QStringLiteral("the sign-in in the browser did not finish in time");
+                    return d->finishAttempt(e);
+                }
+                const AuthorizationResponse &r = result.value();
+                if (!r.error.isEmpty()) {
+                    static const QRegularExpression aadsts(QStringLiteral("^(AADSTS\\d+):\\s*(.*)$"));
+                    const auto m = aadsts.match(r.errorDescription);
+                    QString description = m.hasMatch() ? m.captured(2) : r.errorDescription;
+                    const qsizetype trace = description.indexOf(QStringLiteral(" Trace ID:"));
+                    if (trace > 0)
+                        description.truncate(trace);
+                    return d->finishAttempt(Error::make(
+                        r.error == u"access_denied" ? Error::Kind::Cancelled : Error::Kind::Service,
+                        description.isEmpty() ? r.error : description.trimmed(), 0,
+                        m.hasMatch() ? m.captured(1) : r.error));
+                }
+                // Redeem at once, once (entra-auth.md §7.5 item 9).
+                const QByteArray nonce = d->request.nonce;
+                d->http->send(codeRedemption(d->config, d->request, r.code), this,
+                              [this, id, nonce](const Net::HttpResponse &response) {
+                                  d->completeSignIn(id, response, nonce);
+                              });
+            });
+    Q_EMIT browserUrlReady(authorizeUrl(d->config, req));
+}
+
+void EntraSession::signInWithDeviceCode()
+{
+    const quint64 id = d->beginAttempt(State::SigningIn);
+    d->http->send(deviceCodeRequest(d->config), this, [this, id](const Net::HttpResponse &response) {
+        if (id != d->attempt || !d->attemptOpen)
+            return;
+        const auto dc = parseDeviceCodeResponse(response);
+        if (!dc.ok())
+            return d->finishAttempt(dc.error());
+        d->deviceCode = dc->deviceCode;
+        d->deviceInterval = dc->interval;
+        d->deviceExpires = d->clock->now().addSecs(dc->expiresIn);
+        disconnect(&d->devicePoll, nullptr, this, nullptr);
+        connect(&d->devicePoll, &QTimer::timeout, this, [this, id] {
+            if (id != d->attempt || !d->attemptOpen)
+                return;
+            if (d->clock->now() >= d->deviceExpires)
+                return d->finishAttempt(Error::make(
+                    Error::Kind::Cancelled, QStringLiteral("the device code expired before sign-in")));
+            d->http->send(deviceCodePoll(d->config, d->deviceCode), this,
+                          [this, id](const Net::HttpResponse &r) {
+                              if (id != d->attempt || !d->attemptOpen)
+                                  return;
+                              if (!r.isSuccess() && r.hasStatus()) {
+                                  const QString code = oauthErrorCode(r);
+                                  if (code == u"authorization_pending" || code == u"slow_down") {
+                                      if (code == u"slow_down")
+                                          d->deviceInterval += 5;
+                                      d->devicePoll.start(d->deviceInterval * 1000);
+                                      return;
+                                  }
+                              }
+                              d->completeSignIn(id, r, {});
+                          });
+        });
+        d->devicePoll.start(d->deviceInterval * 1000);
+        Q_EMIT deviceCodeReady(dc->userCode, dc->verificationUri, dc->message, d->deviceExpires);
+    });
+}
+
+void EntraSession::cancelSignIn()
+{
+    d->finishAttempt(Error::make(Error::Kind::Cancelled, QStringLiteral("sign-in cancelled")));
+}
+
+void EntraSession::signOut()
+{
+    if (d->attemptOpen)
+        d->finishAttempt(Error::make(Error::Kind::Cancelled, QStringLiteral("signed out")));
+    ++d->attempt;
+    d->account.reset();
+    d->refreshToken.clear();
+    d->accessTokens.clear();
+    d->setState(State::SignedOut);
+    d->secrets->remove(d->keychainKey(), this,
+                       [this](Core::Result<void> removed) { Q_EMIT signedOut(removed); });
+}
+
+void EntraSession::requestAccessToken(const QString &resource, QObject *context, Callback callback)
+{
+    QPointer<QObject> guard(context);
+    auto answer = [guard, callback](Core::Result<QString> r) {
+        QTimer::singleShot(0, guard.data(), [guard, callback, r] {
+            if (guard)
+                callback(r);
+        });
+    };
+    if (d->state != State::SignedIn || d->refreshToken.isEmpty())
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    const auto it = d->accessTokens.constFind(resource);
+    if (it != d->accessTokens.cend() && d->clock->now().secsTo(it->expires) > kExpiryBufferSecs)
+        return answer(it->token);
+    const bool running = d->waiters.contains(resource);
+    d->waiters[resource].append(Waiter {guard, callback});
+    if (!running)
+        d->refresh(resource);
+}
+
+void EntraSession::invalidateAccessToken(const QString &resource, const QString &token)
+{
+    const auto it = d->accessTokens.constFind(resource);
+    if (it != d->accessTokens.cend() && it->token == token)
+        d->accessTokens.remove(resource);
+}
+
+} // namespace Elevate::Auth

@@ -1,0 +1,59 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "errortext.h"
+
+namespace Elevate::Ui {
+
+using Core::Error;
+
+QString ErrorText::describe(const QString &operation, const Error &error)
+{
+    QString what;
+    switch (error.kind) {
+    case Error::Kind::None:
+        return {};
+    case Error::Kind::Network:
+        what = tr("the service cannot be reached (%1).").arg(error.message);
+        break;
+    case Error::Kind::Timeout:
+        what = tr("the service did not answer in time. Check your connection and try again.");
+        break;
+    case Error::Kind::Http:
+        what = tr("the service answered with HTTP status %1.").arg(error.httpStatus);
+        break;
+    case Error::Kind::Service:
+        what = error.serviceCode.isEmpty() ? error.message
+                                           : tr("%1 (%2)").arg(error.message, error.serviceCode);
+        break;
+    case Error::Kind::InteractionRequired:
+        what = tr("you need to sign in again (%1).")
+                   .arg(error.serviceCode.isEmpty() ? error.message : error.serviceCode);
+        break;
+    case Error::Kind::NotSignedIn:
+        what = tr("you are not signed in.");
+        break;
+    case Error::Kind::Parse:
+        what = tr("the service sent an answer Elevate cannot read (%1).").arg(error.message);
+        break;
+    case Error::Kind::Keychain:
+        what = error.message;
+        break;
+    case Error::Kind::Config:
+        what = tr("the configuration is invalid: %1").arg(error.message);
+        break;
+    case Error::Kind::InvalidInput:
+        what = error.message;
+        break;
+    case Error::Kind::Cancelled:
+        what = tr("it was cancelled or timed out.");
+        break;
+    case Error::Kind::Security:
+        what = tr("a security check failed (%1).").arg(error.message);
+        break;
+    case Error::Kind::Internal:
+        what = tr("an internal error occurred (%1).").arg(error.message);
+        break;
+    }
+    return tr("%1 failed: %2").arg(operation, what);
+}
+
+} // namespace Elevate::Ui

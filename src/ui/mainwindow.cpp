@@ -1,0 +1,174 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "mainwindow.h"
+
+#include "accesscontroller.h"
+#include "targetsmodel.h"
+#include "ui_mainwindow.h"
+
+#include <QCloseEvent>
+#include <QLocale>
+#include <QShortcut>
+#include <QSortFilterProxyModel>
+
+namespace Elevate::Ui {
+
+MainWindow::MainWindow(AccessController *controller, QWidget *parent)
+    : QMainWindow(parent)
+    , m_ui(std::make_unique<::Ui::MainWindow>())
+    , m_controller(controller)
+    , m_proxy(new QSortFilterProxyModel(this))
+{
+    m_ui->setupUi(this);
+    setWindowIcon(QIcon(QStringLiteral(":/icons/elevate.svg")));
+    m_proxy->setSourceModel(m_controller->targets());
+    m_proxy->setFilterRole(TargetsModel::SearchTextRole);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_ui->targetsView->setModel(m_proxy);
+    m_ui->bannerFrame->hide();
+    m_ui->bannerFrame->setStyleSheet(
+        QStringLiteral("#bannerFrame { background: #fdecea; border: 1px solid #e0a3a0; border-radius: 4px; }"
+                       "#bannerLabel { color: #611a15; }"));
+
+    connect(m_ui->searchEdit, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_ui->bannerCloseButton, &QToolButton::clicked, m_ui->bannerFrame, &QWidget::hide);
+    connect(m_ui->refreshButton, &QPushButton::clicked, m_controller, &AccessController::refresh);
+    connect(m_ui->signInButton, &QPushButton::clicked, this, [this] {
+        switch (m_controller->status()) {
+        case AccessController::Status::SignedOut:
+            m_controller->signIn();
+            break;
+        case AccessController::Status::SigningIn:
+            m_controller->cancelSignIn();
+            break;
+        default:
+            m_controller->signOut();
+            break;
+        }
+    });
+    connect(m_ui->targetsView->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::updateDetails);
+    connect(m_controller, &AccessController::changed, this, &MainWindow::updateFromController);
+
+    auto *find = new QShortcut(QKeySequence::Find, this);
+    connect(find, &QShortcut::activated, this, [this] {
+        m_ui->searchEdit->setFocus();
+        m_ui->searchEdit->selectAll();
+    });
+    auto *refresh = new QShortcut(QKeySequence::Refresh, this);
+    connect(refresh, &QShortcut::activated, m_controller, &AccessController::refresh);
+    auto *close = new QShortcut(QKeySequence(Qt::Key_Escape), this);
+    connect(close, &QShortcut::activated, this, &QWidget::close);
+    // Enter in the search box moves to the list.
+    connect(m_ui->searchEdit, &QLineEdit::returnPressed, this, [this] {
+        m_ui->targetsView->setFocus();
+        if (!m_ui->targetsView->currentIndex().isValid() && m_proxy->rowCount() > 0)
+            m_ui->targetsView->setCurrentIndex(m_proxy->index(0, 0));
+    });
+
+    updateFromController();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::selectTarget(const QString &key)
+{
+    const int row = m_controller->targets()->rowOf(key);
+    if (row < 0)
+        return;
+    QModelIndex idx = m_proxy->mapFromSource(m_controller->targets()->index(row, 0));
+    if (!idx.isValid()) {
+        m_ui->searchEdit->clear();
+        idx = m_proxy->mapFromSource(m_controller->targets()->index(row, 0));
+    }
+    m_ui->targetsView->setCurrentIndex(idx);
+    m_ui->targetsView->scrollTo(idx);
+    m_ui->targetsView->setFocus();
+}
+
+void MainWindow::showError(const QString &text)
+{
+    m_ui->bannerLabel->setText(text);
+    m_ui->bannerFrame->show();
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (m_quitOnClose) {
+        event->accept();
+        return;
+    }
+    hide();
+    event->ignore();
+}
+
+void MainWindow::updateFromController()
+{
+    using Status = AccessController::Status;
+    const Status status = m_controller->status();
+    const auto account = m_controller->account();
+    const bool signedIn = account && (status == Status::Ready || status == Status::Loading);
+    switch (status) {
+    case Status::SignedOut:
+        m_ui->accountLabel->setText(tr("Not signed in"));
+        break;
+    case Status::Restoring:
+        m_ui->accountLabel->setText(tr("Signing in…"));
+        break;
+    case Status::SigningIn:
+        m_ui->accountLabel->setText(tr("Waiting for sign-in in the browser…"));
+        break;
+    case Status::Loading:
+    case Status::Ready:
+        m_ui->accountLabel->setText(
+            account ? tr("Signed in as <b>%1</b> (%2)")
+                          .arg(account->displayName.toHtmlEscaped(), account->username.toHtmlEscaped())
+                    : tr("Not signed in"));
+        break;
+    }
+    m_ui->signInButton->setText(status == Status::SigningIn ? tr("&Cancel sign-in")
+                                    : signedIn              ? tr("&Sign out")
+                                                            : tr("&Sign in…"));
+    m_ui->signInButton->setEnabled(status != Status::Restoring);
+    m_ui->refreshButton->setEnabled(status == Status::Ready);
+    m_ui->searchEdit->setEnabled(signedIn);
+    if (m_controller->lastError().kind == Core::Error::Kind::None)
+        m_ui->bannerFrame->hide();
+
+    const int count = m_controller->targets()->rowCount();
+    if (status == Status::Loading)
+        statusBar()->showMessage(tr("Loading eligible access…"));
+    else if (signedIn && m_controller->lastRefresh().isValid())
+        statusBar()->showMessage(tr("%n eligible target(s) · updated %1", nullptr, count)
+                                     .arg(QLocale().toString(m_controller->lastRefresh().toLocalTime().time(),
+                                                             QLocale::ShortFormat)));
+    else
+        statusBar()->clearMessage();
+    updateDetails();
+}
+
+void MainWindow::updateDetails()
+{
+    const QModelIndex idx = m_ui->targetsView->currentIndex();
+    if (!idx.isValid()) {
+        m_ui->detailsLabel->setText(
+            m_controller->targets()->rowCount() == 0 ? QString() : tr("Select a target to see its details."));
+        return;
+    }
+    const QString group = idx.data(TargetsModel::GroupNameRole).toString().toHtmlEscaped();
+    if (!idx.data(TargetsModel::MappedRole).toBool()) {
+        m_ui->detailsLabel->setText(
+            tr("PIM group <b>%1</b> is not mapped to an AWS account and role. Rename the "
+               "group to AWS-&lt;account id&gt;-&lt;permission set&gt; or add it to the "
+               "mapping table in the configuration.")
+                .arg(group));
+        return;
+    }
+    const QString account = idx.data(TargetsModel::AccountNameRole).toString();
+    m_ui->detailsLabel->setText(
+        tr("Role <b>%1</b> in AWS account <b>%2</b>%3 through PIM group %4.")
+            .arg(idx.data(TargetsModel::RoleNameRole).toString().toHtmlEscaped(),
+                 idx.data(TargetsModel::AccountIdRole).toString(),
+                 account.isEmpty() ? QString() : tr(" (%1)").arg(account.toHtmlEscaped()), group));
+}
+
+} // namespace Elevate::Ui

@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QSortFilterProxyModel;
+
+namespace Ui {
+class MainWindow;
+}
+
+namespace Elevate::Ui {
+
+class AccessController;
+
+/**
+ * The main window: the account, sign in / out, and the eligible targets in a searchable list with
+ * details of the selected one. A banner shows the last error until dismissed or until the next
+ * success. Closing the window hides it (the tray keeps running) unless there is no tray.
+ */
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    explicit MainWindow(AccessController *controller, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /// Selects the target with that key (TargetsModel::rowKey) and clears the search if needed.
+    void selectTarget(const QString &key);
+    /// Shows an error in the banner (already worded for people).
+    void showError(const QString &text);
+    void setQuitOnClose(bool quit) { m_quitOnClose = quit; }
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    void updateFromController();
+    void updateDetails();
+
+    std::unique_ptr<::Ui::MainWindow> m_ui;
+    AccessController *m_controller;
+    QSortFilterProxyModel *m_proxy;
+    bool m_quitOnClose = false;
+};
+
+} // namespace Elevate::Ui

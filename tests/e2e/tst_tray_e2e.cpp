@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// End to end: the tray program's composition root in demo mode, on a real X display (Xvfb) with a
+// real tray host (trayer), signing in through ELEVATE_BROWSER=curl, as scripts/test runs it.
+
+#include "app/tray/trayapp.h"
+#include "auth/entrasession.h"
+#include "emulator/emulator.h"
+#include "ui/accesscontroller.h"
+#include "ui/mainwindow.h"
+#include "ui/targetsmodel.h"
+#include "ui/traycontroller.h"
+
+#include <QApplication>
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QMenu>
+#include <QScreen>
+#include <QStandardPaths>
+#include <QSystemTrayIcon>
+#include <QTest>
+
+using namespace Elevate;
+using namespace Qt::StringLiterals;
+
+namespace {
+QString artifactPath(const QString &name)
+{
+    QString dir = qEnvironmentVariable("ELEVATE_TEST_ARTIFACTS");
+    if (dir.isEmpty())
+        dir = QStringLiteral(ELEVATE_BINARY_DIR "/test-artifacts");
+    QDir().mkpath(dir);
+    return dir + u'/' + name;
+}
+} // namespace
+
+class TestTrayE2E : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void demoSignInPopulatesTray()
+    {
+        if (QStandardPaths::findExecutable(u"curl"_s).isEmpty())
+            QFAIL("curl is needed to play the browser (scripts/setup --test installs it)");
+        QVERIFY2(QSystemTrayIcon::isSystemTrayAvailable(),
+                 "no system tray host on this display (scripts/desktop-session starts trayer)");
+        qputenv("ELEVATE_BROWSER", "curl -s -o /dev/null -L");
+
+        App::TrayApp::Options options;
+        options.demo = true;
+        options.demoAutoSignIn = u"alex@contoso.example"_s;
+        App::TrayApp app(options);
+        const auto started = app.start();
+        QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
+        QVERIFY(QDir(app.demoDataDir()).exists(u"config.json"_s));
+        QVERIFY(!app.demoDataDir().startsWith(QDir::homePath() + u"/.config"_s));
+
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == Ui::AccessController::Status::Ready, 30'000);
+        QVERIFY(app.tray()->trayIcon()->isVisible());
+        QCOMPARE(app.tray()->state(), Ui::TrayState::Idle);
+
+        // The menu lists the account and the scenario's targets, grouped by account.
+        QMenu *menu = app.tray()->menu();
+        QCOMPARE(menu->actions().first()->text(), u"Alex Wilber (alex@contoso.example)"_s);
+        int accountMenus = 0;
+        bool unmapped = false;
+        for (QAction *a : menu->actions()) {
+            if (a->menu() && a->menu()->objectName().startsWith(u"account_"_s))
+                ++accountMenus;
+            if (a->menu() && a->menu()->objectName() == u"unmappedMenu")
+                unmapped = true;
+        }
+        QVERIFY(accountMenus >= 3);
+        QVERIFY(unmapped);
+        QVERIFY(app.controller()->targets()->rowCount() >= 8);
+
+        // The sign-in really went through the emulator: it issued tokens.
+        const QJsonObject tokens = app.emulator()->state().value(u"tokens").toObject();
+        QVERIFY(!tokens.value(u"accessTokens").toArray().isEmpty());
+
+        // Screenshot of the whole screen with the menu open next to the tray icon.
+        QRect iconRect = app.tray()->trayIcon()->geometry();
+        QPoint at = iconRect.isValid() ? iconRect.bottomLeft() : QPoint(20, 40);
+        menu->popup(at);
+        QTRY_VERIFY(menu->isVisible());
+        QTest::qWait(300);
+        QScreen *screen = QGuiApplication::primaryScreen();
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-tray-menu.png"_s)));
+        menu->hide();
+
+        app.window()->show();
+        QVERIFY(QTest::qWaitForWindowExposed(app.window()));
+        QTest::qWait(200);
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-window.png"_s)));
+    }
+};
+
+int main(int argc, char *argv[])
+{
+    if (qEnvironmentVariableIsEmpty("DISPLAY")) {
+        fprintf(stderr, "SKIP: no X display (run through scripts/test or scripts/desktop-session)\n");
+        return 77;
+    }
+    qputenv("QT_QPA_PLATFORM", "xcb");
+    QApplication app(argc, argv);
+    QApplication::setQuitOnLastWindowClosed(false);
+    TestTrayE2E test;
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_tray_e2e.moc"
