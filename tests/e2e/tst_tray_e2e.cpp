@@ -46,18 +46,19 @@ private Q_SLOTS:
                  "no system tray host on this display (scripts/desktop-session starts trayer)");
         qputenv("ELEVATE_BROWSER", "curl -s -o /dev/null -L");
 
-        App::TrayApp::Options options;
+        Elevate::App::TrayApp::Options options;
         options.demo = true;
         options.demoAutoSignIn = u"alex@contoso.example"_s;
-        App::TrayApp app(options);
+        Elevate::App::TrayApp app(options);
         const auto started = app.start();
         QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
         QVERIFY(QDir(app.demoDataDir()).exists(u"config.json"_s));
         QVERIFY(!app.demoDataDir().startsWith(QDir::homePath() + u"/.config"_s));
 
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == Ui::AccessController::Status::Ready, 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == Elevate::Ui::AccessController::Status::Ready,
+                                 30'000);
         QVERIFY(app.tray()->trayIcon()->isVisible());
-        QCOMPARE(app.tray()->state(), Ui::TrayState::Idle);
+        QCOMPARE(app.tray()->state(), Elevate::Ui::TrayState::Idle);
 
         // The menu lists the account and the scenario's targets, grouped by account.
         QMenu *menu = app.tray()->menu();
