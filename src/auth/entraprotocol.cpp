@@ -142,8 +142,11 @@ Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response
     if (!response.isSuccess())
         return tokenError(response);
     const auto parsed = Net::parseJson(response.body);
-    if (!parsed.ok())
-        return parsed.error();
+    if (!parsed.ok()) {
+        Error e = parsed.error();
+        e.httpStatus = response.status;
+        return e;
+    }
     const Net::Json &j = parsed.value();
     TokenResponse t;
     t.accessToken = Net::jsonString(j, "access_token");

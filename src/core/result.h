@@ -15,6 +15,10 @@ namespace Elevate::Core {
 template<typename T> class [[nodiscard]] Result
 {
 public:
+    /// An empty result (an Internal error); exists so results can travel in queued signals.
+    Result()
+        : m_data(std::in_place_index<1>, Error::make(Error::Kind::Internal, QStringLiteral("empty result")))
+    { }
     Result(T value)
         : m_data(std::in_place_index<0>, std::move(value))
     { }
