@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "graph/odata.h"
+
+#include <QFile>
+#include <QTest>
+
+using namespace Elevate;
+using Core::Error;
+
+namespace {
+QByteArray fixture(const char *name)
+{
+    QFile f(QStringLiteral(ELEVATE_TEST_DATA "/graph/") + QLatin1String(name));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("missing fixture %s", name);
+    return f.readAll();
+}
+Net::HttpResponse response(int status, const QByteArray &body)
+{
+    Net::HttpResponse r;
+    r.status = status;
+    r.body = body;
+    return r;
+}
+} // namespace
+
+class TestOData : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void eligibilityPage()
+    {
+        const auto page = Graph::parseEligibilityPage(fixture("eligibilities-page1.json"));
+        QVERIFY(page.ok());
+        QCOMPARE(page->items.size(), 3);
+        QVERIFY(page->nextLink.contains(QStringLiteral("$skiptoken=abc")));
+        const auto &a = page->items.at(0);
+        QCOMPARE(a.groupDisplayName, QStringLiteral("AWS-123456789012-AdministratorAccess"));
+        QCOMPARE(a.memberType, QStringLiteral("direct"));
+        QCOMPARE(a.start, QDateTime(QDate(2025, 3, 1), QTime(8, 0, 0, 486), Qt::UTC)); // 7 digits
+        QCOMPARE(a.end, QDateTime(QDate(2026, 3, 1), QTime(8, 0), Qt::UTC)); // 0 digits
+        const auto &b = page->items.at(1);
+        QCOMPARE(b.accessId, QStringLiteral("owner")); // enum casing folded
+        QCOMPARE(b.memberType, QStringLiteral("group"));
+        QVERIFY(!b.end.isValid()); // null = permanent
+        QCOMPARE(b.start.time().msec(), 287); // 3 digits
+        QVERIFY(b.groupDescription.isEmpty());
+        const auto &c = page->items.at(2);
+        QVERIFY(!c.end.isValid()); // missing = permanent
+        QCOMPARE(c.start.time().msec(), 800); // 1 digit
+        QVERIFY(c.groupDisplayName.isEmpty()); // group: null
+        QCOMPARE(c.groupId, QStringLiteral("9a9a9a9a-0000-4000-8000-000000000001"));
+        QCOMPARE(c.id, QStringLiteral("8MYkhImhnkm70CbBdTyW1BbHHAdHgZdDpbqyEFlRzAs-1-e"));
+
+        const auto last = Graph::parseEligibilityPage(fixture("eligibilities-last.json"));
+        QVERIFY(last.ok());
+        QVERIFY(last->items.isEmpty());
+        QVERIFY(last->nextLink.isEmpty());
+    }
+    void badPages_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("truncated") << fixture("eligibilities-page1.json").left(300);
+        QTest::newRow("no value") << QByteArray("{\"@odata.context\":\"x\"}");
+        QTest::newRow("value not array") << QByteArray("{\"value\":{}}");
+        QTest::newRow("item without id") << QByteArray("{\"value\":[{\"groupId\":\"g\"}]}");
+        QTest::newRow("html") << QByteArray("<html></html>");
+    }
+    void badPages()
+    {
+        QFETCH(QByteArray, body);
+        const auto page = Graph::parseEligibilityPage(body);
+        QVERIFY(!page.ok());
+        QCOMPARE(page.error().kind, Error::Kind::Parse);
+    }
+    void me()
+    {
+        const auto u = Graph::parseUser(fixture("me.json"));
+        QVERIFY(u.ok());
+        QCOMPARE(u->userPrincipalName, QStringLiteral("alex@contoso.com"));
+        QVERIFY(u->mail.isEmpty());
+        QVERIFY(!Graph::parseUser("{}").ok());
+    }
+    void errors_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<QString>("messagePart");
+        QTest::newRow("plain") << 403 << fixture("error-plain.json") << int(Error::Kind::Service)
+                               << QStringLiteral("Authorization_RequestDenied")
+                               << QStringLiteral("Insufficient");
+        QTest::newRow("PIM wrapped") << 403 << fixture("error-pim-wrapped.json") << int(Error::Kind::Service)
+                                     << QStringLiteral("PermissionScopeNotGranted")
+                                     << QStringLiteral("missing permission scope");
+        QTest::newRow("throttled") << 429 << fixture("error-throttled.json") << int(Error::Kind::Service)
+                                   << QStringLiteral("TooManyRequests") << QStringLiteral("retry");
+        QTest::newRow("empty code") << 400 << fixture("error-empty-code.json") << int(Error::Kind::Service)
+                                    << QStringLiteral("HTTP400") << QStringLiteral("400");
+        QTest::newRow("html 502") << 502 << QByteArray("<html>Bad gateway</html>") << int(Error::Kind::Http)
+                                  << QString() << QStringLiteral("502");
+    }
+    void errors()
+    {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(int, kind);
+        QFETCH(QString, code);
+        QFETCH(QString, messagePart);
+        const Error e = Graph::graphError(response(status, body));
+        QCOMPARE(int(e.kind), kind);
+        QCOMPARE(e.serviceCode, code);
+        QCOMPARE(e.httpStatus, status);
+        QVERIFY2(e.message.contains(messagePart), qPrintable(e.message));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOData)
+#include "tst_odata.moc"
