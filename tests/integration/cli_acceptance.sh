@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The command line end to end, as a user would run it: the real `elevate` against a real
+# `elevate-emulator` process, ELEVATE_BROWSER playing the browser, a throwaway HOME, the real keychain.
+# Usage: cli_acceptance.sh ELEVATE ELEVATE_EMULATOR
+set -euo pipefail
+elevate=$(realpath "$1")
+emulator=$(realpath "$2")
+if [[ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
+    echo "SKIP: no D-Bus session with a keychain (run through scripts/test or scripts/desktop-session)"
+    exit 77
+fi
+for tool in curl jq ss; do
+    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (scripts/setup --test installs it)"; exit 1; }
+done
+
+work=$(mktemp -d)
+export HOME="$work/home"
+mkdir -p "$HOME"
+cd "$work"
+epid=""
+cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+expect_rc() { # expected-code description command...
+    local want=$1 what=$2; shift 2
+    set +e; "$@" > out.txt 2> err.txt; local rc=$?; set -e
+    [[ $rc -eq $want ]] || { cat out.txt err.txt; fail "$what: exit $rc, expected $want"; }
+}
+
+start_emulator() {
+    "$emulator" --auto-sign-in alex@contoso.example --page-size 2 --write-config cfg > emu.out 2> emu.err &
+    epid=$!
+    for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
+    [[ -s emu.out ]] || { cat emu.err; fail "emulator did not start"; }
+    base=$(head -n1 emu.out)
+    [[ $base == http://127.0.0.1:* ]] || fail "emulator did not print its base URL"
+}
+start_emulator
+
+# The browser: records who listens on the redirect port, then follows the redirects like a browser.
+cat > browser.sh <<'B'
+#!/usr/bin/env bash
+port=$(printf '%s' "$1" | sed -n 's/.*redirect_uri=http%3A%2F%2Flocalhost%3A\([0-9]*\).*/\1/p')
+ss -ltnH "sport = :$port" > "$(dirname "$0")/listeners.txt"
+exec curl -s -o /dev/null -L "$1"
+B
+chmod +x browser.sh
+
+ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login" "$elevate" --config cfg login
+grep -q "Signed in as Alex Wilber" out.txt || fail "login did not say who signed in"
+[[ -s listeners.txt ]] || fail "no loopback listener seen during sign-in"
+if grep -v '127.0.0.1:' listeners.txt | grep -q .; then cat listeners.txt; fail "the sign-in listener is bound beyond 127.0.0.1"; fi
+
+expect_rc 0 "whoami --json" "$elevate" --config cfg whoami --json
+[[ $(jq -r .userPrincipalName out.txt) == alex@contoso.example ]] || fail "whoami names the wrong user"
+
+expect_rc 0 "eligible --json" "$elevate" --config cfg eligible --json
+got=$(jq -c '[.[] | .groupId + "/" + .accessId] | sort' out.txt)
+want=$(curl -s "$base/_emulator/state" | jq -c '[.eligibilities[] | select(.user == "alex@contoso.example") | .groupId + "/" + .accessId] | sort')
+[[ "$got" == "$want" ]] || fail "eligible --json differs from the scenario: $got vs $want"
+[[ $(jq '[.[] | select(.mapped == false)] | length' out.txt) -eq 1 ]] || fail "expected one unmapped group"
+[[ $(jq '[.[] | select(.mapped) | .accountId] | unique | length' out.txt) -eq 3 ]] || fail "expected three AWS accounts"
+expect_rc 0 "eligible" "$elevate" --config cfg eligible
+grep -q "Not mapped" out.txt || fail "human output lacks the Not mapped section"
+
+# No token the emulator issued may be in any file under HOME.
+curl -s "$base/_emulator/state" | jq -r '.tokens[][]' > tokens.txt
+[[ -s tokens.txt ]] || fail "the emulator issued no tokens?"
+if grep -rlFf tokens.txt "$HOME" 2>/dev/null | grep -q .; then fail "a token leaked into a file under HOME"; fi
+
+# The emulator goes away while signed in: a network error, exit 5, one line on stderr.
+kill "$epid"; wait "$epid" 2>/dev/null || true; epid=""
+expect_rc 5 "eligible with the emulator down" "$elevate" --config cfg eligible
+[[ $(wc -l < err.txt) -eq 1 ]] || fail "expected one stderr line, got: $(cat err.txt)"
+
+start_emulator # a new emulator: the old refresh token means nothing there
+expect_rc 4 "whoami with a refresh token the service does not know" "$elevate" --config cfg whoami
+ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login again" "$elevate" --config cfg login
+expect_rc 0 "logout" "$elevate" --config cfg logout
+expect_rc 4 "whoami after logout" "$elevate" --config cfg whoami
+grep -q "elevate login" err.txt || fail "the not-signed-in message should say what to do"
+
+echo '{"entra": {' > bad.json
+expect_rc 3 "malformed config" "$elevate" --config bad.json whoami
+ELEVATE_CONFIG="$work/missing.json" expect_rc 3 "missing config via ELEVATE_CONFIG" "$elevate" whoami
+expect_rc 2 "unknown command" "$elevate" --config cfg frobnicate
+echo "PASS"
