@@ -74,6 +74,9 @@ Core::Result<QString> TrayApp::prepareDemo()
 
 Core::Result<void> TrayApp::start()
 {
+    // English plural forms ("1 eligible target", "2 eligible targets") come from the embedded .qm.
+    if (m_english.load(QStringLiteral(":/i18n/elevate_en.qm")))
+        QCoreApplication::installTranslator(&m_english);
     QString configPath = m_options.configPath;
     if (m_options.demo) {
         auto demo = prepareDemo();

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QTemporaryDir>
+#include <QTranslator>
 
 #include <memory>
 
@@ -70,6 +71,7 @@ private:
     void quit();
 
     Options m_options;
+    QTranslator m_english;
     Core::SystemClock m_clock;
     std::unique_ptr<QTemporaryDir> m_demoDir;
     Emulator::Emulator *m_emulator = nullptr;
