@@ -73,12 +73,12 @@ Reply Reply::html(const QString &html, int status)
     return r;
 }
 
-Reply Reply::redirect(const QUrl &to)
+Reply Reply::redirect(const QString &to)
 {
     Reply r;
     r.status = 302;
     r.contentType = "text/html; charset=utf-8";
-    r.headers.append({"Location", to.toString(QUrl::FullyEncoded).toUtf8()});
+    r.headers.append({"Location", to.toUtf8()});
     r.body = "<html><body>Redirecting…</body></html>";
     return r;
 }

@@ -92,7 +92,7 @@ struct Reply
 
     static Reply json(const Json &j, int status = 200);
     static Reply html(const QString &html, int status = 200);
-    static Reply redirect(const QUrl &to);
+    static Reply redirect(const QString &to);
 };
 
 struct Emulator::Private

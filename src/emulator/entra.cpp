@@ -64,18 +64,20 @@ QString entraFormEncode(const QString &s)
     return out;
 }
 
-QUrl withQuery(QUrl url, const QList<QPair<QString, QString>> &params, bool entraEncoding = false)
+/// The redirect target with parameters appended, built as text: a QUrl round trip would upper-case
+/// the %xx escapes that Entra sends in lower case.
+QString withQuery(const QUrl &url, const QList<QPair<QString, QString>> &params, bool entraEncoding = false)
 {
-    QString q = url.query(QUrl::FullyEncoded);
+    QString out = url.toString(QUrl::FullyEncoded);
+    bool first = !out.contains(u'?');
     for (const auto &p : params) {
-        if (!q.isEmpty())
-            q += u'&';
-        q += p.first + u'='
+        out += first ? u'?' : u'&';
+        first = false;
+        out += p.first + u'='
             + (entraEncoding ? entraFormEncode(p.second)
                              : QString::fromLatin1(QUrl::toPercentEncoding(p.second)));
     }
-    url.setQuery(q, QUrl::StrictMode);
-    return url;
+    return out;
 }
 
 QStringList splitScopes(const QString &s)

@@ -1,25 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // elevate-emulator: runs the emulator of Entra ID and Graph PIM on its own, for scripts and demos.
 
+#include "core/quitonsignals.h"
 #include "emulator/emulator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QFile>
-#include <QSocketNotifier>
 #include <QTextStream>
 
-#include <csignal>
-#include <sys/socket.h>
-#include <unistd.h>
-
 namespace {
-int g_signalPipe[2] = {-1, -1};
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] auto n = ::write(g_signalPipe[1], &c, 1);
-}
 int fail(const QString &message, int code)
 {
     QTextStream(stderr) << "elevate-emulator: " << message << '\n';
@@ -98,12 +88,6 @@ int main(int argc, char *argv[])
     }
     QTextStream(stdout) << emulator.baseUrl().toString() << Qt::endl;
 
-    // SIGINT/SIGTERM end the event loop cleanly (self-pipe: only async-signal-safe work in the handler).
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalPipe) == 0) {
-        auto *notifier = new QSocketNotifier(g_signalPipe[0], QSocketNotifier::Read, &app);
-        QObject::connect(notifier, &QSocketNotifier::activated, &app, &QCoreApplication::quit);
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-    }
+    Elevate::Core::quitOnTerminationSignals(&app);
     return app.exec();
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/quitonsignals.h"
 #include "trayapp.h"
 #include "ui/errortext.h"
 
@@ -55,5 +56,6 @@ int main(int argc, char *argv[])
                             << '\n';
         return 1;
     }
+    Elevate::Core::quitOnTerminationSignals(&app, [&trayApp] { trayApp.requestQuit(); });
     return app.exec();
 }

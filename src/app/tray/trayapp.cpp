@@ -119,7 +119,7 @@ Core::Result<void> TrayApp::start()
                 m_tray->notify(tr("Elevate"), text, true);
             });
     connect(m_tray.get(), &Ui::TrayController::openWindowRequested, this, &TrayApp::showWindow);
-    connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::quit);
+    connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::requestQuit);
 
     const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
     if (hasTray) {
@@ -127,7 +127,7 @@ Core::Result<void> TrayApp::start()
     } else {
         // Without a tray host the window is the app: closing it quits.
         m_window->setQuitOnClose(true);
-        QApplication::setQuitOnLastWindowClosed(true);
+        connect(qApp, &QGuiApplication::lastWindowClosed, this, &TrayApp::requestQuit);
     }
     if (!hasTray || m_options.demo)
         showWindow({});
@@ -139,8 +139,7 @@ Core::Result<void> TrayApp::start()
         return {};
     }
     if (m_options.demo) {
-        // A previous demo's keychain entry belongs to an emulator that is gone: start clean.
-        m_session->signOut();
+        // Demo mode never restores a saved sign-in (it would belong to an emulator that is gone).
         if (!m_options.demoAutoSignIn.isEmpty())
             QTimer::singleShot(0, m_controller, &Ui::AccessController::signIn);
     } else {
@@ -158,7 +157,7 @@ void TrayApp::showWindow(const QString &targetKey)
         m_window->selectTarget(targetKey);
 }
 
-void TrayApp::quit()
+void TrayApp::requestQuit()
 {
     if (m_quitting)
         return;

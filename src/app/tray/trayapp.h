@@ -59,6 +59,9 @@ public:
     /// set-up problems; a bad configuration is shown in the window instead.
     Core::Result<void> start();
 
+    /// Leaves the application; in demo mode after removing the demo keychain entry (bounded wait).
+    void requestQuit();
+
     Ui::AccessController *controller() const { return m_controller; }
     Ui::TrayController *tray() const { return m_tray.get(); }
     Ui::MainWindow *window() const { return m_window.get(); }
@@ -68,7 +71,6 @@ public:
 private:
     Core::Result<QString> prepareDemo();
     void showWindow(const QString &targetKey);
-    void quit();
 
     Options m_options;
     QTranslator m_english;

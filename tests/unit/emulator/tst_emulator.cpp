@@ -20,6 +20,7 @@ struct Reply
     int status = 0;
     QByteArray body;
     QUrl location;
+    QByteArray rawLocation;
     QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
 };
 
@@ -50,7 +51,7 @@ class TestEmulator : public QObject
         if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000))
             return {};
         Reply r {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll(),
-                 reply->header(QNetworkRequest::LocationHeader).toUrl()};
+                 reply->header(QNetworkRequest::LocationHeader).toUrl(), reply->rawHeader("Location")};
         reply->deleteLater();
         return r;
     }
@@ -181,6 +182,34 @@ private Q_SLOTS:
         QVERIFY(r.body.contains("megan@contoso.example"));
         QVERIFY(r.body.contains("not Microsoft"));
         QVERIFY(!r.body.contains("s1")); // the state does not travel through the page
+
+        // Picking a user on the page completes the sign-in for that user.
+        const QString html = QString::fromUtf8(r.body);
+        const int at = html.indexOf(QStringLiteral("name=\"pending\" value=\""));
+        QVERIFY(at > 0);
+        const int from = at + 22;
+        const QByteArray pending = html.mid(from, html.indexOf(u'"', from) - from).toLatin1();
+        const QByteArray megan = "00000000-aaaa-bbbb-cccc-fedcba987654";
+        const Reply picked
+            = send("POST", url(QStringLiteral("/signin")), "pending=" + pending + "&user=" + megan);
+        QCOMPARE(picked.status, 302);
+        QCOMPARE(QUrlQuery(picked.location).queryItemValue(QStringLiteral("state")), QStringLiteral("s1"));
+        QVERIFY(!QUrlQuery(picked.location).queryItemValue(QStringLiteral("code")).isEmpty());
+        // The pending id is single use.
+        QCOMPARE(send("POST", url(QStringLiteral("/signin")), "pending=" + pending + "&user=" + megan).status,
+                 400);
+
+        // Declining redirects with Entra's access_denied, form-encoded like Entra does.
+        const QString page2
+            = QString::fromUtf8(send("GET", authorizeUrl(QStringLiteral("http://localhost:5000/"))).body);
+        const int at2 = page2.indexOf(QStringLiteral("name=\"pending\" value=\"")) + 22;
+        const QByteArray pending2 = page2.mid(at2, page2.indexOf(u'"', at2) - at2).toLatin1();
+        const Reply declined
+            = send("POST", url(QStringLiteral("/signin")), "pending=" + pending2 + "&decline=1");
+        QCOMPARE(declined.status, 302);
+        const QString raw = QString::fromLatin1(declined.rawLocation);
+        QVERIFY2(raw.contains(QStringLiteral("error=access_denied")), qPrintable(raw));
+        QVERIFY2(raw.contains(QStringLiteral("AADSTS65004%3a+User+declined")), qPrintable(raw));
     }
 
     void codeRules()
