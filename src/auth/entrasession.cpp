@@ -90,12 +90,8 @@ public:
         devicePoll.stop();
         if (receiver)
             receiver->cancel(); // no-op when it already finished
-        if (result.ok()) {
-            setState(State::SignedIn);
-        } else if (state != State::SignedIn || result.error().kind != Error::Kind::Cancelled) {
-            setState(account && !refreshToken.isEmpty() && state == State::SignedIn ? State::SignedIn
-                                                                                    : State::SignedOut);
-        }
+        // A failed attempt leaves an earlier sign-in in place (its refresh token still works).
+        setState(result.ok() || (account && !refreshToken.isEmpty()) ? State::SignedIn : State::SignedOut);
         Q_EMIT q->signInFinished(result);
     }
 
@@ -262,7 +258,16 @@ void EntraSession::restore()
                 if (id != d->attempt)
                     return;
                 const auto tokens = parseTokenResponse(response);
+                const Error::Kind kind = tokens.ok() ? Error::Kind::None : tokens.error().kind;
+                if (kind == Error::Kind::Network || kind == Error::Kind::Timeout) {
+                    // Offline at start: stay signed in with the saved refresh token, as MSAL does;
+                    // the next token request refreshes once the network is back.
+                    qCInfo(lcAuth) << "restored offline:" << tokens.error().message;
+                    return d->finishAttempt(d->account.value());
+                }
                 if (!tokens.ok()) {
+                    d->account.reset();
+                    d->refreshToken.clear();
                     d->accessTokens.clear();
                     return d->finishAttempt(tokens.error());
                 }

@@ -242,6 +242,38 @@ private Q_SLOTS:
         QVERIFY(!session.account());
     }
 
+    void restoreWhileOfflineStaysSignedIn()
+    {
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::SystemClock clock;
+        {
+            Auth::EntraSession session(m_config, &http, &secrets, &clock);
+            Browser browser;
+            connect(&session, &Auth::EntraSession::browserUrlReady, this,
+                    [&](const QUrl &url) { browser.open(url); });
+            QSignalSpy finished(&session, &Auth::EntraSession::signInFinished);
+            session.signInInteractive();
+            QVERIFY(finished.wait(15'000));
+            QVERIFY(finished.first().first().value<AccountResult>().ok());
+        }
+        delete m_emulator; // the service goes away
+        m_emulator = nullptr;
+        Auth::EntraSession offline(m_config, &http, &secrets, &clock);
+        QSignalSpy restored(&offline, &Auth::EntraSession::signInFinished);
+        offline.restore();
+        QVERIFY(restored.wait(15'000));
+        QVERIFY(restored.first().first().value<AccountResult>().ok());
+        QCOMPARE(offline.state(), Auth::EntraSession::State::SignedIn);
+        std::optional<Core::Result<QString>> token;
+        offline.requestAccessToken(m_config.graphResource, this, [&](Core::Result<QString> t) { token = t; });
+        QTRY_VERIFY(token.has_value());
+        QCOMPARE(token->error().kind, Error::Kind::Network);
+        QCOMPARE(offline.state(), Auth::EntraSession::State::SignedIn); // still there for the next try
+        QCOMPARE(secrets.entries().size(), 1);
+    }
+
     void deviceCodeFlow()
     {
         QNetworkAccessManager nam;
