@@ -262,7 +262,7 @@ void EntraSession::restore()
                 if (kind == Error::Kind::Network || kind == Error::Kind::Timeout) {
                     // Offline at start: stay signed in with the saved refresh token, as MSAL does;
                     // the next token request refreshes once the network is back.
-                    qCInfo(lcAuth) << "restored offline:" << tokens.error().message;
+                    qCDebug(lcAuth) << "restored offline:" << tokens.error().message;
                     return d->finishAttempt(d->account.value());
                 }
                 if (!tokens.ok()) {
