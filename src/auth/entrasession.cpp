@@ -396,6 +396,8 @@ void EntraSession::requestAccessToken(const QString &resource, QObject *context,
 {
     QPointer<QObject> guard(context);
     auto answer = [guard, callback](Core::Result<QString> r) {
+        if (!guard)
+            return;
         QTimer::singleShot(0, guard.data(), [guard, callback, r] {
             if (guard)
                 callback(r);

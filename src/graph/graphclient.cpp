@@ -12,7 +12,7 @@
 
 namespace Elevate::Graph {
 
-Q_LOGGING_CATEGORY(lcGraph, "elevate.graph")
+Q_LOGGING_CATEGORY(lcGraph, "elevate.graph", QtInfoMsg)
 
 using Core::Error;
 
@@ -74,7 +74,7 @@ private:
             const qint64 wait = Net::parseRetryAfterMs(r.header("retry-after"),
                                                        QDateTime::currentDateTimeUtc(), kMaxRetryAfterMs)
                                     .value_or(1000LL << m_throttleRetries);
-            qCInfo(lcGraph) << "throttled, retrying in" << wait << "ms";
+            qCDebug(lcGraph) << "throttled, retrying in" << wait << "ms";
             QTimer::singleShot(wait, this, &GraphGet::start);
             return;
         }
