@@ -47,7 +47,4 @@ struct Error
     }
 };
 
-/// Stable lowercase name of a kind, for logs and the CLI's JSON output.
-QString kindName(Error::Kind kind);
-
 } // namespace Elevate::Core
