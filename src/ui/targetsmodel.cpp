@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "targetsmodel.h"
 
+#include <QColor>
+#include <QGuiApplication>
 #include <QLocale>
+#include <QPalette>
 
 namespace Elevate::Ui {
 
@@ -69,6 +72,14 @@ QVariant TargetsModel::data(const QModelIndex &index, int role) const
             tip += u'\n' + tr("Eligible through membership of another group");
         return tip;
     }
+    case Qt::ForegroundRole:
+        // Unmapped groups stay listed, but muted: there is nothing to do with them yet.
+        if (!t.aws) {
+            QColor muted = QGuiApplication::palette().color(QPalette::Text);
+            muted.setAlpha(150); // readable, unlike the disabled colour
+            return muted;
+        }
+        return {};
     case TargetKeyRole:
         return rowKey(t);
     case AccountIdRole:

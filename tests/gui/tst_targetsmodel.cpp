@@ -39,6 +39,8 @@ private Q_SLOTS:
         QCOMPARE(model.index(1).data().toString(), u"Admin — Production (123456789012) (as group owner)"_s);
         QCOMPARE(model.index(2).data().toString(), u"Breakglass — not mapped"_s);
         QCOMPARE(model.index(2).data(Ui::TargetsModel::MappedRole).toBool(), false);
+        QVERIFY(model.index(2).data(Qt::ForegroundRole).isValid()); // unmapped rows are muted
+        QVERIFY(!model.index(0).data(Qt::ForegroundRole).isValid());
         QVERIFY(model.index(2).data(Qt::ToolTipRole).toString().contains(u"naming rule"_s));
         // Row keys are unique even for member + owner of one group.
         QCOMPARE(model.rowOf(u"123456789012/Admin"_s), 0);
