@@ -77,6 +77,12 @@ start_emulator # a new emulator: the old refresh token means nothing there
 expect_rc 4 "whoami with a refresh token the service does not know" "$elevate" --config cfg whoami
 ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login again" "$elevate" --config cfg login
 expect_rc 0 "logout" "$elevate" --config cfg logout
+# Device code: Entra's instruction on stderr, then the scripted user completes it.
+expect_rc 0 "login --device-code" "$elevate" --config cfg login --device-code --json
+grep -q "/devicelogin" err.txt || fail "the device-code instruction was not shown"
+[[ $(jq -r .userPrincipalName out.txt) == alex@contoso.example ]] || fail "device-code login names the wrong user"
+expect_rc 2 "--device-code on another command" "$elevate" --config cfg whoami --device-code
+expect_rc 0 "logout again" "$elevate" --config cfg logout
 expect_rc 4 "whoami after logout" "$elevate" --config cfg whoami
 grep -q "elevate login" err.txt || fail "the not-signed-in message should say what to do"
 
