@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
+#include "core/config.h"
 #include "core/quitonsignals.h"
+#include "singleinstance.h"
 #include "trayapp.h"
 #include "ui/errortext.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QFileInfo>
+#include <QStandardPaths>
 #include <QTextStream>
 
 int main(int argc, char *argv[])
@@ -47,7 +51,22 @@ int main(int argc, char *argv[])
         return 2;
     }
 
+    // One tray per configuration; a second start brings the running one's window up instead.
+    // Demo runs are independent of each other and of the real app.
+    const QString configKey = options.configPath.isEmpty()
+        ? qEnvironmentVariable("ELEVATE_CONFIG", Elevate::Core::AppConfig::defaultPath())
+        : QFileInfo(options.configPath).absoluteFilePath();
+    Elevate::App::SingleInstance instance(configKey,
+                                          QStandardPaths::writableLocation(QStandardPaths::RuntimeLocation));
+    if (!options.demo && !instance.claim()) {
+        QTextStream(stdout) << QCoreApplication::translate(
+            "main", "Elevate is already running; its window is shown.\n");
+        return 0;
+    }
+
     Elevate::App::TrayApp trayApp(options);
+    QObject::connect(&instance, &Elevate::App::SingleInstance::activationRequested, &trayApp,
+                     [&trayApp] { trayApp.showWindow(); });
     const auto started = trayApp.start();
     if (!started.ok()) {
         QTextStream(stderr) << "elevate-tray: "

@@ -59,6 +59,8 @@ public:
     /// set-up problems; a bad configuration is shown in the window instead.
     Core::Result<void> start();
 
+    /// Shows the window (used when a second instance asks this one to come forward).
+    void showWindow(const QString &targetKey = {});
     /// Leaves the application; in demo mode after removing the demo keychain entry (bounded wait).
     void requestQuit();
 
@@ -70,7 +72,6 @@ public:
 
 private:
     Core::Result<QString> prepareDemo();
-    void showWindow(const QString &targetKey);
 
     Options m_options;
     QTranslator m_english;
