@@ -87,6 +87,18 @@ private Q_SLOTS:
         QTest::qWait(300);
         QScreen *screen = QGuiApplication::primaryScreen();
         QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-tray-menu.png"_s)));
+        // Open the first account's submenu from the keyboard and keep that too.
+        QAction *firstAccount = nullptr;
+        for (QAction *a : menu->actions())
+            if (!firstAccount && a->menu())
+                firstAccount = a;
+        QVERIFY(firstAccount);
+        menu->setActiveAction(firstAccount);
+        QTest::keyClick(menu, Qt::Key_Right);
+        QTRY_VERIFY(firstAccount->menu()->isVisible());
+        QTest::qWait(200);
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-tray-submenu.png"_s)));
+        firstAccount->menu()->hide();
         menu->hide();
 
         app.window()->show();
