@@ -50,6 +50,10 @@ void AccessController::start()
 
 void AccessController::signIn()
 {
+    if (m_configError.kind != Error::Kind::None) {
+        fail(tr("sign-in"), m_configError);
+        return;
+    }
     m_restoring = false;
     m_lastError = {};
     setStatus(Status::SigningIn);

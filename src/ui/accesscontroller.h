@@ -43,6 +43,9 @@ public:
     const Core::Error &lastError() const { return m_lastError; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
 
+    /// Marks the configuration unusable: sign-in then reports `error` instead of starting.
+    void setConfigurationError(const Core::Error &error) { m_configError = error; }
+
     /// Silent sign-in from the keychain; a missing entry simply leaves the user signed out.
     void start();
     void signIn();
@@ -70,6 +73,7 @@ private:
     TargetsModel *m_targets;
     Status m_status = Status::SignedOut;
     Core::Error m_lastError;
+    Core::Error m_configError;
     QDateTime m_lastRefresh;
     bool m_restoring = false;
     quint64 m_refreshGeneration = 0;

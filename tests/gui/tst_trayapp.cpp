@@ -8,6 +8,7 @@
 
 #include <QApplication>
 #include <QLabel>
+#include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTemporaryDir>
 #include <QTest>
@@ -44,6 +45,13 @@ private Q_SLOTS:
         QVERIFY(banner);
         QVERIFY2(banner->text().contains(QStringLiteral("entra.clientId")), qPrintable(banner->text()));
         QVERIFY(banner->isVisible());
+        // Signing in cannot start with that configuration; it says why again instead.
+        QSignalSpy browser(app.controller(), &Elevate::Ui::AccessController::browserUrlReady);
+        banner->clear();
+        app.controller()->signIn();
+        QCOMPARE(browser.count(), 0);
+        QVERIFY2(banner->text().contains(QStringLiteral("entra.clientId")), qPrintable(banner->text()));
+        QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
     }
 };
 

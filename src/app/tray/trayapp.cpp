@@ -133,6 +133,7 @@ Core::Result<void> TrayApp::start()
         showWindow({});
 
     if (!config.ok()) {
+        m_controller->setConfigurationError(config.error());
         m_window->showError(Ui::ErrorText::describe(tr("Loading the configuration"), config.error()) + u' '
                             + tr("See the README section \"Real setup\"."));
         showWindow({});
