@@ -56,6 +56,7 @@ public:
     AuthorizationRequest request;
     QTimer devicePoll;
     QString deviceCode;
+    QString loginHint;
     QDateTime deviceExpires;
     int deviceInterval = 5;
 
@@ -295,8 +296,7 @@ void EntraSession::signInInteractive()
     const Pkce pkce = Pkce::generate();
     req.codeVerifier = pkce.verifier;
     req.codeChallenge = pkce.challenge;
-    if (d->account)
-        req.loginHint = d->account->username;
+    req.loginHint = !d->loginHint.isEmpty() ? d->loginHint : d->account ? d->account->username : QString();
     const auto port = d->receiver->start(req.state, d->config.signInTimeoutSeconds * 1000);
     if (!port.ok())
         return d->finishAttempt(port.error());
@@ -332,6 +332,11 @@ void EntraSession::signInInteractive()
                               });
             });
     Q_EMIT browserUrlReady(authorizeUrl(d->config, req));
+}
+
+void EntraSession::setLoginHint(const QString &upn)
+{
+    d->loginHint = upn;
 }
 
 void EntraSession::signInWithDeviceCode()

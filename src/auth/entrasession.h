@@ -53,6 +53,9 @@ public:
     /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable.
     void restore();
     void signInInteractive();
+    /// The account to suggest at the next interactive sign-in (sent as login_hint); the cached
+    /// account's UPN is used when this is empty.
+    void setLoginHint(const QString &upn);
     void signInWithDeviceCode();
     void cancelSignIn();
     /// Forgets the tokens in memory and removes every keychain entry this session made.

@@ -63,6 +63,15 @@ want=$(curl -s "$base/_emulator/state" | jq -c '[.eligibilities[] | select(.user
 expect_rc 0 "eligible" "$elevate" --config cfg eligible
 grep -q "Not mapped" out.txt || fail "human output lacks the Not mapped section"
 
+# A second user on the same emulator at the same time, with a configuration of their own.
+jq '.keychain.service = "Elevate acceptance second user"' cfg > cfg2
+ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login as the approver" "$elevate" --config cfg2 login --login-hint megan@contoso.example
+expect_rc 0 "whoami (approver)" "$elevate" --config cfg2 whoami --json
+[[ $(jq -r .userPrincipalName out.txt) == megan@contoso.example ]] || fail "login_hint did not pick the approver"
+expect_rc 0 "whoami (requester, still signed in)" "$elevate" --config cfg whoami --json
+[[ $(jq -r .userPrincipalName out.txt) == alex@contoso.example ]] || fail "the requester's sign-in was disturbed"
+expect_rc 0 "logout (approver)" "$elevate" --config cfg2 logout
+
 # No token the emulator issued may be in any file under HOME.
 curl -s "$base/_emulator/state" | jq -r '.tokens[][]' > tokens.txt
 [[ -s tokens.txt ]] || fail "the emulator issued no tokens?"

@@ -125,8 +125,9 @@ void CliApp::fail(const Error &error, const QString &doing)
     finish(exitCodeFor(error));
 }
 
-void CliApp::login(bool deviceCode)
+void CliApp::login(bool deviceCode, const QString &loginHint)
 {
+    m_session->setLoginHint(loginHint);
     connect(m_session, &Auth::EntraSession::browserUrlReady, this, [](const QUrl &url) {
         const bool opened = openBrowser(url);
         err() << (opened ? tr("Waiting for sign-in in the browser… If it did not open, visit:")

@@ -51,7 +51,7 @@ public:
     CliApp(Core::AppConfig config, bool json, QObject *parent = nullptr);
     ~CliApp() override;
 
-    void login(bool deviceCode);
+    void login(bool deviceCode, const QString &loginHint);
     void logout();
     void whoami();
     void eligible();

@@ -22,7 +22,8 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(
         tr("Just-in-time AWS access through Entra ID PIM, from the command line.\n\n"
            "Commands:\n"
-           "  login [--device-code]   sign in (system browser, or device code)\n"
+           "  login [--device-code] [--login-hint UPN]\n"
+           "                          sign in (system browser, or device code)\n"
            "  logout                  sign out and remove Elevate's keychain entries\n"
            "  whoami                  the signed-in account\n"
            "  eligible                the AWS accounts and roles you are eligible for\n\n"
@@ -37,7 +38,10 @@ int main(int argc, char *argv[])
         QStringLiteral("file"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), tr("Print JSON."));
     const QCommandLineOption deviceOpt(QStringLiteral("device-code"), tr("login: use the device-code flow."));
-    parser.addOptions({configOpt, jsonOpt, deviceOpt});
+    const QCommandLineOption hintOpt(QStringLiteral("login-hint"),
+                                     tr("login: suggest this account (UPN) on the sign-in page."),
+                                     QStringLiteral("upn"));
+    parser.addOptions({configOpt, jsonOpt, deviceOpt, hintOpt});
     parser.addPositionalArgument(QStringLiteral("command"), tr("login, logout, whoami or eligible"));
     if (!parser.parse(QCoreApplication::arguments())) {
         QTextStream(stderr) << "elevate: " << parser.errorText() << '\n';
@@ -60,8 +64,9 @@ int main(int argc, char *argv[])
         return Cli::ExitUsage;
     }
     const QString command = args.first();
-    if (parser.isSet(deviceOpt) && command != u"login") {
-        QTextStream(stderr) << "elevate: " << tr("--device-code applies to login only") << '\n';
+    if ((parser.isSet(deviceOpt) || parser.isSet(hintOpt)) && command != u"login") {
+        QTextStream(stderr) << "elevate: " << tr("--device-code and --login-hint apply to login only")
+                            << '\n';
         return Cli::ExitUsage;
     }
 
@@ -78,7 +83,7 @@ int main(int argc, char *argv[])
     Cli::CliApp cli(config.value(), parser.isSet(jsonOpt));
     QTimer::singleShot(0, &cli, [&] {
         if (command == u"login")
-            cli.login(parser.isSet(deviceOpt));
+            cli.login(parser.isSet(deviceOpt), parser.value(hintOpt));
         else if (command == u"logout")
             cli.logout();
         else if (command == u"whoami")
