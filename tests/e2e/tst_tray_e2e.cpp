@@ -5,6 +5,7 @@
 #include "app/tray/trayapp.h"
 #include "auth/entrasession.h"
 #include "emulator/emulator.h"
+#include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/mainwindow.h"
 #include "ui/targetsmodel.h"
@@ -23,16 +24,7 @@
 using namespace Elevate;
 using namespace Qt::StringLiterals;
 
-namespace {
-QString artifactPath(const QString &name)
-{
-    QString dir = qEnvironmentVariable("ELEVATE_TEST_ARTIFACTS");
-    if (dir.isEmpty())
-        dir = QStringLiteral(ELEVATE_BINARY_DIR "/test-artifacts");
-    QDir().mkpath(dir);
-    return dir + u'/' + name;
-}
-} // namespace
+using Elevate::Test::artifactPath;
 
 class TestTrayE2E : public QObject
 {

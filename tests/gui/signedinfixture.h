@@ -11,6 +11,7 @@
 #include "emulator/emulator.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 
 #include <QDir>
@@ -87,15 +88,5 @@ struct SignedInFixture
         return out;
     }
 };
-
-/// Where tests leave screenshots: $ELEVATE_TEST_ARTIFACTS, else <build>/test-artifacts.
-inline QString artifactPath(const QString &name)
-{
-    QString dir = qEnvironmentVariable("ELEVATE_TEST_ARTIFACTS");
-    if (dir.isEmpty())
-        dir = QStringLiteral(ELEVATE_BINARY_DIR "/test-artifacts");
-    QDir().mkpath(dir);
-    return dir + u'/' + name;
-}
 
 } // namespace Elevate::Test

@@ -52,6 +52,20 @@ struct Browser
     }
 };
 
+/// Runs one interactive sign-in with `browser` playing the browser; returns its result.
+AccountResult signInWith(Auth::EntraSession &session, Browser &browser)
+{
+    auto connection = QObject::connect(&session, &Auth::EntraSession::browserUrlReady, &browser.nam,
+                                       [&browser](const QUrl &url) { browser.open(url); });
+    QSignalSpy finished(&session, &Auth::EntraSession::signInFinished);
+    session.signInInteractive();
+    const bool done = finished.wait(15'000);
+    QObject::disconnect(connection);
+    if (!done)
+        return Error::make(Error::Kind::Timeout, QStringLiteral("no result"));
+    return finished.first().first().value<AccountResult>();
+}
+
 bool haveSecretService()
 {
     return !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS");
@@ -204,12 +218,7 @@ private Q_SLOTS:
         QCOMPARE(finished.first().first().value<AccountResult>().error().kind, Error::Kind::Cancelled);
 
         Auth::EntraSession good(m_config, &http, &secrets, &clock);
-        connect(&good, &Auth::EntraSession::browserUrlReady, this,
-                [&](const QUrl &url) { browser.open(url); });
-        QSignalSpy ok(&good, &Auth::EntraSession::signInFinished);
-        good.signInInteractive();
-        QVERIFY(ok.wait(15'000));
-        QVERIFY(ok.first().first().value<AccountResult>().ok());
+        QVERIFY(signInWith(good, browser).ok());
         QCOMPARE(secrets.entries().size(), 1);
         // The stored blob holds the refresh token, never an access token.
         const QByteArray blob = secrets.entries().begin().value();
@@ -231,13 +240,7 @@ private Q_SLOTS:
         Core::SystemClock clock;
         Auth::EntraSession session(m_config, &http, &secrets, &clock);
         Browser browser;
-        connect(&session, &Auth::EntraSession::browserUrlReady, this,
-                [&](const QUrl &url) { browser.open(url); });
-        QSignalSpy finished(&session, &Auth::EntraSession::signInFinished);
-        session.signInInteractive();
-        QVERIFY(finished.wait(15'000));
-        const AccountResult r = finished.first().first().value<AccountResult>();
-        QCOMPARE(r.error().kind, Error::Kind::Keychain);
+        QCOMPARE(signInWith(session, browser).error().kind, Error::Kind::Keychain);
         QCOMPARE(session.state(), Auth::EntraSession::State::SignedOut);
         QVERIFY(!session.account());
     }

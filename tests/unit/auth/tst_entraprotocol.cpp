@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "auth/entraprotocol.h"
+#include "support/testsupport.h"
 
 #include <QFile>
 #include <QTest>
@@ -12,18 +13,9 @@ using Core::Error;
 namespace {
 QByteArray fixture(const char *name)
 {
-    QFile f(QStringLiteral(ELEVATE_TEST_DATA "/auth/") + QLatin1String(name));
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing fixture %s", name);
-    return f.readAll();
+    return Test::fixture("auth", name);
 }
-Net::HttpResponse response(int status, const QByteArray &body)
-{
-    Net::HttpResponse r;
-    r.status = status;
-    r.body = body;
-    return r;
-}
+using Test::httpResponse;
 QByteArray b64(const QByteArray &json)
 {
     return json.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
@@ -119,7 +111,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, body);
         QFETCH(int, kind);
         QFETCH(QString, code);
-        const auto parsed = parseTokenResponse(response(status, body));
+        const auto parsed = parseTokenResponse(httpResponse(status, body));
         QVERIFY(!parsed.ok());
         QCOMPARE(int(parsed.error().kind), kind);
         QCOMPARE(parsed.error().serviceCode, code);
@@ -129,7 +121,7 @@ private Q_SLOTS:
     }
     void claimsAreKept()
     {
-        const Error e = tokenError(response(400, fixture("ca-blocked.json")));
+        const Error e = tokenError(httpResponse(400, fixture("ca-blocked.json")));
         QVERIFY(e.claims.contains(QStringLiteral("capolids")));
     }
     void transportErrorPassesThrough()
@@ -140,11 +132,11 @@ private Q_SLOTS:
     }
     void tokenWithStringNumbers()
     {
-        const auto t = parseTokenResponse(response(200, fixture("token-v1-strings.json")));
+        const auto t = parseTokenResponse(httpResponse(200, fixture("token-v1-strings.json")));
         QVERIFY(t.ok());
         QCOMPARE(t->expiresIn, 4726);
         QCOMPARE(t->refreshToken, QStringLiteral("1.AXoAu7uq-rt"));
-        QVERIFY(!parseTokenResponse(response(200, "{\"access_token\":\"x\"}")).ok()); // no expires_in
+        QVERIFY(!parseTokenResponse(httpResponse(200, "{\"access_token\":\"x\"}")).ok()); // no expires_in
     }
     void idTokenChecks()
     {
@@ -170,14 +162,14 @@ private Q_SLOTS:
     }
     void deviceCodeResponse()
     {
-        const auto d = parseDeviceCodeResponse(response(
+        const auto d = parseDeviceCodeResponse(httpResponse(
             200,
             "{\"user_code\":\"F7KQ2PXLM\",\"device_code\":\"D\",\"verification_uri\":\"https://microsoft.com/"
             "devicelogin\",\"expires_in\":\"900\",\"interval\":5,\"message\":\"To sign in…\"}"));
         QVERIFY(d.ok());
         QCOMPARE(d->expiresIn, 900);
         QCOMPARE(d->interval, 5);
-        QVERIFY(!parseDeviceCodeResponse(response(200, "{}")).ok());
+        QVERIFY(!parseDeviceCodeResponse(httpResponse(200, "{}")).ok());
     }
 };
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "graph/odata.h"
+#include "support/testsupport.h"
 
 #include <QFile>
 #include <QTest>
@@ -10,18 +11,9 @@ using Core::Error;
 namespace {
 QByteArray fixture(const char *name)
 {
-    QFile f(QStringLiteral(ELEVATE_TEST_DATA "/graph/") + QLatin1String(name));
-    if (!f.open(QIODevice::ReadOnly))
-        qFatal("missing fixture %s", name);
-    return f.readAll();
+    return Test::fixture("graph", name);
 }
-Net::HttpResponse response(int status, const QByteArray &body)
-{
-    Net::HttpResponse r;
-    r.status = status;
-    r.body = body;
-    return r;
-}
+using Test::httpResponse;
 } // namespace
 
 class TestOData : public QObject
@@ -108,7 +100,7 @@ private Q_SLOTS:
         QFETCH(int, kind);
         QFETCH(QString, code);
         QFETCH(QString, messagePart);
-        const Error e = Graph::graphError(response(status, body));
+        const Error e = Graph::graphError(httpResponse(status, body));
         QCOMPARE(int(e.kind), kind);
         QCOMPARE(e.serviceCode, code);
         QCOMPARE(e.httpStatus, status);

@@ -1,0 +1,42 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// Small helpers shared by tests: fixture files, canned HTTP responses, the artefact directory.
+
+#include "net/httpclient.h"
+
+#include <QDir>
+#include <QFile>
+#include <QString>
+
+namespace Elevate::Test {
+
+/// The contents of tests/data/<subdir>/<name>; a missing fixture aborts the test run.
+inline QByteArray fixture(const char *subdir, const char *name)
+{
+    QFile f(QStringLiteral(ELEVATE_TEST_DATA "/") + QLatin1String(subdir) + u'/' + QLatin1String(name));
+    if (!f.open(QIODevice::ReadOnly))
+        qFatal("missing fixture %s/%s", subdir, name);
+    return f.readAll();
+}
+
+/// An HTTP response as HttpClient would deliver it.
+inline Net::HttpResponse httpResponse(int status, const QByteArray &body)
+{
+    Net::HttpResponse r;
+    r.status = status;
+    r.body = body;
+    return r;
+}
+
+/// Where tests leave screenshots: $ELEVATE_TEST_ARTIFACTS, else <build>/test-artifacts.
+inline QString artifactPath(const QString &name)
+{
+    QString dir = qEnvironmentVariable("ELEVATE_TEST_ARTIFACTS");
+    if (dir.isEmpty())
+        dir = QStringLiteral(ELEVATE_BINARY_DIR "/test-artifacts");
+    QDir().mkpath(dir);
+    return dir + u'/' + name;
+}
+
+} // namespace Elevate::Test
