@@ -63,16 +63,28 @@ Net::HttpRequest codeRedemption(const Core::AppConfig &config, const Authorizati
 }
 
 Net::HttpRequest refreshRequest(const Core::AppConfig &config, const QString &refreshToken,
-                                const QStringList &scopes)
+                                const QStringList &scopes, const QString &claims)
 {
     // Public client: no secret, no redirect_uri (entra-auth.md §2.5).
-    return Net::HttpRequest::postForm(endpoint(config, QStringLiteral("token")),
-                                      {{QStringLiteral("client_id"), config.clientId},
-                                       {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
-                                       {QStringLiteral("refresh_token"), refreshToken},
-                                       {QStringLiteral("scope"), scopes.join(u' ')},
-                                       {QStringLiteral("client_info"), QStringLiteral("1")}})
+    QList<QPair<QString, QString>> fields = {{QStringLiteral("client_id"), config.clientId},
+                                             {QStringLiteral("grant_type"), QStringLiteral("refresh_token")},
+                                             {QStringLiteral("refresh_token"), refreshToken},
+                                             {QStringLiteral("scope"), scopes.join(u' ')},
+                                             {QStringLiteral("client_info"), QStringLiteral("1")}};
+    if (!claims.isEmpty())
+        fields.append({QStringLiteral("claims"), claims});
+    return Net::HttpRequest::postForm(endpoint(config, QStringLiteral("token")), fields)
         .withHeader("client-request-id", Net::HttpClient::newRequestId());
+}
+
+QString mergeClientCapabilities(const QString &claims)
+{
+    auto parsed = Net::parseJson(claims.toUtf8());
+    Net::Json j = parsed.ok() && parsed.value().is_object() ? parsed.value() : Net::Json::object();
+    if (!j.contains("access_token") || !j["access_token"].is_object())
+        j["access_token"] = Net::Json::object();
+    j["access_token"]["xms_cc"] = {{"values", {"cp1"}}};
+    return QString::fromStdString(j.dump());
 }
 
 Net::HttpRequest deviceCodeRequest(const Core::AppConfig &config)

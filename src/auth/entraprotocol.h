@@ -53,7 +53,10 @@ QUrl authorizeUrl(const Core::AppConfig &config, const AuthorizationRequest &req
 Net::HttpRequest codeRedemption(const Core::AppConfig &config, const AuthorizationRequest &request,
                                 const QString &code);
 Net::HttpRequest refreshRequest(const Core::AppConfig &config, const QString &refreshToken,
-                                const QStringList &scopes);
+                                const QStringList &scopes, const QString &claims = {});
+/// A claims challenge (JSON) with the client capability `cp1` merged into `access_token.xms_cc`, as
+/// MSAL does (entra-auth.md §5.1); an unparseable challenge yields just the capability.
+QString mergeClientCapabilities(const QString &claims);
 Net::HttpRequest deviceCodeRequest(const Core::AppConfig &config);
 Net::HttpRequest deviceCodePoll(const Core::AppConfig &config, const QString &deviceCode);
 

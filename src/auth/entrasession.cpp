@@ -13,6 +13,8 @@
 #include <QRegularExpression>
 #include <QTimer>
 
+#include <utility>
+
 namespace Elevate::Auth {
 
 using Core::Error;
@@ -48,6 +50,8 @@ public:
     QString refreshToken; // in memory while signed in; persisted only in the SecretStore
     QHash<QString, CachedToken> accessTokens; // by resource
     QHash<QString, QList<Waiter>> waiters; // by resource, while a refresh runs
+    QList<Waiter> stepUpWaiters; // answered when the step-up sign-in finishes
+    quint64 stepUpAttempt = 0; // the interactive attempt that serves them, 0 = none yet
 
     // The current attempt (restore / interactive / device code). A new one invalidates the old.
     quint64 attempt = 0;
@@ -94,6 +98,24 @@ public:
         // A failed attempt leaves an earlier sign-in in place (its refresh token still works).
         setState(result.ok() || (account && !refreshToken.isEmpty()) ? State::SignedIn : State::SignedOut);
         Q_EMIT q->signInFinished(result);
+        if (stepUpAttempt == attempt && !stepUpWaiters.isEmpty()) {
+            const auto it = accessTokens.constFind(config.graphResource);
+            answerStepUp(result.ok() && it != accessTokens.cend()
+                             ? Core::Result<QString>(it->token)
+                             : Core::Result<QString>(
+                                 result.ok() ? Error::make(Error::Kind::Internal,
+                                                           QStringLiteral("no token after step-up"))
+                                             : result.error()));
+        }
+    }
+
+    void answerStepUp(const Core::Result<QString> &result)
+    {
+        stepUpAttempt = 0;
+        const QList<Waiter> list = std::exchange(stepUpWaiters, {});
+        for (const Waiter &w : list)
+            if (w.context)
+                w.callback(result);
     }
 
     quint64 beginAttempt(State s)
@@ -287,6 +309,11 @@ void EntraSession::restore()
 
 void EntraSession::signInInteractive()
 {
+    signInInteractiveWithClaims({});
+}
+
+void EntraSession::signInInteractiveWithClaims(const QString &claims)
+{
     const quint64 id = d->beginAttempt(State::SigningIn);
     d->receiver = std::make_unique<LoopbackReceiver>();
     AuthorizationRequest &req = d->request;
@@ -296,6 +323,7 @@ void EntraSession::signInInteractive()
     const Pkce pkce = Pkce::generate();
     req.codeVerifier = pkce.verifier;
     req.codeChallenge = pkce.challenge;
+    req.claims = claims;
     req.loginHint = !d->loginHint.isEmpty() ? d->loginHint : d->account ? d->account->username : QString();
     const auto port = d->receiver->start(req.state, d->config.signInTimeoutSeconds * 1000);
     if (!port.ok())
@@ -417,6 +445,35 @@ void EntraSession::requestAccessToken(const QString &resource, QObject *context,
     d->waiters[resource].append(Waiter {guard, callback});
     if (!running)
         d->refresh(resource);
+}
+
+void EntraSession::requestStepUpToken(const QString &resource, const QString &claims, QObject *context,
+                                      Callback callback)
+{
+    QPointer<QObject> guard(context);
+    if (d->state != State::SignedIn || d->refreshToken.isEmpty() || resource != d->config.graphResource) {
+        callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return;
+    }
+    const bool running = !d->stepUpWaiters.isEmpty();
+    d->stepUpWaiters.append(Waiter {guard, callback});
+    if (running)
+        return;
+    const QString merged = mergeClientCapabilities(claims);
+    // Silent first: the session may already satisfy the claims (entra-auth.md §5.4 step 2).
+    d->http->send(refreshRequest(d->config, d->refreshToken, d->scopesFor(resource), merged), this,
+                  [this, resource, merged](const Net::HttpResponse &response) {
+                      const auto tokens = parseTokenResponse(response);
+                      if (tokens.ok()) {
+                          d->absorb(resource, tokens.value());
+                          return d->answerStepUp(tokens->accessToken);
+                      }
+                      if (tokens.error().kind != Error::Kind::InteractionRequired)
+                          return d->answerStepUp(tokens.error());
+                      qCInfo(lcAuth) << "step-up needs an interactive sign-in";
+                      d->stepUpAttempt = d->attempt + 1; // the attempt about to begin
+                      signInInteractiveWithClaims(merged);
+                  });
 }
 
 void EntraSession::invalidateAccessToken(const QString &resource, const QString &token)

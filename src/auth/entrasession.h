@@ -53,6 +53,8 @@ public:
     /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable.
     void restore();
     void signInInteractive();
+    /// Interactive sign-in that carries a claims request (JSON) on /authorize and /token.
+    void signInInteractiveWithClaims(const QString &claims);
     /// The account to suggest at the next interactive sign-in (sent as login_hint); the cached
     /// account's UPN is used when this is empty.
     void setLoginHint(const QString &upn);
@@ -64,6 +66,10 @@ public:
     // Core::AccessTokenProvider
     void requestAccessToken(const QString &resource, QObject *context, Callback callback) override;
     void invalidateAccessToken(const QString &resource, const QString &token) override;
+    /// Step-up: a refresh with the claims (and `cp1`) first; when Entra wants interaction, one
+    /// interactive sign-in with the claims (browserUrlReady fires, signInFinished follows).
+    void requestStepUpToken(const QString &resource, const QString &claims, QObject *context,
+                            Callback callback) override;
 
 Q_SIGNALS:
     void stateChanged(Elevate::Auth::EntraSession::State state);

@@ -25,6 +25,21 @@ public:
 
     /// The service rejected `token` (HTTP 401): forget it, so the next request refreshes.
     virtual void invalidateAccessToken(const QString &resource, const QString &token) = 0;
+
+    /**
+     * A claims challenge (MFA / authentication context step-up, CAE): a new token for `resource`
+     * whose sign-in satisfied `claims` (JSON), silently if the session allows it, else through one
+     * interactive sign-in. The result replaces the cached token. Default: not supported.
+     */
+    virtual void requestStepUpToken(const QString &resource, const QString &claims, QObject *context,
+                                    Callback callback)
+    {
+        Q_UNUSED(resource)
+        Q_UNUSED(claims)
+        Q_UNUSED(context)
+        callback(Error::make(Error::Kind::InteractionRequired,
+                             QStringLiteral("this sign-in cannot answer a claims challenge")));
+    }
 };
 
 } // namespace Elevate::Core

@@ -9,6 +9,8 @@
 #include <QRegularExpression>
 #include <QStandardPaths>
 
+#include <algorithm>
+
 using namespace Qt::StringLiterals;
 
 namespace Elevate::Core {
@@ -112,6 +114,24 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     for (auto it = names.begin(); it != names.end(); ++it)
         c.mapping.accountNames.insert(it.key(), it.value().toString());
     c.keychainService = str(root.value(u"keychain").toObject(), "service", c.keychainService);
+    const auto requests = root.value(u"requests").toObject();
+    if (requests.contains(u"defaultDurationMinutes"))
+        c.defaultDurationMinutes = requests.value(u"defaultDurationMinutes").toInt(-1);
+    if (requests.contains(u"warnMinutesBefore")) {
+        c.warnMinutesBefore.clear();
+        for (const auto &v : requests.value(u"warnMinutesBefore").toArray()) {
+            const int m = v.toInt(-1);
+            if (m <= 0 || m > 24 * 60)
+                return configError(
+                    sourcePath,
+                    QStringLiteral("requests.warnMinutesBefore takes minutes between 1 and 1440"));
+            c.warnMinutesBefore << m;
+        }
+        std::sort(c.warnMinutesBefore.begin(), c.warnMinutesBefore.end(), std::greater<int>());
+        c.warnMinutesBefore.erase(std::unique(c.warnMinutesBefore.begin(), c.warnMinutesBefore.end()),
+                                  c.warnMinutesBefore.end());
+    }
+    c.historyPath = str(root.value(u"history").toObject(), "path", c.historyPath);
 
     if (c.tenant.isEmpty())
         return configError(sourcePath, QStringLiteral("entra.tenant is not set"));
@@ -133,6 +153,9 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
                            QStringLiteral("mapping.pattern needs named groups (?<account>…) and (?<role>…)"));
     if (c.keychainService.isEmpty())
         return configError(sourcePath, QStringLiteral("keychain.service must not be empty"));
+    if (c.defaultDurationMinutes < 5 || c.defaultDurationMinutes > 24 * 60)
+        return configError(sourcePath,
+                           QStringLiteral("requests.defaultDurationMinutes must be between 5 and 1440"));
     return c;
 }
 
@@ -169,7 +192,21 @@ QByteArray AppConfig::toJson() const
         {u"mapping"_s,
          QJsonObject {{u"pattern"_s, mapping.pattern}, {u"groups"_s, groups}, {u"accountNames"_s, names}}},
         {u"keychain"_s, QJsonObject {{u"service"_s, keychainService}}}};
+    QJsonArray warn;
+    for (int m : warnMinutesBefore)
+        warn.append(m);
+    root.insert(
+        u"requests"_s,
+        QJsonObject {{u"defaultDurationMinutes"_s, defaultDurationMinutes}, {u"warnMinutesBefore"_s, warn}});
+    if (!historyPath.isEmpty())
+        root.insert(u"history"_s, QJsonObject {{u"path"_s, historyPath}});
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+QString AppConfig::historyDefaultPath()
+{
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/elevate/history.sqlite");
 }
 
 QString AppConfig::defaultPath()

@@ -47,6 +47,12 @@ struct AppConfig
     QString awsStartUrl;
     QString awsRegion;
     MappingConfig mapping;
+    /// Requests: the duration the form starts with (capped by each group's policy), and when to warn
+    /// before a grant ends (minutes, descending; the end itself is always announced).
+    int defaultDurationMinutes = 60;
+    QList<int> warnMinutesBefore = {15, 5, 1};
+    /// The request/grant history (SQLite). Empty means historyDefaultPath().
+    QString historyPath;
     /// Keychain service name; every keychain entry Elevate makes lives under it.
     QString keychainService = QStringLiteral("Elevate");
     /// Where the file came from (not serialised).
@@ -62,6 +68,12 @@ struct AppConfig
 
     /// The file used when neither --config nor ELEVATE_CONFIG names one.
     static QString defaultPath();
+    /// ~/.local/share/elevate/history.sqlite (shared by the tray and the command line).
+    static QString historyDefaultPath();
+    QString effectiveHistoryPath() const
+    {
+        return historyPath.isEmpty() ? historyDefaultPath() : historyPath;
+    }
 };
 
 /// True for http(s) URLs whose host is 127.0.0.1, ::1 or localhost.

@@ -5,10 +5,12 @@
 #include "net/json.h"
 #include "odata.h"
 
+#include <QLocale>
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QSet>
 #include <QTimer>
+#include <QUrlQuery>
 
 namespace Elevate::Graph {
 
@@ -18,82 +20,137 @@ using Core::Error;
 
 namespace {
 constexpr int kMaxPages = 100;
-constexpr int kMaxThrottleRetries = 2;
+constexpr int kMaxThrottleRetries = 3;
 constexpr qint64 kMaxRetryAfterMs = 30'000;
+constexpr int kMaxActivationAttempts = 3;
+const QString kPim = QStringLiteral("/identityGovernance/privilegedAccess/group");
 
 bool sameOrigin(const QUrl &a, const QUrl &b)
 {
     return a.scheme() == b.scheme() && a.host().compare(b.host(), Qt::CaseInsensitive) == 0
         && a.port(a.scheme() == u"https" ? 443 : 80) == b.port(b.scheme() == u"https" ? 443 : 80);
 }
+
+QString odataQuote(const QString &s)
+{
+    return u'\'' + QString(s).replace(u'\'', QStringLiteral("''")) + u'\'';
+}
+
+/// An answer that leaves open whether a write was carried out.
+bool ambiguous(const Net::HttpResponse &r)
+{
+    if (!r.hasStatus())
+        return r.transportError.kind == Error::Kind::Network || r.transportError.kind == Error::Kind::Timeout;
+    return r.status >= 500 || (r.status >= 200 && r.status < 300);
+}
 } // namespace
 
-/// One GET with the token dance: a 401 invalidates the token and retries once; 429/503/504 honour
-/// Retry-After a bounded number of times.
-class GraphGet : public QObject
+/**
+ * One Graph call with the token dance: 401 → new token, once; claims challenge → step-up token,
+ * once; 429 (and for reads 503/504) → Retry-After, a bounded number of times. Deletes itself after
+ * `done` ran.
+ */
+class GraphCall : public QObject
 {
 public:
     using Done = std::function<void(const Net::HttpResponse &)>;
-    GraphGet(GraphClient *owner, Net::HttpClient *http, Core::AccessTokenProvider *tokens, QString resource,
-             QUrl url, Done done)
+    GraphCall(GraphClient *owner, QByteArray method, QUrl url, QByteArray body, Done done)
         : QObject(owner)
-        , m_http(http)
-        , m_tokens(tokens)
-        , m_resource(std::move(resource))
+        , m_owner(owner)
+        , m_method(std::move(method))
         , m_url(std::move(url))
+        , m_body(std::move(body))
         , m_done(std::move(done))
     { }
 
     void start()
     {
-        m_tokens->requestAccessToken(m_resource, this, [this](Core::Result<QString> token) {
-            if (!token.ok()) {
-                Net::HttpResponse r;
-                r.transportError = token.error();
-                return finish(r);
-            }
-            m_token = token.value();
-            auto req = Net::HttpRequest::get(m_url)
-                           .withHeader("Authorization", "Bearer " + m_token.toLatin1())
-                           .withHeader("client-request-id", Net::HttpClient::newRequestId());
-            m_http->send(req, this, [this](const Net::HttpResponse &r) { onResponse(r); });
-        });
+        m_owner->m_tokens->requestAccessToken(
+            m_owner->m_resource, this, [this](Core::Result<QString> token) { send(std::move(token)); });
     }
 
 private:
+    bool isRead() const { return m_method == "GET"; }
+
+    void send(Core::Result<QString> token)
+    {
+        if (!token.ok()) {
+            Net::HttpResponse r;
+            r.transportError = token.error();
+            return finish(r);
+        }
+        m_token = token.value();
+        Net::HttpRequest req {m_method, m_url, {}, m_body};
+        req.withHeader("Authorization", "Bearer " + m_token.toLatin1())
+            .withHeader("client-request-id", Net::HttpClient::newRequestId());
+        if (!m_body.isEmpty())
+            req.withHeader("Content-Type", "application/json");
+        m_owner->m_http->send(req, this, [this](const Net::HttpResponse &r) { onResponse(r); });
+    }
+
     void onResponse(const Net::HttpResponse &r)
     {
+        if (r.hasStatus())
+            m_owner->noteServerDate(r.header("date"));
+        const bool failed = r.hasStatus() && (r.status == 401 || r.status == 400);
+        if (failed && !m_steppedUp) {
+            const QString claims = claimsChallenge(r, graphError(r));
+            if (!claims.isEmpty()) {
+                m_steppedUp = true;
+                qCInfo(lcGraph) << "claims challenge; asking for a step-up sign-in";
+                m_owner->m_tokens->requestStepUpToken(
+                    m_owner->m_resource, claims, this,
+                    [this](Core::Result<QString> token) { send(std::move(token)); });
+                return;
+            }
+        }
         if (r.hasStatus() && r.status == 401 && !m_retried401) {
             m_retried401 = true;
-            m_tokens->invalidateAccessToken(m_resource, m_token);
+            m_owner->m_tokens->invalidateAccessToken(m_owner->m_resource, m_token);
             return start();
         }
-        if (r.hasStatus() && (r.status == 429 || r.status == 503 || r.status == 504)
-            && m_throttleRetries < kMaxThrottleRetries) {
+        const bool throttled
+            = r.hasStatus() && (r.status == 429 || (isRead() && (r.status == 503 || r.status == 504)));
+        if (throttled && m_throttleRetries < kMaxThrottleRetries) {
             ++m_throttleRetries;
             const qint64 wait = Net::parseRetryAfterMs(r.header("retry-after"),
                                                        QDateTime::currentDateTimeUtc(), kMaxRetryAfterMs)
                                     .value_or(1000LL << m_throttleRetries);
-            qCDebug(lcGraph) << "throttled, retrying in" << wait << "ms";
-            QTimer::singleShot(wait, this, &GraphGet::start);
+            qCInfo(lcGraph) << "throttled (HTTP" << r.status << "), retrying in" << wait << "ms";
+            QTimer::singleShot(wait, this, &GraphCall::start);
             return;
         }
         finish(r);
     }
+
     void finish(const Net::HttpResponse &r)
     {
         m_done(r);
         deleteLater();
     }
 
-    Net::HttpClient *m_http;
-    Core::AccessTokenProvider *m_tokens;
-    QString m_resource;
+    GraphClient *m_owner;
+    QByteArray m_method;
     QUrl m_url;
+    QByteArray m_body;
     Done m_done;
     QString m_token;
     bool m_retried401 = false;
+    bool m_steppedUp = false;
     int m_throttleRetries = 0;
+};
+
+struct ActivationAttempt
+{
+    Core::ActivationDraft draft;
+    QString principalId;
+    QDateTime now;
+    QPointer<QObject> guard;
+    GraphClient::Callback<Core::AccessRequest> callback;
+    int posts = 0;
+    int looks = 0;
+    bool mustLookFirst = false; // the previous POST may have landed
+    Error lastError;
 };
 
 GraphClient::GraphClient(QUrl baseUrl, QString resource, Net::HttpClient *http,
@@ -105,32 +162,51 @@ GraphClient::GraphClient(QUrl baseUrl, QString resource, Net::HttpClient *http,
     , m_tokens(tokens)
 { }
 
-void GraphClient::getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback)
+QUrl GraphClient::url(const QString &path, const QString &query) const
 {
-    QUrl url(m_baseUrl.toString() + QStringLiteral("/me"));
-    url.setQuery(QStringLiteral("$select=id,displayName,userPrincipalName,mail"));
-    QPointer<QObject> guard(context);
-    auto *get = new GraphGet(this, m_http, m_tokens, m_resource, url,
-                             [guard, callback](const Net::HttpResponse &r) {
-                                 if (!guard)
-                                     return;
-                                 if (!r.isSuccess())
-                                     return callback(graphError(r));
-                                 callback(parseUser(r.body));
-                             });
-    get->start();
+    QUrl u(m_baseUrl.toString() + path);
+    if (!query.isEmpty())
+        u.setQuery(query);
+    return u;
 }
 
-void GraphClient::listEligibilities(QObject *context,
-                                    std::function<void(Core::Result<QList<Core::Eligibility>>)> callback)
+void GraphClient::noteServerDate(const QByteArray &date)
 {
-    QUrl first(m_baseUrl.toString()
-               + QStringLiteral("/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/"
-                                "filterByCurrentUser(on='principal')"));
-    first.setQuery(QStringLiteral("$expand=group($select=id,displayName,description)"));
+    if (date.isEmpty())
+        return;
+    // RFC 7231 IMF-fixdate, e.g. "Sun, 06 Nov 1994 08:49:37 GMT".
+    QDateTime t = QLocale::c().toDateTime(QString::fromLatin1(date).trimmed(),
+                                          QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    if (!t.isValid())
+        return;
+    t.setTimeSpec(Qt::UTC);
+    m_skewSecs = QDateTime::currentDateTimeUtc().secsTo(t);
+}
+
+void GraphClient::getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(
+        this, "GET",
+        url(QStringLiteral("/me"), QStringLiteral("$select=id,displayName,userPrincipalName,mail")), {},
+        [guard, callback](const Net::HttpResponse &r) {
+            if (!guard)
+                return;
+            if (!r.isSuccess())
+                return callback(graphError(r));
+            callback(parseUser(r.body));
+        });
+    call->start();
+}
+
+template<typename T>
+void GraphClient::fetchAll(const QUrl &first, QObject *context,
+                           std::function<Core::Result<Page<T>>(const QByteArray &)> parse,
+                           Callback<QList<T>> callback)
+{
     struct Paging
     {
-        QList<Core::Eligibility> items;
+        QList<T> items;
         QSet<QString> seen;
         int pages = 0;
     };
@@ -139,36 +215,221 @@ void GraphClient::listEligibilities(QObject *context,
     auto fetch = std::make_shared<std::function<void(const QUrl &)>>();
     // The page handler refers to `fetch` weakly, so the chain frees itself after the last page.
     std::weak_ptr<std::function<void(const QUrl &)>> weakFetch = fetch;
-    *fetch = [this, paging, guard, callback, weakFetch](const QUrl &url) {
+    *fetch = [this, paging, guard, parse, callback, weakFetch](const QUrl &pageUrl) {
         auto keep = weakFetch.lock();
-        auto *get = new GraphGet(
-            this, m_http, m_tokens, m_resource, url,
-            [this, paging, guard, callback, keep](const Net::HttpResponse &r) {
-                if (!guard)
-                    return;
-                if (!r.isSuccess())
-                    return callback(graphError(r));
-                auto page = parseEligibilityPage(r.body);
-                if (!page.ok())
-                    return callback(page.error());
-                paging->items += page->items;
-                ++paging->pages;
-                if (page->nextLink.isEmpty())
-                    return callback(paging->items);
-                const QUrl next(page->nextLink);
-                if (!next.isValid() || !sameOrigin(next, m_baseUrl))
-                    return callback(Error::make(Error::Kind::Security,
-                                                QStringLiteral("Graph sent a next-page link to "
-                                                               "another host")));
-                if (paging->seen.contains(page->nextLink) || paging->pages >= kMaxPages)
-                    return callback(
-                        Error::make(Error::Kind::Parse, QStringLiteral("Graph paging does not end")));
-                paging->seen.insert(page->nextLink);
-                (*keep)(next);
-            });
-        get->start();
+        auto *call
+            = new GraphCall(this, "GET", pageUrl, {},
+                            [this, paging, guard, parse, callback, keep](const Net::HttpResponse &r) {
+                                if (!guard)
+                                    return;
+                                if (!r.isSuccess())
+                                    return callback(graphError(r));
+                                auto page = parse(r.body);
+                                if (!page.ok())
+                                    return callback(page.error());
+                                paging->items += page->items;
+                                ++paging->pages;
+                                if (page->nextLink.isEmpty())
+                                    return callback(paging->items);
+                                const QUrl next(page->nextLink);
+                                if (!next.isValid() || !sameOrigin(next, m_baseUrl))
+                                    return callback(Error::make(
+                                        Error::Kind::Security,
+                                        QStringLiteral("Graph sent a next-page link to another host")));
+                                if (paging->seen.contains(page->nextLink) || paging->pages >= kMaxPages)
+                                    return callback(Error::make(Error::Kind::Parse,
+                                                                QStringLiteral("Graph paging does not end")));
+                                paging->seen.insert(page->nextLink);
+                                (*keep)(next);
+                            });
+        call->start();
     };
     (*fetch)(first);
+}
+
+void GraphClient::listEligibilities(QObject *context,
+                                    std::function<void(Core::Result<QList<Core::Eligibility>>)> callback)
+{
+    fetchAll<Core::Eligibility>(
+        url(kPim + QStringLiteral("/eligibilityScheduleInstances/filterByCurrentUser(on='principal')"),
+            QStringLiteral("$expand=group($select=id,displayName,description)")),
+        context,
+        [](const QByteArray &body) -> Core::Result<Page<Core::Eligibility>> {
+            auto p = parseEligibilityPage(body);
+            if (!p.ok())
+                return p.error();
+            return Page<Core::Eligibility> {p->items, p->nextLink};
+        },
+        std::move(callback));
+}
+
+void GraphClient::getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
+                                      Callback<Core::ActivationPolicy> callback)
+{
+    const QString filter
+        = QStringLiteral("scopeId eq %1 and scopeType eq 'Group' and roleDefinitionId eq %2")
+              .arg(odataQuote(groupId), odataQuote(accessId.isEmpty() ? QStringLiteral("member") : accessId));
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("$filter"), QString::fromLatin1(QUrl::toPercentEncoding(filter)));
+    q.addQueryItem(QStringLiteral("$expand"), QStringLiteral("policy($expand=rules)"));
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(this, "GET",
+                               url(QStringLiteral("/policies/roleManagementPolicyAssignments"), q.query()),
+                               {}, [guard, callback](const Net::HttpResponse &r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.isSuccess())
+                                       return callback(graphError(r));
+                                   callback(parsePolicyAssignments(r.body));
+                               });
+    call->start();
+}
+
+void GraphClient::listActiveGrants(QObject *context, Callback<QList<Core::Grant>> callback)
+{
+    fetchAll<Core::Grant>(
+        url(kPim + QStringLiteral("/assignmentScheduleInstances/filterByCurrentUser(on='principal')"),
+            QStringLiteral("$expand=group($select=id,displayName)")),
+        context, &parseGrantPage, std::move(callback));
+}
+
+void GraphClient::listMyRequests(const QString &filter, QObject *context,
+                                 Callback<QList<Core::AccessRequest>> callback)
+{
+    QString query = QStringLiteral("$expand=group($select=id,displayName)");
+    if (!filter.isEmpty())
+        query += QStringLiteral("&$filter=") + QString::fromLatin1(QUrl::toPercentEncoding(filter));
+    fetchAll<Core::AccessRequest>(
+        url(kPim + QStringLiteral("/assignmentScheduleRequests/filterByCurrentUser(on='principal')"), query),
+        context, &parseRequestPage, std::move(callback));
+}
+
+void GraphClient::getRequest(const QString &requestId, QObject *context,
+                             Callback<Core::AccessRequest> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(this, "GET",
+                               url(kPim + QStringLiteral("/assignmentScheduleRequests/")
+                                       + QString::fromLatin1(QUrl::toPercentEncoding(requestId)),
+                                   QStringLiteral("$expand=group($select=id,displayName)")),
+                               {}, [guard, callback](const Net::HttpResponse &r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.isSuccess())
+                                       return callback(graphError(r));
+                                   callback(parseRequestBody(r.body));
+                               });
+    call->start();
+}
+
+void GraphClient::cancelRequest(const QString &requestId, QObject *context,
+                                std::function<void(Core::Result<void>)> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(this, "POST",
+                               url(kPim + QStringLiteral("/assignmentScheduleRequests/")
+                                   + QString::fromLatin1(QUrl::toPercentEncoding(requestId))
+                                   + QStringLiteral("/cancel")),
+                               {}, [guard, callback](const Net::HttpResponse &r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.isSuccess())
+                                       return callback(graphError(r));
+                                   callback(Core::Result<void>());
+                               });
+    call->start();
+}
+
+void GraphClient::activate(const Core::ActivationDraft &draft, const QString &principalId,
+                           const QDateTime &now, QObject *context, Callback<Core::AccessRequest> callback)
+{
+    auto attempt = std::make_shared<ActivationAttempt>();
+    attempt->draft = draft;
+    attempt->principalId = principalId;
+    attempt->now = now;
+    attempt->guard = context;
+    attempt->callback = std::move(callback);
+    activateAttempt(attempt);
+}
+
+void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
+{
+    if (!attempt->guard)
+        return;
+    if (attempt->mustLookFirst) {
+        // The last POST may have been carried out although its answer got lost: look for it before
+        // sending anything again.
+        const QString filter = QStringLiteral("groupId eq %1").arg(odataQuote(attempt->draft.groupId));
+        listMyRequests(
+            filter, attempt->guard, [this, attempt](Core::Result<QList<Core::AccessRequest>> list) {
+                if (!list.ok()) {
+                    if (++attempt->looks >= kMaxActivationAttempts + 1)
+                        return attempt->callback(attempt->lastError);
+                    QTimer::singleShot(m_writeRetryDelayMs, this,
+                                       [this, attempt] { activateAttempt(attempt); });
+                    return;
+                }
+                // Ours: same group, role, justification and ticket, created since we first sent it (on
+                // Graph's clock, with slack for skew), and not a request that has already died.
+                const QDateTime since = attempt->now.addSecs(m_skewSecs - 10 * 60);
+                for (const auto &r : list.value()) {
+                    const auto phase = r.phase();
+                    if (r.action.compare(u"selfActivate", Qt::CaseInsensitive) != 0
+                        || r.accessId != attempt->draft.accessId
+                        || r.justification != attempt->draft.justification.trimmed()
+                        || r.ticketNumber != attempt->draft.ticketNumber.trimmed()
+                        || (r.created.isValid() && r.created < since) || phase == Core::RequestPhase::Canceled
+                        || phase == Core::RequestPhase::Failed || phase == Core::RequestPhase::Denied)
+                        continue;
+                    qCInfo(lcGraph) << "the lost request had landed:" << r.id;
+                    return attempt->callback(r);
+                }
+                if (attempt->posts >= kMaxActivationAttempts)
+                    return attempt->callback(attempt->lastError);
+                attempt->mustLookFirst = false;
+                activateAttempt(attempt);
+            });
+        return;
+    }
+    ++attempt->posts;
+    const QByteArray body = activationBody(attempt->draft, attempt->principalId, attempt->now);
+    auto *call = new GraphCall(
+        this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")), body,
+        [this, attempt](const Net::HttpResponse &r) {
+            if (!attempt->guard)
+                return;
+            if (r.isSuccess()) {
+                auto parsed = parseRequestBody(r.body);
+                if (parsed.ok())
+                    return attempt->callback(parsed);
+                attempt->lastError = parsed.error();
+            } else {
+                attempt->lastError = graphError(r);
+            }
+            if (!ambiguous(r))
+                return attempt->callback(attempt->lastError);
+            qCInfo(lcGraph) << "activation answer lost or unusable; looking before retrying";
+            attempt->mustLookFirst = true;
+            QTimer::singleShot(m_writeRetryDelayMs, this, [this, attempt] { activateAttempt(attempt); });
+        });
+    call->start();
+}
+
+void GraphClient::deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
+                             const QString &justification, QObject *context,
+                             Callback<Core::AccessRequest> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")),
+                               deactivationBody(groupId, accessId, principalId, justification),
+                               [guard, callback](const Net::HttpResponse &r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.isSuccess())
+                                       return callback(graphError(r));
+                                   callback(parseRequestBody(r.body));
+                               });
+    call->start();
 }
 
 } // namespace Elevate::Graph

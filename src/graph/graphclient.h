@@ -6,8 +6,10 @@
 
 #include "core/accesstokenprovider.h"
 #include "core/model.h"
+#include "core/pim.h"
 #include "core/result.h"
 
+#include <QDateTime>
 #include <QObject>
 #include <QUrl>
 
@@ -19,7 +21,16 @@ class HttpClient;
 
 namespace Elevate::Graph {
 
+struct ActivationAttempt;
+
 /// The signed-in user as Graph reports it (`GET /me`).
+/// One page of a Graph collection.
+template<typename T> struct Page
+{
+    QList<T> items;
+    QString nextLink; // empty on the last page
+};
+
 struct GraphUser
 {
     QString id;
@@ -30,9 +41,16 @@ struct GraphUser
 
 /**
  * Microsoft Graph PIM-for-Groups client. Gets bearer tokens through AccessTokenProvider (never
- * from auth directly); on a 401 it invalidates the token and retries once. Follows @odata.nextLink
- * only within the configured base URL's origin. Every callback runs exactly once (unless `context`
- * is destroyed first).
+ * from auth directly); on a 401 it invalidates the token and retries once; on a claims challenge
+ * (401 insufficient_claims, 400 …AcrsValidationFailed) it asks the provider for a step-up token and
+ * retries the identical call once. Reads honour Retry-After on 429/503/504; writes only on 429 (a
+ * throttled write was not carried out). Follows @odata.nextLink only within the configured base
+ * URL's origin. Every callback runs exactly once (unless `context` is destroyed first).
+ *
+ *   activate():  POST ──201──▶ request
+ *                  │ timeout / dropped / 5xx / unreadable 2xx: did it land?
+ *                  └─▶ GET my requests for the group ──found──▶ that request (no duplicate)
+ *                                                   └─none──▶ wait, POST again (bounded)
  */
 class GraphClient : public QObject
 {
@@ -41,16 +59,53 @@ public:
     GraphClient(QUrl baseUrl, QString resource, Net::HttpClient *http, Core::AccessTokenProvider *tokens,
                 QObject *parent = nullptr);
 
+    template<typename T> using Callback = std::function<void(Core::Result<T>)>;
+
     void getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback);
     /// All pages of eligibilityScheduleInstances/filterByCurrentUser(on='principal') with $expand=group.
     void listEligibilities(QObject *context,
                            std::function<void(Core::Result<QList<Core::Eligibility>>)> callback);
 
+    /// The activation rules of the group's member/owner policy (graph-pim.md §9).
+    void getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
+                             Callback<Core::ActivationPolicy> callback);
+    /// My live assignments (assignmentScheduleInstances/filterByCurrentUser(on='principal')).
+    void listActiveGrants(QObject *context, Callback<QList<Core::Grant>> callback);
+    /// My requests (filterByCurrentUser(on='principal')), optionally with an OData `$filter`.
+    void listMyRequests(const QString &filter, QObject *context,
+                        Callback<QList<Core::AccessRequest>> callback);
+    void getRequest(const QString &requestId, QObject *context, Callback<Core::AccessRequest> callback);
+    void cancelRequest(const QString &requestId, QObject *context,
+                       std::function<void(Core::Result<void>)> callback);
+    /// selfActivate, safely: never a second request after an answer that got lost (see above).
+    /// `now` is the client's clock (the start of an immediate request).
+    void activate(const Core::ActivationDraft &draft, const QString &principalId, const QDateTime &now,
+                  QObject *context, Callback<Core::AccessRequest> callback);
+    /// selfDeactivate (PIM refuses within 5 minutes of the start: ActiveDurationTooShort).
+    void deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
+                    const QString &justification, QObject *context, Callback<Core::AccessRequest> callback);
+
+    /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
+    qint64 serverClockSkewSecs() const { return m_skewSecs; }
+    /// Pause between attempts of a write whose answer got lost (tests shorten it).
+    void setWriteRetryDelayMs(int ms) { m_writeRetryDelayMs = ms; }
+
 private:
+    friend class GraphCall;
+    void noteServerDate(const QByteArray &date);
+    template<typename T>
+    void fetchAll(const QUrl &first, QObject *context,
+                  std::function<Core::Result<Page<T>>(const QByteArray &)> parse,
+                  Callback<QList<T>> callback);
+    void activateAttempt(std::shared_ptr<ActivationAttempt> attempt);
+    QUrl url(const QString &path, const QString &query = {}) const;
+
     QUrl m_baseUrl;
     QString m_resource;
     Net::HttpClient *m_http;
     Core::AccessTokenProvider *m_tokens;
+    qint64 m_skewSecs = 0;
+    int m_writeRetryDelayMs = 2000;
 };
 
 } // namespace Elevate::Graph

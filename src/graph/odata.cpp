@@ -3,6 +3,9 @@
 
 #include "core/isotime.h"
 
+#include <QHash>
+#include <QUrl>
+
 namespace Elevate::Graph {
 
 using Core::Error;
@@ -95,6 +98,335 @@ Error graphError(const Net::HttpResponse &response)
     if (message.isEmpty())
         message = QStringLiteral("Microsoft Graph answered HTTP %1").arg(response.status);
     return Error::make(Error::Kind::Service, message, response.status, code);
+}
+
+} // namespace Elevate::Graph
+
+namespace Elevate::Graph {
+
+namespace {
+
+Core::Result<Net::Json> collection(const QByteArray &body)
+{
+    auto parsed = Net::parseJson(body);
+    if (!parsed.ok())
+        return parsed.error();
+    const Net::Json &j = parsed.value();
+    if (!j.is_object() || !j.contains("value") || !j["value"].is_array())
+        return notTheContract(QStringLiteral("a collection without \"value\""));
+    return parsed;
+}
+
+QString expandedGroupName(const Net::Json &item)
+{
+    if (item.contains("group") && item["group"].is_object())
+        return Net::jsonString(item["group"], "displayName");
+    return {};
+}
+
+bool jsonBool(const Net::Json &j, const char *key)
+{
+    return j.is_object() && j.contains(key) && j[key].is_boolean() && j[key].get<bool>();
+}
+
+} // namespace
+
+Core::Result<Core::ActivationPolicy> parsePolicyAssignments(const QByteArray &body)
+{
+    const auto parsed = collection(body);
+    if (!parsed.ok())
+        return parsed.error();
+    const Net::Json &value = parsed.value()["value"];
+    if (value.empty())
+        return Error::make(Error::Kind::Service, QStringLiteral("the group has no PIM policy for this role"),
+                           404, QStringLiteral("PolicyNotFound"));
+    const Net::Json &assignment = value[0];
+    if (!assignment.is_object() || !assignment.contains("policy") || !assignment["policy"].is_object()
+        || !assignment["policy"].contains("rules") || !assignment["policy"]["rules"].is_array())
+        return notTheContract(QStringLiteral("a policy assignment without expanded rules"));
+    Core::ActivationPolicy policy;
+    for (const Net::Json &rule : assignment["policy"]["rules"]) {
+        if (!rule.is_object())
+            continue;
+        const QString id = Net::jsonString(rule, "id");
+        if (id == u"Expiration_EndUser_Assignment") {
+            const auto ms = Core::parseIsoDurationMs(Net::jsonString(rule, "maximumDuration"));
+            if (ms && *ms > 0)
+                policy.maximumDurationSecs = *ms / 1000;
+        } else if (id == u"Enablement_EndUser_Assignment") {
+            if (rule.contains("enabledRules") && rule["enabledRules"].is_array())
+                for (const auto &r : rule["enabledRules"]) {
+                    if (!r.is_string())
+                        continue;
+                    const QString name = QString::fromStdString(r.get<std::string>());
+                    if (name.compare(u"Justification", Qt::CaseInsensitive) == 0)
+                        policy.justificationRequired = true;
+                    else if (name.compare(u"Ticketing", Qt::CaseInsensitive) == 0)
+                        policy.ticketRequired = true;
+                    else if (name.compare(u"MultiFactorAuthentication", Qt::CaseInsensitive) == 0)
+                        policy.mfaRequired = true;
+                }
+        } else if (id == u"Approval_EndUser_Assignment") {
+            if (!rule.contains("setting") || !rule["setting"].is_object())
+                continue;
+            const Net::Json &setting = rule["setting"];
+            policy.approvalRequired = jsonBool(setting, "isApprovalRequired");
+            if (setting.contains("approvalStages") && setting["approvalStages"].is_array())
+                for (const auto &stage : setting["approvalStages"])
+                    if (stage.is_object() && stage.contains("primaryApprovers")
+                        && stage["primaryApprovers"].is_array())
+                        for (const auto &a : stage["primaryApprovers"]) {
+                            const QString d = Net::jsonString(a, "description");
+                            if (!d.isEmpty() && !policy.approvers.contains(d))
+                                policy.approvers << d;
+                        }
+        } else if (id == u"AuthenticationContext_EndUser_Assignment") {
+            if (jsonBool(rule, "isEnabled"))
+                policy.authenticationContext = Net::jsonString(rule, "claimValue");
+        }
+    }
+    return policy;
+}
+
+Core::Result<Core::AccessRequest> parseRequest(const Net::Json &item)
+{
+    if (!item.is_object())
+        return notTheContract(QStringLiteral("a request that is not an object"));
+    Core::AccessRequest r;
+    r.id = Net::jsonString(item, "id");
+    r.status = Net::jsonString(item, "status");
+    r.action = Net::jsonString(item, "action");
+    r.groupId = Net::jsonString(item, "groupId");
+    r.groupDisplayName = expandedGroupName(item);
+    r.accessId = Net::jsonString(item, "accessId").toLower();
+    r.principalId = Net::jsonString(item, "principalId");
+    r.approvalId = Net::jsonString(item, "approvalId");
+    r.justification = Net::jsonString(item, "justification");
+    r.created = Core::parseGraphDateTime(Net::jsonString(item, "createdDateTime"));
+    r.completed = Core::parseGraphDateTime(Net::jsonString(item, "completedDateTime"));
+    if (item.contains("ticketInfo") && item["ticketInfo"].is_object()) {
+        r.ticketNumber = Net::jsonString(item["ticketInfo"], "ticketNumber");
+        r.ticketSystem = Net::jsonString(item["ticketInfo"], "ticketSystem");
+    }
+    if (item.contains("scheduleInfo") && item["scheduleInfo"].is_object()) {
+        const Net::Json &s = item["scheduleInfo"];
+        r.start = Core::parseGraphDateTime(Net::jsonString(s, "startDateTime"));
+        if (s.contains("expiration") && s["expiration"].is_object()) {
+            const auto ms = Core::parseIsoDurationMs(Net::jsonString(s["expiration"], "duration"));
+            if (ms && *ms > 0)
+                r.durationSecs = *ms / 1000;
+            r.end = Core::parseGraphDateTime(Net::jsonString(s["expiration"], "endDateTime"));
+        }
+    }
+    if (r.id.isEmpty() || r.status.isEmpty())
+        return notTheContract(QStringLiteral("a request without id or status"));
+    return r;
+}
+
+Core::Result<Core::AccessRequest> parseRequestBody(const QByteArray &body)
+{
+    const auto parsed = Net::parseJson(body);
+    if (!parsed.ok())
+        return parsed.error();
+    return parseRequest(parsed.value());
+}
+
+Core::Result<Page<Core::AccessRequest>> parseRequestPage(const QByteArray &body)
+{
+    const auto parsed = collection(body);
+    if (!parsed.ok())
+        return parsed.error();
+    Page<Core::AccessRequest> page;
+    for (const Net::Json &item : parsed.value()["value"]) {
+        auto r = parseRequest(item);
+        if (!r.ok())
+            return r.error();
+        page.items << r.value();
+    }
+    page.nextLink = Net::jsonString(parsed.value(), "@odata.nextLink");
+    return page;
+}
+
+Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body)
+{
+    const auto parsed = collection(body);
+    if (!parsed.ok())
+        return parsed.error();
+    Page<Core::Grant> page;
+    for (const Net::Json &item : parsed.value()["value"]) {
+        if (!item.is_object())
+            return notTheContract(QStringLiteral("an assignment that is not an object"));
+        Core::Grant g;
+        g.id = Net::jsonString(item, "id");
+        g.groupId = Net::jsonString(item, "groupId");
+        g.groupDisplayName = expandedGroupName(item);
+        g.accessId = Net::jsonString(item, "accessId").toLower();
+        g.assignmentType = Net::jsonString(item, "assignmentType").toLower();
+        g.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
+        g.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
+        if (g.id.isEmpty() || g.groupId.isEmpty())
+            return notTheContract(QStringLiteral("an assignment without id or groupId"));
+        if (g.accessId.isEmpty())
+            g.accessId = QStringLiteral("member");
+        page.items << g;
+    }
+    page.nextLink = Net::jsonString(parsed.value(), "@odata.nextLink");
+    return page;
+}
+
+QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,
+                          const QDateTime &now)
+{
+    Net::Json j = {{"accessId", draft.accessId.toStdString()},
+                   {"principalId", principalId.toStdString()},
+                   {"groupId", draft.groupId.toStdString()},
+                   {"action", "selfActivate"},
+                   {"scheduleInfo",
+                    {{"startDateTime",
+                      Core::formatGraphDateTime(draft.start.isValid() ? draft.start : now).toStdString()},
+                     {"expiration",
+                      {{"type", "afterDuration"},
+                       {"duration", Core::formatIsoDuration(draft.durationSecs).toStdString()}}}}}};
+    if (!draft.justification.trimmed().isEmpty())
+        j["justification"] = draft.justification.trimmed().toStdString();
+    if (!draft.ticketNumber.trimmed().isEmpty() || !draft.ticketSystem.trimmed().isEmpty())
+        j["ticketInfo"] = {{"ticketNumber", draft.ticketNumber.trimmed().toStdString()},
+                           {"ticketSystem", draft.ticketSystem.trimmed().toStdString()}};
+    return QByteArray::fromStdString(j.dump());
+}
+
+QByteArray deactivationBody(const QString &groupId, const QString &accessId, const QString &principalId,
+                            const QString &justification)
+{
+    Net::Json j = {{"accessId", accessId.toStdString()},
+                   {"principalId", principalId.toStdString()},
+                   {"groupId", groupId.toStdString()},
+                   {"action", "selfDeactivate"}};
+    if (!justification.trimmed().isEmpty())
+        j["justification"] = justification.trimmed().toStdString();
+    return QByteArray::fromStdString(j.dump());
+}
+
+QStringList failedPolicyRules(const Core::Error &error)
+{
+    if (!error.serviceCode.endsWith(u"PolicyValidationFailed"))
+        return {};
+    const qsizetype open = error.message.indexOf(u'[');
+    const qsizetype close = error.message.indexOf(u']', open);
+    if (open < 0 || close < 0)
+        return {};
+    const auto parsed = Net::parseJson(error.message.mid(open, close - open + 1).toUtf8());
+    QStringList rules;
+    if (parsed.ok() && parsed.value().is_array())
+        for (const auto &r : parsed.value())
+            if (r.is_string())
+                rules << QString::fromStdString(r.get<std::string>());
+    return rules;
+}
+
+namespace {
+
+/// The auth-params of the Bearer challenge in a WWW-Authenticate value (RFC 7235: quoted strings,
+/// commas, several challenges in one header).
+QHash<QString, QString> bearerParams(const QByteArray &header)
+{
+    QHash<QString, QString> params;
+    const QString h = QString::fromLatin1(header);
+    qsizetype i = 0;
+    bool inBearer = false;
+    while (i < h.size()) {
+        while (i < h.size() && (h[i] == u' ' || h[i] == u','))
+            ++i;
+        qsizetype keyStart = i;
+        while (i < h.size() && h[i] != u'=' && h[i] != u' ' && h[i] != u',')
+            ++i;
+        const QString token = h.mid(keyStart, i - keyStart);
+        if (i < h.size() && h[i] == u' ') { // a new scheme, e.g. "Bearer realm=…" or "PoP …"
+            inBearer = token.compare(u"Bearer", Qt::CaseInsensitive) == 0;
+            continue;
+        }
+        if (i >= h.size() || h[i] != u'=') {
+            inBearer = token.compare(u"Bearer", Qt::CaseInsensitive) == 0;
+            continue;
+        }
+        ++i; // '='
+        QString value;
+        if (i < h.size() && h[i] == u'"') {
+            ++i;
+            while (i < h.size() && h[i] != u'"') {
+                if (h[i] == u'\\' && i + 1 < h.size())
+                    ++i;
+                value += h[i++];
+            }
+            ++i;
+        } else {
+            const qsizetype start = i;
+            while (i < h.size() && h[i] != u',')
+                ++i;
+            value = h.mid(start, i - start).trimmed();
+        }
+        if (inBearer)
+            params.insert(token.toLower(), value);
+    }
+    return params;
+}
+
+bool looksLikeClaims(const QString &s)
+{
+    const auto parsed = Net::parseJson(s.toUtf8());
+    return parsed.ok() && parsed.value().is_object();
+}
+
+} // namespace
+
+QString claimsChallenge(const Net::HttpResponse &response, const Core::Error &error)
+{
+    if (response.hasStatus() && response.status == 401) {
+        const auto params = bearerParams(response.header("www-authenticate"));
+        if (params.value(QStringLiteral("error")) == u"insufficient_claims") {
+            const QByteArray raw = params.value(QStringLiteral("claims")).toLatin1();
+            for (const auto option : {QByteArray::Base64Encoding, QByteArray::Base64UrlEncoding}) {
+                const auto decoded
+                    = QByteArray::fromBase64Encoding(raw, option | QByteArray::AbortOnBase64DecodingErrors);
+                if (decoded && looksLikeClaims(QString::fromUtf8(*decoded)))
+                    return QString::fromUtf8(*decoded);
+            }
+        }
+        return {};
+    }
+    if (!error.serviceCode.endsWith(u"AcrsValidationFailed"))
+        return {};
+    const QString m = error.message;
+    qsizetype at = m.indexOf(u"claims=");
+    if (at < 0)
+        return {};
+    at += 7;
+    QString value = m.mid(at);
+    if (value.startsWith(u'{')) { // raw JSON inside a longer message: up to the matching brace
+        int depth = 0;
+        for (qsizetype i = 0; i < value.size(); ++i) {
+            if (value[i] == u'{')
+                ++depth;
+            else if (value[i] == u'}' && --depth == 0) {
+                value = value.left(i + 1);
+                break;
+            }
+        }
+    } else {
+        qsizetype end = value.indexOf(u'&');
+        if (end < 0)
+            end = value.indexOf(u'"');
+        if (end >= 0)
+            value = value.left(end);
+        value = QUrl::fromPercentEncoding(value.toUtf8());
+    }
+    if (looksLikeClaims(value))
+        return value;
+    const auto decoded
+        = QByteArray::fromBase64Encoding(value.toLatin1(), QByteArray::AbortOnBase64DecodingErrors);
+    if (decoded && looksLikeClaims(QString::fromUtf8(*decoded)))
+        return QString::fromUtf8(*decoded);
+    return {};
 }
 
 } // namespace Elevate::Graph

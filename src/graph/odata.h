@@ -5,6 +5,7 @@
 // annotations, unknown properties, null-or-missing, enum casing and 0-7 fractional digits.
 
 #include "core/model.h"
+#include "core/pim.h"
 #include "core/result.h"
 #include "graphclient.h"
 #include "net/httpclient.h"
@@ -20,6 +21,32 @@ struct EligibilityPage
 
 Core::Result<EligibilityPage> parseEligibilityPage(const QByteArray &body);
 Core::Result<GraphUser> parseUser(const QByteArray &body);
+
+/// The activation policy of one group role from a roleManagementPolicyAssignments collection with
+/// `$expand=policy($expand=rules)` (graph-pim.md §9.3): rules picked by id, EndUser/Assignment only.
+Core::Result<Core::ActivationPolicy> parsePolicyAssignments(const QByteArray &body);
+
+/// One assignmentScheduleRequest (an object, not a collection).
+Core::Result<Core::AccessRequest> parseRequest(const Net::Json &item);
+Core::Result<Core::AccessRequest> parseRequestBody(const QByteArray &body);
+
+Core::Result<Page<Core::AccessRequest>> parseRequestPage(const QByteArray &body);
+Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body);
+
+/// The body of a selfActivate request (graph-pim.md §6.1/6.2). `start` invalid = `now`.
+QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,
+                          const QDateTime &now);
+QByteArray deactivationBody(const QString &groupId, const QString &accessId, const QString &principalId,
+                            const QString &justification);
+
+/// The rule names in a RoleAssignmentRequestPolicyValidationFailed message
+/// (`The following policy rules failed: ["JustificationRule"]`); empty when there are none.
+QStringList failedPolicyRules(const Core::Error &error);
+
+/// The claims JSON a challenge asks for: from a 400 …AcrsValidationFailed message (`&claims=` +
+/// URL-encoded JSON, or raw JSON) or from a 401 `WWW-Authenticate` with error="insufficient_claims"
+/// (base64). Empty when the response is no claims challenge.
+QString claimsChallenge(const Net::HttpResponse &response, const Core::Error &error);
 
 /**
  * The error of a failed Graph response: the envelope's code as serviceCode (the inner errorCode

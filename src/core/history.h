@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "result.h"
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+
+namespace Elevate::Core {
+
+/// One request and what became of it. Empty fields are unknown (yet).
+struct HistoryEntry
+{
+    QString requestId; ///< PIM's request id; the key
+    QString target; ///< "123456789012/AdministratorAccess" or the group name
+    QString groupId;
+    QString groupName;
+    QString accessId;
+    QDateTime requestedAt;
+    QDateTime startAt;
+    QDateTime endAt; ///< the planned end
+    qint64 durationSecs = 0;
+    QString justification;
+    QString ticketSystem;
+    QString ticketNumber;
+    QString status; ///< PIM's last known status
+    QString approver; ///< who decided (name or UPN), when known
+    QString decision; ///< "Approved" / "Denied", when known
+    QString decisionJustification;
+    /// How it ended: "Expired", "Deactivated", "Denied", "Canceled", "Failed", "Ended" (gone from
+    /// PIM before its planned end, e.g. removed by an administrator); empty while it is open.
+    QString outcome;
+    QDateTime endedAt;
+
+    bool isOpen() const { return outcome.isEmpty(); }
+};
+
+/**
+ * The local record of every request and grant, in SQLite through Qt SQL. Shared by the tray and the
+ * command line (WAL journal, a busy timeout, every write its own transaction, synchronous=FULL), so
+ * a crash or a second process loses nothing. Owns its database connection; one object per thread.
+ */
+class HistoryStore
+{
+public:
+    ~HistoryStore();
+    HistoryStore(const HistoryStore &) = delete;
+    HistoryStore &operator=(const HistoryStore &) = delete;
+
+    /// Opens (creating the file and its directory with owner-only permissions when needed).
+    static Result<std::unique_ptr<HistoryStore>> open(const QString &path);
+
+    /// Inserts, or updates the entry with the same request id; fields left empty keep their value.
+    Result<void> record(const HistoryEntry &entry);
+    /// Newest first; `limit` <= 0 for all.
+    Result<QList<HistoryEntry>> entries(int limit = 0) const;
+    /// Entries with no outcome yet (pending requests and live grants as last known), newest first.
+    Result<QList<HistoryEntry>> openEntries() const;
+    /// Distinct recent justifications / "system\tnumber" tickets, most recent first.
+    Result<QStringList> recentJustifications(int limit = 8) const;
+    Result<QStringList> recentTicketSystems(int limit = 8) const;
+
+    QString path() const { return m_path; }
+
+    /// RFC 4180 CSV with a header row; times in ISO 8601 UTC. Cells that a spreadsheet would run as
+    /// a formula (=, +, -, @ first) get a leading apostrophe.
+    static QByteArray toCsv(const QList<HistoryEntry> &entries);
+
+private:
+    HistoryStore(QString path, QString connection);
+    Result<QList<HistoryEntry>> select(const QString &where, int limit) const;
+    Result<QStringList> recentDistinct(const QString &column, int limit) const;
+    QString m_path;
+    QString m_connection;
+};
+
+} // namespace Elevate::Core

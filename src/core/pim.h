@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+// The request side of PIM for Groups as plain values: a group's activation policy, what the user
+// asks for (a draft), what PIM made of it (a request) and what is live (a grant).
+
+#include <QDateTime>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace Elevate::Core {
+
+/// The rules of a group's member (or owner) policy that matter when activating (graph-pim.md §9.2).
+struct ActivationPolicy
+{
+    qint64 maximumDurationSecs = 8 * 3600;
+    bool justificationRequired = false;
+    bool ticketRequired = false;
+    bool mfaRequired = false;
+    bool approvalRequired = false;
+    /// The Conditional Access authentication context (e.g. "c1") activation needs; empty for none.
+    QString authenticationContext;
+    /// Who approves, as PIM describes them (names or group names); empty when unknown.
+    QStringList approvers;
+};
+
+/// What the user asks for, before it is sent.
+struct ActivationDraft
+{
+    QString groupId;
+    QString accessId = QStringLiteral("member");
+    qint64 durationSecs = 3600;
+    QString justification;
+    QString ticketSystem;
+    QString ticketNumber;
+    QDateTime start; ///< invalid = now
+};
+
+/// Why a draft cannot be sent; each maps to one field of the form.
+enum class DraftProblem {
+    DurationNotPositive,
+    DurationTooLong,
+    JustificationMissing,
+    TicketNumberMissing,
+    TicketSystemMissing,
+    StartInPast,
+};
+
+/// Checks a draft against the policy before anything is sent, so a request never fails on a rule
+/// Elevate could have checked. Empty = fine. `now` comes from the injected clock.
+QList<DraftProblem> validateDraft(const ActivationDraft &draft, const ActivationPolicy &policy,
+                                  const QDateTime &now);
+
+/// Where a request stands, from its PIM `status` (graph-pim.md §6.5), case-insensitively.
+enum class RequestPhase {
+    InProgress, ///< PIM is working on it (or it is scheduled); keep following
+    AwaitingApproval, ///< a human must act
+    Active, ///< provisioned: the grant exists (for selfDeactivate: the grant was removed)
+    Denied,
+    Canceled,
+    Failed, ///< failed, timed out, invalid, revoked
+    Unknown, ///< a status this version does not know; keep following for a bounded time
+};
+RequestPhase classifyStatus(const QString &status, const QString &action = QStringLiteral("selfActivate"));
+bool isTerminal(RequestPhase phase);
+
+/// A privilegedAccessGroupAssignmentScheduleRequest.
+struct AccessRequest
+{
+    QString id;
+    QString status;
+    QString action;
+    QString groupId;
+    QString groupDisplayName; ///< empty unless Graph expanded the group
+    QString accessId;
+    QString principalId;
+    QString approvalId;
+    QString justification;
+    QString ticketNumber;
+    QString ticketSystem;
+    QDateTime created;
+    QDateTime completed;
+    QDateTime start;
+    qint64 durationSecs = 0; ///< 0 when the request names an end time instead (see `end`)
+    QDateTime end;
+
+    RequestPhase phase() const { return classifyStatus(status, action); }
+    /// The requested end: `end`, or start + duration.
+    QDateTime plannedEnd() const;
+};
+
+/// A live assignment (privilegedAccessGroupAssignmentScheduleInstance).
+struct Grant
+{
+    QString id;
+    QString groupId;
+    QString groupDisplayName;
+    QString accessId;
+    QString assignmentType; ///< "activated" (from PIM) or "assigned" (permanent admin assignment), lower-case
+    QDateTime start;
+    QDateTime end; ///< invalid = permanent
+
+    bool isPermanent() const { return !end.isValid(); }
+    /// Seconds left at `now` (never negative); -1 for a permanent assignment.
+    qint64 secondsLeft(const QDateTime &now) const;
+};
+
+/// PIM refuses to deactivate an activation younger than this (ActiveDurationTooShort).
+constexpr qint64 kMinimumActiveSecsBeforeDeactivate = 5 * 60;
+
+/// `PT1H30M` for 5400 s (whole seconds; what Graph expects in scheduleInfo.expiration.duration).
+QString formatIsoDuration(qint64 secs);
+/// "1h30m", "90m", "2h", "45m", "1:30" or an ISO 8601 duration, as typed on the command line.
+/// Returns -1 for anything else.
+qint64 parseHumanDuration(const QString &text);
+
+} // namespace Elevate::Core

@@ -1,0 +1,544 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "accessservice.h"
+
+#include "pimwording.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+
+namespace Elevate::Graph {
+
+Q_DECLARE_LOGGING_CATEGORY(lcGraph)
+
+using Core::Error;
+
+namespace {
+QString policyKey(const QString &groupId, const QString &accessId)
+{
+    return groupId + u'/' + (accessId.isEmpty() ? QStringLiteral("member") : accessId);
+}
+constexpr int kFollowDelaysSecs[] = {2, 4, 8, 16, 30, 60};
+constexpr int kAwaitingApprovalSecs = 60;
+constexpr int kGrantCheckSecs = 300;
+constexpr int kIdleSecs = 600;
+/// A request that became active but whose grant Graph does not list yet is given this long.
+constexpr qint64 kGrantAppearSecs = 120;
+constexpr int kMaxLookups = 10;
+} // namespace
+
+AccessService::AccessService(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
+                             const Core::Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_graph(graph)
+    , m_history(history)
+    , m_mapper(std::move(mapper))
+    , m_clock(clock)
+{
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, [this] { sync(); });
+}
+
+void AccessService::setPrincipalId(const QString &id)
+{
+    if (m_principalId == id)
+        return;
+    m_principalId = id;
+    ++m_generation;
+    m_grants.clear();
+    m_open.clear();
+    m_policies.clear();
+    m_timer.stop();
+    if (!id.isEmpty() && m_autoSync)
+        sync();
+    Q_EMIT changed();
+}
+
+QString AccessService::targetKey(const QString &groupId, const QString &groupName,
+                                 const QString &accessId) const
+{
+    Core::Eligibility e;
+    e.groupId = groupId;
+    e.groupDisplayName = groupName.isEmpty() ? m_groupNames.value(groupId) : groupName;
+    e.accessId = accessId;
+    return Core::Target {e, m_mapper.map(e)}.key();
+}
+
+void AccessService::record(const Core::HistoryEntry &entry)
+{
+    if (!m_history)
+        return;
+    const auto r = m_history->record(entry);
+    if (!r.ok())
+        qCWarning(lcGraph) << "history:" << r.error().message;
+}
+
+std::optional<Core::ActivationPolicy> AccessService::cachedPolicy(const QString &groupId,
+                                                                  const QString &accessId) const
+{
+    const auto it = m_policies.constFind(policyKey(groupId, accessId));
+    if (it == m_policies.cend())
+        return std::nullopt;
+    return *it;
+}
+
+void AccessService::policy(const QString &groupId, const QString &accessId, QObject *context,
+                           Callback<Core::ActivationPolicy> callback)
+{
+    if (const auto cached = cachedPolicy(groupId, accessId))
+        return callback(*cached);
+    QPointer<QObject> guard(context);
+    m_graph->getActivationPolicy(
+        groupId, accessId, this,
+        [this, guard, groupId, accessId, callback](Core::Result<Core::ActivationPolicy> r) {
+            if (r.ok())
+                m_policies.insert(policyKey(groupId, accessId), r.value());
+            if (guard)
+                callback(std::move(r));
+        });
+}
+
+std::optional<Core::Grant> AccessService::grantFor(const QString &groupId, const QString &accessId) const
+{
+    for (const auto &g : m_grants)
+        if (g.groupId == groupId && g.accessId == accessId)
+            return g;
+    return std::nullopt;
+}
+
+std::optional<Core::AccessRequest> AccessService::openRequestFor(const QString &groupId,
+                                                                 const QString &accessId) const
+{
+    for (const auto &r : m_open)
+        if (r.groupId == groupId && (r.accessId.isEmpty() || r.accessId == accessId))
+            return r;
+    return std::nullopt;
+}
+
+void AccessService::request(const Core::Target &target, const Core::ActivationDraft &draftIn,
+                            QObject *context, Callback<Core::AccessRequest> callback)
+{
+    if (m_principalId.isEmpty())
+        return callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    Core::ActivationDraft draft = draftIn;
+    draft.groupId = target.eligibility.groupId;
+    draft.accessId
+        = target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : target.eligibility.accessId;
+    m_groupNames.insert(draft.groupId, target.eligibility.groupDisplayName);
+    QPointer<QObject> guard(context);
+    const quint64 generation = m_generation;
+    policy(draft.groupId, draft.accessId, this,
+           [this, guard, generation, target, draft, callback](Core::Result<Core::ActivationPolicy> policy) {
+               if (!guard || generation != m_generation)
+                   return;
+               if (!policy.ok())
+                   return callback(policy.error());
+               const QDateTime now = m_clock->now();
+               const auto problems = Core::validateDraft(draft, policy.value(), now);
+               if (!problems.isEmpty()) {
+                   QStringList why;
+                   for (auto p : problems)
+                       why << PimWording::describe(p, policy.value());
+                   Error e = Error::make(Error::Kind::InvalidInput, why.join(u' '), 0,
+                                         QStringLiteral("DraftInvalid"));
+                   return callback(e);
+               }
+               m_graph->activate(
+                   draft, m_principalId, now, this,
+                   [this, guard, generation, target, draft, now,
+                    callback](Core::Result<Core::AccessRequest> sent) {
+                       if (generation != m_generation)
+                           return;
+                       if (sent.ok()) {
+                           Core::AccessRequest r = sent.value();
+                           if (r.groupDisplayName.isEmpty())
+                               r.groupDisplayName = target.eligibility.groupDisplayName;
+                           Core::HistoryEntry h;
+                           h.requestId = r.id;
+                           h.target = target.key();
+                           h.groupId = draft.groupId;
+                           h.groupName = target.eligibility.groupDisplayName;
+                           h.accessId = draft.accessId;
+                           h.requestedAt = r.created.isValid()
+                               ? r.created.addSecs(-m_graph->serverClockSkewSecs())
+                               : now;
+                           h.startAt = draft.start.isValid() ? draft.start : now;
+                           h.durationSecs = draft.durationSecs;
+                           h.endAt = h.startAt.addSecs(draft.durationSecs);
+                           h.justification = draft.justification.trimmed();
+                           h.ticketSystem = draft.ticketSystem.trimmed();
+                           h.ticketNumber = draft.ticketNumber.trimmed();
+                           h.status = r.status;
+                           const auto phase = r.phase();
+                           if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
+                               || phase == Core::RequestPhase::Failed) {
+                               h.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
+                                   : phase == Core::RequestPhase::Canceled     ? QStringLiteral("Canceled")
+                                                                               : QStringLiteral("Failed");
+                               h.endedAt = now;
+                           }
+                           record(h);
+                           follow(r);
+                           if (guard)
+                               callback(r);
+                           return;
+                       }
+                       if (guard)
+                           callback(sent.error());
+                   });
+           });
+}
+
+void AccessService::follow(const Core::AccessRequest &r)
+{
+    if (!Core::isTerminal(r.phase())) {
+        m_open.removeIf([&r](const Core::AccessRequest &o) { return o.id == r.id; });
+        m_open.prepend(r);
+    }
+    m_followStep = 0;
+    Q_EMIT changed();
+    // Learn the grant (and its exact end) at once; then on the follow schedule.
+    sync();
+}
+
+void AccessService::cancel(const QString &requestId, QObject *context,
+                           std::function<void(Core::Result<void>)> callback)
+{
+    QPointer<QObject> guard(context);
+    m_graph->cancelRequest(requestId, this, [this, guard, requestId, callback](Core::Result<void> r) {
+        if (r.ok()) {
+            Core::HistoryEntry h;
+            h.requestId = requestId;
+            h.status = QStringLiteral("Canceled");
+            h.outcome = QStringLiteral("Canceled");
+            h.endedAt = m_clock->now();
+            record(h);
+            m_open.removeIf([&requestId](const Core::AccessRequest &o) { return o.id == requestId; });
+            Q_EMIT changed();
+        }
+        if (guard)
+            callback(r);
+    });
+}
+
+void AccessService::deactivate(const Core::Grant &grant, const QString &justification, QObject *context,
+                               Callback<Core::AccessRequest> callback)
+{
+    if (m_principalId.isEmpty())
+        return callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    QPointer<QObject> guard(context);
+    m_graph->deactivate(
+        grant.groupId, grant.accessId, m_principalId, justification, this,
+        [this, guard, grant, callback](Core::Result<Core::AccessRequest> r) {
+            const bool gone = r.ok() || r.error().serviceCode == u"RoleAssignmentDoesNotExist";
+            if (gone) {
+                const QDateTime now = m_clock->now();
+                if (m_history) {
+                    const auto open = m_history->openEntries();
+                    if (open.ok())
+                        for (auto e : open.value())
+                            if (e.groupId == grant.groupId
+                                && (e.accessId.isEmpty() || e.accessId == grant.accessId)
+                                && Core::classifyStatus(e.status) == Core::RequestPhase::Active) {
+                                e.outcome = r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended");
+                                e.endedAt = now;
+                                record(e);
+                            }
+                }
+                const qsizetype before = m_grants.size();
+                m_grants.removeIf([&grant](const Core::Grant &g) { return g.id == grant.id; });
+                if (m_grants.size() != before)
+                    Q_EMIT grantEnded(grant,
+                                      r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended"));
+                Q_EMIT changed();
+            }
+            if (guard)
+                callback(r);
+        });
+}
+
+void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
+                          const Core::ActivationDraft &draft, QObject *context,
+                          Callback<Core::AccessRequest> callback)
+{
+    QPointer<QObject> guard(context);
+    deactivate(grant, draft.justification, this,
+               [this, guard, target, draft, callback](Core::Result<Core::AccessRequest> r) {
+                   if (!guard)
+                       return;
+                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist")
+                       return callback(r.error());
+                   request(target, draft, guard, callback);
+               });
+}
+
+void AccessService::setAutoSync(bool on)
+{
+    m_autoSync = on;
+    if (!on)
+        m_timer.stop();
+    else if (!m_principalId.isEmpty())
+        scheduleSync();
+}
+
+void AccessService::scheduleSync()
+{
+    if (!m_autoSync || m_principalId.isEmpty())
+        return;
+    qint64 delay = kIdleSecs;
+    bool following = false, awaiting = false;
+    for (const auto &r : m_open) {
+        const auto phase = r.phase();
+        if (phase == Core::RequestPhase::AwaitingApproval)
+            awaiting = true;
+        else
+            following = true;
+    }
+    if (following) {
+        delay = kFollowDelaysSecs[qMin<int>(m_followStep, std::size(kFollowDelaysSecs) - 1)];
+        ++m_followStep;
+    } else if (awaiting) {
+        delay = kAwaitingApprovalSecs;
+    }
+    const QDateTime now = m_clock->now();
+    for (const auto &g : m_grants) {
+        if (g.isPermanent())
+            continue;
+        delay = qMin<qint64>(delay, kGrantCheckSecs);
+        // Just after the end (on Graph's clock), to see it go.
+        const qint64 toEnd = now.addSecs(m_graph->serverClockSkewSecs()).secsTo(g.end) + 3;
+        if (toEnd > 0)
+            delay = qMin(delay, toEnd);
+    }
+    m_timer.start(int(qMax<qint64>(1, delay) * 1000));
+}
+
+void AccessService::sync(QObject *context, std::function<void(Core::Result<void>)> done)
+{
+    QPointer<QObject> guard(context);
+    const bool hadContext = context != nullptr;
+    auto finish = [guard, hadContext, done](Core::Result<void> r) {
+        if (done && (guard || !hadContext))
+            done(std::move(r));
+    };
+    if (m_principalId.isEmpty())
+        return finish(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    if (m_syncing) {
+        m_syncAgain = true;
+        return finish(Core::Result<void>());
+    }
+    m_syncing = true;
+    m_timer.stop();
+    const quint64 generation = m_generation;
+    auto fail = [this, generation, finish](const Error &e) {
+        if (generation != m_generation)
+            return;
+        m_syncing = false;
+        Q_EMIT syncFailed(e);
+        scheduleSync();
+        finish(e);
+    };
+    m_graph->listActiveGrants(
+        this, [this, generation, fail, finish](Core::Result<QList<Core::Grant>> grants) {
+            if (generation != m_generation)
+                return;
+            if (!grants.ok())
+                return fail(grants.error());
+            m_graph->listMyRequests(
+                QStringLiteral(
+                    "status eq 'PendingApproval' or status eq 'Granted' or status eq 'PendingProvisioning'"),
+                this,
+                [this, generation, fail, finish,
+                 live = grants.value()](Core::Result<QList<Core::AccessRequest>> open) {
+                    if (generation != m_generation)
+                        return;
+                    if (!open.ok())
+                        return fail(open.error());
+                    // Requests we know as open but that no longer are: ask for each what became of it.
+                    QStringList toLook;
+                    if (m_history) {
+                        const auto entries = m_history->openEntries();
+                        if (entries.ok())
+                            for (const auto &e : entries.value()) {
+                                if (e.requestId.startsWith(u"grant:"))
+                                    continue;
+                                const auto phase = Core::classifyStatus(e.status);
+                                if (phase == Core::RequestPhase::Active)
+                                    continue;
+                                const bool listed = std::any_of(
+                                    open.value().cbegin(), open.value().cend(),
+                                    [&e](const Core::AccessRequest &r) { return r.id == e.requestId; });
+                                if (!listed && toLook.size() < kMaxLookups)
+                                    toLook << e.requestId;
+                            }
+                    }
+                    for (const auto &r : m_open)
+                        if (!toLook.contains(r.id)
+                            && std::none_of(open.value().cbegin(), open.value().cend(),
+                                            [&r](const Core::AccessRequest &o) { return o.id == r.id; })
+                            && toLook.size() < kMaxLookups)
+                            toLook << r.id;
+                    auto looked = std::make_shared<QHash<QString, Core::AccessRequest>>();
+                    auto remaining = std::make_shared<int>(int(toLook.size()));
+                    const QList<Core::AccessRequest> openList = open.value();
+                    auto complete = [this, generation, live, openList, looked, finish] {
+                        if (generation != m_generation)
+                            return;
+                        finishSync(live, openList, *looked);
+                        finish(Core::Result<void>());
+                    };
+                    if (toLook.isEmpty())
+                        return complete();
+                    for (const QString &id : toLook)
+                        m_graph->getRequest(
+                            id, this, [looked, remaining, complete, id](Core::Result<Core::AccessRequest> r) {
+                                if (r.ok())
+                                    looked->insert(id, r.value());
+                                else if (r.error().httpStatus == 404) {
+                                    Core::AccessRequest gone;
+                                    gone.id = id;
+                                    gone.status = QStringLiteral("Canceled"); // purged by PIM: it is over
+                                    looked->insert(id, gone);
+                                }
+                                if (--*remaining == 0)
+                                    complete();
+                            });
+                });
+        });
+}
+
+void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &listed,
+                               const QHash<QString, Core::AccessRequest> &looked)
+{
+    const QDateTime now = m_clock->now();
+    const QDateTime serverTime = serverNow();
+    for (const auto &g : grants)
+        if (!g.groupDisplayName.isEmpty())
+            m_groupNames.insert(g.groupId, g.groupDisplayName);
+
+    QList<Core::AccessRequest> open = listed;
+    for (const auto &r : looked)
+        if (!Core::isTerminal(r.phase()) && r.phase() != Core::RequestPhase::Unknown)
+            open << r;
+    for (const auto &r : open)
+        if (!r.groupDisplayName.isEmpty())
+            m_groupNames.insert(r.groupId, r.groupDisplayName);
+
+    QHash<QString, QString> endedOutcome; // grant group/access -> outcome, for grantEnded
+    if (m_history) {
+        const auto entries = m_history->openEntries();
+        if (entries.ok()) {
+            for (Core::HistoryEntry e : entries.value()) {
+                Core::HistoryEntry update;
+                update.requestId = e.requestId;
+                QString status = e.status;
+                if (const auto it = looked.constFind(e.requestId); it != looked.cend()) {
+                    status = it->status;
+                    const auto before = Core::classifyStatus(e.status);
+                    const auto phase = it->phase();
+                    update.status = status;
+                    if (before == Core::RequestPhase::AwaitingApproval && phase == Core::RequestPhase::Active)
+                        update.decision = QStringLiteral("Approved");
+                    if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
+                        || phase == Core::RequestPhase::Failed) {
+                        update.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
+                            : phase == Core::RequestPhase::Canceled          ? QStringLiteral("Canceled")
+                                                                             : QStringLiteral("Failed");
+                        if (phase == Core::RequestPhase::Denied)
+                            update.decision = QStringLiteral("Denied");
+                        if (before == Core::RequestPhase::AwaitingApproval
+                            && phase == Core::RequestPhase::Canceled
+                            && it->status.compare(u"Canceled", Qt::CaseInsensitive) != 0)
+                            update.decision = QStringLiteral("Lapsed");
+                        update.endedAt = now;
+                        record(update);
+                        Q_EMIT requestSettled(*it);
+                        continue;
+                    }
+                    if (phase == Core::RequestPhase::Active)
+                        Q_EMIT requestSettled(*it);
+                } else if (const auto l
+                           = std::find_if(listed.cbegin(), listed.cend(),
+                                          [&e](const Core::AccessRequest &r) { return r.id == e.requestId; });
+                           l != listed.cend()) {
+                    if (l->status != e.status) {
+                        update.status = l->status;
+                        record(update);
+                    }
+                    continue;
+                }
+                if (Core::classifyStatus(status) != Core::RequestPhase::Active) {
+                    if (!update.status.isEmpty())
+                        record(update);
+                    continue;
+                }
+                // Active as far as we know: is the grant still there?
+                const auto g = std::find_if(grants.cbegin(), grants.cend(), [&e](const Core::Grant &g) {
+                    return g.groupId == e.groupId && (e.accessId.isEmpty() || g.accessId == e.accessId);
+                });
+                if (g != grants.cend()) {
+                    if (g->end.isValid() && g->end != e.endAt)
+                        update.endAt = g->end.addSecs(-m_graph->serverClockSkewSecs());
+                    if (g->start.isValid() && !e.startAt.isValid())
+                        update.startAt = g->start;
+                    record(update);
+                    continue;
+                }
+                const QDateTime since = e.startAt.isValid() ? e.startAt : e.requestedAt;
+                const bool pastEnd = e.endAt.isValid() && serverTime >= e.endAt.addSecs(-30);
+                if (!pastEnd && since.isValid() && since.secsTo(now) < kGrantAppearSecs) {
+                    if (!update.status.isEmpty())
+                        record(update);
+                    continue; // just activated; Graph may not list it yet
+                }
+                update.outcome = pastEnd ? QStringLiteral("Expired") : QStringLiteral("Ended");
+                update.endedAt = pastEnd ? e.endAt : now;
+                record(update);
+                endedOutcome.insert(e.groupId + u'/' + e.accessId, update.outcome);
+            }
+        }
+        // Grants that came from elsewhere (the portal, another machine): on record too.
+        const auto stillOpen = m_history->openEntries();
+        for (const auto &g : grants) {
+            if (g.assignmentType == u"assigned" || g.isPermanent())
+                continue;
+            bool known = false;
+            if (stillOpen.ok())
+                for (const auto &e : stillOpen.value())
+                    known = known
+                        || (e.groupId == g.groupId && (e.accessId.isEmpty() || e.accessId == g.accessId));
+            if (known)
+                continue;
+            Core::HistoryEntry h;
+            h.requestId = QStringLiteral("grant:") + g.id;
+            h.target = targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            h.groupId = g.groupId;
+            h.groupName = m_groupNames.value(g.groupId);
+            h.accessId = g.accessId;
+            h.requestedAt = g.start;
+            h.startAt = g.start;
+            h.endAt = g.end;
+            h.durationSecs = g.start.isValid() ? g.start.secsTo(g.end) : 0;
+            h.status = QStringLiteral("Provisioned");
+            record(h);
+        }
+    }
+
+    const QList<Core::Grant> previous = m_grants;
+    m_grants = grants;
+    m_open = open;
+    m_lastSync = now;
+    m_syncing = false;
+    for (const auto &p : previous)
+        if (std::none_of(grants.cbegin(), grants.cend(), [&p](const Core::Grant &g) { return g.id == p.id; }))
+            Q_EMIT grantEnded(p,
+                              endedOutcome.value(p.groupId + u'/' + p.accessId,
+                                                 serverTime >= p.end.addSecs(-30) ? QStringLiteral("Expired")
+                                                                                  : QStringLiteral("Ended")));
+    Q_EMIT changed();
+    if (std::exchange(m_syncAgain, false))
+        sync();
+    else
+        scheduleSync();
+}
+
+} // namespace Elevate::Graph

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/clock.h"
+#include "core/history.h"
+#include "core/model.h"
+#include "core/pim.h"
+#include "core/targetmapper.h"
+#include "graphclient.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+namespace Elevate::Graph {
+
+/**
+ * The request lifecycle of the signed-in user, shared by the tray and the command line: policies
+ * (cached), requests (validated before sending, sent once, followed to the end), live grants,
+ * cancel, deactivate, renew, and the history record of all of it. Owns no widgets and no timers
+ * unless auto-sync is on; every time comes from the injected clock.
+ *
+ *   request() ─▶ policy ─▶ validate ─▶ activate (no duplicates) ─▶ history ─▶ follow
+ *   sync()    ─▶ live grants + my pending requests + open history entries ─▶ outcomes in history
+ *               (a grant gone from PIM: "Expired" at its end on Graph's clock, else "Ended")
+ *   auto-sync: a followed request 2 s, 4 s, … 60 s; waiting for approval every 60 s; a grant at
+ *              its end and every 5 min; nothing to watch every 10 min.
+ *
+ * `changed` fires after every sync and local change; `requestSettled` when a followed request
+ * reaches a terminal phase; `grantEnded` when a grant is gone (expired, deactivated, removed).
+ */
+class AccessService : public QObject
+{
+    Q_OBJECT
+public:
+    AccessService(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
+                  const Core::Clock *clock, QObject *parent = nullptr);
+
+    template<typename T> using Callback = std::function<void(Core::Result<T>)>;
+
+    /// The signed-in user's object id (the principal of every request); empty when signed out.
+    void setPrincipalId(const QString &id);
+    QString principalId() const { return m_principalId; }
+
+    void policy(const QString &groupId, const QString &accessId, QObject *context,
+                Callback<Core::ActivationPolicy> callback);
+    std::optional<Core::ActivationPolicy> cachedPolicy(const QString &groupId, const QString &accessId) const;
+
+    /// Validates against the group's policy, then activates; the draft's groupId/accessId must be
+    /// the target's. Problems with the draft come back as InvalidInput, nothing sent.
+    void request(const Core::Target &target, const Core::ActivationDraft &draft, QObject *context,
+                 Callback<Core::AccessRequest> callback);
+    void cancel(const QString &requestId, QObject *context, std::function<void(Core::Result<void>)> callback);
+    void deactivate(const Core::Grant &grant, const QString &justification, QObject *context,
+                    Callback<Core::AccessRequest> callback);
+    /// PIM cannot lengthen a running activation: ends it and asks again with `draft`.
+    void renew(const Core::Target &target, const Core::Grant &grant, const Core::ActivationDraft &draft,
+               QObject *context, Callback<Core::AccessRequest> callback);
+
+    /// Reloads grants and requests and settles the history.
+    void sync(QObject *context = nullptr, std::function<void(Core::Result<void>)> done = {});
+    /// Syncs by itself on the schedule above (the tray); off for the command line.
+    void setAutoSync(bool on);
+
+    const QList<Core::Grant> &grants() const { return m_grants; }
+    /// Requests still open (waiting for approval, being processed, scheduled).
+    const QList<Core::AccessRequest> &openRequests() const { return m_open; }
+    std::optional<Core::Grant> grantFor(const QString &groupId, const QString &accessId) const;
+    std::optional<Core::AccessRequest> openRequestFor(const QString &groupId, const QString &accessId) const;
+    QDateTime lastSync() const { return m_lastSync; }
+    /// "now" on Graph's clock, as far as its Date headers tell.
+    QDateTime serverNow() const { return m_clock->now().addSecs(m_graph->serverClockSkewSecs()); }
+    /// The target key ("account/role" or group name) of a group, from what the mapper knows.
+    QString targetKey(const QString &groupId, const QString &groupName, const QString &accessId) const;
+
+Q_SIGNALS:
+    void changed();
+    void requestSettled(const Elevate::Core::AccessRequest &request);
+    void grantEnded(const Elevate::Core::Grant &grant, const QString &outcome);
+    void syncFailed(const Elevate::Core::Error &error);
+
+private:
+    void record(const Core::HistoryEntry &entry);
+    void follow(const Core::AccessRequest &request);
+    void scheduleSync();
+    void finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &open,
+                    const QHash<QString, Core::AccessRequest> &looked);
+
+    GraphClient *m_graph;
+    Core::HistoryStore *m_history;
+    Core::TargetMapper m_mapper;
+    const Core::Clock *m_clock;
+    QString m_principalId;
+    QHash<QString, Core::ActivationPolicy> m_policies; // by groupId/accessId
+    QHash<QString, QString> m_groupNames; // groupId -> display name, as seen
+    QList<Core::Grant> m_grants;
+    QList<Core::AccessRequest> m_open;
+    QDateTime m_lastSync;
+    bool m_syncing = false;
+    bool m_syncAgain = false;
+    bool m_autoSync = false;
+    int m_followStep = 0; // backoff index while a request is being processed
+    QTimer m_timer;
+    quint64 m_generation = 0;
+};
+
+} // namespace Elevate::Graph
