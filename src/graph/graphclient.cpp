@@ -180,7 +180,7 @@ void GraphClient::noteServerDate(const QByteArray &date)
     if (!t.isValid())
         return;
     t.setTimeSpec(Qt::UTC);
-    m_skewSecs = QDateTime::currentDateTimeUtc().secsTo(t);
+    m_skewSecs = (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).secsTo(t);
 }
 
 void GraphClient::getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback)

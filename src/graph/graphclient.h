@@ -5,6 +5,7 @@
 // may add members, but must not rename or remove these.
 
 #include "core/accesstokenprovider.h"
+#include "core/clock.h"
 #include "core/model.h"
 #include "core/pim.h"
 #include "core/result.h"
@@ -87,6 +88,8 @@ public:
 
     /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
     qint64 serverClockSkewSecs() const { return m_skewSecs; }
+    /// The clock Graph's `Date` header is compared with (default: the system clock).
+    void setClock(const Core::Clock *clock) { m_clock = clock; }
     /// Pause between attempts of a write whose answer got lost (tests shorten it).
     void setWriteRetryDelayMs(int ms) { m_writeRetryDelayMs = ms; }
 
@@ -105,6 +108,7 @@ private:
     Net::HttpClient *m_http;
     Core::AccessTokenProvider *m_tokens;
     qint64 m_skewSecs = 0;
+    const Core::Clock *m_clock = nullptr;
     int m_writeRetryDelayMs = 2000;
 };
 

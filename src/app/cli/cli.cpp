@@ -5,15 +5,20 @@
 #include "auth/keychainsecretstore.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
+#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/pimwording.h"
 #include "net/httpclient.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTextStream>
 #include <QTimer>
 
@@ -46,6 +51,11 @@ bool openBrowser(const QUrl &url)
 
 QString sentence(const Error &e)
 {
+    const QString pim = Graph::PimWording::describe(e);
+    if (!pim.isEmpty())
+        return pim;
+    if (e.kind == Error::Kind::InvalidInput)
+        return e.message;
     QString what = e.message;
     if (!e.serviceCode.isEmpty() && !what.contains(e.serviceCode))
         what = e.serviceCode + QStringLiteral(": ") + what;
@@ -92,7 +102,9 @@ CliApp::CliApp(Core::AppConfig config, bool json, QObject *parent)
     , m_session(new Auth::EntraSession(m_config, m_http, m_secrets.get(), &m_clock, this))
     , m_graph(new Graph::GraphClient(QUrl(m_config.graphBaseUrl), m_config.graphResource, m_http, m_session,
                                      this))
-{ }
+{
+    m_graph->setClock(&m_clock);
+}
 
 CliApp::~CliApp() = default;
 
@@ -274,6 +286,464 @@ void CliApp::eligible()
             finish(ExitOk);
         });
     });
+}
+
+std::optional<Core::Target> CliApp::resolveTarget(const QString &name, const QList<Core::Target> &targets,
+                                                  QString *error)
+{
+    const QString wanted = name.trimmed();
+    static const QRegularExpression accountRole(QStringLiteral(R"(^(\d{12})\s*[/:]\s*(.+)$)"));
+    const auto m = accountRole.match(wanted);
+    QList<Core::Target> found;
+    for (const auto &t : targets) {
+        bool match = false;
+        if (m.hasMatch())
+            match = t.aws && t.aws->accountId == m.captured(1)
+                && t.aws->roleName.compare(m.captured(2), Qt::CaseInsensitive) == 0;
+        else
+            match = t.eligibility.groupDisplayName.compare(wanted, Qt::CaseInsensitive) == 0
+                || t.eligibility.groupId == wanted;
+        if (match)
+            found << t;
+    }
+    // Member and owner eligibility of one group: the member one is what people mean.
+    if (found.size() > 1) {
+        QList<Core::Target> members;
+        for (const auto &t : found)
+            if (t.eligibility.accessId == u"member")
+                members << t;
+        if (members.size() == 1)
+            found = members;
+    }
+    if (found.size() == 1)
+        return found.first();
+    if (error)
+        *error = found.isEmpty() ? tr("no eligible target \"%1\"; name it as ACCOUNT/ROLE (e.g. "
+                                      "123456789012/ReadOnlyAccess) or by "
+                                      "group name, see `elevate eligible`")
+                                       .arg(wanted)
+                                 : tr("\"%1\" matches more than one target; use the group id").arg(wanted);
+    return std::nullopt;
+}
+
+QDateTime CliApp::parseStart(const QString &text, const QDateTime &now)
+{
+    const QString t = text.trimmed();
+    static const QRegularExpression clock(QStringLiteral(R"(^(\d{1,2}):(\d{2})$)"));
+    if (const auto m = clock.match(t); m.hasMatch()) {
+        const QTime time(m.captured(1).toInt(), m.captured(2).toInt());
+        if (!time.isValid())
+            return {};
+        QDateTime local(now.toLocalTime().date(), time, Qt::LocalTime);
+        if (local < now)
+            local = local.addDays(1);
+        return local.toUTC();
+    }
+    QDateTime d = QDateTime::fromString(t, Qt::ISODate);
+    if (!d.isValid())
+        return {};
+    return d.toUTC();
+}
+
+void CliApp::browserForStepUp()
+{
+    connect(m_session, &Auth::EntraSession::browserUrlReady, this, [](const QUrl &url) {
+        const bool opened = openBrowser(url);
+        err() << (opened
+                      ? tr("This group asks for a stronger sign-in; finish it in the browser. If it did not "
+                           "open, visit:")
+                      : tr("This group asks for a stronger sign-in. Visit:"))
+              << '\n'
+              << url.toString(QUrl::FullyEncoded) << Qt::endl;
+    });
+}
+
+void CliApp::withAccess(std::function<void()> then)
+{
+    const QString path = m_config.effectiveHistoryPath();
+    auto store = Core::HistoryStore::open(path);
+    if (!store.ok()) {
+        // The history is worth having, but never worth refusing access: go on without it.
+        err() << "elevate: " << tr("warning: the history cannot be used (%1)").arg(store.error().message)
+              << Qt::endl;
+    } else {
+        m_history = std::move(store).value();
+    }
+    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
+                                        &m_clock, this);
+    withSession([this, then] {
+        m_access->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
+        then();
+    });
+}
+
+QJsonObject CliApp::grantJson(const Core::Grant &g) const
+{
+    const QString key = m_access->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+    Core::Eligibility e;
+    e.groupId = g.groupId;
+    e.groupDisplayName = g.groupDisplayName;
+    const auto aws = Core::TargetMapper(m_config.mapping).map(e);
+    return QJsonObject {{QStringLiteral("target"), key},
+                        {QStringLiteral("groupId"), g.groupId},
+                        {QStringLiteral("groupName"), g.groupDisplayName},
+                        {QStringLiteral("accessId"), g.accessId},
+                        {QStringLiteral("accountId"), aws ? QJsonValue(aws->accountId) : QJsonValue()},
+                        {QStringLiteral("role"), aws ? QJsonValue(aws->roleName) : QJsonValue()},
+                        {QStringLiteral("assignmentType"), g.assignmentType},
+                        {QStringLiteral("start"),
+                         g.start.isValid() ? QJsonValue(Core::formatGraphDateTime(g.start)) : QJsonValue()},
+                        {QStringLiteral("end"),
+                         g.end.isValid() ? QJsonValue(Core::formatGraphDateTime(g.end)) : QJsonValue()},
+                        {QStringLiteral("secondsRemaining"),
+                         g.isPermanent() ? QJsonValue() : QJsonValue(double(g.secondsLeft(m_clock.now())))}};
+}
+
+QJsonObject CliApp::requestJson(const Core::AccessRequest &r) const
+{
+    const QDateTime now = m_clock.now();
+    return QJsonObject {
+        {QStringLiteral("id"), r.id},
+        {QStringLiteral("target"), m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId)},
+        {QStringLiteral("groupId"), r.groupId},
+        {QStringLiteral("groupName"), r.groupDisplayName},
+        {QStringLiteral("accessId"), r.accessId},
+        {QStringLiteral("status"), r.status},
+        {QStringLiteral("justification"), r.justification},
+        {QStringLiteral("ticketSystem"), r.ticketSystem},
+        {QStringLiteral("ticketNumber"), r.ticketNumber},
+        {QStringLiteral("created"),
+         r.created.isValid() ? QJsonValue(Core::formatGraphDateTime(r.created)) : QJsonValue()},
+        {QStringLiteral("start"),
+         r.start.isValid() ? QJsonValue(Core::formatGraphDateTime(r.start)) : QJsonValue()},
+        {QStringLiteral("durationSeconds"), double(r.durationSecs)},
+        {QStringLiteral("secondsPending"),
+         r.created.isValid() ? QJsonValue(double(qMax<qint64>(0, r.created.secsTo(now)))) : QJsonValue()}};
+}
+
+void CliApp::printRequest(const Core::AccessRequest &r, const Core::Target &target)
+{
+    if (m_json) {
+        QJsonObject o = requestJson(r);
+        if (const auto g = m_access->grantFor(r.groupId, target.eligibility.accessId))
+            o.insert(QStringLiteral("grant"), grantJson(*g));
+        out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << Qt::endl;
+        return;
+    }
+    const QString name = target.key();
+    switch (r.phase()) {
+    case Core::RequestPhase::Active:
+        if (const auto g = m_access->grantFor(r.groupId, target.eligibility.accessId); g && g->end.isValid())
+            out() << tr("%1 is active until %2 (%3 left).")
+                         .arg(name, g->end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                              Graph::PimWording::duration(g->secondsLeft(m_clock.now())))
+                  << Qt::endl;
+        else
+            out() << tr("%1 is active.").arg(name) << Qt::endl;
+        break;
+    case Core::RequestPhase::AwaitingApproval:
+        out() << tr("%1: waiting for approval (request %2). `elevate status` shows it; `elevate cancel %2` "
+                    "withdraws it.")
+                     .arg(name, r.id)
+              << Qt::endl;
+        break;
+    default:
+        out() << tr("%1: %2 (request %3).").arg(name, Graph::PimWording::status(r), r.id) << Qt::endl;
+        break;
+    }
+}
+
+void CliApp::request(const RequestOptions &o)
+{
+    browserForStepUp();
+    withAccess([this, o] {
+        m_graph->listEligibilities(this, [this, o](Core::Result<QList<Core::Eligibility>> list) {
+            if (!list.ok())
+                return fail(list.error(), tr("listing eligible access"));
+            QString why;
+            const auto target
+                = resolveTarget(o.target, Core::TargetMapper(m_config.mapping).mapAll(list.value()), &why);
+            if (!target)
+                return fail(Error::make(Error::Kind::InvalidInput, why), tr("request"));
+            const QString accessId = target->eligibility.accessId;
+            m_access->policy(
+                target->eligibility.groupId, accessId, this,
+                [this, o, target](Core::Result<Core::ActivationPolicy> policy) {
+                    if (!policy.ok())
+                        return fail(policy.error(), tr("reading the group's PIM policy"));
+                    Core::ActivationDraft draft;
+                    if (o.duration.isEmpty()) {
+                        draft.durationSecs = qMin<qint64>(qint64(m_config.defaultDurationMinutes) * 60,
+                                                          policy->maximumDurationSecs);
+                    } else {
+                        draft.durationSecs = Core::parseHumanDuration(o.duration);
+                        if (draft.durationSecs <= 0)
+                            return fail(Error::make(Error::Kind::InvalidInput,
+                                                    tr("\"%1\" is not a duration; write e.g. 1h30m, "
+                                                       "45m or PT2H")
+                                                        .arg(o.duration)),
+                                        tr("request"));
+                    }
+                    if (!o.start.isEmpty()) {
+                        draft.start = parseStart(o.start, m_clock.now());
+                        if (!draft.start.isValid())
+                            return fail(Error::make(Error::Kind::InvalidInput,
+                                                    tr("\"%1\" is not a start time; write e.g. 14:30 "
+                                                       "or 2026-12-01T09:00")
+                                                        .arg(o.start)),
+                                        tr("request"));
+                    }
+                    draft.justification = o.justification;
+                    draft.ticketSystem = o.ticketSystem;
+                    draft.ticketNumber = o.ticketNumber;
+                    m_access->request(*target, draft, this,
+                                      [this, o, target](Core::Result<Core::AccessRequest> r) {
+                                          if (!r.ok())
+                                              return fail(r.error(), tr("request"));
+                                          if (o.wait && !Core::isTerminal(r->phase()))
+                                              return waitFor(r.value(), *target);
+                                          printRequest(r.value(), *target);
+                                          finish(ExitOk);
+                                      });
+                });
+        });
+    });
+}
+
+void CliApp::waitFor(const Core::AccessRequest &first, const Core::Target &target)
+{
+    if (!m_json)
+        err() << tr("Waiting for %1 (%2)… Ctrl+C stops waiting; the request stays.")
+                     .arg(target.key(), Graph::PimWording::status(first))
+              << Qt::endl;
+    auto step = std::make_shared<int>(0);
+    auto poll = std::make_shared<std::function<void()>>();
+    std::weak_ptr<std::function<void()>> weak = poll;
+    *poll = [this, first, target, step, weak] {
+        m_graph->getRequest(first.id, this, [this, target, step, weak](Core::Result<Core::AccessRequest> r) {
+            auto again = weak.lock();
+            if (!r.ok() && r.error().kind != Error::Kind::Network && r.error().kind != Error::Kind::Timeout)
+                return fail(r.error(), tr("following the request"));
+            if (r.ok() && Core::isTerminal(r->phase())) {
+                // Settle the history and learn the grant's end before printing.
+                m_access->sync(this, [this, target, r](Core::Result<void>) {
+                    printRequest(r.value(), target);
+                    finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
+                });
+                return;
+            }
+            static constexpr int delays[] = {2, 4, 8, 15, 30};
+            const int delay = delays[qMin<int>(*step, 4)];
+            ++*step;
+            if (again)
+                QTimer::singleShot(delay * 1000, this, [again] { (*again)(); });
+        });
+    };
+    // Keep the chain alive while it runs.
+    connect(this, &QObject::destroyed, this, [poll] { Q_UNUSED(poll) });
+    (*poll)();
+}
+
+void CliApp::status()
+{
+    withAccess([this] {
+        m_access->sync(this, [this](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your access"));
+            const auto &grants = m_access->grants();
+            const auto &open = m_access->openRequests();
+            if (m_json) {
+                QJsonArray g, p;
+                for (const auto &grant : grants)
+                    g.append(grantJson(grant));
+                for (const auto &r : open)
+                    p.append(requestJson(r));
+                out() << QJsonDocument(
+                             QJsonObject {{QStringLiteral("grants"), g}, {QStringLiteral("pending"), p}})
+                             .toJson(QJsonDocument::Indented);
+                return finish(ExitOk);
+            }
+            if (grants.isEmpty() && open.isEmpty())
+                out() << tr("No active access and no open requests.") << Qt::endl;
+            if (!grants.isEmpty())
+                out() << tr("Active:") << '\n';
+            for (const auto &grant : grants) {
+                const QString key
+                    = m_access->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                if (grant.isPermanent())
+                    out() << "  " << key << "  " << tr("permanent assignment") << '\n';
+                else
+                    out() << "  " << key << "  "
+                          << tr("until %1, %2 left")
+                                 .arg(grant.end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
+                                      Graph::PimWording::duration(grant.secondsLeft(m_clock.now())))
+                          << '\n';
+            }
+            if (!open.isEmpty())
+                out() << tr("Open requests:") << '\n';
+            for (const auto &r : open)
+                out() << "  " << r.id << "  "
+                      << m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId) << "  "
+                      << Graph::PimWording::status(r) << "  "
+                      << tr("asked %1 ago")
+                             .arg(Graph::PimWording::duration(
+                                 r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_clock.now())) : 0))
+                      << '\n';
+            out().flush();
+            finish(ExitOk);
+        });
+    });
+}
+
+void CliApp::cancel(const QString &requestOrTarget)
+{
+    withAccess([this, requestOrTarget] {
+        m_access->sync(this, [this, requestOrTarget](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your requests"));
+            QString id;
+            for (const auto &r : m_access->openRequests())
+                if (r.id == requestOrTarget
+                    || m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId)
+                            .compare(requestOrTarget, Qt::CaseInsensitive)
+                        == 0
+                    || r.groupDisplayName.compare(requestOrTarget, Qt::CaseInsensitive) == 0)
+                    id = r.id;
+            if (id.isEmpty())
+                return fail(
+                    Error::make(
+                        Error::Kind::InvalidInput,
+                        tr("no open request \"%1\"; `elevate status` lists them").arg(requestOrTarget)),
+                    tr("cancel"));
+            m_access->cancel(id, this, [this, id](Core::Result<void> r) {
+                if (!r.ok())
+                    return fail(r.error(), tr("cancel"));
+                if (m_json)
+                    out() << QJsonDocument(
+                                 QJsonObject {{QStringLiteral("id"), id},
+                                              {QStringLiteral("status"), QStringLiteral("Canceled")}})
+                                 .toJson(QJsonDocument::Compact)
+                          << Qt::endl;
+                else
+                    out() << tr("Request %1 canceled.").arg(id) << Qt::endl;
+                finish(ExitOk);
+            });
+        });
+    });
+}
+
+void CliApp::deactivate(const QString &target, const QString &justification)
+{
+    withAccess([this, target, justification] {
+        m_access->sync(this, [this, target, justification](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your access"));
+            QList<Core::Target> live;
+            for (const auto &g : m_access->grants()) {
+                if (g.assignmentType == u"assigned")
+                    continue;
+                Core::Eligibility e;
+                e.id = g.id;
+                e.groupId = g.groupId;
+                e.groupDisplayName = g.groupDisplayName;
+                e.accessId = g.accessId;
+                live << Core::Target {e, Core::TargetMapper(m_config.mapping).map(e)};
+            }
+            QString why;
+            const auto t = resolveTarget(target, live, &why);
+            if (!t)
+                return fail(Error::make(Error::Kind::InvalidInput,
+                                        live.isEmpty() ? tr("nothing is active")
+                                                       : tr("\"%1\" is not active").arg(target)),
+                            tr("deactivate"));
+            const auto grant = m_access->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            m_access->deactivate(*grant, justification, this, [this, t](Core::Result<Core::AccessRequest> r) {
+                if (!r.ok())
+                    return fail(r.error(), tr("deactivate"));
+                if (m_json)
+                    out() << QJsonDocument(requestJson(r.value())).toJson(QJsonDocument::Compact) << Qt::endl;
+                else
+                    out() << tr("%1 deactivated.").arg(t->key()) << Qt::endl;
+                finish(ExitOk);
+            });
+        });
+    });
+}
+
+void CliApp::history(bool csv)
+{
+    auto print = [this, csv] {
+        if (!m_history)
+            return fail(Error::make(Error::Kind::Internal, tr("no history")), tr("history"));
+        const auto entries = m_history->entries();
+        if (!entries.ok())
+            return fail(entries.error(), tr("reading the history"));
+        if (csv) {
+            QFile f;
+            (void)f.open(stdout, QIODevice::WriteOnly);
+            out().flush();
+            f.write(Core::HistoryStore::toCsv(entries.value()));
+            f.flush();
+            return finish(ExitOk);
+        }
+        if (m_json) {
+            QJsonArray a;
+            auto t = [](const QDateTime &d) {
+                return d.isValid() ? QJsonValue(Core::formatGraphDateTime(d)) : QJsonValue();
+            };
+            for (const auto &e : entries.value())
+                a.append(QJsonObject {
+                    {QStringLiteral("requestId"), e.requestId},
+                    {QStringLiteral("target"), e.target},
+                    {QStringLiteral("groupId"), e.groupId},
+                    {QStringLiteral("groupName"), e.groupName},
+                    {QStringLiteral("requestedAt"), t(e.requestedAt)},
+                    {QStringLiteral("start"), t(e.startAt)},
+                    {QStringLiteral("end"), t(e.endAt)},
+                    {QStringLiteral("durationSeconds"), double(e.durationSecs)},
+                    {QStringLiteral("justification"), e.justification},
+                    {QStringLiteral("ticketSystem"), e.ticketSystem},
+                    {QStringLiteral("ticketNumber"), e.ticketNumber},
+                    {QStringLiteral("status"), e.status},
+                    {QStringLiteral("decision"), e.decision},
+                    {QStringLiteral("outcome"), e.outcome.isEmpty() ? QJsonValue() : QJsonValue(e.outcome)},
+                    {QStringLiteral("endedAt"), t(e.endedAt)}});
+            out() << QJsonDocument(a).toJson(QJsonDocument::Indented);
+            return finish(ExitOk);
+        }
+        if (entries->isEmpty())
+            out() << tr("No requests on record yet (%1).").arg(m_history->path()) << Qt::endl;
+        for (const auto &e : entries.value()) {
+            Core::AccessRequest asRequest;
+            asRequest.status = e.status;
+            asRequest.action = QStringLiteral("selfActivate");
+            const QString state = e.outcome.isEmpty() ? Graph::PimWording::status(asRequest) : e.outcome;
+            out() << e.requestedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")) << "  "
+                  << e.target << "  " << Graph::PimWording::duration(e.durationSecs) << "  " << state;
+            if (!e.justification.isEmpty())
+                out() << "  \"" << e.justification << '"';
+            if (!e.ticketNumber.isEmpty())
+                out() << "  " << e.ticketSystem << ' ' << e.ticketNumber;
+            out() << '\n';
+        }
+        out().flush();
+        finish(ExitOk);
+    };
+    // Settle what ended since the last run first; signed out or offline, show what is on record.
+    auto store = Core::HistoryStore::open(m_config.effectiveHistoryPath());
+    if (!store.ok())
+        return fail(store.error(), tr("opening the history"));
+    m_history = std::move(store).value();
+    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
+                                        &m_clock, this);
+    connect(m_session, &Auth::EntraSession::signInFinished, this,
+            [this, print](const Core::Result<Core::Account> &result) {
+                if (!result.ok())
+                    return print();
+                m_access->setPrincipalId(result->objectId);
+                m_access->sync(this, [print](Core::Result<void>) { print(); });
+            });
+    m_session->restore();
 }
 
 } // namespace Elevate::Cli

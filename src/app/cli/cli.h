@@ -4,7 +4,11 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/history.h"
+#include "core/model.h"
+#include "core/pim.h"
 
+#include <QJsonObject>
 #include <QObject>
 #include <QStringList>
 
@@ -20,8 +24,9 @@ namespace Elevate::Net {
 class HttpClient;
 }
 namespace Elevate::Graph {
+class AccessService;
 class GraphClient;
-}
+} // namespace Elevate::Graph
 
 namespace Elevate::Cli {
 
@@ -56,7 +61,37 @@ public:
     void whoami();
     void eligible();
 
+    struct RequestOptions
+    {
+        QString target;
+        QString duration; ///< as typed; empty = the configured default, capped by the policy
+        QString justification;
+        QString ticketSystem;
+        QString ticketNumber;
+        QString start; ///< empty = now
+        bool wait = false;
+    };
+    void request(const RequestOptions &options);
+    void status();
+    void cancel(const QString &requestOrTarget);
+    void deactivate(const QString &target, const QString &justification);
+    void history(bool csv);
+
+    /// Matches a target as typed ("123456789012/Role", "123456789012:Role", a group name or id) to
+    /// one of `targets`; nullopt with `error` set when none or several match.
+    static std::optional<Core::Target> resolveTarget(const QString &name, const QList<Core::Target> &targets,
+                                                     QString *error);
+    /// "14:30", "2026-12-01T09:00", "2026-12-01T09:00:00Z": when to start; invalid when unreadable.
+    static QDateTime parseStart(const QString &text, const QDateTime &now);
+
 private:
+    /// Silent sign-in plus a history store and the access service, then `then`.
+    void withAccess(std::function<void()> then);
+    void waitFor(const Core::AccessRequest &request, const Core::Target &target);
+    void printRequest(const Core::AccessRequest &request, const Core::Target &target);
+    QJsonObject grantJson(const Core::Grant &grant) const;
+    QJsonObject requestJson(const Core::AccessRequest &request) const;
+    void browserForStepUp();
     /// Silent sign-in, then `then` (or exit 4 with a hint).
     void withSession(std::function<void()> then);
     void fail(const Core::Error &error, const QString &doing);
@@ -70,6 +105,8 @@ private:
     std::unique_ptr<Auth::KeychainSecretStore> m_secrets;
     Auth::EntraSession *m_session;
     Graph::GraphClient *m_graph;
+    std::unique_ptr<Core::HistoryStore> m_history;
+    Graph::AccessService *m_access = nullptr;
 };
 
 } // namespace Elevate::Cli

@@ -26,7 +26,16 @@ int main(int argc, char *argv[])
            "                          sign in (system browser, or device code)\n"
            "  logout                  sign out and remove Elevate's keychain entries\n"
            "  whoami                  the signed-in account\n"
-           "  eligible                the AWS accounts and roles you are eligible for\n\n"
+           "  eligible                the AWS accounts and roles you are eligible for\n"
+           "  request <target> [--duration 1h30m] [--justification TEXT]\n"
+           "          [--ticket-system S --ticket N] [--start TIME] [--wait]\n"
+           "                          ask PIM for access (checked against the group's policy first)\n"
+           "  status                  active access (end time, seconds left) and open requests\n"
+           "  cancel <request|target> withdraw a request that waits for approval\n"
+           "  deactivate <target> [--justification TEXT]\n"
+           "                          end active access early (PIM refuses in its first 5 minutes)\n"
+           "  history [--csv]         every request and how it ended\n\n"
+           "A target is ACCOUNT/ROLE (123456789012/ReadOnlyAccess) or a PIM group name.\n"
            "Exit codes: 0 ok, 1 service error, 2 usage, 3 configuration, 4 not signed in or sign-in needed,\n"
            "5 network or time-out, 6 keychain, 7 sign-in cancelled or timed out.\n"
            "ELEVATE_BROWSER names a command that opens the sign-in URL (its last argument)."));
@@ -41,8 +50,28 @@ int main(int argc, char *argv[])
     const QCommandLineOption hintOpt(QStringLiteral("login-hint"),
                                      tr("login: suggest this account (UPN) on the sign-in page."),
                                      QStringLiteral("upn"));
-    parser.addOptions({configOpt, jsonOpt, deviceOpt, hintOpt});
-    parser.addPositionalArgument(QStringLiteral("command"), tr("login, logout, whoami or eligible"));
+    const QCommandLineOption durationOpt(
+        QStringLiteral("duration"),
+        tr("request: how long, e.g. 1h30m, 45m, 2h or PT2H (default from the "
+           "configuration, capped by the group's policy)."),
+        QStringLiteral("duration"));
+    const QCommandLineOption justificationOpt(
+        QStringLiteral("justification"), tr("request, deactivate: why you need it."), QStringLiteral("text"));
+    const QCommandLineOption ticketSystemOpt(QStringLiteral("ticket-system"),
+                                             tr("request: the ticket system."), QStringLiteral("system"));
+    const QCommandLineOption ticketOpt(QStringLiteral("ticket"), tr("request: the ticket number."),
+                                       QStringLiteral("number"));
+    const QCommandLineOption startOpt(
+        QStringLiteral("start"), tr("request: start later, e.g. 14:30 or 2026-12-01T09:00 (default now)."),
+        QStringLiteral("time"));
+    const QCommandLineOption waitOpt(QStringLiteral("wait"),
+                                     tr("request: wait until the request is granted, denied or ends."));
+    const QCommandLineOption csvOpt(QStringLiteral("csv"), tr("history: print CSV."));
+    parser.addOptions({configOpt, jsonOpt, deviceOpt, hintOpt, durationOpt, justificationOpt, ticketSystemOpt,
+                       ticketOpt, startOpt, waitOpt, csvOpt});
+    parser.addPositionalArgument(
+        QStringLiteral("command"),
+        tr("login, logout, whoami, eligible, request, status, cancel, deactivate or history"));
     if (!parser.parse(QCoreApplication::arguments())) {
         QTextStream(stderr) << "elevate: " << parser.errorText() << '\n';
         return Cli::ExitUsage;
@@ -53,9 +82,20 @@ int main(int argc, char *argv[])
         parser.showVersion();
 
     const QStringList args = parser.positionalArguments();
-    static const QStringList commands = {QStringLiteral("login"), QStringLiteral("logout"),
-                                         QStringLiteral("whoami"), QStringLiteral("eligible")};
-    if (args.size() != 1 || !commands.contains(args.first())) {
+    static const QStringList commands
+        = {QStringLiteral("login"),    QStringLiteral("logout"),     QStringLiteral("whoami"),
+           QStringLiteral("eligible"), QStringLiteral("request"),    QStringLiteral("status"),
+           QStringLiteral("cancel"),   QStringLiteral("deactivate"), QStringLiteral("history")};
+    static const QStringList withArgument
+        = {QStringLiteral("request"), QStringLiteral("cancel"), QStringLiteral("deactivate")};
+    if (!args.isEmpty() && withArgument.contains(args.first()) && args.size() != 2) {
+        QTextStream(stderr) << "elevate: "
+                            << tr("%1 needs exactly one target; see `elevate --help`").arg(args.first())
+                            << '\n';
+        return Cli::ExitUsage;
+    }
+    if (args.isEmpty() || !commands.contains(args.first())
+        || (args.size() != 1 && !withArgument.contains(args.first()))) {
         QTextStream(stderr) << "elevate: "
                             << (args.isEmpty()
                                     ? tr("no command given; see `elevate --help`")
@@ -66,6 +106,16 @@ int main(int argc, char *argv[])
     const QString command = args.first();
     if ((parser.isSet(deviceOpt) || parser.isSet(hintOpt)) && command != u"login") {
         QTextStream(stderr) << "elevate: " << tr("--device-code and --login-hint apply to login only")
+                            << '\n';
+        return Cli::ExitUsage;
+    }
+    const bool requestOptions = parser.isSet(durationOpt) || parser.isSet(ticketSystemOpt)
+        || parser.isSet(ticketOpt) || parser.isSet(startOpt) || parser.isSet(waitOpt);
+    if ((requestOptions && command != u"request")
+        || (parser.isSet(justificationOpt) && command != u"request" && command != u"deactivate")
+        || (parser.isSet(csvOpt) && command != u"history")) {
+        QTextStream(stderr) << "elevate: "
+                            << tr("an option does not apply to %1; see `elevate --help`").arg(command)
                             << '\n';
         return Cli::ExitUsage;
     }
@@ -88,8 +138,20 @@ int main(int argc, char *argv[])
             cli.logout();
         else if (command == u"whoami")
             cli.whoami();
-        else
+        else if (command == u"eligible")
             cli.eligible();
+        else if (command == u"request")
+            cli.request({args.at(1), parser.value(durationOpt), parser.value(justificationOpt),
+                         parser.value(ticketSystemOpt), parser.value(ticketOpt), parser.value(startOpt),
+                         parser.isSet(waitOpt)});
+        else if (command == u"status")
+            cli.status();
+        else if (command == u"cancel")
+            cli.cancel(args.at(1));
+        else if (command == u"deactivate")
+            cli.deactivate(args.at(1), parser.value(justificationOpt));
+        else
+            cli.history(parser.isSet(csvOpt));
     });
     return app.exec();
 }
