@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "accesscontroller.h"
 
+#include "errortext.h"
+#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/pimwording.h"
 #include "targetsmodel.h"
 
 namespace Elevate::Ui {
@@ -9,18 +12,59 @@ namespace Elevate::Ui {
 using Core::Error;
 
 AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClient *graph,
-                                   Core::TargetMapper mapper, const Core::Clock *clock, QObject *parent)
+                                   Core::TargetMapper mapper, const Core::Clock *clock, QObject *parent,
+                                   Core::HistoryStore *history)
     : QObject(parent)
     , m_session(session)
     , m_graph(graph)
     , m_mapper(std::move(mapper))
     , m_clock(clock)
     , m_targets(new TargetsModel(this))
+    , m_history(history)
+    , m_access(new Graph::AccessService(graph, history, m_mapper, clock, this))
 {
+    m_graph->setClock(clock);
+    m_expiryTimer.setSingleShot(true);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &AccessController::checkExpiry);
+    connect(m_access, &Graph::AccessService::changed, this, [this] {
+        checkExpiry();
+        Q_EMIT changed();
+    });
+    connect(m_access, &Graph::AccessService::requestSettled, this, [this](const Core::AccessRequest &r) {
+        const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
+        switch (r.phase()) {
+        case Core::RequestPhase::Active:
+            Q_EMIT notify(tr("Access granted"), tr("%1 is active.").arg(name));
+            break;
+        case Core::RequestPhase::Denied:
+            Q_EMIT notify(tr("Request denied"), tr("Your request for %1 was denied.").arg(name));
+            break;
+        case Core::RequestPhase::Canceled:
+            Q_EMIT notify(tr("Request ended"),
+                          tr("Your request for %1 was canceled or timed out.").arg(name));
+            break;
+        case Core::RequestPhase::Failed:
+            Q_EMIT notify(tr("Request failed"), tr("PIM could not activate %1 (%2).").arg(name, r.status));
+            break;
+        default:
+            break;
+        }
+    });
+    connect(m_access, &Graph::AccessService::grantEnded, this,
+            [this](const Core::Grant &g, const QString &outcome) {
+                const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);
+                Q_EMIT notify(tr("Access ended"),
+                              outcome == u"Deactivated"   ? tr("%1 was deactivated.").arg(name)
+                                  : outcome == u"Expired" ? tr("%1 has expired.").arg(name)
+                                                          : tr("%1 is no longer active.").arg(name));
+            });
+    connect(m_access, &Graph::AccessService::syncFailed, this,
+            [this](const Error &e) { fail(tr("checking your access"), e); });
     connect(m_session, &Auth::EntraSession::browserUrlReady, this, &AccessController::browserUrlReady);
     connect(m_session, &Auth::EntraSession::signInFinished, this, &AccessController::onSignInFinished);
     connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {
         ++m_refreshGeneration;
+        m_access->setPrincipalId({});
         m_targets->setTargets({});
         if (!result.ok())
             fail(tr("sign-out"), result.error());
@@ -75,6 +119,8 @@ void AccessController::onSignInFinished(const Core::Result<Core::Account> &resul
     const bool wasRestoring = std::exchange(m_restoring, false);
     if (result.ok()) {
         m_lastError = {};
+        m_access->setAutoSync(true);
+        m_access->setPrincipalId(result->objectId);
         refresh();
         return;
     }
@@ -106,6 +152,93 @@ void AccessController::refresh()
         m_lastRefresh = m_clock->now();
         m_lastError = {};
         setStatus(Status::Ready);
+    });
+}
+
+void AccessController::setWarnMinutes(const QList<int> &minutes)
+{
+    m_expiry = Core::ExpiryWatcher(minutes);
+    checkExpiry();
+}
+
+std::optional<Core::Target> AccessController::target(const QString &rowKey) const
+{
+    for (const auto &t : m_targets->targets())
+        if (TargetsModel::rowKey(t) == rowKey)
+            return t;
+    return std::nullopt;
+}
+
+Core::Target AccessController::targetFor(const QString &groupId, const QString &groupName,
+                                         const QString &accessId) const
+{
+    for (const auto &t : m_targets->targets())
+        if (t.eligibility.groupId == groupId && t.eligibility.accessId == accessId)
+            return t;
+    Core::Eligibility e;
+    e.groupId = groupId;
+    e.groupDisplayName = groupName;
+    e.accessId = accessId.isEmpty() ? QStringLiteral("member") : accessId;
+    return Core::Target {e, m_mapper.map(e)};
+}
+
+QString AccessController::targetName(const QString &groupId, const QString &groupName,
+                                     const QString &accessId) const
+{
+    const Core::Target t = targetFor(groupId, groupName, accessId);
+    if (t.aws)
+        return tr("%1 on %2").arg(t.aws->roleName, TargetsModel::accountLabel(*t.aws));
+    return t.key();
+}
+
+std::optional<Core::Grant> AccessController::soonestGrant() const
+{
+    std::optional<Core::Grant> best;
+    for (const auto &g : m_access->grants())
+        if (!g.isPermanent() && (!best || g.end < best->end))
+            best = g;
+    return best;
+}
+
+void AccessController::checkExpiry()
+{
+    const QDateTime now = m_clock->now();
+    for (const auto &event : m_expiry.update(m_access->grants(), now)) {
+        if (event.minutesBefore == 0)
+            continue; // the end is announced by grantEnded, from what PIM says
+        const auto grant = std::find_if(m_access->grants().cbegin(), m_access->grants().cend(),
+                                        [&event](const Core::Grant &g) { return g.id == event.grantId; });
+        const QString name = grant == m_access->grants().cend()
+            ? event.groupId
+            : targetName(grant->groupId, grant->groupDisplayName, grant->accessId);
+        Q_EMIT notify(tr("Access ends soon"),
+                      tr("%1 ends in %2 (at %3). Renew it from the tray if you need more time.")
+                          .arg(name, Graph::PimWording::duration(event.secondsLeft),
+                               grant == m_access->grants().cend()
+                                   ? QString()
+                                   : grant->end.toLocalTime().toString(QStringLiteral("HH:mm"))));
+    }
+    const qint64 next = m_expiry.secondsToNextEvent(now);
+    if (next >= 0)
+        m_expiryTimer.start(int(qBound(qint64(1), next + 1, qint64(24 * 3600)) * 1000));
+    else
+        m_expiryTimer.stop();
+}
+
+void AccessController::deactivate(const Core::Grant &grant)
+{
+    m_access->deactivate(grant, tr("Deactivated from Elevate"), this,
+                         [this](Core::Result<Core::AccessRequest> r) {
+                             if (!r.ok())
+                                 fail(tr("deactivation"), r.error());
+                         });
+}
+
+void AccessController::cancelRequest(const QString &requestId)
+{
+    m_access->cancel(requestId, this, [this](Core::Result<void> r) {
+        if (!r.ok())
+            fail(tr("canceling the request"), r.error());
     });
 }
 

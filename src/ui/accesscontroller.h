@@ -2,15 +2,19 @@
 #pragma once
 
 #include "auth/entrasession.h"
+#include "core/countdown.h"
+#include "core/history.h"
 #include "core/result.h"
 #include "core/targetmapper.h"
 
 #include <QDateTime>
 #include <QObject>
+#include <QTimer>
 
 namespace Elevate::Graph {
+class AccessService;
 class GraphClient;
-}
+} // namespace Elevate::Graph
 
 namespace Elevate::Ui {
 
@@ -24,7 +28,11 @@ class TargetsModel;
  *   start() ─▶ session.restore() ─▶ signed in? ─▶ refresh() ─▶ targets
  *   signIn() ─▶ browserUrlReady ─▶ (browser) ─▶ signed in ─▶ refresh()
  *
- * `changed` fires whenever status, account, targets or the last error change.
+ * It also owns the request lifecycle (a Graph::AccessService with auto-sync while signed in) and
+ * turns its events into notifications: a request granted, denied or canceled, a grant about to end
+ * (at each of the configured thresholds, once) and ended.
+ *
+ * `changed` fires whenever status, account, targets, grants, requests or the last error change.
  */
 class AccessController : public QObject
 {
@@ -33,8 +41,10 @@ public:
     enum class Status { SignedOut, Restoring, SigningIn, Loading, Ready };
     Q_ENUM(Status)
 
+    /// `history` may be null (then nothing is recorded).
     AccessController(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
-                     const Core::Clock *clock, QObject *parent = nullptr);
+                     const Core::Clock *clock, QObject *parent = nullptr,
+                     Core::HistoryStore *history = nullptr);
 
     Status status() const { return m_status; }
     std::optional<Core::Account> account() const { return m_session->account(); }
@@ -42,6 +52,18 @@ public:
     /// The error of the last operation, cleared by the next success (Kind::None when there is none).
     const Core::Error &lastError() const { return m_lastError; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
+    Graph::AccessService *access() const { return m_access; }
+    Core::HistoryStore *history() const { return m_history; }
+    const Core::Clock *clock() const { return m_clock; }
+    /// Minutes before a grant's end at which to warn (default 15, 5, 1).
+    void setWarnMinutes(const QList<int> &minutes);
+    const QList<int> &warnMinutes() const { return m_expiry.thresholds(); }
+    /// The target (from the eligible list) a key names, if any.
+    std::optional<Core::Target> target(const QString &rowKey) const;
+    /// The target a group/access pair belongs to: the eligible one, or one built from the mapping.
+    Core::Target targetFor(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    /// The live grant that ends first (non-permanent), if any.
+    std::optional<Core::Grant> soonestGrant() const;
 
     /// Marks the configuration unusable: sign-in then reports `error` instead of starting.
     void setConfigurationError(const Core::Error &error) { m_configError = error; }
@@ -53,6 +75,9 @@ public:
     void signOut();
     /// Reloads the eligible targets (no-op unless signed in).
     void refresh();
+    /// Ends a grant early; the outcome comes back through notify / errorOccurred.
+    void deactivate(const Core::Grant &grant);
+    void cancelRequest(const QString &requestId);
 
 Q_SIGNALS:
     void changed();
@@ -60,17 +85,25 @@ Q_SIGNALS:
     void browserUrlReady(const QUrl &url);
     /// An operation failed; `operation` says which ("sign-in", "sign-out", "refresh").
     void errorOccurred(const QString &operation, const Elevate::Core::Error &error);
+    /// Something the user should hear about (granted, denied, about to end, ended).
+    void notify(const QString &title, const QString &message);
 
 private:
     void setStatus(Status status);
     void fail(const QString &operation, const Core::Error &error);
     void onSignInFinished(const Core::Result<Core::Account> &result);
+    void checkExpiry();
+    QString targetName(const QString &groupId, const QString &groupName, const QString &accessId) const;
 
     Auth::EntraSession *m_session;
     Graph::GraphClient *m_graph;
     Core::TargetMapper m_mapper;
     const Core::Clock *m_clock;
     TargetsModel *m_targets;
+    Core::HistoryStore *m_history;
+    Graph::AccessService *m_access;
+    Core::ExpiryWatcher m_expiry;
+    QTimer m_expiryTimer;
     Status m_status = Status::SignedOut;
     Core::Error m_lastError;
     Core::Error m_configError;

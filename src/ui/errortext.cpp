@@ -1,12 +1,18 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "errortext.h"
 
+#include "graph/pimwording.h"
+
 namespace Elevate::Ui {
 
 using Core::Error;
 
 QString ErrorText::describe(const QString &operation, const Error &error)
 {
+    if (error.kind == Error::Kind::None)
+        return {};
+    if (const QString pim = Graph::PimWording::describe(error); !pim.isEmpty())
+        return tr("%1 failed: %2").arg(operation, pim);
     QString what;
     switch (error.kind) {
     case Error::Kind::None:

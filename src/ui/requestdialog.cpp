@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "requestdialog.h"
+
+#include "graph/pimwording.h"
+#include "targetsmodel.h"
+#include "ui_requestdialog.h"
+
+#include <QLineEdit>
+#include <QPushButton>
+
+namespace Elevate::Ui {
+
+RequestDialog::RequestDialog(const Core::Target &target, const Core::Clock *clock, QWidget *parent)
+    : QDialog(parent)
+    , m_ui(std::make_unique<::Ui::RequestDialog>())
+    , m_target(target)
+    , m_clock(clock)
+{
+    m_ui->setupUi(this);
+    setObjectName(QStringLiteral("requestDialog"));
+    const QString title = target.aws ? tr("<b>%1</b> on %2")
+                                           .arg(target.aws->roleName.toHtmlEscaped(),
+                                                TargetsModel::accountLabel(*target.aws).toHtmlEscaped())
+                                     : tr("<b>%1</b>").arg(target.key().toHtmlEscaped());
+    m_ui->targetLabel->setText(
+        tr("%1<br><small>PIM group %2%3</small>")
+            .arg(title, target.eligibility.groupDisplayName.toHtmlEscaped(),
+                 target.eligibility.accessId == u"owner" ? tr(" (as owner)") : QString()));
+    setWindowTitle(target.aws ? tr("Request %1 — Elevate").arg(target.aws->roleName)
+                              : tr("Request access — Elevate"));
+    m_ui->justificationComboBox->lineEdit()->setPlaceholderText(tr("Why do you need this access?"));
+    m_ui->ticketSystemComboBox->lineEdit()->setPlaceholderText(tr("Ticket system"));
+    m_ui->justificationComboBox->setCurrentText({});
+    m_ui->ticketSystemComboBox->setCurrentText({});
+    QPalette p = m_ui->problemsLabel->palette();
+    p.setColor(QPalette::WindowText, QColor(0xb0, 0x1c, 0x1c));
+    m_ui->problemsLabel->setPalette(p);
+    m_ui->problemsLabel->hide();
+    m_ui->renewLabel->hide();
+    const QDateTime now = m_clock->now().toLocalTime();
+    m_ui->startDateTimeEdit->setDateTime(now.addSecs(3600 - now.time().minute() * 60 - now.time().second()));
+    connect(m_ui->startAtRadioButton, &QRadioButton::toggled, m_ui->startDateTimeEdit, &QWidget::setEnabled);
+    // Until the policy is known, nothing can be sent.
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setEnabled(false);
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setText(tr("&Request"));
+    connect(m_ui->buttonBox, &QDialogButtonBox::accepted, this, &RequestDialog::accept);
+    connect(m_ui->buttonBox, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // Once the user tried to send, re-check as they fix things.
+    auto recheck = [this] {
+        if (m_triedOnce && m_policy)
+            validate();
+    };
+    connect(m_ui->durationHoursSpinBox, &QSpinBox::valueChanged, this, recheck);
+    connect(m_ui->durationMinutesSpinBox, &QSpinBox::valueChanged, this, recheck);
+    connect(m_ui->justificationComboBox, &QComboBox::editTextChanged, this, recheck);
+    connect(m_ui->ticketSystemComboBox, &QComboBox::editTextChanged, this, recheck);
+    connect(m_ui->ticketNumberEdit, &QLineEdit::textChanged, this, recheck);
+    connect(m_ui->startAtRadioButton, &QRadioButton::toggled, this, recheck);
+    connect(m_ui->startDateTimeEdit, &QDateTimeEdit::dateTimeChanged, this, recheck);
+}
+
+RequestDialog::~RequestDialog() = default;
+
+void RequestDialog::setDefaults(int durationMinutes, const QStringList &recentJustifications,
+                                const QStringList &recentTicketSystems)
+{
+    m_ui->durationHoursSpinBox->setValue(durationMinutes / 60);
+    m_ui->durationMinutesSpinBox->setValue(durationMinutes % 60);
+    m_ui->justificationComboBox->addItems(recentJustifications);
+    m_ui->ticketSystemComboBox->addItems(recentTicketSystems);
+    m_ui->justificationComboBox->setCurrentText({});
+    m_ui->ticketSystemComboBox->setCurrentText(recentTicketSystems.value(0));
+}
+
+void RequestDialog::prefill(const Core::ActivationDraft &draft)
+{
+    m_ui->durationHoursSpinBox->setValue(int(draft.durationSecs / 3600));
+    m_ui->durationMinutesSpinBox->setValue(int((draft.durationSecs % 3600) / 60));
+    m_ui->justificationComboBox->setCurrentText(draft.justification);
+    m_ui->ticketSystemComboBox->setCurrentText(draft.ticketSystem);
+    m_ui->ticketNumberEdit->setText(draft.ticketNumber);
+}
+
+void RequestDialog::setPolicy(const Core::ActivationPolicy &policy)
+{
+    m_policy = policy;
+    const qint64 max = policy.maximumDurationSecs;
+    m_ui->durationHoursSpinBox->setMaximum(int(max / 3600));
+    // The configured default may be above what this group allows: start at the maximum then.
+    if (qint64(m_ui->durationHoursSpinBox->value()) * 3600 + m_ui->durationMinutesSpinBox->value() * 60
+        > max) {
+        m_ui->durationHoursSpinBox->setValue(int(max / 3600));
+        m_ui->durationMinutesSpinBox->setValue(int((max % 3600) / 60) / 5 * 5);
+    }
+    m_ui->durationMaxLabel->setText(tr("at most %1").arg(Graph::PimWording::duration(max)));
+    QStringList lines;
+    if (policy.approvalRequired) {
+        lines << (policy.approvers.isEmpty()
+                      ? tr("An approver must approve this request before access starts.")
+                      : tr("An approver must approve this request before access starts (%1).")
+                            .arg(policy.approvers.join(QStringLiteral(", "))));
+    } else {
+        lines << tr("No approval needed: access starts as soon as PIM grants it.");
+    }
+    if (!policy.authenticationContext.isEmpty() || policy.mfaRequired)
+        lines << tr("This group asks for a stronger sign-in; a browser window may open once.");
+    m_ui->policyLabel->setText(lines.join(u' '));
+    updateRequiredMarks();
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)
+        ->setText(policy.approvalRequired ? tr("&Request approval") : tr("&Request"));
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setEnabled(!m_busy);
+}
+
+void RequestDialog::setPolicyError(const QString &message)
+{
+    m_ui->policyLabel->setText(message);
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setEnabled(false);
+}
+
+void RequestDialog::setRenewal(const Core::Grant &grant)
+{
+    m_renewal = grant;
+    const bool approval = m_policy && m_policy->approvalRequired;
+    m_ui->renewLabel->setText(
+        tr("PIM cannot extend an activation that is running. Renewing ends the current one (%1 left) "
+           "and requests it again with these details.")
+            .arg(Graph::PimWording::duration(grant.secondsLeft(m_clock->now())))
+        + u' '
+        + (approval ? tr("This group needs approval: until an approver acts again, you will have no access.")
+                    : tr("This group needs no approval, so the gap is only seconds.")));
+    m_ui->renewLabel->show();
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setText(tr("&Renew"));
+}
+
+void RequestDialog::updateRequiredMarks()
+{
+    const bool j = m_policy && m_policy->justificationRequired;
+    const bool t = m_policy && m_policy->ticketRequired;
+    m_ui->justificationLabel->setText(j ? tr("&Justification (required):") : tr("&Justification:"));
+    m_ui->ticketLabel->setText(t ? tr("&Ticket (required):") : tr("&Ticket:"));
+    m_ui->justificationComboBox->lineEdit()->setPlaceholderText(
+        j ? tr("Why do you need this access? (required)") : tr("Why do you need this access? (optional)"));
+}
+
+Core::ActivationDraft RequestDialog::draft() const
+{
+    Core::ActivationDraft d;
+    d.groupId = m_target.eligibility.groupId;
+    d.accessId
+        = m_target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : m_target.eligibility.accessId;
+    d.durationSecs
+        = qint64(m_ui->durationHoursSpinBox->value()) * 3600 + m_ui->durationMinutesSpinBox->value() * 60;
+    d.justification = m_ui->justificationComboBox->currentText().trimmed();
+    d.ticketSystem = m_ui->ticketSystemComboBox->currentText().trimmed();
+    d.ticketNumber = m_ui->ticketNumberEdit->text().trimmed();
+    if (m_ui->startAtRadioButton->isChecked())
+        d.start = m_ui->startDateTimeEdit->dateTime().toUTC();
+    return d;
+}
+
+void RequestDialog::showProblems(const QStringList &lines)
+{
+    m_ui->problemsLabel->setText(lines.join(u'\n'));
+    m_ui->problemsLabel->setVisible(!lines.isEmpty());
+}
+
+bool RequestDialog::validate()
+{
+    if (!m_policy)
+        return false;
+    const auto problems = Core::validateDraft(draft(), *m_policy, m_clock->now());
+    QStringList lines;
+    QWidget *first = nullptr;
+    for (auto p : problems) {
+        lines << Graph::PimWording::describe(p, *m_policy);
+        QWidget *field = nullptr;
+        switch (p) {
+        case Core::DraftProblem::DurationNotPositive:
+        case Core::DraftProblem::DurationTooLong:
+            field = m_ui->durationHoursSpinBox;
+            break;
+        case Core::DraftProblem::JustificationMissing:
+            field = m_ui->justificationComboBox;
+            break;
+        case Core::DraftProblem::TicketNumberMissing:
+            field = m_ui->ticketNumberEdit;
+            break;
+        case Core::DraftProblem::TicketSystemMissing:
+            field = m_ui->ticketSystemComboBox;
+            break;
+        case Core::DraftProblem::StartInPast:
+            field = m_ui->startDateTimeEdit;
+            break;
+        }
+        if (!first)
+            first = field;
+    }
+    showProblems(lines);
+    if (first && !first->hasFocus() && !m_triedOnce)
+        first->setFocus(Qt::OtherFocusReason);
+    return problems.isEmpty();
+}
+
+void RequestDialog::accept()
+{
+    if (m_busy || !m_policy)
+        return;
+    const bool ok = validate();
+    m_triedOnce = true;
+    if (!ok)
+        return;
+    setBusy(true);
+    Q_EMIT submitted(draft());
+}
+
+void RequestDialog::setBusy(bool busy)
+{
+    m_busy = busy;
+    for (QWidget *w :
+         {static_cast<QWidget *>(m_ui->durationHoursSpinBox),
+          static_cast<QWidget *>(m_ui->durationMinutesSpinBox),
+          static_cast<QWidget *>(m_ui->justificationComboBox),
+          static_cast<QWidget *>(m_ui->ticketSystemComboBox), static_cast<QWidget *>(m_ui->ticketNumberEdit),
+          static_cast<QWidget *>(m_ui->startNowRadioButton),
+          static_cast<QWidget *>(m_ui->startAtRadioButton)})
+        w->setEnabled(!busy);
+    m_ui->startDateTimeEdit->setEnabled(!busy && m_ui->startAtRadioButton->isChecked());
+    m_ui->buttonBox->button(QDialogButtonBox::Ok)->setEnabled(!busy && m_policy.has_value());
+    QPushButton *ok = m_ui->buttonBox->button(QDialogButtonBox::Ok);
+    if (busy) {
+        m_okText = ok->text();
+        ok->setText(m_renewal ? tr("Renewing…") : tr("Sending…"));
+        showProblems({});
+    } else if (!m_okText.isEmpty()) {
+        ok->setText(std::exchange(m_okText, {}));
+    }
+    setCursor(busy ? Qt::BusyCursor : Qt::ArrowCursor);
+}
+
+void RequestDialog::showError(const QString &message)
+{
+    setBusy(false);
+    showProblems({message});
+}
+
+void RequestDialog::finishWithSuccess()
+{
+    setBusy(false);
+    QDialog::accept();
+}
+
+} // namespace Elevate::Ui
