@@ -2,6 +2,9 @@
 #include "mainwindow.h"
 
 #include "accesscontroller.h"
+#include "core/countdown.h"
+#include "graph/accessservice.h"
+#include "graph/pimwording.h"
 #include "targetsmodel.h"
 #include "ui_mainwindow.h"
 
@@ -9,6 +12,7 @@
 #include <QLocale>
 #include <QShortcut>
 #include <QSortFilterProxyModel>
+#include <QTimer>
 
 namespace Elevate::Ui {
 
@@ -65,10 +69,53 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
             m_ui->targetsView->setCurrentIndex(m_proxy->index(0, 0));
     });
 
+    m_tick = new QTimer(this);
+    m_tick->setInterval(1000);
+    connect(m_tick, &QTimer::timeout, this, &MainWindow::updateDetails);
+    connect(m_ui->targetsView, &QAbstractItemView::activated, this, [this](const QModelIndex &idx) {
+        if (idx.isValid())
+            Q_EMIT requestFormRequested(idx.data(TargetsModel::TargetKeyRole).toString());
+    });
+    connect(m_ui->requestButton, &QPushButton::clicked, this, [this] {
+        const QModelIndex idx = m_ui->targetsView->currentIndex();
+        if (idx.isValid())
+            Q_EMIT requestFormRequested(idx.data(TargetsModel::TargetKeyRole).toString());
+    });
+    connect(m_ui->deactivateButton, &QPushButton::clicked, this, [this] {
+        const auto t = m_controller->target(
+            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        if (!t)
+            return;
+        if (const auto g = m_controller->access()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+            m_controller->deactivate(*g);
+    });
+    connect(m_ui->cancelRequestButton, &QPushButton::clicked, this, [this] {
+        const auto t = m_controller->target(
+            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        if (!t)
+            return;
+        if (const auto r
+            = m_controller->access()->openRequestFor(t->eligibility.groupId, t->eligibility.accessId))
+            m_controller->cancelRequest(r->id);
+    });
+    connect(m_ui->historyButton, &QPushButton::clicked, this, &MainWindow::historyRequested);
+
     updateFromController();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    updateDetails();
+}
+
+void MainWindow::hideEvent(QHideEvent *event)
+{
+    m_tick->stop();
+    QMainWindow::hideEvent(event);
+}
 
 void MainWindow::selectTarget(const QString &key)
 {
@@ -149,6 +196,45 @@ void MainWindow::updateFromController()
 void MainWindow::updateDetails()
 {
     const QModelIndex idx = m_ui->targetsView->currentIndex();
+    const auto *access = m_controller->access();
+    const bool live = !access->grants().isEmpty() || !access->openRequests().isEmpty();
+    if (live && isVisible() && !m_tick->isActive())
+        m_tick->start();
+    else if (!live)
+        m_tick->stop();
+    const auto target = idx.isValid() ? m_controller->target(idx.data(TargetsModel::TargetKeyRole).toString())
+                                      : std::optional<Core::Target>();
+    const auto grant = target ? access->grantFor(target->eligibility.groupId, target->eligibility.accessId)
+                              : std::optional<Core::Grant>();
+    const auto open = target
+        ? access->openRequestFor(target->eligibility.groupId, target->eligibility.accessId)
+        : std::optional<Core::AccessRequest>();
+    const QDateTime now = m_controller->clock()->now();
+    m_ui->requestButton->setEnabled(target.has_value() && !open);
+    m_ui->requestButton->setText(grant ? tr("Re&new…") : tr("Re&quest access…"));
+    m_ui->deactivateButton->setEnabled(
+        grant && !grant->isPermanent() && grant->assignmentType != u"assigned"
+        && (!grant->start.isValid() || grant->start.secsTo(now) >= Core::kMinimumActiveSecsBeforeDeactivate));
+    m_ui->deactivateButton->setToolTip(
+        m_ui->deactivateButton->isEnabled() || !grant
+            ? QString()
+            : tr("PIM allows ending an activation 5 minutes after it started."));
+    m_ui->cancelRequestButton->setVisible(open.has_value());
+    m_ui->deactivateButton->setVisible(!open.has_value());
+    m_ui->historyButton->setEnabled(m_controller->history() != nullptr);
+    QString state;
+    if (grant && grant->isPermanent())
+        state = tr("<br><b>Active</b> (permanent assignment).");
+    else if (grant)
+        state = tr("<br><b>Active</b> until %1 — <b>%2</b> left.")
+                    .arg(grant->end.toLocalTime().toString(QStringLiteral("HH:mm")),
+                         Core::formatCountdown(grant->secondsLeft(now)));
+    else if (open)
+        state = tr("<br><b>%1</b> for %2 (asked %3 ago).")
+                    .arg(Graph::PimWording::status(*open).toHtmlEscaped(),
+                         Graph::PimWording::duration(open->durationSecs),
+                         Graph::PimWording::duration(
+                             open->created.isValid() ? qMax<qint64>(0, open->created.secsTo(now)) : 0));
     if (!idx.isValid()) {
         m_ui->detailsLabel->setText(
             m_controller->targets()->rowCount() == 0 ? QString() : tr("Select a target to see its details."));
@@ -160,7 +246,8 @@ void MainWindow::updateDetails()
             tr("PIM group <b>%1</b> is not mapped to an AWS account and role. Rename the "
                "group to AWS-&lt;account id&gt;-&lt;permission set&gt; or add it to the "
                "mapping table in the configuration.")
-                .arg(group));
+                .arg(group)
+            + state);
         return;
     }
     const QString account = idx.data(TargetsModel::AccountNameRole).toString();
@@ -168,7 +255,8 @@ void MainWindow::updateDetails()
         tr("Role <b>%1</b> in AWS account <b>%2</b>%3 through PIM group %4.")
             .arg(idx.data(TargetsModel::RoleNameRole).toString().toHtmlEscaped(),
                  idx.data(TargetsModel::AccountIdRole).toString(),
-                 account.isEmpty() ? QString() : tr(" (%1)").arg(account.toHtmlEscaped()), group));
+                 account.isEmpty() ? QString() : tr(" (%1)").arg(account.toHtmlEscaped()), group)
+        + state);
 }
 
 } // namespace Elevate::Ui

@@ -6,6 +6,7 @@
 #include <memory>
 
 class QSortFilterProxyModel;
+class QTimer;
 
 namespace Ui {
 class MainWindow;
@@ -33,8 +34,15 @@ public:
     void showError(const QString &text);
     void setQuitOnClose(bool quit) { m_quitOnClose = quit; }
 
+Q_SIGNALS:
+    /// The user wants to request (or renew) the target with that key.
+    void requestFormRequested(const QString &targetKey);
+    void historyRequested();
+
 protected:
     void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
 
 private:
     void updateFromController();
@@ -44,6 +52,7 @@ private:
     AccessController *m_controller;
     QSortFilterProxyModel *m_proxy;
     bool m_quitOnClose = false;
+    QTimer *m_tick; // 1 s while shown and something is live: the countdown in the details
 };
 
 } // namespace Elevate::Ui

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "requestdialog.h"
 
+#include "accesscontroller.h"
+#include "errortext.h"
+#include "graph/accessservice.h"
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
 #include "ui_requestdialog.h"
@@ -60,6 +63,65 @@ RequestDialog::RequestDialog(const Core::Target &target, const Core::Clock *cloc
 }
 
 RequestDialog::~RequestDialog() = default;
+
+RequestDialog *RequestDialog::open(AccessController *controller, const Core::Target &target,
+                                   int defaultDurationMinutes, const std::optional<Core::Grant> &renew,
+                                   QWidget *parent)
+{
+    auto *dialog = new RequestDialog(target, controller->clock(), parent);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QStringList justifications, systems;
+    if (Core::HistoryStore *history = controller->history()) {
+        if (auto recent = history->recentJustifications(); recent.ok())
+            justifications = recent.value();
+        if (auto recent = history->recentTicketSystems(); recent.ok())
+            systems = recent.value();
+    }
+    dialog->setDefaults(defaultDurationMinutes, justifications, systems);
+    Graph::AccessService *access = controller->access();
+    if (renew && controller->history()) {
+        // Prefill from the request that made this grant.
+        const auto open = controller->history()->openEntries();
+        if (open.ok())
+            for (const auto &e : open.value())
+                if (e.groupId == renew->groupId) {
+                    Core::ActivationDraft d;
+                    d.durationSecs
+                        = e.durationSecs > 0 ? e.durationSecs : qint64(defaultDurationMinutes) * 60;
+                    d.justification = e.justification;
+                    d.ticketSystem = e.ticketSystem;
+                    d.ticketNumber = e.ticketNumber;
+                    dialog->prefill(d);
+                    break;
+                }
+    }
+    access->policy(target.eligibility.groupId, target.eligibility.accessId, dialog,
+                   [dialog, renew](Core::Result<Core::ActivationPolicy> policy) {
+                       if (!policy.ok())
+                           return dialog->setPolicyError(
+                               ErrorText::describe(tr("Reading the group's PIM policy"), policy.error()));
+                       dialog->setPolicy(policy.value());
+                       if (renew)
+                           dialog->setRenewal(*renew);
+                   });
+    connect(dialog, &RequestDialog::submitted, dialog,
+            [dialog, access, target](const Core::ActivationDraft &draft) {
+                auto done = [dialog](Core::Result<Core::AccessRequest> r) {
+                    if (r.ok())
+                        return dialog->finishWithSuccess();
+                    dialog->showError(ErrorText::describe(
+                        dialog->isRenewal() ? tr("Renewing") : tr("The request"), r.error()));
+                };
+                if (dialog->renewal())
+                    access->renew(target, *dialog->renewal(), draft, dialog, done);
+                else
+                    access->request(target, draft, dialog, done);
+            });
+    dialog->show();
+    dialog->raise();
+    dialog->activateWindow();
+    return dialog;
+}
 
 void RequestDialog::setDefaults(int durationMinutes, const QStringList &recentJustifications,
                                 const QStringList &recentTicketSystems)

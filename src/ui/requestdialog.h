@@ -16,6 +16,8 @@ class RequestDialog;
 
 namespace Elevate::Ui {
 
+class AccessController;
+
 /**
  * The request form of one target (ui/requestdialog.ui). It knows the group's policy before the
  * user types: the duration is capped at the policy's maximum, justification and ticket are marked
@@ -32,6 +34,17 @@ class RequestDialog : public QDialog
 public:
     RequestDialog(const Core::Target &target, const Core::Clock *clock, QWidget *parent = nullptr);
     ~RequestDialog() override;
+
+    /**
+     * The whole form flow for one target: a non-modal dialog (deleted on close) with the recent
+     * entries from the history, the policy loaded through the controller, and a submit that
+     * requests (or, with `renew`, ends the grant and requests again) and shows the outcome in the
+     * form. Returns the dialog, already shown.
+     */
+    static RequestDialog *open(AccessController *controller, const Core::Target &target,
+                               int defaultDurationMinutes,
+                               const std::optional<Core::Grant> &renew = std::nullopt,
+                               QWidget *parent = nullptr);
 
     const Core::Target &target() const { return m_target; }
     /// What the form starts with: the default duration and recent entries from the history.

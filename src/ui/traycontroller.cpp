@@ -2,11 +2,15 @@
 #include "traycontroller.h"
 
 #include "accesscontroller.h"
+#include "core/countdown.h"
+#include "graph/accessservice.h"
+#include "graph/pimwording.h"
 #include "targetsmodel.h"
 
 #include <QMap>
 #include <QMenu>
 #include <QSystemTrayIcon>
+#include <QTimer>
 
 namespace Elevate::Ui {
 
@@ -15,7 +19,22 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
     , m_controller(controller)
     , m_menu(new QMenu)
     , m_tray(new QSystemTrayIcon(this))
+    , m_fastTick(new QTimer(this))
+    , m_slowTick(new QTimer(this))
 {
+    m_fastTick->setInterval(1000);
+    m_slowTick->setInterval(30'000);
+    connect(m_fastTick, &QTimer::timeout, this, &TrayController::tick);
+    connect(m_slowTick, &QTimer::timeout, this, &TrayController::tick);
+    connect(m_menu, &QMenu::aboutToShow, this, [this] {
+        tick();
+        m_fastTick->start();
+        // The state may be a while old: look again, at most every 30 seconds.
+        const auto last = m_controller->access()->lastSync();
+        if (last.isValid() && last.secsTo(m_controller->clock()->now()) > 30)
+            m_controller->access()->sync();
+    });
+    connect(m_menu, &QMenu::aboutToHide, m_fastTick, &QTimer::stop);
     m_menu->setObjectName(QStringLiteral("trayMenu"));
     m_tray->setContextMenu(m_menu);
     connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason reason) {
@@ -73,6 +92,49 @@ void TrayController::rebuild()
                             : tr("Eligible access could not be loaded"))
             ->setEnabled(false);
     } else if (signedIn) {
+        // What is live or on its way first: each grant and open request with its own submenu.
+        m_grantMenus.clear();
+        m_requestMenus.clear();
+        QList<Core::Grant> grants = m_controller->access()->grants();
+        std::sort(grants.begin(), grants.end(), [](const Core::Grant &a, const Core::Grant &b) {
+            if (a.isPermanent() != b.isPermanent())
+                return !a.isPermanent();
+            return a.end < b.end;
+        });
+        const QDateTime now = m_controller->clock()->now();
+        for (const auto &g : grants) {
+            QMenu *m = m_menu->addMenu(grantText(g));
+            m->setObjectName(QStringLiteral("grant_") + g.groupId);
+            m_grantMenus.append({m, g.id});
+            if (g.isPermanent() || g.assignmentType == u"assigned") {
+                m->addAction(tr("Permanent assignment; nothing to renew or end here"))->setEnabled(false);
+                continue;
+            }
+            QAction *renew
+                = m->addAction(tr("&Renew…"), this, [this, id = g.id] { Q_EMIT renewRequested(id); });
+            renew->setObjectName(QStringLiteral("renewAction"));
+            QAction *deactivate = m->addAction(tr("&Deactivate now"), m_controller,
+                                               [this, g] { m_controller->deactivate(g); });
+            deactivate->setObjectName(QStringLiteral("deactivateAction"));
+            const qint64 age
+                = g.start.isValid() ? g.start.secsTo(now) : Core::kMinimumActiveSecsBeforeDeactivate;
+            if (age < Core::kMinimumActiveSecsBeforeDeactivate) {
+                deactivate->setEnabled(false);
+                deactivate->setText(
+                    tr("Deactivate (possible %1 after the start)")
+                        .arg(Graph::PimWording::duration(Core::kMinimumActiveSecsBeforeDeactivate)));
+            }
+        }
+        for (const auto &r : m_controller->access()->openRequests()) {
+            QMenu *m = m_menu->addMenu(requestText(r));
+            m->setObjectName(QStringLiteral("request_") + r.id);
+            m_requestMenus.append({m, r.id});
+            QAction *cancel = m->addAction(tr("&Cancel request"), m_controller,
+                                           [this, id = r.id] { m_controller->cancelRequest(id); });
+            cancel->setObjectName(QStringLiteral("cancelRequestAction"));
+        }
+        if (!grants.isEmpty() || !m_controller->access()->openRequests().isEmpty())
+            m_menu->addSeparator();
         // One submenu per AWS account in the model's order; the model puts unmapped groups last.
         QMenu *current = nullptr;
         QString currentAccount;
@@ -96,10 +158,22 @@ void TrayController::rebuild()
                 current = m_menu->addMenu(TargetsModel::accountLabel(*t.aws));
                 current->setObjectName(QStringLiteral("account_") + currentAccount);
             }
-            QAction *a = current->addAction(owner ? tr("%1 (as group owner)").arg(t.aws->roleName)
-                                                  : t.aws->roleName);
+            QString text = owner ? tr("%1 (as group owner)").arg(t.aws->roleName) : t.aws->roleName;
+            const auto live = m_controller->access()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
+            const auto open
+                = m_controller->access()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
+            if (live)
+                text = tr("%1 — active").arg(text);
+            else if (open)
+                text = tr("%1 — %2").arg(text, Graph::PimWording::status(*open));
+            else
+                text = tr("%1…").arg(text); // opens the request form
+            QAction *a = current->addAction(text);
             a->setData(key);
-            connect(a, &QAction::triggered, this, [this, key] { Q_EMIT openWindowRequested(key); });
+            if (live || open)
+                connect(a, &QAction::triggered, this, [this, key] { Q_EMIT openWindowRequested(key); });
+            else
+                connect(a, &QAction::triggered, this, [this, key] { Q_EMIT requestFormRequested(key); });
         }
     }
 
@@ -122,24 +196,101 @@ void TrayController::rebuild()
     }
     m_menu->addAction(tr("Open Elevate…"), this, [this] { Q_EMIT openWindowRequested({}); })
         ->setObjectName(QStringLiteral("openWindowAction"));
+    m_menu->addAction(tr("History…"), this, &TrayController::historyRequested)
+        ->setObjectName(QStringLiteral("historyAction"));
     m_menu->addAction(tr("Quit"), this, &TrayController::quitRequested)
         ->setObjectName(QStringLiteral("quitAction"));
 
-    // Icon and tooltip.
-    QString tip;
+    tick();
+}
+
+QString TrayController::grantText(const Core::Grant &g) const
+{
+    const Core::Target t = m_controller->targetFor(g.groupId, g.groupDisplayName, g.accessId);
+    const QString name = t.aws
+        ? tr("%1 on %2")
+              .arg(t.aws->roleName, t.aws->accountName.isEmpty() ? t.aws->accountId : t.aws->accountName)
+        : t.key();
+    if (g.isPermanent())
+        return tr("%1 — permanent").arg(name);
+    return tr("%1 — %2 left").arg(name, Core::formatCountdown(g.secondsLeft(m_controller->clock()->now())));
+}
+
+QString TrayController::requestText(const Core::AccessRequest &r) const
+{
+    const Core::Target t = m_controller->targetFor(r.groupId, r.groupDisplayName, r.accessId);
+    const QString name = t.aws
+        ? tr("%1 on %2")
+              .arg(t.aws->roleName, t.aws->accountName.isEmpty() ? t.aws->accountId : t.aws->accountName)
+        : t.key();
+    const qint64 waiting
+        = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_controller->clock()->now())) : 0;
+    return tr("%1 — %2 (%3)").arg(name, Graph::PimWording::status(r), Graph::PimWording::duration(waiting));
+}
+
+void TrayController::tick()
+{
+    using Status = AccessController::Status;
+    const Status status = m_controller->status();
+    const auto account = m_controller->account();
+    const bool signedIn = account.has_value() && (status == Status::Loading || status == Status::Ready);
+    const auto *access = m_controller->access();
+    const QDateTime now = m_controller->clock()->now();
+
+    for (const auto &[menu, id] : m_grantMenus)
+        if (menu)
+            for (const auto &g : access->grants())
+                if (g.id == id)
+                    menu->setTitle(grantText(g));
+    for (const auto &[menu, id] : m_requestMenus)
+        if (menu)
+            for (const auto &r : access->openRequests())
+                if (r.id == id)
+                    menu->setTitle(requestText(r));
+
+    const auto soonest = m_controller->soonestGrant();
+    const bool awaiting = std::any_of(
+        access->openRequests().cbegin(), access->openRequests().cend(),
+        [](const Core::AccessRequest &r) { return r.phase() == Core::RequestPhase::AwaitingApproval; });
+    const int warnSecs
+        = m_controller->warnMinutes().isEmpty() ? 15 * 60 : m_controller->warnMinutes().first() * 60;
     if (m_controller->lastError().kind != Core::Error::Kind::None && status != Status::SigningIn) {
         m_state = TrayState::Error;
     } else if (status == Status::Restoring || status == Status::SigningIn || status == Status::Loading) {
         m_state = TrayState::Busy;
+    } else if (signedIn && soonest && soonest->secondsLeft(now) <= warnSecs) {
+        m_state = TrayState::Expiring;
+    } else if (signedIn && !access->grants().isEmpty()) {
+        m_state = TrayState::Active;
+    } else if (signedIn && awaiting) {
+        m_state = TrayState::Pending;
     } else {
         m_state = signedIn ? TrayState::Idle : TrayState::SignedOut;
     }
-    if (signedIn)
-        tip = tr("Elevate — %1\n%n eligible target(s)", nullptr, int(targets.size())).arg(account->username);
-    else
+    QString tip;
+    if (signedIn) {
+        tip = tr("Elevate — %1").arg(account->username);
+        if (soonest)
+            tip += u'\n' + grantText(*soonest);
+        else
+            tip += u'\n'
+                + tr("%n eligible target(s), nothing active", nullptr,
+                     int(m_controller->targets()->targets().size()));
+        const int others = int(access->grants().size()) - (soonest ? 1 : 0);
+        if (others > 0)
+            tip += u'\n' + tr("and %n more active", nullptr, others);
+        if (!access->openRequests().isEmpty())
+            tip += u'\n' + tr("%n request(s) waiting", nullptr, int(access->openRequests().size()));
+    } else {
         tip = tr("Elevate — not signed in");
+    }
     m_tray->setIcon(Ui::trayIcon(m_state));
     m_tray->setToolTip(tip);
+    const bool live = signedIn && (!access->grants().isEmpty() || !access->openRequests().isEmpty());
+    if (live && !m_slowTick->isActive())
+        m_slowTick->start();
+    else if (!live)
+        m_slowTick->stop();
 }
 
 } // namespace Elevate::Ui

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/pim.h"
 #include "trayicons.h"
 
 #include <QObject>
@@ -8,6 +9,7 @@
 
 class QMenu;
 class QSystemTrayIcon;
+class QTimer;
 
 namespace Elevate::Ui {
 
@@ -18,14 +20,19 @@ class AccessController;
  *
  *   Alex Wilber (alex@contoso.example)      <- account, or "Not signed in"
  *   ──────────
- *   Production (123456789012)  ▸ AdministratorAccess, ReadOnlyAccess …
+ *   AdministratorAccess on Production — 1:23:45 left  ▸ Renew… · Deactivate
+ *   NetworkAdministrator on Shared — waiting for approval (4 min)  ▸ Cancel request
+ *   ──────────
+ *   Production (123456789012)  ▸ AdministratorAccess (active), ReadOnlyAccess …
  *   Staging (210987654321)     ▸ …
  *   Not mapped                 ▸ (group names, disabled)
  *   ──────────
  *   Refresh · Sign in… | Cancel sign-in | Sign out · Open Elevate… · Quit
  *
- * The menu is rebuilt whenever the controller changes. Works without a system tray too (the icon
- * is then simply not shown; the application opens its window instead).
+ * The menu is rebuilt whenever the controller changes; while it is open, its countdowns tick every
+ * second (only then), and the tooltip and icon state (active / expiring / pending) follow every
+ * 30 seconds while something is live. Works without a system tray too (the icon is then simply not
+ * shown; the application opens its window instead).
  */
 class TrayController : public QObject
 {
@@ -44,15 +51,30 @@ public:
 Q_SIGNALS:
     /// The user asked for the window, optionally on one target (TargetsModel::rowKey), empty = none.
     void openWindowRequested(const QString &targetKey);
+    /// The user picked an eligible target: open the request form for it (TargetsModel::rowKey).
+    void requestFormRequested(const QString &targetKey);
+    /// Renew a live grant (opens the form prefilled).
+    void renewRequested(const QString &grantId);
+    void historyRequested();
     void quitRequested();
+
+public:
+    /// Recomputes countdown texts, tooltip and icon (the timers call it; tests may too).
+    void tick();
 
 private:
     void rebuild();
+    QString grantText(const Core::Grant &grant) const;
+    QString requestText(const Core::AccessRequest &request) const;
 
     AccessController *m_controller;
     QMenu *m_menu;
     QSystemTrayIcon *m_tray;
     TrayState m_state = TrayState::SignedOut;
+    QTimer *m_fastTick; // 1 s while the menu is open
+    QTimer *m_slowTick; // 30 s while something is live
+    QList<QPair<QPointer<QMenu>, QString>> m_grantMenus; // menu -> grant id
+    QList<QPair<QPointer<QMenu>, QString>> m_requestMenus; // menu -> request id
 };
 
 } // namespace Elevate::Ui

@@ -6,12 +6,15 @@
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
+#include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
 #include "ui/accesscontroller.h"
 #include "ui/browser.h"
 #include "ui/errortext.h"
+#include "ui/historywindow.h"
 #include "ui/mainwindow.h"
+#include "ui/requestdialog.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
@@ -33,6 +36,7 @@ TrayApp::TrayApp(Options options, QObject *parent)
 TrayApp::~TrayApp()
 {
     // Views first: they point at the controller.
+    m_historyWindow.reset();
     m_window.reset();
     m_tray.reset();
 }
@@ -57,6 +61,7 @@ Core::Result<QString> TrayApp::prepareDemo()
         return config.error();
     Core::AppConfig c = config.value();
     c.keychainService = QStringLiteral("Elevate (demo)");
+    c.historyPath = m_demoDir->filePath(QStringLiteral("history.sqlite"));
     const QString path = m_demoDir->filePath(QStringLiteral("config.json"));
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(c.toJson()) < 0)
@@ -101,8 +106,13 @@ Core::Result<void> TrayApp::start()
     m_secrets = std::make_unique<Auth::KeychainSecretStore>(cfg.keychainService);
     m_session = new Auth::EntraSession(cfg, m_http, m_secrets.get(), &m_clock, this);
     m_graph = new Graph::GraphClient(QUrl(cfg.graphBaseUrl), cfg.graphResource, m_http, m_session, this);
-    m_controller
-        = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), &m_clock, this);
+    auto history = Core::HistoryStore::open(cfg.effectiveHistoryPath());
+    if (history.ok())
+        m_history = std::move(history).value();
+    m_defaultDurationMinutes = cfg.defaultDurationMinutes;
+    m_controller = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), &m_clock,
+                                            this, m_history.get());
+    m_controller->setWarnMinutes(cfg.warnMinutesBefore);
     m_tray = std::make_unique<Ui::TrayController>(m_controller);
     m_window = std::make_unique<Ui::MainWindow>(m_controller);
 
@@ -118,7 +128,14 @@ Core::Result<void> TrayApp::start()
                 m_window->showError(text);
                 m_tray->notify(tr("Elevate"), text, true);
             });
+    connect(m_controller, &Ui::AccessController::notify, this,
+            [this](const QString &title, const QString &message) { m_tray->notify(title, message, false); });
     connect(m_tray.get(), &Ui::TrayController::openWindowRequested, this, &TrayApp::showWindow);
+    connect(m_tray.get(), &Ui::TrayController::requestFormRequested, this, &TrayApp::openRequestForm);
+    connect(m_tray.get(), &Ui::TrayController::renewRequested, this, &TrayApp::openRenewForm);
+    connect(m_tray.get(), &Ui::TrayController::historyRequested, this, &TrayApp::showHistory);
+    connect(m_window.get(), &Ui::MainWindow::requestFormRequested, this, &TrayApp::openRequestForm);
+    connect(m_window.get(), &Ui::MainWindow::historyRequested, this, &TrayApp::showHistory);
     connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::requestQuit);
 
     const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
@@ -132,6 +149,8 @@ Core::Result<void> TrayApp::start()
     if (!hasTray || m_options.demo)
         showWindow({});
 
+    if (!history.ok())
+        m_window->showError(Ui::ErrorText::describe(tr("Opening the history"), history.error()));
     if (!config.ok()) {
         m_controller->setConfigurationError(config.error());
         m_window->showError(Ui::ErrorText::describe(tr("Loading the configuration"), config.error()) + u' '
@@ -156,6 +175,41 @@ void TrayApp::showWindow(const QString &targetKey)
     m_window->activateWindow();
     if (!targetKey.isEmpty())
         m_window->selectTarget(targetKey);
+}
+
+void TrayApp::openRequestForm(const QString &targetKey)
+{
+    const auto target = m_controller->target(targetKey);
+    if (!target) {
+        m_window->showError(
+            tr("%1 is no longer in your eligible access; refresh and try again.").arg(targetKey));
+        return;
+    }
+    if (const auto grant
+        = m_controller->access()->grantFor(target->eligibility.groupId, target->eligibility.accessId))
+        return openRenewForm(grant->id);
+    Ui::RequestDialog::open(m_controller, *target, m_defaultDurationMinutes, std::nullopt, nullptr);
+}
+
+void TrayApp::openRenewForm(const QString &grantId)
+{
+    for (const auto &g : m_controller->access()->grants())
+        if (g.id == grantId) {
+            Ui::RequestDialog::open(m_controller,
+                                    m_controller->targetFor(g.groupId, g.groupDisplayName, g.accessId),
+                                    m_defaultDurationMinutes, g, nullptr);
+            return;
+        }
+    m_window->showError(tr("That access is no longer active."));
+}
+
+void TrayApp::showHistory()
+{
+    if (!m_historyWindow)
+        m_historyWindow = std::make_unique<Ui::HistoryWindow>(m_history.get());
+    m_historyWindow->show();
+    m_historyWindow->raise();
+    m_historyWindow->activateWindow();
 }
 
 void TrayApp::requestQuit()

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/history.h"
 #include "core/result.h"
 
 #include <QObject>
@@ -29,6 +30,7 @@ class Emulator;
 
 namespace Elevate::Ui {
 class AccessController;
+class HistoryWindow;
 class MainWindow;
 class TrayController;
 } // namespace Elevate::Ui
@@ -67,6 +69,11 @@ public:
     Ui::AccessController *controller() const { return m_controller; }
     Ui::TrayController *tray() const { return m_tray.get(); }
     Ui::MainWindow *window() const { return m_window.get(); }
+    /// Opens the request form for an eligible target (TargetsModel::rowKey).
+    void openRequestForm(const QString &targetKey);
+    void openRenewForm(const QString &grantId);
+    void showHistory();
+    Ui::HistoryWindow *historyWindow() const { return m_historyWindow.get(); }
     Emulator::Emulator *emulator() const { return m_emulator; }
     QString demoDataDir() const { return m_demoDir ? m_demoDir->path() : QString(); }
 
@@ -86,6 +93,9 @@ private:
     Ui::AccessController *m_controller = nullptr;
     std::unique_ptr<Ui::TrayController> m_tray;
     std::unique_ptr<Ui::MainWindow> m_window;
+    std::unique_ptr<Core::HistoryStore> m_history;
+    std::unique_ptr<Ui::HistoryWindow> m_historyWindow;
+    int m_defaultDurationMinutes = 60;
     bool m_quitting = false;
 };
 
