@@ -4,10 +4,17 @@
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QLocale>
 #include <QLoggingCategory>
+#include <QPointer>
 #include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QTcpServer>
+#include <QTcpSocket>
+#include <QTimer>
 #include <QUuid>
+
+#include <memory>
 
 namespace Elevate::Emulator {
 
@@ -34,6 +41,67 @@ QString formatTime(const QDateTime &t, int fractionDigits)
         s += u'.' + QString(ms + QStringLiteral("4527")).left(fractionDigits); // 7 digits like .NET ticks
     }
     return s + u'Z';
+}
+
+QByteArray httpDate(const QDateTime &t)
+{
+    return QLocale::c().toString(t.toUTC(), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1();
+}
+
+qint64 parseIsoDuration(const QString &text)
+{
+    static const QRegularExpression re(QStringLiteral("^P(?:(\\d+(?:\\.\\d+)?)D)?(?:T(?:(\\d+(?:\\.\\d+)?)H)?"
+                                                      "(?:(\\d+(?:\\.\\d+)?)M)?(?:(\\d+(?:\\.\\d+)?)S)?)?$"));
+    const QString s = text.trimmed();
+    const QRegularExpressionMatch m = re.match(s);
+    if (!m.hasMatch() || s.endsWith(u'T'))
+        return -1;
+    bool any = false;
+    double secs = 0;
+    const double unit[] = {86400, 3600, 60, 1};
+    for (int i = 0; i < 4; ++i) {
+        if (m.capturedLength(i + 1) > 0) {
+            any = true;
+            secs += m.captured(i + 1).toDouble() * unit[i];
+        }
+    }
+    return any ? qRound64(secs) : -1;
+}
+
+QString methodName(QHttpServerRequest::Method m)
+{
+    using M = QHttpServerRequest::Method;
+    if (m == M::Get)
+        return QStringLiteral("GET");
+    if (m == M::Post)
+        return QStringLiteral("POST");
+    if (m == M::Put)
+        return QStringLiteral("PUT");
+    if (m == M::Delete)
+        return QStringLiteral("DELETE");
+    if (m == M::Patch)
+        return QStringLiteral("PATCH");
+    if (m == M::Head)
+        return QStringLiteral("HEAD");
+    if (m == M::Options)
+        return QStringLiteral("OPTIONS");
+    return QStringLiteral("OTHER");
+}
+
+Json Fault::toJson() const
+{
+    Json j = {{"path", path.toStdString()},
+              {"method", method.isEmpty() ? Json(nullptr) : Json(method.toStdString())},
+              {"status", status},
+              {"retryAfter", retryAfter.isEmpty() ? Json(nullptr) : Json(retryAfter.toStdString())},
+              {"delayMs", delayMs},
+              {"body", body ? Json(body->toStdString()) : Json(nullptr)},
+              {"malformed", malformed},
+              {"drop", drop},
+              {"partial", partial},
+              {"when", after ? "after" : "before"},
+              {"count", count}};
+    return j;
 }
 
 QByteArray Request::header(const char *name) const
@@ -126,7 +194,81 @@ QDateTime parseWhen(const Json &j, const char *isoKey, const char *daysKey, cons
     *present = false;
     return {};
 }
+
+/// A scenario flag: absent gives the fallback, a non-boolean gives nothing.
+std::optional<bool> flag(const Json &j, const char *key, bool fallback)
+{
+    if (!j.contains(key) || j[key].is_null())
+        return fallback;
+    if (!j[key].is_boolean())
+        return std::nullopt;
+    return j[key].get<bool>();
+}
 } // namespace
+
+bool Emulator::Private::parsePolicies(const Json &list, QString *error)
+{
+    policies.clear();
+    if (!list.is_array()) {
+        if (error)
+            *error = QStringLiteral("policies must be an array");
+        return false;
+    }
+    int n = 0;
+    for (const auto &e : list) {
+        auto fail = [error, n](const QString &why) {
+            if (error)
+                *error = QStringLiteral("policy %1: %2").arg(n).arg(why);
+            return false;
+        };
+        if (!e.is_object())
+            return fail(QStringLiteral("not an object"));
+        const QString groupRef = str(e, "group");
+        const Group *group = groupById(groupRef);
+        for (const auto &g : groups)
+            if (!group && g.displayName == groupRef)
+                group = &g;
+        if (!group)
+            return fail(QStringLiteral("unknown group '%1'").arg(groupRef));
+        Policy p;
+        p.groupId = group->id;
+        p.accessId = str(e, "accessId", QStringLiteral("member"));
+        if (p.accessId != u"member" && p.accessId != u"owner")
+            return fail(QStringLiteral("accessId must be member or owner"));
+        p.maximumDuration = str(e, "maximumDuration", QStringLiteral("PT8H"));
+        p.maximumSecs = parseIsoDuration(p.maximumDuration);
+        if (p.maximumSecs <= 0)
+            return fail(QStringLiteral("maximumDuration is not an ISO 8601 duration"));
+        const auto justification = flag(e, "justification", true);
+        const auto ticket = flag(e, "ticket", false);
+        const auto mfa = flag(e, "mfa", false);
+        const auto approval = flag(e, "approval", false);
+        if (!justification || !ticket || !mfa || !approval)
+            return fail(QStringLiteral("justification, ticket, mfa and approval are booleans"));
+        p.justification = *justification;
+        p.ticket = *ticket;
+        p.mfa = *mfa;
+        p.approval = *approval;
+        if (e.contains("authContext") && !e["authContext"].is_null() && !e["authContext"].is_string())
+            return fail(QStringLiteral("authContext is a claim value such as \"c1\", or null"));
+        p.authContext = str(e, "authContext");
+        for (const auto &a : e.value("approvers", Json::array())) {
+            const QString ref = a.is_string() ? QString::fromStdString(a.get<std::string>()) : QString();
+            const User *u = userByUpn(ref);
+            if (!u)
+                u = userById(ref);
+            if (!u)
+                return fail(QStringLiteral("unknown approver '%1'").arg(ref));
+            p.approverIds << u->id;
+        }
+        for (const auto &other : std::as_const(policies))
+            if (other.groupId == p.groupId && other.accessId == p.accessId)
+                return fail(QStringLiteral("a second policy for the same group and accessId"));
+        policies << p;
+        ++n;
+    }
+    return true;
+}
 
 bool Emulator::Private::parseScenario(const Json &j, QString *error)
 {
@@ -201,6 +343,19 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
     refreshTokenInactivitySecs = settings.value("refreshTokenInactivitySeconds", refreshTokenInactivitySecs);
     if (pageSize < 1)
         return fail(QStringLiteral("settings.graphPageSize must be at least 1"));
+    const QString shape = str(settings, "pimErrorShape", QStringLiteral("wrapped"));
+    if (shape != u"wrapped" && shape != u"plain")
+        return fail(QStringLiteral("settings.pimErrorShape must be \"wrapped\" or \"plain\""));
+    pimErrorsWrapped = shape == u"wrapped";
+    approvalTimeoutStatus = str(settings, "approvalTimeoutStatus", QStringLiteral("TimedOut"));
+    if (approvalTimeoutStatus != u"TimedOut" && approvalTimeoutStatus != u"Canceled")
+        return fail(QStringLiteral("settings.approvalTimeoutStatus must be \"TimedOut\" or \"Canceled\""));
+    if (!parsePolicies(j.value("policies", Json::array()), error))
+        return false;
+    pimRequests.clear();
+    instances.clear();
+    faults.clear();
+    httpLog.clear();
     codes.clear();
     refreshTokens.clear();
     accessTokens.clear();
@@ -217,23 +372,139 @@ Emulator::Emulator(QObject *parent)
     d->q = this;
     d->signingKey = randomToken(32).toLatin1();
     d->server.setMissingHandler([this](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
-        Request r;
-        r.method = req.method();
-        r.path = req.url().path(QUrl::FullyDecoded);
-        r.segments = r.path.split(u'/', Qt::SkipEmptyParts);
-        r.query = req.query();
-        r.headers = req.headers();
-        r.body = req.body();
-        const Reply reply = d->dispatch(r);
-        qCInfo(lcEmulator, "%s %s -> %d", req.method() == QHttpServerRequest::Method::Post ? "POST" : "GET",
-               qPrintable(r.path.left(120)), reply.status);
-        responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(reply.status));
+        d->serve(req, std::move(responder));
+    });
+}
+
+namespace {
+void writeReply(QHttpServerResponder &responder, const Reply &reply, const QDateTime &now)
+{
+    responder.writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(reply.status));
+    const bool noBody = reply.status == 204 || reply.status == 304;
+    if (!noBody) {
         responder.writeHeader("Content-Type", reply.contentType);
         responder.writeHeader("Content-Length", QByteArray::number(reply.body.size()));
-        responder.writeHeader("Cache-Control", "no-store");
-        for (const auto &h : reply.headers)
-            responder.writeHeader(h.first, h.second);
-        responder.writeBody(reply.body);
+    }
+    responder.writeHeader("Cache-Control", "no-store");
+    responder.writeHeader("Date", httpDate(now)); // the emulator's clock, so clients can see server time
+    for (const auto &h : reply.headers)
+        responder.writeHeader(h.first, h.second);
+    responder.writeBody(noBody ? QByteArray() : reply.body);
+}
+} // namespace
+
+void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponder &&responder)
+{
+    Request r;
+    r.method = req.method();
+    r.path = req.url().path(QUrl::FullyDecoded);
+    r.segments = r.path.split(u'/', Qt::SkipEmptyParts);
+    r.query = req.query();
+    r.headers = req.headers();
+    r.body = req.body();
+    const bool isAdmin = r.segments.value(0) == u"_emulator";
+
+    // The first fault that matches is used once; admin endpoints are never faulted.
+    std::optional<Fault> fault;
+    if (!isAdmin) {
+        for (auto it = faults.begin(); it != faults.end(); ++it) {
+            if (!r.path.contains(it->path)
+                || (!it->method.isEmpty()
+                    && it->method.compare(methodName(r.method), Qt::CaseInsensitive) != 0))
+                continue;
+            fault = *it;
+            if (--it->count <= 0)
+                faults.erase(it);
+            break;
+        }
+    }
+    // A fault with a status or a drop replaces the answer: "before" the server acts (the request is not
+    // processed) or "after" it (processed, answer lost). Any other fault decorates the real answer.
+    const bool replaces = fault && (fault->status != 0 || fault->drop);
+    const bool process = !replaces || fault->after;
+    Reply reply = process ? dispatch(r) : Reply();
+    if (fault) {
+        if (fault->status != 0) {
+            if (fault->body) {
+                reply = Reply();
+                reply.status = fault->status;
+                reply.body = *fault->body;
+            } else if (fault->status == 429) {
+                reply = graphError(r, 429, QStringLiteral("TooManyRequests"),
+                                   QStringLiteral("Please retry again later."));
+            } else if (fault->status == 503) {
+                reply = graphError(r, 503, QStringLiteral("serviceNotAvailable"),
+                                   QStringLiteral("Service is temporarily unavailable. Please retry later."));
+            } else if (fault->status == 504) {
+                reply = graphError(r, 504, QStringLiteral("gatewayTimeout"),
+                                   QStringLiteral("The gateway did not receive a timely response."));
+            } else {
+                reply = graphError(r, fault->status,
+                                   fault->status >= 500 ? QStringLiteral("UnknownError")
+                                                        : QStringLiteral("BadRequest"),
+                                   QStringLiteral("Injected fault."));
+            }
+        } else if (fault->body) {
+            reply.body = *fault->body;
+        }
+        if (fault->malformed)
+            reply.body
+                = reply.body.isEmpty() ? QByteArray("{") : reply.body.left(qMax(1, reply.body.size() / 2));
+        if (!fault->retryAfter.isEmpty())
+            reply.headers.append({"Retry-After", fault->retryAfter});
+    }
+    if (!isAdmin) {
+        LogEntry entry {methodName(r.method),
+                        r.path,
+                        fault && fault->drop ? 0 : reply.status,
+                        process,
+                        fault ? (fault->after ? QStringLiteral("after") : QStringLiteral("before"))
+                              : QString(),
+                        now()};
+        httpLog << entry;
+        if (httpLog.size() > 5000)
+            httpLog.removeFirst();
+    }
+    const QString outcome = fault && fault->drop
+        ? QStringLiteral("dropped") + (fault->partial ? QStringLiteral(" midway") : QString())
+        : QString::number(reply.status) + (fault ? QStringLiteral(" (fault)") : QString());
+    qCInfo(lcEmulator, "%s %s -> %s", qPrintable(methodName(r.method)), qPrintable(r.path.left(120)),
+           qPrintable(outcome));
+
+    if (!fault || (fault->delayMs <= 0 && !fault->drop)) {
+        writeReply(responder, reply, now());
+        return;
+    }
+    // Answer later (or close without answering) from the event loop. The responder is move-only and
+    // writes straight to the socket, so it is kept alive here and the socket is checked before use:
+    // the client may have given up meanwhile.
+    auto held = std::make_shared<QHttpServerResponder>(std::move(responder));
+    QPointer<QTcpSocket> socket = held->socket();
+    const bool drop = fault->drop;
+    const bool partial = fault->partial;
+    QTimer::singleShot(qMax(0, fault->delayMs), q, [this, held, socket, reply, drop, partial] {
+        if (!socket || socket->state() != QAbstractSocket::ConnectedState)
+            return;
+        if (partial) {
+            // The answer starts (status line, headers, half the body) and the connection closes before
+            // Content-Length is reached: a client cannot mistake it for an answer, nor re-send it.
+            Reply cut = reply;
+            cut.body = reply.body.left(reply.body.size() / 2);
+            cut.headers.append({"Content-Length", QByteArray::number(qMax(1, int(reply.body.size())))});
+            held->writeStatusLine(static_cast<QHttpServerResponder::StatusCode>(cut.status));
+            held->writeHeader("Content-Type", cut.contentType);
+            held->writeHeader("Date", httpDate(now()));
+            for (const auto &h : cut.headers)
+                held->writeHeader(h.first, h.second);
+            held->writeBody(cut.body);
+            socket->disconnectFromHost(); // after the bytes written so far are sent
+            return;
+        }
+        if (drop) {
+            socket->abort(); // no status line, no headers: the connection just closes
+            return;
+        }
+        writeReply(*held, reply, now());
     });
 }
 
@@ -315,6 +586,7 @@ QDateTime Emulator::now() const
 void Emulator::advanceClock(qint64 seconds)
 {
     d->clockOffsetSecs += seconds;
+    d->advanceState();
 }
 
 QByteArray Emulator::configJson() const
@@ -345,18 +617,12 @@ QByteArray Emulator::configJson() const
 
 QJsonObject Emulator::state() const
 {
-    const QByteArray bytes = d->admin(Request {QHttpServerRequest::Method::Get,
-                                               QStringLiteral("/_emulator/state"),
-                                               {QStringLiteral("_emulator"), QStringLiteral("state")},
-                                               {},
-                                               {},
-                                               {}})
-                                 .body;
-    return QJsonDocument::fromJson(bytes).object();
+    return QJsonDocument::fromJson(QByteArray::fromStdString(d->stateJson().dump())).object();
 }
 
 Reply Emulator::Private::dispatch(const Request &r)
 {
+    advanceState();
     const QStringList &s = r.segments;
     if (s.isEmpty())
         return Reply::html(
@@ -386,67 +652,239 @@ Reply Emulator::Private::dispatch(const Request &r)
     return Reply::html(QStringLiteral("<h1>404</h1><p>The emulator has nothing at this path.</p>"), 404);
 }
 
+Json Emulator::Private::stateJson()
+{
+    advanceState();
+    Json out;
+    out["now"] = formatTime(now(), 0).toStdString();
+    out["users"] = Json::array();
+    for (const auto &u : users)
+        out["users"].push_back({{"id", u.id.toStdString()},
+                                {"upn", u.upn.toStdString()},
+                                {"displayName", u.displayName.toStdString()}});
+    auto upnOf = [this](const QString &id) {
+        const User *u = userById(id);
+        return u ? Json(u->upn.toStdString()) : Json(nullptr);
+    };
+    auto groupName = [this](const QString &id) {
+        const Group *g = groupById(id);
+        return g ? Json(g->displayName.toStdString()) : Json(nullptr);
+    };
+    auto time = [](const QDateTime &t) {
+        return t.isValid() ? Json(formatTime(t, 3).toStdString()) : Json(nullptr);
+    };
+    out["eligibilities"] = Json::array();
+    for (const auto &e : eligibilities) {
+        const Group *g = groupById(e.groupId);
+        const User *u = userById(e.userId);
+        out["eligibilities"].push_back(
+            {{"id", e.id.toStdString()},
+             {"principalId", e.userId.toStdString()},
+             {"user", u ? u->upn.toStdString() : std::string()},
+             {"groupId", e.groupId.toStdString()},
+             {"groupDisplayName", g ? g->displayName.toStdString() : std::string()},
+             {"accessId", e.accessId.toStdString()},
+             {"memberType", e.memberType.toStdString()},
+             {"startDateTime", formatTime(e.start, 0).toStdString()},
+             {"endDateTime", e.end.isValid() ? Json(formatTime(e.end, 0).toStdString()) : Json(nullptr)}});
+    }
+    out["grants"] = Json::array();
+    for (const auto &i : instances)
+        out["grants"].push_back({{"id", i.id.toStdString()},
+                                 {"requestId", i.requestId.toStdString()},
+                                 {"principalId", i.userId.toStdString()},
+                                 {"user", upnOf(i.userId)},
+                                 {"groupId", i.groupId.toStdString()},
+                                 {"groupDisplayName", groupName(i.groupId)},
+                                 {"accessId", i.accessId.toStdString()},
+                                 {"startDateTime", time(i.start)},
+                                 {"endDateTime", time(i.end)}});
+    out["requests"] = Json::array();
+    for (const auto &p : pimRequests) {
+        Json decision = nullptr;
+        if (!p.reviewResult.isEmpty())
+            decision = {{"approverId", p.reviewerId.toStdString()},
+                        {"approver", upnOf(p.reviewerId)},
+                        {"result", p.reviewResult.toStdString()},
+                        {"justification", p.reviewJustification.toStdString()},
+                        {"dateTime", time(p.reviewed)}};
+        out["requests"].push_back(
+            {{"id", p.id.toStdString()},
+             {"status", p.status.toStdString()},
+             {"action", p.action.toStdString()},
+             {"groupId", p.groupId.toStdString()},
+             {"groupDisplayName", groupName(p.groupId)},
+             {"accessId", p.accessId.toStdString()},
+             {"principalId", p.principalId.toStdString()},
+             {"principal", upnOf(p.principalId)},
+             {"createdDateTime", time(p.created)},
+             {"completedDateTime", time(p.completed)},
+             {"startDateTime", time(p.start)},
+             {"duration", p.duration.isEmpty() ? Json(nullptr) : Json(p.duration.toStdString())},
+             {"justification", p.hasJustification ? Json(p.justification.toStdString()) : Json(nullptr)},
+             {"ticketNumber", p.hasTicketNumber ? Json(p.ticketNumber.toStdString()) : Json(nullptr)},
+             {"approvalRequired", p.approvalRequired},
+             {"grantState", p.grantState.isEmpty() ? Json(nullptr) : Json(p.grantState.toStdString())},
+             {"decision", decision}});
+    }
+    out["httpRequests"] = Json::array();
+    for (const auto &l : httpLog)
+        out["httpRequests"].push_back(
+            {{"method", l.method.toStdString()},
+             {"path", l.path.toStdString()},
+             {"status", l.status},
+             {"processed", l.processed},
+             {"fault", l.fault.isEmpty() ? Json(nullptr) : Json(l.fault.toStdString())},
+             {"at", time(l.at)}});
+    Json tokens = {{"accessTokens", Json::array()},
+                   {"refreshTokens", Json::array()},
+                   {"idTokens", Json::array()},
+                   {"codes", Json::array()},
+                   {"deviceCodes", Json::array()}};
+    for (auto it = accessTokens.cbegin(); it != accessTokens.cend(); ++it)
+        tokens["accessTokens"].push_back(it.key().toStdString());
+    for (auto it = refreshTokens.cbegin(); it != refreshTokens.cend(); ++it)
+        tokens["refreshTokens"].push_back(it.key().toStdString());
+    for (const auto &t : idTokens)
+        tokens["idTokens"].push_back(t.toStdString());
+    for (auto it = codes.cbegin(); it != codes.cend(); ++it)
+        tokens["codes"].push_back(it.key().toStdString());
+    for (auto it = deviceCodes.cbegin(); it != deviceCodes.cend(); ++it)
+        tokens["deviceCodes"].push_back(it.key().toStdString());
+    out["tokens"] = tokens;
+    return out;
+}
+
 Reply Emulator::Private::admin(const Request &r)
 {
     const QString what = r.segments.mid(1).join(u'/');
-    if (what == u"state") {
-        Json out;
-        out["now"] = formatTime(now(), 0).toStdString();
-        out["users"] = Json::array();
-        for (const auto &u : users)
-            out["users"].push_back({{"id", u.id.toStdString()},
-                                    {"upn", u.upn.toStdString()},
-                                    {"displayName", u.displayName.toStdString()}});
-        out["eligibilities"] = Json::array();
-        for (const auto &e : eligibilities) {
-            const Group *g = groupById(e.groupId);
-            const User *u = userById(e.userId);
-            out["eligibilities"].push_back(
-                {{"id", e.id.toStdString()},
-                 {"principalId", e.userId.toStdString()},
-                 {"user", u ? u->upn.toStdString() : std::string()},
-                 {"groupId", e.groupId.toStdString()},
-                 {"groupDisplayName", g ? g->displayName.toStdString() : std::string()},
-                 {"accessId", e.accessId.toStdString()},
-                 {"memberType", e.memberType.toStdString()},
-                 {"startDateTime", formatTime(e.start, 0).toStdString()},
-                 {"endDateTime",
-                  e.end.isValid() ? Json(formatTime(e.end, 0).toStdString()) : Json(nullptr)}});
-        }
-        out["grants"] = Json::array();
-        Json tokens = {{"accessTokens", Json::array()},
-                       {"refreshTokens", Json::array()},
-                       {"idTokens", Json::array()},
-                       {"codes", Json::array()},
-                       {"deviceCodes", Json::array()}};
-        for (auto it = accessTokens.cbegin(); it != accessTokens.cend(); ++it)
-            tokens["accessTokens"].push_back(it.key().toStdString());
-        for (auto it = refreshTokens.cbegin(); it != refreshTokens.cend(); ++it)
-            tokens["refreshTokens"].push_back(it.key().toStdString());
-        for (const auto &t : idTokens)
-            tokens["idTokens"].push_back(t.toStdString());
-        for (auto it = codes.cbegin(); it != codes.cend(); ++it)
-            tokens["codes"].push_back(it.key().toStdString());
-        for (auto it = deviceCodes.cbegin(); it != deviceCodes.cend(); ++it)
-            tokens["deviceCodes"].push_back(it.key().toStdString());
-        out["tokens"] = tokens;
-        return Reply::json(out);
-    }
+    if (what == u"state")
+        return Reply::json(stateJson());
+    const Json body = Json::parse(r.body.constBegin(), r.body.constEnd(), nullptr, false);
+    if (what == u"faults")
+        return faultsAdmin(r, body);
     if (r.method != QHttpServerRequest::Method::Post)
         return Reply::json({{"error", "use POST"}}, 405);
-    const Json body = Json::parse(r.body.constBegin(), r.body.constEnd(), nullptr, false);
     if (what == u"clock/advance") {
         if (!body.is_object() || !body.contains("seconds") || !body["seconds"].is_number())
             return Reply::json({{"error", "body must be {\"seconds\": N}"}}, 400);
         clockOffsetSecs += qint64(body["seconds"].get<double>());
+        advanceState();
         return Reply::json({{"now", formatTime(now(), 0).toStdString()}});
     }
     if (what == u"auto-sign-in") {
-        autoSignInUpn
-            = body.is_object() ? QString::fromStdString(body.value("user", std::string())) : QString();
+        autoSignInUpn = body.is_object() && body.contains("user") && body["user"].is_string()
+            ? QString::fromStdString(body["user"].get<std::string>())
+            : QString();
         return Reply::json({{"user", autoSignInUpn.toStdString()}});
     }
+    if (what == u"decide")
+        return decide(body);
+    if (what == u"settings")
+        return settingsAdmin(body);
     return Reply::json({{"error", "unknown admin endpoint"}}, 404);
+}
+
+Reply Emulator::Private::faultsAdmin(const Request &r, const Json &body)
+{
+    auto list = [this] {
+        Json out = {{"faults", Json::array()}};
+        for (const auto &f : faults)
+            out["faults"].push_back(f.toJson());
+        return out;
+    };
+    if (r.method == QHttpServerRequest::Method::Get)
+        return Reply::json(list());
+    if (r.method == QHttpServerRequest::Method::Delete) {
+        faults.clear();
+        return Reply::json(list());
+    }
+    if (r.method != QHttpServerRequest::Method::Post)
+        return Reply::json({{"error", "use GET, POST or DELETE"}}, 405);
+    const Json items = body.is_array() ? body : Json::array({body});
+    QList<Fault> added;
+    for (const auto &j : items) {
+        auto bad = [](const char *why) { return Reply::json({{"error", why}}, 400); };
+        if (!j.is_object())
+            return bad("a fault is a JSON object");
+        Fault f;
+        if (j.contains("path") && !j["path"].is_string())
+            return bad("path is a string (a substring of the request path)");
+        f.path = str(j, "path");
+        if (j.contains("method") && !j["method"].is_null() && !j["method"].is_string())
+            return bad("method is a string");
+        f.method = str(j, "method").toUpper();
+        if (j.contains("status") && !j["status"].is_null()) {
+            if (!j["status"].is_number_integer() || j["status"].get<int>() < 100
+                || j["status"].get<int>() > 599)
+                return bad("status is an HTTP status code");
+            f.status = j["status"].get<int>();
+        }
+        if (j.contains("retryAfter") && !j["retryAfter"].is_null()) {
+            if (j["retryAfter"].is_string())
+                f.retryAfter = QByteArray::fromStdString(j["retryAfter"].get<std::string>());
+            else if (j["retryAfter"].is_number())
+                f.retryAfter = QByteArray::fromStdString(j["retryAfter"].dump());
+            else
+                return bad("retryAfter is the header value, a string or a number");
+        }
+        if (j.contains("delayMs") && !j["delayMs"].is_null()) {
+            if (!j["delayMs"].is_number() || j["delayMs"].get<double>() < 0)
+                return bad("delayMs is a number of milliseconds");
+            f.delayMs = int(j["delayMs"].get<double>());
+        }
+        if (j.contains("body") && !j["body"].is_null()) {
+            if (!j["body"].is_string())
+                return bad("body is the raw body text");
+            f.body = QByteArray::fromStdString(j["body"].get<std::string>());
+        }
+        const auto malformed = flag(j, "malformed", false);
+        const auto drop = flag(j, "drop", false);
+        const auto partial = flag(j, "partial", false);
+        if (!malformed || !drop || !partial)
+            return bad("malformed, drop and partial are booleans");
+        f.malformed = *malformed;
+        f.drop = *drop || *partial;
+        f.partial = *partial;
+        const QString when = str(j, "when", QStringLiteral("before"));
+        if (when != u"before" && when != u"after")
+            return bad("when is \"before\" or \"after\"");
+        f.after = when == u"after";
+        if (j.contains("count") && !j["count"].is_null()) {
+            if (!j["count"].is_number_integer() || j["count"].get<int>() < 1)
+                return bad("count is a positive integer");
+            f.count = j["count"].get<int>();
+        }
+        added << f;
+    }
+    faults << added;
+    return Reply::json(list(), 201);
+}
+
+Reply Emulator::Private::settingsAdmin(const Json &body)
+{
+    if (!body.is_object())
+        return Reply::json({{"error", "body must be a JSON object"}}, 400);
+    if (body.contains("pimErrorShape")) {
+        const QString shape = str(body, "pimErrorShape");
+        if (shape != u"wrapped" && shape != u"plain")
+            return Reply::json({{"error", "pimErrorShape is \"wrapped\" or \"plain\""}}, 400);
+        pimErrorsWrapped = shape == u"wrapped";
+    }
+    if (body.contains("approvalTimeoutStatus")) {
+        const QString status = str(body, "approvalTimeoutStatus");
+        if (status != u"TimedOut" && status != u"Canceled")
+            return Reply::json({{"error", "approvalTimeoutStatus is \"TimedOut\" or \"Canceled\""}}, 400);
+        approvalTimeoutStatus = status;
+    }
+    if (body.contains("graphPageSize")) {
+        if (!body["graphPageSize"].is_number_integer() || body["graphPageSize"].get<int>() < 1)
+            return Reply::json({{"error", "graphPageSize is a positive integer"}}, 400);
+        pageSize = body["graphPageSize"].get<int>();
+    }
+    return Reply::json({{"pimErrorShape", pimErrorsWrapped ? "wrapped" : "plain"},
+                        {"approvalTimeoutStatus", approvalTimeoutStatus.toStdString()},
+                        {"graphPageSize", pageSize}});
 }
 
 } // namespace Elevate::Emulator

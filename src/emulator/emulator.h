@@ -13,14 +13,39 @@ namespace Elevate::Emulator {
 
 /**
  * A local stand-in for Entra ID v2 (discovery, authorize, token, device code) and Microsoft Graph
- * PIM for Groups (me, eligibilities), driven by a scenario (JSON) and controlled through admin
- * endpoints under /_emulator/. It follows the documented contracts, quirks included; it is not
- * Microsoft and never pretends to be more than a test bed. Owns its HTTP server and all state;
- * single-threaded (lives on the thread that created it).
+ * PIM for Groups (me, groups, eligibilities, policies, assignment requests and instances), driven by
+ * a scenario (JSON) and controlled through admin endpoints under /_emulator/. It follows the
+ * documented contracts, quirks included; it is not Microsoft and never pretends to be more than a
+ * test bed. Owns its HTTP server and all state; single-threaded (lives on the thread that created it).
  *
  *   browser ─GET /{tenant}/oauth2/v2.0/authorize─▶ sign-in page (or auto sign-in) ─302─▶ loopback
  *   client  ─POST /{tenant}/oauth2/v2.0/token───▶ tokens (PKCE checked, RT rotated)
  *   client  ─GET  /graph/v1.0/...──────────────▶ Graph envelope, paged with @odata.nextLink
+ *   client  ─POST /graph/v1.0/.../assignmentScheduleRequests─▶ PIM request lifecycle (pim.cpp)
+ *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults}
+ *
+ * Time is the emulator's clock (system UTC + an offset moved by advanceClock()); activations expire,
+ * scheduled activations start and pending approvals lapse (24 h) on it, and every answer carries a
+ * Date header from it.
+ *
+ * Authentication context: an authorize request (or code redemption) whose `claims` parameter asks for
+ * access_token.acrs gets an access token carrying that `acrs`; a refresh_token grant asking for acrs
+ * is refused (AADSTS50076, suberror basic_action) so the client must sign in interactively.
+ *
+ * Faults (POST /_emulator/faults) apply to any path but /_emulator/, first match first, one use per
+ * matching request until `count` is used up:
+ *  - with `status` or `drop` the fault replaces the answer: `when: "before"` (default) answers without
+ *    processing the request; `when: "after"` processes it first, so the server acted but the client
+ *    never sees the real answer. `drop` closes the connection without a status line. Note that
+ *    QNetworkAccessManager silently re-sends a request once when a reused keep-alive connection closes
+ *    before any byte of an answer (a fresh connection is not retried), so a QNAM client may need
+ *    `count: 2` to see one failure, and a re-sent POST reaches the server again. `partial: true` (implies
+ *    drop) is deterministic: it sends the status line, the headers and half the body, then closes
+ *    before Content-Length is reached, which no client re-sends.
+ *  - without them it decorates the real answer (the request is processed): `body` replaces the body,
+ *  - in both cases `malformed` truncates the body (invalid JSON, consistent Content-Length),
+ *    `retryAfter` adds a Retry-After header and `delayMs` answers that much later.
+ * Default bodies for a replaced status are Graph's (429 TooManyRequests, 503 serviceNotAvailable, ...).
  */
 class Emulator : public QObject
 {
@@ -51,7 +76,8 @@ public:
     QString tenantId() const;
     QString clientId() const;
 
-    /// Users, eligibilities, grants and every token issued (so tests can look for leaks).
+    /// Users, eligibilities, grants (live activations), PIM requests, the HTTP requests served and
+    /// every token issued (so tests can look for leaks); the same JSON as GET /_emulator/state.
     QJsonObject state() const;
     void advanceClock(qint64 seconds);
     QDateTime now() const;

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <optional>
+#include <vector>
 
 namespace Elevate::Emulator {
 
@@ -40,6 +41,8 @@ struct AuthCode
 {
     QString userId, clientId, redirectUri, challenge, challengeMethod, nonce, tenantPath;
     QStringList scopes;
+    QStringList acrs; // authentication context class references asked for with `claims`
+    bool mfa = false;
     QDateTime expires;
     bool used = false;
 };
@@ -57,6 +60,75 @@ struct AccessToken
     QString userId;
     QStringList scopes; // short names, e.g. "User.Read"
     QDateTime expires;
+    QStringList acrs; // the token's `acrs` claim: satisfied authentication contexts, e.g. "c1"
+    bool mfa = false; // `amr` contains "mfa"
+};
+
+/// The PIM policy of one group role (member or owner): the four EndUser Assignment rules.
+struct Policy
+{
+    QString groupId;
+    QString accessId = QStringLiteral("member");
+    QString maximumDuration = QStringLiteral("PT8H"); // as the scenario wrote it
+    qint64 maximumSecs = 8 * 3600;
+    bool justification = true, ticket = false, mfa = false, approval = false;
+    QString authContext; // claim value, e.g. "c1"; empty: no authentication context
+    QStringList approverIds;
+};
+
+/// A privilegedAccessGroupAssignmentScheduleRequest and what became of it.
+struct PimRequest
+{
+    QString id, action, accessId, groupId, principalId, createdBy, status;
+    QDateTime created, completed; // completed invalid: null
+    QString justification; // empty: null
+    bool hasJustification = false;
+    QString ticketNumber, ticketSystem;
+    bool hasTicketNumber = false, hasTicketSystem = false;
+    // Activations: the schedule as requested and the window it grants.
+    QString expirationType, duration;
+    QDateTime requestedStart, requestedEnd;
+    QDateTime start; // normalised start (server time for immediate activations)
+    qint64 durationSecs = 0; // afterDuration
+    bool fixedEnd = false; // afterDateTime: requestedEnd is the end
+    bool approvalRequired = false;
+    bool validationOnly = false;
+    // The approver's decision (POST /_emulator/decide).
+    QString reviewerId, reviewResult, reviewJustification;
+    QDateTime reviewed;
+    /// What the grant is doing, for /_emulator/state: scheduled, active, expired, revoked or empty.
+    QString grantState;
+    QString targetScheduleId() const;
+};
+
+/// A live privilegedAccessGroupAssignmentScheduleInstance (an activation).
+struct AssignmentInstance
+{
+    QString id, requestId, userId, groupId, accessId;
+    QDateTime start, end;
+};
+
+/// One injected fault (POST /_emulator/faults); see Emulator's class comment.
+struct Fault
+{
+    QString path, method; // path: substring of the request path; method empty: any
+    int status = 0; // 0: keep the real answer's status
+    QByteArray retryAfter;
+    int delayMs = 0;
+    std::optional<QByteArray> body;
+    bool malformed = false, drop = false, partial = false, after = false;
+    int count = 1;
+    Json toJson() const;
+};
+
+/// One request the server answered, for /_emulator/state (tests count POSTs with it).
+struct LogEntry
+{
+    QString method, path;
+    int status = 0;
+    bool processed = true;
+    QString fault; // "", "before" or "after"
+    QDateTime at;
 };
 
 struct DeviceCode
@@ -116,6 +188,15 @@ struct Emulator::Private
     int deviceCodeInterval = 5;
     qint64 refreshTokenInactivitySecs = 90LL * 24 * 3600;
     QString autoSignInUpn;
+    QList<Policy> policies;
+    bool pimErrorsWrapped = true; // settings.pimErrorShape
+    QString approvalTimeoutStatus = QStringLiteral("TimedOut"); // settings.approvalTimeoutStatus
+
+    // PIM state
+    QList<PimRequest> pimRequests;
+    QList<AssignmentInstance> instances;
+    QList<Fault> faults;
+    QList<LogEntry> httpLog;
 
     // issued
     QHash<QString, AuthCode> codes;
@@ -130,9 +211,15 @@ struct Emulator::Private
     const User *userById(const QString &id) const;
     const Group *groupById(const QString &id) const;
     bool parseScenario(const Json &j, QString *error);
+    bool parsePolicies(const Json &list, QString *error);
 
+    void serve(const QHttpServerRequest &req, QHttpServerResponder &&responder);
     Reply dispatch(const Request &r);
     Reply admin(const Request &r);
+    Json stateJson();
+    Reply faultsAdmin(const Request &r, const Json &body);
+    Reply decide(const Json &body);
+    Reply settingsAdmin(const Json &body);
     // Entra
     Reply discovery(const QString &tenant);
     Reply authorize(const Request &r, const QString &tenant);
@@ -142,7 +229,7 @@ struct Emulator::Private
     Reply deviceCode(const Request &r, const QString &tenant);
     Reply deviceLogin(const Request &r);
     Reply issueTokens(const QString &userId, const QString &clientId, const QStringList &scopes,
-                      const QString &nonce, bool clientInfo);
+                      const QString &nonce, bool clientInfo, const QStringList &acrs = {}, bool mfa = false);
     Reply entraError(const Request &r, const QString &error, int code, const QString &description,
                      int status = 400, const QString &suberror = {});
     bool tenantMatches(const QString &tenant) const;
@@ -154,10 +241,37 @@ struct Emulator::Private
                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     Reply pimError(const Request &r, int status, const QString &code, const QString &message);
     Json eligibilityJson(const EligibilityRecord &e, int index, bool expandGroup) const;
+    Json groupJson(const QString &groupId) const;
+    Reply pagedCollection(const Request &r, const std::string &root, const QString &path,
+                          const std::string &entitySet, const std::vector<Json> &items);
+
+    // PIM for Groups: policies and the assignment request lifecycle (pim.cpp)
+    std::optional<Reply> pim(const Request &r, const QString &path, const AccessToken &at, const User &user,
+                             const std::string &root);
+    Reply policyAssignments(const Request &r, const AccessToken &at, const std::string &root);
+    Reply createRequest(const Request &r, const AccessToken &at, const User &user, const std::string &root);
+    Reply listRequests(const Request &r, const QString &on, const User &user, const std::string &root,
+                       const QString &path);
+    Reply cancelRequest(const Request &r, const QString &id, const User &user);
+    Reply listInstances(const Request &r, const User &user, const std::string &root, const QString &path);
+    Policy policyFor(const QString &groupId, const QString &accessId) const;
+    Json policyAssignmentJson(const Policy &p, bool expandPolicy, bool expandRules) const;
+    Json requestJson(const PimRequest &p, bool inCollection, bool expandGroup, bool expandPrincipal) const;
+    Json instanceJson(const AssignmentInstance &i, bool expandGroup) const;
+    PimRequest *findRequest(const QString &id);
+    /// Clock-driven transitions: scheduled grants start, activations expire, approvals lapse.
+    void advanceState();
+    void provision(PimRequest &p, const QDateTime &from);
+    bool isEligible(const QString &userId, const QString &groupId, const QString &accessId) const;
 };
 
 QString randomToken(int bytes);
 QString newGuid();
 QString formatTime(const QDateTime &t, int fractionDigits);
+/// RFC 7231 IMF-fixdate, e.g. "Tue, 02 Jun 2025 09:15:03 GMT".
+QByteArray httpDate(const QDateTime &t);
+/// ISO 8601 duration (PnDTnHnMnS, fractions allowed) in seconds; -1 if it is not one.
+qint64 parseIsoDuration(const QString &s);
+QString methodName(QHttpServerRequest::Method m);
 
 } // namespace Elevate::Emulator

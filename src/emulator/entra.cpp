@@ -85,6 +85,31 @@ QStringList splitScopes(const QString &s)
     return s.split(u' ', Qt::SkipEmptyParts);
 }
 
+/// The authentication context class references an OIDC `claims` parameter asks for:
+/// {"access_token":{"acrs":{"essential":true,"value":"c1"}}} (or "values": [...]).
+QStringList acrsFromClaims(const QString &claims)
+{
+    QStringList out;
+    if (claims.isEmpty())
+        return out;
+    const QByteArray bytes = claims.toUtf8();
+    const Json j = Json::parse(bytes.constBegin(), bytes.constEnd(), nullptr, false);
+    if (!j.is_object() || !j.contains("access_token") || !j["access_token"].is_object())
+        return out;
+    const Json &at = j["access_token"];
+    if (!at.contains("acrs") || !at["acrs"].is_object())
+        return out;
+    const Json &acrs = at["acrs"];
+    if (acrs.contains("value") && acrs["value"].is_string())
+        out << QString::fromStdString(acrs["value"].get<std::string>());
+    if (acrs.contains("values") && acrs["values"].is_array())
+        for (const auto &v : acrs["values"])
+            if (v.is_string())
+                out << QString::fromStdString(v.get<std::string>());
+    out.removeDuplicates();
+    return out;
+}
+
 } // namespace
 
 bool Emulator::Private::tenantMatches(const QString &tenant) const
@@ -284,6 +309,10 @@ Reply Emulator::Private::completeSignIn(const QUrlQuery &q, const User &user)
         = param("code_challenge_method").isEmpty() ? QStringLiteral("plain") : param("code_challenge_method");
     c.nonce = param("nonce");
     c.scopes = splitScopes(param("scope"));
+    // A sign-in that answers a claims challenge satisfies the authentication context it names (the
+    // emulator has no Conditional Access: asking is enough) and counts as multi-factor.
+    c.acrs = acrsFromClaims(param("claims"));
+    c.mfa = !c.acrs.isEmpty() || param("amr_values").split(u' ').contains(u"mfa");
     c.expires = now().addSecs(600);
     codes.insert(code, c);
     QList<QPair<QString, QString>> p {{QStringLiteral("code"), code}};
@@ -298,7 +327,7 @@ Reply Emulator::Private::completeSignIn(const QUrlQuery &q, const User &user)
 }
 
 Reply Emulator::Private::issueTokens(const QString &userId, const QString &client, const QStringList &scopes,
-                                     const QString &nonce, bool clientInfo)
+                                     const QString &nonce, bool clientInfo, const QStringList &acrs, bool mfa)
 {
     const User *user = userById(userId);
     if (!user)
@@ -322,18 +351,25 @@ Reply Emulator::Private::issueTokens(const QString &userId, const QString &clien
     }
     const int lifetime = 3600 + int(QRandomGenerator::global()->bounded(1800));
     const QDateTime issued = now();
-    const QString at = makeJwt(
-        {{"aud", "https://graph.microsoft.com"},
-         {"iss", QString(base.toString() + u'/' + tenantId + QStringLiteral("/v2.0")).toStdString()},
-         {"tid", tenantId.toStdString()},
-         {"oid", user->id.toStdString()},
-         {"upn", user->upn.toStdString()},
-         {"scp", shortNames.join(u' ').toStdString()},
-         {"appid", client.toStdString()},
-         {"iat", issued.toSecsSinceEpoch()},
-         {"exp", issued.addSecs(lifetime).toSecsSinceEpoch()},
-         {"uti", randomToken(9).toStdString()}});
-    accessTokens.insert(at, AccessToken {user->id, shortNames, issued.addSecs(lifetime)});
+    Json payload
+        = {{"aud", "https://graph.microsoft.com"},
+           {"iss", QString(base.toString() + u'/' + tenantId + QStringLiteral("/v2.0")).toStdString()},
+           {"tid", tenantId.toStdString()},
+           {"oid", user->id.toStdString()},
+           {"upn", user->upn.toStdString()},
+           {"scp", shortNames.join(u' ').toStdString()},
+           {"appid", client.toStdString()},
+           {"amr", mfa ? Json::array({"pwd", "mfa"}) : Json::array({"pwd"})},
+           {"iat", issued.toSecsSinceEpoch()},
+           {"exp", issued.addSecs(lifetime).toSecsSinceEpoch()},
+           {"uti", randomToken(9).toStdString()}};
+    if (!acrs.isEmpty()) {
+        payload["acrs"] = Json::array();
+        for (const auto &a : acrs)
+            payload["acrs"].push_back(a.toStdString());
+    }
+    const QString at = makeJwt(payload);
+    accessTokens.insert(at, AccessToken {user->id, shortNames, issued.addSecs(lifetime), acrs, mfa});
     Json out = {{"token_type", "Bearer"},
                 {"scope", resourceScopes.join(u' ').toStdString()},
                 {"expires_in", lifetime},
@@ -450,7 +486,11 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
                 QStringLiteral("The Code_Verifier does not match the code_challenge supplied in the "
                                "authorization request."));
         c.used = true;
-        return issueTokens(c.userId, c.clientId, scopes.isEmpty() ? c.scopes : scopes, c.nonce, clientInfo);
+        // The claims may come with the authorize request, the redemption, or both.
+        QStringList acrs = c.acrs + acrsFromClaims(param("claims"));
+        acrs.removeDuplicates();
+        return issueTokens(c.userId, c.clientId, scopes.isEmpty() ? c.scopes : scopes, c.nonce, clientInfo,
+                           acrs, c.mfa || !acrs.isEmpty());
     }
 
     if (grant == u"refresh_token") {
@@ -466,6 +506,15 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
         if (it->lastUsed.secsTo(now()) > refreshTokenInactivitySecs)
             return entraError(r, QStringLiteral("invalid_grant"), 700082,
                               QStringLiteral("The refresh token has expired due to inactivity."));
+        if (!acrsFromClaims(param("claims")).isEmpty())
+            // An authentication context needs the user at the keyboard: no silent step-up.
+            return entraError(
+                r, QStringLiteral("invalid_grant"), 50076,
+                QStringLiteral(
+                    "Due to a configuration change made by your administrator, or because you moved "
+                    "to a new location, you must use multi-factor authentication to access "
+                    "'00000003-0000-0000-c000-000000000000'."),
+                400, QStringLiteral("basic_action"));
         it->lastUsed = now(); // the old token stays valid, as Entra's do
         QStringList granted = scopes;
         if (!granted.contains(u"offline_access"))

@@ -34,7 +34,10 @@ Reply Emulator::Private::graphError(const Request &r, int status, const QString 
 
 Reply Emulator::Private::pimError(const Request &r, int status, const QString &code, const QString &message)
 {
-    // PIM wraps its real error as JSON inside the message of an outer UnknownError.
+    // PIM often wraps its real error as JSON inside the message of an outer UnknownError; both forms
+    // are seen for the same codes (graph-pim.md §10.2), so the scenario picks one.
+    if (!pimErrorsWrapped)
+        return graphError(r, status, code, message);
     const Json inner = {{"errorCode", code.toStdString()},
                         {"message", message.toStdString()},
                         {"instanceAnnotations", Json::array()}};
@@ -78,6 +81,51 @@ Json Emulator::Private::eligibilityJson(const EligibilityRecord &e, int index, b
     return j;
 }
 
+Json Emulator::Private::groupJson(const QString &groupId) const
+{
+    const Group *g = groupById(groupId);
+    if (!g)
+        return nullptr;
+    return {{"id", g->id.toStdString()},
+            {"displayName", g->displayName.toStdString()},
+            {"description", g->description.isEmpty() ? Json(nullptr) : Json(g->description.toStdString())}};
+}
+
+Reply Emulator::Private::pagedCollection(const Request &r, const std::string &root, const QString &path,
+                                         const std::string &entitySet, const std::vector<Json> &items)
+{
+    int offset = 0;
+    const QString skip = r.odata(QStringLiteral("skiptoken"));
+    if (!skip.isEmpty()) {
+        const QByteArray decoded = QByteArray::fromBase64(skip.toLatin1(), QByteArray::Base64UrlEncoding);
+        bool ok = false;
+        offset = decoded.startsWith("o=") ? decoded.mid(2).toInt(&ok) : -1;
+        if (!ok || offset < 0 || offset > int(items.size()))
+            return graphError(r, 400, QStringLiteral("BadRequest"), QStringLiteral("Invalid skip token."));
+    }
+    Json out
+        = {{"@odata.context", root + "/$metadata#Collection(" + entitySet + ")"}, {"value", Json::array()}};
+    const int end = qMin(int(items.size()), offset + pageSize);
+    for (int i = offset; i < end; ++i)
+        out["value"].push_back(items.at(std::size_t(i)));
+    if (end < int(items.size())) {
+        // The next link carries the query options, as Graph's do, plus an opaque skip token.
+        QString next = QString::fromStdString(root) + path + u'?';
+        for (const char *option : {"filter", "expand", "select"}) {
+            const QString value = r.odata(QString::fromLatin1(option));
+            if (!value.isEmpty())
+                next += u'$' + QString::fromLatin1(option) + u'='
+                    + QString::fromLatin1(QUrl::toPercentEncoding(value, "()=,'")) + u'&';
+        }
+        next += QStringLiteral("$skiptoken=")
+            + QString::fromLatin1(
+                    QByteArray("o=" + QByteArray::number(end))
+                        .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
+        out["@odata.nextLink"] = next.toStdString();
+    }
+    return Reply::json(out);
+}
+
 Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
 {
     // Authentication: a bearer token the emulator issued, not expired.
@@ -100,6 +148,9 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
     const QString version = r.segments.at(1);
     const std::string root = QString(base.toString() + QStringLiteral("/graph/") + version).toStdString();
     const QString path = u'/' + rest.join(u'/');
+
+    if (std::optional<Reply> pimReply = pim(r, path, at, *user, root))
+        return *pimReply;
 
     if (r.method != QHttpServerRequest::Method::Get)
         return graphError(r, 405, QStringLiteral("Request_BadRequest"),

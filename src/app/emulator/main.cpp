@@ -25,8 +25,34 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "A local emulator of Entra ID and Microsoft Graph PIM for Groups, for Elevate's tests and demos.\n"
         "Not Microsoft. The first line on stdout is the base URL it listens on.\n"
-        "Admin endpoints: GET /_emulator/state, POST /_emulator/clock/advance {\"seconds\": N},\n"
-        "POST /_emulator/auto-sign-in {\"user\": \"upn\"}."));
+        "\n"
+        "Admin endpoints (JSON bodies):\n"
+        "  GET    /_emulator/state            users, eligibilities, grants (live activations), requests\n"
+        "                                     (PIM requests with decisions), httpRequests, tokens, now\n"
+        "  POST   /_emulator/clock/advance    {\"seconds\": N}; activations expire, scheduled ones start "
+        "and\n"
+        "                                     approvals lapse (24 h) on the emulator's clock\n"
+        "  POST   /_emulator/auto-sign-in     {\"user\": \"upn\"} (empty: show the sign-in page)\n"
+        "  POST   /_emulator/decide           {\"request\": \"id\", \"decision\": \"Approve\"|\"Deny\",\n"
+        "                                      \"approver\": \"upn\", \"justification\": \"text\"}\n"
+        "  POST   /_emulator/settings         {\"pimErrorShape\": \"wrapped\"|\"plain\",\n"
+        "                                      \"approvalTimeoutStatus\": \"TimedOut\"|\"Canceled\", "
+        "\"graphPageSize\": N}\n"
+        "  POST   /_emulator/faults           {\"path\": \"substring\", \"method\": \"POST\", \"status\": "
+        "429,\n"
+        "                                      \"retryAfter\": \"2.5\", \"delayMs\": 0, \"body\": \"raw\",\n"
+        "                                      \"malformed\": false, \"drop\": false, \"partial\": false,\n"
+        "                                      \"when\": \"before\"|\"after\", \"count\": 1}\n"
+        "                                     (or an array). A fault with status or drop replaces the "
+        "answer:\n"
+        "                                     \"before\" without processing the request, \"after\" once it "
+        "was\n"
+        "                                     processed (the answer is lost). Otherwise the real answer is\n"
+        "                                     delayed, truncated (malformed) or given another body. drop\n"
+        "                                     closes without answering; partial sends half an answer first.\n"
+        "  GET    /_emulator/faults           the faults not used up yet\n"
+        "  DELETE /_emulator/faults           clears them\n"
+        "Every answer carries a Date header from the emulator's clock."));
     parser.addHelpOption();
     const QCommandLineOption listenOpt(QStringLiteral("listen"),
                                        QStringLiteral("Listen on HOST:PORT (port 0 = any)."),

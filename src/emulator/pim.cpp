@@ -1,0 +1,947 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// PIM for Groups in the emulator: group policies (roleManagementPolicyAssignments) and the life of an
+// assignment request, with PIM's error codes and its two error shapes (graph-pim.md §5-§10, §13).
+//
+//   selfActivate ─▶ policy rules ─▶ auth context ─▶ already active/pending? ─┐
+//     ┌──────────────────────────────────────────────────────────────────────┘
+//     ├─ approval required ─▶ PendingApproval ─/_emulator/decide─▶ Provisioned (or Granted) | Denied
+//     │                            ├─ cancel ─▶ Canceled
+//     │                            └─ 24 h of emulator time ─▶ TimedOut | Canceled (scenario setting)
+//     ├─ start > now + 60 s ─▶ Granted ─clock reaches start─▶ Provisioned
+//     └─ otherwise ─▶ Provisioned: an Activated instance until start + duration, then it is gone
+//   selfDeactivate ─▶ Revoked (the instance goes; refused within 5 minutes of its start)
+//
+// Time is the emulator's clock: advanceState() runs before every request and on clock changes.
+
+#include "emulator_p.h"
+
+#include <QRegularExpression>
+#include <QUuid>
+
+#include <functional>
+
+namespace Elevate::Emulator {
+
+namespace {
+
+const QString kGroupPim = QStringLiteral("/identityGovernance/privilegedAccess/group/");
+constexpr qint64 kImmediateSkewSecs = 60;
+constexpr qint64 kMinActiveSecs = 5 * 60;
+constexpr qint64 kApprovalWindowSecs = 24 * 3600;
+
+Json timeOrNull(const QDateTime &t)
+{
+    return t.isValid() ? Json(formatTime(t, 7).toStdString()) : Json(nullptr);
+}
+
+Json textOrNull(const QString &s, bool present)
+{
+    return present ? Json(s.toStdString()) : Json(nullptr);
+}
+
+/// A string member; `present` says whether it was a string at all (null and absent are not).
+QString member(const Json &j, const char *key, bool *present = nullptr)
+{
+    const bool is = j.is_object() && j.contains(key) && j[key].is_string();
+    if (present)
+        *present = is;
+    return is ? QString::fromStdString(j[key].get<std::string>()) : QString();
+}
+
+/// DateTimeOffset; a value without an offset is taken as UTC, as Graph does.
+QDateTime parseTime(const QString &s)
+{
+    QDateTime t = QDateTime::fromString(s, Qt::ISODateWithMs);
+    if (!t.isValid())
+        return t;
+    if (t.timeSpec() == Qt::LocalTime)
+        t = QDateTime(t.date(), t.time(), Qt::UTC);
+    return t.toUTC();
+}
+
+/// The small part of OData $filter the PIM lists need: `field eq|ne 'value'` joined with `and`/`or`,
+/// parentheses allowed. Strings compare case-insensitively (enum values come in both casings).
+class Filter
+{
+public:
+    using Getter = std::function<QString(const QString &field)>;
+
+    Filter(const QString &text, const QStringList &fields)
+        : m_fields(fields)
+    {
+        if (text.trimmed().isEmpty()) {
+            m_pred = [](const Getter &) { return true; };
+            return;
+        }
+        if (!tokenize(text))
+            return;
+        m_pred = parseOr();
+        if (m_pred && m_pos != m_tokens.size()) {
+            m_pred = nullptr;
+            m_error = QStringLiteral("unexpected '%1'").arg(m_tokens.at(m_pos).text);
+        }
+    }
+    bool isValid() const { return bool(m_pred); }
+    QString error() const { return m_error; }
+    bool matches(const Getter &get) const { return m_pred(get); }
+
+private:
+    using Pred = std::function<bool(const Getter &)>;
+    struct Token
+    {
+        enum Kind { Word, String, Open, Close } kind;
+        QString text;
+    };
+
+    bool tokenize(const QString &s)
+    {
+        for (qsizetype i = 0; i < s.size();) {
+            const QChar c = s.at(i);
+            if (c.isSpace()) {
+                ++i;
+            } else if (c == u'(' || c == u')') {
+                m_tokens.append({c == u'(' ? Token::Open : Token::Close, QString(c)});
+                ++i;
+            } else if (c == u'\'') {
+                QString value;
+                ++i;
+                bool closed = false;
+                while (i < s.size()) {
+                    if (s.at(i) == u'\'') {
+                        if (i + 1 < s.size() && s.at(i + 1) == u'\'') {
+                            value += u'\'';
+                            i += 2;
+                            continue;
+                        }
+                        closed = true;
+                        ++i;
+                        break;
+                    }
+                    value += s.at(i++);
+                }
+                if (!closed) {
+                    m_error = QStringLiteral("unterminated string");
+                    return false;
+                }
+                m_tokens.append({Token::String, value});
+            } else {
+                const qsizetype from = i;
+                while (i < s.size() && !s.at(i).isSpace() && s.at(i) != u'(' && s.at(i) != u')'
+                       && s.at(i) != u'\'')
+                    ++i;
+                m_tokens.append({Token::Word, s.mid(from, i - from)});
+            }
+        }
+        return true;
+    }
+    bool isWord(const char *w) const
+    {
+        return m_pos < m_tokens.size() && m_tokens.at(m_pos).kind == Token::Word
+            && m_tokens.at(m_pos).text.compare(QLatin1String(w), Qt::CaseInsensitive) == 0;
+    }
+    Pred fail(const QString &why)
+    {
+        if (m_error.isEmpty())
+            m_error = why;
+        return nullptr;
+    }
+    Pred parseOr()
+    {
+        Pred left = parseAnd();
+        while (left && isWord("or")) {
+            ++m_pos;
+            Pred right = parseAnd();
+            if (!right)
+                return nullptr;
+            left = [left, right](const Getter &g) { return left(g) || right(g); };
+        }
+        return left;
+    }
+    Pred parseAnd()
+    {
+        Pred left = parseAtom();
+        while (left && isWord("and")) {
+            ++m_pos;
+            Pred right = parseAtom();
+            if (!right)
+                return nullptr;
+            left = [left, right](const Getter &g) { return left(g) && right(g); };
+        }
+        return left;
+    }
+    Pred parseAtom()
+    {
+        if (m_pos >= m_tokens.size())
+            return fail(QStringLiteral("the filter ends too early"));
+        if (m_tokens.at(m_pos).kind == Token::Open) {
+            ++m_pos;
+            Pred inner = parseOr();
+            if (!inner)
+                return nullptr;
+            if (m_pos >= m_tokens.size() || m_tokens.at(m_pos).kind != Token::Close)
+                return fail(QStringLiteral("missing ')'"));
+            ++m_pos;
+            return inner;
+        }
+        if (m_pos + 2 >= m_tokens.size())
+            return fail(QStringLiteral("a clause is `property eq 'value'`"));
+        const Token &field = m_tokens.at(m_pos);
+        const Token &op = m_tokens.at(m_pos + 1);
+        const Token &value = m_tokens.at(m_pos + 2);
+        QString canonical;
+        for (const auto &f : m_fields)
+            if (field.kind == Token::Word && f.compare(field.text, Qt::CaseInsensitive) == 0)
+                canonical = f;
+        if (canonical.isEmpty())
+            return fail(QStringLiteral("cannot filter on '%1'").arg(field.text));
+        const bool eq = op.text.compare(QLatin1String("eq"), Qt::CaseInsensitive) == 0;
+        const bool ne = op.text.compare(QLatin1String("ne"), Qt::CaseInsensitive) == 0;
+        if (op.kind != Token::Word || (!eq && !ne))
+            return fail(QStringLiteral("only eq and ne are supported"));
+        if (value.kind != Token::String)
+            return fail(QStringLiteral("the value must be a quoted string"));
+        m_pos += 3;
+        const QString want = value.text;
+        return [canonical, want, eq](const Getter &g) {
+            return (g(canonical).compare(want, Qt::CaseInsensitive) == 0) == eq;
+        };
+    }
+
+    QStringList m_fields;
+    QList<Token> m_tokens;
+    qsizetype m_pos = 0;
+    Pred m_pred;
+    QString m_error;
+};
+
+Json ruleTarget(const char *caller, const char *level)
+{
+    return {{"caller", caller},
+            {"operations", Json::array({"All"})},
+            {"level", level},
+            {"inheritableSettings", Json::array()},
+            {"enforcedSettings", Json::array()}};
+}
+
+Json notificationRule(const char *id, const char *recipient, const char *caller, const char *level)
+{
+    return {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule"},
+            {"id", id},
+            {"notificationType", "Email"},
+            {"recipientType", recipient},
+            {"notificationLevel", "All"},
+            {"isDefaultRecipientsEnabled", true},
+            {"notificationRecipients", Json::array()},
+            {"target", ruleTarget(caller, level)}};
+}
+
+} // namespace
+
+QString PimRequest::targetScheduleId() const
+{
+    return groupId + u'_' + accessId + u'_' + id;
+}
+
+Policy Emulator::Private::policyFor(const QString &groupId, const QString &accessId) const
+{
+    for (const auto &p : policies)
+        if (p.groupId == groupId && p.accessId == accessId)
+            return p;
+    Policy p; // the default: PT8H, justification, nothing else
+    p.groupId = groupId;
+    p.accessId = accessId;
+    return p;
+}
+
+bool Emulator::Private::isEligible(const QString &userId, const QString &groupId,
+                                   const QString &accessId) const
+{
+    const QDateTime t = now();
+    for (const auto &e : eligibilities)
+        if (e.userId == userId && e.groupId == groupId && e.accessId == accessId && e.start <= t
+            && (!e.end.isValid() || e.end > t))
+            return true;
+    return false;
+}
+
+PimRequest *Emulator::Private::findRequest(const QString &id)
+{
+    for (auto &p : pimRequests)
+        if (p.id == id)
+            return &p;
+    return nullptr;
+}
+
+void Emulator::Private::provision(PimRequest &p, const QDateTime &from)
+{
+    p.status = QStringLiteral("Provisioned");
+    p.completed = from;
+    p.grantState = QStringLiteral("active");
+    AssignmentInstance i;
+    i.id = p.targetScheduleId();
+    i.requestId = p.id;
+    i.userId = p.principalId;
+    i.groupId = p.groupId;
+    i.accessId = p.accessId;
+    i.start = from;
+    i.end = p.fixedEnd ? p.requestedEnd : from.addSecs(p.durationSecs);
+    instances << i;
+}
+
+void Emulator::Private::advanceState()
+{
+    const QDateTime t = now();
+    for (auto &p : pimRequests) {
+        if (p.status == u"PendingApproval" && p.created.addSecs(kApprovalWindowSecs) <= t) {
+            p.status = approvalTimeoutStatus; // approvers have 24 hours; then the user must ask again
+            p.completed = p.created.addSecs(kApprovalWindowSecs);
+        } else if (p.status == u"Granted" && p.grantState == u"scheduled" && p.start <= t) {
+            provision(p, p.start);
+        }
+    }
+    for (auto it = instances.begin(); it != instances.end();) {
+        if (it->end.isValid() && it->end <= t) {
+            if (PimRequest *p = findRequest(it->requestId))
+                p->grantState = QStringLiteral("expired");
+            it = instances.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+Json Emulator::Private::policyAssignmentJson(const Policy &p, bool expandPolicy, bool expandRules) const
+{
+    const QString guid = QUuid::createUuidV5(QUuid(), QStringLiteral("policy:") + p.groupId + p.accessId)
+                             .toString(QUuid::WithoutBraces);
+    const QString policyId = QStringLiteral("Group_") + p.groupId + u'_' + guid;
+    Json a = {{"id", QString(policyId + u'_' + p.accessId).toStdString()},
+              {"policyId", policyId.toStdString()},
+              {"scopeId", p.groupId.toStdString()},
+              {"scopeType", "Group"},
+              {"roleDefinitionId", p.accessId.toStdString()}};
+    if (!expandPolicy)
+        return a;
+    Json policy = {{"id", policyId.toStdString()},
+                   {"displayName", "Group"},
+                   {"description", "Group"},
+                   {"isOrganizationDefault", false},
+                   {"scopeId", p.groupId.toStdString()},
+                   {"scopeType", "Group"},
+                   {"lastModifiedDateTime", nullptr},
+                   {"lastModifiedBy", {{"displayName", nullptr}, {"id", nullptr}}}};
+    if (expandRules) {
+        Json enabled = Json::array();
+        if (p.mfa)
+            enabled.push_back("MultiFactorAuthentication");
+        if (p.justification)
+            enabled.push_back("Justification");
+        if (p.ticket)
+            enabled.push_back("Ticketing");
+        Json approvers = Json::array();
+        for (const auto &id : p.approverIds) {
+            const User *u = userById(id);
+            approvers.push_back({{"@odata.type", "#microsoft.graph.singleUser"},
+                                 {"userId", id.toStdString()},
+                                 {"description", u ? u->displayName.toStdString() : std::string()}});
+        }
+        // Seventeen rules in a real policy; the requester needs the four EndUser Assignment ones and
+        // must pick them by id, so some of the others are here too, in between.
+        policy["rules"] = Json::array(
+            {{{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule"},
+              {"id", "Expiration_Admin_Eligibility"},
+              {"isExpirationRequired", false},
+              {"maximumDuration", "P365D"},
+              {"target", ruleTarget("Admin", "Eligibility")}},
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule"},
+              {"id", "Enablement_Admin_Eligibility"},
+              {"enabledRules", Json::array()},
+              {"target", ruleTarget("Admin", "Eligibility")}},
+             notificationRule("Notification_Admin_Admin_Eligibility", "Admin", "Admin", "Eligibility"),
+             notificationRule("Notification_Requestor_EndUser_Assignment", "Requestor", "EndUser",
+                              "Assignment"),
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule"},
+              {"id", "Expiration_EndUser_Assignment"},
+              {"isExpirationRequired", true},
+              {"maximumDuration", p.maximumDuration.toStdString()},
+              {"target", ruleTarget("EndUser", "Assignment")}},
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule"},
+              {"id", "Enablement_EndUser_Assignment"},
+              {"enabledRules", enabled},
+              {"target", ruleTarget("EndUser", "Assignment")}},
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyApprovalRule"},
+              {"id", "Approval_EndUser_Assignment"},
+              {"target", ruleTarget("EndUser", "Assignment")},
+              {"setting",
+               {{"isApprovalRequired", p.approval},
+                {"isApprovalRequiredForExtension", false},
+                {"isRequestorJustificationRequired", true},
+                {"approvalMode", "SingleStage"},
+                {"approvalStages",
+                 Json::array({{{"approvalStageTimeOutInDays", 1},
+                               {"isApproverJustificationRequired", true},
+                               {"escalationTimeInMinutes", 0},
+                               {"isEscalationEnabled", false},
+                               {"primaryApprovers", approvers},
+                               {"escalationApprovers", Json::array()}}})}}}},
+             notificationRule("Notification_Approver_EndUser_Assignment", "Approver", "EndUser",
+                              "Assignment"),
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyAuthenticationContextRule"},
+              {"id", "AuthenticationContext_EndUser_Assignment"},
+              {"isEnabled", !p.authContext.isEmpty()},
+              {"claimValue", p.authContext.isEmpty() ? Json(nullptr) : Json(p.authContext.toStdString())},
+              {"target", ruleTarget("EndUser", "Assignment")}},
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyExpirationRule"},
+              {"id", "Expiration_Admin_Assignment"},
+              {"isExpirationRequired", false},
+              {"maximumDuration", "P180D"},
+              {"target", ruleTarget("Admin", "Assignment")}},
+             {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyEnablementRule"},
+              {"id", "Enablement_Admin_Assignment"},
+              {"enabledRules", Json::array({"Justification"})},
+              {"target", ruleTarget("Admin", "Assignment")}}});
+    }
+    a["policy"] = policy;
+    return a;
+}
+
+Json Emulator::Private::requestJson(const PimRequest &p, bool inCollection, bool expandGroup,
+                                    bool expandPrincipal) const
+{
+    const bool activation = p.action == u"selfActivate";
+    Json j = {{"id", p.id.toStdString()},
+              {"status", p.status.toStdString()},
+              {"action", p.action.toStdString()},
+              {"accessId", p.accessId.toStdString()},
+              {"groupId", p.groupId.toStdString()},
+              {"principalId", p.principalId.toStdString()},
+              {"approvalId", p.approvalRequired ? Json(p.id.toStdString()) : Json(nullptr)},
+              {"createdDateTime", timeOrNull(p.created)},
+              {"completedDateTime", timeOrNull(p.completed)},
+              {"createdBy", {{"user", {{"id", p.createdBy.toStdString()}, {"displayName", nullptr}}}}},
+              {"isValidationOnly", p.validationOnly},
+              {"justification", textOrNull(p.justification, p.hasJustification)},
+              {"customData", nullptr},
+              {"ticketInfo",
+               {{"ticketNumber", textOrNull(p.ticketNumber, p.hasTicketNumber)},
+                {"ticketSystem", textOrNull(p.ticketSystem, p.hasTicketSystem)}}},
+              {"targetScheduleId", activation ? Json(p.targetScheduleId().toStdString()) : Json(nullptr)}};
+    if (activation)
+        j["scheduleInfo"] = {{"startDateTime", timeOrNull(p.start)},
+                             {"recurrence", nullptr},
+                             {"expiration",
+                              {{"type", p.expirationType.toStdString()},
+                               {"endDateTime", p.fixedEnd ? timeOrNull(p.requestedEnd) : Json(nullptr)},
+                               {"duration", p.fixedEnd ? Json(nullptr) : Json(p.duration.toStdString())}}}};
+    else
+        j["scheduleInfo"] = nullptr;
+    if (inCollection)
+        j["@odata.type"] = "#microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest";
+    if (expandGroup)
+        j["group"] = groupJson(p.groupId);
+    if (expandPrincipal) {
+        const User *u = userById(p.principalId);
+        j["principal"] = u ? Json {{"@odata.type", "#microsoft.graph.user"},
+                                   {"id", u->id.toStdString()},
+                                   {"displayName", u->displayName.toStdString()},
+                                   {"userPrincipalName", u->upn.toStdString()},
+                                   {"mail", u->mail.isEmpty() ? Json(nullptr) : Json(u->mail.toStdString())}}
+                           : Json(nullptr);
+    }
+    return j;
+}
+
+Json Emulator::Private::instanceJson(const AssignmentInstance &i, bool expandGroup) const
+{
+    Json j = {{"@odata.type", "#microsoft.graph.privilegedAccessGroupAssignmentScheduleInstance"},
+              {"id", i.id.toStdString()},
+              {"startDateTime", timeOrNull(i.start)},
+              {"endDateTime", timeOrNull(i.end)},
+              {"accessId", i.accessId.toStdString()},
+              {"principalId", i.userId.toStdString()},
+              {"groupId", i.groupId.toStdString()},
+              {"memberType", "Direct"},
+              {"assignmentType", "Activated"},
+              {"assignmentScheduleId", i.id.toStdString()}};
+    if (expandGroup)
+        j["group"] = groupJson(i.groupId);
+    return j;
+}
+
+std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &path, const AccessToken &at,
+                                            const User &user, const std::string &root)
+{
+    using M = QHttpServerRequest::Method;
+    const bool canWrite = at.scopes.contains(u"PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
+    const bool canRead = canWrite || at.scopes.contains(u"PrivilegedAssignmentSchedule.Read.AzureADGroup");
+    auto missingScope = [&](bool write) {
+        return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                        write ? QStringLiteral("Authorization failed due to missing permission scope "
+                                               "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
+                                               "PrivilegedAccess.ReadWrite.AzureADGroup.")
+                              : QStringLiteral("Authorization failed due to missing permission scope "
+                                               "PrivilegedAssignmentSchedule.Read.AzureADGroup,"
+                                               "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
+                                               "PrivilegedAccess.Read.AzureADGroup,"
+                                               "PrivilegedAccess.ReadWrite.AzureADGroup."));
+    };
+    auto wrongMethod = [&] {
+        return graphError(r, 405, QStringLiteral("Request_BadRequest"),
+                          QStringLiteral("The HTTP method '%1' is not allowed on this resource.")
+                              .arg(methodName(r.method)));
+    };
+    auto notFoundSegment = [&](const QString &segment) {
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Resource not found for the segment '%1'.").arg(segment));
+    };
+    static const QRegularExpression byCurrentUser(
+        QStringLiteral("^filterByCurrentUser\\(on='([A-Za-z]+)'\\)$"));
+
+    if (path == u"/policies/roleManagementPolicyAssignments") {
+        if (r.method != M::Get)
+            return wrongMethod();
+        return policyAssignments(r, at, root);
+    }
+
+    const QString requests = kGroupPim + QStringLiteral("assignmentScheduleRequests");
+    if (path == requests) {
+        if (r.method == M::Post)
+            return canWrite ? createRequest(r, at, user, root) : missingScope(true);
+        if (r.method == M::Get)
+            // Listing everybody's requests needs an administrator; a requester uses filterByCurrentUser.
+            return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                            QStringLiteral("The caller is not authorized to list all requests; use "
+                                           "filterByCurrentUser."));
+        return wrongMethod();
+    }
+    if (path.startsWith(requests + u'/')) {
+        const QStringList tail = path.mid(requests.size() + 1).split(u'/');
+        const QRegularExpressionMatch m = byCurrentUser.match(tail.first());
+        if (m.hasMatch() && tail.size() == 1) {
+            if (r.method != M::Get)
+                return wrongMethod();
+            if (!canRead)
+                return missingScope(false);
+            const QString on = m.captured(1);
+            if (on != u"principal" && on != u"createdBy" && on != u"approver")
+                return graphError(
+                    r, 400, QStringLiteral("BadRequest"),
+                    QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
+            return listRequests(r, on, user, root, path);
+        }
+        if (tail.size() == 1) {
+            if (r.method != M::Get)
+                return wrongMethod();
+            if (!canRead)
+                return missingScope(false);
+            PimRequest *p = findRequest(tail.first());
+            const bool mine = p
+                && (p->principalId == user.id || p->createdBy == user.id
+                    || (p->approvalRequired
+                        && policyFor(p->groupId, p->accessId).approverIds.contains(user.id)));
+            if (!mine)
+                return pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                                QStringLiteral("The request '%1' was not found.").arg(tail.first()));
+            const QString expand = r.odata(QStringLiteral("expand"));
+            Json j = requestJson(*p, false, expand.contains(QStringLiteral("group"), Qt::CaseInsensitive),
+                                 expand.contains(QStringLiteral("principal"), Qt::CaseInsensitive));
+            j["@odata.context"] = root
+                + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+            return Reply::json(j);
+        }
+        if (tail.size() == 2 && tail.at(1) == u"cancel") {
+            if (r.method != M::Post)
+                return wrongMethod();
+            if (!canWrite)
+                return missingScope(true);
+            return cancelRequest(r, tail.first(), user);
+        }
+        return notFoundSegment(tail.last());
+    }
+
+    const QString instancesPath = kGroupPim + QStringLiteral("assignmentScheduleInstances");
+    if (path == instancesPath || path.startsWith(instancesPath + u'/')) {
+        const QString tail = path.mid(instancesPath.size() + 1);
+        const QRegularExpressionMatch m = byCurrentUser.match(tail);
+        if (!m.hasMatch()) {
+            if (path == instancesPath)
+                return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                                QStringLiteral("The caller is not authorized to list all instances; use "
+                                               "filterByCurrentUser."));
+            return notFoundSegment(tail);
+        }
+        if (r.method != M::Get)
+            return wrongMethod();
+        if (!canRead)
+            return missingScope(false);
+        if (m.captured(1) != u"principal")
+            return graphError(
+                r, 400, QStringLiteral("BadRequest"),
+                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
+        return listInstances(r, user, root, path);
+    }
+    return std::nullopt;
+}
+
+Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &at, const std::string &root)
+{
+    if (!at.scopes.contains(u"RoleManagementPolicy.Read.AzureADGroup")
+        && !at.scopes.contains(u"RoleManagementPolicy.ReadWrite.AzureADGroup"))
+        return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                        QStringLiteral("Authorization failed due to missing permission scope "
+                                       "RoleManagementPolicy.Read.AzureADGroup,"
+                                       "RoleManagementPolicy.ReadWrite.AzureADGroup."));
+    const QString text = r.odata(QStringLiteral("filter"));
+    if (!text.contains(QStringLiteral("scopeId"), Qt::CaseInsensitive)
+        || !text.contains(QStringLiteral("scopeType"), Qt::CaseInsensitive))
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("The filter must specify scopeId and scopeType, e.g. "
+                                         "scopeId eq '{groupId}' and scopeType eq 'Group'."));
+    const Filter filter(text,
+                        {QStringLiteral("scopeId"), QStringLiteral("scopeType"),
+                         QStringLiteral("roleDefinitionId"), QStringLiteral("policyId")});
+    if (!filter.isValid())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
+    const QString expand = r.odata(QStringLiteral("expand"));
+    const bool expandPolicy = expand.contains(QStringLiteral("policy"), Qt::CaseInsensitive);
+    const bool expandRules = expandPolicy && expand.contains(QStringLiteral("rules"), Qt::CaseInsensitive);
+    Json value = Json::array();
+    for (const auto &g : groups) {
+        for (const QString &accessId : {QStringLiteral("member"), QStringLiteral("owner")}) {
+            const Policy p = policyFor(g.id, accessId);
+            const Json a = policyAssignmentJson(p, expandPolicy, expandRules);
+            const bool match = filter.matches([&](const QString &field) {
+                if (field == u"scopeId")
+                    return g.id;
+                if (field == u"scopeType")
+                    return QStringLiteral("Group");
+                if (field == u"roleDefinitionId")
+                    return accessId;
+                return QString::fromStdString(a["policyId"].get<std::string>());
+            });
+            if (match)
+                value.push_back(a);
+        }
+    }
+    const std::string context = expandRules ? "(policy(rules()))" : expandPolicy ? "(policy())" : "";
+    return Reply::json(
+        {{"@odata.context", root + "/$metadata#policies/roleManagementPolicyAssignments" + context},
+         {"value", value}});
+}
+
+Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, const User &user,
+                                       const std::string &root)
+{
+    const Json body = Json::parse(r.body.constBegin(), r.body.constEnd(), nullptr, false);
+    if (!body.is_object())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Unable to read JSON request payload. Please ensure Content-Type "
+                                         "header is set and payload is of valid JSON format."));
+    auto invalid = [&](const QString &why) {
+        return pimError(r, 400, QStringLiteral("InvalidRoleAssignmentRequest"),
+                        QStringLiteral("The role assignment request is invalid. ") + why);
+    };
+    const QDateTime t = now();
+    PimRequest p;
+    p.action = member(body, "action");
+    p.accessId = member(body, "accessId");
+    p.groupId = member(body, "groupId");
+    p.principalId = member(body, "principalId");
+    p.createdBy = user.id;
+    p.created = t;
+    if (p.action != u"selfActivate" && p.action != u"selfDeactivate")
+        return invalid(QStringLiteral("The action '%1' is not supported for this caller.").arg(p.action));
+    if (p.accessId != u"member" && p.accessId != u"owner")
+        return invalid(QStringLiteral("accessId must be member or owner."));
+    if (p.groupId.isEmpty())
+        return invalid(QStringLiteral("groupId is required."));
+    if (p.principalId.isEmpty())
+        return invalid(QStringLiteral("principalId is required."));
+    if (p.principalId != user.id)
+        return invalid(QStringLiteral("The principalId of a self-service request must be the caller."));
+    if (body.contains("isValidationOnly") && body["isValidationOnly"].is_boolean())
+        p.validationOnly = body["isValidationOnly"].get<bool>();
+    p.justification = member(body, "justification", &p.hasJustification);
+    const Json ticket
+        = body.contains("ticketInfo") && body["ticketInfo"].is_object() ? body["ticketInfo"] : Json::object();
+    p.ticketNumber = member(ticket, "ticketNumber", &p.hasTicketNumber);
+    p.ticketSystem = member(ticket, "ticketSystem", &p.hasTicketSystem);
+    p.id = newGuid();
+
+    if (p.action == u"selfDeactivate") {
+        auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
+            return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId;
+        });
+        if (inst == instances.end())
+            return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
+                            QStringLiteral("The Role assignment does not exist."));
+        if (inst->start.secsTo(t) < kMinActiveSecs)
+            return pimError(
+                r, 400, QStringLiteral("ActiveDurationTooShort"),
+                QStringLiteral("The Active duration is too short. Minimum required is 5 minutes."));
+        p.status = QStringLiteral("Revoked");
+        p.completed = t;
+        if (!p.validationOnly) {
+            if (PimRequest *activation = findRequest(inst->requestId))
+                activation->grantState = QStringLiteral("revoked");
+            instances.erase(inst);
+            pimRequests << p;
+        }
+        Json j = requestJson(p, false, false, false);
+        j["@odata.context"] = root
+            + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+        return Reply::json(j, 201);
+    }
+
+    // selfActivate: read the schedule.
+    const Json schedule = body.contains("scheduleInfo") && body["scheduleInfo"].is_object()
+        ? body["scheduleInfo"]
+        : Json::object();
+    bool hasStart = false;
+    const QString startText = member(schedule, "startDateTime", &hasStart);
+    p.requestedStart = hasStart ? parseTime(startText) : t;
+    if (!p.requestedStart.isValid())
+        return invalid(QStringLiteral("startDateTime is not a DateTimeOffset."));
+    const bool immediate = p.requestedStart <= t.addSecs(kImmediateSkewSecs);
+    p.start = immediate ? t : p.requestedStart; // "now" is normalised to server time
+    const Json expiration = schedule.contains("expiration") && schedule["expiration"].is_object()
+        ? schedule["expiration"]
+        : Json::object();
+    const QString type = member(expiration, "type");
+    qint64 secs = -1; // no expiration: the Expiration rule fails
+    if (type.compare(QLatin1String("afterDuration"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDuration");
+        p.duration = member(expiration, "duration");
+        secs = parseIsoDuration(p.duration);
+        if (secs <= 0)
+            return invalid(QStringLiteral("expiration.duration is not an ISO 8601 duration."));
+        p.durationSecs = secs;
+    } else if (type.compare(QLatin1String("afterDateTime"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDateTime");
+        p.requestedEnd = parseTime(member(expiration, "endDateTime"));
+        if (!p.requestedEnd.isValid())
+            return invalid(QStringLiteral("expiration.endDateTime is not a DateTimeOffset."));
+        if (p.requestedEnd <= p.start)
+            return invalid(QStringLiteral("expiration.endDateTime must be after the start."));
+        p.fixedEnd = true;
+        secs = p.start.secsTo(p.requestedEnd);
+    } else if (type.isEmpty() || type.compare(QLatin1String("noExpiration"), Qt::CaseInsensitive) == 0
+               || type.compare(QLatin1String("notSpecified"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = type.isEmpty() ? QStringLiteral("notSpecified") : type;
+    } else {
+        return invalid(QStringLiteral("expiration.type '%1' is not valid.").arg(type));
+    }
+
+    // The policy, in PIM's order; every failing rule is reported at once.
+    const Policy policy = policyFor(p.groupId, p.accessId);
+    QStringList failed;
+    if (!isEligible(user.id, p.groupId, p.accessId))
+        failed << QStringLiteral("EligibilityRule");
+    if (secs < 0 || secs > policy.maximumSecs)
+        failed << QStringLiteral("ExpirationRule");
+    if (policy.justification && p.justification.trimmed().isEmpty())
+        failed << QStringLiteral("JustificationRule");
+    if (policy.ticket && p.ticketNumber.trimmed().isEmpty())
+        failed << QStringLiteral("TicketingRule");
+    if (policy.mfa && !at.mfa)
+        failed << QStringLiteral("MfaRule");
+    if (!failed.isEmpty()) {
+        Json names = Json::array();
+        for (const auto &f : failed)
+            names.push_back(f.toStdString());
+        return pimError(r, 400, QStringLiteral("RoleAssignmentRequestPolicyValidationFailed"),
+                        QStringLiteral("The following policy rules failed: ")
+                            + QString::fromStdString(names.dump()));
+    }
+    if (!policy.authContext.isEmpty() && !at.acrs.contains(policy.authContext)) {
+        // The claims to ask for, URL-encoded JSON after "&claims=" (spacing as captured from the service).
+        const QByteArray claims = QByteArray(R"({"access_token":{"acrs":{"essential":true, "value":")")
+            + policy.authContext.toUtf8() + QByteArray(R"("}}})");
+        return pimError(r, 400, QStringLiteral("RoleAssignmentRequestAcrsValidationFailed"),
+                        QStringLiteral("&claims=")
+                            + QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(claims))));
+    }
+    for (const auto &i : std::as_const(instances))
+        if (i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId)
+            return pimError(r, 400, QStringLiteral("RoleAssignmentExists"),
+                            QStringLiteral("The Role assignment already exists."));
+    for (const auto &other : std::as_const(pimRequests))
+        if (other.principalId == user.id && other.groupId == p.groupId && other.accessId == p.accessId
+            && other.action == u"selfActivate"
+            && (other.status == u"PendingApproval" || other.status == u"Granted"))
+            return pimError(r, 400, QStringLiteral("PendingRoleAssignmentRequest"),
+                            QStringLiteral("There is already an existing pending Role assignment request."));
+
+    p.approvalRequired = policy.approval;
+    if (p.validationOnly) {
+        p.status = QStringLiteral("Accepted"); // a dry run: nothing is created
+    } else if (policy.approval) {
+        p.status = QStringLiteral("PendingApproval");
+    } else if (!immediate) {
+        p.status = QStringLiteral("Granted");
+        p.grantState = QStringLiteral("scheduled");
+    } else {
+        provision(p, t);
+    }
+    if (!p.validationOnly)
+        pimRequests << p;
+    Json j = requestJson(p, false, false, false);
+    j["@odata.context"]
+        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+    return Reply::json(j, 201);
+}
+
+Reply Emulator::Private::listRequests(const Request &r, const QString &on, const User &user,
+                                      const std::string &root, const QString &path)
+{
+    const Filter filter(r.odata(QStringLiteral("filter")),
+                        {QStringLiteral("status"), QStringLiteral("groupId"), QStringLiteral("principalId"),
+                         QStringLiteral("id"), QStringLiteral("targetScheduleId"), QStringLiteral("accessId"),
+                         QStringLiteral("action"), QStringLiteral("approvalId")});
+    if (!filter.isValid())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
+    const QString expand = r.odata(QStringLiteral("expand"));
+    const bool expandGroup = expand.contains(QStringLiteral("group"), Qt::CaseInsensitive);
+    const bool expandPrincipal = expand.contains(QStringLiteral("principal"), Qt::CaseInsensitive);
+    std::vector<Json> items;
+    for (const auto &p : std::as_const(pimRequests)) {
+        const bool mine = on == u"principal" ? p.principalId == user.id
+            : on == u"createdBy"             ? p.createdBy == user.id
+                                             : p.approvalRequired && p.principalId != user.id
+                && policyFor(p.groupId, p.accessId).approverIds.contains(user.id);
+        if (!mine)
+            continue;
+        const bool match = filter.matches([&p](const QString &field) {
+            if (field == u"status")
+                return p.status;
+            if (field == u"groupId")
+                return p.groupId;
+            if (field == u"principalId")
+                return p.principalId;
+            if (field == u"id")
+                return p.id;
+            if (field == u"targetScheduleId")
+                return p.action == u"selfActivate" ? p.targetScheduleId() : QString();
+            if (field == u"accessId")
+                return p.accessId;
+            if (field == u"action")
+                return p.action;
+            return p.approvalRequired ? p.id : QString();
+        });
+        if (match)
+            items.push_back(requestJson(p, true, expandGroup, expandPrincipal));
+    }
+    return pagedCollection(r, root, path, "privilegedAccessGroupAssignmentScheduleRequest", items);
+}
+
+Reply Emulator::Private::cancelRequest(const Request &r, const QString &id, const User &user)
+{
+    PimRequest *p = findRequest(id);
+    if (!p || (p->principalId != user.id && p->createdBy != user.id))
+        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                        QStringLiteral("The request '%1' was not found.").arg(id));
+    if (p->status != u"PendingApproval" && p->status != u"Granted")
+        return pimError(
+            r, 400, QStringLiteral("BadRequest"),
+            QStringLiteral("The request cannot be canceled in its current status '%1'.").arg(p->status));
+    p->status = QStringLiteral("Canceled");
+    p->completed = now();
+    p->grantState.clear();
+    Reply reply;
+    reply.status = 204;
+    reply.contentType.clear();
+    return reply;
+}
+
+Reply Emulator::Private::listInstances(const Request &r, const User &user, const std::string &root,
+                                       const QString &path)
+{
+    const Filter filter(r.odata(QStringLiteral("filter")),
+                        {QStringLiteral("groupId"), QStringLiteral("accessId"),
+                         QStringLiteral("assignmentType"), QStringLiteral("memberType"),
+                         QStringLiteral("principalId")});
+    if (!filter.isValid())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
+    const QString expand = r.odata(QStringLiteral("expand"));
+    const bool expandGroup = expand.contains(QStringLiteral("group"), Qt::CaseInsensitive);
+    std::vector<Json> items;
+    const QDateTime t = now();
+    for (const auto &i : std::as_const(instances)) {
+        if (i.userId != user.id || (i.end.isValid() && i.end <= t))
+            continue;
+        const bool match = filter.matches([&i](const QString &field) {
+            if (field == u"groupId")
+                return i.groupId;
+            if (field == u"accessId")
+                return i.accessId;
+            if (field == u"assignmentType")
+                return QStringLiteral("Activated");
+            if (field == u"memberType")
+                return QStringLiteral("Direct");
+            return i.userId;
+        });
+        if (match)
+            items.push_back(instanceJson(i, expandGroup));
+    }
+    return pagedCollection(r, root, path, "privilegedAccessGroupAssignmentScheduleInstance", items);
+}
+
+Reply Emulator::Private::decide(const Json &body)
+{
+    if (!body.is_object())
+        return Reply::json(
+            {{"error", "body must be {\"request\", \"decision\", \"approver\", \"justification\"}"}}, 400);
+    const QString id = member(body, "request");
+    const QString decision = member(body, "decision");
+    if (decision != u"Approve" && decision != u"Deny")
+        return Reply::json({{"error", "decision is \"Approve\" or \"Deny\""}}, 400);
+    PimRequest *p = findRequest(id);
+    if (!p)
+        return Reply::json({{"error", "no such request"}}, 404);
+    const Policy policy = policyFor(p->groupId, p->accessId);
+    QString approverId;
+    const QString approverRef = member(body, "approver");
+    if (!approverRef.isEmpty()) {
+        const User *u = userByUpn(approverRef);
+        if (!u)
+            u = userById(approverRef);
+        if (!u)
+            return Reply::json({{"error", "the approver is not a scenario user"}}, 400);
+        if (!policy.approverIds.isEmpty() && !policy.approverIds.contains(u->id))
+            return Reply::json({{"error", "that user is not an approver of this group's policy"}}, 403);
+        approverId = u->id;
+    } else if (!policy.approverIds.isEmpty()) {
+        approverId = policy.approverIds.first();
+    }
+    if (p->status != u"PendingApproval")
+        return Reply::json({{"error",
+                             QStringLiteral("the request is not pending approval (status %1)")
+                                 .arg(p->status)
+                                 .toStdString()}},
+                           409);
+    const QDateTime t = now();
+    p->reviewerId = approverId;
+    p->reviewResult = decision == u"Approve" ? QStringLiteral("Approved") : QStringLiteral("Denied");
+    p->reviewJustification = member(body, "justification");
+    p->reviewed = t;
+    if (decision == u"Deny") {
+        p->status = QStringLiteral("Denied");
+        p->completed = t;
+    } else if (p->start > t.addSecs(kImmediateSkewSecs)) {
+        p->status = QStringLiteral("Granted"); // approved ahead of a future start
+        p->grantState = QStringLiteral("scheduled");
+    } else {
+        provision(*p, t);
+    }
+    Json out = requestJson(*p, false, false, false);
+    out["decision"] = {{"approverId", approverId.isEmpty() ? Json(nullptr) : Json(approverId.toStdString())},
+                       {"result", p->reviewResult.toStdString()},
+                       {"justification", p->reviewJustification.toStdString()},
+                       {"dateTime", timeOrNull(t)}};
+    return Reply::json(out);
+}
+
+} // namespace Elevate::Emulator
