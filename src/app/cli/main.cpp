@@ -5,6 +5,7 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QLoggingCategory>
 #include <QTextStream>
 #include <QTimer>
 
@@ -13,6 +14,10 @@ using namespace Elevate;
 int main(int argc, char *argv[])
 {
     QCoreApplication app(argc, argv);
+    // stderr is for the one line that says what went wrong; progress logging only when asked for
+    // (QT_LOGGING_RULES="elevate.*.info=true").
+    if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
+        QLoggingCategory::setFilterRules(QStringLiteral("elevate.*.info=false"));
     QCoreApplication::setApplicationName(QStringLiteral("Elevate"));
     QCoreApplication::setOrganizationName(QStringLiteral("Elevate"));
     QCoreApplication::setApplicationVersion(QStringLiteral(ELEVATE_VERSION));
