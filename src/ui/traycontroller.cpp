@@ -71,6 +71,12 @@ void TrayController::rebuild()
     const bool signedIn = account.has_value() && (status == Status::Loading || status == Status::Ready);
     const auto &targets = m_controller->targets()->targets();
 
+    // QMenu::clear() drops the actions but not the submenus it made: retire them (later, in case
+    // this runs from one of their actions), nameless so nothing finds them meanwhile.
+    for (QMenu *sub : m_menu->findChildren<QMenu *>(Qt::FindDirectChildrenOnly)) {
+        sub->setObjectName({});
+        sub->deleteLater();
+    }
     m_menu->clear();
     QAction *header = m_menu->addAction(signedIn ? tr("%1 (%2)").arg(account->displayName, account->username)
                                                  : tr("Not signed in"));
@@ -225,7 +231,9 @@ QString TrayController::requestText(const Core::AccessRequest &r) const
         : t.key();
     const qint64 waiting
         = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_controller->clock()->now())) : 0;
-    return tr("%1 — %2 (%3)").arg(name, Graph::PimWording::status(r), Graph::PimWording::duration(waiting));
+    return waiting < 60 ? tr("%1 — %2, asked just now").arg(name, Graph::PimWording::status(r))
+                        : tr("%1 — %2, asked %3 ago")
+                              .arg(name, Graph::PimWording::status(r), Graph::PimWording::duration(waiting));
 }
 
 void TrayController::tick()

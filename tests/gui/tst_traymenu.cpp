@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The tray menu's contents through a whole sign-in against the in-process emulator (offscreen).
 
+#include "graph/accessservice.h"
 #include "signedinfixture.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
+#include <QApplication>
 #include <QMenu>
 #include <QSignalSpy>
 #include <QSystemTrayIcon>
@@ -69,8 +71,8 @@ private Q_SLOTS:
         for (const auto &t : targets) {
             if (t.aws)
                 expectedRoles[Ui::TargetsModel::accountLabel(*t.aws)]
-                    << (t.eligibility.accessId == u"owner" ? t.aws->roleName + u" (as group owner)"_s
-                                                           : t.aws->roleName);
+                    << (t.eligibility.accessId == u"owner" ? t.aws->roleName + u" (as group owner)…"_s
+                                                           : t.aws->roleName + u"…"_s);
             else
                 expectedUnmapped << t.key();
         }
@@ -110,8 +112,8 @@ private Q_SLOTS:
         QCOMPARE(tray.state(), Ui::TrayState::Idle);
         QVERIFY(tray.trayIcon()->toolTip().contains(u"%1 eligible target"_s.arg(targets.size())));
 
-        // A target entry opens the window on that target.
-        QSignalSpy open(&tray, &Ui::TrayController::openWindowRequested);
+        // An eligible target's entry opens the request form for that target.
+        QSignalSpy open(&tray, &Ui::TrayController::requestFormRequested);
         targetActions.first()->trigger();
         QCOMPARE(open.count(), 1);
         QCOMPARE(open.first().first().toString(), targetActions.first()->data().toString());
@@ -150,5 +152,113 @@ private Q_SLOTS:
     }
 };
 
-QTEST_MAIN(TestTrayMenu)
+class TestTrayLive : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    void activeGrantAndPendingRequestAtTheTop()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QVERIFY(f.signIn());
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        const auto ro = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
+        QVERIFY(ro);
+
+        // Ten minutes of ReadOnlyAccess: active, and already inside the 15-minute warning.
+        QSignalSpy notes(f.controller.get(), &Ui::AccessController::notify);
+        Core::ActivationDraft draft;
+        draft.durationSecs = 10 * 60;
+        bool done = false;
+        access->request(*ro, draft, &tray, [&done](Core::Result<Core::AccessRequest> r) {
+            QVERIFY(r.ok());
+            done = true;
+        });
+        QTRY_VERIFY(done);
+        QTRY_COMPARE(access->grants().size(), 1);
+        QCOMPARE(tray.state(), Ui::TrayState::Expiring);
+        QVERIFY2(tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 9:5"_s)
+                     || tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 10:00"_s),
+                 qPrintable(tray.trayIcon()->toolTip()));
+        // The 15-minute warning fired once (the grant was born inside it); the 5 and 1 are to come.
+        QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+            return n.at(0).toString() == u"Access ends soon"_s;
+        }));
+
+        QMenu *menu = tray.menu();
+        QMenu *grantMenu = menu->findChild<QMenu *>(u"grant_"_s + ro->eligibility.groupId);
+        QVERIFY(grantMenu);
+        QVERIFY(menu->actions().indexOf(grantMenu->menuAction()) < 3); // right under the account
+        QVERIFY2(grantMenu->title().contains(u" left"_s), qPrintable(grantMenu->title()));
+        QAction *deactivate = grantMenu->findChild<QAction *>(u"deactivateAction"_s);
+        QVERIFY(deactivate);
+        QVERIFY2(!deactivate->isEnabled(), "PIM refuses in the first 5 minutes; the menu must not offer it");
+        QVERIFY(grantMenu->findChild<QAction *>(u"renewAction"_s));
+        // The role entry in its account submenu says it is active.
+        bool marked = false;
+        for (QAction *a : menu->actions())
+            if (a->menu() && a->menu()->objectName() == u"account_123456789012"_s)
+                for (QAction *r : a->menu()->actions())
+                    marked = marked || r->text() == u"ReadOnlyAccess — active"_s;
+        QVERIFY(marked);
+
+        // A request that needs approval: listed with a cancel action.
+        const auto admin = f.controller->target(u"123456789012/AdministratorAccess"_s);
+        QVERIFY(admin);
+        Core::ActivationDraft pending;
+        pending.durationSecs = 3600;
+        pending.justification = u"Rotate KMS keys"_s;
+        pending.ticketSystem = u"Jira"_s;
+        pending.ticketNumber = u"OPS-7"_s;
+        QString requestId;
+        access->request(*admin, pending, &tray, [&requestId](Core::Result<Core::AccessRequest> r) {
+            QVERIFY(r.ok());
+            requestId = r->id;
+        });
+        QTRY_VERIFY(!requestId.isEmpty());
+        QTRY_VERIFY(menu->findChild<QMenu *>(u"request_"_s + requestId));
+        QMenu *requestMenu = menu->findChild<QMenu *>(u"request_"_s + requestId);
+        QVERIFY2(requestMenu->title().contains(u"waiting for approval"_s), qPrintable(requestMenu->title()));
+        QVERIFY(tray.trayIcon()->toolTip().contains(u"1 request"_s));
+
+        // Countdowns tick while the menu is open.
+        menu->popup(QPoint(10, 10));
+        QTest::qWait(50);
+        grantMenu = menu->findChild<QMenu *>(u"grant_"_s + ro->eligibility.groupId);
+        const QString before = grantMenu->title();
+        QTest::qWait(1100);
+        QVERIFY2(grantMenu->title() != before, qPrintable(before + u" / "_s + grantMenu->title()));
+        QVERIFY(menu->grab().save(Test::artifactPath(u"tray-menu-live.png"_s)));
+        menu->hide();
+
+        // Cancel from the menu.
+        requestMenu = menu->findChild<QMenu *>(u"request_"_s + requestId);
+        requestMenu->findChild<QAction *>(u"cancelRequestAction"_s)->trigger();
+        QTRY_VERIFY(!menu->findChild<QMenu *>(u"request_"_s + requestId));
+        const QJsonObject state = f.emulator.state();
+        bool canceled = false;
+        for (const auto &r : state.value(u"requests"_s).toArray())
+            canceled = canceled
+                || (r.toObject().value(u"id"_s).toString() == requestId
+                    && r.toObject().value(u"status"_s).toString() == u"Canceled"_s);
+        QVERIFY(canceled);
+    }
+};
+
+int main(int argc, char *argv[])
+{
+    QApplication app(argc, argv);
+    int rc = 0;
+    {
+        TestTrayMenu a;
+        rc |= QTest::qExec(&a, argc, argv);
+    }
+    {
+        TestTrayLive b;
+        rc |= QTest::qExec(&b, argc, argv);
+    }
+    return rc;
+}
 #include "tst_traymenu.moc"
