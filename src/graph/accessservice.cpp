@@ -44,6 +44,8 @@ void AccessService::setPrincipalId(const QString &id)
         return;
     m_principalId = id;
     ++m_generation;
+    m_syncing = false; // a sync under way belongs to the previous account; its answers are dropped
+    m_syncAgain = false;
     m_grants.clear();
     m_open.clear();
     m_policies.clear();
@@ -323,8 +325,26 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
     if (m_principalId.isEmpty())
         return finish(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
     if (m_syncing) {
+        // The sync under way may have read Graph before the caller's change: run once more after it and
+        // answer the caller when that run is over (on `changed`, or `syncFailed`), not before.
         m_syncAgain = true;
-        return finish(Core::Result<void>());
+        if (done) {
+            auto connections = std::make_shared<QList<QMetaObject::Connection>>();
+            auto answer = [connections, finish](Core::Result<void> r) {
+                for (const auto &c : std::exchange(*connections, {}))
+                    disconnect(c);
+                finish(std::move(r));
+            };
+            *connections << connect(this, &AccessService::changed, this, [this, answer] {
+                if (!m_syncing && !m_syncAgain)
+                    answer(Core::Result<void>());
+            });
+            *connections << connect(this, &AccessService::syncFailed, this, [this, answer](const Error &e) {
+                if (!m_syncing && !m_syncAgain)
+                    answer(e);
+            });
+        }
+        return;
     }
     m_syncing = true;
     m_timer.stop();
@@ -334,7 +354,10 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
             return;
         m_syncing = false;
         Q_EMIT syncFailed(e);
-        scheduleSync();
+        if (std::exchange(m_syncAgain, false))
+            sync();
+        else
+            scheduleSync();
         finish(e);
     };
     m_graph->listActiveGrants(

@@ -1,0 +1,648 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The request lifecycle end to end against the in-process emulator, after a real sign-in: the real
+// EntraSession, GraphClient, AccessService and HistoryStore; the test plays the browser and the approver
+// and moves the emulator's clock. Every request the client makes is checked in the emulator's state, so a
+// duplicate (or a missing) request fails the test.
+
+#include "auth/entrasession.h"
+#include "auth/keychainsecretstore.h"
+#include "core/history.h"
+#include "core/targetmapper.h"
+#include "emulator/emulator.h"
+#include "graph/accessservice.h"
+#include "graph/graphclient.h"
+#include "graph/odata.h"
+#include "net/httpclient.h"
+
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace Elevate;
+using namespace Qt::StringLiterals;
+using Core::Error;
+
+Q_DECLARE_METATYPE(Elevate::Core::Result<Elevate::Core::Account>)
+
+namespace {
+
+constexpr int kWaitMs = 20'000;
+
+const QString kReadOnly = u"123456789012/ReadOnlyAccess"_s;
+const QString kPowerUser = u"210987654321/PowerUserAccess"_s;
+const QString kAdministrator = u"123456789012/AdministratorAccess"_s;
+const QString kDatabase = u"123456789012/DatabaseAdministrator"_s;
+const QString kMegan = u"megan@contoso.example"_s;
+
+/// "ok", or the error of a failed result (safe to build whether the result is ok or not).
+template<typename T> QByteArray describe(const Core::Result<T> &r)
+{
+    if (r.ok())
+        return "ok";
+    const Error &e = r.error();
+    return u"kind %1, HTTP %2, code '%3': %4"_s.arg(int(e.kind))
+        .arg(e.httpStatus)
+        .arg(e.serviceCode, e.message)
+        .toUtf8();
+}
+
+template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r)
+{
+    return r ? describe(*r) : QByteArray("no answer in time");
+}
+
+} // namespace
+
+class TestRequests : public QObject
+{
+    Q_OBJECT
+private:
+    // Created in init(), destroyed in cleanup() in the reverse order.
+    std::unique_ptr<Emulator::Emulator> m_emulator;
+    Core::AppConfig m_config;
+    std::unique_ptr<QNetworkAccessManager> m_nam;
+    std::unique_ptr<QNetworkAccessManager> m_browser;
+    std::unique_ptr<QNetworkAccessManager> m_adminNam;
+    std::unique_ptr<Net::HttpClient> m_http;
+    std::unique_ptr<Auth::InMemorySecretStore> m_secrets;
+    Core::SystemClock m_clock;
+    std::unique_ptr<Auth::EntraSession> m_session;
+    std::unique_ptr<Graph::GraphClient> m_graph;
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<Core::HistoryStore> m_history;
+    std::unique_ptr<Graph::AccessService> m_access;
+    QHash<QString, Core::Target> m_targets;
+    int m_browserOpens = 0;
+
+    // --- the emulator's admin API and state ---
+
+    /// Calls /_emulator/<path>; returns the HTTP status (0 when nothing came back) and the JSON.
+    int admin(const QByteArray &method, const QString &path, const QByteArray &body = {},
+              QJsonObject *answer = nullptr)
+    {
+        QNetworkRequest req(QUrl(m_emulator->baseUrl().toString() + u"/_emulator/"_s + path));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        QNetworkReply *reply = m_adminNam->sendCustomRequest(req, method, body);
+        const bool done = QTest::qWaitFor([reply] { return reply->isFinished(); }, kWaitMs);
+        const int status = done ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : 0;
+        if (answer)
+            *answer = QJsonDocument::fromJson(reply->readAll()).object();
+        reply->deleteLater();
+        return status;
+    }
+    int addFault(const QByteArray &json) { return admin("POST", u"faults"_s, json); }
+
+    QJsonArray stateArray(const QString &name) const { return m_emulator->state().value(name).toArray(); }
+
+    /// The selfActivate requests the emulator holds for a group.
+    QJsonArray activationsFor(const QString &groupId) const
+    {
+        QJsonArray out;
+        for (const auto &v : stateArray(u"requests"_s)) {
+            const QJsonObject o = v.toObject();
+            if (o.value(u"groupId"_s).toString() == groupId
+                && o.value(u"action"_s).toString() == u"selfActivate")
+                out.append(o);
+        }
+        return out;
+    }
+    QJsonObject emulatorRequest(const QString &id) const
+    {
+        for (const auto &v : stateArray(u"requests"_s))
+            if (v.toObject().value(u"id"_s).toString() == id)
+                return v.toObject();
+        return {};
+    }
+    /// HTTP requests the emulator saw for `method` and a path ending in `pathEnd`, optionally only those
+    /// answered with `status`.
+    int httpCount(const QString &method, const QString &pathEnd, int status = -1) const
+    {
+        int n = 0;
+        for (const auto &v : stateArray(u"httpRequests"_s)) {
+            const QJsonObject o = v.toObject();
+            if (o.value(u"method"_s).toString() == method && o.value(u"path"_s).toString().endsWith(pathEnd)
+                && (status < 0 || o.value(u"status"_s).toInt() == status))
+                ++n;
+        }
+        return n;
+    }
+    int postsOfRequests(int status = -1) const
+    {
+        return httpCount(u"POST"_s, u"/assignmentScheduleRequests"_s, status);
+    }
+
+    // --- the client side ---
+
+    Core::ActivationDraft draft(qint64 secs, const QString &justification = {},
+                                const QString &ticketSystem = {}, const QString &ticketNumber = {}) const
+    {
+        Core::ActivationDraft d;
+        d.durationSecs = secs;
+        d.justification = justification;
+        d.ticketSystem = ticketSystem;
+        d.ticketNumber = ticketNumber;
+        return d;
+    }
+
+    std::optional<Core::Result<Core::AccessRequest>> request(const QString &key,
+                                                             const Core::ActivationDraft &d)
+    {
+        std::optional<Core::Result<Core::AccessRequest>> result;
+        m_access->request(m_targets.value(key), d, this,
+                          [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
+        return result;
+    }
+    std::optional<Core::Result<void>> sync()
+    {
+        std::optional<Core::Result<void>> result;
+        m_access->sync(this, [&result](Core::Result<void> r) { result = std::move(r); });
+        (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
+        return result;
+    }
+    std::optional<Core::Result<void>> cancel(const QString &id)
+    {
+        std::optional<Core::Result<void>> result;
+        m_access->cancel(id, this, [&result](Core::Result<void> r) { result = std::move(r); });
+        (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
+        return result;
+    }
+    std::optional<Core::Result<Core::AccessRequest>> deactivate(const Core::Grant &grant)
+    {
+        std::optional<Core::Result<Core::AccessRequest>> result;
+        m_access->deactivate(grant, u"done"_s, this,
+                             [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
+        return result;
+    }
+    std::optional<Core::HistoryEntry> historyOf(const QString &requestId) const
+    {
+        const auto entries = m_history->entries();
+        if (entries.ok())
+            for (const auto &e : entries.value())
+                if (e.requestId == requestId)
+                    return e;
+        return std::nullopt;
+    }
+    QString groupOf(const QString &key) const { return m_targets.value(key).eligibility.groupId; }
+
+private Q_SLOTS:
+    void initTestCase() { qRegisterMetaType<Core::Result<Core::Account>>(); }
+
+    void init()
+    {
+        m_emulator = std::make_unique<Emulator::Emulator>();
+        QVERIFY(m_emulator->loadBuiltInScenario());
+        QVERIFY(m_emulator->listen());
+        m_emulator->setAutoSignIn(u"alex@contoso.example"_s);
+        const auto config = Core::AppConfig::fromJson(m_emulator->configJson());
+        QVERIFY(config.ok());
+        m_config = config.value();
+
+        m_nam = std::make_unique<QNetworkAccessManager>();
+        m_browser = std::make_unique<QNetworkAccessManager>();
+        m_browser->setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        m_adminNam = std::make_unique<QNetworkAccessManager>();
+        m_http = std::make_unique<Net::HttpClient>(m_nam.get());
+        m_secrets = std::make_unique<Auth::InMemorySecretStore>();
+        m_session = std::make_unique<Auth::EntraSession>(m_config, m_http.get(), m_secrets.get(), &m_clock);
+        m_browserOpens = 0;
+        // The browser: follows every sign-in URL (the first sign-in and any step-up) to the loopback.
+        connect(m_session.get(), &Auth::EntraSession::browserUrlReady, m_browser.get(),
+                [this](const QUrl &url) {
+                    ++m_browserOpens;
+                    QNetworkReply *r = m_browser->get(QNetworkRequest(url));
+                    connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
+                });
+        QSignalSpy signedIn(m_session.get(), &Auth::EntraSession::signInFinished);
+        m_session->signInInteractive();
+        QVERIFY(signedIn.wait(kWaitMs));
+        const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
+        QVERIFY2(account.ok(), describe(account).constData());
+
+        m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
+                                                       m_http.get(), m_session.get());
+        m_graph->setClock(&m_clock);
+        m_graph->setWriteRetryDelayMs(50);
+
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        auto store = Core::HistoryStore::open(m_dir->filePath(u"history.sqlite"_s));
+        QVERIFY2(store.ok(), describe(store).constData());
+        m_history = std::move(store).value();
+
+        Core::TargetMapper mapper(m_config.mapping);
+        std::optional<Core::Result<QList<Core::Eligibility>>> eligible;
+        m_graph->listEligibilities(this, [&](Core::Result<QList<Core::Eligibility>> r) { eligible = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(eligible.has_value(), kWaitMs);
+        QVERIFY2(eligible->ok(), describe(*eligible).constData());
+        m_targets.clear();
+        for (const auto &t : mapper.mapAll(eligible->value()))
+            m_targets.insert(t.key(), t);
+        for (const QString &key : {kReadOnly, kPowerUser, kAdministrator, kDatabase})
+            QVERIFY2(m_targets.contains(key), qPrintable(key));
+
+        m_access = std::make_unique<Graph::AccessService>(m_graph.get(), m_history.get(), mapper, &m_clock);
+        m_access->setPrincipalId(account->objectId);
+    }
+
+    void cleanup()
+    {
+        m_access.reset();
+        m_history.reset();
+        m_dir.reset();
+        m_graph.reset();
+        m_session.reset();
+        m_secrets.reset();
+        m_http.reset();
+        m_adminNam.reset();
+        m_browser.reset();
+        m_nam.reset();
+        m_emulator.reset();
+    }
+
+    void immediateGrant()
+    {
+        const qint64 secs = Core::parseHumanDuration(u"1h30m"_s);
+        QCOMPARE(secs, 5400);
+        const auto sent = request(kReadOnly, draft(secs));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        QCOMPARE(sent->value().status, u"Provisioned"_s);
+        QCOMPARE(sent->value().phase(), Core::RequestPhase::Active);
+
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        QVERIFY(grant);
+        QCOMPARE(grant->start.secsTo(grant->end), 5400);
+        QVERIFY(m_access->openRequests().isEmpty());
+
+        const auto h = historyOf(sent->value().id);
+        QVERIFY(h);
+        QVERIFY(h->isOpen());
+        QCOMPARE(h->status, u"Provisioned"_s);
+        QCOMPARE(h->target, kReadOnly);
+        QCOMPARE(h->durationSecs, 5400);
+        QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 1);
+    }
+
+    void justificationRequiredRefusedBeforeSending()
+    {
+        const auto sent = request(kPowerUser, draft(3600));
+        QVERIFY(sent);
+        QVERIFY(!sent->ok());
+        QCOMPARE(sent->error().kind, Error::Kind::InvalidInput);
+        QCOMPARE(postsOfRequests(), 0); // nothing was sent
+        QVERIFY(activationsFor(groupOf(kPowerUser)).isEmpty());
+        // The policy was read (that is how the client knew), and the same draft with a reason goes through.
+        QVERIFY(httpCount(u"GET"_s, u"/policies/roleManagementPolicyAssignments"_s, 200) >= 1);
+        const auto again = request(kPowerUser, draft(3600, u"deploy 42"_s));
+        QVERIFY2(again && again->ok(), describe(again).constData());
+        QCOMPARE(postsOfRequests(), 1);
+    }
+
+    void approvalThenApprove()
+    {
+        QList<Core::AccessRequest> settled;
+        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+                [&settled](const Core::AccessRequest &r) { settled << r; });
+        const auto sent = request(kAdministrator, draft(2 * 3600, u"incident 7"_s, u"Jira"_s, u"OPS-7"_s));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
+        QVERIFY(m_access->openRequestFor(groupOf(kAdministrator), u"member"_s));
+        {
+            const auto synced = sync();
+            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        }
+        QCOMPARE(m_access->openRequests().size(), 1);
+        QCOMPARE(m_access->openRequests().first().id, id);
+        QVERIFY(!m_access->grantFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(settled.isEmpty());
+
+        QCOMPARE(admin("POST", u"decide"_s,
+                       QJsonDocument(QJsonObject {{u"request"_s, id},
+                                                  {u"decision"_s, u"Approve"_s},
+                                                  {u"approver"_s, kMegan},
+                                                  {u"justification"_s, u"ok"_s}})
+                           .toJson()),
+                 200);
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        const auto grant = m_access->grantFor(groupOf(kAdministrator), u"member"_s);
+        QVERIFY(grant);
+        QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
+        QVERIFY(m_access->openRequests().isEmpty());
+        QCOMPARE(settled.size(), 1);
+        QCOMPARE(settled.first().id, id);
+        QCOMPARE(settled.first().phase(), Core::RequestPhase::Active);
+
+        const auto h = historyOf(id);
+        QVERIFY(h);
+        QCOMPARE(h->decision, u"Approved"_s);
+        QCOMPARE(h->status, u"Provisioned"_s);
+        QVERIFY(h->isOpen()); // the grant is live
+        QCOMPARE(h->ticketNumber, u"OPS-7"_s);
+        QCOMPARE(activationsFor(groupOf(kAdministrator)).size(), 1);
+    }
+
+    void deny()
+    {
+        QList<Core::AccessRequest> settled;
+        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+                [&settled](const Core::AccessRequest &r) { settled << r; });
+        const auto sent = request(kAdministrator, draft(3600, u"incident 8"_s, u"Jira"_s, u"OPS-8"_s));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
+        QCOMPARE(admin("POST", u"decide"_s,
+                       QJsonDocument(QJsonObject {{u"request"_s, id},
+                                                  {u"decision"_s, u"Deny"_s},
+                                                  {u"approver"_s, kMegan},
+                                                  {u"justification"_s, u"not now"_s}})
+                           .toJson()),
+                 200);
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QCOMPARE(settled.size(), 1);
+        QCOMPARE(settled.first().id, id);
+        QCOMPARE(settled.first().phase(), Core::RequestPhase::Denied);
+        QVERIFY(!m_access->grantFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_access->grants().isEmpty());
+        const auto h = historyOf(id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Denied"_s);
+        QCOMPARE(h->decision, u"Denied"_s);
+        QVERIFY(h->endedAt.isValid());
+        QVERIFY(stateArray(u"grants"_s).isEmpty());
+    }
+
+    void cancel()
+    {
+        const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        QVERIFY(!m_access->openRequests().isEmpty());
+        const auto canceled = cancel(id);
+        QVERIFY2(canceled && canceled->ok(), describe(canceled).constData());
+        QCOMPARE(emulatorRequest(id).value(u"status"_s).toString(), u"Canceled"_s);
+        QVERIFY(m_access->openRequests().isEmpty());
+        auto h = historyOf(id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Canceled"_s);
+        // A sync afterwards agrees: nothing open, the history stays as it is.
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_access->grants().isEmpty());
+        h = historyOf(id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Canceled"_s);
+        QVERIFY(h->decision.isEmpty());
+    }
+
+    void expiryByEmulatorClock()
+    {
+        QList<QPair<Core::Grant, QString>> ended;
+        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+                [&ended](const Core::Grant &g, const QString &outcome) {
+                    ended.append({g, outcome});
+                });
+        const auto sent = request(kReadOnly, draft(3600));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        {
+            const auto synced = sync();
+            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        }
+        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(ended.isEmpty());
+
+        m_emulator->advanceClock(3600 + 60);
+        const auto synced
+            = sync(); // the access token has lapsed on the emulator's clock: a refresh on the way
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QVERIFY(m_access->grants().isEmpty());
+        QCOMPARE(ended.size(), 1);
+        QCOMPARE(ended.first().first.groupId, groupOf(kReadOnly));
+        QCOMPARE(ended.first().second, u"Expired"_s);
+        const auto h = historyOf(sent->value().id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Expired"_s);
+        QVERIFY(!h->isOpen());
+        QVERIFY(std::abs(m_access->serverNow().secsTo(m_emulator->now())) < 30);
+    }
+
+    void deactivateInsideAndAfterFiveMinutes()
+    {
+        QList<QPair<Core::Grant, QString>> ended;
+        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+                [&ended](const Core::Grant &g, const QString &outcome) {
+                    ended.append({g, outcome});
+                });
+        const auto sent = request(kReadOnly, draft(3600));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        {
+            const auto synced = sync();
+            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        }
+        const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        QVERIFY(grant);
+
+        const auto early = deactivate(*grant);
+        QVERIFY(early);
+        QVERIFY(!early->ok());
+        QCOMPARE(early->error().serviceCode, u"ActiveDurationTooShort"_s);
+        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QCOMPARE(stateArray(u"grants"_s).size(), 1);
+        QVERIFY(historyOf(sent->value().id)->isOpen());
+        QVERIFY(ended.isEmpty());
+
+        m_emulator->advanceClock(6 * 60);
+        const auto later = deactivate(*grant);
+        QVERIFY2(later && later->ok(), describe(later).constData());
+        QVERIFY(!m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(stateArray(u"grants"_s).isEmpty());
+        QCOMPARE(ended.size(), 1);
+        QCOMPARE(ended.first().second, u"Deactivated"_s);
+        auto h = historyOf(sent->value().id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Deactivated"_s);
+        // And a sync does not bring it back or rewrite what happened.
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QVERIFY(m_access->grants().isEmpty());
+        h = historyOf(sent->value().id);
+        QCOMPARE(h->outcome, u"Deactivated"_s);
+        QCOMPARE(ended.size(), 1);
+    }
+
+    void duplicateActivation()
+    {
+        const auto first = request(kReadOnly, draft(3600));
+        QVERIFY2(first && first->ok(), describe(first).constData());
+        const auto second = request(kReadOnly, draft(3600));
+        QVERIFY(second);
+        QVERIFY(!second->ok());
+        QCOMPARE(second->error().serviceCode, u"RoleAssignmentExists"_s);
+        QCOMPARE(second->error().httpStatus, 400);
+        QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 1);
+        QCOMPARE(postsOfRequests(), 2); // a clear refusal is not retried
+    }
+
+    void stepUpWithClaims()
+    {
+        QSignalSpy signIns(m_session.get(), &Auth::EntraSession::signInFinished);
+        const int opensBefore = m_browserOpens;
+        const auto sent = request(kDatabase, draft(3600, u"schema migration"_s));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        QCOMPARE(sent->value().status, u"Provisioned"_s);
+
+        QCOMPARE(m_browserOpens, opensBefore + 1); // the step-up sign-in went through the browser
+        QCOMPARE(signIns.size(), 1);
+        QVERIFY(signIns.first().first().value<Core::Result<Core::Account>>().ok());
+        QCOMPARE(postsOfRequests(400), 1); // the claims challenge
+        QCOMPARE(postsOfRequests(201), 1); // the same request with the stepped-up token
+        QCOMPARE(postsOfRequests(), 2);
+        const QJsonArray created = activationsFor(groupOf(kDatabase));
+        QCOMPARE(created.size(), 1);
+        QCOMPARE(created.first().toObject().value(u"status"_s).toString(), u"Provisioned"_s);
+        QCOMPARE(created.first().toObject().value(u"id"_s).toString(), sent->value().id);
+    }
+
+    void faultsCreateExactlyOneRequest_data()
+    {
+        QTest::addColumn<QByteArray>("fault");
+        QTest::addColumn<bool>("succeeds");
+        QTest::addColumn<int>("httpStatus"); // of the error when it does not succeed
+        QTest::addColumn<int>("posts"); // POSTs the emulator saw
+        QTest::addColumn<int>("created"); // requests it holds afterwards
+        QTest::addColumn<int>("minMs"); // the least time the client must have waited
+
+        const QByteArray post = R"("path": "/assignmentScheduleRequests", "method": "POST")";
+        QTest::newRow("429 Retry-After 0.2, before")
+            << QByteArray("{" + post + R"(, "status": 429, "retryAfter": "0.2", "count": 1})") << true << 0
+            << 2 << 1 << 200;
+        QTest::newRow("503 before: look, none, send again")
+            << QByteArray("{" + post + R"(, "status": 503, "count": 1})") << true << 0 << 2 << 1 << 0;
+        QTest::newRow("504 after: look, found")
+            << QByteArray("{" + post + R"(, "status": 504, "when": "after", "count": 1})") << true << 0 << 1
+            << 1 << 0;
+        QTest::newRow("connection lost midway after")
+            << QByteArray("{" + post + R"(, "partial": true, "when": "after", "count": 1})") << true << 0 << 1
+            << 1 << 0;
+        QTest::newRow("truncated 201 after")
+            << QByteArray("{" + post + R"(, "malformed": true, "when": "after", "count": 1})") << true << 0
+            << 1 << 1 << 0;
+        QTest::newRow("429 five times: give up")
+            << QByteArray("{" + post + R"(, "status": 429, "retryAfter": "0.1", "count": 5})") << false << 429
+            << 4 << 0 << 300;
+    }
+    void faultsCreateExactlyOneRequest()
+    {
+        QFETCH(QByteArray, fault);
+        QFETCH(bool, succeeds);
+        QFETCH(int, httpStatus);
+        QFETCH(int, posts);
+        QFETCH(int, created);
+        QFETCH(int, minMs);
+        QCOMPARE(addFault(fault), 201);
+        QElapsedTimer timer;
+        timer.start();
+        const auto sent = request(kReadOnly, draft(3600));
+        const qint64 elapsed = timer.elapsed();
+        QVERIFY(sent);
+        if (succeeds) {
+            QVERIFY2(sent->ok(), describe(sent).constData());
+            QCOMPARE(sent->value().status, u"Provisioned"_s);
+            const QJsonArray list = activationsFor(groupOf(kReadOnly));
+            QCOMPARE(list.size(), 1);
+            QCOMPARE(sent->value().id, list.first().toObject().value(u"id"_s).toString());
+            const auto h = historyOf(sent->value().id);
+            QVERIFY(h);
+            QCOMPARE(h->status, u"Provisioned"_s);
+        } else {
+            QVERIFY(!sent->ok());
+            QCOMPARE(sent->error().httpStatus, httpStatus);
+            QVERIFY(m_history->entries().value().isEmpty());
+        }
+        QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), created);
+        QCOMPARE(postsOfRequests(), posts);
+        QVERIFY2(elapsed >= minMs, QByteArray::number(elapsed).constData());
+        QCOMPARE(admin("DELETE", u"faults"_s), 200);
+        // Whatever happened, a sync agrees with the emulator.
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QCOMPARE(m_access->grants().size(), created);
+    }
+
+    void readFaultIsRetried()
+    {
+        const auto sent = request(kReadOnly, draft(3600));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        {
+            const auto synced = sync();
+            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        }
+        const QString instances = u"/assignmentScheduleInstances/filterByCurrentUser(on='principal')"_s;
+        const int before503 = httpCount(u"GET"_s, instances, 503);
+        QCOMPARE(before503, 0);
+        QCOMPARE(
+            addFault(
+                R"({"path": "/assignmentScheduleInstances", "method": "GET", "status": 503, "count": 1})"),
+            201);
+        QSignalSpy failed(m_access.get(), &Graph::AccessService::syncFailed);
+        const int okBefore = httpCount(u"GET"_s, instances, 200);
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QCOMPARE(failed.size(), 0);
+        QCOMPARE(httpCount(u"GET"_s, instances, 503), 1);
+        QCOMPARE(httpCount(u"GET"_s, instances, 200), okBefore + 1);
+        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+    }
+
+    void errorShapes_data()
+    {
+        QTest::addColumn<QString>("shape");
+        QTest::newRow("wrapped") << u"wrapped"_s;
+        QTest::newRow("plain") << u"plain"_s;
+    }
+    void errorShapes()
+    {
+        QFETCH(QString, shape);
+        QJsonObject settings;
+        QCOMPARE(admin("POST", u"settings"_s,
+                       QJsonDocument(QJsonObject {{u"pimErrorShape"_s, shape}}).toJson(), &settings),
+                 200);
+        QCOMPARE(settings.value(u"pimErrorShape"_s).toString(), shape);
+
+        // Straight to Graph, past the client-side check: PIM's own refusal.
+        Core::ActivationDraft d = draft(3600);
+        d.groupId = groupOf(kPowerUser);
+        d.accessId = u"member"_s;
+        std::optional<Core::Result<Core::AccessRequest>> result;
+        m_graph->activate(d, m_access->principalId(), m_clock.now(), this,
+                          [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), kWaitMs);
+        QVERIFY(!result->ok());
+        const Error e = result->error();
+        QCOMPARE(e.kind, Error::Kind::Service);
+        QCOMPARE(e.httpStatus, 400);
+        QCOMPARE(e.serviceCode, u"RoleAssignmentRequestPolicyValidationFailed"_s);
+        QCOMPARE(Graph::failedPolicyRules(e), QStringList {u"JustificationRule"_s});
+        QCOMPARE(postsOfRequests(), 1); // a clear refusal is not retried
+        QVERIFY(activationsFor(groupOf(kPowerUser)).isEmpty());
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRequests)
+#include "tst_requests.moc"
