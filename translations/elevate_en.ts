@@ -2,6 +2,16 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>Elevate::Ui::HistoryWindow</name>
+    <message numerus="yes">
+        <source>%n request(s) on record</source>
+        <translation>
+            <numerusform>%n request on record</numerusform>
+            <numerusform>%n requests on record</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Elevate::Ui::MainWindow</name>
     <message numerus="yes">
         <source>%n eligible target(s) · updated %1</source>
@@ -14,13 +24,24 @@
 <context>
     <name>Elevate::Ui::TrayController</name>
     <message numerus="yes">
-        <source>Elevate — %1
-%n eligible target(s)</source>
+        <source>%n eligible target(s), nothing active</source>
         <translation>
-            <numerusform>Elevate — %1
-%n eligible target</numerusform>
-            <numerusform>Elevate — %1
-%n eligible targets</numerusform>
+            <numerusform>%n eligible target, nothing active</numerusform>
+            <numerusform>%n eligible targets, nothing active</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>and %n more active</source>
+        <translation>
+            <numerusform>and %n more active</numerusform>
+            <numerusform>and %n more active</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n request(s) waiting</source>
+        <translation>
+            <numerusform>%n request waiting</numerusform>
+            <numerusform>%n requests waiting</numerusform>
         </translation>
     </message>
 </context>
