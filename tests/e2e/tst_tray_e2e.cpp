@@ -5,18 +5,25 @@
 #include "app/tray/trayapp.h"
 #include "auth/entrasession.h"
 #include "emulator/emulator.h"
+#include "graph/accessservice.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
+#include "ui/historywindow.h"
 #include "ui/mainwindow.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QMenu>
+#include <QPushButton>
 #include <QScreen>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QSystemTrayIcon>
 #include <QTest>
@@ -25,6 +32,16 @@ using namespace Elevate;
 using namespace Qt::StringLiterals;
 
 using Elevate::Test::artifactPath;
+
+namespace {
+QWidget *findTopLevel(const QString &name)
+{
+    for (QWidget *w : QApplication::topLevelWidgets())
+        if (w->objectName() == name && w->isVisible())
+            return w;
+    return nullptr;
+}
+} // namespace
 
 class TestTrayE2E : public QObject
 {
@@ -97,6 +114,44 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowExposed(app.window()));
         QTest::qWait(200);
         QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-window.png"_s)));
+        app.window()->hide();
+
+        // Request from the tray: the role's entry opens the form, the form sends, the grant shows.
+        QAction *readOnly = nullptr;
+        for (QAction *a : menu->actions())
+            if (a->menu() && a->menu()->objectName() == u"account_123456789012"_s)
+                for (QAction *r : a->menu()->actions())
+                    if (r->text() == u"ReadOnlyAccess…"_s)
+                        readOnly = r;
+        QVERIFY(readOnly);
+        readOnly->trigger();
+        QDialog *form = nullptr;
+        QTRY_VERIFY((form = qobject_cast<QDialog *>(findTopLevel(u"requestDialog"_s))));
+        auto *ok = form->findChild<QDialogButtonBox *>(u"buttonBox"_s)->button(QDialogButtonBox::Ok);
+        QTRY_VERIFY(ok->isEnabled()); // the policy arrived
+        form->findChild<QSpinBox *>(u"durationHoursSpinBox"_s)->setValue(0);
+        form->findChild<QSpinBox *>(u"durationMinutesSpinBox"_s)->setValue(30);
+        form->findChild<QComboBox *>(u"justificationComboBox"_s)->setCurrentText(u"Read the audit logs"_s);
+        QVERIFY(QTest::qWaitForWindowExposed(form));
+        QTest::qWait(200);
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-request-dialog.png"_s)));
+        QTest::mouseClick(ok, Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.controller()->access()->grants().isEmpty(), 20'000);
+        QTRY_VERIFY(!findTopLevel(u"requestDialog"_s)); // closed on success
+        QTRY_COMPARE(app.tray()->state(), Elevate::Ui::TrayState::Active);
+        QVERIFY(app.tray()->trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production"_s));
+
+        menu->popup(at);
+        QTRY_VERIFY(menu->isVisible());
+        QTest::qWait(1200); // one tick of the countdown
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-tray-countdown.png"_s)));
+        menu->hide();
+
+        app.showHistory();
+        QVERIFY(QTest::qWaitForWindowExposed(app.historyWindow()));
+        QTest::qWait(200);
+        QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-history.png"_s)));
+        app.historyWindow()->hide();
     }
 };
 
