@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "accessservice.h"
 
+#include "odata.h"
 #include "pimwording.h"
 
 #include <QLoggingCategory>
@@ -184,6 +185,9 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
                                callback(r);
                            return;
                        }
+                       // PIM judged by rules we did not know: the cached policy is out of date.
+                       if (!failedPolicyRules(sent.error()).isEmpty())
+                           m_policies.remove(policyKey(draft.groupId, draft.accessId));
                        if (guard)
                            callback(sent.error());
                    });
@@ -468,10 +472,10 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
                                                                              : QStringLiteral("Failed");
                         if (phase == Core::RequestPhase::Denied)
                             update.decision = QStringLiteral("Denied");
+                        // No approver acted within PIM's 24 hours.
                         if (before == Core::RequestPhase::AwaitingApproval
-                            && phase == Core::RequestPhase::Canceled
-                            && it->status.compare(u"Canceled", Qt::CaseInsensitive) != 0)
-                            update.decision = QStringLiteral("Lapsed");
+                            && it->status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
+                            update.outcome = QStringLiteral("Lapsed");
                         update.endedAt = now;
                         record(update);
                         Q_EMIT requestSettled(*it);
@@ -479,6 +483,14 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
                     }
                     if (phase == Core::RequestPhase::Active)
                         Q_EMIT requestSettled(*it);
+                    // A status this version does not know: followed for a day, then put on record as it is.
+                    if (phase == Core::RequestPhase::Unknown && e.requestedAt.isValid()
+                        && e.requestedAt.secsTo(now) > 24 * 3600) {
+                        update.outcome = it->status;
+                        update.endedAt = now;
+                        record(update);
+                        continue;
+                    }
                 } else if (const auto l
                            = std::find_if(listed.cbegin(), listed.cend(),
                                           [&e](const Core::AccessRequest &r) { return r.id == e.requestId; });

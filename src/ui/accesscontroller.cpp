@@ -44,7 +44,14 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
                           tr("Your request for %1 was canceled or timed out.").arg(name));
             break;
         case Core::RequestPhase::Failed:
-            Q_EMIT notify(tr("Request failed"), tr("PIM could not activate %1 (%2).").arg(name, r.status));
+            if (r.status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
+                Q_EMIT notify(
+                    tr("Request lapsed"),
+                    tr("No approver decided on %1 within 24 hours; request it again if you still need it.")
+                        .arg(name));
+            else
+                Q_EMIT notify(tr("Request failed"),
+                              tr("PIM could not activate %1 (%2).").arg(name, r.status));
             break;
         default:
             break;

@@ -40,6 +40,8 @@ QString HistoryModel::outcomeText(const Core::HistoryEntry &e)
         return tr("Failed");
     if (e.outcome == u"Ended")
         return tr("Ended early");
+    if (e.outcome == u"Lapsed")
+        return tr("Not approved in time");
     if (!e.outcome.isEmpty())
         return e.outcome;
     switch (Core::classifyStatus(e.status)) {

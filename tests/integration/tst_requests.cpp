@@ -387,6 +387,25 @@ private Q_SLOTS:
         QVERIFY(stateArray(u"grants"_s).isEmpty());
     }
 
+    void approvalLapsesAfter24Hours()
+    {
+        QList<Core::AccessRequest> settled;
+        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+                [&settled](const Core::AccessRequest &r) { settled << r; });
+        const auto sent = request(kAdministrator, draft(3600, u"weekend change"_s, u"Jira"_s, u"OPS-9"_s));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        m_emulator->advanceClock(24 * 3600 + 60);
+        const auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QCOMPARE(settled.size(), 1);
+        QCOMPARE(settled.first().status, u"TimedOut"_s);
+        QVERIFY(m_access->openRequests().isEmpty());
+        const auto h = historyOf(id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Lapsed"_s);
+    }
+
     void cancel()
     {
         const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
