@@ -27,6 +27,11 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     m_expiryTimer.setSingleShot(true);
     connect(&m_expiryTimer, &QTimer::timeout, this, &AccessController::checkExpiry);
     connect(m_access, &Graph::AccessService::changed, this, [this] {
+        if (m_syncFailing && m_access->lastSync() != m_lastGoodSync) {
+            m_syncFailing = false;
+            m_lastError = {};
+        }
+        m_lastGoodSync = m_access->lastSync();
         checkExpiry();
         Q_EMIT changed();
     });
@@ -65,8 +70,17 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
                                   : outcome == u"Expired" ? tr("%1 has expired.").arg(name)
                                                           : tr("%1 is no longer active.").arg(name));
             });
-    connect(m_access, &Graph::AccessService::syncFailed, this,
-            [this](const Error &e) { fail(tr("checking your access"), e); });
+    // A sync that keeps failing (offline, Graph down) is said once, not at every retry; the next
+    // good sync clears it.
+    connect(m_access, &Graph::AccessService::syncFailed, this, [this](const Error &e) {
+        if (m_syncFailing) {
+            m_lastError = e;
+            Q_EMIT changed();
+            return;
+        }
+        m_syncFailing = true;
+        fail(tr("checking your access"), e);
+    });
     connect(m_session, &Auth::EntraSession::browserUrlReady, this, &AccessController::browserUrlReady);
     connect(m_session, &Auth::EntraSession::signInFinished, this, &AccessController::onSignInFinished);
     connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {

@@ -104,6 +104,8 @@ private:
     Graph::AccessService *m_access;
     Core::ExpiryWatcher m_expiry;
     QTimer m_expiryTimer;
+    bool m_syncFailing = false;
+    QDateTime m_lastGoodSync;
     Status m_status = Status::SignedOut;
     Core::Error m_lastError;
     Core::Error m_configError;

@@ -8,6 +8,8 @@
 
 #include <QApplication>
 #include <QMenu>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTest>
@@ -244,6 +246,42 @@ private Q_SLOTS:
                 || (r.toObject().value(u"id"_s).toString() == requestId
                     && r.toObject().value(u"status"_s).toString() == u"Canceled"_s);
         QVERIFY(canceled);
+    }
+
+    void failingSyncIsSaidOnce()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QVERIFY(f.signIn());
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        QSignalSpy errors(f.controller.get(), &Ui::AccessController::errorOccurred);
+        // Graph keeps failing the grants list (each read is retried; all fail).
+        QNetworkAccessManager nam;
+        auto post = [&](const QByteArray &verb, const QByteArray &body) {
+            QNetworkRequest req(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
+            req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+            QNetworkReply *r = nam.sendCustomRequest(req, verb, body);
+            QTRY_VERIFY(r->isFinished());
+            r->deleteLater();
+        };
+        post("POST",
+             "{\"path\": \"assignmentScheduleInstances\", \"status\": 503, \"retryAfter\": \"0.05\", "
+             "\"count\": 100}");
+        for (int i = 0; i < 3; ++i) {
+            bool done = false;
+            access->sync(&tray, [&done](Core::Result<void>) { done = true; });
+            QTRY_VERIFY(done);
+        }
+        QCOMPARE(errors.count(), 1);
+        QCOMPARE(tray.state(), Ui::TrayState::Error);
+        post("DELETE", {});
+        bool done = false;
+        access->sync(&tray, [&done](Core::Result<void>) { done = true; });
+        QTRY_VERIFY(done);
+        QCOMPARE(f.controller->lastError().kind, Core::Error::Kind::None);
+        QCOMPARE(tray.state(), Ui::TrayState::Idle);
     }
 };
 
