@@ -180,6 +180,7 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
                                h.endedAt = now;
                            }
                            record(h);
+                           Q_EMIT requestSubmitted(r);
                            follow(r);
                            if (guard)
                                callback(r);
@@ -292,20 +293,26 @@ void AccessService::scheduleSync()
         return;
     qint64 delay = kIdleSecs;
     bool following = false, awaiting = false;
+    const QDateTime now = m_clock->now();
     for (const auto &r : m_open) {
         const auto phase = r.phase();
-        if (phase == Core::RequestPhase::AwaitingApproval)
+        if (phase == Core::RequestPhase::AwaitingApproval) {
             awaiting = true;
-        else
+        } else if (r.start.isValid() && now.addSecs(m_graph->serverClockSkewSecs()).secsTo(r.start) > 60) {
+            // Scheduled for later: look again when it starts (and now and then before).
+            delay = qMin<qint64>(
+                delay, qMax<qint64>(2, now.addSecs(m_graph->serverClockSkewSecs()).secsTo(r.start) + 3));
+        } else {
             following = true;
+        }
     }
     if (following) {
-        delay = kFollowDelaysSecs[qMin<int>(m_followStep, std::size(kFollowDelaysSecs) - 1)];
+        delay = qMin<qint64>(delay,
+                             kFollowDelaysSecs[qMin<int>(m_followStep, std::size(kFollowDelaysSecs) - 1)]);
         ++m_followStep;
     } else if (awaiting) {
-        delay = kAwaitingApprovalSecs;
+        delay = qMin<qint64>(delay, kAwaitingApprovalSecs);
     }
-    const QDateTime now = m_clock->now();
     for (const auto &g : m_grants) {
         if (g.isPermanent())
             continue;

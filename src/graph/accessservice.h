@@ -75,6 +75,8 @@ public:
 
 Q_SIGNALS:
     void changed();
+    /// A request this service sent was accepted by PIM (whatever its status: active, waiting, scheduled).
+    void requestSubmitted(const Elevate::Core::AccessRequest &request);
     void requestSettled(const Elevate::Core::AccessRequest &request);
     void grantEnded(const Elevate::Core::Grant &grant, const QString &outcome);
     void syncFailed(const Elevate::Core::Error &error);

@@ -35,6 +35,22 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
         checkExpiry();
         Q_EMIT changed();
     });
+    connect(m_access, &Graph::AccessService::requestSubmitted, this, [this](const Core::AccessRequest &r) {
+        const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
+        switch (r.phase()) {
+        case Core::RequestPhase::Active:
+            Q_EMIT notify(tr("Access granted"), tr("%1 is active.").arg(name));
+            break;
+        case Core::RequestPhase::AwaitingApproval:
+            Q_EMIT notify(
+                tr("Request sent"),
+                tr("%1 is waiting for approval; Elevate tells you when an approver decides.").arg(name));
+            break;
+        default:
+            Q_EMIT notify(tr("Request sent"), tr("%1: %2.").arg(name, Graph::PimWording::status(r)));
+            break;
+        }
+    });
     connect(m_access, &Graph::AccessService::requestSettled, this, [this](const Core::AccessRequest &r) {
         const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
         switch (r.phase()) {

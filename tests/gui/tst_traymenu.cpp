@@ -184,6 +184,10 @@ private Q_SLOTS:
         QVERIFY2(tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 9:5"_s)
                      || tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 10:00"_s),
                  qPrintable(tray.trayIcon()->toolTip()));
+        QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+            return n.at(0).toString() == u"Access granted"_s
+                && n.at(1).toString().contains(u"ReadOnlyAccess"_s);
+        }));
         // The 15-minute warning fired once (the grant was born inside it); the 5 and 1 are to come.
         QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
             return n.at(0).toString() == u"Access ends soon"_s;

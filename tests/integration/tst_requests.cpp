@@ -406,6 +406,29 @@ private Q_SLOTS:
         QCOMPARE(h->outcome, u"Lapsed"_s);
     }
 
+    void scheduledStart()
+    {
+        auto d = draft(3600, u"maintenance window"_s);
+        d.start = QDateTime::currentDateTimeUtc().addSecs(2 * 3600);
+        const auto sent = request(kReadOnly, d);
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        QCOMPARE(sent->value().status, u"Granted"_s);
+        auto synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QVERIFY(m_access->grants().isEmpty());
+        QCOMPARE(m_access->openRequests().size(), 1);
+        QCOMPARE(m_access->openRequests().first().phase(), Core::RequestPhase::InProgress);
+        m_emulator->advanceClock(2 * 3600 + 30);
+        synced = sync();
+        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        QCOMPARE(m_access->grants().size(), 1);
+        QVERIFY(m_access->openRequests().isEmpty());
+        const auto h = historyOf(sent->value().id);
+        QVERIFY(h);
+        QCOMPARE(h->status, u"Provisioned"_s);
+        QVERIFY(h->isOpen());
+    }
+
     void cancel()
     {
         const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
