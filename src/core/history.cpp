@@ -92,6 +92,9 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
                                " ticket_number TEXT, status TEXT, approver TEXT, decision TEXT,"
                                " decision_justification TEXT, outcome TEXT, ended_at TEXT)")))
         return dbError(QStringLiteral("creating the table"), q.lastError());
+    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS seen (kind TEXT NOT NULL, id TEXT NOT NULL, at TEXT,"
+                               " PRIMARY KEY (kind, id))")))
+        return dbError(QStringLiteral("creating the table"), q.lastError());
     return Result<std::unique_ptr<HistoryStore>>(std::move(store));
 }
 
@@ -209,6 +212,28 @@ Result<QStringList> HistoryStore::recentJustifications(int limit) const
 Result<QStringList> HistoryStore::recentTicketSystems(int limit) const
 {
     return recentDistinct(QStringLiteral("ticket_system"), limit);
+}
+
+Result<bool> HistoryStore::markSeen(const QString &kind, const QString &id)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("INSERT OR IGNORE INTO seen (kind, id, at) VALUES (:kind, :id, :at)"));
+    q.bindValue(QStringLiteral(":kind"), kind);
+    q.bindValue(QStringLiteral(":id"), id);
+    q.bindValue(QStringLiteral(":at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    if (!q.exec())
+        return dbError(QStringLiteral("writing"), q.lastError());
+    return q.numRowsAffected() > 0;
+}
+
+Result<bool> HistoryStore::anySeen(const QString &kind) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT 1 FROM seen WHERE kind = :kind LIMIT 1"));
+    q.bindValue(QStringLiteral(":kind"), kind);
+    if (!q.exec())
+        return dbError(QStringLiteral("reading"), q.lastError());
+    return q.next();
 }
 
 QByteArray HistoryStore::toCsv(const QList<HistoryEntry> &entries)

@@ -61,6 +61,12 @@ public:
     Result<QStringList> recentJustifications(int limit = 8) const;
     Result<QStringList> recentTicketSystems(int limit = 8) const;
 
+    /// Remembers that `id` of `kind` (e.g. "approval") was announced; true when it was new, so a
+    /// notification is shown once per item, also across restarts and between the tray and the CLI.
+    Result<bool> markSeen(const QString &kind, const QString &id);
+    /// Whether anything of `kind` was ever marked.
+    Result<bool> anySeen(const QString &kind) const;
+
     QString path() const { return m_path; }
 
     /// RFC 4180 CSV with a header row; times in ISO 8601 UTC. Cells that a spreadsheet would run as

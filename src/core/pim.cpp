@@ -88,6 +88,22 @@ QDateTime AccessRequest::plannedEnd() const
     return {};
 }
 
+const ApprovalStage *Approval::stageForMe() const
+{
+    for (const auto &s : stages)
+        if (s.assignedToMe && s.isOpen())
+            return &s;
+    return nullptr;
+}
+
+const ApprovalStage *Approval::decidedStage() const
+{
+    for (const auto &s : stages)
+        if (s.isDecided())
+            return &s;
+    return nullptr;
+}
+
 qint64 Grant::secondsLeft(const QDateTime &now) const
 {
     if (isPermanent())

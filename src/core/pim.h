@@ -75,6 +75,8 @@ struct AccessRequest
     QString groupDisplayName; ///< empty unless Graph expanded the group
     QString accessId;
     QString principalId;
+    QString principalDisplayName; ///< the requester, when Graph expanded `principal`
+    QString principalUpn;
     QString approvalId;
     QString justification;
     QString ticketNumber;
@@ -105,6 +107,41 @@ struct Grant
     /// Seconds left at `now` (never negative); -1 for a permanent assignment.
     qint64 secondsLeft(const QDateTime &now) const;
 };
+
+/// One stage of an approval (v1.0 `approvalStage`, beta `approvalStep`; graph-pim.md §8.2).
+struct ApprovalStage
+{
+    QString id;
+    QString status; ///< InProgress, Initializing, Completed, Expired
+    QString reviewResult; ///< NotReviewed, Approved, Denied
+    bool assignedToMe = false;
+    QString reviewedById;
+    QString reviewedByName; ///< display name, else UPN, of who decided
+    QDateTime reviewedAt;
+    QString justification;
+
+    bool isOpen() const { return status.compare(u"InProgress", Qt::CaseInsensitive) == 0; }
+    bool isDecided() const
+    {
+        return reviewResult.compare(u"Approved", Qt::CaseInsensitive) == 0
+            || reviewResult.compare(u"Denied", Qt::CaseInsensitive) == 0;
+    }
+};
+
+/// The approval of a request (its id is the request's approvalId, for groups the request id).
+struct Approval
+{
+    QString id;
+    QList<ApprovalStage> stages;
+
+    /// The stage the caller may decide now, if any.
+    const ApprovalStage *stageForMe() const;
+    /// The stage that carries a decision, if any.
+    const ApprovalStage *decidedStage() const;
+};
+
+/// Approvers have this long from the request to decide (PIM's fixed 24 hours).
+constexpr qint64 kApprovalWindowSecs = 24 * 3600;
 
 /// PIM refuses to deactivate an activation younger than this (ActiveDurationTooShort).
 constexpr qint64 kMinimumActiveSecsBeforeDeactivate = 5 * 60;

@@ -440,6 +440,34 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
         });
 }
 
+void AccessService::settleDecided(const Core::AccessRequest &request)
+{
+    // Who decided, and why: the approval's stage says (graph-pim.md §8.2).
+    const quint64 generation = m_generation;
+    m_graph->getApproval(request.approvalId.isEmpty() ? request.id : request.approvalId, this,
+                         [this, generation, request](Core::Result<Core::Approval> approval) {
+                             if (generation != m_generation)
+                                 return;
+                             QString by, why;
+                             if (approval.ok()) {
+                                 if (const Core::ApprovalStage *s = approval->decidedStage()) {
+                                     by = s->reviewedByName;
+                                     why = s->justification;
+                                     Core::HistoryEntry h;
+                                     h.requestId = request.id;
+                                     h.approver = by;
+                                     h.decisionJustification = why;
+                                     h.decision = s->reviewResult;
+                                     record(h);
+                                 }
+                             } else {
+                                 qCInfo(lcGraph) << "cannot read the approval of" << request.id
+                                                 << approval.error().message;
+                             }
+                             Q_EMIT requestSettled(request, by, why);
+                         });
+}
+
 void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &listed,
                                const QHash<QString, Core::AccessRequest> &looked)
 {
@@ -485,11 +513,19 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
                             update.outcome = QStringLiteral("Lapsed");
                         update.endedAt = now;
                         record(update);
-                        Q_EMIT requestSettled(*it);
+                        if (before == Core::RequestPhase::AwaitingApproval
+                            && phase == Core::RequestPhase::Denied)
+                            settleDecided(*it);
+                        else
+                            Q_EMIT requestSettled(*it, {}, {});
                         continue;
                     }
-                    if (phase == Core::RequestPhase::Active)
-                        Q_EMIT requestSettled(*it);
+                    if (phase == Core::RequestPhase::Active) {
+                        if (before == Core::RequestPhase::AwaitingApproval)
+                            settleDecided(*it);
+                        else
+                            Q_EMIT requestSettled(*it, {}, {});
+                    }
                     // A status this version does not know: followed for a day, then put on record as it is.
                     if (phase == Core::RequestPhase::Unknown && e.requestedAt.isValid()
                         && e.requestedAt.secsTo(now) > 24 * 3600) {

@@ -77,13 +77,17 @@ Q_SIGNALS:
     void changed();
     /// A request this service sent was accepted by PIM (whatever its status: active, waiting, scheduled).
     void requestSubmitted(const Elevate::Core::AccessRequest &request);
-    void requestSettled(const Elevate::Core::AccessRequest &request);
+    /// A followed request reached its end; for decided ones, who decided and their justification
+    /// (empty when unknown).
+    void requestSettled(const Elevate::Core::AccessRequest &request, const QString &decidedBy,
+                        const QString &decisionJustification);
     void grantEnded(const Elevate::Core::Grant &grant, const QString &outcome);
     void syncFailed(const Elevate::Core::Error &error);
 
 private:
     void record(const Core::HistoryEntry &entry);
     void follow(const Core::AccessRequest &request);
+    void settleDecided(const Core::AccessRequest &request);
     void scheduleSync();
     void finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &open,
                     const QHash<QString, Core::AccessRequest> &looked);

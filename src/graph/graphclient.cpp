@@ -415,6 +415,103 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
     call->start();
 }
 
+void GraphClient::listRequestsToApprove(QObject *context, Callback<QList<Core::AccessRequest>> callback)
+{
+    fetchAll<Core::AccessRequest>(
+        url(kPim + QStringLiteral("/assignmentScheduleRequests/filterByCurrentUser(on='approver')"),
+            QStringLiteral("$filter=")
+                + QString::fromLatin1(QUrl::toPercentEncoding(QStringLiteral("status eq 'PendingApproval'")))
+                + QStringLiteral("&$expand=group($select=id,displayName),principal")),
+        context, &parseRequestPage, std::move(callback));
+}
+
+void GraphClient::getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *call = new GraphCall(this, "GET",
+                               url(kPim + QStringLiteral("/assignmentApprovals/")
+                                   + QString::fromLatin1(QUrl::toPercentEncoding(approvalId))),
+                               {}, [guard, callback](const Net::HttpResponse &r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.isSuccess())
+                                       return callback(graphError(r));
+                                   callback(parseApproval(r.body));
+                               });
+    call->start();
+}
+
+namespace {
+Error alreadyDecided(const Core::Approval &a)
+{
+    const Core::ApprovalStage *s = a.decidedStage();
+    QString message;
+    if (s && !s->reviewedByName.isEmpty())
+        message = QStringLiteral("already %1 by %2").arg(s->reviewResult.toLower(), s->reviewedByName);
+    else if (s)
+        message = QStringLiteral("already %1").arg(s->reviewResult.toLower());
+    else
+        message = QStringLiteral("no longer waiting for a decision");
+    Error e = Error::make(Error::Kind::Service, message, 409, QStringLiteral("AlreadyDecided"));
+    return e;
+}
+} // namespace
+
+void GraphClient::decide(const QString &approvalId, bool approve, const QString &justification,
+                         QObject *context, Callback<Core::Approval> callback)
+{
+    QPointer<QObject> guard(context);
+    getApproval(
+        approvalId, this,
+        [this, guard, approvalId, approve, justification, callback](Core::Result<Core::Approval> a) {
+            if (!guard)
+                return;
+            if (!a.ok())
+                return callback(a.error());
+            const Core::ApprovalStage *stage = a->stageForMe();
+            if (!stage) {
+                bool anyOpen = false;
+                for (const auto &s : a->stages)
+                    anyOpen = anyOpen || s.isOpen();
+                if (!anyOpen)
+                    return callback(alreadyDecided(a.value()));
+                return callback(
+                    Error::make(Error::Kind::Service,
+                                QStringLiteral("this request is not yours to decide (not an approver of the "
+                                               "group, or your own request)"),
+                                403, QStringLiteral("NotYourDecision")));
+            }
+            const Net::Json body = {{"reviewResult", approve ? "Approve" : "Deny"},
+                                    {"justification", justification.trimmed().toStdString()}};
+            auto *call = new GraphCall(
+                this, "PATCH",
+                url(kPim + QStringLiteral("/assignmentApprovals/")
+                    + QString::fromLatin1(QUrl::toPercentEncoding(approvalId)) + QStringLiteral("/stages/")
+                    + QString::fromLatin1(QUrl::toPercentEncoding(stage->id))),
+                QByteArray::fromStdString(body.dump()),
+                [this, guard, approvalId, callback](const Net::HttpResponse &r) {
+                    if (!guard)
+                        return;
+                    if (r.isSuccess() || (r.hasStatus() && r.status == 409)) {
+                        // Read back what PIM now says: our decision, or the one that came first.
+                        const bool conflict = !r.isSuccess();
+                        return getApproval(
+                            approvalId, guard, [callback, conflict](Core::Result<Core::Approval> after) {
+                                if (conflict && after.ok())
+                                    return callback(alreadyDecided(after.value()));
+                                if (conflict)
+                                    return callback(Error::make(Error::Kind::Service,
+                                                                QStringLiteral("already decided"), 409,
+                                                                QStringLiteral("AlreadyDecided")));
+                                callback(std::move(after));
+                            });
+                    }
+                    callback(graphError(r));
+                });
+            call->start();
+        });
+}
+
 void GraphClient::deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
                              const QString &justification, QObject *context,
                              Callback<Core::AccessRequest> callback)

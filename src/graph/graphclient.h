@@ -86,6 +86,20 @@ public:
     void deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
                     const QString &justification, QObject *context, Callback<Core::AccessRequest> callback);
 
+    /// Requests waiting for my decision (filterByCurrentUser(on='approver'), PendingApproval, with
+    /// the group and the requester expanded; graph-pim.md §8.1).
+    void listRequestsToApprove(QObject *context, Callback<QList<Core::AccessRequest>> callback);
+    /// An approval with its stages (§8.2); readable by the requester and the approvers.
+    void getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback);
+    /**
+     * Approves or denies: reads the approval, PATCHes the stage assigned to me (§8.3), and answers
+     * with the approval as it is afterwards. When there is nothing for me to decide (someone else
+     * decided first: 409, or the stage is closed) the error has serviceCode "AlreadyDecided" and
+     * names who decided; "NotYourDecision" when no stage is mine (not an approver, or my own request).
+     */
+    void decide(const QString &approvalId, bool approve, const QString &justification, QObject *context,
+                Callback<Core::Approval> callback);
+
     /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
     qint64 serverClockSkewSecs() const { return m_skewSecs; }
     /// The clock Graph's `Date` header is compared with (default: the system clock).

@@ -200,6 +200,12 @@ Core::Result<Core::AccessRequest> parseRequest(const Net::Json &item)
     r.groupDisplayName = expandedGroupName(item);
     r.accessId = Net::jsonString(item, "accessId").toLower();
     r.principalId = Net::jsonString(item, "principalId");
+    if (item.contains("principal") && item["principal"].is_object()) {
+        r.principalDisplayName = Net::jsonString(item["principal"], "displayName");
+        r.principalUpn = Net::jsonString(item["principal"], "userPrincipalName");
+        if (r.principalId.isEmpty())
+            r.principalId = Net::jsonString(item["principal"], "id");
+    }
     r.approvalId = Net::jsonString(item, "approvalId");
     r.justification = Net::jsonString(item, "justification");
     r.created = Core::parseGraphDateTime(Net::jsonString(item, "createdDateTime"));
@@ -272,6 +278,45 @@ Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body)
     }
     page.nextLink = Net::jsonString(parsed.value(), "@odata.nextLink");
     return page;
+}
+
+Core::Result<Core::Approval> parseApproval(const QByteArray &body)
+{
+    const auto parsed = Net::parseJson(body);
+    if (!parsed.ok())
+        return parsed.error();
+    const Net::Json &j = parsed.value();
+    Core::Approval a;
+    a.id = Net::jsonString(j, "id");
+    const char *key = j.contains("stages") ? "stages" : "steps";
+    if (a.id.isEmpty() || !j.contains(key) || !j[key].is_array())
+        return notTheContract(QStringLiteral("an approval without id or stages"));
+    for (const Net::Json &st : j[key]) {
+        if (!st.is_object())
+            return notTheContract(QStringLiteral("an approval stage that is not an object"));
+        Core::ApprovalStage s;
+        s.id = Net::jsonString(st, "id");
+        s.status = Net::jsonString(st, "status");
+        s.reviewResult = Net::jsonString(st, "reviewResult");
+        s.assignedToMe = jsonBool(st, "assignedToMe");
+        s.justification = Net::jsonString(st, "justification");
+        s.reviewedAt = Core::parseGraphDateTime(Net::jsonString(st, "reviewedDateTime"));
+        Net::Json by = st.contains("reviewedBy") ? st["reviewedBy"] : Net::Json();
+        if (by.is_array())
+            by = by.empty() ? Net::Json() : by[0];
+        if (by.is_object()) {
+            s.reviewedById = Net::jsonString(by, "id");
+            s.reviewedByName = Net::jsonString(by, "displayName");
+            if (s.reviewedByName.isEmpty())
+                s.reviewedByName = Net::jsonString(by, "userPrincipalName");
+            if (s.reviewedByName.isEmpty())
+                s.reviewedByName = Net::jsonString(by, "mail");
+        }
+        if (s.id.isEmpty())
+            return notTheContract(QStringLiteral("an approval stage without id"));
+        a.stages << s;
+    }
+    return a;
 }
 
 QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,

@@ -33,6 +33,9 @@ Core::Result<Core::AccessRequest> parseRequestBody(const QByteArray &body);
 Core::Result<Page<Core::AccessRequest>> parseRequestPage(const QByteArray &body);
 Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body);
 
+/// An approval with its stages (v1.0 `stages` or beta `steps`); `reviewedBy` as object, array or null.
+Core::Result<Core::Approval> parseApproval(const QByteArray &body);
+
 /// The body of a selfActivate request (graph-pim.md §6.1/6.2). `start` invalid = `now`.
 QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,
                           const QDateTime &now);

@@ -59,6 +59,13 @@ QString PimWording::describe(const Error &error)
         }
         return tr("PIM refused the request: %1.").arg(what.join(QStringLiteral("; ")));
     }
+    if (code == u"AlreadyDecided")
+        return tr("Someone else decided first (%1).").arg(error.message);
+    if (code == u"NotYourDecision")
+        return tr("This request is not yours to decide: you are not an approver of the group, or it is your "
+                  "own request.");
+    if (code == u"JustificationMissing")
+        return tr("A justification is required for a decision.");
     if (code == u"RoleAssignmentExists")
         return tr("This access is already active (or already scheduled); PIM cannot activate it twice.");
     if (code == u"PendingRoleAssignmentRequest")

@@ -51,33 +51,43 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
             break;
         }
     });
-    connect(m_access, &Graph::AccessService::requestSettled, this, [this](const Core::AccessRequest &r) {
-        const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
-        switch (r.phase()) {
-        case Core::RequestPhase::Active:
-            Q_EMIT notify(tr("Access granted"), tr("%1 is active.").arg(name));
-            break;
-        case Core::RequestPhase::Denied:
-            Q_EMIT notify(tr("Request denied"), tr("Your request for %1 was denied.").arg(name));
-            break;
-        case Core::RequestPhase::Canceled:
-            Q_EMIT notify(tr("Request ended"),
-                          tr("Your request for %1 was canceled or timed out.").arg(name));
-            break;
-        case Core::RequestPhase::Failed:
-            if (r.status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
-                Q_EMIT notify(
-                    tr("Request lapsed"),
-                    tr("No approver decided on %1 within 24 hours; request it again if you still need it.")
-                        .arg(name));
-            else
-                Q_EMIT notify(tr("Request failed"),
-                              tr("PIM could not activate %1 (%2).").arg(name, r.status));
-            break;
-        default:
-            break;
-        }
-    });
+    connect(m_access, &Graph::AccessService::requestSettled, this,
+            [this](const Core::AccessRequest &r, const QString &by, const QString &why) {
+                const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
+                switch (r.phase()) {
+                case Core::RequestPhase::Active:
+                    Q_EMIT notify(tr("Access granted"),
+                                  by.isEmpty() ? tr("%1 is active.").arg(name)
+                                               : tr("%1 approved your request: %2 is active.").arg(by, name));
+                    break;
+                case Core::RequestPhase::Denied:
+                    if (by.isEmpty())
+                        Q_EMIT notify(tr("Request denied"), tr("Your request for %1 was denied.").arg(name));
+                    else if (why.isEmpty())
+                        Q_EMIT notify(tr("Request denied"),
+                                      tr("%1 denied your request for %2.").arg(by, name));
+                    else
+                        Q_EMIT notify(tr("Request denied"),
+                                      tr("%1 denied your request for %2: “%3”").arg(by, name, why));
+                    break;
+                case Core::RequestPhase::Canceled:
+                    Q_EMIT notify(tr("Request ended"),
+                                  tr("Your request for %1 was canceled or timed out.").arg(name));
+                    break;
+                case Core::RequestPhase::Failed:
+                    if (r.status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
+                        Q_EMIT notify(tr("Request lapsed"),
+                                      tr("No approver decided on %1 within 24 hours; request it again if you "
+                                         "still need it.")
+                                          .arg(name));
+                    else
+                        Q_EMIT notify(tr("Request failed"),
+                                      tr("PIM could not activate %1 (%2).").arg(name, r.status));
+                    break;
+                default:
+                    break;
+                }
+            });
     connect(m_access, &Graph::AccessService::grantEnded, this,
             [this](const Core::Grant &g, const QString &outcome) {
                 const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);

@@ -342,7 +342,7 @@ private Q_SLOTS:
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
         QVERIFY(m_access->openRequests().isEmpty());
-        QCOMPARE(settled.size(), 1);
+        QTRY_COMPARE(settled.size(), 1);
         QCOMPARE(settled.first().id, id);
         QCOMPARE(settled.first().phase(), Core::RequestPhase::Active);
 
@@ -373,7 +373,7 @@ private Q_SLOTS:
                  200);
         const auto synced = sync();
         QVERIFY2(synced && synced->ok(), describe(synced).constData());
-        QCOMPARE(settled.size(), 1);
+        QTRY_COMPARE(settled.size(), 1);
         QCOMPARE(settled.first().id, id);
         QCOMPARE(settled.first().phase(), Core::RequestPhase::Denied);
         QVERIFY(!m_access->grantFor(groupOf(kAdministrator), u"member"_s));
@@ -398,7 +398,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(24 * 3600 + 60);
         const auto synced = sync();
         QVERIFY2(synced && synced->ok(), describe(synced).constData());
-        QCOMPARE(settled.size(), 1);
+        QTRY_COMPARE(settled.size(), 1);
         QCOMPARE(settled.first().status, u"TimedOut"_s);
         QVERIFY(m_access->openRequests().isEmpty());
         const auto h = historyOf(id);

@@ -133,6 +133,25 @@ private Q_SLOTS:
         QCOMPARE(store.value()->recentTicketSystems(1).value(), QStringList {u"ServiceNow"_s});
     }
 
+    void seenOncePerItemAcrossReopen()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(u"h.sqlite"_s);
+        {
+            auto store = HistoryStore::open(path);
+            QVERIFY(store.ok());
+            QCOMPARE(store.value()->anySeen(u"approval"_s).value(), false);
+            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s).value(), true);
+            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s).value(), false);
+            QCOMPARE(store.value()->markSeen(u"other"_s, u"r1"_s).value(), true); // kinds are apart
+        }
+        auto again = HistoryStore::open(path); // a restart
+        QVERIFY(again.ok());
+        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r1"_s).value(), false);
+        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r2"_s).value(), true);
+        QCOMPARE(again.value()->anySeen(u"approval"_s).value(), true);
+    }
+
     void csv()
     {
         const QDateTime t0 = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
