@@ -243,12 +243,15 @@ bool Emulator::Private::parsePolicies(const Json &list, QString *error)
         const auto ticket = flag(e, "ticket", false);
         const auto mfa = flag(e, "mfa", false);
         const auto approval = flag(e, "approval", false);
-        if (!justification || !ticket || !mfa || !approval)
-            return fail(QStringLiteral("justification, ticket, mfa and approval are booleans"));
+        const auto approverJustification = flag(e, "approverJustification", true);
+        if (!justification || !ticket || !mfa || !approval || !approverJustification)
+            return fail(QStringLiteral("justification, ticket, mfa, approval and approverJustification are "
+                                       "booleans"));
         p.justification = *justification;
         p.ticket = *ticket;
         p.mfa = *mfa;
         p.approval = *approval;
+        p.approverJustification = *approverJustification;
         if (e.contains("authContext") && !e["authContext"].is_null() && !e["authContext"].is_string())
             return fail(QStringLiteral("authContext is a claim value such as \"c1\", or null"));
         p.authContext = str(e, "authContext");
@@ -708,6 +711,14 @@ Json Emulator::Private::stateJson()
                         {"result", p.reviewResult.toStdString()},
                         {"justification", p.reviewJustification.toStdString()},
                         {"dateTime", time(p.reviewed)}};
+        Json approval = nullptr;
+        if (p.approvalRequired)
+            approval
+                = {{"stageStatus", p.stageStatus.toStdString()},
+                   {"reviewResult", p.reviewResult.isEmpty() ? "NotReviewed" : p.reviewResult.toStdString()},
+                   {"reviewedBy", p.reviewerId.isEmpty() ? Json(nullptr) : upnOf(p.reviewerId)},
+                   {"justification", p.reviewJustification.toStdString()},
+                   {"reviewedDateTime", time(p.reviewed)}};
         out["requests"].push_back(
             {{"id", p.id.toStdString()},
              {"status", p.status.toStdString()},
@@ -725,7 +736,8 @@ Json Emulator::Private::stateJson()
              {"ticketNumber", p.hasTicketNumber ? Json(p.ticketNumber.toStdString()) : Json(nullptr)},
              {"approvalRequired", p.approvalRequired},
              {"grantState", p.grantState.isEmpty() ? Json(nullptr) : Json(p.grantState.toStdString())},
-             {"decision", decision}});
+             {"decision", decision},
+             {"approval", approval}});
     }
     out["httpRequests"] = Json::array();
     for (const auto &l : httpLog)

@@ -22,7 +22,12 @@ namespace Elevate::Emulator {
  *   client  ─POST /{tenant}/oauth2/v2.0/token───▶ tokens (PKCE checked, RT rotated)
  *   client  ─GET  /graph/v1.0/...──────────────▶ Graph envelope, paged with @odata.nextLink
  *   client  ─POST /graph/v1.0/.../assignmentScheduleRequests─▶ PIM request lifecycle (pim.cpp)
+ *   approver─GET|PATCH /graph/{v1.0,beta}/.../assignmentApprovals/{id}[/stages|steps/{id}]─▶ decisions
  *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults}
+ *
+ * Approvals: a request that needs one has an approval (id = approvalId = request id) with one stage
+ * (v1.0 `stages`, beta `steps`, id = approval id) that the group's approvers, never the requester, decide
+ * with PATCH; POST /_emulator/decide takes the same path for tests. See pim.cpp for the status codes.
  *
  * Time is the emulator's clock (system UTC + an offset moved by advanceClock()); activations expire,
  * scheduled activations start and pending approvals lapse (24 h) on it, and every answer carries a

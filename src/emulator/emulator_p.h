@@ -72,6 +72,7 @@ struct Policy
     QString maximumDuration = QStringLiteral("PT8H"); // as the scenario wrote it
     qint64 maximumSecs = 8 * 3600;
     bool justification = true, ticket = false, mfa = false, approval = false;
+    bool approverJustification = true; // isApproverJustificationRequired: a decision needs a reason
     QString authContext; // claim value, e.g. "c1"; empty: no authentication context
     QStringList approverIds;
 };
@@ -93,7 +94,11 @@ struct PimRequest
     bool fixedEnd = false; // afterDateTime: requestedEnd is the end
     bool approvalRequired = false;
     bool validationOnly = false;
-    // The approver's decision (POST /_emulator/decide).
+    // The approval (id = approvalId = request id) and its one stage (id = approval id): InProgress while
+    // pending, Completed once decided (or canceled by the requester), Expired when the 24 h lapse.
+    QString stageStatus;
+    // The approver's decision (PATCH .../stages/{id}, .../steps/{id} or POST /_emulator/decide):
+    // reviewResult is Approved or Denied, empty while not reviewed.
     QString reviewerId, reviewResult, reviewJustification;
     QDateTime reviewed;
     /// What the grant is doing, for /_emulator/state: scheduled, active, expired, revoked or empty.
@@ -218,7 +223,7 @@ struct Emulator::Private
     Reply admin(const Request &r);
     Json stateJson();
     Reply faultsAdmin(const Request &r, const Json &body);
-    Reply decide(const Json &body);
+    Reply decide(const Json &body); // POST /_emulator/decide
     Reply settingsAdmin(const Json &body);
     // Entra
     Reply discovery(const QString &tenant);
@@ -256,9 +261,25 @@ struct Emulator::Private
     Reply listInstances(const Request &r, const User &user, const std::string &root, const QString &path);
     Policy policyFor(const QString &groupId, const QString &accessId) const;
     Json policyAssignmentJson(const Policy &p, bool expandPolicy, bool expandRules) const;
-    Json requestJson(const PimRequest &p, bool inCollection, bool expandGroup, bool expandPrincipal) const;
+    /// groupSelect: the properties of an expanded group (`group($select=id,displayName)`); empty: all.
+    Json requestJson(const PimRequest &p, bool inCollection, bool expandGroup, bool expandPrincipal,
+                     const QStringList &groupSelect = {}) const;
     Json instanceJson(const AssignmentInstance &i, bool expandGroup) const;
     PimRequest *findRequest(const QString &id);
+
+    // Approvals of requests that need one (pim.cpp): GET, the approver's list, PATCH of the stage.
+    std::optional<Reply> approvals(const Request &r, const QString &path, const AccessToken &at,
+                                   const User &user, const std::string &root);
+    Reply reviewStage(const Request &r, const QString &approvalId, const QString &stageId, const User &user);
+    /// The policy's approvers but not the requester: who may decide (whatever the stage's status).
+    bool mayDecide(const PimRequest &p, const QString &userId) const;
+    /// The requester and the group's approvers see an approval; nobody else does.
+    bool maySeeApproval(const PimRequest &p, const QString &userId) const;
+    /// Records a decision on the pending request's stage and moves the request on (Provisioned, or
+    /// Granted ahead of a future start; Denied). The caller has checked who decides and the status.
+    void recordDecision(PimRequest &p, const QString &approverId, bool approve, const QString &justification);
+    Json approvalJson(const PimRequest &p, const User &caller, bool beta) const;
+    Json stageJson(const PimRequest &p, const User &caller, bool beta) const;
     /// Clock-driven transitions: scheduled grants start, activations expire, approvals lapse.
     void advanceState();
     void provision(PimRequest &p, const QDateTime &from);

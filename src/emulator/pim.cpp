@@ -4,12 +4,25 @@
 //
 //   selfActivate ─▶ policy rules ─▶ auth context ─▶ already active/pending? ─┐
 //     ┌──────────────────────────────────────────────────────────────────────┘
-//     ├─ approval required ─▶ PendingApproval ─/_emulator/decide─▶ Provisioned (or Granted) | Denied
+//     ├─ approval required ─▶ PendingApproval ─approver decides─▶ Provisioned (or Granted) | Denied
 //     │                            ├─ cancel ─▶ Canceled
 //     │                            └─ 24 h of emulator time ─▶ TimedOut | Canceled (scenario setting)
 //     ├─ start > now + 60 s ─▶ Granted ─clock reaches start─▶ Provisioned
 //     └─ otherwise ─▶ Provisioned: an Activated instance until start + duration, then it is gone
 //   selfDeactivate ─▶ Revoked (the instance goes; refused within 5 minutes of its start)
+//
+// An approval-required request has an approval (id = approvalId = the request id) with one stage
+// (v1.0 `stages`, beta `steps`; stage id = approval id), graph-pim.md §8:
+//
+//   stage InProgress ─PATCH Approve|Deny by an approver (not the requester), or /_emulator/decide─▶
+//     Completed (reviewResult Approved|Denied, reviewedBy, justification); a second decision gets 409
+//   stage InProgress ─24 h─▶ Expired (409 on PATCH) · requester cancels ─▶ Completed, NotReviewed
+//
+// Who sees what: the requester and the group's approvers read the approval, anybody else gets 404 (PIM
+// hides what you cannot see). PATCH {"reviewResult": "Approve"|"Deny", "justification"} answers, checked
+// in this order: 400 (body not JSON, reviewResult not a write verb), 404 (no such approval), 403 (the
+// requester, or not an approver of the group), 404 (no such stage), 409 (stage not InProgress: decided
+// or expired), 400 (empty justification while the policy's isApproverJustificationRequired), 204.
 //
 // Time is the emulator's clock: advanceState() runs before every request and on clock changes.
 
@@ -223,6 +236,115 @@ Json ruleTarget(const char *caller, const char *level)
             {"enforcedSettings", Json::array()}};
 }
 
+/// `$expand` of a request: `group` (with an optional `$select`) and `principal`. Other navigation
+/// properties of the type are accepted and left out; anything else is `unknown`.
+struct Expand
+{
+    bool group = false, principal = false;
+    QStringList groupSelect; // empty: every property
+    QString unknown;
+};
+
+Expand parseExpand(const QString &text)
+{
+    Expand e;
+    QStringList items;
+    QString current;
+    int depth = 0;
+    for (const QChar c : text) {
+        if (c == u'(')
+            ++depth;
+        else if (c == u')')
+            --depth;
+        if (c == u',' && depth == 0) {
+            items << current;
+            current.clear();
+        } else {
+            current += c;
+        }
+    }
+    items << current;
+    for (const QString &raw : std::as_const(items)) {
+        const QString item = raw.trimmed();
+        if (item.isEmpty())
+            continue;
+        const qsizetype paren = item.indexOf(u'(');
+        const QString name = (paren < 0 ? item : item.left(paren)).trimmed();
+        QString options = paren < 0 ? QString() : item.mid(paren + 1);
+        if (options.endsWith(u')'))
+            options.chop(1);
+        if (name.compare(QLatin1String("group"), Qt::CaseInsensitive) == 0) {
+            e.group = true;
+            for (const QString &option : options.split(u';', Qt::SkipEmptyParts)) {
+                const QString key = option.section(u'=', 0, 0).trimmed();
+                if (key.compare(QLatin1String("$select"), Qt::CaseInsensitive) == 0
+                    || key.compare(QLatin1String("select"), Qt::CaseInsensitive) == 0)
+                    for (const QString &field : option.section(u'=', 1).split(u',', Qt::SkipEmptyParts))
+                        e.groupSelect << field.trimmed();
+            }
+        } else if (name.compare(QLatin1String("principal"), Qt::CaseInsensitive) == 0) {
+            e.principal = true;
+        } else if (name.compare(QLatin1String("targetSchedule"), Qt::CaseInsensitive) != 0
+                   && name.compare(QLatin1String("activatedUsing"), Qt::CaseInsensitive) != 0
+                   && e.unknown.isEmpty()) {
+            e.unknown = name;
+        }
+    }
+    return e;
+}
+
+const QString kInProgress = QStringLiteral("InProgress");
+
+const QRegularExpression &byCurrentUser()
+{
+    static const QRegularExpression re(QStringLiteral("^filterByCurrentUser\\(on='([A-Za-z]+)'\\)$"));
+    return re;
+}
+
+bool canWriteAssignments(const AccessToken &at)
+{
+    return at.scopes.contains(u"PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
+}
+
+bool canReadAssignments(const AccessToken &at)
+{
+    return canWriteAssignments(at) || at.scopes.contains(u"PrivilegedAssignmentSchedule.Read.AzureADGroup");
+}
+
+Reply scopeMissing(Emulator::Private &d, const Request &r, bool write)
+{
+    return d.pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                      write ? QStringLiteral("Authorization failed due to missing permission scope "
+                                             "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
+                                             "PrivilegedAccess.ReadWrite.AzureADGroup.")
+                            : QStringLiteral("Authorization failed due to missing permission scope "
+                                             "PrivilegedAssignmentSchedule.Read.AzureADGroup,"
+                                             "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
+                                             "PrivilegedAccess.Read.AzureADGroup,"
+                                             "PrivilegedAccess.ReadWrite.AzureADGroup."));
+}
+
+Reply methodNotAllowed(Emulator::Private &d, const Request &r)
+{
+    return d.graphError(
+        r, 405, QStringLiteral("Request_BadRequest"),
+        QStringLiteral("The HTTP method '%1' is not allowed on this resource.").arg(methodName(r.method)));
+}
+
+Reply segmentNotFound(Emulator::Private &d, const Request &r, const QString &segment)
+{
+    return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("Resource not found for the segment '%1'.").arg(segment));
+}
+
+Reply noContent()
+{
+    Reply reply;
+    reply.status = 204;
+    reply.contentType.clear();
+    return reply;
+}
+
 Json notificationRule(const char *id, const char *recipient, const char *caller, const char *level)
 {
     return {{"@odata.type", "#microsoft.graph.unifiedRoleManagementPolicyNotificationRule"},
@@ -295,6 +417,7 @@ void Emulator::Private::advanceState()
         if (p.status == u"PendingApproval" && p.created.addSecs(kApprovalWindowSecs) <= t) {
             p.status = approvalTimeoutStatus; // approvers have 24 hours; then the user must ask again
             p.completed = p.created.addSecs(kApprovalWindowSecs);
+            p.stageStatus = QStringLiteral("Expired");
         } else if (p.status == u"Granted" && p.grantState == u"scheduled" && p.start <= t) {
             provision(p, p.start);
         }
@@ -379,7 +502,7 @@ Json Emulator::Private::policyAssignmentJson(const Policy &p, bool expandPolicy,
                 {"approvalMode", "SingleStage"},
                 {"approvalStages",
                  Json::array({{{"approvalStageTimeOutInDays", 1},
-                               {"isApproverJustificationRequired", true},
+                               {"isApproverJustificationRequired", p.approverJustification},
                                {"escalationTimeInMinutes", 0},
                                {"isEscalationEnabled", false},
                                {"primaryApprovers", approvers},
@@ -406,7 +529,7 @@ Json Emulator::Private::policyAssignmentJson(const Policy &p, bool expandPolicy,
 }
 
 Json Emulator::Private::requestJson(const PimRequest &p, bool inCollection, bool expandGroup,
-                                    bool expandPrincipal) const
+                                    bool expandPrincipal, const QStringList &groupSelect) const
 {
     const bool activation = p.action == u"selfActivate";
     Json j = {{"id", p.id.toStdString()},
@@ -437,8 +560,18 @@ Json Emulator::Private::requestJson(const PimRequest &p, bool inCollection, bool
         j["scheduleInfo"] = nullptr;
     if (inCollection)
         j["@odata.type"] = "#microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest";
-    if (expandGroup)
+    if (expandGroup) {
         j["group"] = groupJson(p.groupId);
+        if (j["group"].is_object() && !groupSelect.isEmpty()) {
+            Json selected = Json::object();
+            for (const auto &field : groupSelect) {
+                const std::string key = field.toStdString();
+                if (j["group"].contains(key))
+                    selected[key] = j["group"][key];
+            }
+            j["group"] = selected;
+        }
+    }
     if (expandPrincipal) {
         const User *u = userById(p.principalId);
         j["principal"] = u ? Json {{"@odata.type", "#microsoft.graph.user"},
@@ -472,30 +605,11 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
                                             const User &user, const std::string &root)
 {
     using M = QHttpServerRequest::Method;
-    const bool canWrite = at.scopes.contains(u"PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
-    const bool canRead = canWrite || at.scopes.contains(u"PrivilegedAssignmentSchedule.Read.AzureADGroup");
-    auto missingScope = [&](bool write) {
-        return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
-                        write ? QStringLiteral("Authorization failed due to missing permission scope "
-                                               "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
-                                               "PrivilegedAccess.ReadWrite.AzureADGroup.")
-                              : QStringLiteral("Authorization failed due to missing permission scope "
-                                               "PrivilegedAssignmentSchedule.Read.AzureADGroup,"
-                                               "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup,"
-                                               "PrivilegedAccess.Read.AzureADGroup,"
-                                               "PrivilegedAccess.ReadWrite.AzureADGroup."));
-    };
-    auto wrongMethod = [&] {
-        return graphError(r, 405, QStringLiteral("Request_BadRequest"),
-                          QStringLiteral("The HTTP method '%1' is not allowed on this resource.")
-                              .arg(methodName(r.method)));
-    };
-    auto notFoundSegment = [&](const QString &segment) {
-        return graphError(r, 400, QStringLiteral("BadRequest"),
-                          QStringLiteral("Resource not found for the segment '%1'.").arg(segment));
-    };
-    static const QRegularExpression byCurrentUser(
-        QStringLiteral("^filterByCurrentUser\\(on='([A-Za-z]+)'\\)$"));
+    const bool canWrite = canWriteAssignments(at);
+    const bool canRead = canReadAssignments(at);
+    auto missingScope = [&](bool write) { return scopeMissing(*this, r, write); };
+    auto wrongMethod = [&] { return methodNotAllowed(*this, r); };
+    auto notFoundSegment = [&](const QString &segment) { return segmentNotFound(*this, r, segment); };
 
     if (path == u"/policies/roleManagementPolicyAssignments") {
         if (r.method != M::Get)
@@ -516,7 +630,7 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
     }
     if (path.startsWith(requests + u'/')) {
         const QStringList tail = path.mid(requests.size() + 1).split(u'/');
-        const QRegularExpressionMatch m = byCurrentUser.match(tail.first());
+        const QRegularExpressionMatch m = byCurrentUser().match(tail.first());
         if (m.hasMatch() && tail.size() == 1) {
             if (r.method != M::Get)
                 return wrongMethod();
@@ -542,9 +656,14 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
             if (!mine)
                 return pimError(r, 404, QStringLiteral("ResourceNotFound"),
                                 QStringLiteral("The request '%1' was not found.").arg(tail.first()));
-            const QString expand = r.odata(QStringLiteral("expand"));
-            Json j = requestJson(*p, false, expand.contains(QStringLiteral("group"), Qt::CaseInsensitive),
-                                 expand.contains(QStringLiteral("principal"), Qt::CaseInsensitive));
+            const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
+            if (!expand.unknown.isEmpty())
+                return graphError(
+                    r, 400, QStringLiteral("BadRequest"),
+                    QStringLiteral("Could not find a property named '%1' on type "
+                                   "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
+                        .arg(expand.unknown));
+            Json j = requestJson(*p, false, expand.group, expand.principal, expand.groupSelect);
             j["@odata.context"] = root
                 + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
             return Reply::json(j);
@@ -559,10 +678,14 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
         return notFoundSegment(tail.last());
     }
 
+    const QString approvalsPath = kGroupPim + QStringLiteral("assignmentApprovals");
+    if (path == approvalsPath || path.startsWith(approvalsPath + u'/'))
+        return approvals(r, path, at, user, root);
+
     const QString instancesPath = kGroupPim + QStringLiteral("assignmentScheduleInstances");
     if (path == instancesPath || path.startsWith(instancesPath + u'/')) {
         const QString tail = path.mid(instancesPath.size() + 1);
-        const QRegularExpressionMatch m = byCurrentUser.match(tail);
+        const QRegularExpressionMatch m = byCurrentUser().match(tail);
         if (!m.hasMatch()) {
             if (path == instancesPath)
                 return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
@@ -778,6 +901,7 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
         p.status = QStringLiteral("Accepted"); // a dry run: nothing is created
     } else if (policy.approval) {
         p.status = QStringLiteral("PendingApproval");
+        p.stageStatus = kInProgress;
     } else if (!immediate) {
         p.status = QStringLiteral("Granted");
         p.grantState = QStringLiteral("scheduled");
@@ -802,15 +926,18 @@ Reply Emulator::Private::listRequests(const Request &r, const QString &on, const
     if (!filter.isValid())
         return graphError(r, 400, QStringLiteral("BadRequest"),
                           QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
-    const QString expand = r.odata(QStringLiteral("expand"));
-    const bool expandGroup = expand.contains(QStringLiteral("group"), Qt::CaseInsensitive);
-    const bool expandPrincipal = expand.contains(QStringLiteral("principal"), Qt::CaseInsensitive);
+    const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
+    if (!expand.unknown.isEmpty())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Could not find a property named '%1' on type "
+                                         "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
+                              .arg(expand.unknown));
     std::vector<Json> items;
     for (const auto &p : std::as_const(pimRequests)) {
+        // approver: requests of groups the caller approves for, never the caller's own.
         const bool mine = on == u"principal" ? p.principalId == user.id
             : on == u"createdBy"             ? p.createdBy == user.id
-                                             : p.approvalRequired && p.principalId != user.id
-                && policyFor(p.groupId, p.accessId).approverIds.contains(user.id);
+                                             : mayDecide(p, user.id);
         if (!mine)
             continue;
         const bool match = filter.matches([&p](const QString &field) {
@@ -831,7 +958,7 @@ Reply Emulator::Private::listRequests(const Request &r, const QString &on, const
             return p.approvalRequired ? p.id : QString();
         });
         if (match)
-            items.push_back(requestJson(p, true, expandGroup, expandPrincipal));
+            items.push_back(requestJson(p, true, expand.group, expand.principal, expand.groupSelect));
     }
     return pagedCollection(r, root, path, "privilegedAccessGroupAssignmentScheduleRequest", items);
 }
@@ -849,6 +976,8 @@ Reply Emulator::Private::cancelRequest(const Request &r, const QString &id, cons
     p->status = QStringLiteral("Canceled");
     p->completed = now();
     p->grantState.clear();
+    if (p->stageStatus == kInProgress)
+        p->stageStatus = QStringLiteral("Completed"); // closed without a review: reviewResult NotReviewed
     Reply reply;
     reply.status = 204;
     reply.contentType.clear();
@@ -889,8 +1018,185 @@ Reply Emulator::Private::listInstances(const Request &r, const User &user, const
     return pagedCollection(r, root, path, "privilegedAccessGroupAssignmentScheduleInstance", items);
 }
 
+bool Emulator::Private::mayDecide(const PimRequest &p, const QString &userId) const
+{
+    return p.approvalRequired && p.principalId != userId && p.createdBy != userId
+        && policyFor(p.groupId, p.accessId).approverIds.contains(userId);
+}
+
+bool Emulator::Private::maySeeApproval(const PimRequest &p, const QString &userId) const
+{
+    return p.approvalRequired
+        && (p.principalId == userId || p.createdBy == userId
+            || policyFor(p.groupId, p.accessId).approverIds.contains(userId));
+}
+
+Json Emulator::Private::stageJson(const PimRequest &p, const User &caller, bool beta) const
+{
+    Json reviewedBy = nullptr;
+    if (const User *u = p.reviewerId.isEmpty() ? nullptr : userById(p.reviewerId)) {
+        const Json who = {{"id", u->id.toStdString()},
+                          {"displayName", u->displayName.toStdString()},
+                          {"userPrincipalName", u->upn.toStdString()}};
+        // v1.0 documents an identity; beta a userIdentity collection (graph-pim.md §8.2).
+        reviewedBy = beta ? Json::array({who}) : who;
+    }
+    return {{"id", p.id.toStdString()},
+            {"displayName", nullptr},
+            {"status", p.stageStatus.toStdString()},
+            {"reviewResult", p.reviewResult.isEmpty() ? "NotReviewed" : p.reviewResult.toStdString()},
+            {"assignedToMe", p.stageStatus == kInProgress && mayDecide(p, caller.id)},
+            {"reviewedBy", reviewedBy},
+            {"reviewedDateTime", timeOrNull(p.reviewed)},
+            {"justification", p.reviewJustification.toStdString()}};
+}
+
+Json Emulator::Private::approvalJson(const PimRequest &p, const User &caller, bool beta) const
+{
+    return {{"id", p.id.toStdString()},
+            {beta ? "steps" : "stages", Json::array({stageJson(p, caller, beta)})}};
+}
+
+std::optional<Reply> Emulator::Private::approvals(const Request &r, const QString &path,
+                                                  const AccessToken &at, const User &user,
+                                                  const std::string &root)
+{
+    using M = QHttpServerRequest::Method;
+    const bool beta = r.segments.value(1) == u"beta";
+    const QString stages = beta ? QStringLiteral("steps") : QStringLiteral("stages");
+    const QString base = kGroupPim + QStringLiteral("assignmentApprovals");
+    const QStringList parts = path.mid(base.size()).split(u'/', Qt::SkipEmptyParts);
+    const std::string entitySet
+        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals";
+    if (parts.isEmpty()) {
+        if (r.method != M::Get)
+            return methodNotAllowed(*this, r);
+        // Observed with delegated tokens (graph-pim.md §8.1): the bare collection is for apps only.
+        return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                        QStringLiteral("Only app tokens are supported."));
+    }
+    const QRegularExpressionMatch m = byCurrentUser().match(parts.first());
+    if (m.hasMatch()) {
+        if (parts.size() != 1)
+            return segmentNotFound(*this, r, parts.last());
+        if (r.method != M::Get)
+            return methodNotAllowed(*this, r);
+        if (!canReadAssignments(at))
+            return scopeMissing(*this, r, false);
+        if (m.captured(1) != u"approver")
+            return graphError(
+                r, 400, QStringLiteral("BadRequest"),
+                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
+        std::vector<Json> items;
+        for (const auto &p : std::as_const(pimRequests))
+            if (p.stageStatus == kInProgress && mayDecide(p, user.id))
+                items.push_back(approvalJson(p, user, beta));
+        return pagedCollection(r, root, path, "approval", items);
+    }
+
+    const QString id = parts.first();
+    const PimRequest *p = findRequest(id);
+    auto notFound = [&](const QString &what, const QString &which) {
+        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                        QStringLiteral("The %1 '%2' was not found.").arg(what, which));
+    };
+    if (parts.size() >= 2 && parts.at(1) != stages)
+        return segmentNotFound(*this, r, parts.at(1)); // v1.0 has stages, beta has steps
+    if (parts.size() > 3)
+        return segmentNotFound(*this, r, parts.last());
+    if (parts.size() == 3 && r.method == M::Patch) {
+        if (!canWriteAssignments(at))
+            return scopeMissing(*this, r, true);
+        return reviewStage(r, id, parts.at(2), user);
+    }
+    if (r.method != M::Get)
+        return methodNotAllowed(*this, r);
+    if (!canReadAssignments(at))
+        return scopeMissing(*this, r, false);
+    if (!p || !maySeeApproval(*p, user.id))
+        return notFound(QStringLiteral("approval"), id); // 404 rather than 403: PIM hides what you cannot see
+    const std::string approvalPath = entitySet + "('" + id.toStdString() + "')/" + stages.toStdString();
+    if (parts.size() == 1) {
+        Json j = approvalJson(*p, user, beta);
+        j["@odata.context"] = entitySet + "/$entity";
+        return Reply::json(j);
+    }
+    if (parts.size() == 2)
+        return Reply::json(
+            {{"@odata.context", approvalPath}, {"value", Json::array({stageJson(*p, user, beta)})}});
+    if (parts.at(2) != p->id)
+        return notFound(beta ? QStringLiteral("approval step") : QStringLiteral("approval stage"),
+                        parts.at(2));
+    Json j = stageJson(*p, user, beta);
+    j["@odata.context"] = approvalPath + "/$entity";
+    return Reply::json(j);
+}
+
+Reply Emulator::Private::reviewStage(const Request &r, const QString &approvalId, const QString &stageId,
+                                     const User &user)
+{
+    // The order of the checks: the body, the approval, the caller, the stage, its status, the policy.
+    const Json body = Json::parse(r.body.constBegin(), r.body.constEnd(), nullptr, false);
+    if (!body.is_object())
+        return graphError(r, 400, QStringLiteral("BadRequest"),
+                          QStringLiteral("Unable to read JSON request payload. Please ensure Content-Type "
+                                         "header is set and payload is of valid JSON format."));
+    const QString result = member(body, "reviewResult");
+    if (result != u"Approve" && result != u"Deny")
+        return pimError(
+            r, 400, QStringLiteral("BadRequest"),
+            QStringLiteral("The reviewResult '%1' is not valid; use 'Approve' or 'Deny'.").arg(result));
+    PimRequest *p = findRequest(approvalId);
+    if (!p || !p->approvalRequired)
+        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                        QStringLiteral("The approval '%1' was not found.").arg(approvalId));
+    if (p->principalId == user.id || p->createdBy == user.id)
+        return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                        QStringLiteral("The requestor cannot approve or deny their own request."));
+    if (!mayDecide(*p, user.id))
+        return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                        QStringLiteral("The caller is not an approver of this request."));
+    if (stageId != p->id)
+        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                        QStringLiteral("The approval stage '%1' was not found.").arg(stageId));
+    if (p->stageStatus != kInProgress)
+        return pimError(
+            r, 409, QStringLiteral("Conflict"),
+            p->reviewResult.isEmpty()
+                ? QStringLiteral("The approval stage is %1 and can no longer be decided.").arg(p->stageStatus)
+                : QStringLiteral("The approval stage was already decided (%1).").arg(p->reviewResult));
+    const QString justification = member(body, "justification");
+    if (policyFor(p->groupId, p->accessId).approverJustification && justification.trimmed().isEmpty())
+        return pimError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("A justification is required to approve or deny this request."));
+    recordDecision(*p, user.id, result == u"Approve", justification);
+    return noContent();
+}
+
+void Emulator::Private::recordDecision(PimRequest &p, const QString &approverId, bool approve,
+                                       const QString &justification)
+{
+    const QDateTime t = now();
+    p.stageStatus = QStringLiteral("Completed");
+    p.reviewerId = approverId;
+    p.reviewResult = approve ? QStringLiteral("Approved") : QStringLiteral("Denied");
+    p.reviewJustification = justification;
+    p.reviewed = t;
+    if (!approve) {
+        p.status = QStringLiteral("Denied");
+        p.completed = t;
+    } else if (p.start > t.addSecs(kImmediateSkewSecs)) {
+        p.status = QStringLiteral("Granted"); // approved ahead of a future start
+        p.grantState = QStringLiteral("scheduled");
+    } else {
+        provision(p, t);
+    }
+}
+
 Reply Emulator::Private::decide(const Json &body)
 {
+    // The test bed's shortcut for an approver's PATCH: same outcome, recorded on the same stage; it
+    // does not ask for the approver's justification even when the policy does.
     if (!body.is_object())
         return Reply::json(
             {{"error", "body must be {\"request\", \"decision\", \"approver\", \"justification\"}"}}, 400);
@@ -902,6 +1208,8 @@ Reply Emulator::Private::decide(const Json &body)
     if (!p)
         return Reply::json({{"error", "no such request"}}, 404);
     const Policy policy = policyFor(p->groupId, p->accessId);
+    const auto isRequester
+        = [p](const QString &userId) { return p->principalId == userId || p->createdBy == userId; };
     QString approverId;
     const QString approverRef = member(body, "approver");
     if (!approverRef.isEmpty()) {
@@ -912,35 +1220,28 @@ Reply Emulator::Private::decide(const Json &body)
             return Reply::json({{"error", "the approver is not a scenario user"}}, 400);
         if (!policy.approverIds.isEmpty() && !policy.approverIds.contains(u->id))
             return Reply::json({{"error", "that user is not an approver of this group's policy"}}, 403);
+        if (isRequester(u->id))
+            return Reply::json({{"error", "the requester cannot decide their own request"}}, 403);
         approverId = u->id;
-    } else if (!policy.approverIds.isEmpty()) {
-        approverId = policy.approverIds.first();
+    } else {
+        for (const auto &candidate : policy.approverIds)
+            if (approverId.isEmpty() && !isRequester(candidate))
+                approverId = candidate; // the first approver who is not the requester
+        if (approverId.isEmpty() && !policy.approverIds.isEmpty())
+            return Reply::json({{"error", "the only approver of this group's policy is the requester"}}, 403);
     }
-    if (p->status != u"PendingApproval")
+    if (p->status != u"PendingApproval" || p->stageStatus != kInProgress)
         return Reply::json({{"error",
                              QStringLiteral("the request is not pending approval (status %1)")
                                  .arg(p->status)
                                  .toStdString()}},
                            409);
-    const QDateTime t = now();
-    p->reviewerId = approverId;
-    p->reviewResult = decision == u"Approve" ? QStringLiteral("Approved") : QStringLiteral("Denied");
-    p->reviewJustification = member(body, "justification");
-    p->reviewed = t;
-    if (decision == u"Deny") {
-        p->status = QStringLiteral("Denied");
-        p->completed = t;
-    } else if (p->start > t.addSecs(kImmediateSkewSecs)) {
-        p->status = QStringLiteral("Granted"); // approved ahead of a future start
-        p->grantState = QStringLiteral("scheduled");
-    } else {
-        provision(*p, t);
-    }
+    recordDecision(*p, approverId, decision == u"Approve", member(body, "justification"));
     Json out = requestJson(*p, false, false, false);
     out["decision"] = {{"approverId", approverId.isEmpty() ? Json(nullptr) : Json(approverId.toStdString())},
                        {"result", p->reviewResult.toStdString()},
                        {"justification", p->reviewJustification.toStdString()},
-                       {"dateTime", timeOrNull(t)}};
+                       {"dateTime", timeOrNull(p->reviewed)}};
     return Reply::json(out);
 }
 

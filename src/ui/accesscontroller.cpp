@@ -3,6 +3,7 @@
 
 #include "errortext.h"
 #include "graph/accessservice.h"
+#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
@@ -22,7 +23,22 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     , m_targets(new TargetsModel(this))
     , m_history(history)
     , m_access(new Graph::AccessService(graph, history, m_mapper, clock, this))
+    , m_approvals(new Graph::ApprovalService(graph, history, clock, this))
 {
+    connect(m_approvals, &Graph::ApprovalService::changed, this, &AccessController::changed);
+    connect(m_approvals, &Graph::ApprovalService::arrived, this,
+            [this](const QList<Core::AccessRequest> &fresh) {
+                for (const auto &r : fresh) {
+                    const QString who
+                        = r.principalDisplayName.isEmpty() ? r.principalUpn : r.principalDisplayName;
+                    QString text = tr("%1 asks for %2 for %3.")
+                                       .arg(who, targetDisplayName(r.groupId, r.groupDisplayName, r.accessId),
+                                            Graph::PimWording::duration(r.durationSecs));
+                    if (!r.justification.isEmpty())
+                        text += u' ' + tr("“%1”").arg(r.justification);
+                    Q_EMIT approvalArrived(r.id, tr("Approval needed"), text);
+                }
+            });
     m_graph->setClock(clock);
     m_expiryTimer.setSingleShot(true);
     connect(&m_expiryTimer, &QTimer::timeout, this, &AccessController::checkExpiry);
@@ -112,6 +128,7 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {
         ++m_refreshGeneration;
         m_access->setPrincipalId({});
+        m_approvals->setPrincipalId({});
         m_targets->setTargets({});
         if (!result.ok())
             fail(tr("sign-out"), result.error());
@@ -168,6 +185,8 @@ void AccessController::onSignInFinished(const Core::Result<Core::Account> &resul
         m_lastError = {};
         m_access->setAutoSync(true);
         m_access->setPrincipalId(result->objectId);
+        m_approvals->setAutoRefresh(true);
+        m_approvals->setPrincipalId(result->objectId);
         refresh();
         return;
     }
@@ -231,6 +250,12 @@ Core::Target AccessController::targetFor(const QString &groupId, const QString &
 
 QString AccessController::targetName(const QString &groupId, const QString &groupName,
                                      const QString &accessId) const
+{
+    return targetDisplayName(groupId, groupName, accessId);
+}
+
+QString AccessController::targetDisplayName(const QString &groupId, const QString &groupName,
+                                            const QString &accessId) const
 {
     const Core::Target t = targetFor(groupId, groupName, accessId);
     if (t.aws)

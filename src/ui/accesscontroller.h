@@ -13,6 +13,7 @@
 
 namespace Elevate::Graph {
 class AccessService;
+class ApprovalService;
 class GraphClient;
 } // namespace Elevate::Graph
 
@@ -53,6 +54,7 @@ public:
     const Core::Error &lastError() const { return m_lastError; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
     Graph::AccessService *access() const { return m_access; }
+    Graph::ApprovalService *approvals() const { return m_approvals; }
     Core::HistoryStore *history() const { return m_history; }
     const Core::Clock *clock() const { return m_clock; }
     /// Minutes before a grant's end at which to warn (default 15, 5, 1).
@@ -62,6 +64,9 @@ public:
     std::optional<Core::Target> target(const QString &rowKey) const;
     /// The target a group/access pair belongs to: the eligible one, or one built from the mapping.
     Core::Target targetFor(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    /// "AdministratorAccess on Production (123456789012)", or the group name for unmapped groups.
+    QString targetDisplayName(const QString &groupId, const QString &groupName,
+                              const QString &accessId) const;
     /// The live grant that ends first (non-permanent), if any.
     std::optional<Core::Grant> soonestGrant() const;
 
@@ -87,6 +92,8 @@ Q_SIGNALS:
     void errorOccurred(const QString &operation, const Elevate::Core::Error &error);
     /// Something the user should hear about (granted, denied, about to end, ended).
     void notify(const QString &title, const QString &message);
+    /// A request waits for this user's decision and has not been announced before.
+    void approvalArrived(const QString &requestId, const QString &title, const QString &message);
 
 private:
     void setStatus(Status status);
@@ -102,6 +109,7 @@ private:
     TargetsModel *m_targets;
     Core::HistoryStore *m_history;
     Graph::AccessService *m_access;
+    Graph::ApprovalService *m_approvals;
     Core::ExpiryWatcher m_expiry;
     QTimer m_expiryTimer;
     bool m_syncFailing = false;
