@@ -460,9 +460,14 @@ void EntraSession::requestStepUpToken(const QString &resource, const QString &cl
     if (running)
         return;
     const QString merged = mergeClientCapabilities(claims);
+    const quint64 attemptAtStart = d->attempt;
     // Silent first: the session may already satisfy the claims (entra-auth.md §5.4 step 2).
     d->http->send(refreshRequest(d->config, d->refreshToken, d->scopesFor(resource), merged), this,
-                  [this, resource, merged](const Net::HttpResponse &response) {
+                  [this, resource, merged, attemptAtStart](const Net::HttpResponse &response) {
+                      // Signed out (or another sign-in began) meanwhile: this answer belongs to nobody.
+                      if (d->attempt != attemptAtStart || d->state != State::SignedIn)
+                          return d->answerStepUp(Error::make(
+                              Error::Kind::Cancelled, QStringLiteral("signed out during the step-up")));
                       const auto tokens = parseTokenResponse(response);
                       if (tokens.ok()) {
                           d->absorb(resource, tokens.value());

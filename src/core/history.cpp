@@ -20,7 +20,7 @@ const char *const kColumns[] = {"request_id",    "target",        "group_id",   
                                 "access_id",     "requested_at",  "start_at",      "end_at",
                                 "duration_secs", "justification", "ticket_system", "ticket_number",
                                 "status",        "approver",      "decision",      "decision_justification",
-                                "outcome",       "ended_at"};
+                                "outcome",       "ended_at",      "principal_id"};
 
 Error dbError(const QString &what, const QSqlError &e)
 {
@@ -82,7 +82,7 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
     if (!existed)
         QFile::setPermissions(path, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     QSqlQuery q(db);
-    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL"})
+    for (const char *pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL"})
         if (!q.exec(QString::fromLatin1(pragma)))
             return dbError(QStringLiteral("setting up"), q.lastError());
     if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS requests ("
@@ -92,8 +92,16 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::open(const QString &path)
                                " ticket_number TEXT, status TEXT, approver TEXT, decision TEXT,"
                                " decision_justification TEXT, outcome TEXT, ended_at TEXT)")))
         return dbError(QStringLiteral("creating the table"), q.lastError());
-    if (!q.exec(QStringLiteral("CREATE TABLE IF NOT EXISTS seen (kind TEXT NOT NULL, id TEXT NOT NULL, at TEXT,"
-                               " PRIMARY KEY (kind, id))")))
+    // Added after the first release of the table: add it where it is missing.
+    bool hasPrincipal = false;
+    if (q.exec(QStringLiteral("PRAGMA table_info(requests)")))
+        while (q.next())
+            hasPrincipal = hasPrincipal || q.value(1).toString() == u"principal_id";
+    if (!hasPrincipal && !q.exec(QStringLiteral("ALTER TABLE requests ADD COLUMN principal_id TEXT")))
+        return dbError(QStringLiteral("upgrading the table"), q.lastError());
+    if (!q.exec(
+            QStringLiteral("CREATE TABLE IF NOT EXISTS seen (kind TEXT NOT NULL, id TEXT NOT NULL, at TEXT,"
+                           " PRIMARY KEY (kind, id))")))
         return dbError(QStringLiteral("creating the table"), q.lastError());
     return Result<std::unique_ptr<HistoryStore>>(std::move(store));
 }
@@ -133,12 +141,14 @@ Result<void> HistoryStore::record(const HistoryEntry &e)
     q.bindValue(QStringLiteral(":decision_justification"), e.decisionJustification);
     q.bindValue(QStringLiteral(":outcome"), e.outcome);
     q.bindValue(QStringLiteral(":ended_at"), timeValue(e.endedAt));
+    q.bindValue(QStringLiteral(":principal_id"), e.principalId);
     if (!q.exec())
         return dbError(QStringLiteral("writing"), q.lastError());
     return {};
 }
 
-Result<QList<HistoryEntry>> HistoryStore::select(const QString &where, int limit) const
+Result<QList<HistoryEntry>> HistoryStore::select(const QString &where, int limit,
+                                                 const QString &principalId) const
 {
     QSqlDatabase db = QSqlDatabase::database(m_connection);
     QStringList names;
@@ -149,7 +159,10 @@ Result<QList<HistoryEntry>> HistoryStore::select(const QString &where, int limit
     if (limit > 0)
         sql += QStringLiteral(" LIMIT %1").arg(limit);
     QSqlQuery q(db);
-    if (!q.exec(sql))
+    q.prepare(sql);
+    if (!principalId.isEmpty())
+        q.bindValue(QStringLiteral(":principal"), principalId);
+    if (!q.exec())
         return dbError(QStringLiteral("reading"), q.lastError());
     QList<HistoryEntry> out;
     while (q.next()) {
@@ -173,6 +186,7 @@ Result<QList<HistoryEntry>> HistoryStore::select(const QString &where, int limit
         e.decisionJustification = q.value(i++).toString();
         e.outcome = q.value(i++).toString();
         e.endedAt = timeFrom(q.value(i++));
+        e.principalId = q.value(i++).toString();
         out << e;
     }
     return out;
@@ -183,9 +197,12 @@ Result<QList<HistoryEntry>> HistoryStore::entries(int limit) const
     return select({}, limit);
 }
 
-Result<QList<HistoryEntry>> HistoryStore::openEntries() const
+Result<QList<HistoryEntry>> HistoryStore::openEntries(const QString &principalId) const
 {
-    return select(QStringLiteral("WHERE outcome IS NULL OR outcome = ''"), 0);
+    if (principalId.isEmpty())
+        return select(QStringLiteral("WHERE outcome IS NULL OR outcome = ''"), 0);
+    return select(QStringLiteral("WHERE (outcome IS NULL OR outcome = '') AND principal_id = :principal"), 0,
+                  principalId);
 }
 
 Result<QStringList> HistoryStore::recentDistinct(const QString &column, int limit) const

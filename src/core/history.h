@@ -13,6 +13,7 @@ namespace Elevate::Core {
 struct HistoryEntry
 {
     QString requestId; ///< PIM's request id; the key
+    QString principalId; ///< whose request (the signed-in user's object id)
     QString target; ///< "123456789012/AdministratorAccess" or the group name
     QString groupId;
     QString groupName;
@@ -55,8 +56,9 @@ public:
     Result<void> record(const HistoryEntry &entry);
     /// Newest first; `limit` <= 0 for all.
     Result<QList<HistoryEntry>> entries(int limit = 0) const;
-    /// Entries with no outcome yet (pending requests and live grants as last known), newest first.
-    Result<QList<HistoryEntry>> openEntries() const;
+    /// Entries with no outcome yet (pending requests and live grants as last known), newest first;
+    /// with a principal, only that user's (another account on this machine is not settled by mine).
+    Result<QList<HistoryEntry>> openEntries(const QString &principalId = {}) const;
     /// Distinct recent justifications / "system\tnumber" tickets, most recent first.
     Result<QStringList> recentJustifications(int limit = 8) const;
     Result<QStringList> recentTicketSystems(int limit = 8) const;
@@ -75,7 +77,8 @@ public:
 
 private:
     HistoryStore(QString path, QString connection);
-    Result<QList<HistoryEntry>> select(const QString &where, int limit) const;
+    Result<QList<HistoryEntry>> select(const QString &where, int limit,
+                                       const QString &principalId = {}) const;
     Result<QStringList> recentDistinct(const QString &column, int limit) const;
     QString m_path;
     QString m_connection;

@@ -6,6 +6,7 @@
 
 #include <QLoggingCategory>
 #include <QPointer>
+#include <QSet>
 
 namespace Elevate::Graph {
 
@@ -66,10 +67,13 @@ QString AccessService::targetKey(const QString &groupId, const QString &groupNam
     return Core::Target {e, m_mapper.map(e)}.key();
 }
 
-void AccessService::record(const Core::HistoryEntry &entry)
+void AccessService::record(const Core::HistoryEntry &entryIn)
 {
     if (!m_history)
         return;
+    Core::HistoryEntry entry = entryIn;
+    if (entry.principalId.isEmpty())
+        entry.principalId = m_principalId;
     const auto r = m_history->record(entry);
     if (!r.ok())
         qCWarning(lcGraph) << "history:" << r.error().message;
@@ -145,8 +149,10 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
                                          QStringLiteral("DraftInvalid"));
                    return callback(e);
                }
+               // "Now" for PIM is Graph's now: a local clock that runs ahead would schedule the
+               // activation instead of starting it.
                m_graph->activate(
-                   draft, m_principalId, now, this,
+                   draft, m_principalId, serverNow(), this,
                    [this, guard, generation, target, draft, now,
                     callback](Core::Result<Core::AccessRequest> sent) {
                        if (generation != m_generation)
@@ -161,10 +167,12 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
                            h.groupId = draft.groupId;
                            h.groupName = target.eligibility.groupDisplayName;
                            h.accessId = draft.accessId;
-                           h.requestedAt = r.created.isValid()
-                               ? r.created.addSecs(-m_graph->serverClockSkewSecs())
-                               : now;
-                           h.startAt = draft.start.isValid() ? draft.start : now;
+                           // Every time in the history is on Graph's clock, as PIM reports it.
+                           h.principalId = m_principalId;
+                           h.requestedAt = r.created.isValid() ? r.created : serverNow();
+                           h.startAt = r.start.isValid() ? r.start
+                               : draft.start.isValid()   ? draft.start
+                                                         : serverNow();
                            h.durationSecs = draft.durationSecs;
                            h.endAt = h.startAt.addSecs(draft.durationSecs);
                            h.justification = draft.justification.trimmed();
@@ -177,9 +185,10 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
                                h.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
                                    : phase == Core::RequestPhase::Canceled     ? QStringLiteral("Canceled")
                                                                                : QStringLiteral("Failed");
-                               h.endedAt = now;
+                               h.endedAt = serverNow();
                            }
                            record(h);
+                           ++m_localChanges;
                            Q_EMIT requestSubmitted(r);
                            follow(r);
                            if (guard)
@@ -217,8 +226,9 @@ void AccessService::cancel(const QString &requestId, QObject *context,
             h.requestId = requestId;
             h.status = QStringLiteral("Canceled");
             h.outcome = QStringLiteral("Canceled");
-            h.endedAt = m_clock->now();
+            h.endedAt = serverNow();
             record(h);
+            ++m_localChanges;
             m_open.removeIf([&requestId](const Core::AccessRequest &o) { return o.id == requestId; });
             Q_EMIT changed();
         }
@@ -238,9 +248,10 @@ void AccessService::deactivate(const Core::Grant &grant, const QString &justific
         [this, guard, grant, callback](Core::Result<Core::AccessRequest> r) {
             const bool gone = r.ok() || r.error().serviceCode == u"RoleAssignmentDoesNotExist";
             if (gone) {
-                const QDateTime now = m_clock->now();
+                const QDateTime now = serverNow();
+                ++m_localChanges; // a sync under way read the grant before it went
                 if (m_history) {
-                    const auto open = m_history->openEntries();
+                    const auto open = m_history->openEntries(m_principalId);
                     if (open.ok())
                         for (auto e : open.value())
                             if (e.groupId == grant.groupId
@@ -268,13 +279,33 @@ void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
                           Callback<Core::AccessRequest> callback)
 {
     QPointer<QObject> guard(context);
+    const bool hadContext = context != nullptr;
+    // Once the grant has ended, the new request is sent whatever happens to the caller (a closed
+    // form must not leave the user with nothing); only the answer depends on it.
     deactivate(grant, draft.justification, this,
-               [this, guard, target, draft, callback](Core::Result<Core::AccessRequest> r) {
-                   if (!guard)
+               [this, guard, hadContext, target, draft, callback](Core::Result<Core::AccessRequest> r) {
+                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist") {
+                       if (guard || !hadContext)
+                           callback(r.error());
                        return;
-                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist")
-                       return callback(r.error());
-                   request(target, draft, guard, callback);
+                   }
+                   request(target, draft, this,
+                           [guard, hadContext, callback](Core::Result<Core::AccessRequest> again) {
+                               if (!guard && hadContext)
+                                   return;
+                               if (!again.ok()) {
+                                   Error e = again.error();
+                                   e.message
+                                       = QStringLiteral("the previous activation has ended; requesting it "
+                                                        "again failed: ")
+                                       + e.message;
+                                   e.serviceCode = e.serviceCode.isEmpty()
+                                       ? QStringLiteral("RenewRequestFailed")
+                                       : e.serviceCode;
+                                   return callback(e);
+                               }
+                               callback(again);
+                           });
                });
 }
 
@@ -319,8 +350,7 @@ void AccessService::scheduleSync()
         delay = qMin<qint64>(delay, kGrantCheckSecs);
         // Just after the end (on Graph's clock), to see it go.
         const qint64 toEnd = now.addSecs(m_graph->serverClockSkewSecs()).secsTo(g.end) + 3;
-        if (toEnd > 0)
-            delay = qMin(delay, toEnd);
+        delay = qMin(delay, toEnd > 0 ? toEnd : qint64(30)); // past its end yet listed: look again soon
     }
     m_timer.start(int(qMax<qint64>(1, delay) * 1000));
 }
@@ -360,6 +390,7 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
     m_syncing = true;
     m_timer.stop();
     const quint64 generation = m_generation;
+    const quint64 changesAtStart = m_localChanges;
     auto fail = [this, generation, finish](const Error &e) {
         if (generation != m_generation)
             return;
@@ -372,7 +403,9 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
         finish(e);
     };
     m_graph->listActiveGrants(
-        this, [this, generation, fail, finish](Core::Result<QList<Core::Grant>> grants) {
+        this,
+        [this, generation, changesAtStart, guard, hadContext, done, fail,
+         finish](Core::Result<QList<Core::Grant>> grants) {
             if (generation != m_generation)
                 return;
             if (!grants.ok())
@@ -381,7 +414,7 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
                 QStringLiteral(
                     "status eq 'PendingApproval' or status eq 'Granted' or status eq 'PendingProvisioning'"),
                 this,
-                [this, generation, fail, finish,
+                [this, generation, changesAtStart, guard, hadContext, done, fail, finish,
                  live = grants.value()](Core::Result<QList<Core::AccessRequest>> open) {
                     if (generation != m_generation)
                         return;
@@ -389,10 +422,15 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
                         return fail(open.error());
                     // Requests we know as open but that no longer are: ask for each what became of it.
                     QStringList toLook;
+                    // A 404 means "over" only for a request old enough to be past replication lag.
+                    QSet<QString> oldEnough;
+                    const QDateTime lagLimit = serverNow().addSecs(-10 * 60);
                     if (m_history) {
-                        const auto entries = m_history->openEntries();
+                        const auto entries = m_history->openEntries(m_principalId);
                         if (entries.ok())
                             for (const auto &e : entries.value()) {
+                                if (e.requestedAt.isValid() && e.requestedAt < lagLimit)
+                                    oldEnough.insert(e.requestId);
                                 if (e.requestId.startsWith(u"grant:"))
                                     continue;
                                 const auto phase = Core::classifyStatus(e.status);
@@ -405,29 +443,51 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
                                     toLook << e.requestId;
                             }
                     }
-                    for (const auto &r : m_open)
+                    for (const auto &r : m_open) {
+                        if (r.created.isValid() && r.created < lagLimit)
+                            oldEnough.insert(r.id);
                         if (!toLook.contains(r.id)
                             && std::none_of(open.value().cbegin(), open.value().cend(),
                                             [&r](const Core::AccessRequest &o) { return o.id == r.id; })
                             && toLook.size() < kMaxLookups)
                             toLook << r.id;
+                    }
                     auto looked = std::make_shared<QHash<QString, Core::AccessRequest>>();
                     auto remaining = std::make_shared<int>(int(toLook.size()));
                     const QList<Core::AccessRequest> openList = open.value();
-                    auto complete = [this, generation, live, openList, looked, finish] {
+                    auto complete = [this, generation, changesAtStart, guard, hadContext, done, live,
+                                     openList, looked, finish] {
                         if (generation != m_generation)
                             return;
-                        finishSync(live, openList, *looked);
-                        finish(Core::Result<void>());
+                        if (m_localChanges != changesAtStart) {
+                            // Deactivated, canceled or requested meanwhile: what was read may predate
+                            // it. Read again rather than show a grant that is gone.
+                            m_syncing = false;
+                            if (!hadContext || guard)
+                                sync(hadContext ? guard.data() : nullptr, done);
+                            return;
+                        }
+                        const QList<Core::AccessRequest> decided = finishSync(live, openList, *looked);
+                        if (decided.isEmpty())
+                            return finish(Core::Result<void>());
+                        // Who decided and why, before the caller hears the sync is done.
+                        auto pending = std::make_shared<int>(int(decided.size()));
+                        for (const auto &r : decided)
+                            settleDecided(r, [pending, finish] {
+                                if (--*pending == 0)
+                                    finish(Core::Result<void>());
+                            });
                     };
                     if (toLook.isEmpty())
                         return complete();
                     for (const QString &id : toLook)
                         m_graph->getRequest(
-                            id, this, [looked, remaining, complete, id](Core::Result<Core::AccessRequest> r) {
+                            id, this,
+                            [looked, remaining, complete, id,
+                             old = oldEnough.contains(id)](Core::Result<Core::AccessRequest> r) {
                                 if (r.ok())
                                     looked->insert(id, r.value());
-                                else if (r.error().httpStatus == 404) {
+                                else if (r.error().httpStatus == 404 && old) {
                                     Core::AccessRequest gone;
                                     gone.id = id;
                                     gone.status = QStringLiteral("Canceled"); // purged by PIM: it is over
@@ -440,14 +500,14 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
         });
 }
 
-void AccessService::settleDecided(const Core::AccessRequest &request)
+void AccessService::settleDecided(const Core::AccessRequest &request, std::function<void()> done)
 {
     // Who decided, and why: the approval's stage says (graph-pim.md §8.2).
     const quint64 generation = m_generation;
     m_graph->getApproval(request.approvalId.isEmpty() ? request.id : request.approvalId, this,
-                         [this, generation, request](Core::Result<Core::Approval> approval) {
+                         [this, generation, request, done](Core::Result<Core::Approval> approval) {
                              if (generation != m_generation)
-                                 return;
+                                 return done();
                              QString by, why;
                              if (approval.ok()) {
                                  if (const Core::ApprovalStage *s = approval->decidedStage()) {
@@ -465,12 +525,16 @@ void AccessService::settleDecided(const Core::AccessRequest &request)
                                                  << approval.error().message;
                              }
                              Q_EMIT requestSettled(request, by, why);
+                             done();
                          });
 }
 
-void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &listed,
-                               const QHash<QString, Core::AccessRequest> &looked)
+QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &grants,
+                                                     const QList<Core::AccessRequest> &listed,
+                                                     const QHash<QString, Core::AccessRequest> &looked)
 {
+    QList<Core::AccessRequest> decided; // by an approver, to be settled with who decided
+    QSet<QString> justActivated; // became active in this sync: their grant may not be listed yet
     const QDateTime now = m_clock->now();
     const QDateTime serverTime = serverNow();
     for (const auto &g : grants)
@@ -487,7 +551,7 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
 
     QHash<QString, QString> endedOutcome; // grant group/access -> outcome, for grantEnded
     if (m_history) {
-        const auto entries = m_history->openEntries();
+        const auto entries = m_history->openEntries(m_principalId);
         if (entries.ok()) {
             for (Core::HistoryEntry e : entries.value()) {
                 Core::HistoryEntry update;
@@ -511,26 +575,28 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
                         if (before == Core::RequestPhase::AwaitingApproval
                             && it->status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
                             update.outcome = QStringLiteral("Lapsed");
-                        update.endedAt = now;
+                        update.endedAt = serverTime;
                         record(update);
                         if (before == Core::RequestPhase::AwaitingApproval
                             && phase == Core::RequestPhase::Denied)
-                            settleDecided(*it);
+                            decided << *it;
                         else
                             Q_EMIT requestSettled(*it, {}, {});
                         continue;
                     }
                     if (phase == Core::RequestPhase::Active) {
+                        if (before != Core::RequestPhase::Active)
+                            justActivated.insert(e.requestId);
                         if (before == Core::RequestPhase::AwaitingApproval)
-                            settleDecided(*it);
+                            decided << *it;
                         else
                             Q_EMIT requestSettled(*it, {}, {});
                     }
                     // A status this version does not know: followed for a day, then put on record as it is.
                     if (phase == Core::RequestPhase::Unknown && e.requestedAt.isValid()
-                        && e.requestedAt.secsTo(now) > 24 * 3600) {
+                        && e.requestedAt.secsTo(serverTime) > 24 * 3600) {
                         update.outcome = it->status;
-                        update.endedAt = now;
+                        update.endedAt = serverTime;
                         record(update);
                         continue;
                     }
@@ -555,27 +621,33 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
                 });
                 if (g != grants.cend()) {
                     if (g->end.isValid() && g->end != e.endAt)
-                        update.endAt = g->end.addSecs(-m_graph->serverClockSkewSecs());
-                    if (g->start.isValid() && !e.startAt.isValid())
+                        update.endAt = g->end;
+                    if (g->start.isValid() && g->start != e.startAt)
                         update.startAt = g->start;
+                    if (!update.status.isEmpty() || update.endAt.isValid() || update.startAt.isValid())
+                        record(update); // only what changed: this runs on the UI thread
+                    continue;
+                }
+                // Became active in this very sync (the grants were read before): judge next time.
+                if (justActivated.contains(e.requestId)) {
                     record(update);
                     continue;
                 }
                 const QDateTime since = e.startAt.isValid() ? e.startAt : e.requestedAt;
                 const bool pastEnd = e.endAt.isValid() && serverTime >= e.endAt.addSecs(-30);
-                if (!pastEnd && since.isValid() && since.secsTo(now) < kGrantAppearSecs) {
+                if (!pastEnd && since.isValid() && since.secsTo(serverTime) < kGrantAppearSecs) {
                     if (!update.status.isEmpty())
                         record(update);
                     continue; // just activated; Graph may not list it yet
                 }
                 update.outcome = pastEnd ? QStringLiteral("Expired") : QStringLiteral("Ended");
-                update.endedAt = pastEnd ? e.endAt : now;
+                update.endedAt = pastEnd ? e.endAt : serverTime;
                 record(update);
                 endedOutcome.insert(e.groupId + u'/' + e.accessId, update.outcome);
             }
         }
         // Grants that came from elsewhere (the portal, another machine): on record too.
-        const auto stillOpen = m_history->openEntries();
+        const auto stillOpen = m_history->openEntries(m_principalId);
         for (const auto &g : grants) {
             if (g.assignmentType == u"assigned" || g.isPermanent())
                 continue;
@@ -617,6 +689,7 @@ void AccessService::finishSync(const QList<Core::Grant> &grants, const QList<Cor
         sync();
     else
         scheduleSync();
+    return decided;
 }
 
 } // namespace Elevate::Graph

@@ -87,10 +87,12 @@ Q_SIGNALS:
 private:
     void record(const Core::HistoryEntry &entry);
     void follow(const Core::AccessRequest &request);
-    void settleDecided(const Core::AccessRequest &request);
+    void settleDecided(const Core::AccessRequest &request, std::function<void()> done);
     void scheduleSync();
-    void finishSync(const QList<Core::Grant> &grants, const QList<Core::AccessRequest> &open,
-                    const QHash<QString, Core::AccessRequest> &looked);
+    /// Applies what a sync read; returns the requests an approver decided (to learn who and why).
+    QList<Core::AccessRequest> finishSync(const QList<Core::Grant> &grants,
+                                          const QList<Core::AccessRequest> &open,
+                                          const QHash<QString, Core::AccessRequest> &looked);
 
     GraphClient *m_graph;
     Core::HistoryStore *m_history;
@@ -108,6 +110,7 @@ private:
     int m_followStep = 0; // backoff index while a request is being processed
     QTimer m_timer;
     quint64 m_generation = 0;
+    quint64 m_localChanges = 0; // requests, cancels, deactivations: a sync that spans one reads again
 };
 
 } // namespace Elevate::Graph

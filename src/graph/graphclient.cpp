@@ -150,6 +150,8 @@ struct ActivationAttempt
     int posts = 0;
     int looks = 0;
     bool mustLookFirst = false; // the previous POST may have landed
+    bool lookedAfterExists = false;
+    QDateTime firstSent; // on Graph's clock
     Error lastError;
 };
 
@@ -371,7 +373,7 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
                 }
                 // Ours: same group, role, justification and ticket, created since we first sent it (on
                 // Graph's clock, with slack for skew), and not a request that has already died.
-                const QDateTime since = attempt->now.addSecs(m_skewSecs - 10 * 60);
+                const QDateTime since = attempt->firstSent.addSecs(-60); // not an older one of the same kind
                 for (const auto &r : list.value()) {
                     const auto phase = r.phase();
                     if (r.action.compare(u"selfActivate", Qt::CaseInsensitive) != 0
@@ -391,7 +393,8 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
             });
         return;
     }
-    ++attempt->posts;
+    if (attempt->posts++ == 0)
+        attempt->firstSent = (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).addSecs(m_skewSecs);
     const QByteArray body = activationBody(attempt->draft, attempt->principalId, attempt->now);
     auto *call = new GraphCall(
         this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")), body,
@@ -405,6 +408,17 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
                 attempt->lastError = parsed.error();
             } else {
                 attempt->lastError = graphError(r);
+            }
+            // After an answer that got lost, "it exists" / "one is pending" means the first POST
+            // landed: look once more instead of failing.
+            const QString code = attempt->lastError.serviceCode;
+            if (attempt->posts > 1 && !attempt->lookedAfterExists
+                && (code == u"RoleAssignmentExists" || code == u"PendingRoleAssignmentRequest")) {
+                attempt->lookedAfterExists = true;
+                attempt->posts = kMaxActivationAttempts; // no more POSTs
+                attempt->mustLookFirst = true;
+                QTimer::singleShot(m_writeRetryDelayMs, this, [this, attempt] { activateAttempt(attempt); });
+                return;
             }
             if (!ambiguous(r))
                 return attempt->callback(attempt->lastError);

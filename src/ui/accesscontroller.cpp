@@ -190,6 +190,13 @@ void AccessController::onSignInFinished(const Core::Result<Core::Account> &resul
         refresh();
         return;
     }
+    // A failed step-up (or a second sign-in that was abandoned) leaves the earlier sign-in in place.
+    if (m_session->state() == Auth::EntraSession::State::SignedIn && !wasRestoring) {
+        setStatus(Status::Ready);
+        if (result.error().kind != Error::Kind::Cancelled)
+            fail(tr("sign-in"), result.error());
+        return;
+    }
     setStatus(Status::SignedOut);
     // A silent start without a cached account is the normal first run, not an error.
     if (wasRestoring && result.error().kind == Error::Kind::NotSignedIn)
