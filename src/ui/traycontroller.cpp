@@ -4,6 +4,7 @@
 #include "accesscontroller.h"
 #include "core/countdown.h"
 #include "graph/accessservice.h"
+#include "graph/approvalservice.h"
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
 
@@ -41,7 +42,12 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
         if (reason == QSystemTrayIcon::Trigger || reason == QSystemTrayIcon::DoubleClick)
             Q_EMIT openWindowRequested({});
     });
-    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] { Q_EMIT openWindowRequested({}); });
+    connect(m_tray, &QSystemTrayIcon::messageClicked, this, [this] {
+        if (!m_messageApprovalId.isEmpty())
+            Q_EMIT approvalsRequested(m_messageApprovalId);
+        else
+            Q_EMIT openWindowRequested({});
+    });
     connect(m_controller, &AccessController::changed, this, &TrayController::rebuild);
     rebuild();
 }
@@ -56,8 +62,16 @@ void TrayController::show()
     m_tray->show();
 }
 
+void TrayController::notifyApproval(const QString &requestId, const QString &title, const QString &message)
+{
+    m_messageApprovalId = requestId;
+    if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
+        m_tray->showMessage(title, message, QSystemTrayIcon::Information);
+}
+
 void TrayController::notify(const QString &title, const QString &message, bool isError)
 {
+    m_messageApprovalId.clear();
     if (m_tray->isVisible() && QSystemTrayIcon::supportsMessages())
         m_tray->showMessage(title, message,
                             isError ? QSystemTrayIcon::Warning : QSystemTrayIcon::Information);
@@ -183,6 +197,14 @@ void TrayController::rebuild()
         }
     }
 
+    if (signedIn && m_controller->approvals()->isApprover()) {
+        m_menu->addSeparator();
+        const int waiting = int(m_controller->approvals()->pending().size());
+        QAction *approvals
+            = m_menu->addAction(waiting > 0 ? tr("Approvals (%1)…").arg(waiting) : tr("Approvals…"), this,
+                                [this] { Q_EMIT approvalsRequested({}); });
+        approvals->setObjectName(QStringLiteral("approvalsAction"));
+    }
     m_menu->addSeparator();
     if (signedIn) {
         QAction *refresh = m_menu->addAction(tr("Refresh"), m_controller, &AccessController::refresh);
@@ -292,7 +314,14 @@ void TrayController::tick()
     } else {
         tip = tr("Elevate — not signed in");
     }
-    m_tray->setIcon(Ui::trayIcon(m_state));
+    m_badge = signedIn ? int(m_controller->approvals()->pending().size()) : 0;
+    if (m_badge > 0)
+        tip += u'\n' + tr("%n request(s) waiting for your approval", nullptr, m_badge);
+    if (m_state != m_iconState || m_badge != m_iconBadge || m_tray->icon().isNull()) {
+        m_iconState = m_state;
+        m_iconBadge = m_badge;
+        m_tray->setIcon(Ui::trayIcon(m_state, m_badge));
+    }
     m_tray->setToolTip(tip);
     const bool live = signedIn && (!access->grants().isEmpty() || !access->openRequests().isEmpty());
     if (live && !m_slowTick->isActive())

@@ -27,7 +27,9 @@ class AccessController;
  *   Staging (210987654321)     ▸ …
  *   Not mapped                 ▸ (group names, disabled)
  *   ──────────
- *   Refresh · Sign in… | Cancel sign-in | Sign out · Open Elevate… · Quit
+ *   Approvals (2)…                          <- only for approvers; the icon shows the count
+ *   ──────────
+ *   Refresh · Sign in… | Cancel sign-in | Sign out · Open Elevate… · History… · Quit
  *
  * The menu is rebuilt whenever the controller changes; while it is open, its countdowns tick every
  * second (only then), and the tooltip and icon state (active / expiring / pending) follow every
@@ -47,6 +49,10 @@ public:
     void show();
     /// A desktop notification through the tray (no-op when there is no tray).
     void notify(const QString &title, const QString &message, bool isError);
+    /// A notification about a request waiting for approval: clicking it opens the queue on it.
+    void notifyApproval(const QString &requestId, const QString &title, const QString &message);
+    /// The count drawn on the icon (requests waiting for this user's decision).
+    int badge() const { return m_badge; }
 
 Q_SIGNALS:
     /// The user asked for the window, optionally on one target (TargetsModel::rowKey), empty = none.
@@ -56,6 +62,8 @@ Q_SIGNALS:
     /// Renew a live grant (opens the form prefilled).
     void renewRequested(const QString &grantId);
     void historyRequested();
+    /// Open the approver queue, optionally on one request.
+    void approvalsRequested(const QString &requestId);
     void quitRequested();
 
 public:
@@ -71,6 +79,10 @@ private:
     QMenu *m_menu;
     QSystemTrayIcon *m_tray;
     TrayState m_state = TrayState::SignedOut;
+    int m_badge = 0;
+    TrayState m_iconState = TrayState::SignedOut; // what the icon shows, to redraw only on change
+    int m_iconBadge = -1;
+    QString m_messageApprovalId; // the request the last notification was about, if an approval
     QTimer *m_fastTick; // 1 s while the menu is open
     QTimer *m_slowTick; // 30 s while something is live
     QList<QPair<QPointer<QMenu>, QString>> m_grantMenus; // menu -> grant id

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "trayicons.h"
 
+#include <QFont>
 #include <QGuiApplication>
+#include <QPainter>
 #include <QPalette>
+#include <QPixmap>
 
 namespace Elevate::Ui {
 
@@ -45,9 +48,36 @@ QString trayIconPath(TrayState state, bool darkPanel)
         .arg(stateName(state), darkPanel ? QStringLiteral("dark") : QStringLiteral("light"));
 }
 
-QIcon trayIcon(TrayState state)
+QIcon trayIcon(TrayState state, int badge)
 {
-    return QIcon(trayIconPath(state, panelIsDark()));
+    QIcon base(trayIconPath(state, panelIsDark()));
+    if (badge <= 0)
+        return base;
+    // The count of requests waiting for this user's decision, in a red disc at the top right,
+    // drawn at each size a panel may ask for.
+    QIcon out;
+    const QString text = badge > 9 ? QStringLiteral("9+") : QString::number(badge);
+    for (int size : {16, 22, 24, 32, 48, 64}) {
+        QPixmap pm = base.pixmap(size, size);
+        if (pm.isNull())
+            continue;
+        QPainter p(&pm);
+        p.setRenderHint(QPainter::Antialiasing);
+        const qreal d = size * 0.62;
+        const QRectF disc(size - d, 0, d, d);
+        p.setPen(QPen(Qt::white, qMax(1.0, size / 24.0)));
+        p.setBrush(QColor(0xd0, 0x1c, 0x1c));
+        p.drawEllipse(disc.adjusted(0.5, 0.5, -0.5, -0.5));
+        QFont f = p.font();
+        f.setBold(true);
+        f.setPixelSize(int(d * (text.size() > 1 ? 0.5 : 0.68)));
+        p.setFont(f);
+        p.setPen(Qt::white);
+        p.drawText(disc, Qt::AlignCenter, text);
+        p.end();
+        out.addPixmap(pm);
+    }
+    return out;
 }
 
 } // namespace Elevate::Ui

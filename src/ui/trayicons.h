@@ -14,7 +14,8 @@ enum class TrayState { SignedOut, Idle, Busy, Pending, Active, Expiring, Error }
  * when the palette's window colour is light, the dark variant otherwise; ELEVATE_TRAY_THEME=light|dark
  * overrides for panels whose colour differs from the application palette.
  */
-QIcon trayIcon(TrayState state);
+/// `badge` > 0 draws that count (requests waiting for the user's decision) onto the icon.
+QIcon trayIcon(TrayState state, int badge = 0);
 QString trayIconPath(TrayState state, bool darkPanel);
 bool panelIsDark();
 

@@ -6,6 +6,7 @@
 #include "core/isotime.h"
 #include "core/targetmapper.h"
 #include "graph/accessservice.h"
+#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
 #include "net/httpclient.h"
@@ -706,6 +707,8 @@ void CliApp::history(bool csv)
                     {QStringLiteral("ticketNumber"), e.ticketNumber},
                     {QStringLiteral("status"), e.status},
                     {QStringLiteral("decision"), e.decision},
+                    {QStringLiteral("approver"), e.approver},
+                    {QStringLiteral("decisionJustification"), e.decisionJustification},
                     {QStringLiteral("outcome"), e.outcome.isEmpty() ? QJsonValue() : QJsonValue(e.outcome)},
                     {QStringLiteral("endedAt"), t(e.endedAt)}});
             out() << QJsonDocument(a).toJson(QJsonDocument::Indented);
@@ -744,6 +747,93 @@ void CliApp::history(bool csv)
                 m_access->sync(this, [print](Core::Result<void>) { print(); });
             });
     m_session->restore();
+}
+
+void CliApp::approvals()
+{
+    withAccess([this] {
+        auto *service = new Graph::ApprovalService(m_graph, m_history.get(), &m_clock, this);
+        service->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
+        service->refresh(this, [this, service](Core::Result<void> r) {
+            if (!r.ok())
+                return fail(r.error(), tr("listing requests waiting for your approval"));
+            const QDateTime now = m_clock.now();
+            if (m_json) {
+                QJsonArray a;
+                for (const auto &req : service->pending()) {
+                    QJsonObject o = requestJson(req);
+                    o.insert(QStringLiteral("requester"), req.principalDisplayName);
+                    o.insert(QStringLiteral("requesterUpn"), req.principalUpn);
+                    o.insert(QStringLiteral("requesterId"), req.principalId);
+                    const QDateTime deadline = req.created.addSecs(Core::kApprovalWindowSecs);
+                    o.insert(QStringLiteral("decideBy"),
+                             req.created.isValid() ? QJsonValue(Core::formatGraphDateTime(deadline))
+                                                   : QJsonValue());
+                    o.insert(QStringLiteral("secondsLeftToDecide"),
+                             req.created.isValid() ? QJsonValue(double(qMax<qint64>(0, now.secsTo(deadline))))
+                                                   : QJsonValue());
+                    a.append(o);
+                }
+                out() << QJsonDocument(a).toJson(QJsonDocument::Indented);
+                return finish(ExitOk);
+            }
+            if (service->pending().isEmpty())
+                out() << tr("Nothing is waiting for your approval.") << Qt::endl;
+            for (const auto &req : service->pending()) {
+                const QDateTime deadline = req.created.addSecs(Core::kApprovalWindowSecs);
+                out() << req.id << "  "
+                      << (req.principalDisplayName.isEmpty() ? req.principalUpn : req.principalDisplayName)
+                      << " <" << req.principalUpn << ">  "
+                      << m_access->targetKey(req.groupId, req.groupDisplayName, req.accessId) << "  "
+                      << Graph::PimWording::duration(req.durationSecs) << '\n';
+                if (!req.justification.isEmpty())
+                    out() << "    " << tr("Justification: %1").arg(req.justification) << '\n';
+                if (!req.ticketNumber.isEmpty())
+                    out() << "    " << tr("Ticket: %1 %2").arg(req.ticketSystem, req.ticketNumber) << '\n';
+                out() << "    "
+                      << tr("Asked %1 ago; %2 left to decide")
+                             .arg(Graph::PimWording::duration(
+                                      req.created.isValid() ? qMax<qint64>(0, req.created.secsTo(now)) : 0),
+                                  Graph::PimWording::duration(qMax<qint64>(0, now.secsTo(deadline))))
+                      << '\n';
+            }
+            out().flush();
+            finish(ExitOk);
+        });
+    });
+}
+
+void CliApp::decide(const QString &requestId, bool approve, const QString &justification)
+{
+    if (justification.trimmed().isEmpty())
+        return fail(Error::make(Error::Kind::InvalidInput,
+                                tr("a decision needs --justification TEXT (the requester sees it)")),
+                    approve ? tr("approve") : tr("deny"));
+    withAccess([this, requestId, approve, justification] {
+        auto *service = new Graph::ApprovalService(m_graph, m_history.get(), &m_clock, this);
+        service->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
+        service->decide({requestId}, approve, justification, this,
+                        [this, requestId, approve](QList<Graph::ApprovalService::Outcome> outcomes) {
+                            const auto &result = outcomes.first().result;
+                            if (!result.ok()) {
+                                Error e = result.error();
+                                if (e.httpStatus == 404)
+                                    e.message = tr("no request %1 waits for your decision").arg(requestId);
+                                return fail(e, approve ? tr("approve") : tr("deny"));
+                            }
+                            if (m_json)
+                                out() << QJsonDocument(QJsonObject {{QStringLiteral("id"), requestId},
+                                                                    {QStringLiteral("decision"),
+                                                                     approve ? QStringLiteral("Approved")
+                                                                             : QStringLiteral("Denied")}})
+                                             .toJson(QJsonDocument::Compact)
+                                      << Qt::endl;
+                            else
+                                out() << (approve ? tr("Approved %1.") : tr("Denied %1.")).arg(requestId)
+                                      << Qt::endl;
+                            finish(ExitOk);
+                        });
+    });
 }
 
 } // namespace Elevate::Cli

@@ -76,6 +76,8 @@ public:
     void cancel(const QString &requestOrTarget);
     void deactivate(const QString &target, const QString &justification);
     void history(bool csv);
+    void approvals();
+    void decide(const QString &requestId, bool approve, const QString &justification);
 
     /// Matches a target as typed ("123456789012/Role", "123456789012:Role", a group name or id) to
     /// one of `targets`; nullopt with `error` set when none or several match.

@@ -39,7 +39,11 @@ int main(int argc, char *argv[])
            "  cancel <request|target> withdraw a request that waits for approval\n"
            "  deactivate <target> [--justification TEXT]\n"
            "                          end active access early (PIM refuses in its first 5 minutes)\n"
-           "  history [--csv]         every request and how it ended\n\n"
+           "  history [--csv]         every request and how it ended\n"
+           "  approvals               requests waiting for your approval\n"
+           "  approve <request> --justification TEXT\n"
+           "  deny <request> --justification TEXT\n"
+           "                          decide a request waiting for your approval\n\n"
            "A target is ACCOUNT/ROLE (123456789012/ReadOnlyAccess) or a PIM group name.\n"
            "Exit codes: 0 ok, 1 service error, 2 usage, 3 configuration, 4 not signed in or sign-in needed,\n"
            "5 network or time-out, 6 keychain, 7 sign-in cancelled or timed out.\n"
@@ -61,7 +65,9 @@ int main(int argc, char *argv[])
            "configuration, capped by the group's policy)."),
         QStringLiteral("duration"));
     const QCommandLineOption justificationOpt(
-        QStringLiteral("justification"), tr("request, deactivate: why you need it."), QStringLiteral("text"));
+        QStringLiteral("justification"),
+        tr("request, deactivate: why you need it; approve, deny: why you decide so."),
+        QStringLiteral("text"));
     const QCommandLineOption ticketSystemOpt(QStringLiteral("ticket-system"),
                                              tr("request: the ticket system."), QStringLiteral("system"));
     const QCommandLineOption ticketOpt(QStringLiteral("ticket"), tr("request: the ticket number."),
@@ -76,7 +82,8 @@ int main(int argc, char *argv[])
                        ticketOpt, startOpt, waitOpt, csvOpt});
     parser.addPositionalArgument(
         QStringLiteral("command"),
-        tr("login, logout, whoami, eligible, request, status, cancel, deactivate or history"));
+        tr("login, logout, whoami, eligible, request, status, cancel, deactivate, history, approvals, "
+           "approve or deny"));
     if (!parser.parse(QCoreApplication::arguments())) {
         QTextStream(stderr) << "elevate: " << parser.errorText() << '\n';
         return Cli::ExitUsage;
@@ -88,11 +95,13 @@ int main(int argc, char *argv[])
 
     const QStringList args = parser.positionalArguments();
     static const QStringList commands
-        = {QStringLiteral("login"),    QStringLiteral("logout"),     QStringLiteral("whoami"),
-           QStringLiteral("eligible"), QStringLiteral("request"),    QStringLiteral("status"),
-           QStringLiteral("cancel"),   QStringLiteral("deactivate"), QStringLiteral("history")};
+        = {QStringLiteral("login"),     QStringLiteral("logout"),     QStringLiteral("whoami"),
+           QStringLiteral("eligible"),  QStringLiteral("request"),    QStringLiteral("status"),
+           QStringLiteral("cancel"),    QStringLiteral("deactivate"), QStringLiteral("history"),
+           QStringLiteral("approvals"), QStringLiteral("approve"),    QStringLiteral("deny")};
     static const QStringList withArgument
-        = {QStringLiteral("request"), QStringLiteral("cancel"), QStringLiteral("deactivate")};
+        = {QStringLiteral("request"), QStringLiteral("cancel"), QStringLiteral("deactivate"),
+           QStringLiteral("approve"), QStringLiteral("deny")};
     if (!args.isEmpty() && withArgument.contains(args.first()) && args.size() != 2) {
         QTextStream(stderr) << "elevate: "
                             << tr("%1 needs exactly one target; see `elevate --help`").arg(args.first())
@@ -117,7 +126,8 @@ int main(int argc, char *argv[])
     const bool requestOptions = parser.isSet(durationOpt) || parser.isSet(ticketSystemOpt)
         || parser.isSet(ticketOpt) || parser.isSet(startOpt) || parser.isSet(waitOpt);
     if ((requestOptions && command != u"request")
-        || (parser.isSet(justificationOpt) && command != u"request" && command != u"deactivate")
+        || (parser.isSet(justificationOpt) && command != u"request" && command != u"deactivate"
+            && command != u"approve" && command != u"deny")
         || (parser.isSet(csvOpt) && command != u"history")) {
         QTextStream(stderr) << "elevate: "
                             << tr("an option does not apply to %1; see `elevate --help`").arg(command)
@@ -155,8 +165,12 @@ int main(int argc, char *argv[])
             cli.cancel(args.at(1));
         else if (command == u"deactivate")
             cli.deactivate(args.at(1), parser.value(justificationOpt));
-        else
+        else if (command == u"history")
             cli.history(parser.isSet(csvOpt));
+        else if (command == u"approvals")
+            cli.approvals();
+        else
+            cli.decide(args.at(1), command == u"approve", parser.value(justificationOpt));
     });
     return app.exec();
 }

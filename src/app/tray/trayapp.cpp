@@ -10,6 +10,7 @@
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
 #include "ui/accesscontroller.h"
+#include "ui/approvalswindow.h"
 #include "ui/browser.h"
 #include "ui/errortext.h"
 #include "ui/historywindow.h"
@@ -37,6 +38,7 @@ TrayApp::~TrayApp()
 {
     // Views first: they point at the controller.
     m_historyWindow.reset();
+    m_approvalsWindow.reset();
     m_window.reset();
     m_tray.reset();
 }
@@ -134,6 +136,9 @@ Core::Result<void> TrayApp::start()
     connect(m_tray.get(), &Ui::TrayController::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_tray.get(), &Ui::TrayController::renewRequested, this, &TrayApp::openRenewForm);
     connect(m_tray.get(), &Ui::TrayController::historyRequested, this, &TrayApp::showHistory);
+    connect(m_tray.get(), &Ui::TrayController::approvalsRequested, this, &TrayApp::showApprovals);
+    connect(m_controller, &Ui::AccessController::approvalArrived, m_tray.get(),
+            &Ui::TrayController::notifyApproval);
     connect(m_window.get(), &Ui::MainWindow::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_window.get(), &Ui::MainWindow::historyRequested, this, &TrayApp::showHistory);
     connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::requestQuit);
@@ -210,6 +215,17 @@ void TrayApp::showHistory()
     m_historyWindow->show();
     m_historyWindow->raise();
     m_historyWindow->activateWindow();
+}
+
+void TrayApp::showApprovals(const QString &requestId)
+{
+    if (!m_approvalsWindow)
+        m_approvalsWindow = std::make_unique<Ui::ApprovalsWindow>(m_controller);
+    m_approvalsWindow->show();
+    m_approvalsWindow->raise();
+    m_approvalsWindow->activateWindow();
+    if (!requestId.isEmpty())
+        m_approvalsWindow->selectRequest(requestId);
 }
 
 void TrayApp::requestQuit()

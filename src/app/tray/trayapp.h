@@ -30,6 +30,7 @@ class Emulator;
 
 namespace Elevate::Ui {
 class AccessController;
+class ApprovalsWindow;
 class HistoryWindow;
 class MainWindow;
 class TrayController;
@@ -73,6 +74,9 @@ public:
     void openRequestForm(const QString &targetKey);
     void openRenewForm(const QString &grantId);
     void showHistory();
+    /// The approver queue, on one request when `requestId` is given.
+    void showApprovals(const QString &requestId = {});
+    Ui::ApprovalsWindow *approvalsWindow() const { return m_approvalsWindow.get(); }
     Ui::HistoryWindow *historyWindow() const { return m_historyWindow.get(); }
     Emulator::Emulator *emulator() const { return m_emulator; }
     QString demoDataDir() const { return m_demoDir ? m_demoDir->path() : QString(); }
@@ -95,6 +99,7 @@ private:
     std::unique_ptr<Ui::MainWindow> m_window;
     std::unique_ptr<Core::HistoryStore> m_history;
     std::unique_ptr<Ui::HistoryWindow> m_historyWindow;
+    std::unique_ptr<Ui::ApprovalsWindow> m_approvalsWindow;
     int m_defaultDurationMinutes = 60;
     bool m_quitting = false;
 };
