@@ -429,6 +429,59 @@ private Q_SLOTS:
         QVERIFY(h->isOpen());
     }
 
+    void lostAnswerAfterADeactivationIsNotTheOldRequest()
+    {
+        // The request before a deactivation is still "Provisioned" in PIM; a lost answer to the next
+        // one must not be taken for it.
+        const auto first = request(kReadOnly, draft(3600, u"same words"_s));
+        QVERIFY2(first && first->ok(), describe(first).constData());
+        QVERIFY(sync() && m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        m_emulator->advanceClock(6 * 60);
+        const auto off = deactivate(*m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY2(off && off->ok(), describe(off).constData());
+        QCOMPARE(addFault("{\"path\": \"assignmentScheduleRequests\", \"method\": \"POST\", \"status\": 503, "
+                          "\"count\": 1}"),
+                 201);
+        const auto second = request(kReadOnly, draft(3600, u"same words"_s));
+        QVERIFY2(second && second->ok(), describe(second).constData());
+        QVERIFY(second->value().id != first->value().id);
+        QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
+        QVERIFY(sync());
+        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s)); // really active again
+        const auto h = historyOf(first->value().id);
+        QVERIFY(h);
+        QCOMPARE(h->outcome, u"Deactivated"_s); // the old row is not overwritten
+    }
+
+    void deactivationDuringASyncIsNotUndone()
+    {
+        const auto sent = request(kReadOnly, draft(3600));
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        QVERIFY(sync());
+        m_emulator->advanceClock(6 * 60);
+        QList<QString> outcomes;
+        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+                [&outcomes](const Core::Grant &, const QString &o) { outcomes << o; });
+        // A slow grants list: the sync reads it before the deactivation lands.
+        QCOMPARE(
+            addFault("{\"path\": \"assignmentScheduleInstances\", \"method\": \"GET\", \"delayMs\": 400, "
+                     "\"count\": 1}"),
+            201);
+        std::optional<Core::Result<void>> synced;
+        m_access->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
+        QTest::qWait(100);
+        const auto off = deactivate(*m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY2(off && off->ok(), describe(off).constData());
+        QVERIFY(QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs));
+        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(sync());
+        QVERIFY(m_access->grants().isEmpty());
+        QCOMPARE(outcomes, QList<QString> {u"Deactivated"_s}); // once
+        const auto open = m_history->openEntries();
+        QVERIFY(open.ok());
+        QVERIFY2(open->isEmpty(), "no phantom open rows");
+    }
+
     void cancel()
     {
         const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
