@@ -2,6 +2,30 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>Elevate::Ui::ApprovalsWindow</name>
+    <message numerus="yes">
+        <source>%n request(s) waiting for you</source>
+        <translation>
+            <numerusform>%n request waiting for you</numerusform>
+            <numerusform>%n requests waiting for you</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Approve %n</source>
+        <translation>
+            <numerusform>&amp;Approve %n</numerusform>
+            <numerusform>&amp;Approve %n</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>&amp;Deny %n</source>
+        <translation>
+            <numerusform>&amp;Deny %n</numerusform>
+            <numerusform>&amp;Deny %n</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Elevate::Ui::HistoryWindow</name>
     <message numerus="yes">
         <source>%n request(s) on record</source>
@@ -42,6 +66,13 @@
         <translation>
             <numerusform>%n request waiting</numerusform>
             <numerusform>%n requests waiting</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n request(s) waiting for your approval</source>
+        <translation>
+            <numerusform>%n request waiting for your approval</numerusform>
+            <numerusform>%n requests waiting for your approval</numerusform>
         </translation>
     </message>
 </context>
