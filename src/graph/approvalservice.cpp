@@ -43,6 +43,7 @@ void ApprovalService::setPrincipalId(const QString &id)
     m_refreshing = false;
     m_pending.clear();
     m_messages.clear();
+    m_deciding.clear();
     m_failures = 0;
     m_timer.stop();
     if (!id.isEmpty() && m_autoRefresh)
@@ -152,16 +153,28 @@ void ApprovalService::decide(const QStringList &ids, bool approve, const QString
         int remaining = 0;
     };
     auto batch = std::make_shared<Batch>();
-    batch->remaining = int(ids.size());
     for (const QString &id : ids)
         batch->outcomes.append({id, Core::Result<Core::Approval>()});
-    if (ids.isEmpty()) {
+    // A request already being decided (another window, a second press) is not sent again: the two
+    // would race, and the loser would report the user's own decision as someone else's.
+    QList<int> toSend;
+    for (int i = 0; i < ids.size(); ++i) {
+        if (m_deciding.contains(ids.at(i)) || ids.indexOf(ids.at(i)) != i)
+            batch->outcomes[i].result = Error::make(
+                Error::Kind::InvalidInput, PimWording::tr("A decision on this request is already under way."),
+                0, QStringLiteral("DecisionInProgress"));
+        else
+            toSend << i;
+    }
+    batch->remaining = int(toSend.size());
+    if (toSend.isEmpty()) {
         if (guard)
-            done({});
+            done(batch->outcomes);
         return;
     }
-    for (int i = 0; i < ids.size(); ++i) {
+    for (const int i : toSend) {
         const QString id = ids.at(i);
+        m_deciding.insert(id);
         // For groups the approval id is the request id; prefer what the request says.
         QString approvalId = id;
         if (const auto r = pendingRequest(id); r && !r->approvalId.isEmpty())
@@ -169,6 +182,7 @@ void ApprovalService::decide(const QStringList &ids, bool approve, const QString
         m_graph->decide(
             approvalId, approve, justification, this,
             [this, guard, done, batch, i, id, approve](Core::Result<Core::Approval> result) {
+                m_deciding.remove(id);
                 if (result.ok())
                     m_messages.insert(
                         id, approve ? PimWording::tr("You approved it") : PimWording::tr("You denied it"));

@@ -8,6 +8,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 namespace Elevate::Graph {
@@ -48,7 +49,9 @@ public:
         Core::Result<Core::Approval> result;
     };
     /// Decides every request in `ids` the same way; `justification` must not be empty (checked
-    /// here, nothing is sent otherwise). `done` gets one outcome per id, in order.
+    /// here, nothing is sent otherwise). `done` gets one outcome per id, in order. A request whose
+    /// decision is already on its way (or named twice) is not sent again: its outcome is an error
+    /// with serviceCode "DecisionInProgress".
     void decide(const QStringList &ids, bool approve, const QString &justification, QObject *context,
                 std::function<void(QList<Outcome>)> done);
 
@@ -67,6 +70,7 @@ private:
     QString m_principalId;
     QList<Core::AccessRequest> m_pending;
     QHash<QString, QString> m_messages;
+    QSet<QString> m_deciding; // requests with a decision on its way
     QDateTime m_lastRefresh;
     QTimer m_timer;
     bool m_autoRefresh = false;

@@ -160,7 +160,7 @@ QVariant ApprovalsModel::headerData(int section, Qt::Orientation orientation, in
     case Asked:
         return tr("Asked");
     case TimeLeft:
-        return tr("Time left to decide");
+        return tr("Decide within");
     default:
         return {};
     }

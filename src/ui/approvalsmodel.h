@@ -20,7 +20,7 @@ class ApprovalsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { Requester, Target, Justification, Ticket, Start, Duration, Asked, TimeLeft, ColumnCount };
+    enum Column { Requester, Target, Duration, Start, Asked, TimeLeft, Ticket, Justification, ColumnCount };
     enum Role { RequestIdRole = Qt::UserRole + 1 };
     /// Turns a request's group into what people call the target ("AdministratorAccess on Production").
     using TargetNamer = std::function<QString(const Core::AccessRequest &)>;

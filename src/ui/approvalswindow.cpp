@@ -50,7 +50,12 @@ ApprovalsWindow::ApprovalsWindow(AccessController *controller, QWidget *parent)
     connect(m_ui->approvalsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ApprovalsWindow::update);
     connect(m_controller->approvals(), &Graph::ApprovalService::changed, this, [this] {
+        const bool wasEmpty = m_model->rowCount() == 0;
         m_model->setRequests(m_controller->approvals()->pending());
+        // The window usually exists before anything waits (the tray keeps it): fit the columns to
+        // the first rows, not only to the headers. Later updates keep the user's widths.
+        if (wasEmpty && m_model->rowCount() > 0)
+            fitColumns();
         update();
     });
     auto *find = new QShortcut(QKeySequence::Find, this);
@@ -63,8 +68,18 @@ ApprovalsWindow::ApprovalsWindow(AccessController *controller, QWidget *parent)
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
     connect(refresh, &QShortcut::activated, m_ui->refreshButton, &QPushButton::click);
     m_model->setRequests(m_controller->approvals()->pending());
-    m_ui->approvalsView->resizeColumnsToContents();
+    fitColumns();
     update();
+}
+
+void ApprovalsWindow::fitColumns()
+{
+    m_ui->approvalsView->resizeColumnsToContents();
+    // A justification can be a paragraph: keep it from pushing the countdown out of sight (the
+    // cell elides, its tooltip has it all).
+    constexpr int kMaxJustificationWidth = 320;
+    if (m_ui->approvalsView->columnWidth(ApprovalsModel::Justification) > kMaxJustificationWidth)
+        m_ui->approvalsView->setColumnWidth(ApprovalsModel::Justification, kMaxJustificationWidth);
 }
 
 ApprovalsWindow::~ApprovalsWindow() = default;
@@ -125,6 +140,10 @@ void ApprovalsWindow::update()
 
 void ApprovalsWindow::decide(bool approve)
 {
+    // One decision at a time: a second press while the first is under way would send the same
+    // decisions again and come back as "someone else decided first" about the user's own.
+    if (m_busy)
+        return;
     const QStringList ids = selectedIds();
     const QString justification = m_ui->justificationEdit->text().trimmed();
     if (ids.isEmpty())

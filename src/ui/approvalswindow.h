@@ -44,6 +44,8 @@ protected:
 
 private:
     void update();
+    /// Column widths from the contents (the justification capped).
+    void fitColumns();
 
     std::unique_ptr<::Ui::ApprovalsWindow> m_ui;
     AccessController *m_controller;
