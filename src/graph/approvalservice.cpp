@@ -16,7 +16,11 @@ namespace {
 constexpr int kApproverSecs = 120;
 constexpr int kOthersSecs = 600;
 constexpr int kMaxBackoffSecs = 1800;
-const QString kSeenKind = QStringLiteral("approval");
+/// Per user: someone else signing in on this machine is not an approver because I am.
+QString seenKind(const QString &principalId)
+{
+    return QStringLiteral("approval:") + principalId;
+}
 } // namespace
 
 ApprovalService::ApprovalService(GraphClient *graph, Core::HistoryStore *history, const Core::Clock *clock,
@@ -28,10 +32,6 @@ ApprovalService::ApprovalService(GraphClient *graph, Core::HistoryStore *history
 {
     m_timer.setSingleShot(true);
     connect(&m_timer, &QTimer::timeout, this, [this] { refresh(); });
-    if (m_history) {
-        const auto seen = m_history->anySeen(kSeenKind);
-        m_isApprover = seen.ok() && seen.value();
-    }
 }
 
 void ApprovalService::setPrincipalId(const QString &id)
@@ -46,6 +46,11 @@ void ApprovalService::setPrincipalId(const QString &id)
     m_deciding.clear();
     m_failures = 0;
     m_timer.stop();
+    m_isApprover = false;
+    if (m_history && !id.isEmpty()) {
+        const auto seen = m_history->anySeen(seenKind(id));
+        m_isApprover = seen.ok() && seen.value();
+    }
     if (!id.isEmpty() && m_autoRefresh)
         refresh();
     Q_EMIT changed();
@@ -111,7 +116,7 @@ void ApprovalService::refresh(QObject *context, std::function<void(Core::Result<
             for (const auto &r : pending) {
                 bool isNew = true;
                 if (m_history) {
-                    const auto marked = m_history->markSeen(kSeenKind, r.id);
+                    const auto marked = m_history->markSeen(seenKind(m_principalId), r.id);
                     isNew = !marked.ok() || marked.value();
                 } else {
                     isNew = std::none_of(m_pending.cbegin(), m_pending.cend(),

@@ -544,8 +544,9 @@ private Q_SLOTS:
         // A restart: a new service over the same store knows megan approves and says nothing.
         {
             Graph::ApprovalService restarted(megan->graph.get(), megan->history.get(), &megan->clock);
-            QVERIFY(restarted.isApprover()); // remembered, before looking
+            QVERIFY(!restarted.isApprover()); // nobody signed in yet
             restarted.setPrincipalId(megan->objectId());
+            QVERIFY(restarted.isApprover()); // remembered for megan, before looking
             int announced = 0;
             connect(&restarted, &Graph::ApprovalService::arrived, this,
                     [&announced](const QList<Core::AccessRequest> &l) { announced += int(l.size()); });
@@ -559,8 +560,12 @@ private Q_SLOTS:
             auto reopened = Core::HistoryStore::open(megan->historyPath());
             QVERIFY(reopened.ok());
             Graph::ApprovalService restarted(megan->graph.get(), reopened.value().get(), &megan->clock);
-            QVERIFY(restarted.isApprover());
             restarted.setPrincipalId(megan->objectId());
+            QVERIFY(restarted.isApprover());
+            // Someone else on this machine is not an approver because megan is.
+            Graph::ApprovalService other(megan->graph.get(), reopened.value().get(), &megan->clock);
+            other.setPrincipalId(u"00000000-0000-0000-0000-000000000000"_s);
+            QVERIFY(!other.isApprover());
             int announced = 0;
             connect(&restarted, &Graph::ApprovalService::arrived, this,
                     [&announced](const QList<Core::AccessRequest> &l) { announced += int(l.size()); });
