@@ -172,6 +172,21 @@ QUrl GraphClient::url(const QString &path, const QString &query) const
     return u;
 }
 
+template<typename T>
+void GraphClient::call(const QByteArray &method, const QUrl &target, const QByteArray &body, QObject *context,
+                       std::function<Core::Result<T>(const QByteArray &)> parse, Callback<T> callback)
+{
+    QPointer<QObject> guard(context);
+    auto *c = new GraphCall(this, method, target, body, [guard, parse, callback](const Net::HttpResponse &r) {
+        if (!guard)
+            return;
+        if (!r.isSuccess())
+            return callback(graphError(r));
+        callback(parse(r.body));
+    });
+    c->start();
+}
+
 void GraphClient::noteServerDate(const QByteArray &date)
 {
     if (date.isEmpty())
@@ -187,18 +202,9 @@ void GraphClient::noteServerDate(const QByteArray &date)
 
 void GraphClient::getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback)
 {
-    QPointer<QObject> guard(context);
-    auto *call = new GraphCall(
-        this, "GET",
-        url(QStringLiteral("/me"), QStringLiteral("$select=id,displayName,userPrincipalName,mail")), {},
-        [guard, callback](const Net::HttpResponse &r) {
-            if (!guard)
-                return;
-            if (!r.isSuccess())
-                return callback(graphError(r));
-            callback(parseUser(r.body));
-        });
-    call->start();
+    call<GraphUser>(
+        "GET", url(QStringLiteral("/me"), QStringLiteral("$select=id,displayName,userPrincipalName,mail")),
+        {}, context, &parseUser, std::move(callback));
 }
 
 template<typename T>
@@ -274,17 +280,9 @@ void GraphClient::getActivationPolicy(const QString &groupId, const QString &acc
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("$filter"), QString::fromLatin1(QUrl::toPercentEncoding(filter)));
     q.addQueryItem(QStringLiteral("$expand"), QStringLiteral("policy($expand=rules)"));
-    QPointer<QObject> guard(context);
-    auto *call = new GraphCall(this, "GET",
-                               url(QStringLiteral("/policies/roleManagementPolicyAssignments"), q.query()),
-                               {}, [guard, callback](const Net::HttpResponse &r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.isSuccess())
-                                       return callback(graphError(r));
-                                   callback(parsePolicyAssignments(r.body));
-                               });
-    call->start();
+    call<Core::ActivationPolicy>("GET",
+                                 url(QStringLiteral("/policies/roleManagementPolicyAssignments"), q.query()),
+                                 {}, context, &parsePolicyAssignments, std::move(callback));
 }
 
 void GraphClient::listActiveGrants(QObject *context, Callback<QList<Core::Grant>> callback)
@@ -309,19 +307,11 @@ void GraphClient::listMyRequests(const QString &filter, QObject *context,
 void GraphClient::getRequest(const QString &requestId, QObject *context,
                              Callback<Core::AccessRequest> callback)
 {
-    QPointer<QObject> guard(context);
-    auto *call = new GraphCall(this, "GET",
-                               url(kPim + QStringLiteral("/assignmentScheduleRequests/")
-                                       + QString::fromLatin1(QUrl::toPercentEncoding(requestId)),
-                                   QStringLiteral("$expand=group($select=id,displayName)")),
-                               {}, [guard, callback](const Net::HttpResponse &r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.isSuccess())
-                                       return callback(graphError(r));
-                                   callback(parseRequestBody(r.body));
-                               });
-    call->start();
+    call<Core::AccessRequest>("GET",
+                              url(kPim + QStringLiteral("/assignmentScheduleRequests/")
+                                      + QString::fromLatin1(QUrl::toPercentEncoding(requestId)),
+                                  QStringLiteral("$expand=group($select=id,displayName)")),
+                              {}, context, &parseRequestBody, std::move(callback));
 }
 
 void GraphClient::cancelRequest(const QString &requestId, QObject *context,
@@ -441,18 +431,10 @@ void GraphClient::listRequestsToApprove(QObject *context, Callback<QList<Core::A
 
 void GraphClient::getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback)
 {
-    QPointer<QObject> guard(context);
-    auto *call = new GraphCall(this, "GET",
-                               url(kPim + QStringLiteral("/assignmentApprovals/")
-                                   + QString::fromLatin1(QUrl::toPercentEncoding(approvalId))),
-                               {}, [guard, callback](const Net::HttpResponse &r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.isSuccess())
-                                       return callback(graphError(r));
-                                   callback(parseApproval(r.body));
-                               });
-    call->start();
+    call<Core::Approval>("GET",
+                         url(kPim + QStringLiteral("/assignmentApprovals/")
+                             + QString::fromLatin1(QUrl::toPercentEncoding(approvalId))),
+                         {}, context, &parseApproval, std::move(callback));
 }
 
 namespace {
@@ -530,17 +512,9 @@ void GraphClient::deactivate(const QString &groupId, const QString &accessId, co
                              const QString &justification, QObject *context,
                              Callback<Core::AccessRequest> callback)
 {
-    QPointer<QObject> guard(context);
-    auto *call = new GraphCall(this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")),
-                               deactivationBody(groupId, accessId, principalId, justification),
-                               [guard, callback](const Net::HttpResponse &r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.isSuccess())
-                                       return callback(graphError(r));
-                                   callback(parseRequestBody(r.body));
-                               });
-    call->start();
+    call<Core::AccessRequest>("POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")),
+                              deactivationBody(groupId, accessId, principalId, justification), context,
+                              &parseRequestBody, std::move(callback));
 }
 
 } // namespace Elevate::Graph

@@ -115,6 +115,10 @@ private:
                   std::function<Core::Result<Page<T>>(const QByteArray &)> parse,
                   Callback<QList<T>> callback);
     void activateAttempt(std::shared_ptr<ActivationAttempt> attempt);
+    /// One call whose answer is one object: the error, or what `parse` makes of the body.
+    template<typename T>
+    void call(const QByteArray &method, const QUrl &target, const QByteArray &body, QObject *context,
+              std::function<Core::Result<T>(const QByteArray &)> parse, Callback<T> callback);
     QUrl url(const QString &path, const QString &query = {}) const;
 
     QUrl m_baseUrl;
