@@ -4,6 +4,7 @@
 #include "accesscontroller.h"
 #include "core/countdown.h"
 #include "graph/accessservice.h"
+#include "graph/approvalservice.h"
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
 #include "ui_mainwindow.h"
@@ -99,6 +100,7 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
             m_controller->cancelRequest(r->id);
     });
     connect(m_ui->historyButton, &QPushButton::clicked, this, &MainWindow::historyRequested);
+    connect(m_ui->approvalsButton, &QPushButton::clicked, this, [this] { Q_EMIT approvalsRequested({}); });
 
     updateFromController();
 }
@@ -222,6 +224,11 @@ void MainWindow::updateDetails()
     m_ui->cancelRequestButton->setVisible(open.has_value());
     m_ui->deactivateButton->setVisible(!open.has_value());
     m_ui->historyButton->setEnabled(m_controller->history() != nullptr);
+    // Approvers only; the queue is also in the tray, but without a tray host this is the way in.
+    const int waiting = int(m_controller->approvals()->pending().size());
+    m_ui->approvalsButton->setVisible(m_controller->account().has_value()
+                                      && m_controller->approvals()->isApprover());
+    m_ui->approvalsButton->setText(waiting > 0 ? tr("A&pprovals (%1)…").arg(waiting) : tr("A&pprovals…"));
     QString state;
     if (grant && grant->isPermanent())
         state = tr("<br><b>Active</b> (permanent assignment).");

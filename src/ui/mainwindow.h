@@ -38,6 +38,7 @@ Q_SIGNALS:
     /// The user wants to request (or renew) the target with that key.
     void requestFormRequested(const QString &targetKey);
     void historyRequested();
+    void approvalsRequested(const QString &requestId);
 
 protected:
     void closeEvent(QCloseEvent *event) override;

@@ -22,6 +22,7 @@
 #include "ui/accesscontroller.h"
 #include "ui/approvalsmodel.h"
 #include "ui/approvalswindow.h"
+#include "ui/mainwindow.h"
 #include "ui/traycontroller.h"
 
 #include <QAbstractItemModelTester>
@@ -973,6 +974,18 @@ private Q_SLOTS:
         QVERIFY(entry);
         QCOMPARE(entry->text(), u"Approvals (2)…"_s);
         QCOMPARE(meganTray.badge(), 2);
+        // Without a tray host the window is the way in: the same entry as a button, approvers only.
+        {
+            Elevate::Ui::MainWindow meganWindow(megan->controller.get());
+            Elevate::Ui::MainWindow alexWindow(alex->controller.get());
+            auto *button = meganWindow.findChild<QPushButton *>(u"approvalsButton"_s);
+            QVERIFY(button && !button->isHidden());
+            QCOMPARE(button->text(), u"A&pprovals (2)…"_s);
+            QSignalSpy asked(&meganWindow, &Elevate::Ui::MainWindow::approvalsRequested);
+            button->click();
+            QCOMPARE(asked.count(), 1);
+            QVERIFY(alexWindow.findChild<QPushButton *>(u"approvalsButton"_s)->isHidden());
+        }
         QVERIFY2(meganTray.trayIcon()->toolTip().contains(u"waiting for your approval"_s),
                  qPrintable(meganTray.trayIcon()->toolTip()));
         QVERIFY(!meganTray.trayIcon()->icon().isNull());

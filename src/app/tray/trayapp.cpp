@@ -141,6 +141,7 @@ Core::Result<void> TrayApp::start()
             &Ui::TrayController::notifyApproval);
     connect(m_window.get(), &Ui::MainWindow::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_window.get(), &Ui::MainWindow::historyRequested, this, &TrayApp::showHistory);
+    connect(m_window.get(), &Ui::MainWindow::approvalsRequested, this, &TrayApp::showApprovals);
     connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::requestQuit);
 
     const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
