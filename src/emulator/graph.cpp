@@ -202,34 +202,12 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
         for (const auto &e : eligibilities)
             if (e.userId == user->id && (!e.end.isValid() || e.end > now()))
                 mine << &e;
-        int offset = 0;
-        const QString skip = r.odata(QStringLiteral("skiptoken"));
-        if (!skip.isEmpty()) {
-            const QByteArray decoded = QByteArray::fromBase64(skip.toLatin1(), QByteArray::Base64UrlEncoding);
-            bool ok = false;
-            offset = decoded.startsWith("o=") ? decoded.mid(2).toInt(&ok) : -1;
-            if (!ok || offset < 0 || offset > mine.size())
-                return graphError(r, 400, QStringLiteral("BadRequest"),
-                                  QStringLiteral("Invalid skip token."));
-        }
-        Json out = {{"@odata.context",
-                     root + "/$metadata#Collection(privilegedAccessGroupEligibilityScheduleInstance)"},
-                    {"value", Json::array()}};
-        const int end = qMin(int(mine.size()), offset + pageSize);
-        for (int i = offset; i < end; ++i)
-            out["value"].push_back(eligibilityJson(*mine.at(i), i, expandGroup));
-        if (end < mine.size()) {
-            QString next = QString::fromStdString(root + kEligibilityPath) + u'?';
-            if (!expand.isEmpty())
-                next += QStringLiteral("$expand=")
-                    + QString::fromLatin1(QUrl::toPercentEncoding(expand, "()=,")) + u'&';
-            next += QStringLiteral("$skiptoken=")
-                + QString::fromLatin1(
-                        QByteArray("o=" + QByteArray::number(end))
-                            .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals));
-            out["@odata.nextLink"] = next.toStdString();
-        }
-        return Reply::json(out);
+        // Each item's index varies its shape the way real payloads vary (see eligibilityJson).
+        std::vector<Json> items;
+        for (int i = 0; i < mine.size(); ++i)
+            items.push_back(eligibilityJson(*mine.at(i), i, expandGroup));
+        return pagedCollection(r, root, QString::fromStdString(kEligibilityPath),
+                               "privilegedAccessGroupEligibilityScheduleInstance", items);
     }
 
     return graphError(r, 400, QStringLiteral("BadRequest"),
