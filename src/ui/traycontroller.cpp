@@ -232,13 +232,20 @@ void TrayController::rebuild()
     tick();
 }
 
+QString TrayController::shortName(const QString &groupId, const QString &groupName,
+                                  const QString &accessId) const
+{
+    // "Role on Account name": the menu has less room than the window, so no account id.
+    const Core::Target t = m_controller->targetFor(groupId, groupName, accessId);
+    if (!t.aws)
+        return t.key();
+    return tr("%1 on %2")
+        .arg(t.aws->roleName, t.aws->accountName.isEmpty() ? t.aws->accountId : t.aws->accountName);
+}
+
 QString TrayController::grantText(const Core::Grant &g) const
 {
-    const Core::Target t = m_controller->targetFor(g.groupId, g.groupDisplayName, g.accessId);
-    const QString name = t.aws
-        ? tr("%1 on %2")
-              .arg(t.aws->roleName, t.aws->accountName.isEmpty() ? t.aws->accountId : t.aws->accountName)
-        : t.key();
+    const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
     if (g.isPermanent())
         return tr("%1 — permanent").arg(name);
     return tr("%1 — %2 left").arg(name, Core::formatCountdown(g.secondsLeft(m_controller->clock()->now())));
@@ -246,11 +253,7 @@ QString TrayController::grantText(const Core::Grant &g) const
 
 QString TrayController::requestText(const Core::AccessRequest &r) const
 {
-    const Core::Target t = m_controller->targetFor(r.groupId, r.groupDisplayName, r.accessId);
-    const QString name = t.aws
-        ? tr("%1 on %2")
-              .arg(t.aws->roleName, t.aws->accountName.isEmpty() ? t.aws->accountId : t.aws->accountName)
-        : t.key();
+    const QString name = shortName(r.groupId, r.groupDisplayName, r.accessId);
     const qint64 waiting
         = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_controller->clock()->now())) : 0;
     return waiting < 60 ? tr("%1 — %2, asked just now").arg(name, Graph::PimWording::status(r))

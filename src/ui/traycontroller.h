@@ -72,6 +72,7 @@ public:
 
 private:
     void rebuild();
+    QString shortName(const QString &groupId, const QString &groupName, const QString &accessId) const;
     QString grantText(const Core::Grant &grant) const;
     QString requestText(const Core::AccessRequest &request) const;
 

@@ -7,13 +7,9 @@
 set -euo pipefail
 elevate=$(realpath "$1")
 emulator=$(realpath "$2")
-if [[ -z "${DBUS_SESSION_BUS_ADDRESS:-}" ]]; then
-    echo "SKIP: no D-Bus session with a keychain (run through scripts/test or scripts/desktop-session)"
-    exit 77
-fi
-for tool in curl jq; do
-    command -v "$tool" >/dev/null || { echo "FAIL: $tool is missing (scripts/setup --test installs it)"; exit 1; }
-done
+# shellcheck source=clitest.sh
+source "$(dirname "$0")/clitest.sh"
+require_session curl jq
 
 work=$(mktemp -d)
 export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
@@ -22,12 +18,6 @@ cd "$work"
 epid=""; wpid=""
 cleanup() { [[ -n "$wpid" ]] && kill "$wpid" 2>/dev/null; [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
-expect_rc() { # expected-code description command...
-    local want=$1 what=$2; shift 2
-    set +e; "$@" > out.txt 2> err.txt; local rc=$?; set -e
-    [[ $rc -eq $want ]] || { cat out.txt err.txt; fail "$what: exit $rc, expected $want"; }
-}
 E() { "$elevate" --config cfg "$@"; }
 
 "$emulator" --auto-sign-in alex@contoso.example --write-config cfg > emu.out 2> emu.err &
