@@ -2,6 +2,7 @@
 // The emulator's contracts, driven over real HTTP: what Entra and Graph do, quirks included.
 
 #include "emulator/emulator.h"
+#include "emulatorhttp.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -15,14 +16,7 @@
 using namespace Elevate;
 
 namespace {
-struct Reply
-{
-    int status = 0;
-    QByteArray body;
-    QUrl location;
-    QByteArray rawLocation;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-};
+using Reply = Test::EmulatorReply;
 
 const QByteArray kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const QByteArray kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -40,20 +34,8 @@ class TestEmulator : public QObject
     Reply send(const QByteArray &method, const QUrl &url, const QByteArray &body = {},
                const QList<QPair<QByteArray, QByteArray>> &headers = {})
     {
-        QNetworkRequest req(url);
-        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        if (!body.isEmpty())
-            req.setHeader(QNetworkRequest::ContentTypeHeader,
-                          QByteArray("application/x-www-form-urlencoded"));
-        for (const auto &h : headers)
-            req.setRawHeader(h.first, h.second);
-        QNetworkReply *reply = m_nam.sendCustomRequest(req, method, body);
-        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000))
-            return {};
-        Reply r {reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), reply->readAll(),
-                 reply->header(QNetworkRequest::LocationHeader).toUrl(), reply->rawHeader("Location")};
-        reply->deleteLater();
-        return r;
+        return Test::sendToEmulator(m_nam, method, url, body, headers,
+                                    QByteArray("application/x-www-form-urlencoded"));
     }
     QUrl url(const QString &path) const { return QUrl(m_emu->baseUrl().toString() + path); }
     QString tenantPath(const QString &rest) const { return u'/' + m_emu->tenantId() + rest; }

@@ -7,6 +7,7 @@
 // NetworkAdministrator, for which megan is eligible herself.
 
 #include "emulator/emulator.h"
+#include "emulatorhttp.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -19,23 +20,7 @@
 using namespace Elevate;
 
 namespace {
-struct Reply
-{
-    int status = 0;
-    QByteArray body;
-    QUrl location;
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    /// PIM's effective error code: unwrapped from UnknownError when wrapped.
-    QString pimCode() const
-    {
-        const QJsonObject e = json().value(QStringLiteral("error")).toObject();
-        const QJsonObject inner
-            = QJsonDocument::fromJson(e.value(QStringLiteral("message")).toString().toUtf8()).object();
-        return inner.contains(QStringLiteral("errorCode"))
-            ? inner.value(QStringLiteral("errorCode")).toString()
-            : e.value(QStringLiteral("code")).toString();
-    }
-};
+using Reply = Test::EmulatorReply;
 
 const QByteArray kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const QByteArray kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -85,21 +70,7 @@ class TestEmulatorApprovals : public QObject
                const QList<QPair<QByteArray, QByteArray>> &headers = {},
                const QByteArray &contentType = "application/json")
     {
-        QNetworkRequest req(url);
-        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        if (!body.isEmpty())
-            req.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
-        for (const auto &h : headers)
-            req.setRawHeader(h.first, h.second);
-        QNetworkReply *reply = m_nam.sendCustomRequest(req, method, body);
-        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000))
-            return {};
-        Reply r;
-        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        r.body = reply->readAll();
-        r.location = reply->header(QNetworkRequest::LocationHeader).toUrl();
-        reply->deleteLater();
-        return r;
+        return Test::sendToEmulator(m_nam, method, url, body, headers, contentType);
     }
     QUrl url(const QString &path) const { return QUrl(m_emu->baseUrl().toString() + path); }
     QString tenantPath(const QString &rest) const { return u'/' + m_emu->tenantId() + rest; }

@@ -3,6 +3,7 @@
 // emulator's clock, PIM's errors in both shapes, the authentication-context challenge, fault injection.
 
 #include "emulator/emulator.h"
+#include "emulatorhttp.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -17,30 +18,7 @@
 using namespace Elevate;
 
 namespace {
-struct Reply
-{
-    int status = 0;
-    QByteArray body;
-    QUrl location;
-    QNetworkReply::NetworkError error = QNetworkReply::NoError;
-    QHash<QByteArray, QByteArray> headers; // lower-case names
-    QJsonObject json() const { return QJsonDocument::fromJson(body).object(); }
-    /// PIM's effective error code and message: unwrapped from UnknownError when wrapped.
-    QPair<QString, QString> pimError() const
-    {
-        const QJsonObject e = json().value(QStringLiteral("error")).toObject();
-        const QString message = e.value(QStringLiteral("message")).toString();
-        const QJsonObject inner = QJsonDocument::fromJson(message.toUtf8()).object();
-        if (inner.contains(QStringLiteral("errorCode")))
-            return {inner.value(QStringLiteral("errorCode")).toString(),
-                    inner.value(QStringLiteral("message")).toString()};
-        return {e.value(QStringLiteral("code")).toString(), message};
-    }
-    QString outerCode() const
-    {
-        return json().value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString();
-    }
-};
+using Reply = Test::EmulatorReply;
 
 const QByteArray kVerifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const QByteArray kChallenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
@@ -88,24 +66,7 @@ class TestEmulatorPim : public QObject
                const QList<QPair<QByteArray, QByteArray>> &headers = {},
                const QByteArray &contentType = "application/json")
     {
-        QNetworkRequest req(url);
-        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        if (!body.isEmpty())
-            req.setHeader(QNetworkRequest::ContentTypeHeader, contentType);
-        for (const auto &h : headers)
-            req.setRawHeader(h.first, h.second);
-        QNetworkReply *reply = m_nam.sendCustomRequest(req, method, body);
-        if (!QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000))
-            return {};
-        Reply r;
-        r.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        r.body = reply->readAll();
-        r.location = reply->header(QNetworkRequest::LocationHeader).toUrl();
-        r.error = reply->error();
-        for (const auto &h : reply->rawHeaderPairs())
-            r.headers.insert(h.first.toLower(), h.second);
-        reply->deleteLater();
-        return r;
+        return Test::sendToEmulator(m_nam, method, url, body, headers, contentType);
     }
     QUrl url(const QString &path) const { return QUrl(m_emu->baseUrl().toString() + path); }
     QString tenantPath(const QString &rest) const { return u'/' + m_emu->tenantId() + rest; }
