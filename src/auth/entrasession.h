@@ -8,7 +8,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/model.h"
-#include "secretstore.h"
+#include "core/secretstore.h"
 
 #include <QDateTime>
 #include <QObject>
@@ -21,6 +21,8 @@ class HttpClient;
 }
 
 namespace Elevate::Auth {
+
+using Core::SecretStore;
 
 /**
  * The signed-in Entra account of one configuration, MSAL-style: the refresh token and account

@@ -3,11 +3,13 @@
 
 // CONTRACT HEADER (written by the lead).
 
-#include "secretstore.h"
+#include "core/secretstore.h"
 
 #include <QHash>
 
 namespace Elevate::Auth {
+
+using Core::SecretStore;
 
 /// SecretStore on the OS keychain through qtkeychain (Secret Service, Keychain, Credential Manager).
 /// All entries live under one service name. Insecure fallback is never enabled.

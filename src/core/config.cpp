@@ -61,6 +61,38 @@ bool isLoopbackUrl(const QUrl &url)
     return true;
 }
 
+namespace {
+
+QJsonObject awsJson(const AwsConfig &aws)
+{
+    QJsonObject o {{u"startUrl"_s, aws.startUrl},
+                   {u"region"_s, aws.region},
+                   {u"profileTemplate"_s, aws.profileTemplate},
+                   {u"plainCredentials"_s, aws.plainCredentials}};
+    for (const auto &[key, value] : {std::pair {u"oidcEndpoint"_s, aws.oidcEndpoint},
+                                     std::pair {u"portalEndpoint"_s, aws.portalEndpoint},
+                                     std::pair {u"signinEndpoint"_s, aws.signinEndpoint},
+                                     std::pair {u"profileRegion"_s, aws.profileRegion}}) {
+        if (!value.isEmpty())
+            o.insert(key, value);
+    }
+    QJsonObject destinations;
+    for (auto it = aws.destinations.begin(); it != aws.destinations.end(); ++it)
+        destinations.insert(it.key(), it.value());
+    QJsonObject console {{u"mode"_s, aws.consoleMode}, {u"destinations"_s, destinations}};
+    if (!aws.consoleRegion.isEmpty())
+        console.insert(u"region"_s, aws.consoleRegion);
+    o.insert(u"console"_s, console);
+    QJsonObject sync {{u"typicalMinutes"_s, aws.typicalSyncMinutes},
+                      {u"limitMinutes"_s, aws.waitingLimitMinutes}};
+    if (!aws.scimServicePrincipalId.isEmpty())
+        sync.insert(u"servicePrincipalId"_s, aws.scimServicePrincipalId);
+    o.insert(u"sync"_s, sync);
+    return o;
+}
+
+} // namespace
+
 QStringList AppConfig::qualifiedGraphScopes() const
 {
     QStringList out;
@@ -97,8 +129,24 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
             c.graphScopes << v.toString();
     }
     const auto aws = root.value(u"aws").toObject();
-    c.awsStartUrl = str(aws, "startUrl", c.awsStartUrl);
-    c.awsRegion = str(aws, "region", c.awsRegion);
+    c.aws.startUrl = str(aws, "startUrl", c.aws.startUrl);
+    c.aws.region = str(aws, "region", c.aws.region);
+    c.aws.oidcEndpoint = str(aws, "oidcEndpoint", c.aws.oidcEndpoint);
+    c.aws.portalEndpoint = str(aws, "portalEndpoint", c.aws.portalEndpoint);
+    c.aws.signinEndpoint = str(aws, "signinEndpoint", c.aws.signinEndpoint);
+    c.aws.profileTemplate = str(aws, "profileTemplate", c.aws.profileTemplate);
+    c.aws.profileRegion = str(aws, "profileRegion", c.aws.profileRegion);
+    c.aws.plainCredentials = aws.value(u"plainCredentials").toBool(c.aws.plainCredentials);
+    const auto console = aws.value(u"console").toObject();
+    c.aws.consoleMode = str(console, "mode", c.aws.consoleMode);
+    c.aws.consoleRegion = str(console, "region", c.aws.consoleRegion);
+    const auto destinations = console.value(u"destinations").toObject();
+    for (auto it = destinations.begin(); it != destinations.end(); ++it)
+        c.aws.destinations.insert(it.key(), it.value().toString());
+    const auto sync = aws.value(u"sync").toObject();
+    c.aws.typicalSyncMinutes = sync.value(u"typicalMinutes").toInt(c.aws.typicalSyncMinutes);
+    c.aws.waitingLimitMinutes = sync.value(u"limitMinutes").toInt(c.aws.waitingLimitMinutes);
+    c.aws.scimServicePrincipalId = str(sync, "servicePrincipalId", c.aws.scimServicePrincipalId);
     const auto mapping = root.value(u"mapping").toObject();
     c.mapping.pattern = str(mapping, "pattern", c.mapping.pattern);
     const auto groups = mapping.value(u"groups").toObject();
@@ -151,6 +199,26 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     if (!re.namedCaptureGroups().contains(u"account") || !re.namedCaptureGroups().contains(u"role"))
         return configError(sourcePath,
                            QStringLiteral("mapping.pattern needs named groups (?<account>…) and (?<role>…)"));
+    for (const auto &[value, name] : {std::pair {c.aws.oidcEndpoint, "aws.oidcEndpoint"},
+                                      std::pair {c.aws.portalEndpoint, "aws.portalEndpoint"},
+                                      std::pair {c.aws.signinEndpoint, "aws.signinEndpoint"},
+                                      std::pair {c.aws.startUrl, "aws.startUrl"}}) {
+        if (!value.isEmpty() && !acceptableEndpoint(value))
+            return configError(sourcePath,
+                               QStringLiteral("%1 must be an https URL").arg(QLatin1String(name)));
+    }
+    if (!c.aws.region.isEmpty()
+        && !QRegularExpression(u"^[a-z]{2}(-[a-z]+)+-\\d+$"_s).match(c.aws.region).hasMatch())
+        return configError(sourcePath, QStringLiteral("aws.region is not an AWS region (like eu-central-1)"));
+    if (!c.aws.profileTemplate.contains(u"{account}") || !c.aws.profileTemplate.contains(u"{role}")
+        || c.aws.profileTemplate.contains(QRegularExpression(u"[\\s\\[\\]]"_s)))
+        return configError(sourcePath,
+                           QStringLiteral("aws.profileTemplate needs {account} and {role} and no "
+                                          "spaces or brackets"));
+    if (c.aws.consoleMode != u"federation" && c.aws.consoleMode != u"portal")
+        return configError(sourcePath, QStringLiteral("aws.console.mode is \"federation\" or \"portal\""));
+    if (c.aws.typicalSyncMinutes < 1 || c.aws.waitingLimitMinutes < 1)
+        return configError(sourcePath, QStringLiteral("aws.sync minutes must be positive"));
     if (c.keychainService.isEmpty())
         return configError(sourcePath, QStringLiteral("keychain.service must not be empty"));
     if (c.defaultDurationMinutes < 5 || c.defaultDurationMinutes > 24 * 60)
@@ -188,7 +256,7 @@ QByteArray AppConfig::toJson() const
     QJsonObject root {
         {u"entra"_s, entra},
         {u"graph"_s, graph},
-        {u"aws"_s, QJsonObject {{u"startUrl"_s, awsStartUrl}, {u"region"_s, awsRegion}}},
+        {u"aws"_s, awsJson(aws)},
         {u"mapping"_s,
          QJsonObject {{u"pattern"_s, mapping.pattern}, {u"groups"_s, groups}, {u"accountNames"_s, names}}},
         {u"keychain"_s, QJsonObject {{u"service"_s, keychainService}}}};

@@ -27,6 +27,37 @@ struct MappingConfig
     QHash<QString, QString> accountNames;
 };
 
+/// The AWS side: IAM Identity Center (sign-in, portal), the console, and the profiles Elevate writes.
+struct AwsConfig
+{
+    QString startUrl; // the access portal, e.g. https://d-1234567890.awsapps.com/start
+    QString region; // Identity Center's home region (sso_region), not a workload region
+    /// Overrides of the endpoints derived from `region` (the emulator sets them; HTTPS or loopback).
+    QString oidcEndpoint; // empty: https://oidc.{region}.{partition domain}
+    QString portalEndpoint; // empty: https://portal.sso.{region}.{partition domain}
+    QString signinEndpoint; // the federation URL; empty: https://{region}.signin.{partition}/federation
+    /// Profile names; {account}, {role} and {accountName} are replaced.
+    QString profileTemplate = QStringLiteral("elevate-{account}-{role}");
+    QString profileRegion; // `region` written into each profile; empty: none
+    /// Opt-in: write plain keys to the shared credentials file (for tools that cannot run a process).
+    bool plainCredentials = false;
+    /// How "Open console" signs in: "federation" (a sign-in token, session capped by the grant) or
+    /// "portal" (the access portal's shortcut link, the browser's own Identity Center session).
+    QString consoleMode = QStringLiteral("federation");
+    QString consoleRegion; // console region; empty: the Identity Center region
+    /// Where the console opens, per target key ("123456789012/Role"): a console URL or a service name
+    /// ("ec2"); "" opens the console home.
+    QHash<QString, QString> destinations;
+    /// "Waiting for AWS": the sync cycle people are told to expect, and when to say what to do.
+    int typicalSyncMinutes = 40;
+    int waitingLimitMinutes = 60;
+    /// Provision on demand (graph-pim.md §12): the Identity Center enterprise app's service principal.
+    /// Empty: not offered.
+    QString scimServicePrincipalId;
+
+    bool isConfigured() const { return !startUrl.isEmpty() && !region.isEmpty(); }
+};
+
 /**
  * Elevate's configuration (a JSON file). Holds endpoints and identifiers, never secrets.
  * See README "Configuration" for the file format.
@@ -44,8 +75,7 @@ struct AppConfig
         = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
            QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
            QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
-    QString awsStartUrl;
-    QString awsRegion;
+    AwsConfig aws;
     MappingConfig mapping;
     /// Requests: the duration the form starts with (capped by each group's policy), and when to warn
     /// before a grant ends (minutes, descending; the end itself is always announced).

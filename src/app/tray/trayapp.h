@@ -16,8 +16,10 @@ class QNetworkAccessManager;
 
 namespace Elevate::Auth {
 class EntraSession;
-class SecretStore;
 } // namespace Elevate::Auth
+namespace Elevate::Core {
+class SecretStore;
+}
 namespace Elevate::Net {
 class HttpClient;
 }
@@ -91,7 +93,7 @@ private:
     Emulator::Emulator *m_emulator = nullptr;
     QNetworkAccessManager *m_nam = nullptr;
     Net::HttpClient *m_http = nullptr;
-    std::unique_ptr<Auth::SecretStore> m_secrets;
+    std::unique_ptr<Core::SecretStore> m_secrets;
     Auth::EntraSession *m_session = nullptr;
     Graph::GraphClient *m_graph = nullptr;
     Ui::AccessController *m_controller = nullptr;

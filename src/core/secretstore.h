@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-#include "core/result.h"
+#include "result.h"
 
 #include <QByteArray>
 #include <QObject>
@@ -10,7 +10,7 @@
 #include <functional>
 #include <optional>
 
-namespace Elevate::Auth {
+namespace Elevate::Core {
 
 /**
  * Where secrets (refresh tokens) live. Asynchronous because OS keychains are. Every callback runs
@@ -20,8 +20,8 @@ namespace Elevate::Auth {
 class SecretStore
 {
 public:
-    using ReadCallback = std::function<void(Core::Result<std::optional<QByteArray>>)>; // nullopt = no entry
-    using WriteCallback = std::function<void(Core::Result<void>)>;
+    using ReadCallback = std::function<void(Result<std::optional<QByteArray>>)>; // nullopt = no entry
+    using WriteCallback = std::function<void(Result<void>)>;
     virtual ~SecretStore() = default;
     virtual void read(const QString &key, QObject *context, ReadCallback callback) = 0;
     virtual void write(const QString &key, const QByteArray &value, QObject *context, WriteCallback callback)
@@ -30,4 +30,4 @@ public:
     virtual void remove(const QString &key, QObject *context, WriteCallback callback) = 0;
 };
 
-} // namespace Elevate::Auth
+} // namespace Elevate::Core
