@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "portalclient.h"
+
+#include "core/awsendpoints.h"
+#include "net/httpclient.h"
+
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QTimer>
+#include <QUrlQuery>
+
+#include <memory>
+
+namespace Elevate::Aws {
+
+Q_LOGGING_CATEGORY(lcAws, "elevate.aws", QtInfoMsg)
+
+using Core::Error;
+
+namespace {
+constexpr int kMaxRetries = 3;
+constexpr int kMaxPages = 50;
+constexpr qint64 kMaxRetryAfterMs = 60'000;
+
+/// Breaks a self-referencing std::function after the current call stack, which may be inside it.
+template<typename F> void releaseLater(const std::shared_ptr<F> &f)
+{
+    QTimer::singleShot(0, [f] { *f = nullptr; });
+}
+} // namespace
+
+/**
+ * One portal request with its token and retry dance (see PortalClient). Deletes itself after the
+ * callback ran.
+ */
+class PortalCall : public QObject
+{
+public:
+    PortalCall(PortalClient *owner, QByteArray method, QUrl url, QObject *context,
+               PortalClient::ResponseCallback done)
+        : QObject(owner)
+        , m_owner(owner)
+        , m_method(std::move(method))
+        , m_url(std::move(url))
+        , m_context(context)
+        , m_done(std::move(done))
+    { }
+
+    void start()
+    {
+        m_owner->m_tokens->requestAccessToken(kIdcResource, this, [this](Core::Result<QString> token) {
+            if (!token) {
+                finish(token.error());
+                return;
+            }
+            m_token = token.value();
+            send();
+        });
+    }
+
+private:
+    void send()
+    {
+        Net::HttpRequest request;
+        request.method = m_method;
+        request.url = m_url;
+        request.withHeader("x-amz-sso_bearer_token", m_token.toUtf8());
+        if (m_method == "POST")
+            request.withHeader("Content-Type", "application/json");
+        ++m_owner->m_requests;
+        m_owner->m_http->send(request, this, [this](const Net::HttpResponse &r) { onResponse(r); });
+    }
+
+    void onResponse(const Net::HttpResponse &r)
+    {
+        if (r.isSuccess()) {
+            finish(r.body);
+            return;
+        }
+        if (r.hasStatus() && r.status == 401 && !m_retriedAuth) {
+            m_retriedAuth = true;
+            m_owner->m_tokens->invalidateAccessToken(kIdcResource, m_token);
+            start();
+            return;
+        }
+        const bool retryable = !r.hasStatus() ? r.transportError.kind == Error::Kind::Network
+                                              : (r.status == 429 || r.status >= 500);
+        if (retryable && m_attempt < kMaxRetries) {
+            qint64 delayMs = 1000LL << m_attempt;
+            if (const auto after
+                = Net::parseRetryAfterMs(r.header("Retry-After"), m_owner->m_clock->now(), kMaxRetryAfterMs))
+                delayMs = *after;
+            ++m_attempt;
+            qCInfo(lcAws) << "portal" << m_url.path() << "answered" << r.status << "- retrying in" << delayMs
+                          << "ms";
+            QTimer::singleShot(delayMs, this, [this] { send(); });
+            return;
+        }
+        Error e = PortalClient::errorFor(r);
+        if (r.hasStatus() && r.status == 401)
+            e.kind = Error::Kind::InteractionRequired;
+        finish(e);
+    }
+
+    void finish(Core::Result<QByteArray> result)
+    {
+        if (m_context)
+            m_done(std::move(result));
+        deleteLater();
+    }
+
+    PortalClient *m_owner;
+    QByteArray m_method;
+    QUrl m_url;
+    QPointer<QObject> m_context;
+    PortalClient::ResponseCallback m_done;
+    QString m_token;
+    bool m_retriedAuth = false;
+    int m_attempt = 0;
+};
+
+PortalClient::PortalClient(const Core::AwsConfig &config, Net::HttpClient *http,
+                           Core::AccessTokenProvider *tokens, const Core::Clock *clock, QObject *parent)
+    : QObject(parent)
+    , m_base(Core::awsPortalEndpoint(config))
+    , m_http(http)
+    , m_tokens(tokens)
+    , m_clock(clock)
+{ }
+
+QString PortalClient::errorCode(const Net::HttpResponse &response)
+{
+    QString code = QString::fromUtf8(response.header("x-amzn-ErrorType")).section(u':', 0, 0).trimmed();
+    if (code.isEmpty()) {
+        if (auto body = Net::parseJson(response.body); body && body.value().is_object()) {
+            code = Net::jsonString(body.value(), "code");
+            if (code.isEmpty())
+                code = Net::jsonString(body.value(), "Code");
+            if (code.isEmpty())
+                code = Net::jsonString(body.value(), "__type");
+        }
+    }
+    return code.section(u'#', -1);
+}
+
+Error PortalClient::errorFor(const Net::HttpResponse &response)
+{
+    if (!response.hasStatus())
+        return response.transportError;
+    const QString code = errorCode(response);
+    QString message;
+    if (auto body = Net::parseJson(response.body); body && body.value().is_object()) {
+        message = Net::jsonString(body.value(), "message");
+        if (message.isEmpty())
+            message = Net::jsonString(body.value(), "Message");
+    }
+    if (code.isEmpty())
+        return response.genericError();
+    return Error::make(Error::Kind::Service, message.isEmpty() ? code : message, response.status, code);
+}
+
+bool PortalClient::isNotAssigned(const Error &error)
+{
+    return error.httpStatus == 403 || error.serviceCode == u"ForbiddenException";
+}
+
+Core::Result<RoleCredentials> PortalClient::parseRoleCredentials(const QByteArray &body)
+{
+    auto json = Net::parseJson(body);
+    if (!json)
+        return json.error();
+    const auto &root = json.value();
+    if (!root.is_object() || !root.contains("roleCredentials") || !root["roleCredentials"].is_object())
+        return Error::make(Error::Kind::Parse, QStringLiteral("GetRoleCredentials: no roleCredentials"));
+    const auto &c = root["roleCredentials"];
+    RoleCredentials out;
+    out.accessKeyId = Net::jsonString(c, "accessKeyId");
+    out.secretAccessKey = Net::jsonString(c, "secretAccessKey");
+    out.sessionToken = Net::jsonString(c, "sessionToken");
+    // Epoch milliseconds (aws-sso.md §3.3); not seconds.
+    if (const auto ms = Net::jsonInt(c, "expiration"))
+        out.expiration = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
+    if (!out.isValid() || out.sessionToken.isEmpty())
+        return Error::make(Error::Kind::Parse, QStringLiteral("GetRoleCredentials: incomplete credentials"));
+    return out;
+}
+
+void PortalClient::call(const QByteArray &method, const QString &path,
+                        const QList<QPair<QString, QString>> &query, QObject *context,
+                        ResponseCallback callback)
+{
+    QUrl url = m_base;
+    url.setPath(m_base.path() + path);
+    QUrlQuery q;
+    for (const auto &[k, v] : query)
+        q.addQueryItem(k, QString::fromLatin1(QUrl::toPercentEncoding(v)));
+    url.setQuery(q);
+    auto *c = new PortalCall(this, method, url, context, std::move(callback));
+    c->start();
+}
+
+void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>> query, const char *listKey,
+                             QObject *context,
+                             std::function<void(Core::Result<std::vector<Net::Json>>)> callback)
+{
+    struct State
+    {
+        std::vector<Net::Json> items;
+        int pages = 0;
+    };
+    auto state = std::make_shared<State>();
+    auto next = std::make_shared<std::function<void(const QString &)>>();
+    *next = [this, path, query, listKey, context, callback, state, next](const QString &token) {
+        auto q = query;
+        q.append({QStringLiteral("max_result"), QStringLiteral("100")});
+        if (!token.isEmpty())
+            q.append({QStringLiteral("next_token"), token});
+        call("GET", path, q, context, [callback, state, next, listKey](Core::Result<QByteArray> body) {
+            if (!body) {
+                callback(body.error());
+                releaseLater(next);
+                return;
+            }
+            auto json = Net::parseJson(body.value());
+            if (!json || !json.value().is_object()) {
+                callback(Error::make(Error::Kind::Parse, QStringLiteral("portal: not a JSON object")));
+                releaseLater(next);
+                return;
+            }
+            const auto &root = json.value();
+            if (root.contains(listKey) && root[listKey].is_array())
+                for (const auto &item : root[listKey])
+                    state->items.push_back(item);
+            const QString token = Net::jsonString(root, "nextToken");
+            if (token.isEmpty() || ++state->pages >= kMaxPages) {
+                callback(std::move(state->items));
+                releaseLater(next);
+                return;
+            }
+            (*next)(token);
+        });
+    };
+    (*next)({});
+}
+
+void PortalClient::listAccounts(QObject *context, AccountsCallback callback)
+{
+    listPaged(QStringLiteral("/assignment/accounts"), {}, "accountList", context,
+              [callback](Core::Result<std::vector<Net::Json>> items) {
+                  if (!items) {
+                      callback(items.error());
+                      return;
+                  }
+                  QList<PortalAccount> out;
+                  for (const auto &a : items.value()) {
+                      PortalAccount account {Net::jsonString(a, "accountId"),
+                                             Net::jsonString(a, "accountName"),
+                                             Net::jsonString(a, "emailAddress")};
+                      if (!account.accountId.isEmpty())
+                          out << account;
+                  }
+                  callback(out);
+              });
+}
+
+void PortalClient::listAccountRoles(const QString &accountId, QObject *context, RolesCallback callback)
+{
+    listPaged(QStringLiteral("/assignment/roles"), {{QStringLiteral("account_id"), accountId}}, "roleList",
+              context, [callback](Core::Result<std::vector<Net::Json>> items) {
+                  if (!items) {
+                      callback(items.error());
+                      return;
+                  }
+                  QStringList out;
+                  for (const auto &r : items.value()) {
+                      const QString name = Net::jsonString(r, "roleName");
+                      if (!name.isEmpty())
+                          out << name;
+                  }
+                  callback(out);
+              });
+}
+
+void PortalClient::getRoleCredentials(const QString &accountId, const QString &roleName, QObject *context,
+                                      CredentialsCallback callback)
+{
+    call("GET", QStringLiteral("/federation/credentials"),
+         {{QStringLiteral("role_name"), roleName}, {QStringLiteral("account_id"), accountId}}, context,
+         [callback, accountId, roleName](Core::Result<QByteArray> body) {
+             if (!body) {
+                 callback(body.error());
+                 return;
+             }
+             auto creds = parseRoleCredentials(body.value());
+             if (creds) {
+                 creds.value().accountId = accountId;
+                 creds.value().roleName = roleName;
+             }
+             callback(std::move(creds));
+         });
+}
+
+void PortalClient::logout(QObject *context, DoneCallback callback)
+{
+    call("POST", QStringLiteral("/logout"), {}, context, [callback](Core::Result<QByteArray> body) {
+        if (!body)
+            callback(body.error());
+        else
+            callback({});
+    });
+}
+
+void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, DiscoveryCallback callback,
+                                 int concurrency)
+{
+    listAccounts(
+        context,
+        [this, context, progress, callback, concurrency](Core::Result<QList<PortalAccount>> accounts) {
+            if (!accounts) {
+                callback(accounts.error());
+                return;
+            }
+            struct State
+            {
+                QList<PortalAccount> queue;
+                QList<Core::AwsRole> roles;
+                int total = 0, done = 0, running = 0;
+                bool failed = false;
+            };
+            auto state = std::make_shared<State>();
+            state->queue = accounts.value();
+            state->total = int(state->queue.size());
+            if (state->total == 0) {
+                callback(QList<Core::AwsRole> {});
+                return;
+            }
+            progress(0, state->total);
+            auto pump = std::make_shared<std::function<void()>>();
+            *pump = [this, context, progress, callback, concurrency, state, pump] {
+                while (!state->failed && state->running < std::max(1, concurrency)
+                       && !state->queue.isEmpty()) {
+                    const PortalAccount account = state->queue.takeFirst();
+                    ++state->running;
+                    listAccountRoles(
+                        account.accountId, context,
+                        [progress, callback, state, pump, account](Core::Result<QStringList> roles) {
+                            --state->running;
+                            if (state->failed)
+                                return;
+                            if (!roles && !isNotAssigned(roles.error())) {
+                                state->failed = true;
+                                callback(roles.error());
+                                releaseLater(pump);
+                                return;
+                            }
+                            if (roles)
+                                for (const auto &r : roles.value())
+                                    state->roles << Core::AwsRole {account.accountId, r, account.accountName};
+                            progress(++state->done, state->total);
+                            if (state->done == state->total) {
+                                callback(state->roles);
+                                releaseLater(pump);
+                                return;
+                            }
+                            (*pump)();
+                        });
+                }
+            };
+            (*pump)();
+        });
+}
+
+} // namespace Elevate::Aws

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/accesstokenprovider.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/model.h"
+#include "core/result.h"
+#include "net/json.h"
+
+#include <QDateTime>
+#include <QObject>
+#include <QUrl>
+
+#include <functional>
+
+namespace Elevate::Net {
+class HttpClient;
+struct HttpResponse;
+} // namespace Elevate::Net
+
+namespace Elevate::Aws {
+
+/// The resource name under which the AccessTokenProvider hands out Identity Center access tokens.
+inline const QString kIdcResource = QStringLiteral("aws-sso");
+
+/// Temporary role credentials from GetRoleCredentials (aws-sso.md §3.3). Secrets: never log them.
+struct RoleCredentials
+{
+    QString accountId;
+    QString roleName;
+    QString accessKeyId;
+    QString secretAccessKey;
+    QString sessionToken;
+    QDateTime expiration; // UTC
+
+    bool isValid() const
+    {
+        return !accessKeyId.isEmpty() && !secretAccessKey.isEmpty() && expiration.isValid();
+    }
+};
+
+struct PortalAccount
+{
+    QString accountId;
+    QString accountName; // may be empty
+    QString emailAddress; // may be empty
+};
+
+/**
+ * The IAM Identity Center portal API (service `sso`, aws-sso.md §3): accounts, roles, role
+ * credentials, logout. The access token travels in `x-amz-sso_bearer_token`; it comes from the
+ * AccessTokenProvider (resource kIdcResource). Each call:
+ *   401 UnauthorizedException → the token is dropped, one retry with a fresh one, then
+ *       Kind::InteractionRequired ("sign in to AWS again");
+ *   403 ForbiddenException    → Kind::Service, serviceCode "ForbiddenException": not assigned (yet);
+ *       the sign-in stays;
+ *   429 / 5xx                 → Retry-After (else 1 s, 2 s, 4 s), at most three retries.
+ * Pages are followed (next_token) up to a bound. Callbacks run once, not at all if `context` dies.
+ */
+class PortalClient : public QObject
+{
+    Q_OBJECT
+public:
+    PortalClient(const Core::AwsConfig &config, Net::HttpClient *http, Core::AccessTokenProvider *tokens,
+                 const Core::Clock *clock, QObject *parent = nullptr);
+
+    using AccountsCallback = std::function<void(Core::Result<QList<PortalAccount>>)>;
+    using RolesCallback = std::function<void(Core::Result<QStringList>)>;
+    using CredentialsCallback = std::function<void(Core::Result<RoleCredentials>)>;
+    using DoneCallback = std::function<void(Core::Result<void>)>;
+    using ProgressCallback = std::function<void(int done, int total)>;
+    using DiscoveryCallback = std::function<void(Core::Result<QList<Core::AwsRole>>)>;
+
+    void listAccounts(QObject *context, AccountsCallback callback);
+    void listAccountRoles(const QString &accountId, QObject *context, RolesCallback callback);
+    void getRoleCredentials(const QString &accountId, const QString &roleName, QObject *context,
+                            CredentialsCallback callback);
+    /// Ends the Identity Center session server-side; role credentials already issued stay valid.
+    void logout(QObject *context, DoneCallback callback);
+    /**
+     * Every account and its roles: ListAccounts, then ListAccountRoles for at most `concurrency`
+     * accounts at a time (each call 429-aware). `progress` fires after each account.
+     */
+    void discoverRoles(QObject *context, ProgressCallback progress, DiscoveryCallback callback,
+                       int concurrency = 3);
+
+    /// How many HTTP requests this client sent (tests and `--verbose` count round trips with it).
+    int requestCount() const { return m_requests; }
+
+    /// The portal's error code of a response (x-amzn-ErrorType, else `code`, else `__type`; §1.2).
+    static QString errorCode(const Net::HttpResponse &response);
+    static Core::Error errorFor(const Net::HttpResponse &response);
+    /// True for the 403 that means "no assignment (yet)" rather than "signed out".
+    static bool isNotAssigned(const Core::Error &error);
+    static Core::Result<RoleCredentials> parseRoleCredentials(const QByteArray &body);
+
+private:
+    friend class PortalCall;
+    using ResponseCallback = std::function<void(Core::Result<QByteArray>)>;
+    void call(const QByteArray &method, const QString &path, const QList<QPair<QString, QString>> &query,
+              QObject *context, ResponseCallback callback);
+    void listPaged(const QString &path, QList<QPair<QString, QString>> query, const char *listKey,
+                   QObject *context, std::function<void(Core::Result<std::vector<Net::Json>>)> callback);
+
+    QUrl m_base;
+    Net::HttpClient *m_http;
+    Core::AccessTokenProvider *m_tokens;
+    const Core::Clock *m_clock;
+    int m_requests = 0;
+};
+
+} // namespace Elevate::Aws
