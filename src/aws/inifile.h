@@ -1,2 +1,124 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
+
+#include "core/result.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QPair>
+#include <QString>
+#include <QStringList>
+
+#include <optional>
+
+namespace Elevate::Aws {
+
+/// The keys and values of one INI section, in file order.
+using IniKeyValues = QList<QPair<QString, QString>>;
+
+/**
+ * An AWS CLI INI file (~/.aws/config, ~/.aws/credentials) kept as the exact lines it was read from,
+ * so that editing one section leaves every other byte as it was. Owns those lines: a UTF-8 BOM, a
+ * preamble (blank and comment lines before the first header) and the sections, each a header line
+ * and its body lines, every line with its own terminator (LF, CRLF or a lone CR, as found).
+ * serialise() concatenates them, so an unedited document gives back its input byte for byte.
+ *
+ * Lines are classified the way the AWS CLI (Python configparser, `#` and `;` full-line comments,
+ * `=` and `:` as delimiters, no inline comments) reads them. A line indented deeper than the key
+ * line above it is a continuation of that key's value (the nested `s3 =` form), even across blank
+ * and comment lines. Deliberately more lenient than the CLI about duplicate sections and keys and
+ * about invalid UTF-8 (bytes are kept); slightly stricter about a line starting with `[` that has
+ * no `]` (always refused, even if it happens to contain `=`).
+ *
+ * A section's body is split into its own lines and its tail. The tail is the run of blank and
+ * comment lines at the end of the body, after the last key; it usually introduces what follows
+ * (a blank separator, a comment describing the next section) and stays when the section is
+ * replaced or removed. Comment lines directly under the header (before any key or blank line)
+ * always belong to the section, so a body of comments only has no tail but its trailing blanks.
+ */
+class IniDocument
+{
+public:
+    /// An empty document (serialises to nothing).
+    IniDocument() = default;
+
+    /// Refuses (Kind::Parse, "line N: …", never quoting the line, which may hold a secret) what
+    /// the AWS CLI refuses: text or a key before the first header, a line that is neither a header
+    /// nor `key = value` / `key: value`, a key without a name, a header without a name or a `]`.
+    static Core::Result<IniDocument> parse(const QByteArray &bytes);
+    QByteArray serialise() const;
+
+    /// Header texts (between `[` and the last `]`, trimmed), as often as they occur.
+    QStringList sectionNames() const;
+    bool hasSection(const QString &name) const;
+    /// How many sections carry this name (more than one is a duplicate the CLI itself refuses).
+    int sectionCount(const QString &name) const;
+
+    /// Keys and values (both trimmed) of the `occurrence`-th section with this name. A value with
+    /// continuation lines is what the CLI sees: the parts joined by '\n' with trailing blank parts
+    /// dropped, so `s3 =` + `  max_concurrent_requests = 20` gives "\nmax_concurrent_requests = 20".
+    std::optional<IniKeyValues> section(const QString &name, int occurrence = 0) const;
+    /// Comment lines of the section's own lines (not its tail), without the `#`/`;` and trimmed.
+    std::optional<QStringList> commentLines(const QString &name, int occurrence = 0) const;
+
+    /**
+     * Makes the section `name` hold `comments` (written as `# text`) and then `keys` (written as
+     * `key = value`; a '\n' in a value becomes an indented continuation line).
+     *
+     * If the name exists, the first such section's own lines are replaced in place: its header
+     * line and its tail stay byte-exact, and the other sections of that name are removed (as by
+     * removeSection). Otherwise the section is appended: a terminator is added to a last line that
+     * has none, then one blank line unless the document is empty, then the section. New lines use
+     * the dominant terminator (CRLF if more lines end in CRLF than in LF, else LF).
+     *
+     * Returns false and changes nothing when the input cannot be written as INI (see isValid…).
+     */
+    bool setSection(const QString &name, const IniKeyValues &keys, const QStringList &comments = {});
+
+    /**
+     * Removes every section called `name`: its header and own lines; its tail stays. Then, to stay
+     * tidy without eating anything the user wrote:
+     *  - if the removed lines were followed by the end of the file or a blank line, and preceded
+     *    by a blank line, that preceding blank line goes too (it is the separator setSection adds
+     *    when appending, so appending and then removing gives back the original bytes, except
+     *    that a terminator added to a last line that had none stays);
+     *  - otherwise, if nothing preceded them and a blank line follows, that blank line goes.
+     * Comment lines above the header belong to what came before and are kept.
+     * Returns whether anything was removed.
+     */
+    bool removeSection(const QString &name);
+
+    /// A name setSection can write: non-empty, no surrounding blanks, no `]`, no line breaks.
+    static bool isValidSectionName(const QString &name);
+    /// A key setSection can write: non-empty, no surrounding blanks, no `=`, `:` or line breaks,
+    /// not starting with `[`, `#` or `;`.
+    static bool isValidKey(const QString &key);
+
+private:
+    enum class LineKind { Blank, Comment, Header, Key, Continuation };
+    struct Line
+    {
+        QByteArray raw; // the exact bytes, terminator included
+        LineKind kind;
+    };
+    struct Section
+    {
+        QString name;
+        Line header;
+        QList<Line> body;
+    };
+
+    QList<int> indicesOf(const QString &name) const;
+    const Section *find(const QString &name, int occurrence) const;
+    static qsizetype ownLineCount(const Section &section);
+    QByteArray lineTerminator() const;
+    QList<Line> renderBody(const IniKeyValues &keys, const QStringList &comments,
+                           const QByteArray &eol) const;
+    void removeSectionAt(int index);
+
+    QByteArray m_bom;
+    QList<Line> m_preamble;
+    QList<Section> m_sections;
+};
+
+} // namespace Elevate::Aws
