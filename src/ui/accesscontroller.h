@@ -57,6 +57,7 @@ public:
     Graph::ApprovalService *approvals() const { return m_approvals; }
     Core::HistoryStore *history() const { return m_history; }
     const Core::Clock *clock() const { return m_clock; }
+    const Core::TargetMapper &mapper() const { return m_mapper; }
     /// Minutes before a grant's end at which to warn (default 15, 5, 1).
     void setWarnMinutes(const QList<int> &minutes);
     const QList<int> &warnMinutes() const { return m_expiry.thresholds(); }

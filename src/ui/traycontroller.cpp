@@ -2,6 +2,8 @@
 #include "traycontroller.h"
 
 #include "accesscontroller.h"
+#include "aws/awsaccess.h"
+#include "awscontroller.h"
 #include "core/countdown.h"
 #include "graph/accessservice.h"
 #include "graph/approvalservice.h"
@@ -115,6 +117,7 @@ void TrayController::rebuild()
         // What is live or on its way first: each grant and open request with its own submenu.
         m_grantMenus.clear();
         m_requestMenus.clear();
+        m_awsPhaseActions.clear();
         QList<Core::Grant> grants = m_controller->access()->grants();
         std::sort(grants.begin(), grants.end(), [](const Core::Grant &a, const Core::Grant &b) {
             if (a.isPermanent() != b.isPermanent())
@@ -126,6 +129,21 @@ void TrayController::rebuild()
             QMenu *m = m_menu->addMenu(grantText(g));
             m->setObjectName(QStringLiteral("grant_") + g.groupId);
             m_grantMenus.append({m, g.id});
+            if (m_aws && !m_aws->phaseText(g).isEmpty()) {
+                QAction *phase = m->addAction(m_aws->phaseText(g));
+                phase->setEnabled(false);
+                phase->setObjectName(QStringLiteral("awsPhaseAction"));
+                m_awsPhaseActions.append({phase, g.id});
+                if (m_aws->isReady(g)) {
+                    m->addAction(tr("Open AWS &console"), this, [this, g] {
+                         m_aws->openConsole(g);
+                     })->setObjectName(QStringLiteral("consoleAction"));
+                } else if (!m_aws->isSignedIn()) {
+                    m->addAction(tr("Sign in to &AWS…"), m_aws, &AwsController::signIn)
+                        ->setObjectName(QStringLiteral("awsSignInAction"));
+                }
+                m->addSeparator();
+            }
             if (g.isPermanent() || g.assignmentType == u"assigned") {
                 m->addAction(tr("Permanent assignment; nothing to renew or end here"))->setEnabled(false);
                 continue;
@@ -205,6 +223,11 @@ void TrayController::rebuild()
                                 [this] { Q_EMIT approvalsRequested({}); });
         approvals->setObjectName(QStringLiteral("approvalsAction"));
     }
+    if (signedIn && m_aws && !m_controller->access()->grants().isEmpty()) {
+        m_menu->addSeparator();
+        m_menu->addAction(tr("&End all access now…"), this, &TrayController::endAllRequested)
+            ->setObjectName(QStringLiteral("endAllAction"));
+    }
     m_menu->addSeparator();
     if (signedIn) {
         QAction *refresh = m_menu->addAction(tr("Refresh"), m_controller, &AccessController::refresh);
@@ -232,6 +255,13 @@ void TrayController::rebuild()
     tick();
 }
 
+void TrayController::setAws(AwsController *aws)
+{
+    m_aws = aws;
+    connect(aws, &AwsController::changed, this, &TrayController::rebuild);
+    rebuild();
+}
+
 QString TrayController::shortName(const QString &groupId, const QString &groupName,
                                   const QString &accessId) const
 {
@@ -248,7 +278,13 @@ QString TrayController::grantText(const Core::Grant &g) const
     const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
     if (g.isPermanent())
         return tr("%1 — permanent").arg(name);
-    return tr("%1 — %2 left").arg(name, Core::formatCountdown(g.secondsLeft(m_controller->clock()->now())));
+    const QString left = Core::formatCountdown(g.secondsLeft(m_controller->clock()->now()));
+    if (m_aws) {
+        const auto *t = m_aws->targetOf(g);
+        if (t && t->phase != Aws::AwsTarget::Phase::Ready)
+            return tr("%1 — %2 left · waiting for AWS").arg(name, left);
+    }
+    return tr("%1 — %2 left").arg(name, left);
 }
 
 QString TrayController::requestText(const Core::AccessRequest &r) const
@@ -275,6 +311,12 @@ void TrayController::tick()
             for (const auto &g : access->grants())
                 if (g.id == id)
                     menu->setTitle(grantText(g));
+    if (m_aws)
+        for (const auto &[action, id] : m_awsPhaseActions)
+            if (action)
+                for (const auto &g : access->grants())
+                    if (g.id == id)
+                        action->setText(m_aws->phaseText(g));
     for (const auto &[menu, id] : m_requestMenus)
         if (menu)
             for (const auto &r : access->openRequests())

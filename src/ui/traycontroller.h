@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QPointer>
 
+class QAction;
 class QMenu;
 class QSystemTrayIcon;
 class QTimer;
@@ -14,13 +15,14 @@ class QTimer;
 namespace Elevate::Ui {
 
 class AccessController;
+class AwsController;
 
 /**
  * The tray icon and its menu, built in code from the AccessController's state:
  *
  *   Alex Wilber (alex@contoso.example)      <- account, or "Not signed in"
  *   ──────────
- *   AdministratorAccess on Production — 1:23:45 left  ▸ Renew… · Deactivate
+ *   AdministratorAccess on Production — 1:23:45 left  ▸ AWS: ready · Open AWS console · Renew… · Deactivate
  *   NetworkAdministrator on Shared — waiting for approval (4 min)  ▸ Cancel request
  *   ──────────
  *   Production (123456789012)  ▸ AdministratorAccess (active), ReadOnlyAccess …
@@ -28,6 +30,7 @@ class AccessController;
  *   Not mapped                 ▸ (group names, disabled)
  *   ──────────
  *   Approvals (2)…                          <- only for approvers; the icon shows the count
+ *   End all access now…                     <- with the AWS side, while anything is live
  *   ──────────
  *   Refresh · Sign in… | Cancel sign-in | Sign out · Open Elevate… · History… · Quit
  *
@@ -43,6 +46,8 @@ public:
     explicit TrayController(AccessController *controller, QObject *parent = nullptr);
     ~TrayController() override;
 
+    /// Adds the AWS side to the menu: each grant's AWS state, "Open AWS console", "End all access now…".
+    void setAws(AwsController *aws);
     QMenu *menu() const { return m_menu; }
     QSystemTrayIcon *trayIcon() const { return m_tray; }
     TrayState state() const { return m_state; }
@@ -62,6 +67,8 @@ Q_SIGNALS:
     /// Renew a live grant (opens the form prefilled).
     void renewRequested(const QString &grantId);
     void historyRequested();
+    /// "End all access now…" (the caller confirms first).
+    void endAllRequested();
     /// Open the approver queue, optionally on one request.
     void approvalsRequested(const QString &requestId);
     void quitRequested();
@@ -88,6 +95,8 @@ private:
     QTimer *m_slowTick; // 30 s while something is live
     QList<QPair<QPointer<QMenu>, QString>> m_grantMenus; // menu -> grant id
     QList<QPair<QPointer<QMenu>, QString>> m_requestMenus; // menu -> request id
+    QList<QPair<QPointer<QAction>, QString>> m_awsPhaseActions; // "AWS: waiting …" line -> grant id
+    AwsController *m_aws = nullptr;
 };
 
 } // namespace Elevate::Ui

@@ -3,6 +3,7 @@
 
 #include "auth/entrasession.h"
 #include "auth/keychainsecretstore.h"
+#include "cliio.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
 #include "graph/accessservice.h"
@@ -27,7 +28,6 @@ namespace Elevate::Cli {
 
 using Core::Error;
 
-namespace {
 QTextStream &out()
 {
     static QTextStream s(stdout);
@@ -62,7 +62,6 @@ QString sentence(const Error &e)
         what = e.serviceCode + QStringLiteral(": ") + what;
     return what;
 }
-} // namespace
 
 int exitCodeFor(const Error &error)
 {
@@ -109,7 +108,36 @@ CliApp::CliApp(Core::AppConfig config, bool json, QObject *parent)
 
 CliApp::~CliApp() = default;
 
+QList<Core::Target> CliApp::grantTargets(bool includePermanent) const
+{
+    QList<Core::Target> live;
+    if (!m_access)
+        return live;
+    const Core::TargetMapper mapper(m_config.mapping);
+    for (const auto &g : m_access->grants()) {
+        if (g.assignmentType == u"assigned" && !includePermanent)
+            continue;
+        Core::Eligibility e;
+        e.id = g.id;
+        e.groupId = g.groupId;
+        e.groupDisplayName = g.groupDisplayName;
+        e.accessId = g.accessId;
+        live << Core::Target {e, mapper.map(e)};
+    }
+    return live;
+}
+
 void CliApp::finish(int code)
+{
+    if (!m_awsReconciled && m_access && m_access->lastSync().isValid() && m_config.aws.isConfigured()) {
+        m_awsReconciled = true;
+        reconcileAws([this, code] { exitNow(code); });
+        return;
+    }
+    exitNow(code);
+}
+
+void CliApp::exitNow(int code)
 {
     out().flush();
     err().flush();
@@ -639,17 +667,7 @@ void CliApp::deactivate(const QString &target, const QString &justification)
         m_access->sync(this, [this, target, justification](Core::Result<void> synced) {
             if (!synced.ok())
                 return fail(synced.error(), tr("reading your access"));
-            QList<Core::Target> live;
-            for (const auto &g : m_access->grants()) {
-                if (g.assignmentType == u"assigned")
-                    continue;
-                Core::Eligibility e;
-                e.id = g.id;
-                e.groupId = g.groupId;
-                e.groupDisplayName = g.groupDisplayName;
-                e.accessId = g.accessId;
-                live << Core::Target {e, Core::TargetMapper(m_config.mapping).map(e)};
-            }
+            const QList<Core::Target> live = grantTargets(false);
             QString why;
             const auto t = resolveTarget(target, live, &why);
             if (!t)

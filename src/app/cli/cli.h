@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/accesstokenprovider.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -18,8 +19,13 @@ class QNetworkAccessManager;
 
 namespace Elevate::Auth {
 class EntraSession;
+class IdcSession;
 class KeychainSecretStore;
 } // namespace Elevate::Auth
+namespace Elevate::Aws {
+class AwsAccess;
+class PortalClient;
+} // namespace Elevate::Aws
 namespace Elevate::Net {
 class HttpClient;
 }
@@ -79,6 +85,15 @@ public:
     void approvals();
     void decide(const QString &requestId, bool approve, const QString &justification);
 
+    // The AWS side (awscommands.cpp).
+    void awsLogin(bool deviceCode);
+    void console(const QString &target, bool printUrl);
+    /// The AWS CLI's credential_process helper: JSON on stdout, or one line on stderr and exit 1.
+    void credentialProcess(const QString &accountId, const QString &roleName);
+    void env(const QString &target);
+    void profiles();
+    void endAll();
+
     /// Matches a target as typed ("123456789012/Role", "123456789012:Role", a group name or id) to
     /// one of `targets`; nullopt with `error` set when none or several match.
     static std::optional<Core::Target> resolveTarget(const QString &name, const QList<Core::Target> &targets,
@@ -97,7 +112,22 @@ private:
     /// Silent sign-in, then `then` (or exit 4 with a hint).
     void withSession(std::function<void()> then);
     void fail(const Core::Error &error, const QString &doing);
+    /// Ends the command; first brings the AWS profiles in line with the grants when this command
+    /// learnt them (every command keeps the profiles current, not only the tray).
     void finish(int code);
+    void exitNow(int code);
+    // AWS (awscommands.cpp)
+    void ensureAws();
+    /// Silent Identity Center sign-in (once per run); `then(signedIn)`.
+    void withIdc(std::function<void(bool)> then);
+    void reconcileAws(std::function<void()> then);
+    /// Live grants as targets (permanent assignments only with `includePermanent`).
+    QList<Core::Target> grantTargets(bool includePermanent) const;
+    /// Syncs, finds the live grant of `target` that maps to AWS, then `then(grant, role)`.
+    void withLiveAwsGrant(const QString &target, const QString &doing,
+                          std::function<void(const Core::Grant &, const Core::AwsRole &)> then);
+    QString credentialProcessCommand() const;
+    void failAws(const Core::Error &error, const QString &doing);
 
     Core::AppConfig m_config;
     bool m_json;
@@ -109,6 +139,14 @@ private:
     Graph::GraphClient *m_graph;
     std::unique_ptr<Core::HistoryStore> m_history;
     Graph::AccessService *m_access = nullptr;
+    Auth::IdcSession *m_idc = nullptr;
+    std::unique_ptr<Core::AccessTokenProvider> m_idcTokens;
+    Aws::PortalClient *m_portal = nullptr;
+    Aws::AwsAccess *m_aws = nullptr;
+    bool m_idcTried = false;
+    bool m_idcSignedIn = false;
+    bool m_awsReconciled = false;
+    bool m_quietAws = false; // credential-process: nothing but JSON on stdout, one line on stderr
 };
 
 } // namespace Elevate::Cli

@@ -43,7 +43,16 @@ int main(int argc, char *argv[])
            "  approvals               requests waiting for your approval\n"
            "  approve <request> --justification TEXT\n"
            "  deny <request> --justification TEXT\n"
-           "                          decide a request waiting for your approval\n\n"
+           "                          decide a request waiting for your approval\n"
+           "  aws-login [--device-code]  sign in to AWS IAM Identity Center\n"
+           "  console <target> [--print-url]\n"
+           "                          open the AWS console for a live grant (or print the sign-in URL)\n"
+           "  env <target>            shell export lines with the role's credentials\n"
+           "  profiles                the AWS CLI profiles Elevate keeps for live grants\n"
+           "  end-all                 end all access now: deactivate in PIM, remove profiles and cached\n"
+           "                          credentials, sign out of AWS\n"
+           "  credential-process --account A --role R\n"
+           "                          the AWS CLI's credential_process helper (used by the profiles)\n\n"
            "A target is ACCOUNT/ROLE (123456789012/ReadOnlyAccess) or a PIM group name.\n"
            "Exit codes: 0 ok, 1 service error, 2 usage, 3 configuration, 4 not signed in or sign-in needed,\n"
            "5 network or time-out, 6 keychain, 7 sign-in cancelled or timed out.\n"
@@ -78,12 +87,18 @@ int main(int argc, char *argv[])
     const QCommandLineOption waitOpt(QStringLiteral("wait"),
                                      tr("request: wait until the request is granted, denied or ends."));
     const QCommandLineOption csvOpt(QStringLiteral("csv"), tr("history: print CSV."));
+    const QCommandLineOption printUrlOpt(QStringLiteral("print-url"),
+                                         tr("console: print the sign-in URL instead of opening it."));
+    const QCommandLineOption accountOpt(QStringLiteral("account"),
+                                        tr("credential-process: the AWS account id."), QStringLiteral("id"));
+    const QCommandLineOption roleOpt(
+        QStringLiteral("role"), tr("credential-process: the role (permission set)."), QStringLiteral("name"));
     parser.addOptions({configOpt, jsonOpt, deviceOpt, hintOpt, durationOpt, justificationOpt, ticketSystemOpt,
-                       ticketOpt, startOpt, waitOpt, csvOpt});
+                       ticketOpt, startOpt, waitOpt, csvOpt, printUrlOpt, accountOpt, roleOpt});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         tr("login, logout, whoami, eligible, request, status, cancel, deactivate, history, approvals, "
-           "approve or deny"));
+           "approve, deny, aws-login, console, env, profiles, end-all or credential-process"));
     if (!parser.parse(QCoreApplication::arguments())) {
         QTextStream(stderr) << "elevate: " << parser.errorText() << '\n';
         return Cli::ExitUsage;
@@ -98,10 +113,13 @@ int main(int argc, char *argv[])
         = {QStringLiteral("login"),     QStringLiteral("logout"),     QStringLiteral("whoami"),
            QStringLiteral("eligible"),  QStringLiteral("request"),    QStringLiteral("status"),
            QStringLiteral("cancel"),    QStringLiteral("deactivate"), QStringLiteral("history"),
-           QStringLiteral("approvals"), QStringLiteral("approve"),    QStringLiteral("deny")};
+           QStringLiteral("approvals"), QStringLiteral("approve"),    QStringLiteral("deny"),
+           QStringLiteral("aws-login"), QStringLiteral("console"),    QStringLiteral("env"),
+           QStringLiteral("profiles"),  QStringLiteral("end-all"),    QStringLiteral("credential-process")};
     static const QStringList withArgument
         = {QStringLiteral("request"), QStringLiteral("cancel"), QStringLiteral("deactivate"),
-           QStringLiteral("approve"), QStringLiteral("deny")};
+           QStringLiteral("approve"), QStringLiteral("deny"),   QStringLiteral("console"),
+           QStringLiteral("env")};
     if (!args.isEmpty() && withArgument.contains(args.first()) && args.size() != 2) {
         QTextStream(stderr) << "elevate: "
                             << tr("%1 needs exactly one target; see `elevate --help`").arg(args.first())
@@ -118,9 +136,22 @@ int main(int argc, char *argv[])
         return Cli::ExitUsage;
     }
     const QString command = args.first();
-    if ((parser.isSet(deviceOpt) || parser.isSet(hintOpt)) && command != u"login") {
-        QTextStream(stderr) << "elevate: " << tr("--device-code and --login-hint apply to login only")
+    if ((parser.isSet(deviceOpt) && command != u"login" && command != u"aws-login")
+        || (parser.isSet(hintOpt) && command != u"login")) {
+        QTextStream(stderr) << "elevate: "
+                            << tr("--device-code applies to login and aws-login, --login-hint to login")
                             << '\n';
+        return Cli::ExitUsage;
+    }
+    if ((parser.isSet(printUrlOpt) && command != u"console")
+        || ((parser.isSet(accountOpt) || parser.isSet(roleOpt)) && command != u"credential-process")) {
+        QTextStream(stderr) << "elevate: "
+                            << tr("an option does not apply to %1; see `elevate --help`").arg(command)
+                            << '\n';
+        return Cli::ExitUsage;
+    }
+    if (command == u"credential-process" && (!parser.isSet(accountOpt) || !parser.isSet(roleOpt))) {
+        QTextStream(stderr) << "elevate: " << tr("credential-process needs --account and --role") << '\n';
         return Cli::ExitUsage;
     }
     const bool requestOptions = parser.isSet(durationOpt) || parser.isSet(ticketSystemOpt)
@@ -169,6 +200,18 @@ int main(int argc, char *argv[])
             cli.history(parser.isSet(csvOpt));
         else if (command == u"approvals")
             cli.approvals();
+        else if (command == u"aws-login")
+            cli.awsLogin(parser.isSet(deviceOpt));
+        else if (command == u"console")
+            cli.console(args.at(1), parser.isSet(printUrlOpt));
+        else if (command == u"env")
+            cli.env(args.at(1));
+        else if (command == u"profiles")
+            cli.profiles();
+        else if (command == u"end-all")
+            cli.endAll();
+        else if (command == u"credential-process")
+            cli.credentialProcess(parser.value(accountOpt), parser.value(roleOpt));
         else
             cli.decide(args.at(1), command == u"approve", parser.value(justificationOpt));
     });

@@ -2,7 +2,10 @@
 #include "trayapp.h"
 
 #include "auth/entrasession.h"
+#include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
+#include "aws/awsaccess.h"
+#include "aws/portalclient.h"
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
@@ -11,6 +14,7 @@
 #include "net/httpclient.h"
 #include "ui/accesscontroller.h"
 #include "ui/approvalswindow.h"
+#include "ui/awscontroller.h"
 #include "ui/browser.h"
 #include "ui/errortext.h"
 #include "ui/historywindow.h"
@@ -20,7 +24,11 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QFileInfo>
+#include <QMessageBox>
 #include <QNetworkAccessManager>
+#include <QPushButton>
+#include <QStandardPaths>
 #include <QSystemTrayIcon>
 #include <QTextStream>
 #include <QTimer>
@@ -143,6 +151,8 @@ Core::Result<void> TrayApp::start()
     connect(m_window.get(), &Ui::MainWindow::historyRequested, this, &TrayApp::showHistory);
     connect(m_window.get(), &Ui::MainWindow::approvalsRequested, this, &TrayApp::showApprovals);
     connect(m_tray.get(), &Ui::TrayController::quitRequested, this, &TrayApp::requestQuit);
+    if (config.ok() && cfg.aws.isConfigured())
+        startAws(cfg, configPath);
 
     const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
     if (hasTray) {
@@ -170,8 +180,70 @@ Core::Result<void> TrayApp::start()
             QTimer::singleShot(0, m_controller, &Ui::AccessController::signIn);
     } else {
         m_controller->start();
+        if (m_awsController)
+            m_awsController->start();
     }
     return {};
+}
+
+namespace {
+/// The `elevate` program the AWS profiles run: beside the tray when installed, in the build tree's
+/// cli directory when run from there, else whatever PATH has.
+QString elevateProgram()
+{
+    const QString dir = QCoreApplication::applicationDirPath();
+    for (const QString &candidate :
+         QStringList {dir + QStringLiteral("/elevate"), dir + QStringLiteral("/../cli/elevate")}) {
+        const QFileInfo info(candidate);
+        if (info.isExecutable() && info.isFile())
+            return info.canonicalFilePath();
+    }
+    const QString found = QStandardPaths::findExecutable(QStringLiteral("elevate"));
+    return found.isEmpty() ? QStringLiteral("elevate") : found;
+}
+} // namespace
+
+void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
+{
+    m_idc = new Auth::IdcSession(config, m_http, m_secrets.get(), &m_clock, this);
+    m_portal = new Aws::PortalClient(config.aws, m_http, m_idc, &m_clock, this);
+    // The demo never touches the user's own AWS files.
+    Aws::AwsFiles files = m_demoDir
+        ? Aws::AwsFiles(m_demoDir->filePath(QStringLiteral("aws/config")),
+                        m_demoDir->filePath(QStringLiteral("aws/credentials")))
+        : Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath());
+    QStringList args;
+    if (configPath != Core::AppConfig::defaultPath())
+        args << QStringLiteral("--config") << configPath;
+    m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), &m_clock,
+                               Aws::AwsAccess::commandLine(elevateProgram(), args), this);
+    m_awsController = new Ui::AwsController(m_controller, m_aws, m_idc, this);
+    m_tray->setAws(m_awsController);
+    connect(m_awsController, &Ui::AwsController::openUrl, this, [this](const QUrl &url) {
+        if (!Ui::openInBrowser(url))
+            m_window->showError(tr("Elevate could not open a browser. Open this address yourself: %1")
+                                    .arg(url.toString(QUrl::FullyEncoded)));
+    });
+    connect(m_awsController, &Ui::AwsController::notify, this,
+            [this](const QString &title, const QString &message, bool isError) {
+                m_tray->notify(title, message, isError);
+            });
+    connect(m_tray.get(), &Ui::TrayController::endAllRequested, this, &TrayApp::confirmEndAll);
+}
+
+void TrayApp::confirmEndAll()
+{
+    QMessageBox box(QMessageBox::Warning, tr("End all access now"), tr("End all your access now?"),
+                    QMessageBox::Cancel);
+    box.setInformativeText(
+        tr("Elevate deactivates every active grant in PIM, removes its AWS profiles and cached "
+           "credentials, and signs out of AWS IAM Identity Center. Credentials and console "
+           "sessions already handed out keep working until they expire."));
+    QPushButton *end = box.addButton(tr("End all access"), QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    if (box.clickedButton() == end)
+        m_awsController->endAll();
 }
 
 void TrayApp::showWindow(const QString &targetKey)

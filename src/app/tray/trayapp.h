@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/history.h"
 #include "core/result.h"
 
@@ -20,6 +21,13 @@ class EntraSession;
 namespace Elevate::Core {
 class SecretStore;
 }
+namespace Elevate::Auth {
+class IdcSession;
+}
+namespace Elevate::Aws {
+class AwsAccess;
+class PortalClient;
+} // namespace Elevate::Aws
 namespace Elevate::Net {
 class HttpClient;
 }
@@ -33,6 +41,7 @@ class Emulator;
 namespace Elevate::Ui {
 class AccessController;
 class ApprovalsWindow;
+class AwsController;
 class HistoryWindow;
 class MainWindow;
 class TrayController;
@@ -71,6 +80,8 @@ public:
 
     Ui::AccessController *controller() const { return m_controller; }
     Ui::TrayController *tray() const { return m_tray.get(); }
+    Ui::AwsController *aws() const { return m_awsController; }
+    Aws::AwsAccess *awsAccess() const { return m_aws; }
     Ui::MainWindow *window() const { return m_window.get(); }
     /// Opens the request form for an eligible target (TargetsModel::rowKey).
     void openRequestForm(const QString &targetKey);
@@ -85,6 +96,10 @@ public:
 
 private:
     Core::Result<QString> prepareDemo();
+    /// The AWS side, when the configuration names an Identity Center.
+    void startAws(const Core::AppConfig &config, const QString &configPath);
+    /// Asks, then ends every grant, removes profiles and cached credentials, signs out of AWS.
+    void confirmEndAll();
 
     Options m_options;
     QTranslator m_english;
@@ -97,6 +112,10 @@ private:
     Auth::EntraSession *m_session = nullptr;
     Graph::GraphClient *m_graph = nullptr;
     Ui::AccessController *m_controller = nullptr;
+    Auth::IdcSession *m_idc = nullptr;
+    Aws::PortalClient *m_portal = nullptr;
+    Aws::AwsAccess *m_aws = nullptr;
+    Ui::AwsController *m_awsController = nullptr;
     std::unique_ptr<Ui::TrayController> m_tray;
     std::unique_ptr<Ui::MainWindow> m_window;
     std::unique_ptr<Core::HistoryStore> m_history;

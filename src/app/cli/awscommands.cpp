@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+// The AWS side of `elevate`: Identity Center sign-in, console, credential_process, env, profiles,
+// end-all, and the profile reconciliation every command does before it exits.
+#include "auth/idcsession.h"
+#include "auth/keychainsecretstore.h"
+#include "aws/awsaccess.h"
+#include "aws/console.h"
+#include "aws/portalclient.h"
+#include "cli.h"
+#include "cliio.h"
+#include "core/targetmapper.h"
+#include "graph/accessservice.h"
+#include "graph/pimwording.h"
+
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QPointer>
+
+#include <memory>
+
+namespace Elevate::Cli {
+
+using Core::Error;
+
+namespace {
+
+/// Hands the portal client Identity Center tokens, restoring the sign-in from the keychain only when
+/// a token is really needed (credential-process answers from its cache without it).
+class LazyIdcTokens final : public Core::AccessTokenProvider
+{
+public:
+    LazyIdcTokens(Core::AccessTokenProvider *inner, std::function<void(std::function<void(bool)>)> ensure)
+        : m_inner(inner)
+        , m_ensure(std::move(ensure))
+    { }
+    void requestAccessToken(const QString &resource, QObject *context, Callback callback) override
+    {
+        QPointer<QObject> guard(context);
+        m_ensure([this, resource, guard, callback](bool signedIn) {
+            if (!guard)
+                return;
+            if (!signedIn) {
+                callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in to AWS")));
+                return;
+            }
+            m_inner->requestAccessToken(resource, guard, callback);
+        });
+    }
+    void invalidateAccessToken(const QString &resource, const QString &token) override
+    {
+        m_inner->invalidateAccessToken(resource, token);
+    }
+
+private:
+    Core::AccessTokenProvider *m_inner;
+    std::function<void(std::function<void(bool)>)> m_ensure;
+};
+
+QString hhmm(const QDateTime &t)
+{
+    return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+} // namespace
+
+QString CliApp::credentialProcessCommand() const
+{
+    QStringList args;
+    if (!m_config.sourcePath.isEmpty() && m_config.sourcePath != Core::AppConfig::defaultPath())
+        args << QStringLiteral("--config") << m_config.sourcePath;
+    return Aws::AwsAccess::commandLine(QCoreApplication::applicationFilePath(), args);
+}
+
+void CliApp::ensureAws()
+{
+    if (m_aws)
+        return;
+    m_idc = new Auth::IdcSession(m_config, m_http, m_secrets.get(), &m_clock, this);
+    m_idcTokens
+        = std::make_unique<LazyIdcTokens>(m_idc, [this](std::function<void(bool)> then) { withIdc(then); });
+    m_portal = new Aws::PortalClient(m_config.aws, m_http, m_idcTokens.get(), &m_clock, this);
+    m_aws = new Aws::AwsAccess(
+        m_config, m_http, m_portal,
+        Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath()),
+        m_secrets.get(), &m_clock, credentialProcessCommand(), this);
+    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
+        if (!m_quietAws)
+            err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
+    });
+    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
+        if (!m_quietAws && t.profileProblem.isEmpty())
+            err() << tr("AWS role ready: %1 — use it with `aws --profile %2`").arg(t.key(), t.profileName)
+                  << Qt::endl;
+    });
+}
+
+void CliApp::withIdc(std::function<void(bool)> then)
+{
+    ensureAws();
+    if (m_idcTried) {
+        then(m_idcSignedIn);
+        return;
+    }
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_idc, &Auth::IdcSession::signInFinished, this,
+                          [this, then, connection](const Core::Result<QString> &r) {
+                              disconnect(*connection);
+                              m_idcTried = true;
+                              m_idcSignedIn = r.ok();
+                              then(m_idcSignedIn);
+                          });
+    m_idc->restore();
+}
+
+void CliApp::reconcileAws(std::function<void()> then)
+{
+    m_awsReconciled = true;
+    if (!m_access || !m_config.aws.isConfigured()) {
+        then();
+        return;
+    }
+    ensureAws();
+    m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+    const bool waiting
+        = std::any_of(m_aws->targets().cbegin(), m_aws->targets().cend(),
+                      [](const Aws::AwsTarget &t) { return t.phase != Aws::AwsTarget::Phase::Ready; });
+    if (!waiting) {
+        m_aws->reconcileProfiles(this, then);
+        return;
+    }
+    withIdc([this, then](bool signedIn) {
+        if (!signedIn) {
+            if (!m_quietAws)
+                err()
+                    << "elevate: "
+                    << tr("AWS: sign in with `elevate aws-login` so Elevate can tell when AWS has your role")
+                    << Qt::endl;
+            m_aws->reconcileProfiles(this, then);
+            return;
+        }
+        m_aws->checkOnce(this, then);
+    });
+}
+
+void CliApp::failAws(const Error &error, const QString &doing)
+{
+    if (error.kind == Error::Kind::NotSignedIn || error.kind == Error::Kind::InteractionRequired) {
+        err() << "elevate: "
+              << tr("%1 failed: not signed in to AWS IAM Identity Center; run `elevate aws-login`").arg(doing)
+              << Qt::endl;
+        exitNow(ExitNotSignedIn);
+        return;
+    }
+    if (Aws::PortalClient::isNotAssigned(error)) {
+        err()
+            << "elevate: "
+            << tr("%1 failed: AWS does not have this role for you yet — Entra's sync to IAM Identity Center "
+                  "has not run since the grant started (it runs about every %2 minutes)")
+                   .arg(doing)
+                   .arg(m_config.aws.typicalSyncMinutes)
+            << Qt::endl;
+        exitNow(ExitFailure);
+        return;
+    }
+    fail(error, doing);
+}
+
+void CliApp::withLiveAwsGrant(const QString &target, const QString &doing,
+                              std::function<void(const Core::Grant &, const Core::AwsRole &)> then)
+{
+    if (!m_config.aws.isConfigured()) {
+        fail(Error::make(Error::Kind::Config,
+                         tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)),
+             doing);
+        return;
+    }
+    withAccess([this, target, doing, then] {
+        m_access->sync(this, [this, target, doing, then](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your access"));
+            const QList<Core::Target> live = grantTargets(true);
+            QString why;
+            const auto t = resolveTarget(target, live, &why);
+            if (!t || !t->aws || t->eligibility.accessId != u"member") {
+                err() << "elevate: "
+                      << tr("%1 failed: %2 is not active; request it with `elevate request %2`")
+                             .arg(doing, target)
+                      << Qt::endl;
+                return finish(ExitFailure);
+            }
+            const auto grant = m_access->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            ensureAws();
+            m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+            then(*grant, *t->aws);
+        });
+    });
+}
+
+void CliApp::awsLogin(bool deviceCode)
+{
+    if (!m_config.aws.isConfigured()) {
+        fail(Error::make(Error::Kind::Config,
+                         tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)),
+             tr("AWS sign-in"));
+        return;
+    }
+    ensureAws();
+    connect(m_idc, &Auth::IdcSession::browserUrlReady, this, [](const QUrl &url) {
+        const bool opened = openBrowser(url);
+        err() << (opened ? tr("Waiting for the AWS sign-in in the browser… If it did not open, visit:")
+                         : tr("Could not open a browser. To sign in to AWS, visit:"))
+              << '\n'
+              << url.toString(QUrl::FullyEncoded) << Qt::endl;
+    });
+    connect(m_idc, &Auth::IdcSession::deviceCodeReady, this,
+            [](const QString &code, const QUrl &uri, const QUrl &complete, const QDateTime &) {
+                err() << tr("To sign in to AWS, open %1 and enter the code %2.").arg(uri.toString(), code)
+                      << '\n';
+                if (complete.isValid())
+                    err() << tr("Or open %1").arg(complete.toString()) << '\n';
+                err().flush();
+            });
+    connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
+        if (!r.ok())
+            return fail(r.error(), tr("AWS sign-in"));
+        m_idcTried = true;
+        m_idcSignedIn = true;
+        err() << tr("Signed in to AWS IAM Identity Center (%1).").arg(m_config.aws.startUrl) << Qt::endl;
+        m_portal->discoverRoles(
+            this,
+            [](int done, int total) {
+                err() << '\r' << tr("Looking at your AWS accounts: %1 of %2").arg(done).arg(total);
+                if (done == total)
+                    err() << '\n';
+                err().flush();
+            },
+            [this](Core::Result<QList<Core::AwsRole>> roles) {
+                if (!roles.ok())
+                    return failAws(roles.error(), tr("listing your AWS accounts"));
+                QSet<QString> accounts;
+                for (const auto &role : roles.value())
+                    accounts.insert(role.accountId);
+                if (m_json) {
+                    QJsonArray list;
+                    for (const auto &role : roles.value())
+                        list.append(QJsonObject {{QStringLiteral("accountId"), role.accountId},
+                                                 {QStringLiteral("accountName"), role.accountName},
+                                                 {QStringLiteral("roleName"), role.roleName}});
+                    out() << QJsonDocument(QJsonObject {{QStringLiteral("roles"), list}})
+                                 .toJson(QJsonDocument::Compact)
+                          << Qt::endl;
+                } else {
+                    out() << tr("AWS lets you use %n role(s) right now", nullptr, int(roles.value().size()))
+                          << tr(" in %n account(s).", nullptr, int(accounts.size())) << Qt::endl;
+                }
+                finish(ExitOk);
+            });
+    });
+    if (deviceCode)
+        m_idc->signInWithDeviceCode();
+    else
+        m_idc->signInInteractive();
+}
+
+void CliApp::console(const QString &target, bool printUrl)
+{
+    withLiveAwsGrant(
+        target, tr("console"), [this, printUrl](const Core::Grant &grant, const Core::AwsRole &role) {
+            m_aws->consoleUrl(role.accountId, role.roleName, grant.end, this,
+                              [this, printUrl, role](Core::Result<QUrl> url) {
+                                  if (!url.ok())
+                                      return failAws(url.error(), tr("console"));
+                                  const QString key = role.accountId + u'/' + role.roleName;
+                                  if (printUrl) {
+                                      out() << url.value().toString(QUrl::FullyEncoded) << Qt::endl;
+                                  } else {
+                                      openBrowser(url.value());
+                                      const QDateTime until = m_aws->consoleUntil(key);
+                                      err() << (until.isValid()
+                                                    ? tr("Opened the AWS console for %1 (session until %2).")
+                                                          .arg(key, hhmm(until))
+                                                    : tr("Opened the AWS console for %1.").arg(key))
+                                            << Qt::endl;
+                                  }
+                                  finish(ExitOk);
+                              });
+        });
+}
+
+void CliApp::env(const QString &target)
+{
+    withLiveAwsGrant(target, tr("env"), [this](const Core::Grant &grant, const Core::AwsRole &role) {
+        m_aws->credentials(role.accountId, role.roleName, grant.end, this,
+                           [this, grant, role](Core::Result<Aws::RoleCredentials> c) {
+                               if (!c.ok())
+                                   return failAws(c.error(), tr("env"));
+                               const QDateTime until = grant.end.isValid()
+                                   ? std::min(c.value().expiration, grant.end)
+                                   : c.value().expiration;
+                               out() << "# "
+                                     << tr("Elevate: %1/%2 until %3")
+                                            .arg(role.accountId, role.roleName, Aws::awsTimestamp(until))
+                                     << '\n'
+                                     << Aws::shellExports(c.value(), until, m_config.aws.profileRegion);
+                               finish(ExitOk);
+                           });
+    });
+}
+
+void CliApp::credentialProcess(const QString &accountId, const QString &roleName)
+{
+    // The AWS CLI shows stderr as the error and wants nothing but the JSON on stdout.
+    m_quietAws = true;
+    m_awsReconciled = true; // the answer path must stay fast; the refusal path cleans up itself
+    if (!Core::isAwsAccountId(accountId) || roleName.isEmpty()) {
+        err() << "elevate: " << tr("credential-process needs --account with 12 digits and --role")
+              << Qt::endl;
+        exitNow(ExitUsage);
+        return;
+    }
+    if (!m_config.aws.isConfigured()) {
+        err() << "elevate: " << tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)
+              << Qt::endl;
+        exitNow(ExitConfig);
+        return;
+    }
+    const QString key = accountId + u'/' + roleName;
+    withAccess([this, accountId, roleName, key] {
+        m_access->sync(this, [this, accountId, roleName, key](Core::Result<void> synced) {
+            if (!synced.ok()) {
+                err() << "elevate: "
+                      << tr("cannot confirm that the grant for %1 is live: %2")
+                             .arg(key, sentence(synced.error()))
+                      << Qt::endl;
+                return exitNow(exitCodeFor(synced.error()));
+            }
+            ensureAws();
+            m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+            const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
+            std::optional<Core::Grant> grant;
+            if (t)
+                grant = m_access->grantFor(t->groupId, QStringLiteral("member"));
+            if (!t || !grant) {
+                err() << "elevate: "
+                      << tr("no live grant for %1: the access has ended or was never activated; request it "
+                            "with "
+                            "`elevate request %1`")
+                             .arg(key)
+                      << Qt::endl;
+                // Whatever Elevate wrote for it goes now, so the next call does not even get here.
+                m_aws->reconcileProfiles(this, [this] { exitNow(ExitFailure); });
+                return;
+            }
+            m_aws->credentials(
+                accountId, roleName, grant->end, this,
+                [this, grant, key](Core::Result<Aws::RoleCredentials> c) {
+                    if (!c.ok()) {
+                        QString text;
+                        if (c.error().kind == Error::Kind::NotSignedIn
+                            || c.error().kind == Error::Kind::InteractionRequired)
+                            text = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
+                        else if (Aws::PortalClient::isNotAssigned(c.error()))
+                            text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
+                                      "Center has not run since the grant started")
+                                       .arg(key);
+                        else
+                            text = sentence(c.error());
+                        err() << "elevate: " << text << Qt::endl;
+                        return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure
+                                                                        : exitCodeFor(c.error()));
+                    }
+                    const QDateTime until = grant->end.isValid() ? std::min(c.value().expiration, grant->end)
+                                                                 : c.value().expiration;
+                    out() << Aws::processCredentialsJson(c.value(), until);
+                    exitNow(ExitOk);
+                });
+        });
+    });
+}
+
+void CliApp::profiles()
+{
+    withAccess([this] {
+        m_access->sync(this, [this](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your access"));
+            reconcileAws([this] {
+                ensureAws();
+                const QDateTime now = m_clock.now();
+                const auto written = m_aws->profiles();
+                QJsonArray list;
+                QStringList lines;
+                for (const auto &t : m_aws->targets()) {
+                    QString state;
+                    QString text;
+                    switch (t.phase) {
+                    case Aws::AwsTarget::Phase::Ready:
+                        state = QStringLiteral("ready");
+                        text = t.profileProblem.isEmpty() ? tr("ready")
+                                                          : tr("ready, no profile: %1").arg(t.profileProblem);
+                        break;
+                    case Aws::AwsTarget::Phase::Waiting:
+                        state = QStringLiteral("waiting");
+                        text = tr("waiting for AWS sync, %1 so far (usually up to %2 min)")
+                                   .arg(Graph::PimWording::duration(std::max<qint64>(0, t.waitingSecs(now))))
+                                   .arg(m_config.aws.typicalSyncMinutes);
+                        break;
+                    case Aws::AwsTarget::Phase::NeedsSignIn:
+                        state = QStringLiteral("needs-sign-in");
+                        text = tr("waiting: sign in with `elevate aws-login`");
+                        break;
+                    }
+                    const bool hasProfile
+                        = t.phase == Aws::AwsTarget::Phase::Ready && t.profileProblem.isEmpty();
+                    QJsonObject o {
+                        {QStringLiteral("accountId"), t.accountId},
+                        {QStringLiteral("roleName"), t.roleName},
+                        {QStringLiteral("state"), state},
+                        {QStringLiteral("profile"), hasProfile ? QJsonValue(t.profileName) : QJsonValue()},
+                        {QStringLiteral("grantEnd"),
+                         t.grantEnd.isValid() ? QJsonValue(Aws::awsTimestamp(t.grantEnd)) : QJsonValue()}};
+                    if (t.phase != Aws::AwsTarget::Phase::Ready)
+                        o.insert(QStringLiteral("waitingSeconds"), std::max<qint64>(0, t.waitingSecs(now)));
+                    if (!t.profileProblem.isEmpty())
+                        o.insert(QStringLiteral("problem"), t.profileProblem);
+                    list.append(o);
+                    lines << QStringLiteral("  %1  %2  %3")
+                                 .arg(hasProfile ? t.profileName : QStringLiteral("-"), t.key(), text);
+                }
+                if (m_json) {
+                    out() << QJsonDocument(
+                                 QJsonObject {{QStringLiteral("configFile"), m_aws->files().configPath()},
+                                              {QStringLiteral("profiles"), list}})
+                                 .toJson(QJsonDocument::Indented);
+                } else if (lines.isEmpty()) {
+                    out() << tr("No live AWS access, so no profiles (file: %1).")
+                                 .arg(m_aws->files().configPath())
+                          << Qt::endl;
+                } else {
+                    out() << tr("AWS profiles in %1:").arg(m_aws->files().configPath()) << '\n'
+                          << lines.join(u'\n') << Qt::endl;
+                }
+                if (!written.ok())
+                    err() << "elevate: " << sentence(written.error()) << Qt::endl;
+                exitNow(written.ok() ? ExitOk : ExitFailure);
+            });
+        });
+    });
+}
+
+void CliApp::endAll()
+{
+    withAccess([this] {
+        m_access->sync(this, [this](Core::Result<void> synced) {
+            if (!synced.ok())
+                return fail(synced.error(), tr("reading your access"));
+            auto queue = std::make_shared<QList<Core::Grant>>();
+            for (const auto &g : m_access->grants())
+                if (g.assignmentType != u"assigned")
+                    *queue << g;
+            auto failures = std::make_shared<int>(0);
+            auto next = std::make_shared<std::function<void()>>();
+            *next = [this, queue, failures, next] {
+                if (queue->isEmpty()) {
+                    m_awsReconciled = true;
+                    if (!m_config.aws.isConfigured())
+                        return exitNow(*failures ? ExitFailure : ExitOk);
+                    ensureAws();
+                    withIdc([this, failures](bool signedIn) {
+                        m_aws->setGrants({}, Core::TargetMapper(m_config.mapping));
+                        m_aws->endAll(this, [this, failures, signedIn](Core::Result<void> loggedOut) {
+                            out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
+                            if (signedIn && !loggedOut.ok())
+                                err() << "elevate: "
+                                      << tr("AWS logout failed: %1").arg(sentence(loggedOut.error()))
+                                      << Qt::endl;
+                            connect(m_idc, &Auth::IdcSession::signedOut, this,
+                                    [this, failures, signedIn](const Core::Result<void> &) {
+                                        if (signedIn)
+                                            out() << tr("Signed out of AWS IAM Identity Center.") << Qt::endl;
+                                        out() << tr(
+                                            "Credentials and console sessions already handed out stay valid "
+                                            "until they expire (at most 12 hours for a console session).")
+                                              << Qt::endl;
+                                        exitNow(*failures ? ExitFailure : ExitOk);
+                                    });
+                            m_idc->signOut();
+                        });
+                    });
+                    return;
+                }
+                const Core::Grant grant = queue->takeFirst();
+                const QString key
+                    = m_access->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                m_access->deactivate(grant, tr("End all access now (Elevate)"), this,
+                                     [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
+                                         if (r.ok()) {
+                                             out() << tr("%1 deactivated.").arg(key) << Qt::endl;
+                                         } else {
+                                             ++*failures;
+                                             err()
+                                                 << "elevate: " << tr("%1: %2").arg(key, sentence(r.error()))
+                                                 << Qt::endl;
+                                         }
+                                         (*next)();
+                                     });
+            };
+            (*next)();
+        });
+    });
+}
+
+} // namespace Elevate::Cli

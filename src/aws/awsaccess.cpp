@@ -1,0 +1,563 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "awsaccess.h"
+
+#include "console.h"
+#include "core/awsendpoints.h"
+#include "net/httpclient.h"
+#include "net/json.h"
+
+#include <QLoggingCategory>
+#include <QRegularExpression>
+
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+namespace Elevate::Aws {
+
+Q_DECLARE_LOGGING_CATEGORY(lcAws)
+
+using Core::Error;
+
+namespace {
+/// The AWS CLI asks again when less than 15 minutes are left (aws-sso.md §4.5); cached credentials
+/// with less than that are renewed rather than handed out.
+constexpr qint64 kRefreshWindowSecs = 15 * 60;
+constexpr qint64 kRetryAfterErrorSecs = 60;
+
+QByteArray cacheJson(const RoleCredentials &c)
+{
+    const Net::Json j {{"accessKeyId", c.accessKeyId.toStdString()},
+                       {"secretAccessKey", c.secretAccessKey.toStdString()},
+                       {"sessionToken", c.sessionToken.toStdString()},
+                       {"expiration", c.expiration.toMSecsSinceEpoch()}};
+    return QByteArray::fromStdString(j.dump());
+}
+
+std::optional<RoleCredentials> fromCacheJson(const QByteArray &bytes, const QString &account,
+                                             const QString &role)
+{
+    auto j = Net::parseJson(bytes);
+    if (!j || !j.value().is_object())
+        return std::nullopt;
+    RoleCredentials c;
+    c.accountId = account;
+    c.roleName = role;
+    c.accessKeyId = Net::jsonString(j.value(), "accessKeyId");
+    c.secretAccessKey = Net::jsonString(j.value(), "secretAccessKey");
+    c.sessionToken = Net::jsonString(j.value(), "sessionToken");
+    if (const auto ms = Net::jsonInt(j.value(), "expiration"))
+        c.expiration = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
+    if (!c.isValid())
+        return std::nullopt;
+    return c;
+}
+} // namespace
+
+AwsAccess::AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal,
+                     AwsFiles files, Core::SecretStore *secrets, const Core::Clock *clock,
+                     QString credentialProcess, QObject *parent)
+    : QObject(parent)
+    , m_config(config)
+    , m_http(http)
+    , m_portal(portal)
+    , m_files(std::move(files))
+    , m_secrets(secrets)
+    , m_clock(clock)
+    , m_credentialProcess(std::move(credentialProcess))
+{
+    m_timer.setSingleShot(true);
+    m_timer.setTimerType(Qt::VeryCoarseTimer);
+    connect(&m_timer, &QTimer::timeout, this, &AwsAccess::onTimer);
+}
+
+QString AwsAccess::commandLine(const QString &program, const QStringList &arguments)
+{
+    static const QRegularExpression plain(u"^[A-Za-z0-9_./:=@%+,-]+$"_s);
+    QStringList parts;
+    for (const QString &a : QStringList {program} + arguments) {
+        if (plain.match(a).hasMatch())
+            parts << a;
+        else
+            parts << u'"' + QString(a).replace(u'\\', u"\\\\"_s).replace(u'"', u"\\\""_s) + u'"';
+    }
+    return parts.join(u' ');
+}
+
+qint64 AwsAccess::backoffSecs(int checksSoFar)
+{
+    static constexpr qint64 steps[] = {5, 10, 20, 40};
+    return checksSoFar < 4 ? steps[std::max(0, checksSoFar)] : 60;
+}
+
+QString AwsAccess::profileName(const QString &accountId, const QString &roleName,
+                               const QString &accountName) const
+{
+    static const QRegularExpression unsafe(u"[^A-Za-z0-9_.+=,@-]+"_s);
+    QString name = m_config.aws.profileTemplate;
+    name.replace(u"{account}"_s, accountId);
+    name.replace(u"{role}"_s, roleName);
+    name.replace(u"{accountName}"_s,
+                 QString(accountName.isEmpty() ? accountId : accountName).replace(unsafe, u"-"_s));
+    return name;
+}
+
+QString AwsAccess::cacheKey(const QString &accountId, const QString &roleName) const
+{
+    return u"aws-role-credentials:"_s + accountId + u'/' + roleName;
+}
+
+AwsTarget *AwsAccess::find(const QString &accountId, const QString &roleName)
+{
+    for (auto &t : m_targets)
+        if (t.accountId == accountId && t.roleName == roleName)
+            return &t;
+    return nullptr;
+}
+
+const AwsTarget *AwsAccess::target(const QString &accountId, const QString &roleName) const
+{
+    for (const auto &t : m_targets)
+        if (t.accountId == accountId && t.roleName == roleName)
+            return &t;
+    return nullptr;
+}
+
+void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMapper &mapper)
+{
+    const QDateTime now = m_clock->now();
+    QSet<QString> profileKeys;
+    if (const auto existing = m_files.managedProfiles(); existing.ok())
+        for (const auto &p : existing.value())
+            profileKeys.insert(p.accountId + u'/' + p.roleName);
+
+    QList<AwsTarget> next;
+    for (const auto &g : grants) {
+        if (g.accessId != u"member")
+            continue; // owners of a group are not its members, so SCIM gives them nothing in AWS
+        Core::Eligibility e;
+        e.groupId = g.groupId;
+        e.groupDisplayName = g.groupDisplayName;
+        e.accessId = g.accessId;
+        const auto role = mapper.map(e);
+        if (!role)
+            continue;
+        AwsTarget t;
+        if (const AwsTarget *old = target(role->accountId, role->roleName)) {
+            t = *old;
+        } else {
+            t.accountId = role->accountId;
+            t.roleName = role->roleName;
+            t.phase = profileKeys.contains(t.key()) ? AwsTarget::Phase::Ready : AwsTarget::Phase::Waiting;
+            t.nextCheck = now;
+            t.readyAt = t.phase == AwsTarget::Phase::Ready ? now : QDateTime();
+        }
+        t.accountName = role->accountName;
+        t.groupId = g.groupId;
+        t.grantStart = g.start;
+        t.grantEnd = g.end;
+        t.profileName = profileName(t.accountId, t.roleName, t.accountName);
+        if (std::none_of(next.cbegin(), next.cend(), [&t](const AwsTarget &n) { return n.key() == t.key(); }))
+            next << t;
+    }
+    const QList<AwsTarget> before = m_targets;
+    m_targets = next;
+    for (const auto &old : before)
+        if (!target(old.accountId, old.roleName))
+            endTarget(old);
+    Q_EMIT changed();
+    schedule();
+}
+
+void AwsAccess::setAutoCheck(bool on)
+{
+    m_autoCheck = on;
+    schedule();
+}
+
+void AwsAccess::schedule()
+{
+    if (!m_autoCheck) {
+        m_timer.stop();
+        return;
+    }
+    const QDateTime now = m_clock->now();
+    qint64 soonest = -1;
+    auto consider = [&soonest](qint64 secs) { soonest = soonest < 0 ? secs : std::min(soonest, secs); };
+    for (const auto &t : m_targets) {
+        if (t.grantEnd.isValid())
+            consider(std::max<qint64>(0, now.secsTo(t.grantEnd)));
+        if (t.phase == AwsTarget::Phase::Waiting && !m_checking.contains(t.accountId))
+            consider(std::max<qint64>(0, now.secsTo(t.nextCheck)));
+    }
+    if (soonest < 0) {
+        m_timer.stop();
+        return;
+    }
+    // Re-armed after every check and on every grant change: a long wait is cut into steps of at most
+    // a minute so that a suspended machine catches up soon after it resumes.
+    m_timer.start(int(std::min<qint64>(soonest, 60) * 1000));
+}
+
+void AwsAccess::onTimer()
+{
+    const QDateTime now = m_clock->now();
+    const QList<AwsTarget> snapshot = m_targets;
+    bool endedAny = false;
+    for (const auto &t : snapshot) {
+        if (t.grantEnd.isValid() && t.grantEnd <= now) {
+            m_targets.removeIf([&t](const AwsTarget &x) { return x.key() == t.key(); });
+            endTarget(t);
+            endedAny = true;
+        }
+    }
+    if (endedAny)
+        Q_EMIT changed();
+    QSet<QString> due;
+    for (const auto &t : std::as_const(m_targets))
+        if (t.phase == AwsTarget::Phase::Waiting && t.nextCheck <= now)
+            due.insert(t.accountId);
+    for (const auto &account : due)
+        checkAccount(account, [] {});
+    schedule();
+}
+
+void AwsAccess::checkNow()
+{
+    QSet<QString> accounts;
+    for (auto &t : m_targets) {
+        if (t.phase != AwsTarget::Phase::Ready) {
+            t.phase = AwsTarget::Phase::Waiting;
+            accounts.insert(t.accountId);
+        }
+    }
+    for (const auto &a : accounts)
+        checkAccount(a, [] {});
+    schedule();
+}
+
+void AwsAccess::checkOnce(QObject *context, std::function<void()> done)
+{
+    QPointer<QObject> guard(context);
+    QSet<QString> accounts;
+    for (const auto &t : std::as_const(m_targets))
+        if (t.phase != AwsTarget::Phase::Ready)
+            accounts.insert(t.accountId);
+    auto remaining = std::make_shared<int>(int(accounts.size()));
+    auto finishAll = [this, guard, done] {
+        reconcileProfiles(this, [guard, done] {
+            if (guard)
+                done();
+        });
+    };
+    if (accounts.isEmpty()) {
+        finishAll();
+        return;
+    }
+    for (const auto &a : accounts)
+        checkAccount(a, [remaining, finishAll] {
+            if (--*remaining == 0)
+                finishAll();
+        });
+}
+
+void AwsAccess::checkAccount(const QString &accountId, std::function<void()> done)
+{
+    if (m_checking.contains(accountId)) {
+        done();
+        return;
+    }
+    m_checking.insert(accountId);
+    m_portal->listAccountRoles(accountId, this, [this, accountId, done](Core::Result<QStringList> roles) {
+        m_checking.remove(accountId);
+        const QDateTime now = m_clock->now();
+        for (auto &t : m_targets) {
+            if (t.accountId != accountId || t.phase == AwsTarget::Phase::Ready)
+                continue;
+            if (roles.ok() && roles.value().contains(t.roleName)) {
+                markReady(t);
+                continue;
+            }
+            ++t.checks;
+            if (!roles.ok() && !PortalClient::isNotAssigned(roles.error())) {
+                t.lastError = roles.error();
+                const auto k = roles.error().kind;
+                if (k == Error::Kind::InteractionRequired || k == Error::Kind::NotSignedIn) {
+                    if (t.phase != AwsTarget::Phase::NeedsSignIn)
+                        Q_EMIT problem(roles.error(), tr("checking whether AWS has %1").arg(t.key()));
+                    t.phase = AwsTarget::Phase::NeedsSignIn;
+                    continue;
+                }
+                t.nextCheck = now.addSecs(kRetryAfterErrorSecs);
+            } else {
+                t.lastError = {};
+                t.nextCheck = now.addSecs(backoffSecs(t.checks - 1));
+            }
+            if (!t.overLimit && t.waitingSecs(now) > qint64(m_config.aws.waitingLimitMinutes) * 60) {
+                t.overLimit = true;
+                Q_EMIT waitingTooLong(t);
+            }
+        }
+        Q_EMIT changed();
+        schedule();
+        done();
+    });
+}
+
+void AwsAccess::markReady(AwsTarget &t)
+{
+    t.phase = AwsTarget::Phase::Ready;
+    t.readyAt = m_clock->now();
+    t.lastError = {};
+    if (auto written = writeProfile(t); !written.ok()) {
+        t.profileProblem = written.error().message;
+        Q_EMIT problem(written.error(), tr("writing the AWS profile %1").arg(t.profileName));
+    }
+    const AwsTarget copy = t;
+    if (m_config.aws.plainCredentials)
+        credentials(copy.accountId, copy.roleName, copy.grantEnd, this,
+                    [this, copy](Core::Result<RoleCredentials> c) {
+                        if (c.ok())
+                            writePlainCredentials(copy, c.value());
+                        else
+                            Q_EMIT problem(c.error(),
+                                           tr("writing plain credentials for %1").arg(copy.profileName));
+                    });
+    Q_EMIT ready(copy);
+}
+
+Core::Result<void> AwsAccess::writeProfile(AwsTarget &t)
+{
+    ManagedProfile p;
+    p.name = t.profileName;
+    p.accountId = t.accountId;
+    p.roleName = t.roleName;
+    if (!m_config.aws.plainCredentials)
+        p.keys << qMakePair(u"credential_process"_s,
+                            m_credentialProcess + u" credential-process --account "_s + t.accountId
+                                + u" --role "_s + t.roleName);
+    if (!m_config.aws.profileRegion.isEmpty())
+        p.keys << qMakePair(u"region"_s, m_config.aws.profileRegion);
+    const QString note = t.grantEnd.isValid()
+        ? u"Grant ends %1 UTC."_s.arg(t.grantEnd.toUTC().toString(u"yyyy-MM-dd HH:mm"_s))
+        : u"Permanent assignment."_s;
+    auto result = m_files.writeProfile(p, note);
+    t.profileProblem = result.ok() ? QString() : result.error().message;
+    return result;
+}
+
+void AwsAccess::writePlainCredentials(const AwsTarget &t, const RoleCredentials &c)
+{
+    // Plain keys carry no expiry the AWS CLI honours (aws-sso.md §4.2): Elevate removes them itself.
+    const QDateTime until = t.grantEnd.isValid() ? std::min(c.expiration, t.grantEnd) : c.expiration;
+    if (auto r
+        = m_files.writeCredentials(t.profileName, c.accessKeyId, c.secretAccessKey, c.sessionToken, until);
+        !r.ok())
+        Q_EMIT problem(r.error(), tr("writing plain credentials for %1").arg(t.profileName));
+}
+
+void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
+{
+    QPointer<QObject> guard(context);
+    QSet<QString> ready;
+    for (auto &t : m_targets) {
+        if (t.phase != AwsTarget::Phase::Ready)
+            continue;
+        ready.insert(t.key());
+        if (auto r = writeProfile(t); !r.ok())
+            Q_EMIT problem(r.error(), tr("writing the AWS profile %1").arg(t.profileName));
+    }
+    QList<QPair<QString, QString>> stale;
+    if (const auto existing = m_files.managedProfiles(); existing.ok()) {
+        for (const auto &p : existing.value()) {
+            const QString &account = p.accountId, &role = p.roleName;
+            const AwsTarget *t = target(account, role);
+            if (!ready.contains(account + u'/' + role) || (t && t->profileName != p.name))
+                stale << qMakePair(account, role);
+        }
+    } else {
+        Q_EMIT problem(existing.error(), tr("reading the AWS config file"));
+    }
+    auto remaining = std::make_shared<int>(int(stale.size()) + 1);
+    const bool hadContext = context != nullptr;
+    auto step = [guard, hadContext, done, remaining](QDateTime) {
+        if (--*remaining == 0 && done && (guard || !hadContext))
+            done();
+    };
+    for (const auto &[account, role] : stale)
+        removeWritten(account, role, step);
+    // Plain credentials follow the Ready targets; sections of a mode switched off go.
+    for (const auto &t : std::as_const(m_targets)) {
+        if (t.phase != AwsTarget::Phase::Ready)
+            continue;
+        if (!m_config.aws.plainCredentials) {
+            (void)m_files.removeCredentials(t.profileName);
+            continue;
+        }
+        ++*remaining;
+        const AwsTarget copy = t;
+        credentials(t.accountId, t.roleName, t.grantEnd, this,
+                    [this, copy, step](Core::Result<RoleCredentials> c) {
+                        if (c.ok())
+                            writePlainCredentials(copy, c.value());
+                        step({});
+                    });
+    }
+    step({});
+}
+
+void AwsAccess::endTarget(const AwsTarget &t)
+{
+    const QString key = t.key();
+    removeWritten(t.accountId, t.roleName, [this, t, key](QDateTime credentialsUntil) {
+        const QDateTime now = m_clock->now();
+        QDateTime console = m_consoleUntil.take(key);
+        if (console.isValid() && console <= now)
+            console = {};
+        if (credentialsUntil.isValid() && credentialsUntil <= now)
+            credentialsUntil = {};
+        Q_EMIT ended(t, credentialsUntil, console);
+    });
+}
+
+void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
+                              std::function<void(QDateTime)> done)
+{
+    // Every profile of this target, also one written under an older name template.
+    if (const auto existing = m_files.managedProfiles(); existing.ok()) {
+        for (const auto &p : existing.value()) {
+            if (p.accountId != accountId || p.roleName != roleName)
+                continue;
+            if (auto r = m_files.removeProfile(p.name); !r.ok())
+                Q_EMIT problem(r.error(), tr("removing the AWS profile %1").arg(p.name));
+            if (auto r = m_files.removeCredentials(p.name); !r.ok())
+                Q_EMIT problem(r.error(), tr("removing the plain credentials of %1").arg(p.name));
+        }
+    }
+    const QString name = profileName(accountId, roleName, {});
+    (void)m_files.removeCredentials(name);
+    const QString key = cacheKey(accountId, roleName);
+    QDateTime until = m_credentialsUntil.take(accountId + u'/' + roleName);
+    m_secrets->read(key, this, [this, key, until, accountId, roleName, done](auto cached) mutable {
+        if (cached.ok() && cached.value())
+            if (const auto c = fromCacheJson(*cached.value(), accountId, roleName))
+                until = until.isValid() ? std::max(until, c->expiration) : c->expiration;
+        m_secrets->remove(key, this, [until, done](Core::Result<void>) { done(until); });
+    });
+}
+
+void AwsAccess::credentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                            QObject *context, CredentialsCallback callback)
+{
+    QPointer<QObject> guard(context);
+    const QString key = cacheKey(accountId, roleName);
+    m_secrets->read(key, this, [=, this](Core::Result<std::optional<QByteArray>> cached) {
+        const QDateTime now = m_clock->now();
+        if (cached.ok() && cached.value()) {
+            if (const auto c = fromCacheJson(*cached.value(), accountId, roleName)) {
+                const qint64 left = now.secsTo(c->expiration);
+                const bool outlivesGrant = grantEnd.isValid() && c->expiration >= grantEnd;
+                if (left > kRefreshWindowSecs || (outlivesGrant && left > 60)) {
+                    m_credentialsUntil.insert(accountId + u'/' + roleName, c->expiration);
+                    if (guard)
+                        callback(*c);
+                    return;
+                }
+            }
+        }
+        m_portal->getRoleCredentials(
+            accountId, roleName, this, [=, this](Core::Result<RoleCredentials> fresh) {
+                if (!fresh.ok()) {
+                    if (guard)
+                        callback(fresh.error());
+                    return;
+                }
+                const RoleCredentials c = fresh.value();
+                if (c.expiration <= m_clock->now()) {
+                    if (guard)
+                        callback(Error::make(
+                            Error::Kind::Service,
+                            tr("AWS handed out credentials for %1/%2 that had already expired (at %3)")
+                                .arg(accountId, roleName, awsTimestamp(c.expiration)),
+                            0, u"ExpiredCredentials"_s));
+                    return;
+                }
+                m_credentialsUntil.insert(accountId + u'/' + roleName, c.expiration);
+                m_secrets->write(key, cacheJson(c), this, [=](Core::Result<void> stored) {
+                    if (!stored.ok())
+                        qCWarning(lcAws) << "role credentials not cached:" << stored.error().message;
+                    if (guard)
+                        callback(c);
+                });
+            });
+    });
+}
+
+void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                           QObject *context, std::function<void(Core::Result<QUrl>)> callback)
+{
+    const QString key = accountId + u'/' + roleName;
+    const QUrl destination = Console::destination(m_config.aws, key);
+    if (m_config.aws.consoleMode == u"portal") {
+        callback(
+            Console::portalShortcut(m_config.aws.startUrl, accountId, roleName,
+                                    m_config.aws.destinations.value(key).isEmpty() ? QUrl() : destination));
+        return;
+    }
+    const QUrl federation = Core::awsFederationEndpoint(m_config.aws);
+    if (!federation.isValid()) {
+        callback(Error::make(
+            Error::Kind::Config,
+            tr("the AWS partition of %1 has no console federation; use aws.console.mode \"portal\"")
+                .arg(m_config.aws.region)));
+        return;
+    }
+    QPointer<QObject> guard(context);
+    credentials(accountId, roleName, grantEnd, this, [=, this](Core::Result<RoleCredentials> c) {
+        if (!c.ok()) {
+            if (guard)
+                callback(c.error());
+            return;
+        }
+        const qint64 secs = Console::sessionSeconds(grantEnd, m_clock->now());
+        m_http->send(
+            Net::HttpRequest::get(Console::signinTokenUrl(federation, c.value(), secs)), this,
+            [=, this](const Net::HttpResponse &r) {
+                if (!guard)
+                    return;
+                if (!r.isSuccess()) {
+                    Error e = r.genericError();
+                    e.message = tr("the AWS sign-in service refused the console sign-in (%1)").arg(e.message);
+                    callback(e);
+                    return;
+                }
+                auto token = Console::parseSigninToken(r.body);
+                if (!token.ok()) {
+                    callback(token.error());
+                    return;
+                }
+                m_consoleUntil.insert(key, m_clock->now().addSecs(secs));
+                callback(Console::loginUrl(federation, u"Elevate"_s, destination, token.value()));
+            });
+    });
+}
+
+void AwsAccess::endAll(QObject *context, std::function<void(Core::Result<void>)> done)
+{
+    QPointer<QObject> guard(context);
+    const QList<AwsTarget> all = m_targets;
+    m_targets.clear();
+    m_timer.stop();
+    for (const auto &t : all)
+        endTarget(t);
+    // Leftovers of earlier runs too.
+    reconcileProfiles(this, [this, guard, done] {
+        Q_EMIT changed();
+        m_portal->logout(this, [guard, done](Core::Result<void> r) {
+            if (guard)
+                done(r);
+        });
+    });
+}
+
+} // namespace Elevate::Aws

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "awsfiles.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/pim.h"
+#include "core/secretstore.h"
+#include "core/targetmapper.h"
+#include "portalclient.h"
+
+#include <QDateTime>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QSet>
+#include <QTimer>
+
+#include <functional>
+#include <optional>
+
+namespace Elevate::Aws {
+
+/**
+ * One AWS target of a live PIM grant, on its way from "PIM active" to "usable in AWS":
+ *
+ *   PIM grant active ──▶ Waiting (ListAccountRoles of that account, 5 s … 60 s apart, 429-aware)
+ *                          │ role listed                      │ Identity Center wants a sign-in
+ *                          ▼                                  ▼
+ *                        Ready (profile written) ◀──checkNow── NeedsSignIn
+ *   grant ends / deactivated ──▶ profiles, plain keys and cached credentials removed; ended() fires
+ */
+struct AwsTarget
+{
+    enum class Phase { Waiting, Ready, NeedsSignIn };
+    QString accountId;
+    QString roleName;
+    QString accountName;
+    QString groupId;
+    QDateTime grantStart; // the PIM grant (Graph's clock)
+    QDateTime grantEnd; // invalid: permanent assignment
+    Phase phase = Phase::Waiting;
+    QDateTime readyAt;
+    QDateTime nextCheck; // Waiting: when ListAccountRoles is asked next
+    int checks = 0;
+    bool overLimit = false; // waited longer than aws.sync.limitMinutes
+    QString profileName;
+    QString profileProblem; // why the profile could not be written (e.g. the name is the user's)
+    Core::Error lastError;
+
+    QString key() const { return accountId + u'/' + roleName; }
+    /// Seconds since the grant started (the time spent waiting for the SCIM sync).
+    qint64 waitingSecs(const QDateTime &now) const
+    {
+        return grantStart.isValid() ? grantStart.secsTo(now) : 0;
+    }
+};
+
+/**
+ * The AWS side of the live grants: follows each mapped PIM grant until Identity Center lists the
+ * role, keeps one AWS CLI profile per Ready target (credential_process, or plain keys when opted in),
+ * hands out role credentials (cached in the keychain, never longer than the grant), builds console
+ * sign-in URLs, and cleans up when grants end. Used by the tray (automatic checks) and by every
+ * `elevate` command (one check per call, see checkOnce()). Signals:
+ *  - changed(): any target's phase, timing or problem changed;
+ *  - ready(): a target became usable in AWS (once per grant);
+ *  - waitingTooLong(): a target has waited longer than the configured limit (once per grant);
+ *  - ended(): a grant is over and Elevate removed what it wrote; credentials and console sessions
+ *    already handed out stay valid until `credentialsUntil` / `consoleUntil` (invalid: none issued);
+ *  - problem(): something the user should hear about (a file that cannot be edited, a sign-in).
+ */
+class AwsAccess : public QObject
+{
+    Q_OBJECT
+public:
+    /// `credentialProcess` is the command line a profile runs, without the trailing arguments
+    /// (e.g. `/usr/bin/elevate --config /x/config.json`); " credential-process --account A --role R" is
+    /// added.
+    AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal, AwsFiles files,
+              Core::SecretStore *secrets, const Core::Clock *clock, QString credentialProcess,
+              QObject *parent = nullptr);
+
+    /// The PIM grants as Graph reports them now. New mapped member grants start waiting (or are
+    /// Ready at once when their profile already exists); targets whose grant is gone end.
+    void setGrants(const QList<Core::Grant> &grants, const Core::TargetMapper &mapper);
+    const QList<AwsTarget> &targets() const { return m_targets; }
+    const AwsTarget *target(const QString &accountId, const QString &roleName) const;
+
+    /// The tray: checks waiting targets on their own schedule and ends grants at their end time.
+    void setAutoCheck(bool on);
+    /// Checks every waiting (and NeedsSignIn) target now (after a sign-in or provision on demand).
+    void checkNow();
+    /// The command line: one ListAccountRoles per account with waiting targets, then the profiles
+    /// are brought in line; `done` runs after that.
+    void checkOnce(QObject *context, std::function<void()> done);
+
+    /// Writes the profiles of Ready targets and removes Elevate's profiles, plain keys and cached
+    /// credentials of every other target (also those left over from earlier runs).
+    void reconcileProfiles(QObject *context = nullptr, std::function<void()> done = {});
+
+    using CredentialsCallback = std::function<void(Core::Result<RoleCredentials>)>;
+    /// Role credentials for a live grant: from the keychain cache while they have more than 15 min
+    /// left (or outlive the grant anyway), else from the portal. Refuses expired answers.
+    void credentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                     QObject *context, CredentialsCallback callback);
+    /// The console sign-in URL for a live grant (federation or the portal shortcut, per the config).
+    void consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                    QObject *context, std::function<void(Core::Result<QUrl>)> callback);
+
+    /// "End all access now", AWS part: removes every profile, plain key and cached credential,
+    /// logs out of the Identity Center portal. `done` gets the portal's answer.
+    void endAll(QObject *context, std::function<void(Core::Result<void>)> done);
+
+    /// The profile name for a target (aws.profileTemplate).
+    QString profileName(const QString &accountId, const QString &roleName, const QString &accountName) const;
+    /// Elevate's profiles as they are in the AWS config file now.
+    Core::Result<QList<ManagedProfile>> profiles() const { return m_files.managedProfiles(); }
+    const AwsFiles &files() const { return m_files; }
+    /// When role credentials / console sessions handed out for a target stop working (invalid: none).
+    QDateTime credentialsUntil(const QString &key) const { return m_credentialsUntil.value(key); }
+    QDateTime consoleUntil(const QString &key) const { return m_consoleUntil.value(key); }
+
+    /// The command line that runs `program` with `arguments`, quoted the way the AWS CLI splits a
+    /// credential_process value (shell-style, no shell).
+    static QString commandLine(const QString &program, const QStringList &arguments);
+
+    /// The next wait between two checks of a waiting target: 5, 10, 20, 40, then 60 s.
+    static qint64 backoffSecs(int checksSoFar);
+
+Q_SIGNALS:
+    void changed();
+    void ready(const Elevate::Aws::AwsTarget &target);
+    void waitingTooLong(const Elevate::Aws::AwsTarget &target);
+    void ended(const Elevate::Aws::AwsTarget &target, const QDateTime &credentialsUntil,
+               const QDateTime &consoleUntil);
+    void problem(const Elevate::Core::Error &error, const QString &what);
+
+private:
+    void checkAccount(const QString &accountId, std::function<void()> done);
+    void markReady(AwsTarget &t);
+    void endTarget(const AwsTarget &t);
+    /// Removes the profile(s), plain keys and cached credentials of one target; `done` gets when the
+    /// handed-out credentials stop working (read from the cache before it goes).
+    void removeWritten(const QString &accountId, const QString &roleName,
+                       std::function<void(QDateTime)> done);
+    Core::Result<void> writeProfile(AwsTarget &t);
+    void writePlainCredentials(const AwsTarget &t, const RoleCredentials &c);
+    void schedule();
+    void onTimer();
+    QString cacheKey(const QString &accountId, const QString &roleName) const;
+    AwsTarget *find(const QString &accountId, const QString &roleName);
+
+    Core::AppConfig m_config;
+    Net::HttpClient *m_http;
+    PortalClient *m_portal;
+    AwsFiles m_files;
+    Core::SecretStore *m_secrets;
+    const Core::Clock *m_clock;
+    QString m_credentialProcess;
+    QList<AwsTarget> m_targets;
+    QHash<QString, QDateTime> m_credentialsUntil;
+    QHash<QString, QDateTime> m_consoleUntil;
+    QTimer m_timer;
+    bool m_autoCheck = false;
+    QSet<QString> m_checking; // accounts with a ListAccountRoles in flight
+};
+
+} // namespace Elevate::Aws

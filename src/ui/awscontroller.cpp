@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "awscontroller.h"
+
+#include "accesscontroller.h"
+#include "auth/idcsession.h"
+#include "aws/awsaccess.h"
+#include "errortext.h"
+#include "graph/accessservice.h"
+#include "graph/pimwording.h"
+
+#include <memory>
+
+namespace Elevate::Ui {
+
+using Core::Error;
+
+namespace {
+QString clockTime(const QDateTime &t)
+{
+    return t.toLocalTime().toString(QStringLiteral("HH:mm"));
+}
+} // namespace
+
+AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
+                             QObject *parent)
+    : QObject(parent)
+    , m_access(access)
+    , m_aws(aws)
+    , m_idc(idc)
+{
+    m_aws->setAutoCheck(true);
+    connect(m_access->access(), &Graph::AccessService::changed, this,
+            [this] { m_aws->setGrants(m_access->access()->grants(), m_access->mapper()); });
+    connect(m_aws, &Aws::AwsAccess::changed, this, &AwsController::changed);
+    connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsController::changed);
+    connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsController::openUrl);
+    connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
+        if (r.ok())
+            m_aws->checkNow();
+        Q_EMIT changed();
+    });
+    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
+        Q_EMIT notify(
+            tr("AWS role ready"),
+            t.profileProblem.isEmpty()
+                ? tr("%1 can be used now: open the console from the menu, or `aws --profile %2`.")
+                      .arg(targetName(t), t.profileName)
+                : tr("%1 can be used now (no CLI profile: %2).").arg(targetName(t), t.profileProblem));
+    });
+    connect(m_aws, &Aws::AwsAccess::waitingTooLong, this, [this](const Aws::AwsTarget &t) {
+        Q_EMIT notify(
+            tr("Still waiting for AWS"),
+            tr("AWS has not picked up %1 after %n minute(s). Entra's provisioning normally runs about "
+               "every %2 minutes; if it does not arrive, ask your administrator to check the "
+               "provisioning job (or to provision on demand).",
+               nullptr, int(t.waitingSecs(m_access->clock()->now()) / 60))
+                .arg(targetName(t))
+                .arg(40),
+            false);
+    });
+    connect(
+        m_aws, &Aws::AwsAccess::ended, this,
+        [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &consoleUntil) {
+            QStringList parts;
+            parts << tr("Elevate removed the AWS profile of %1.").arg(targetName(t));
+            if (credentialsUntil.isValid())
+                parts << tr("Credentials already handed out keep working until %1.")
+                             .arg(clockTime(credentialsUntil));
+            if (consoleUntil.isValid())
+                parts << tr("An open console session keeps working until %1.").arg(clockTime(consoleUntil));
+            Q_EMIT notify(tr("AWS access ended"), parts.join(u' '));
+        });
+    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
+        Q_EMIT notify(tr("AWS"), ErrorText::describe(what, e), true);
+    });
+}
+
+bool AwsController::isSignedIn() const
+{
+    return m_idc->state() == Auth::IdcSession::State::SignedIn;
+}
+
+void AwsController::start()
+{
+    m_idc->restore();
+}
+
+void AwsController::signIn()
+{
+    m_idc->signInInteractive();
+}
+
+const Aws::AwsTarget *AwsController::targetOf(const Core::Grant &grant) const
+{
+    for (const auto &t : m_aws->targets())
+        if (t.groupId == grant.groupId && grant.accessId == u"member")
+            return &t;
+    return nullptr;
+}
+
+bool AwsController::isReady(const Core::Grant &grant) const
+{
+    const auto *t = targetOf(grant);
+    return t && t->phase == Aws::AwsTarget::Phase::Ready;
+}
+
+QString AwsController::targetName(const Aws::AwsTarget &t) const
+{
+    return t.accountName.isEmpty() ? t.key() : tr("%1 on %2").arg(t.roleName, t.accountName);
+}
+
+QString AwsController::phaseText(const Core::Grant &grant) const
+{
+    const auto *t = targetOf(grant);
+    if (!t)
+        return {};
+    switch (t->phase) {
+    case Aws::AwsTarget::Phase::Ready:
+        return t->profileProblem.isEmpty() ? tr("AWS: ready · profile %1").arg(t->profileName)
+                                           : tr("AWS: ready · no profile (%1)").arg(t->profileProblem);
+    case Aws::AwsTarget::Phase::NeedsSignIn:
+        return tr("AWS: sign in to see when the role is ready");
+    case Aws::AwsTarget::Phase::Waiting:
+        break;
+    }
+    const qint64 waited = std::max<qint64>(0, t->waitingSecs(m_access->clock()->now()));
+    if (t->overLimit)
+        return tr("AWS: still waiting for the sync after %1; ask an administrator")
+            .arg(Graph::PimWording::duration(waited));
+    return tr("AWS: waiting for sync · %1 (usually up to 40 min)").arg(Graph::PimWording::duration(waited));
+}
+
+void AwsController::openConsole(const Core::Grant &grant)
+{
+    const auto *t = targetOf(grant);
+    if (!t)
+        return;
+    const QString name = targetName(*t);
+    m_aws->consoleUrl(t->accountId, t->roleName, grant.end, this, [this, name](Core::Result<QUrl> url) {
+        if (!url.ok()) {
+            Q_EMIT notify(tr("AWS console"),
+                          ErrorText::describe(tr("opening the console for %1").arg(name), url.error()), true);
+            return;
+        }
+        Q_EMIT openUrl(url.value());
+    });
+}
+
+void AwsController::endAll()
+{
+    auto *service = m_access->access();
+    auto pending = std::make_shared<int>(1);
+    auto failures = std::make_shared<QStringList>();
+    auto finishOne = [this, pending, failures] {
+        if (--*pending > 0)
+            return;
+        m_aws->endAll(this, [this, failures](Core::Result<void>) {
+            m_idc->signOut();
+            Q_EMIT notify(
+                tr("All access ended"),
+                failures->isEmpty()
+                    ? tr("PIM grants deactivated, AWS profiles and cached credentials removed, signed "
+                         "out of AWS. Credentials and console sessions already handed out keep working "
+                         "until they expire.")
+                    : tr("AWS profiles and cached credentials removed and signed out of AWS, but PIM "
+                         "refused to end: %1")
+                          .arg(failures->join(QStringLiteral("; "))),
+                !failures->isEmpty());
+        });
+    };
+    for (const auto &g : service->grants()) {
+        if (g.assignmentType == u"assigned")
+            continue;
+        ++*pending;
+        const QString name = m_access->targetDisplayName(g.groupId, g.groupDisplayName, g.accessId);
+        service->deactivate(g, tr("End all access now (Elevate)"), this,
+                            [failures, finishOne, name](Core::Result<Core::AccessRequest> r) {
+                                if (!r.ok())
+                                    *failures << ErrorText::describe(name, r.error());
+                                finishOne();
+                            });
+    }
+    finishOne();
+}
+
+} // namespace Elevate::Ui

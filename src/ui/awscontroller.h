@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#pragma once
+
+#include "core/pim.h"
+#include "core/result.h"
+
+#include <QObject>
+#include <QUrl>
+
+namespace Elevate::Auth {
+class IdcSession;
+}
+namespace Elevate::Aws {
+class AwsAccess;
+struct AwsTarget;
+} // namespace Elevate::Aws
+
+namespace Elevate::Ui {
+
+class AccessController;
+
+/**
+ * The AWS half of what the tray shows: feeds the live PIM grants of the AccessController to the
+ * AwsAccess pipeline (waiting for AWS → Ready → profiles) and turns its events into notifications;
+ * offers the console, the Identity Center sign-in and "End all access now". No widgets.
+ *
+ *   AccessService::changed ─▶ AwsAccess::setGrants ─▶ waiting … ready ─▶ notify("AWS role ready")
+ *   grant ends ─▶ AwsAccess removes profiles ─▶ notify("…credentials stay valid until …")
+ *
+ * `changed` fires whenever a target's AWS phase or the sign-in state changes.
+ */
+class AwsController : public QObject
+{
+    Q_OBJECT
+public:
+    AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
+                  QObject *parent = nullptr);
+
+    bool isSignedIn() const;
+    /// The AWS state of a grant for the menu ("waiting for AWS sync · 12 min of about 40"), empty for
+    /// grants that do not map to AWS.
+    QString phaseText(const Core::Grant &grant) const;
+    /// The pipeline target of a grant, if it maps to AWS.
+    const Aws::AwsTarget *targetOf(const Core::Grant &grant) const;
+    bool isReady(const Core::Grant &grant) const;
+
+    /// Silent Identity Center sign-in from the keychain (at start).
+    void start();
+    void signIn();
+    /// Opens the console for a Ready grant (openUrl fires with the sign-in URL).
+    void openConsole(const Core::Grant &grant);
+    /// Deactivates every activated grant in PIM, removes profiles and cached credentials, logs out
+    /// of Identity Center. The outcome comes back as one notification.
+    void endAll();
+
+Q_SIGNALS:
+    void changed();
+    /// Open this URL in the browser (console sign-in, Identity Center sign-in page).
+    void openUrl(const QUrl &url);
+    void notify(const QString &title, const QString &message, bool isError = false);
+
+private:
+    QString targetName(const Aws::AwsTarget &t) const;
+
+    AccessController *m_access;
+    Aws::AwsAccess *m_aws;
+    Auth::IdcSession *m_idc;
+};
+
+} // namespace Elevate::Ui
