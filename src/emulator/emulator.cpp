@@ -297,16 +297,30 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
 
     users.clear();
     for (const auto &u : j.value("users", Json::array())) {
-        User user {str(u, "id"), str(u, "userPrincipalName"), str(u, "displayName"), str(u, "mail")};
+        User user {str(u, "id"), str(u, "userPrincipalName"), str(u, "displayName"), str(u, "mail"), {}};
         if (user.id.isEmpty() || user.upn.isEmpty())
             return fail(QStringLiteral("every user needs id and userPrincipalName"));
+        for (const auto &role : u.value("roles", Json::array())) {
+            if (!role.is_string())
+                return fail(QStringLiteral("a user's roles are directory role names"));
+            user.roles << QString::fromStdString(role.get<std::string>());
+        }
         users << user;
     }
     groups.clear();
     for (const auto &g : j.value("groups", Json::array())) {
-        Group group {str(g, "id"), str(g, "displayName"), str(g, "description")};
+        Group group {str(g, "id"), str(g, "displayName"), str(g, "description"), {}, {}};
         if (group.id.isEmpty())
             return fail(QStringLiteral("every group needs an id"));
+        if (g.contains("aws")) {
+            // An explicit Identity Center assignment; otherwise the name AWS-<account>-<role> decides.
+            group.awsAccountId = str(g["aws"], "accountId");
+            group.awsRoleName = str(g["aws"], "roleName");
+            if (!QRegularExpression(QStringLiteral("^\\d{12}$")).match(group.awsAccountId).hasMatch()
+                || group.awsRoleName.isEmpty())
+                return fail(
+                    QStringLiteral("group %1: aws needs a 12-digit accountId and a roleName").arg(group.id));
+        }
         groups << group;
     }
     eligibilities.clear();
@@ -354,6 +368,8 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
     if (approvalTimeoutStatus != u"TimedOut" && approvalTimeoutStatus != u"Canceled")
         return fail(QStringLiteral("settings.approvalTimeoutStatus must be \"TimedOut\" or \"Canceled\""));
     if (!parsePolicies(j.value("policies", Json::array()), error))
+        return false;
+    if (!parseAws(j, error))
         return false;
     pimRequests.clear();
     instances.clear();
@@ -432,6 +448,8 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
                 reply = Reply();
                 reply.status = fault->status;
                 reply.body = *fault->body;
+            } else if (std::optional<Reply> awsReply = awsFault(r, fault->status)) {
+                reply = *awsReply; // AWS routes fail the AWS way
             } else if (fault->status == 429) {
                 reply = graphError(r, 429, QStringLiteral("TooManyRequests"),
                                    QStringLiteral("Please retry again later."));
@@ -590,6 +608,7 @@ void Emulator::advanceClock(qint64 seconds)
 {
     d->clockOffsetSecs += seconds;
     d->advanceState();
+    d->observeMemberships();
 }
 
 QByteArray Emulator::configJson() const
@@ -598,6 +617,16 @@ QByteArray Emulator::configJson() const
     QJsonObject names;
     for (const auto &a : d->awsAccounts)
         names.insert(a.first, a.second);
+    QJsonObject mapping {{QStringLiteral("accountNames"), names}};
+    // Groups the scenario assigns explicitly (not by their name) are in Elevate's mapping table too.
+    QJsonObject explicitGroups;
+    for (const auto &g : d->groups)
+        if (!g.awsAccountId.isEmpty())
+            explicitGroups.insert(g.id,
+                                  QJsonObject {{QStringLiteral("account"), g.awsAccountId},
+                                               {QStringLiteral("role"), g.awsRoleName}});
+    if (!explicitGroups.isEmpty())
+        mapping.insert(QStringLiteral("groups"), explicitGroups);
     QJsonObject root {
         {QStringLiteral("entra"),
          QJsonObject {{QStringLiteral("authorityHost"), base},
@@ -609,9 +638,14 @@ QByteArray Emulator::configJson() const
          QJsonObject {{QStringLiteral("resource"), QStringLiteral("https://graph.microsoft.com")},
                       {QStringLiteral("baseUrl"), QString(base + QStringLiteral("/graph/v1.0"))}}},
         {QStringLiteral("aws"),
-         QJsonObject {{QStringLiteral("startUrl"), QString(base + QStringLiteral("/aws/start"))},
-                      {QStringLiteral("region"), QStringLiteral("eu-central-1")}}},
-        {QStringLiteral("mapping"), QJsonObject {{QStringLiteral("accountNames"), names}}},
+         QJsonObject {
+             {QStringLiteral("startUrl"), QString(base + QStringLiteral("/aws/start"))},
+             {QStringLiteral("region"), QStringLiteral("eu-central-1")},
+             {QStringLiteral("oidcEndpoint"), base},
+             {QStringLiteral("portalEndpoint"), base},
+             {QStringLiteral("signinEndpoint"), QString(base + QStringLiteral("/federation"))},
+             {QStringLiteral("sync"), QJsonObject {{QStringLiteral("servicePrincipalId"), d->scimSpId}}}}},
+        {QStringLiteral("mapping"), mapping},
         {QStringLiteral("keychain"),
          QJsonObject {
              {QStringLiteral("service"), QStringLiteral("Elevate Emulator %1").arg(d->base.port())}}}};
@@ -626,14 +660,30 @@ QJsonObject Emulator::state() const
 Reply Emulator::Private::dispatch(const Request &r)
 {
     advanceState();
+    observeMemberships();
+    Reply reply = route(r);
+    observeMemberships(); // a deactivation ends the Entra membership now, for SCIM to follow
+    return reply;
+}
+
+Reply Emulator::Private::route(const Request &r)
+{
     const QStringList &s = r.segments;
     if (s.isEmpty())
         return Reply::html(
             QStringLiteral("<h1>Elevate emulator</h1><p>Not Microsoft. A local test bed.</p>"));
     if (s.first() == u"_emulator")
         return admin(r);
-    if (s.first() == u"graph" && s.size() >= 2 && (s.at(1) == u"v1.0" || s.at(1) == u"beta"))
+    if (s.first() == u"graph" && s.size() >= 2 && (s.at(1) == u"v1.0" || s.at(1) == u"beta")) {
+        if (s.value(2) == u"servicePrincipals")
+            return synchronization(r, s.mid(2));
         return graph(r, s.mid(2));
+    }
+    // IAM Identity Center at the root: /client/register, /device_authorization, /token, /authorize,
+    // /assignment/..., /federation[/credentials], /logout, /aws/... No Entra route is among them: those
+    // are /{tenant}/oauth2/v2.0/... and /{tenant}/v2.0/..., /{tenant}/discovery/v2.0/keys.
+    if (std::optional<Reply> awsReply = aws(r))
+        return *awsReply;
     if (s.first() == u"devicelogin")
         return deviceLogin(r);
     if (s.first() == u"signin" && r.method == QHttpServerRequest::Method::Post)
@@ -658,6 +708,7 @@ Reply Emulator::Private::dispatch(const Request &r)
 Json Emulator::Private::stateJson()
 {
     advanceState();
+    observeMemberships();
     Json out;
     out["now"] = formatTime(now(), 0).toStdString();
     out["users"] = Json::array();
@@ -764,6 +815,10 @@ Json Emulator::Private::stateJson()
     for (auto it = deviceCodes.cbegin(); it != deviceCodes.cend(); ++it)
         tokens["deviceCodes"].push_back(it.key().toStdString());
     out["tokens"] = tokens;
+    out["aws"] = awsStateJson();
+    // Identity Center secrets apart from `tokens`, for leak checks that want them (files the AWS CLI
+    // owns may hold some of them on purpose).
+    out["awsSecrets"] = awsSecretsJson();
     return out;
 }
 
@@ -782,6 +837,7 @@ Reply Emulator::Private::admin(const Request &r)
             return Reply::json({{"error", "body must be {\"seconds\": N}"}}, 400);
         clockOffsetSecs += qint64(body["seconds"].get<double>());
         advanceState();
+        observeMemberships();
         return Reply::json({{"now", formatTime(now(), 0).toStdString()}});
     }
     if (what == u"auto-sign-in") {
@@ -877,6 +933,8 @@ Reply Emulator::Private::settingsAdmin(const Json &body)
 {
     if (!body.is_object())
         return Reply::json({{"error", "body must be a JSON object"}}, 400);
+    if (std::optional<Reply> bad = awsSettings(body))
+        return *bad;
     if (body.contains("pimErrorShape")) {
         const QString shape = str(body, "pimErrorShape");
         if (shape != u"wrapped" && shape != u"plain")
@@ -894,9 +952,11 @@ Reply Emulator::Private::settingsAdmin(const Json &body)
             return Reply::json({{"error", "graphPageSize is a positive integer"}}, 400);
         pageSize = body["graphPageSize"].get<int>();
     }
-    return Reply::json({{"pimErrorShape", pimErrorsWrapped ? "wrapped" : "plain"},
-                        {"approvalTimeoutStatus", approvalTimeoutStatus.toStdString()},
-                        {"graphPageSize", pageSize}});
+    Json out = awsSettingsJson();
+    out["pimErrorShape"] = pimErrorsWrapped ? "wrapped" : "plain";
+    out["approvalTimeoutStatus"] = approvalTimeoutStatus.toStdString();
+    out["graphPageSize"] = pageSize;
+    return Reply::json(out);
 }
 
 } // namespace Elevate::Emulator

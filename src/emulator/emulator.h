@@ -12,18 +12,33 @@
 namespace Elevate::Emulator {
 
 /**
- * A local stand-in for Entra ID v2 (discovery, authorize, token, device code) and Microsoft Graph
- * PIM for Groups (me, groups, eligibilities, policies, assignment requests and instances), driven by
- * a scenario (JSON) and controlled through admin endpoints under /_emulator/. It follows the
- * documented contracts, quirks included; it is not Microsoft and never pretends to be more than a
- * test bed. Owns its HTTP server and all state; single-threaded (lives on the thread that created it).
+ * A local stand-in for Entra ID v2 (discovery, authorize, token, device code), Microsoft Graph
+ * PIM for Groups (me, groups, eligibilities, policies, assignment requests and instances), AWS IAM
+ * Identity Center (SSO OIDC, the access portal API, console federation) and the SCIM sync between
+ * them, driven by a scenario (JSON) and controlled through admin endpoints under /_emulator/. It
+ * follows the documented contracts, quirks included; it is not Microsoft or AWS and never pretends to
+ * be more than a test bed. Owns its HTTP server and all state; single-threaded (lives on the thread
+ * that created it).
  *
  *   browser ─GET /{tenant}/oauth2/v2.0/authorize─▶ sign-in page (or auto sign-in) ─302─▶ loopback
  *   client  ─POST /{tenant}/oauth2/v2.0/token───▶ tokens (PKCE checked, RT rotated)
  *   client  ─GET  /graph/v1.0/...──────────────▶ Graph envelope, paged with @odata.nextLink
  *   client  ─POST /graph/v1.0/.../assignmentScheduleRequests─▶ PIM request lifecycle (pim.cpp)
  *   approver─GET|PATCH /graph/{v1.0,beta}/.../assignmentApprovals/{id}[/stages|steps/{id}]─▶ decisions
+ *   admin   ─GET  /graph/v1.0/servicePrincipals/{sp}/synchronization/jobs[/{job}/schema]
+ *           ─POST .../jobs/{job}/provisionOnDemand─▶ the user's group membership reaches AWS now (aws.cpp)
+ *   IdC at the root (the AWS CLI's endpoint rule set points at the bare base URL):
+ *   client  ─POST /client/register, /device_authorization, /token; GET /authorize─▶ SSO OIDC
+ *   browser ─GET|POST /aws/device (verification page), /aws/signin; GET /aws/start (access portal)
+ *   client  ─GET  /assignment/accounts|roles, /federation/credentials; POST /logout─▶ portal
+ *           (header x-amz-sso_bearer_token)
+ *   browser ─GET  /federation?Action=getSigninToken|login─▶ console federation
  *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults}
+ *
+ * SCIM: a user holds role R in account A in Identity Center while a PIM activation of a group mapped to
+ * A/R (scenario field `aws` of the group, else its name AWS-<12 digits>-<R>) is live, shifted by
+ * scimDelaySeconds: it appears that long after the activation starts and goes that long after it ends.
+ * Provision on demand syncs a group's members at once. Scenario `aws.assignments` are permanent.
  *
  * Approvals: a request that needs one has an approval (id = approvalId = request id) with one stage
  * (v1.0 `stages`, beta `steps`, id = approval id) that the group's approvers, never the requester, decide
@@ -71,18 +86,31 @@ public:
     QUrl baseUrl() const;
 
     /// Signs the user with this UPN in without a page (the request's login_hint wins if it names a
-    /// scenario user); empty shows the sign-in page again.
+    /// scenario user); empty shows the sign-in page again. The same for Identity Center's /authorize, and
+    /// its device verification page approves for this user.
     void setAutoSignIn(const QString &user);
     /// Graph server-side page size (overrides the scenario's).
     void setPageSize(int n);
+    /// Seconds from a PIM activation (or its end) to the assignment in Identity Center (or its end).
+    void setScimDelay(qint64 seconds);
+
+    /// Writes the AWS CLI's endpoint rule sets for `sso` and `sso-oidc` (aws-sso.md §6.2) under `dir`
+    /// (DIR/sso/2019-06-10/endpoint-rule-set-1.json and DIR/sso-oidc/...), pointing at `endpoint`, so that
+    /// `AWS_DATA_PATH=DIR /usr/bin/aws ...` (CLI 2.9) talks to it.
+    static bool writeAwsCliEndpointRulesFor(const QUrl &endpoint, const QString &dir,
+                                            QString *error = nullptr);
+    /// The same for this emulator's base URL; false before listen().
+    bool writeAwsCliEndpointRules(const QString &dir, QString *error = nullptr) const;
 
     /// An Elevate configuration pointing at this emulator.
     QByteArray configJson() const;
     QString tenantId() const;
     QString clientId() const;
 
-    /// Users, eligibilities, grants (live activations), PIM requests, the HTTP requests served and
-    /// every token issued (so tests can look for leaks); the same JSON as GET /_emulator/state.
+    /// Users, eligibilities, grants (live activations), PIM requests, the HTTP requests served, every
+    /// Entra token issued (so tests can look for leaks), Identity Center (`aws`: assignments, SCIM,
+    /// credentials and sign-in tokens without secrets) and its secrets apart (`awsSecrets`); the same
+    /// JSON as GET /_emulator/state.
     QJsonObject state() const;
     void advanceClock(qint64 seconds);
     QDateTime now() const;

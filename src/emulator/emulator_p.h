@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Internal state of the emulator, shared by its Entra, Graph and admin parts.
+// Internal state of the emulator, shared by its Entra, Graph, PIM, IAM Identity Center and admin parts.
 
 #include "emulator.h"
 
@@ -24,11 +24,15 @@ using Json = nlohmann::json;
 struct User
 {
     QString id, upn, displayName, mail;
+    QStringList roles; // directory roles, e.g. "Application Administrator"
 };
 
 struct Group
 {
     QString id, displayName, description;
+    // The Identity Center account and permission set the group is assigned to (scenario field "aws");
+    // empty: the display name decides (AWS-<12 digits>-<permission set>).
+    QString awsAccountId, awsRoleName;
 };
 
 struct EligibilityRecord
@@ -146,6 +150,86 @@ struct DeviceCode
     QString userId;
 };
 
+// IAM Identity Center (aws.cpp) -------------------------------------------------------------------
+
+/// A RegisterClient registration (SSO OIDC), keyed by clientId.
+struct AwsClient
+{
+    QString secret, name, issuerUrl;
+    QStringList scopes, grantTypes, redirectUris;
+    QDateTime issued, expires;
+};
+
+/// A StartDeviceAuthorization, keyed by deviceCode; the verification page approves or denies it.
+struct AwsDeviceAuth
+{
+    QString clientId, userCode, userId;
+    QDateTime expires, lastPoll;
+    int interval = 1;
+    enum class Status { Pending, Approved, Denied } status = Status::Pending;
+};
+
+/// An authorization code of GET /authorize (PKCE S256), keyed by the code.
+struct AwsAuthCode
+{
+    QString clientId, redirectUri, challenge, userId;
+    QDateTime expires;
+    bool used = false;
+};
+
+/// One sign-in to Identity Center (a device or code flow). Its tokens die with it: POST /logout or the
+/// end of the session (aws.sessionDuration after the sign-in).
+struct AwsSession
+{
+    QString userId, clientId;
+    QDateTime start, end;
+    bool loggedOut = false;
+};
+
+struct AwsAccessToken
+{
+    QString sessionId;
+    QDateTime expires;
+};
+
+struct AwsRefreshToken
+{
+    QString sessionId, clientId;
+    bool used = false; // rotated: each use gives a new one and kills this one
+};
+
+/// Role credentials handed out by GetRoleCredentials (they stay valid until they expire, logout or not).
+struct AwsRoleCredentials
+{
+    QString accessKeyId, secretAccessKey, sessionToken, accountId, roleName, userId;
+    QDateTime issued, expiration;
+};
+
+/// A console sign-in token of GET /federation?Action=getSigninToken: single use, 15 minutes.
+struct AwsSigninToken
+{
+    QString accountId, roleName, userId, accessKeyId;
+    QDateTime issued, expires, sessionEnd;
+    bool used = false;
+};
+
+/// One PIM activation as the SCIM emulation saw it: the user's Entra membership of a group, from start
+/// to end. Identity Center learns of it scimDelaySeconds later, or at a provision on demand.
+struct ScimMembership
+{
+    QString instanceId, userId, groupId, accessId;
+    QDateTime start, end; // end: when it ended or will end; invalid: open
+    QDateTime syncedIn, syncedOut; // when a provision on demand pushed the start, the end
+    bool gone = false; // the activation is over (expired or deactivated)
+};
+
+/// A user's role in an Identity Center account (a permission set assigned through a group or directly).
+struct AwsAssignment
+{
+    QString userId, accountId, roleName;
+    QDateTime since; // invalid: a permanent scenario assignment
+};
+
 /// What comes in, already split up: method, decoded path segments, query, headers, body.
 struct Request
 {
@@ -211,6 +295,29 @@ struct Emulator::Private
     QHash<QString, DeviceCode> deviceCodes; // by device_code
     QHash<QString, QUrlQuery> pendingSignIns; // sign-in page id -> authorize parameters
 
+    // IAM Identity Center: scenario (aws.*)
+    QHash<QString, QString> awsAccountEmails; // account id -> emailAddress
+    QHash<QString, qint64> permissionSetSecs; // permission set -> session duration
+    QList<AwsAssignment> awsFixedAssignments; // aws.assignments: roles without PIM
+    qint64 scimDelaySecs = 0;
+    qint64 awsSessionSecs = 8 * 3600;
+    int portalRateRequests = 1000, portalRatePerSecs = 1;
+    QString scimSpId, scimJobId, scimRuleId, scimInterval;
+    // IAM Identity Center: issued and observed
+    QHash<QString, AwsClient> awsClients;
+    QHash<QString, AwsDeviceAuth> awsDeviceAuths;
+    QHash<QString, AwsAuthCode> awsCodes;
+    QHash<QString, AwsSession> awsSessions;
+    QHash<QString, AwsAccessToken> awsAccessTokens;
+    QHash<QString, AwsRefreshToken> awsRefreshTokens;
+    QList<AwsRoleCredentials> awsCredentials;
+    QHash<QString, AwsSigninToken> awsSigninTokens;
+    QHash<QString, QUrlQuery> awsPendingSignIns; // sign-in page id -> /authorize parameters
+    QHash<QString, QList<qint64>> portalHits; // bearer token -> request times (ms, real clock)
+    QList<qint64> podHits; // provisionOnDemand times (ms, real clock)
+    QList<ScimMembership> scimMemberships;
+    std::vector<Json> podCalls; // provisionOnDemand calls, for /_emulator/state
+
     QDateTime now() const { return QDateTime::currentDateTimeUtc().addSecs(clockOffsetSecs); }
     const User *userByUpn(const QString &upn) const;
     const User *userById(const QString &id) const;
@@ -220,6 +327,7 @@ struct Emulator::Private
 
     void serve(const QHttpServerRequest &req, QHttpServerResponder &&responder);
     Reply dispatch(const Request &r);
+    Reply route(const Request &r);
     Reply admin(const Request &r);
     Json stateJson();
     Reply faultsAdmin(const Request &r, const Json &body);
@@ -284,6 +392,40 @@ struct Emulator::Private
     void advanceState();
     void provision(PimRequest &p, const QDateTime &from);
     bool isEligible(const QString &userId, const QString &groupId, const QString &accessId) const;
+
+    // IAM Identity Center (aws.cpp): OIDC, portal, console federation, SCIM sync, provision on demand
+    bool parseAws(const Json &scenario, QString *error);
+    /// The routes at the root (OIDC, portal, /federation) and under /aws/; nullopt: not an AWS route.
+    std::optional<Reply> aws(const Request &r);
+    /// /graph/{v1.0,beta}/servicePrincipals/...: the SCIM job, its schema, provisionOnDemand.
+    Reply synchronization(const Request &r, const QStringList &rest);
+    /// The AWS-shaped answer of an injected fault on an AWS route; nullopt: not an AWS route.
+    std::optional<Reply> awsFault(const Request &r, int status);
+    std::optional<Reply> awsSettings(const Json &body); // nullopt: applied (or nothing to apply)
+    Json awsSettingsJson() const;
+    Json awsStateJson();
+    Json awsSecretsJson() const;
+    /// Notes PIM activations as they come and go (instances), so SCIM can follow them with its delay.
+    void observeMemberships();
+    /// The user's Identity Center assignments now; empty userId: everybody's.
+    QList<AwsAssignment> awsAssignments(const QString &userId = {}) const;
+    std::optional<std::pair<QString, QString>> awsTargetOf(const QString &groupId) const;
+    QString awsAccountName(const QString &accountId) const;
+    QStringList awsKnownAccounts() const;
+    // (the handlers)
+    Reply oidcRegister(const Request &r);
+    Reply oidcDeviceAuthorization(const Request &r);
+    Reply oidcToken(const Request &r);
+    Reply oidcAuthorize(const Request &r);
+    Reply awsSignInPost(const Request &r);
+    Reply awsCompleteSignIn(const QUrlQuery &params, const User &user);
+    Reply awsDevicePage(const Request &r);
+    Reply awsIssueTokens(const QString &sessionId, const AwsClient &client);
+    QString awsNewSession(const QString &userId, const QString &clientId);
+    Reply portal(const Request &r, const QString &operation);
+    Reply federation(const Request &r);
+    Reply awsStartPage();
+    Reply provisionOnDemand(const Request &r, const User &caller);
 };
 
 QString randomToken(int bytes);

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// elevate-emulator: runs the emulator of Entra ID and Graph PIM on its own, for scripts and demos.
+// elevate-emulator: runs the emulator of Entra ID, Graph PIM and IAM Identity Center on its own, for
+// scripts and demos.
 
 #include "core/quitonsignals.h"
 #include "emulator/emulator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDir>
 #include <QFile>
 #include <QTextStream>
 
@@ -23,13 +25,15 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(QStringLiteral("elevate-emulator"));
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "A local emulator of Entra ID and Microsoft Graph PIM for Groups, for Elevate's tests and demos.\n"
-        "Not Microsoft. The first line on stdout is the base URL it listens on.\n"
+        "A local emulator of Entra ID, Microsoft Graph PIM for Groups and AWS IAM Identity Center (with\n"
+        "the SCIM sync between them), for Elevate's tests and demos. Not Microsoft, not AWS. The first\n"
+        "line on stdout is the base URL it listens on.\n"
         "\n"
         "Admin endpoints (JSON bodies):\n"
         "  GET    /_emulator/state            users, eligibilities, grants (live activations), requests\n"
         "                                     (PIM requests with decisions and their approval stage),\n"
-        "                                     httpRequests, tokens, now\n"
+        "                                     httpRequests, tokens, now; aws (scimDelaySeconds,\n"
+        "                                     assignments, memberships, credentials, sign-in tokens)\n"
         "  POST   /_emulator/clock/advance    {\"seconds\": N}; activations expire, scheduled ones start "
         "and\n"
         "                                     approvals lapse (24 h) on the emulator's clock\n"
@@ -40,7 +44,9 @@ int main(int argc, char *argv[])
         "                                     no approver: the first one who is not the requester)\n"
         "  POST   /_emulator/settings         {\"pimErrorShape\": \"wrapped\"|\"plain\",\n"
         "                                      \"approvalTimeoutStatus\": \"TimedOut\"|\"Canceled\", "
-        "\"graphPageSize\": N}\n"
+        "\"graphPageSize\": N,\n"
+        "                                      \"scimDelaySeconds\": N,\n"
+        "                                      \"portalRateLimit\": {\"requests\": N, \"perSeconds\": S}}\n"
         "  POST   /_emulator/faults           {\"path\": \"substring\", \"method\": \"POST\", \"status\": "
         "429,\n"
         "                                      \"retryAfter\": \"2.5\", \"delayMs\": 0, \"body\": \"raw\",\n"
@@ -55,7 +61,12 @@ int main(int argc, char *argv[])
         "                                     closes without answering; partial sends half an answer first.\n"
         "  GET    /_emulator/faults           the faults not used up yet\n"
         "  DELETE /_emulator/faults           clears them\n"
-        "Every answer carries a Date header from the emulator's clock."));
+        "Every answer carries a Date header from the emulator's clock.\n"
+        "\n"
+        "IAM Identity Center is served at the root of the base URL (OIDC /client/register,\n"
+        "/device_authorization, /token, /authorize; portal /assignment/..., /federation/credentials,\n"
+        "/logout; console /federation; access portal /aws/start). The AWS CLI 2.9 reaches it through\n"
+        "endpoint rule sets: see --aws-data-path."));
     parser.addHelpOption();
     const QCommandLineOption listenOpt(QStringLiteral("listen"),
                                        QStringLiteral("Listen on HOST:PORT (port 0 = any)."),
@@ -73,7 +84,17 @@ int main(int argc, char *argv[])
     const QCommandLineOption configOpt(
         QStringLiteral("write-config"),
         QStringLiteral("Write an Elevate configuration for this emulator to FILE."), QStringLiteral("file"));
-    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt});
+    const QCommandLineOption awsDataOpt(
+        QStringLiteral("aws-data-path"),
+        QStringLiteral("Write the AWS CLI's endpoint rule sets for sso and sso-oidc under DIR, so that "
+                       "AWS_DATA_PATH=DIR aws ... talks to this emulator."),
+        QStringLiteral("dir"));
+    const QCommandLineOption scimOpt(
+        QStringLiteral("scim-delay"),
+        QStringLiteral("Seconds from a PIM activation to its role in Identity Center (default: the "
+                       "scenario's)."),
+        QStringLiteral("seconds"));
+    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt});
     parser.process(app);
 
     Elevate::Emulator::Emulator emulator;
@@ -93,6 +114,13 @@ int main(int argc, char *argv[])
         if (!ok || n < 1)
             return fail(QStringLiteral("--page-size needs a positive number"), 2);
         emulator.setPageSize(n);
+    }
+    if (parser.isSet(scimOpt)) {
+        bool ok = false;
+        const qint64 n = parser.value(scimOpt).toLongLong(&ok);
+        if (!ok || n < 0)
+            return fail(QStringLiteral("--scim-delay needs a number of seconds"), 2);
+        emulator.setScimDelay(n);
     }
     emulator.setAutoSignIn(parser.value(autoOpt));
 
@@ -115,7 +143,19 @@ int main(int argc, char *argv[])
             return fail(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()), 1);
         f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     }
-    QTextStream(stdout) << emulator.baseUrl().toString() << Qt::endl;
+    if (parser.isSet(awsDataOpt) && !emulator.writeAwsCliEndpointRules(parser.value(awsDataOpt), &error))
+        return fail(error, 1);
+    QTextStream out(stdout);
+    out << emulator.baseUrl().toString() << Qt::endl;
+    if (parser.isSet(awsDataOpt)) {
+        const QString base = emulator.baseUrl().toString();
+        out << "AWS CLI: export AWS_DATA_PATH=" << QDir(parser.value(awsDataOpt)).absolutePath()
+            << " and use /usr/bin/aws (2.9) with\n"
+            << "  [sso-session emu]\n  sso_start_url = " << base << "/aws/start\n"
+            << "  sso_region = eu-central-1\n  sso_registration_scopes = sso:account:access\n"
+            << "  (aws sso login --sso-session emu --no-browser; the page is " << base << "/aws/device)"
+            << Qt::endl;
+    }
 
     Elevate::Core::quitOnTerminationSignals(&app);
     return app.exec();
