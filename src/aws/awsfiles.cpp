@@ -20,6 +20,8 @@ using Core::Error;
 const QString kMarker = u"Managed by Elevate"_s;
 const QString kProfilePrefix = u"profile "_s;
 const QString kMarkerTail = u"removed when the grant ends. Edits here are overwritten."_s;
+const QString kAddedBreakNote
+    = u"Elevate added the line break before this section (the file had none at its end); it goes with the section."_s;
 
 constexpr QFile::Permissions kModeBits = QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner
     | QFile::ReadGroup | QFile::WriteGroup | QFile::ExeGroup | QFile::ReadOther | QFile::WriteOther
@@ -231,7 +233,15 @@ Core::Result<void> AwsFiles::writeSection(const QString &path, const QString &se
             return invalid(u"[%1] in %2 is not Elevate's (it has no '# %3' comment); Elevate does not "
                            "overwrite it. Rename or remove that section to let Elevate use the name."_s.arg(
                                section, path, kMarker));
-        if (!document.setSection(section, keys, comments))
+        QStringList all = comments;
+        // Appending to a file whose last line has no line break adds one; the section remembers that,
+        // so that removing it gives the user's bytes back exactly.
+        const bool addsBreak = !document.hasSection(section) && !document.serialise().isEmpty()
+            && !document.serialise().endsWith('\n');
+        const auto existing = document.commentLines(section);
+        if (addsBreak || (existing && existing->contains(kAddedBreakNote)))
+            all << kAddedBreakNote;
+        if (!document.setSection(section, keys, all))
             return invalid(u"[%1] cannot be written to %2"_s.arg(section, path));
         return true;
     });
@@ -245,7 +255,20 @@ Core::Result<bool> AwsFiles::removeSection(const QString &path, const QString &s
     return editFile(path, false, [&](IniDocument &document) -> Core::Result<bool> {
         if (!isManaged(document, section))
             return false; // absent, or the user's: left alone
-        return document.removeSection(section);
+        const auto comments = document.commentLines(section);
+        const bool last = document.sectionNames().constLast() == section;
+        document.removeSection(section);
+        if (last && comments && comments->contains(kAddedBreakNote)) {
+            QByteArray bytes = document.serialise();
+            if (bytes.endsWith("\r\n"))
+                bytes.chop(2);
+            else if (bytes.endsWith('\n'))
+                bytes.chop(1);
+            auto reparsed = IniDocument::parse(bytes);
+            if (reparsed.ok())
+                document = std::move(reparsed).value();
+        }
+        return true;
     });
 }
 

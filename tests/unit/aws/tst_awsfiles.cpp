@@ -154,6 +154,30 @@ private Q_SLOTS:
         QCOMPARE(readAll(config), original);
     }
 
+    void fileWithoutFinalLineBreakComesBackExactly()
+    {
+        // Appending needs a line break after the user's last line; removing the section takes it
+        // away again, also after the section was rewritten in between.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QByteArray original = "# mine\r\n[profile a]\r\nregion = eu-west-1"_ba;
+        writeAll(config, original);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        QVERIFY(readAll(config).startsWith(QByteArray(original + "\r\n")));
+        ManagedProfile changed = devProfile();
+        changed.keys.last().second = u"us-east-1"_s;
+        VERIFY_OK(files.writeProfile(changed, kNote));
+        VERIFY_OK(files.removeProfile(u"elevate-dev"_s));
+        QCOMPARE(readAll(config), original);
+
+        // A file that ends properly keeps its ending too.
+        writeAll(config, QByteArray(original + "\r\n"));
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        VERIFY_OK(files.removeProfile(u"elevate-dev"_s));
+        QCOMPARE(readAll(config), QByteArray(original + "\r\n"));
+    }
+
     void replaceInTheMiddleKeepsEverythingAround()
     {
         // The user moved Elevate's section between two of theirs and uses CRLF.

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# The AWS side from the command line, end to end, with Debian's real AWS CLI: the real `elevate`
+# against a real `elevate-emulator`, a throwaway HOME, the real keychain. What issue #5 is checked by:
+# after a grant becomes Ready, `aws configure export-credentials --profile elevate-<account>-<role>`
+# returns the emulator's credentials; after the emulator clock passes the grant's end it does not,
+# and the profile is gone; a pre-existing ~/.aws/config (comments, CRLF, other profiles) stays
+# byte-identical outside Elevate's section; `console --print-url` yields a sign-in URL the emulator
+# accepts for that account and role. Also: waiting for the SCIM sync, a profile name the user already
+# uses, an unparseable config, env, and end-all.
+# Usage: cli_aws.sh ELEVATE ELEVATE_EMULATOR
+set -euo pipefail
+elevate=$(realpath "$1")
+emulator=$(realpath "$2")
+# shellcheck source=clitest.sh
+source "$(dirname "$0")/clitest.sh"
+require_session curl jq python3
+# Debian's awscli 2.9.19; the `aws` on PATH may be another one (a pyenv shim, aws-cli v1).
+aws=/usr/bin/aws
+[[ -x $aws ]] || fail "$aws is missing (scripts/setup --test installs awscli)"
+
+work=$(mktemp -d)
+export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
+unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID \
+      AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DATA_PATH
+mkdir -p "$HOME/.aws"
+cd "$work"
+epid=""
+cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+E() { "$elevate" --config "$work/cfg" "$@"; }
+
+"$emulator" --auto-sign-in alex@contoso.example --write-config cfg > emu.out 2> emu.err &
+epid=$!
+for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
+base=$(head -n1 emu.out)
+[[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
+state() { curl -sf "$base/_emulator/state"; }
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/$1" -d "$2" > /dev/null; }
+admin settings '{"scimDelaySeconds": 600}'
+
+# The user's own AWS config: comments of both kinds, CRLF lines, an SSO profile, sub-keys, no
+# trailing newline at the end of the file.
+printf '# my AWS config\r\n[default]\r\nregion = eu-west-1\r\n; keep this\r\n\r\n[profile mine]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\ns3 =\n  max_concurrent_requests = 20\n\n[sso-session corp]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-central-1' > "$HOME/.aws/config"
+chmod 0644 "$HOME/.aws/config"
+cp "$HOME/.aws/config" original-config
+profile=elevate-123456789012-ReadOnlyAccess
+
+printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
+chmod +x browser.sh
+export ELEVATE_BROWSER="$work/browser.sh"
+expect_rc 0 "login" E login
+# Identity Center sign-in: authorization code + PKCE through the emulator's /authorize (auto sign-in).
+expect_rc 0 "aws-login" E aws-login
+grep -q "Signed in to AWS IAM Identity Center" err.txt || fail "aws-login did not say it signed in: $(cat err.txt)"
+
+# A grant; the SCIM sync has not reached Identity Center yet, so there is no profile.
+expect_rc 0 "request" E request 123456789012/ReadOnlyAccess --duration 1h --wait
+expect_rc 0 "profiles while waiting" E profiles --json
+[[ $(jq -r '.profiles[0].state' out.txt) == waiting ]] || fail "expected waiting: $(cat out.txt)"
+[[ $(jq -r '.profiles[0].profile' out.txt) == null ]] || fail "a profile before AWS has the role"
+cmp -s original-config "$HOME/.aws/config" || fail "the config changed while waiting"
+set +e; $aws configure export-credentials --profile "$profile" > aws.out 2> aws.err; rc=$?; set -e
+[[ $rc -ne 0 ]] || fail "export-credentials worked before the grant was Ready"
+# credential-process itself says why, on stderr, with a non-zero exit and nothing on stdout.
+expect_rc 1 "credential-process before AWS has the role" E credential-process --account 123456789012 --role ReadOnlyAccess
+[[ ! -s out.txt ]] || fail "credential-process printed to stdout on refusal"
+grep -q "sync" err.txt || fail "credential-process did not say AWS is not synced yet: $(cat err.txt)"
+
+# After the scenario's SCIM delay (emulator clock), the next command finds the role and writes the profile.
+admin clock/advance '{"seconds": 601}'
+expect_rc 0 "profiles after the sync" E profiles --json
+[[ $(jq -r '.profiles[0].state' out.txt) == ready ]] || fail "expected ready: $(cat out.txt)"
+[[ $(jq -r '.profiles[0].profile' out.txt) == "$profile" ]] || fail "wrong profile name: $(cat out.txt)"
+grep -q "^\[profile $profile\]" "$HOME/.aws/config" || fail "no [profile $profile] section"
+# Everything the user wrote is still there byte for byte (Elevate appends its section after it).
+head -c "$(stat -c %s original-config)" "$HOME/.aws/config" | cmp -s - original-config \
+    || fail "the user's part of the config changed"
+[[ $(stat -c %a "$HOME/.aws/config") == 644 ]] || fail "the config's mode changed"
+
+expect_rc 0 "export-credentials while Ready" $aws configure export-credentials --profile "$profile"
+key=$(jq -r .AccessKeyId out.txt)
+[[ $(jq -r .Version out.txt) == 1 ]] || fail "not process credentials: $(cat out.txt)"
+issued=$(state | jq -r --arg k "$key" '[.aws.roleCredentials[] | select(.accessKeyId == $k and .accountId == "123456789012" and .roleName == "ReadOnlyAccess")] | length')
+[[ $issued == 1 ]] || fail "the credentials are not the emulator's for that role: $key"
+# The permission set gives 8 h credentials; the grant ends in less than an hour, and so do they.
+grant_end=$(E status --json | jq -r '.grants[0].end')
+exp=$(jq -r .Expiration out.txt)
+python3 - "$exp" "$grant_end" <<'PY' || fail "Expiration $exp is later than the grant's end $grant_end"
+import sys, datetime
+p = lambda s: datetime.datetime.fromisoformat(s.replace('Z', '+00:00'))
+sys.exit(0 if p(sys.argv[1]) <= p(sys.argv[2]) + datetime.timedelta(seconds=1) else 1)
+PY
+# A second call answers from the keychain cache: no new GetRoleCredentials.
+before=$(state | jq '[.httpRequests[] | select(.path == "/federation/credentials")] | length')
+expect_rc 0 "export-credentials again" $aws configure export-credentials --profile "$profile"
+[[ $(jq -r .AccessKeyId out.txt) == "$key" ]] || fail "the cached credentials were not used"
+after=$(state | jq '[.httpRequests[] | select(.path == "/federation/credentials")] | length')
+[[ $before == "$after" ]] || fail "credential-process asked the portal again instead of its cache"
+
+expect_rc 0 "env" E env 123456789012/ReadOnlyAccess
+grep -q "^export AWS_ACCESS_KEY_ID='$key'$" out.txt || fail "env: $(cat out.txt)"
+
+# The console: a sign-in URL whose token the emulator accepts once, for that account and role.
+expect_rc 0 "console --print-url" E console 123456789012/ReadOnlyAccess --print-url
+url=$(cat out.txt)
+[[ $url == "$base/federation?Action=login&"* ]] || fail "not a federation login URL: $url"
+curl -sf "$url" > console.html || fail "the emulator refused the sign-in token"
+grep -q 123456789012 console.html && grep -q ReadOnlyAccess console.html || fail "console page: $(cat console.html)"
+[[ $(curl -s -o /dev/null -w '%{http_code}' "$url") == 400 ]] || fail "a sign-in token worked twice"
+
+# A profile name the user already uses for something else is never overwritten.
+admin clock/advance '{"seconds": 300}'
+printf '\n[profile elevate-210987654321-PowerUserAccess]\nregion = us-east-1\n' >> "$HOME/.aws/config"
+cp "$HOME/.aws/config" with-user-profile
+expect_rc 0 "request PowerUser" E request 210987654321/PowerUserAccess --duration 1h --justification "interop test" --wait
+admin clock/advance '{"seconds": 601}'
+expect_rc 0 "profiles with a name conflict" E profiles --json
+[[ $(jq -r '.profiles[] | select(.roleName == "PowerUserAccess") | .problem' out.txt) == *"elevate-210987654321-PowerUserAccess"* ]] \
+    || fail "the name conflict was not reported: $(cat out.txt)"
+cmp -s with-user-profile "$HOME/.aws/config" || fail "the user's profile was touched"
+
+# The end: past the grant's end on the emulator clock, the AWS CLI gets nothing and the profile goes.
+admin clock/advance '{"seconds": 3600}'
+set +e; $aws configure export-credentials --profile "$profile" > aws.out 2> aws.err; rc=$?; set -e
+[[ $rc -ne 0 ]] || fail "export-credentials still worked after the grant ended: $(cat aws.out)"
+grep -q "no live grant" aws.err || fail "the AWS CLI did not show Elevate's reason: $(cat aws.err)"
+if grep -q "^\[profile $profile\]" "$HOME/.aws/config"; then fail "the profile is still there after the end"; fi
+head -c "$(stat -c %s original-config)" "$HOME/.aws/config" | cmp -s - original-config \
+    || fail "the user's part of the config changed at the end"
+
+# An unparseable config: a clear message, the file unchanged, no profile written.
+admin clock/advance '{"seconds": 60}'
+expect_rc 0 "request again" E request 123456789012/ReadOnlyAccess --duration 1h --wait
+admin clock/advance '{"seconds": 601}'
+printf 'this is not ini\n' >> "$HOME/.aws/config"
+cp "$HOME/.aws/config" broken-config
+set +e; E profiles > out.txt 2> err.txt; set -e
+grep -q "line" err.txt || fail "no clear message for an unparseable config: $(cat err.txt)"
+cmp -s broken-config "$HOME/.aws/config" || fail "an unparseable config was changed"
+cp original-config "$HOME/.aws/config"
+
+# End all access now: deactivates in PIM, removes the profile, signs out of Identity Center.
+expect_rc 0 "profiles before end-all" E profiles --json
+[[ $(jq -r '.profiles[0].profile' out.txt) == "$profile" ]] || fail "no profile before end-all: $(cat out.txt)"
+admin clock/advance '{"seconds": 360}'
+expect_rc 0 "end-all" E end-all
+grep -q "deactivated" out.txt || fail "end-all: $(cat out.txt)"
+if grep -q "^\[profile $profile\]" "$HOME/.aws/config"; then fail "end-all left the profile"; fi
+cmp -s original-config "$HOME/.aws/config" || fail "end-all did not give back the user's config exactly"
+expect_rc 0 "status after end-all" E status --json
+[[ $(jq '[.grants[] | select(.assignmentType == "activated")] | length' out.txt) == 0 ]] || fail "grants left after end-all"
+echo "PASS"
