@@ -4,6 +4,7 @@
 #include "core/awsendpoints.h"
 #include "net/json.h"
 
+#include <QHostAddress>
 #include <QRegularExpression>
 
 namespace Elevate::Auth::Idc {
@@ -108,7 +109,10 @@ bool isUsableFor(const Registration &registration, Flow flow, const QDateTime &n
 QString clientName(const Core::AwsConfig &aws)
 {
     static const QRegularExpression unsafe(QStringLiteral("[^a-z0-9-]"));
-    QString label = QUrl(aws.startUrl).host().section(u'.', 0, 0).toLower();
+    const QString host = QUrl(aws.startUrl).host().toLower();
+    // d-1234567890.awsapps.com → d-1234567890; an address (the emulator) as a whole: 127-0-0-1.
+    QString label = QHostAddress(host).isNull() ? host.section(u'.', 0, 0) : host;
+    label.replace(u'.', u'-').replace(u':', u'-');
     label.remove(unsafe);
     return QStringLiteral("elevate-") + (label.isEmpty() ? QStringLiteral("client") : label);
 }

@@ -88,6 +88,8 @@ private Q_SLOTS:
         Core::AwsConfig odd = aws();
         odd.startUrl = QStringLiteral("https://My_Portal.awsapps.com/start");
         QCOMPARE(Idc::clientName(odd), QStringLiteral("elevate-myportal"));
+        odd.startUrl = QStringLiteral("http://127.0.0.1:8080/aws/start");
+        QCOMPARE(Idc::clientName(odd), QStringLiteral("elevate-127-0-0-1"));
         odd.startUrl.clear();
         QCOMPARE(Idc::clientName(odd), QStringLiteral("elevate-client"));
         QCOMPARE(Idc::redirectUri(53421), QStringLiteral("http://127.0.0.1:53421/oauth/callback"));
