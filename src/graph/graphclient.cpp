@@ -429,6 +429,49 @@ void GraphClient::listRequestsToApprove(QObject *context, Callback<QList<Core::A
         context, &parseRequestPage, std::move(callback));
 }
 
+void GraphClient::provisionOnDemand(const QString &servicePrincipalId, const QString &groupId,
+                                    const QString &userId, QObject *context, Callback<QString> callback)
+{
+    const QString jobs = QStringLiteral("/servicePrincipals/%1/synchronization/jobs")
+                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(servicePrincipalId)));
+    auto post = [this, jobs, groupId, userId, context, callback](const QString &jobId,
+                                                                 const QString &ruleId) {
+        const Net::Json member {{"objectId", userId.toStdString()}, {"objectTypeName", "User"}};
+        const Net::Json subject {{"objectId", groupId.toStdString()},
+                                 {"objectTypeName", "Group"},
+                                 {"links", {{"members", Net::Json::array({member})}}}};
+        const Net::Json body {{"parameters",
+                               Net::Json::array({{{"ruleId", ruleId.toStdString()},
+                                                  {"subjects", Net::Json::array({subject})}}})}};
+        call<QString>("POST",
+                      url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
+                          + QStringLiteral("/provisionOnDemand")),
+                      QByteArray::fromStdString(body.dump()), context, &parseProvisionOnDemand, callback);
+    };
+    if (const auto cached = m_syncJobs.constFind(servicePrincipalId); cached != m_syncJobs.constEnd()) {
+        post(cached->first, cached->second);
+        return;
+    }
+    QPointer<QObject> guard(context);
+    call<QString>("GET", url(jobs), {}, context, &parseFirstSyncJobId,
+                  [this, jobs, servicePrincipalId, guard, post, callback](Core::Result<QString> job) {
+                      if (!job.ok())
+                          return callback(job.error());
+                      const QString jobId = job.value();
+                      call<QString>(
+                          "GET",
+                          url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
+                              + QStringLiteral("/schema")),
+                          {}, guard, &parseSyncRuleId,
+                          [this, servicePrincipalId, jobId, post, callback](Core::Result<QString> rule) {
+                              if (!rule.ok())
+                                  return callback(rule.error());
+                              m_syncJobs.insert(servicePrincipalId, {jobId, rule.value()});
+                              post(jobId, rule.value());
+                          });
+                  });
+}
+
 void GraphClient::getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback)
 {
     call<Core::Approval>("GET",

@@ -11,6 +11,7 @@
 #include "core/result.h"
 
 #include <QDateTime>
+#include <QHash>
 #include <QObject>
 #include <QUrl>
 
@@ -101,6 +102,16 @@ public:
                 Callback<Core::Approval> callback);
 
     /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
+    /**
+     * Provision on demand (graph-pim.md §12): pushes `userId`'s membership of `groupId` to the app of
+     * service principal `servicePrincipalId` now, instead of at the next provisioning cycle. Finds the
+     * synchronization job and its rule first (cached). Needs Synchronization.ReadWrite.All and an
+     * application administrator role: ordinary users get 403 (Authorization_RequestDenied).
+     * The result is the provisioning result ("Success", "Skipped", "Failure").
+     */
+    void provisionOnDemand(const QString &servicePrincipalId, const QString &groupId, const QString &userId,
+                           QObject *context, Callback<QString> callback);
+
     qint64 serverClockSkewSecs() const { return m_skewSecs; }
     /// The clock Graph's `Date` header is compared with (default: the system clock).
     void setClock(const Core::Clock *clock) { m_clock = clock; }
@@ -126,6 +137,7 @@ private:
     Net::HttpClient *m_http;
     Core::AccessTokenProvider *m_tokens;
     qint64 m_skewSecs = 0;
+    QHash<QString, QPair<QString, QString>> m_syncJobs; // service principal -> job id, rule id
     const Core::Clock *m_clock = nullptr;
     int m_writeRetryDelayMs = 2000;
 };

@@ -474,4 +474,61 @@ QString claimsChallenge(const Net::HttpResponse &response, const Core::Error &er
     return {};
 }
 
+Core::Result<QString> parseFirstSyncJobId(const QByteArray &body)
+{
+    auto json = Net::parseJson(body);
+    if (!json)
+        return json.error();
+    const auto &root = json.value();
+    if (!root.is_object() || !root.contains("value") || !root["value"].is_array() || root["value"].empty())
+        return Error::make(Error::Kind::Service, QStringLiteral("the application has no provisioning job"),
+                           404, QStringLiteral("NoSynchronizationJob"));
+    const QString id = Net::jsonString(root["value"][0], "id");
+    if (id.isEmpty())
+        return Error::make(Error::Kind::Parse, QStringLiteral("synchronization job without an id"));
+    return id;
+}
+
+Core::Result<QString> parseSyncRuleId(const QByteArray &body)
+{
+    auto json = Net::parseJson(body);
+    if (!json)
+        return json.error();
+    const auto &root = json.value();
+    if (!root.is_object() || !root.contains("synchronizationRules")
+        || !root["synchronizationRules"].is_array() || root["synchronizationRules"].empty())
+        return Error::make(Error::Kind::Parse, QStringLiteral("synchronization schema without rules"));
+    QString first;
+    for (const auto &rule : root["synchronizationRules"]) {
+        const QString id = Net::jsonString(rule, "id");
+        if (first.isEmpty())
+            first = id;
+        const QString source = Net::jsonString(rule, "sourceDirectoryName");
+        if (!id.isEmpty()
+            && (source.contains(QStringLiteral("Azure Active Directory"), Qt::CaseInsensitive)
+                || source.contains(QStringLiteral("Entra"), Qt::CaseInsensitive)))
+            return id;
+    }
+    if (first.isEmpty())
+        return Error::make(Error::Kind::Parse, QStringLiteral("synchronization rule without an id"));
+    return first;
+}
+
+Core::Result<QString> parseProvisionOnDemand(const QByteArray &body)
+{
+    auto json = Net::parseJson(body);
+    if (!json)
+        return json.error();
+    if (!json.value().is_object())
+        return Error::make(Error::Kind::Parse, QStringLiteral("provisionOnDemand: not an object"));
+    // `key` is itself JSON, encoded as a string: parse twice.
+    auto key = Net::parseJson(Net::jsonString(json.value(), "key").toUtf8());
+    if (!key || !key.value().is_object())
+        return Error::make(Error::Kind::Parse, QStringLiteral("provisionOnDemand: unreadable result"));
+    const QString result = Net::jsonString(key.value(), "result");
+    if (result.isEmpty())
+        return Error::make(Error::Kind::Parse, QStringLiteral("provisionOnDemand: no result"));
+    return result;
+}
+
 } // namespace Elevate::Graph

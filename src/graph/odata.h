@@ -58,4 +58,12 @@ QString claimsChallenge(const Net::HttpResponse &response, const Core::Error &er
  */
 Core::Error graphError(const Net::HttpResponse &response);
 
+/// The first synchronization job's id of a `…/synchronization/jobs` answer (graph-pim.md §12.1).
+Core::Result<QString> parseFirstSyncJobId(const QByteArray &body);
+/// The id of the rule that provisions from Entra ID in a job's schema (§12.2); the first rule otherwise.
+Core::Result<QString> parseSyncRuleId(const QByteArray &body);
+/// provisionOnDemand's answer: `key` is a JSON document in a string whose `result` says what happened
+/// (§12.3).
+Core::Result<QString> parseProvisionOnDemand(const QByteArray &body);
+
 } // namespace Elevate::Graph

@@ -54,6 +54,7 @@ public:
     const Core::Error &lastError() const { return m_lastError; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
     Graph::AccessService *access() const { return m_access; }
+    Graph::GraphClient *graph() const { return m_graph; }
     Graph::ApprovalService *approvals() const { return m_approvals; }
     Core::HistoryStore *history() const { return m_history; }
     const Core::Clock *clock() const { return m_clock; }

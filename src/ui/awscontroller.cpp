@@ -4,8 +4,10 @@
 #include "accesscontroller.h"
 #include "auth/idcsession.h"
 #include "aws/awsaccess.h"
+#include "core/history.h"
 #include "errortext.h"
 #include "graph/accessservice.h"
+#include "graph/graphclient.h"
 #include "graph/pimwording.h"
 
 #include <memory>
@@ -15,6 +17,8 @@ namespace Elevate::Ui {
 using Core::Error;
 
 namespace {
+const QString kSyncDeniedKind = QStringLiteral("provision-on-demand-denied:");
+
 QString clockTime(const QDateTime &t)
 {
     return t.toLocalTime().toString(QStringLiteral("HH:mm"));
@@ -22,12 +26,17 @@ QString clockTime(const QDateTime &t)
 } // namespace
 
 AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
-                             QObject *parent)
+                             QString provisioningServicePrincipal, QObject *parent)
     : QObject(parent)
     , m_access(access)
     , m_aws(aws)
     , m_idc(idc)
+    , m_provisioningServicePrincipal(std::move(provisioningServicePrincipal))
 {
+    if (auto *history = m_access->history()) {
+        const auto denied = history->anySeen(kSyncDeniedKind + m_provisioningServicePrincipal);
+        m_syncDenied = denied.ok() && denied.value();
+    }
     m_aws->setAutoCheck(true);
     connect(m_access->access(), &Graph::AccessService::changed, this,
             [this] { m_aws->setGrants(m_access->access()->grants(), m_access->mapper()); });
@@ -144,6 +153,54 @@ void AwsController::openConsole(const Core::Grant &grant)
         }
         Q_EMIT openUrl(url.value());
     });
+}
+
+bool AwsController::canSyncNow(const Core::Grant &grant) const
+{
+    const auto *t = targetOf(grant);
+    return t && t->phase != Aws::AwsTarget::Phase::Ready && !m_provisioningServicePrincipal.isEmpty()
+        && !m_syncDenied && m_access->account();
+}
+
+void AwsController::syncNow(const Core::Grant &grant)
+{
+    const auto *t = targetOf(grant);
+    if (!t || !m_access->account())
+        return;
+    const QString name = targetName(*t);
+    m_access->graph()->provisionOnDemand(
+        m_provisioningServicePrincipal, grant.groupId, m_access->account()->objectId, this,
+        [this, name](Core::Result<QString> result) {
+            if (!result.ok()) {
+                if (result.error().httpStatus == 403) {
+                    // Ordinary users may not provision (graph-pim.md §12): say it once, never offer it again.
+                    m_syncDenied = true;
+                    if (auto *history = m_access->history())
+                        (void)history->markSeen(kSyncDeniedKind + m_provisioningServicePrincipal,
+                                                QStringLiteral("403"));
+                    Q_EMIT notify(
+                        tr("Sync to AWS"),
+                        tr("Your organisation does not let you provision on demand; Elevate waits for the "
+                           "regular sync and will not offer this again."));
+                    Q_EMIT changed();
+                    return;
+                }
+                Q_EMIT notify(tr("Sync to AWS"),
+                              ErrorText::describe(tr("provisioning %1 on demand").arg(name), result.error()),
+                              true);
+                return;
+            }
+            if (result.value() != u"Success") {
+                Q_EMIT notify(tr("Sync to AWS"),
+                              tr("Entra did not provision %1 (%2); Elevate keeps waiting for the "
+                                 "regular sync.")
+                                  .arg(name, result.value()));
+                return;
+            }
+            Q_EMIT notify(tr("Sync to AWS"),
+                          tr("Entra pushed %1 to AWS; Elevate checks for the role now.").arg(name));
+            m_aws->checkNow();
+        });
 }
 
 void AwsController::endAll()

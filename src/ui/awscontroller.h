@@ -33,8 +33,10 @@ class AwsController : public QObject
 {
     Q_OBJECT
 public:
+    /// `provisioningServicePrincipal`: the Identity Center app's service principal for provision on
+    /// demand (aws.sync.servicePrincipalId); empty: not offered.
     AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
-                  QObject *parent = nullptr);
+                  QString provisioningServicePrincipal = {}, QObject *parent = nullptr);
 
     bool isSignedIn() const;
     /// The AWS state of a grant for the menu ("waiting for AWS sync · 12 min of about 40"), empty for
@@ -43,12 +45,17 @@ public:
     /// The pipeline target of a grant, if it maps to AWS.
     const Aws::AwsTarget *targetOf(const Core::Grant &grant) const;
     bool isReady(const Core::Grant &grant) const;
+    /// Whether "Sync to AWS now" (provision on demand) is offered for a waiting grant: configured, and
+    /// the tenant has not refused it before (a 403 is remembered, also across restarts).
+    bool canSyncNow(const Core::Grant &grant) const;
 
     /// Silent Identity Center sign-in from the keychain (at start).
     void start();
     void signIn();
     /// Opens the console for a Ready grant (openUrl fires with the sign-in URL).
     void openConsole(const Core::Grant &grant);
+    /// Provision on demand for the grant's group and this user, then checks AWS again.
+    void syncNow(const Core::Grant &grant);
     /// Deactivates every activated grant in PIM, removes profiles and cached credentials, logs out
     /// of Identity Center. The outcome comes back as one notification.
     void endAll();
@@ -65,6 +72,8 @@ private:
     AccessController *m_access;
     Aws::AwsAccess *m_aws;
     Auth::IdcSession *m_idc;
+    QString m_provisioningServicePrincipal;
+    bool m_syncDenied = false;
 };
 
 } // namespace Elevate::Ui

@@ -142,6 +142,10 @@ void TrayController::rebuild()
                     m->addAction(tr("Sign in to &AWS…"), m_aws, &AwsController::signIn)
                         ->setObjectName(QStringLiteral("awsSignInAction"));
                 }
+                if (m_aws->canSyncNow(g))
+                    m->addAction(tr("&Sync to AWS now"), this, [this, g] {
+                         m_aws->syncNow(g);
+                     })->setObjectName(QStringLiteral("syncNowAction"));
                 m->addSeparator();
             }
             if (g.isPermanent() || g.assignmentType == u"assigned") {

@@ -217,7 +217,8 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
         args << QStringLiteral("--config") << configPath;
     m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), &m_clock,
                                Aws::AwsAccess::commandLine(elevateProgram(), args), this);
-    m_awsController = new Ui::AwsController(m_controller, m_aws, m_idc, this);
+    m_awsController
+        = new Ui::AwsController(m_controller, m_aws, m_idc, config.aws.scimServicePrincipalId, this);
     m_tray->setAws(m_awsController);
     connect(m_awsController, &Ui::AwsController::openUrl, this, [this](const QUrl &url) {
         if (!Ui::openInBrowser(url))

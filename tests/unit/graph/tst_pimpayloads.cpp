@@ -203,6 +203,33 @@ private Q_SLOTS:
         QVERIFY(Graph::claimsChallenge(broken, Graph::graphError(broken)).isEmpty());
     }
 
+    void provisionOnDemandPayloads()
+    {
+        // graph-pim.md §12: the job list, the schema's rules, and the doubly-encoded result.
+        QCOMPARE(
+            Graph::parseFirstSyncJobId(
+                "{\"value\":[{\"id\":\"aWSSingleSignOn.0b1c.6c7d\",\"templateId\":\"aWSSingleSignOn\"}]}")
+                .value(),
+            u"aWSSingleSignOn.0b1c.6c7d"_s);
+        QCOMPARE(Graph::parseFirstSyncJobId("{\"value\":[]}").error().serviceCode, u"NoSynchronizationJob"_s);
+        QCOMPARE(
+            Graph::parseSyncRuleId("{\"synchronizationRules\":[{\"id\":\"other\",\"sourceDirectoryName\":"
+                                   "\"AWS\"},{\"id\":\"33f7#V2\",\"sourceDirectoryName\":\"Azure Active "
+                                   "Directory\",\"targetDirectoryName\":\"AWS\"}]}")
+                .value(),
+            u"33f7#V2"_s);
+        QCOMPARE(Graph::parseSyncRuleId("{\"synchronizationRules\":[{\"id\":\"only\"}]}").value(), u"only"_s);
+        QCOMPARE(Graph::parseSyncRuleId("{\"synchronizationRules\":[]}").error().kind, Error::Kind::Parse);
+        QCOMPARE(Graph::parseProvisionOnDemand(
+                     "{\"key\":\"{\\\"result\\\":\\\"Success\\\",\\\"details\\\":{}}\",\"value\":\"{}\"}")
+                     .value(),
+                 u"Success"_s);
+        QCOMPARE(Graph::parseProvisionOnDemand("{\"key\":\"not json\",\"value\":\"{}\"}").error().kind,
+                 Error::Kind::Parse);
+        QCOMPARE(Graph::parseProvisionOnDemand("{\"key\":{\"result\":\"Success\"}}").error().kind,
+                 Error::Kind::Parse);
+    }
+
     void wordsForPeople()
     {
         auto code = [](const char *c, int status = 400) {
