@@ -149,4 +149,15 @@ if grep -q "^\[profile $profile\]" "$HOME/.aws/config"; then fail "end-all left 
 cmp -s original-config "$HOME/.aws/config" || fail "end-all did not give back the user's config exactly"
 expect_rc 0 "status after end-all" E status --json
 [[ $(jq '[.grants[] | select(.assignmentType == "activated")] | length' out.txt) == 0 ]] || fail "grants left after end-all"
+# end-all signed out of Identity Center: the device-code flow signs in again (the code is approved by
+# opening the verification URL the CLI prints, with the emulator's auto sign-in).
+E aws-login --device-code > device.out 2> device.err &
+dpid=$!
+for _ in $(seq 1 100); do grep -q "Or open" device.err 2>/dev/null && break; sleep 0.1; done
+verify=$(sed -n 's/^Or open //p' device.err | head -n1)
+[[ $verify == "$base/aws/device?"* ]] || { kill $dpid; fail "no device verification URL: $(cat device.err)"; }
+curl -sf -o /dev/null "$verify" || fail "the verification page refused"
+set +e; wait $dpid; rc=$?; set -e
+[[ $rc -eq 0 ]] || fail "aws-login --device-code exited $rc: $(cat device.err)"
+grep -q "Signed in to AWS IAM Identity Center" device.err || fail "device login: $(cat device.err)"
 echo "PASS"
