@@ -26,6 +26,16 @@
     </message>
 </context>
 <context>
+    <name>Elevate::Ui::AwsController</name>
+    <message numerus="yes">
+        <source>AWS has not picked up %1 after %n minute(s). Entra&apos;s provisioning normally runs about every %2 minutes; if it does not arrive, ask your administrator to check the provisioning job (or to provision on demand).</source>
+        <translation>
+            <numerusform>AWS has not picked up %1 after %n minute. Entra&apos;s provisioning normally runs about every %2 minutes; if it does not arrive, ask your administrator to check the provisioning job (or to provision on demand).</numerusform>
+            <numerusform>AWS has not picked up %1 after %n minutes. Entra&apos;s provisioning normally runs about every %2 minutes; if it does not arrive, ask your administrator to check the provisioning job (or to provision on demand).</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>Elevate::Ui::HistoryWindow</name>
     <message numerus="yes">
         <source>%n request(s) on record</source>

@@ -252,8 +252,10 @@ void CliApp::awsLogin(bool deviceCode)
                                  .toJson(QJsonDocument::Compact)
                           << Qt::endl;
                 } else {
-                    out() << tr("AWS lets you use %n role(s) right now", nullptr, int(roles.value().size()))
-                          << tr(" in %n account(s).", nullptr, int(accounts.size())) << Qt::endl;
+                    out() << tr("AWS roles you can use right now: %1 (in %2 accounts).")
+                                 .arg(roles.value().size())
+                                 .arg(accounts.size())
+                          << Qt::endl;
                 }
                 finish(ExitOk);
             });
