@@ -367,25 +367,37 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
         if (auto r = writeProfile(t); !r.ok())
             Q_EMIT problem(r.error(), tr("writing the AWS profile %1").arg(t.profileName));
     }
-    QList<QPair<QString, QString>> stale;
+    QList<ManagedProfile> ended;
     if (const auto existing = m_files.managedProfiles(); existing.ok()) {
         for (const auto &p : existing.value()) {
-            const QString &account = p.accountId, &role = p.roleName;
-            const AwsTarget *t = target(account, role);
-            if (!ready.contains(account + u'/' + role) || (t && t->profileName != p.name))
-                stale << qMakePair(account, role);
+            const AwsTarget *t = target(p.accountId, p.roleName);
+            if (!ready.contains(p.accountId + u'/' + p.roleName)) {
+                ended << p; // its grant is over (or not known any more): everything of it goes
+            } else if (t && t->profileName != p.name) {
+                // Written under an older name template: only that section goes.
+                if (auto r = m_files.removeProfile(p.name); !r.ok())
+                    Q_EMIT problem(r.error(), tr("removing the AWS profile %1").arg(p.name));
+                (void)m_files.removeCredentials(p.name);
+            }
         }
     } else {
         Q_EMIT problem(existing.error(), tr("reading the AWS config file"));
     }
-    auto remaining = std::make_shared<int>(int(stale.size()) + 1);
+    auto remaining = std::make_shared<int>(int(ended.size()) + 1);
     const bool hadContext = context != nullptr;
     auto step = [guard, hadContext, done, remaining](QDateTime) {
         if (--*remaining == 0 && done && (guard || !hadContext))
             done();
     };
-    for (const auto &[account, role] : stale)
-        removeWritten(account, role, step);
+    for (const auto &p : ended) {
+        // Left from an earlier run (or another program's): the user hears about it like any other end.
+        AwsTarget t;
+        t.accountId = p.accountId;
+        t.roleName = p.roleName;
+        t.profileName = p.name;
+        t.phase = AwsTarget::Phase::Ready;
+        endTarget(t, step);
+    }
     // Plain credentials follow the Ready targets; sections of a mode switched off go.
     for (const auto &t : std::as_const(m_targets)) {
         if (t.phase != AwsTarget::Phase::Ready)
@@ -406,10 +418,10 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
     step({});
 }
 
-void AwsAccess::endTarget(const AwsTarget &t)
+void AwsAccess::endTarget(const AwsTarget &t, std::function<void(QDateTime)> done)
 {
     const QString key = t.key();
-    removeWritten(t.accountId, t.roleName, [this, t, key](QDateTime credentialsUntil) {
+    removeWritten(t.accountId, t.roleName, [this, t, key, done](QDateTime credentialsUntil) {
         const QDateTime now = m_clock->now();
         QDateTime console = m_consoleUntil.take(key);
         if (console.isValid() && console <= now)
@@ -417,6 +429,8 @@ void AwsAccess::endTarget(const AwsTarget &t)
         if (credentialsUntil.isValid() && credentialsUntil <= now)
             credentialsUntil = {};
         Q_EMIT ended(t, credentialsUntil, console);
+        if (done)
+            done(credentialsUntil);
     });
 }
 

@@ -116,6 +116,8 @@ public:
     /// Elevate's profiles as they are in the AWS config file now.
     Core::Result<QList<ManagedProfile>> profiles() const { return m_files.managedProfiles(); }
     const AwsFiles &files() const { return m_files; }
+    /// How long Entra's provisioning cycle usually takes (aws.sync.typicalMinutes), for messages.
+    int typicalSyncMinutes() const { return m_config.aws.typicalSyncMinutes; }
     /// When role credentials / console sessions handed out for a target stop working (invalid: none).
     QDateTime credentialsUntil(const QString &key) const { return m_credentialsUntil.value(key); }
     QDateTime consoleUntil(const QString &key) const { return m_consoleUntil.value(key); }
@@ -138,7 +140,7 @@ Q_SIGNALS:
 private:
     void checkAccount(const QString &accountId, std::function<void()> done);
     void markReady(AwsTarget &t);
-    void endTarget(const AwsTarget &t);
+    void endTarget(const AwsTarget &t, std::function<void(QDateTime)> done = {});
     /// Removes the profile(s), plain keys and cached credentials of one target; `done` gets when the
     /// handed-out credentials stop working (read from the cache before it goes).
     void removeWritten(const QString &accountId, const QString &roleName,

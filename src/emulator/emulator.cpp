@@ -617,16 +617,9 @@ QByteArray Emulator::configJson() const
     QJsonObject names;
     for (const auto &a : d->awsAccounts)
         names.insert(a.first, a.second);
-    QJsonObject mapping {{QStringLiteral("accountNames"), names}};
-    // Groups the scenario assigns explicitly (not by their name) are in Elevate's mapping table too.
-    QJsonObject explicitGroups;
-    for (const auto &g : d->groups)
-        if (!g.awsAccountId.isEmpty())
-            explicitGroups.insert(g.id,
-                                  QJsonObject {{QStringLiteral("account"), g.awsAccountId},
-                                               {QStringLiteral("role"), g.awsRoleName}});
-    if (!explicitGroups.isEmpty())
-        mapping.insert(QStringLiteral("groups"), explicitGroups);
+    const QJsonObject mapping {{QStringLiteral("accountNames"), names}};
+    // Groups the scenario maps to AWS explicitly (its "aws" field) stay out of Elevate's mapping: the
+    // demo shows how Elevate lists a group its mapping does not know ("Not mapped").
     QJsonObject root {
         {QStringLiteral("entra"),
          QJsonObject {{QStringLiteral("authorityHost"), base},

@@ -64,7 +64,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
                "provisioning job (or to provision on demand).",
                nullptr, int(t.waitingSecs(m_access->clock()->now()) / 60))
                 .arg(targetName(t))
-                .arg(40),
+                .arg(m_aws->typicalSyncMinutes()),
             false);
     });
     connect(
@@ -136,7 +136,9 @@ QString AwsController::phaseText(const Core::Grant &grant) const
     if (t->overLimit)
         return tr("AWS: still waiting for the sync after %1; ask an administrator")
             .arg(Graph::PimWording::duration(waited));
-    return tr("AWS: waiting for sync · %1 (usually up to 40 min)").arg(Graph::PimWording::duration(waited));
+    return tr("AWS: waiting for sync · %1 (usually up to %2 min)")
+        .arg(Graph::PimWording::duration(waited))
+        .arg(m_aws->typicalSyncMinutes());
 }
 
 void AwsController::openConsole(const Core::Grant &grant)

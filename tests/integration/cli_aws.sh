@@ -142,6 +142,21 @@ cp original-config "$HOME/.aws/config"
 # End all access now: deactivates in PIM, removes the profile, signs out of Identity Center.
 expect_rc 0 "profiles before end-all" E profiles --json
 [[ $(jq -r '.profiles[0].profile' out.txt) == "$profile" ]] || fail "no profile before end-all: $(cat out.txt)"
+# Plain credentials (opt-in): the keys go to ~/.aws/credentials (0600) for tools that cannot run a
+# process; switching the mode off takes them away again.
+jq '.aws.plainCredentials = true' cfg > cfg-plain
+expect_rc 0 "profiles with plain credentials" "$elevate" --config "$work/cfg-plain" profiles
+grep -q "^\[$profile\]" "$HOME/.aws/credentials" || fail "no plain credentials written"
+[[ $(stat -c %a "$HOME/.aws/credentials") == 600 ]] || fail "the credentials file is not 0600"
+if grep -q "credential_process" "$HOME/.aws/config"; then fail "plain mode kept credential_process"; fi
+expect_rc 0 "export-credentials from the plain keys" $aws configure export-credentials --profile "$profile"
+plain_key=$(jq -r .AccessKeyId out.txt)
+[[ $(state | jq -r --arg k "$plain_key" '[.aws.roleCredentials[] | select(.accessKeyId == $k)] | length') == 1 ]] \
+    || fail "the plain keys are not the emulator's"
+expect_rc 0 "profiles back to credential_process" E profiles
+if grep -q "^\[$profile\]" "$HOME/.aws/credentials"; then fail "the plain keys stayed after the mode was switched off"; fi
+grep -q "credential_process" "$HOME/.aws/config" || fail "credential_process not restored"
+
 admin clock/advance '{"seconds": 360}'
 expect_rc 0 "end-all" E end-all
 grep -q "deactivated" out.txt || fail "end-all: $(cat out.txt)"

@@ -89,6 +89,18 @@ void CliApp::ensureAws()
         if (!m_quietAws)
             err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
     });
+    connect(m_aws, &Aws::AwsAccess::ended, this,
+            [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &) {
+                if (m_quietAws)
+                    return;
+                err() << tr("AWS access to %1 ended: Elevate removed the profile %2.")
+                             .arg(t.key(), t.profileName);
+                if (credentialsUntil.isValid())
+                    err() << ' '
+                          << tr("Credentials already handed out keep working until %1.")
+                                 .arg(hhmm(credentialsUntil));
+                err() << Qt::endl;
+            });
     connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
         if (!m_quietAws && t.profileProblem.isEmpty())
             err() << tr("AWS role ready: %1 — use it with `aws --profile %2`").arg(t.key(), t.profileName)
