@@ -341,56 +341,63 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
         return;
     }
     const QString key = accountId + u'/' + roleName;
-    withAccess([this, accountId, roleName, key] {
-        m_access->sync(this, [this, accountId, roleName, key](Core::Result<void> synced) {
-            if (!synced.ok()) {
-                err() << "elevate: "
-                      << tr("cannot confirm that the grant for %1 is live: %2")
-                             .arg(key, sentence(synced.error()))
-                      << Qt::endl;
-                return exitNow(exitCodeFor(synced.error()));
-            }
-            ensureAws();
-            m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
-            const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
-            std::optional<Core::Grant> grant;
-            if (t)
-                grant = m_access->grantFor(t->groupId, QStringLiteral("member"));
-            if (!t || !grant) {
-                err() << "elevate: "
-                      << tr("no live grant for %1: the access has ended or was never activated; request it "
-                            "with "
-                            "`elevate request %1`")
-                             .arg(key)
-                      << Qt::endl;
-                // Whatever Elevate wrote for it goes now, so the next call does not even get here.
-                m_aws->reconcileProfiles(this, [this] { exitNow(ExitFailure); });
-                return;
-            }
-            m_aws->credentials(
-                accountId, roleName, grant->end, this,
-                [this, grant, key](Core::Result<Aws::RoleCredentials> c) {
-                    if (!c.ok()) {
-                        QString text;
-                        if (c.error().kind == Error::Kind::NotSignedIn
-                            || c.error().kind == Error::Kind::InteractionRequired)
-                            text = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
-                        else if (Aws::PortalClient::isNotAssigned(c.error()))
-                            text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
-                                      "Center has not run since the grant started")
-                                       .arg(key);
-                        else
-                            text = sentence(c.error());
-                        err() << "elevate: " << text << Qt::endl;
-                        return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure
-                                                                        : exitCodeFor(c.error()));
-                    }
-                    const QDateTime until = grant->end.isValid() ? std::min(c.value().expiration, grant->end)
-                                                                 : c.value().expiration;
-                    out() << Aws::processCredentialsJson(c.value(), until);
-                    exitNow(ExitOk);
-                });
-        });
+    // One Graph call decides whether the grant is live (no history, no request follow-up): the AWS CLI
+    // runs this for every command.
+    withSession([this, accountId, roleName, key] {
+        m_graph->listActiveGrants(
+            this, [this, accountId, roleName, key](Core::Result<QList<Core::Grant>> grants) {
+                if (!grants.ok()) {
+                    err() << "elevate: "
+                          << tr("cannot confirm that the grant for %1 is live: %2")
+                                 .arg(key, sentence(grants.error()))
+                          << Qt::endl;
+                    return exitNow(exitCodeFor(grants.error()));
+                }
+                ensureAws();
+                m_aws->setGrants(grants.value(), Core::TargetMapper(m_config.mapping));
+                const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
+                std::optional<Core::Grant> grant;
+                for (const auto &g : grants.value())
+                    if (t && g.groupId == t->groupId && g.accessId == u"member")
+                        grant = g;
+                if (!t || !grant) {
+                    err()
+                        << "elevate: "
+                        << tr("no live grant for %1: the access has ended or was never activated; request it "
+                              "with "
+                              "`elevate request %1`")
+                               .arg(key)
+                        << Qt::endl;
+                    // Whatever Elevate wrote for it goes now, so the next call does not even get here.
+                    m_aws->reconcileProfiles(this, [this] { exitNow(ExitFailure); });
+                    return;
+                }
+                m_aws->credentials(
+                    accountId, roleName, grant->end, this,
+                    [this, grant, key](Core::Result<Aws::RoleCredentials> c) {
+                        if (!c.ok()) {
+                            QString text;
+                            if (c.error().kind == Error::Kind::NotSignedIn
+                                || c.error().kind == Error::Kind::InteractionRequired)
+                                text
+                                    = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
+                            else if (Aws::PortalClient::isNotAssigned(c.error()))
+                                text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
+                                          "Center has not run since the grant started")
+                                           .arg(key);
+                            else
+                                text = sentence(c.error());
+                            err() << "elevate: " << text << Qt::endl;
+                            return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure
+                                                                            : exitCodeFor(c.error()));
+                        }
+                        const QDateTime until = grant->end.isValid()
+                            ? std::min(c.value().expiration, grant->end)
+                            : c.value().expiration;
+                        out() << Aws::processCredentialsJson(c.value(), until);
+                        exitNow(ExitOk);
+                    });
+            });
     });
 }
 
