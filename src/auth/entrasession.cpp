@@ -212,15 +212,28 @@ public:
                    [this, resource, id](const Net::HttpResponse &response) {
                        const auto tokens = parseTokenResponse(response);
                        const QList<Waiter> list = waiters.take(resource);
+                       const Core::Result<QString> result = tokens.ok()
+                           ? Core::Result<QString>(tokens->accessToken)
+                           : Core::Result<QString>(tokens.error());
+                       auto deliver = [list, result] {
+                           for (const Waiter &w : list)
+                               if (w.context)
+                                   w.callback(result);
+                       };
                        if (tokens.ok()) {
                            const QString oldRt = refreshToken;
                            absorb(resource, tokens.value());
-                           if (refreshToken != oldRt && account)
-                               secrets->write(keychainKey(), blob(), q, [](Core::Result<void> r) {
+                           if (refreshToken != oldRt && account) {
+                               // The old refresh token is dead now: answer only once the new one is in the
+                               // keychain, so a program that exits right after cannot lose it.
+                               secrets->write(keychainKey(), blob(), q, [deliver](Core::Result<void> r) {
                                    if (!r.ok())
                                        qCWarning(lcAuth) << "could not store the rotated refresh token:"
                                                          << r.error().message;
+                                   deliver();
                                });
+                               return;
+                           }
                        } else if (tokens.error().kind == Error::Kind::InteractionRequired && id == attempt) {
                            // Entra refuses the refresh token: interactive sign-in needed. The keychain entry
                            // stays (MSAL keeps it: it may still work for other resources); a new sign-in
@@ -229,12 +242,7 @@ public:
                            refreshToken.clear();
                            setState(State::SignedOut);
                        }
-                       const Core::Result<QString> result = tokens.ok()
-                           ? Core::Result<QString>(tokens->accessToken)
-                           : Core::Result<QString>(tokens.error());
-                       for (const Waiter &w : list)
-                           if (w.context)
-                               w.callback(result);
+                       deliver();
                    });
     }
 };

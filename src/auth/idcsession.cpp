@@ -171,13 +171,16 @@ public:
     }
 
     /// Writes the mirrored entry; a failure is only logged (the caller has nothing better to do).
-    void persist(const char *why)
+    /// `then` runs once the keychain has answered.
+    void persist(const char *why, std::function<void()> then = {})
     {
         entryKnown = true;
-        secrets->write(key(), blob(), q, [why](Core::Result<void> written) {
+        secrets->write(key(), blob(), q, [why, then](Core::Result<void> written) {
             if (!written.ok())
                 qCWarning(lcAuth) << "could not update the Identity Center keychain entry (" << why
                                   << "):" << written.error().message;
+            if (then)
+                then();
         });
     }
 
@@ -488,7 +491,10 @@ public:
             // Rotation: a new refresh token replaces the old one; none sent means the old one stays.
             if (!answer->refreshToken.isEmpty() && answer->refreshToken != current.refreshToken) {
                 current.refreshToken = answer->refreshToken;
-                persist("rotated refresh token");
+                // The old refresh token is dead: answer once the new one is in the keychain, so a
+                // program that exits right after (every `elevate` command) cannot lose it.
+                const QString token = current.accessToken;
+                return persist("rotated refresh token", [this, token] { answerWaiters(token); });
             }
             return answerWaiters(current.accessToken);
         }

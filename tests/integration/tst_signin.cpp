@@ -6,6 +6,7 @@
 #include "auth/keychainsecretstore.h"
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
+#include "support/browser.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
@@ -24,33 +25,7 @@ Q_DECLARE_METATYPE(Elevate::Core::Result<void>)
 namespace {
 using AccountResult = Core::Result<Core::Account>;
 
-/// Plays the browser: follows the authorize URL to the emulator, checks the redirect, delivers it.
-struct Browser
-{
-    QNetworkAccessManager nam;
-    QUrl lastRedirect;
-    int deliveredStatus = 0;
-    QByteArray deliveredBody;
-
-    void open(const QUrl &url)
-    {
-        QNetworkRequest req(url);
-        req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        QNetworkReply *reply = nam.get(req);
-        QObject::connect(reply, &QNetworkReply::finished, reply, [this, reply] {
-            reply->deleteLater();
-            lastRedirect = reply->header(QNetworkRequest::LocationHeader).toUrl();
-            if (!lastRedirect.isValid())
-                return;
-            QNetworkReply *second = nam.get(QNetworkRequest(lastRedirect));
-            QObject::connect(second, &QNetworkReply::finished, second, [this, second] {
-                second->deleteLater();
-                deliveredStatus = second->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-                deliveredBody = second->readAll();
-            });
-        });
-    }
-};
+using Test::Browser;
 
 /// Runs one interactive sign-in with `browser` playing the browser; returns its result.
 AccountResult signInWith(Auth::EntraSession &session, Browser &browser)
