@@ -17,15 +17,7 @@ epid=""
 cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-start_emulator() {
-    "$emulator" --auto-sign-in alex@contoso.example --page-size 2 --write-config cfg > emu.out 2> emu.err &
-    epid=$!
-    for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
-    [[ -s emu.out ]] || { cat emu.err; fail "emulator did not start"; }
-    base=$(head -n1 emu.out)
-    [[ $base == http://127.0.0.1:* ]] || fail "emulator did not print its base URL"
-}
-start_emulator
+start_emulator cfg --page-size 2
 
 # The browser: records who listens on the redirect port, then follows the redirects like a browser.
 cat > browser.sh <<'B'
@@ -72,7 +64,7 @@ kill "$epid"; wait "$epid" 2>/dev/null || true; epid=""
 expect_rc 5 "eligible with the emulator down" "$elevate" --config cfg eligible
 [[ $(wc -l < err.txt) -eq 1 ]] || fail "expected one stderr line, got: $(cat err.txt)"
 
-start_emulator # a new emulator: the old refresh token means nothing there
+start_emulator cfg --page-size 2 # a new emulator: the old refresh token means nothing there
 expect_rc 4 "whoami with a refresh token the service does not know" "$elevate" --config cfg whoami
 ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login again" "$elevate" --config cfg login
 expect_rc 0 "logout" "$elevate" --config cfg logout

@@ -24,12 +24,7 @@ as() {
         "$elevate" --config "$work/$who.json" "$@"
 }
 
-"$emulator" --auto-sign-in alex@contoso.example --write-config base.json > emu.out 2> emu.err &
-epid=$!
-for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
-base=$(head -n1 emu.out)
-[[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
-state() { curl -sf "$base/_emulator/state"; }
+start_emulator base.json
 printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
 chmod +x browser.sh
 export ELEVATE_BROWSER="$work/browser.sh"

@@ -29,13 +29,7 @@ cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 E() { "$elevate" --config "$work/cfg" "$@"; }
 
-"$emulator" --auto-sign-in alex@contoso.example --write-config cfg > emu.out 2> emu.err &
-epid=$!
-for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
-base=$(head -n1 emu.out)
-[[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
-state() { curl -sf "$base/_emulator/state"; }
-admin() { curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/$1" -d "$2" > /dev/null; }
+start_emulator cfg
 admin settings '{"scimDelaySeconds": 600}'
 
 # The user's own AWS config: comments of both kinds, CRLF lines, an SSO profile, sub-keys, no

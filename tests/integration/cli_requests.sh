@@ -20,13 +20,7 @@ cleanup() { [[ -n "$wpid" ]] && kill "$wpid" 2>/dev/null; [[ -n "$epid" ]] && ki
 trap cleanup EXIT
 E() { "$elevate" --config cfg "$@"; }
 
-"$emulator" --auto-sign-in alex@contoso.example --write-config cfg > emu.out 2> emu.err &
-epid=$!
-for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
-base=$(head -n1 emu.out)
-[[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
-state() { curl -sf "$base/_emulator/state"; }
-admin() { curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/$1" -d "$2" > /dev/null; }
+start_emulator cfg
 group_id() { state | jq -r --arg n "$1" '.eligibilities[] | select(.groupDisplayName == $n) | .groupId' | head -n1; }
 posts() { state | jq '[.httpRequests[] | select(.method == "POST" and (.path | test("assignmentScheduleRequests$")))] | length'; }
 requests_for() { state | jq --arg g "$1" '[.requests[] | select(.groupId == $g and .action == "selfActivate")] | length'; }

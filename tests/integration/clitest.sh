@@ -22,3 +22,17 @@ expect_rc() {
     set +e; "$@" > out.txt 2> err.txt; local rc=$?; set -e
     [[ $rc -eq $want ]] || { cat out.txt err.txt; fail "$what: exit $rc, expected $want"; }
 }
+
+# start_emulator CONFIG [OPTION...]: starts $emulator in the background, signing alex in without a
+# page, and writes an Elevate configuration for it to CONFIG; sets epid and base.
+start_emulator() {
+    local config=$1; shift
+    "$emulator" --auto-sign-in alex@contoso.example "$@" --write-config "$config" > emu.out 2> emu.err &
+    epid=$!
+    for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
+    base=$(head -n1 emu.out)
+    [[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
+}
+# The emulator's admin endpoints.
+state() { curl -sf "$base/_emulator/state"; }
+admin() { curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/$1" -d "$2" > /dev/null; }
