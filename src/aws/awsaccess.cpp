@@ -135,6 +135,8 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
     for (const auto &g : grants) {
         if (g.accessId != u"member")
             continue; // owners of a group are not its members, so SCIM gives them nothing in AWS
+        if (g.end.isValid() && g.end <= now)
+            continue; // over by the clock, whatever a sync that ran a moment ago still says
         Core::Eligibility e;
         e.groupId = g.groupId;
         e.groupDisplayName = g.groupDisplayName;
