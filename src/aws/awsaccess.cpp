@@ -71,6 +71,11 @@ AwsAccess::AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, Porta
     connect(&m_timer, &QTimer::timeout, this, &AwsAccess::onTimer);
 }
 
+QString AwsAccess::profileNote(const QDateTime &grantEnd)
+{
+    return grantEnd.isValid() ? u"Grant ends %1."_s.arg(awsTimestamp(grantEnd)) : u"Permanent assignment."_s;
+}
+
 QString AwsAccess::commandLine(const QString &program, const QStringList &arguments)
 {
     static const QRegularExpression plain(u"^[A-Za-z0-9_./:=@%+,-]+$"_s);
@@ -126,10 +131,12 @@ const AwsTarget *AwsAccess::target(const QString &accountId, const QString &role
 void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMapper &mapper)
 {
     const QDateTime now = m_clock->now();
-    QSet<QString> profileKeys;
+    // A profile counts as "AWS has it" only when it was written for this very grant (its note names
+    // the grant's end): one left from an earlier grant of the same role proves nothing.
+    QHash<QString, QString> profileNotes;
     if (const auto existing = m_files.managedProfiles(); existing.ok())
         for (const auto &p : existing.value())
-            profileKeys.insert(p.accountId + u'/' + p.roleName);
+            profileNotes.insert(p.accountId + u'/' + p.roleName, p.note);
 
     QList<AwsTarget> next;
     for (const auto &g : grants) {
@@ -150,7 +157,9 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
         } else {
             t.accountId = role->accountId;
             t.roleName = role->roleName;
-            t.phase = profileKeys.contains(t.key()) ? AwsTarget::Phase::Ready : AwsTarget::Phase::Waiting;
+            const auto note = profileNotes.constFind(t.key());
+            t.phase = note != profileNotes.cend() && *note == profileNote(g.end) ? AwsTarget::Phase::Ready
+                                                                                 : AwsTarget::Phase::Waiting;
             t.nextCheck = now;
             t.readyAt = t.phase == AwsTarget::Phase::Ready ? now : QDateTime();
         }
@@ -340,10 +349,7 @@ Core::Result<void> AwsAccess::writeProfile(AwsTarget &t)
                                 + u" --role "_s + t.roleName);
     if (!m_config.aws.profileRegion.isEmpty())
         p.keys << qMakePair(u"region"_s, m_config.aws.profileRegion);
-    const QString note = t.grantEnd.isValid()
-        ? u"Grant ends %1 UTC."_s.arg(t.grantEnd.toUTC().toString(u"yyyy-MM-dd HH:mm"_s))
-        : u"Permanent assignment."_s;
-    auto result = m_files.writeProfile(p, note);
+    auto result = m_files.writeProfile(p, profileNote(t.grantEnd));
     t.profileProblem = result.ok() ? QString() : result.error().message;
     return result;
 }
@@ -366,7 +372,8 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
         if (t.phase != AwsTarget::Phase::Ready)
             continue;
         ready.insert(t.key());
-        if (auto r = writeProfile(t); !r.ok())
+        const QString before = t.profileProblem;
+        if (auto r = writeProfile(t); !r.ok() && r.error().message != before) // said once, not per pass
             Q_EMIT problem(r.error(), tr("writing the AWS profile %1").arg(t.profileName));
     }
     QList<ManagedProfile> ended;

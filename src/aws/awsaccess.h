@@ -122,6 +122,8 @@ public:
     QDateTime credentialsUntil(const QString &key) const { return m_credentialsUntil.value(key); }
     QDateTime consoleUntil(const QString &key) const { return m_consoleUntil.value(key); }
 
+    /// The second comment line of a profile: which grant it was written for.
+    static QString profileNote(const QDateTime &grantEnd);
     /// The command line that runs `program` with `arguments`, quoted the way the AWS CLI splits a
     /// credential_process value (shell-style, no shell).
     static QString commandLine(const QString &program, const QStringList &arguments);

@@ -182,7 +182,10 @@ Core::Result<QList<ManagedProfile>> AwsFiles::managedProfiles() const
         ManagedProfile profile;
         profile.name = section.mid(kProfilePrefix.size()).trimmed();
         profile.keys = document->section(section).value();
-        const auto match = markerTarget.match(document->commentLines(section)->first());
+        const QStringList comments = document->commentLines(section).value();
+        if (comments.size() > 1 && comments.at(1) != kAddedBreakNote)
+            profile.note = comments.at(1);
+        const auto match = markerTarget.match(comments.first());
         if (match.hasMatch()) {
             profile.accountId = match.captured(1);
             profile.roleName = match.captured(2);

@@ -20,6 +20,7 @@ struct ManagedProfile
     QString accountId;
     QString roleName;
     IniKeyValues keys; ///< e.g. credential_process, region, output
+    QString note; ///< the note writeProfile() was given (read back by managedProfiles()), empty if none
 };
 
 /**

@@ -38,8 +38,15 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
         m_syncDenied = denied.ok() && denied.value();
     }
     m_aws->setAutoCheck(true);
-    connect(m_access->access(), &Graph::AccessService::changed, this,
-            [this] { m_aws->setGrants(m_access->access()->grants(), m_access->mapper()); });
+    connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
+        m_aws->setGrants(m_access->access()->grants(), m_access->mapper());
+        // After the first good sync: profiles left from an earlier run (the tray was not running when
+        // their grant ended) go now, not at the next end.
+        if (!m_reconciled && m_access->access()->lastSync().isValid()) {
+            m_reconciled = true;
+            m_aws->reconcileProfiles();
+        }
+    });
     connect(m_aws, &Aws::AwsAccess::changed, this, &AwsController::changed);
     connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsController::changed);
     connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsController::openUrl);
@@ -133,6 +140,9 @@ QString AwsController::phaseText(const Core::Grant &grant) const
         break;
     }
     const qint64 waited = std::max<qint64>(0, t->waitingSecs(m_access->clock()->now()));
+    if (waited < 60)
+        return tr("AWS: waiting for sync · just started (usually up to %1 min)")
+            .arg(m_aws->typicalSyncMinutes());
     if (t->overLimit)
         return tr("AWS: still waiting for the sync after %1; ask an administrator")
             .arg(Graph::PimWording::duration(waited));

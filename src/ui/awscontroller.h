@@ -74,6 +74,7 @@ private:
     Auth::IdcSession *m_idc;
     QString m_provisioningServicePrincipal;
     bool m_syncDenied = false;
+    bool m_reconciled = false;
 };
 
 } // namespace Elevate::Ui

@@ -10,6 +10,8 @@
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
 
+#include <QClipboard>
+#include <QGuiApplication>
 #include <QMap>
 #include <QMenu>
 #include <QSystemTrayIcon>
@@ -131,7 +133,16 @@ void TrayController::rebuild()
             m_grantMenus.append({m, g.id});
             if (m_aws && !m_aws->phaseText(g).isEmpty()) {
                 QAction *phase = m->addAction(m_aws->phaseText(g));
-                phase->setEnabled(false);
+                const auto *target = m_aws->targetOf(g);
+                if (m_aws->isReady(g) && target && target->profileProblem.isEmpty()) {
+                    // Readable (not greyed out), and a click puts the profile name on the clipboard.
+                    const QString profile = target->profileName;
+                    phase->setToolTip(tr("Copy the profile name"));
+                    connect(phase, &QAction::triggered, this,
+                            [profile] { QGuiApplication::clipboard()->setText(profile); });
+                } else {
+                    phase->setEnabled(false);
+                }
                 phase->setObjectName(QStringLiteral("awsPhaseAction"));
                 m_awsPhaseActions.append({phase, g.id});
                 if (m_aws->isReady(g)) {

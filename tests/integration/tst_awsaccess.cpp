@@ -731,10 +731,6 @@ private Q_SLOTS:
         // What it costs: the menu says "ready" and offers the console, and the portal refuses.
         const auto url = consoleUrl(second->end);
         QVERIFY(url);
-        QEXPECT_FAIL("",
-                     "AwsAccess::setGrants takes any existing profile of the target as Ready, also one "
-                     "left from an earlier grant (reported)",
-                     Continue);
         QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
         QVERIFY2(!url->ok(), "AWS does not have the role yet");
         QCOMPARE(url->error().httpStatus, 403);
@@ -827,8 +823,6 @@ private Q_SLOTS:
         QCOMPARE(ready.count(), 1); // the role is usable (console), only the profile is missing
         QVERIFY(problems.count() >= 1);
         QCOMPARE(problems.first().at(0).value<Error>().kind, Error::Kind::InvalidInput);
-        QEXPECT_FAIL("", "checkOnce() says it twice: markReady() and then reconcileProfiles() (reported)",
-                     Continue);
         QCOMPARE(problems.count(), 1); // one check, one problem: the CLI prints each
         QCOMPARE(readFile(configPath()), mine);
         QVERIFY(!readFile(configPath()).contains("credential_process"));
