@@ -2,6 +2,7 @@
 #include "mainwindow.h"
 
 #include "accesscontroller.h"
+#include "awscontroller.h"
 #include "core/countdown.h"
 #include "graph/accessservice.h"
 #include "graph/approvalservice.h"
@@ -14,6 +15,8 @@
 #include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QTimer>
+
+using namespace Qt::StringLiterals;
 
 namespace Elevate::Ui {
 
@@ -99,6 +102,15 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
             = m_controller->access()->openRequestFor(t->eligibility.groupId, t->eligibility.accessId))
             m_controller->cancelRequest(r->id);
     });
+    connect(m_ui->consoleButton, &QPushButton::clicked, this, [this] {
+        const auto t = m_controller->target(
+            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        if (!t || !m_aws)
+            return;
+        if (const auto g = m_controller->access()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+            m_aws->openConsole(*g);
+    });
+    connect(m_ui->endAllButton, &QPushButton::clicked, this, &MainWindow::endAllRequested);
     connect(m_ui->historyButton, &QPushButton::clicked, this, &MainWindow::historyRequested);
     connect(m_ui->approvalsButton, &QPushButton::clicked, this, [this] { Q_EMIT approvalsRequested({}); });
 
@@ -106,6 +118,13 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::setAws(AwsController *aws)
+{
+    m_aws = aws;
+    connect(aws, &AwsController::changed, this, &MainWindow::updateDetails);
+    updateDetails();
+}
 
 void MainWindow::showEvent(QShowEvent *event)
 {
@@ -222,6 +241,10 @@ void MainWindow::updateDetails()
             ? QString()
             : tr("PIM allows ending an activation 5 minutes after it started."));
     m_ui->cancelRequestButton->setVisible(open.has_value());
+    const QString awsState = m_aws && grant ? m_aws->phaseText(*grant) : QString();
+    m_ui->consoleButton->setVisible(!awsState.isEmpty());
+    m_ui->consoleButton->setEnabled(m_aws && grant && m_aws->isReady(*grant));
+    m_ui->endAllButton->setVisible(m_aws && !access->grants().isEmpty());
     m_ui->deactivateButton->setVisible(!open.has_value());
     m_ui->historyButton->setEnabled(m_controller->history() != nullptr);
     // Approvers only; the queue is also in the tray, but without a tray host this is the way in.
@@ -242,6 +265,8 @@ void MainWindow::updateDetails()
                          Graph::PimWording::duration(open->durationSecs),
                          Graph::PimWording::duration(
                              open->created.isValid() ? qMax<qint64>(0, open->created.secsTo(now)) : 0));
+    if (!awsState.isEmpty())
+        state += u"<br>"_s + awsState.toHtmlEscaped();
     if (!idx.isValid()) {
         m_ui->detailsLabel->setText(
             m_controller->targets()->rowCount() == 0 ? QString() : tr("Select a target to see its details."));

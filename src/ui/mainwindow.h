@@ -15,6 +15,7 @@ class MainWindow;
 namespace Elevate::Ui {
 
 class AccessController;
+class AwsController;
 
 /**
  * The main window: the account, sign in / out, and the eligible targets in a searchable list with
@@ -33,12 +34,16 @@ public:
     /// Shows an error in the banner (already worded for people).
     void showError(const QString &text);
     void setQuitOnClose(bool quit) { m_quitOnClose = quit; }
+    /// The AWS side: the selected grant's AWS state, "Open AWS console" and "End all access…".
+    void setAws(AwsController *aws);
 
 Q_SIGNALS:
     /// The user wants to request (or renew) the target with that key.
     void requestFormRequested(const QString &targetKey);
     void historyRequested();
     void approvalsRequested(const QString &requestId);
+    /// "End all access…" (the caller confirms first).
+    void endAllRequested();
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -52,6 +57,7 @@ private:
     std::unique_ptr<::Ui::MainWindow> m_ui;
     AccessController *m_controller;
     QSortFilterProxyModel *m_proxy;
+    AwsController *m_aws = nullptr;
     bool m_quitOnClose = false;
     QTimer *m_tick; // 1 s while shown and something is live: the countdown in the details
 };

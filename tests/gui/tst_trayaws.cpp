@@ -11,15 +11,18 @@
 #include "graph/accessservice.h"
 #include "signedinfixture.h"
 #include "ui/awscontroller.h"
+#include "ui/mainwindow.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
 #include <QFile>
+#include <QLabel>
 #include <QMenu>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QPainter>
 #include <QPointer>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -103,16 +106,24 @@ private Q_SLOTS:
         Aws::AwsAccess aws(f.config, f.http.get(), &portal,
                            Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
                            &f.clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Ui::TrayController tray(f.controller.get());
+        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.controller.get());
         tray.setAws(&awsController);
-        QSignalSpy notes(&awsController, &Ui::AwsController::notify);
+        // Without a tray host the window is the way in: it shows the same AWS state.
+        Elevate::Ui::MainWindow window(f.controller.get());
+        window.setAws(&awsController);
+        window.resize(820, 520);
+        window.show();
+        auto button
+            = [&window](const char *name) { return window.findChild<QPushButton *>(QLatin1String(name)); };
+        auto details = [&window] { return window.findChild<QLabel *>(u"detailsLabel"_s)->text(); };
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
 
         // The "browser": follows the Identity Center sign-in; console URLs are kept to be opened below.
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
         QList<QUrl> consoleUrls;
-        connect(&awsController, &Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
             if (url.path() == u"/federation") {
                 consoleUrls << url;
                 return;
@@ -168,6 +179,11 @@ private Q_SLOTS:
         QVERIFY(byName(menu, u"endAllAction"_s));
         QVERIFY(!QFile::exists(configPath));
         QVERIFY(screenshot(menu, grantMenuName, u"tray-aws-waiting.png"_s));
+        window.selectTarget(kKey);
+        QTRY_VERIFY2(details().contains(u"AWS: waiting for sync"_s), qPrintable(details()));
+        QVERIFY(button("consoleButton")->isVisible());
+        QVERIFY(!button("consoleButton")->isEnabled());
+        QVERIFY(button("endAllButton")->isVisible());
 
         // The sync arrives: Ready by itself, with the profile and the console.
         f.emulator.setScimDelay(0);
@@ -186,6 +202,9 @@ private Q_SLOTS:
             return n.at(0).toString() == u"AWS role ready"_s && n.at(1).toString().contains(kProfile);
         }));
         QVERIFY(screenshot(menu, grantMenuName, u"tray-aws-ready.png"_s));
+        QTRY_VERIFY2(details().contains(u"AWS: ready"_s), qPrintable(details()));
+        QVERIFY(button("consoleButton")->isEnabled());
+        QVERIFY(window.grab().save(Test::artifactPath(u"window-aws-ready.png"_s)));
         qInfo().noquote() << "menu:" << texts(menu).join(u" | "_s);
         qInfo().noquote() << "grant submenu:" << grantMenu()->title() << "->"
                           << texts(grantMenu()).join(u" | "_s);
@@ -201,8 +220,15 @@ private Q_SLOTS:
         page->deleteLater();
         QVERIFY2(html.contains("123456789012") && html.contains("ReadOnlyAccess"), html.constData());
 
-        // "End all access now…" asks the app (which confirms first).
-        QSignalSpy endAll(&tray, &Ui::TrayController::endAllRequested);
+        // The window's console button takes the same way.
+        button("consoleButton")->click();
+        QTRY_COMPARE_WITH_TIMEOUT(consoleUrls.size(), 2, 15'000);
+
+        // "End all access now…" asks the app (which confirms first); so does the window's button.
+        QSignalSpy windowEndAll(&window, &Elevate::Ui::MainWindow::endAllRequested);
+        button("endAllButton")->click();
+        QCOMPARE(windowEndAll.count(), 1);
+        QSignalSpy endAll(&tray, &Elevate::Ui::TrayController::endAllRequested);
         byName(menu, u"endAllAction"_s)->trigger();
         QCOMPARE(endAll.count(), 1);
     }
@@ -230,8 +256,8 @@ private Q_SLOTS:
         Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &f.clock);
         Aws::AwsAccess aws(f.config, f.http.get(), &portal, files, &awsSecrets, &f.clock,
                            Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Ui::TrayController tray(f.controller.get());
+        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.controller.get());
         tray.setAws(&awsController);
         QVERIFY(f.signIn());
         QTRY_VERIFY(f.controller->access()->lastSync().isValid());

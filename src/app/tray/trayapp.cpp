@@ -220,6 +220,7 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
     m_awsController
         = new Ui::AwsController(m_controller, m_aws, m_idc, config.aws.scimServicePrincipalId, this);
     m_tray->setAws(m_awsController);
+    m_window->setAws(m_awsController);
     connect(m_awsController, &Ui::AwsController::openUrl, this, [this](const QUrl &url) {
         if (!Ui::openInBrowser(url))
             m_window->showError(tr("Elevate could not open a browser. Open this address yourself: %1")
@@ -230,6 +231,7 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
                 m_tray->notify(title, message, isError);
             });
     connect(m_tray.get(), &Ui::TrayController::endAllRequested, this, &TrayApp::confirmEndAll);
+    connect(m_window.get(), &Ui::MainWindow::endAllRequested, this, &TrayApp::confirmEndAll);
 }
 
 void TrayApp::confirmEndAll()
