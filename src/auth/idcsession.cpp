@@ -472,12 +472,62 @@ public:
         }
         const quint64 at = epoch;
         refreshFor = at;
-        http->send(Idc::refreshTokenRequest(config.aws, current.registration, current.refreshToken), q,
-                   [this, at](const Net::HttpResponse &response) { onRefreshAnswer(at, response); });
+        // The tray and every `elevate` command share the keychain entry, and Identity Center rotates
+        // refresh tokens: whoever refreshed last holds the only live one. Take it before refreshing.
+        readStoredToken([this, at](bool) {
+            if (at != epoch) {
+                if (refreshFor == at)
+                    refreshFor.reset();
+                return serveWaiters();
+            }
+            sendRefresh(at, false);
+        });
     }
 
-    void onRefreshAnswer(quint64 at, const Net::HttpResponse &response)
+    /// Reads the keychain entry and takes its refresh token when it differs from the one in memory
+    /// (same client registration); `then(changed)`.
+    void readStoredToken(std::function<void(bool)> then)
     {
+        secrets->read(key(), q, [this, then](Core::Result<std::optional<QByteArray>> read) {
+            bool changed = false;
+            if (read.ok() && read.value()) {
+                const auto parsed = Net::parseJson(*read.value());
+                if (parsed.ok() && parsed.value().is_object()
+                    && Net::jsonString(parsed.value(), "clientId") == current.registration.clientId) {
+                    const QString stored = Net::jsonString(parsed.value(), "refreshToken");
+                    if (!stored.isEmpty() && stored != current.refreshToken) {
+                        current.refreshToken = stored;
+                        changed = true;
+                    }
+                }
+            }
+            then(changed);
+        });
+    }
+
+    void sendRefresh(quint64 at, bool retried)
+    {
+        http->send(Idc::refreshTokenRequest(config.aws, current.registration, current.refreshToken), q,
+                   [this, at, retried](const Net::HttpResponse &response) {
+                       onRefreshAnswer(at, response, retried);
+                   });
+    }
+
+    void onRefreshAnswer(quint64 at, const Net::HttpResponse &response, bool retried)
+    {
+        if (at == epoch && !retried && response.hasStatus() && response.status == 400) {
+            // Refused: another process may have rotated the token after we read it. Only a refusal
+            // of the token the keychain still holds proves the sign-in is gone.
+            const auto answer = Idc::parseTokenResponse(response);
+            if (!answer.ok() && answer.error().serviceCode == u"invalid_grant") {
+                readStoredToken([this, at, response](bool changed) {
+                    if (changed && at == epoch)
+                        return sendRefresh(at, true);
+                    onRefreshAnswer(at, response, true);
+                });
+                return;
+            }
+        }
         if (refreshFor == at)
             refreshFor.reset();
         if (at != epoch) {

@@ -434,6 +434,38 @@ private Q_SLOTS:
         QVERIFY(!entryOf(secrets, m_config).value(u"refreshToken").toString().isEmpty());
     }
 
+    void anotherProcessRotatedTheRefreshToken()
+    {
+        // The tray and a command share one keychain entry; the emulator's refresh tokens work once.
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Auth::IdcSession tray(m_config, m_http, &secrets, &clock);
+        Browser browser;
+        QVERIFY(signInInteractive(tray, browser).ok());
+        const NameResult trayToken = tokenFrom(tray, this);
+        QVERIFY(trayToken.ok());
+
+        // A command restores from the keychain: its refresh rotates the token the tray holds.
+        Auth::IdcSession command(m_config, m_http, &secrets, &clock);
+        QSignalSpy restored(&command, &Auth::IdcSession::signInFinished);
+        command.restore();
+        QTRY_COMPARE(restored.count(), 1);
+        QVERIFY(restored.first().at(0).value<NameResult>().ok());
+
+        // The tray's next refresh takes the rotated token from the keychain instead of failing
+        // and signing both out.
+        tray.invalidateAccessToken(Auth::IdcSession::resource(), trayToken.value());
+        const NameResult again = tokenFrom(tray, this);
+        QVERIFY2(again.ok(), qPrintable(describe(again)));
+        QVERIFY(!entryOf(secrets, m_config).value(u"refreshToken").toString().isEmpty());
+        QCOMPARE(tray.state(), Auth::IdcSession::State::SignedIn);
+        // And the command, now holding a dead one, recovers the same way.
+        const NameResult commandToken = tokenFrom(command, this);
+        QVERIFY(commandToken.ok());
+        command.invalidateAccessToken(Auth::IdcSession::resource(), commandToken.value());
+        QVERIFY(tokenFrom(command, this).ok());
+    }
+
     void refreshNearExpiryRotatesAndIsShared()
     {
         Auth::InMemorySecretStore secrets;
