@@ -142,8 +142,8 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
     for (const auto &g : grants) {
         if (g.accessId != u"member")
             continue; // owners of a group are not its members, so SCIM gives them nothing in AWS
-        if (g.end.isValid() && g.end <= now)
-            continue; // over by the clock, whatever a sync that ran a moment ago still says
+        if (g.end.isValid() && g.end <= serverNow())
+            continue; // over by Graph's clock, whatever a sync that ran a moment ago still says
         Core::Eligibility e;
         e.groupId = g.groupId;
         e.groupDisplayName = g.groupDisplayName;
@@ -152,8 +152,10 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
         if (!role)
             continue;
         AwsTarget t;
+        bool renewed = false;
         if (const AwsTarget *old = target(role->accountId, role->roleName)) {
             t = *old;
+            renewed = t.phase == AwsTarget::Phase::Ready && t.grantEnd != g.end;
         } else {
             t.accountId = role->accountId;
             t.roleName = role->roleName;
@@ -168,6 +170,8 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
         t.grantStart = g.start;
         t.grantEnd = g.end;
         t.profileName = profileName(t.accountId, t.roleName, t.accountName);
+        if (renewed)
+            (void)writeProfile(t); // the note names the grant it was written for
         if (std::none_of(next.cbegin(), next.cend(), [&t](const AwsTarget &n) { return n.key() == t.key(); }))
             next << t;
     }
@@ -193,21 +197,28 @@ void AwsAccess::schedule()
         return;
     }
     const QDateTime now = m_clock->now();
-    qint64 soonest = -1;
-    auto consider = [&soonest](qint64 secs) { soonest = soonest < 0 ? secs : std::min(soonest, secs); };
+    const QDateTime graphNow = serverNow();
+    std::optional<qint64> soonestMs; // may be negative: overdue
+    auto consider = [&soonestMs](qint64 ms) { soonestMs = soonestMs ? std::min(*soonestMs, ms) : ms; };
     for (const auto &t : m_targets) {
         if (t.grantEnd.isValid())
-            consider(std::max<qint64>(0, now.secsTo(t.grantEnd)));
+            consider(graphNow.msecsTo(t.grantEnd));
         if (t.phase == AwsTarget::Phase::Waiting && !m_checking.contains(t.accountId))
-            consider(std::max<qint64>(0, now.secsTo(t.nextCheck)));
+            consider(now.msecsTo(t.nextCheck));
+        if (m_config.aws.plainCredentials && t.phase == AwsTarget::Phase::Ready)
+            if (const QDateTime until = m_credentialsUntil.value(t.key());
+                until.isValid() && (!t.grantEnd.isValid() || until < t.grantEnd))
+                // Plain keys are renewed before they expire (not more than once a minute).
+                consider(std::max<qint64>(60'000, now.msecsTo(until.addSecs(-kRefreshWindowSecs))));
     }
-    if (soonest < 0) {
+    if (!soonestMs) {
         m_timer.stop();
         return;
     }
     // Re-armed after every check and on every grant change: a long wait is cut into steps of at most
-    // a minute so that a suspended machine catches up soon after it resumes.
-    m_timer.start(int(std::min<qint64>(soonest, 60) * 1000));
+    // a minute so that a suspended machine catches up soon after it resumes; never less than a second
+    // (a coarse timer may fire early, and a 0 ms re-arm would spin).
+    m_timer.start(int(std::clamp<qint64>(*soonestMs, 1000, 60'000)));
 }
 
 void AwsAccess::onTimer()
@@ -216,7 +227,7 @@ void AwsAccess::onTimer()
     const QList<AwsTarget> snapshot = m_targets;
     bool endedAny = false;
     for (const auto &t : snapshot) {
-        if (t.grantEnd.isValid() && t.grantEnd <= now) {
+        if (t.grantEnd.isValid() && t.grantEnd <= serverNow()) {
             m_targets.removeIf([&t](const AwsTarget &x) { return x.key() == t.key(); });
             endTarget(t);
             endedAny = true;
@@ -230,6 +241,21 @@ void AwsAccess::onTimer()
             due.insert(t.accountId);
     for (const auto &account : due)
         checkAccount(account, [] {});
+    if (m_config.aws.plainCredentials) {
+        for (const auto &t : std::as_const(m_targets)) {
+            const QDateTime until = m_credentialsUntil.value(t.key());
+            if (t.phase != AwsTarget::Phase::Ready || !t.profileProblem.isEmpty() || !until.isValid()
+                || now.secsTo(until) > kRefreshWindowSecs || (t.grantEnd.isValid() && until >= t.grantEnd))
+                continue;
+            m_credentialsUntil.remove(t.key()); // asked once; the answer sets it again
+            credentials(t.accountId, t.roleName, t.grantEnd, this,
+                        [this, t](Core::Result<RoleCredentials> c) {
+                            if (c.ok())
+                                writePlainCredentials(t, c.value());
+                            schedule();
+                        });
+        }
+    }
     schedule();
 }
 
@@ -282,6 +308,15 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
     m_portal->listAccountRoles(accountId, this, [this, accountId, done](Core::Result<QStringList> roles) {
         m_checking.remove(accountId);
         const QDateTime now = m_clock->now();
+        // Only what people see counts as a change (a new "next check" time does not rebuild menus).
+        auto visible = [this] {
+            QStringList out;
+            for (const auto &t : std::as_const(m_targets))
+                out << t.key() + QString::number(int(t.phase)) + QString::number(t.overLimit)
+                        + QString::number(int(t.lastError.kind)) + t.profileProblem;
+            return out;
+        };
+        const QStringList before = visible();
         for (auto &t : m_targets) {
             if (t.accountId != accountId || t.phase == AwsTarget::Phase::Ready)
                 continue;
@@ -304,12 +339,13 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
                 t.lastError = {};
                 t.nextCheck = now.addSecs(backoffSecs(t.checks - 1));
             }
-            if (!t.overLimit && t.waitingSecs(now) > qint64(m_config.aws.waitingLimitMinutes) * 60) {
+            if (!t.overLimit && t.waitingSecs(serverNow()) > qint64(m_config.aws.waitingLimitMinutes) * 60) {
                 t.overLimit = true;
                 Q_EMIT waitingTooLong(t);
             }
         }
-        Q_EMIT changed();
+        if (visible() != before)
+            Q_EMIT changed();
         schedule();
         done();
     });
@@ -325,7 +361,7 @@ void AwsAccess::markReady(AwsTarget &t)
         Q_EMIT problem(written.error(), tr("writing the AWS profile %1").arg(t.profileName));
     }
     const AwsTarget copy = t;
-    if (m_config.aws.plainCredentials)
+    if (m_config.aws.plainCredentials && t.profileProblem.isEmpty()) // never under a name that is the user's
         credentials(copy.accountId, copy.roleName, copy.grantEnd, this,
                     [this, copy](Core::Result<RoleCredentials> c) {
                         if (c.ok())
@@ -380,8 +416,11 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
     if (const auto existing = m_files.managedProfiles(); existing.ok()) {
         for (const auto &p : existing.value()) {
             const AwsTarget *t = target(p.accountId, p.roleName);
-            if (!ready.contains(p.accountId + u'/' + p.roleName)) {
+            if (!t) {
                 ended << p; // its grant is over (or not known any more): everything of it goes
+            } else if (!ready.contains(p.accountId + u'/' + p.roleName)) {
+                // A live grant still waiting for AWS (its profile is from an earlier grant of the same
+                // role): left until a check says Ready; credential-process checks the grant anyway.
             } else if (t && t->profileName != p.name) {
                 // Written under an older name template: only that section goes.
                 if (auto r = m_files.removeProfile(p.name); !r.ok())
@@ -409,7 +448,7 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
     }
     // Plain credentials follow the Ready targets; sections of a mode switched off go.
     for (const auto &t : std::as_const(m_targets)) {
-        if (t.phase != AwsTarget::Phase::Ready)
+        if (t.phase != AwsTarget::Phase::Ready || !t.profileProblem.isEmpty())
             continue;
         if (!m_config.aws.plainCredentials) {
             (void)m_files.removeCredentials(t.profileName);
@@ -542,7 +581,7 @@ void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, co
                 callback(c.error());
             return;
         }
-        const qint64 secs = Console::sessionSeconds(grantEnd, m_clock->now());
+        const qint64 secs = Console::sessionSeconds(grantEnd, serverNow());
         m_http->send(
             Net::HttpRequest::get(Console::signinTokenUrl(federation, c.value(), secs)), this,
             [=, this](const Net::HttpResponse &r) {
@@ -571,16 +610,23 @@ void AwsAccess::endAll(QObject *context, std::function<void(Core::Result<void>)>
     const QList<AwsTarget> all = m_targets;
     m_targets.clear();
     m_timer.stop();
-    for (const auto &t : all)
-        endTarget(t);
-    // Leftovers of earlier runs too.
-    reconcileProfiles(this, [this, guard, done] {
-        Q_EMIT changed();
-        m_portal->logout(this, [guard, done](Core::Result<void> r) {
-            if (guard)
-                done(r);
+    // Every target's profile, plain keys and cached credentials are gone before anything else (a
+    // command exits right after), then leftovers of earlier runs, then the portal session.
+    auto remaining = std::make_shared<int>(int(all.size()) + 1);
+    auto next = [this, guard, done, remaining](QDateTime) {
+        if (--*remaining > 0)
+            return;
+        reconcileProfiles(this, [this, guard, done] {
+            Q_EMIT changed();
+            m_portal->logout(this, [guard, done](Core::Result<void> r) {
+                if (guard)
+                    done(r);
+            });
         });
-    });
+    };
+    for (const auto &t : all)
+        endTarget(t, next);
+    next({});
 }
 
 } // namespace Elevate::Aws

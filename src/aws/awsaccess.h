@@ -86,6 +86,10 @@ public:
     const QList<AwsTarget> &targets() const { return m_targets; }
     const AwsTarget *target(const QString &accountId, const QString &roleName) const;
 
+    /// Graph's clock minus the local one (from its Date headers): grant ends are Graph times.
+    void setServerSkew(qint64 seconds) { m_skewSecs = seconds; }
+    QDateTime serverNow() const { return m_clock->now().addSecs(m_skewSecs); }
+
     /// The tray: checks waiting targets on their own schedule and ends grants at their end time.
     void setAutoCheck(bool on);
     /// Checks every waiting (and NeedsSignIn) target now (after a sign-in or provision on demand).
@@ -166,6 +170,7 @@ private:
     QHash<QString, QDateTime> m_consoleUntil;
     QTimer m_timer;
     bool m_autoCheck = false;
+    qint64 m_skewSecs = 0;
     QSet<QString> m_checking; // accounts with a ListAccountRoles in flight
 };
 

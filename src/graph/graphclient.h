@@ -101,7 +101,6 @@ public:
     void decide(const QString &approvalId, bool approve, const QString &justification, QObject *context,
                 Callback<Core::Approval> callback);
 
-    /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
     /**
      * Provision on demand (graph-pim.md §12): pushes `userId`'s membership of `groupId` to the app of
      * service principal `servicePrincipalId` now, instead of at the next provisioning cycle. Finds the
@@ -112,6 +111,7 @@ public:
     void provisionOnDemand(const QString &servicePrincipalId, const QString &groupId, const QString &userId,
                            QObject *context, Callback<QString> callback);
 
+    /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
     qint64 serverClockSkewSecs() const { return m_skewSecs; }
     /// The clock Graph's `Date` header is compared with (default: the system clock).
     void setClock(const Core::Clock *clock) { m_clock = clock; }

@@ -39,6 +39,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
     }
     m_aws->setAutoCheck(true);
     connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
+        m_aws->setServerSkew(m_access->graph()->serverClockSkewSecs());
         m_aws->setGrants(m_access->access()->grants(), m_access->mapper());
         // After the first good sync: profiles left from an earlier run (the tray was not running when
         // their grant ended) go now, not at the next end.
@@ -69,7 +70,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
             tr("AWS has not picked up %1 after %n minute(s). Entra's provisioning normally runs about "
                "every %2 minutes; if it does not arrive, ask your administrator to check the "
                "provisioning job (or to provision on demand).",
-               nullptr, int(t.waitingSecs(m_access->clock()->now()) / 60))
+               nullptr, int(t.waitingSecs(m_aws->serverNow()) / 60))
                 .arg(targetName(t))
                 .arg(m_aws->typicalSyncMinutes()),
             false);
@@ -139,7 +140,7 @@ QString AwsController::phaseText(const Core::Grant &grant) const
     case Aws::AwsTarget::Phase::Waiting:
         break;
     }
-    const qint64 waited = std::max<qint64>(0, t->waitingSecs(m_access->clock()->now()));
+    const qint64 waited = std::max<qint64>(0, t->waitingSecs(m_aws->serverNow()));
     if (waited < 60)
         return tr("AWS: waiting for sync · just started (usually up to %1 min)")
             .arg(m_aws->typicalSyncMinutes());

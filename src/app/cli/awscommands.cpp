@@ -13,10 +13,12 @@
 #include "graph/pimwording.h"
 
 #include <QCoreApplication>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QPointer>
+#include <QTimer>
 
 #include <memory>
 
@@ -69,7 +71,7 @@ QString CliApp::credentialProcessCommand() const
 {
     QStringList args;
     if (!m_config.sourcePath.isEmpty() && m_config.sourcePath != Core::AppConfig::defaultPath())
-        args << QStringLiteral("--config") << m_config.sourcePath;
+        args << QStringLiteral("--config") << QFileInfo(m_config.sourcePath).absoluteFilePath();
     return Aws::AwsAccess::commandLine(QCoreApplication::applicationFilePath(), args);
 }
 
@@ -115,13 +117,18 @@ void CliApp::withIdc(std::function<void(bool)> then)
         then(m_idcSignedIn);
         return;
     }
+    // One restore, however many ask while it runs (a second one would cancel the first).
+    m_idcWaiting << then;
+    if (m_idcWaiting.size() > 1)
+        return;
     auto connection = std::make_shared<QMetaObject::Connection>();
     *connection = connect(m_idc, &Auth::IdcSession::signInFinished, this,
-                          [this, then, connection](const Core::Result<QString> &r) {
+                          [this, connection](const Core::Result<QString> &r) {
                               disconnect(*connection);
                               m_idcTried = true;
                               m_idcSignedIn = r.ok();
-                              then(m_idcSignedIn);
+                              for (const auto &waiting : std::exchange(m_idcWaiting, {}))
+                                  waiting(m_idcSignedIn);
                           });
     m_idc->restore();
 }
@@ -134,6 +141,7 @@ void CliApp::reconcileAws(std::function<void()> then)
         return;
     }
     ensureAws();
+    m_aws->setServerSkew(m_graph->serverClockSkewSecs());
     m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
     const bool waiting
         = std::any_of(m_aws->targets().cbegin(), m_aws->targets().cend(),
@@ -204,6 +212,7 @@ void CliApp::withLiveAwsGrant(const QString &target, const QString &doing,
             }
             const auto grant = m_access->grantFor(t->eligibility.groupId, t->eligibility.accessId);
             ensureAws();
+            m_aws->setServerSkew(m_graph->serverClockSkewSecs());
             m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
             then(*grant, *t->aws);
         });
@@ -313,11 +322,12 @@ void CliApp::env(const QString &target)
                                const QDateTime until = grant.end.isValid()
                                    ? std::min(c.value().expiration, grant.end)
                                    : c.value().expiration;
-                               out() << "# "
-                                     << tr("Elevate: %1/%2 until %3")
+                               // stdout holds only the export lines: `eval $(elevate env …)` works
+                               // unquoted too.
+                               err() << tr("Elevate: %1/%2 until %3")
                                             .arg(role.accountId, role.roleName, Aws::awsTimestamp(until))
-                                     << '\n'
-                                     << Aws::shellExports(c.value(), until, m_config.aws.profileRegion);
+                                     << Qt::endl;
+                               out() << Aws::shellExports(c.value(), until, m_config.aws.profileRegion);
                                finish(ExitOk);
                            });
     });
@@ -354,6 +364,7 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
                     return exitNow(exitCodeFor(grants.error()));
                 }
                 ensureAws();
+                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
                 m_aws->setGrants(grants.value(), Core::TargetMapper(m_config.mapping));
                 const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
                 std::optional<Core::Grant> grant;
@@ -425,7 +436,8 @@ void CliApp::profiles()
                     case Aws::AwsTarget::Phase::Waiting:
                         state = QStringLiteral("waiting");
                         text = tr("waiting for AWS sync, %1 so far (usually up to %2 min)")
-                                   .arg(Graph::PimWording::duration(std::max<qint64>(0, t.waitingSecs(now))))
+                                   .arg(Graph::PimWording::duration(
+                                       std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
                                    .arg(m_config.aws.typicalSyncMinutes);
                         break;
                     case Aws::AwsTarget::Phase::NeedsSignIn:
@@ -443,7 +455,8 @@ void CliApp::profiles()
                         {QStringLiteral("grantEnd"),
                          t.grantEnd.isValid() ? QJsonValue(Aws::awsTimestamp(t.grantEnd)) : QJsonValue()}};
                     if (t.phase != Aws::AwsTarget::Phase::Ready)
-                        o.insert(QStringLiteral("waitingSeconds"), std::max<qint64>(0, t.waitingSecs(now)));
+                        o.insert(QStringLiteral("waitingSeconds"),
+                                 std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
                     if (!t.profileProblem.isEmpty())
                         o.insert(QStringLiteral("problem"), t.profileProblem);
                     list.append(o);
@@ -473,44 +486,58 @@ void CliApp::profiles()
 
 void CliApp::endAll()
 {
-    withAccess([this] {
-        m_access->sync(this, [this](Core::Result<void> synced) {
+    // The emergency button: the AWS part runs whatever happens on the PIM side.
+    auto failures = std::make_shared<int>(0);
+    auto awsPart = [this, failures] {
+        m_awsReconciled = true;
+        if (!m_config.aws.isConfigured())
+            return exitNow(*failures ? ExitFailure : ExitOk);
+        ensureAws();
+        withIdc([this, failures](bool signedIn) {
+            m_aws->endAll(this, [this, failures, signedIn](Core::Result<void> loggedOut) {
+                out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
+                if (signedIn && !loggedOut.ok())
+                    err() << "elevate: " << tr("AWS logout failed: %1").arg(sentence(loggedOut.error()))
+                          << Qt::endl;
+                connect(m_idc, &Auth::IdcSession::signedOut, this,
+                        [this, failures, signedIn](const Core::Result<void> &) {
+                            if (signedIn)
+                                out() << tr("Signed out of AWS IAM Identity Center.") << Qt::endl;
+                            out() << tr("Credentials and console sessions already handed out stay valid "
+                                        "until they expire "
+                                        "(at most 12 hours for a console session).")
+                                  << Qt::endl;
+                            exitNow(*failures ? ExitFailure : ExitOk);
+                        });
+                m_idc->signOut();
+            });
+        });
+    };
+    auto pimFailed = [this, failures, awsPart](const Error &e) {
+        ++*failures;
+        err() << "elevate: " << tr("could not end the grants in PIM: %1").arg(sentence(e)) << Qt::endl;
+        awsPart();
+    };
+    m_onSessionFailure = pimFailed;
+    withAccess([this, failures, awsPart, pimFailed] {
+        m_access->sync(this, [this, failures, awsPart, pimFailed](Core::Result<void> synced) {
             if (!synced.ok())
-                return fail(synced.error(), tr("reading your access"));
+                return pimFailed(synced.error());
+            if (m_config.aws.isConfigured()) {
+                // Known targets: their cached credentials go too, also those without a profile.
+                ensureAws();
+                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
+                m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+            }
             auto queue = std::make_shared<QList<Core::Grant>>();
             for (const auto &g : m_access->grants())
                 if (g.assignmentType != u"assigned")
                     *queue << g;
-            auto failures = std::make_shared<int>(0);
             auto next = std::make_shared<std::function<void()>>();
-            *next = [this, queue, failures, next] {
+            *next = [this, queue, failures, next, awsPart] {
                 if (queue->isEmpty()) {
-                    m_awsReconciled = true;
-                    if (!m_config.aws.isConfigured())
-                        return exitNow(*failures ? ExitFailure : ExitOk);
-                    ensureAws();
-                    withIdc([this, failures](bool signedIn) {
-                        m_aws->setGrants({}, Core::TargetMapper(m_config.mapping));
-                        m_aws->endAll(this, [this, failures, signedIn](Core::Result<void> loggedOut) {
-                            out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
-                            if (signedIn && !loggedOut.ok())
-                                err() << "elevate: "
-                                      << tr("AWS logout failed: %1").arg(sentence(loggedOut.error()))
-                                      << Qt::endl;
-                            connect(m_idc, &Auth::IdcSession::signedOut, this,
-                                    [this, failures, signedIn](const Core::Result<void> &) {
-                                        if (signedIn)
-                                            out() << tr("Signed out of AWS IAM Identity Center.") << Qt::endl;
-                                        out() << tr(
-                                            "Credentials and console sessions already handed out stay valid "
-                                            "until they expire (at most 12 hours for a console session).")
-                                              << Qt::endl;
-                                        exitNow(*failures ? ExitFailure : ExitOk);
-                                    });
-                            m_idc->signOut();
-                        });
-                    });
-                    return;
+                    QTimer::singleShot(0, this, [next] { *next = nullptr; }); // ends the self-reference
+                    return awsPart();
                 }
                 const Core::Grant grant = queue->takeFirst();
                 const QString key

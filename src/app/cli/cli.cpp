@@ -225,6 +225,8 @@ void CliApp::withSession(std::function<void()> then)
 {
     connect(m_session, &Auth::EntraSession::signInFinished, this,
             [this, then](const Core::Result<Core::Account> &result) {
+                if (!result.ok() && m_onSessionFailure)
+                    return std::exchange(m_onSessionFailure, {})(result.error());
                 if (!result.ok())
                     return fail(result.error(), tr("silent sign-in"));
                 then();

@@ -144,9 +144,14 @@ private:
     Aws::PortalClient *m_portal = nullptr;
     Aws::AwsAccess *m_aws = nullptr;
     bool m_idcTried = false;
+    QList<std::function<void(bool)>> m_idcWaiting; // callers of withIdc() while the restore runs
     bool m_idcSignedIn = false;
     bool m_awsReconciled = false;
-    bool m_quietAws = false; // credential-process: nothing but JSON on stdout, one line on stderr
+    bool m_quietAws = false;
+    /// When set, a failed silent Entra sign-in goes here instead of ending the command (end-all
+    /// still cleans up the AWS side).
+    std::function<void(const Core::Error &)>
+        m_onSessionFailure; // credential-process: nothing but JSON on stdout, one line on stderr
 };
 
 } // namespace Elevate::Cli

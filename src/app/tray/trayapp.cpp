@@ -214,7 +214,7 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
         : Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath());
     QStringList args;
     if (configPath != Core::AppConfig::defaultPath())
-        args << QStringLiteral("--config") << configPath;
+        args << QStringLiteral("--config") << QFileInfo(configPath).absoluteFilePath();
     m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), &m_clock,
                                Aws::AwsAccess::commandLine(elevateProgram(), args), this);
     m_awsController
