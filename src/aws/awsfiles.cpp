@@ -218,7 +218,16 @@ Core::Result<void> AwsFiles::writeCredentials(const QString &name, const QString
     const IniKeyValues keys {{u"aws_access_key_id"_s, accessKeyId},
                              {u"aws_secret_access_key"_s, secretAccessKey},
                              {u"aws_session_token"_s, sessionToken}};
-    return writeSection(m_credentialsPath, name, keys, {marker});
+    auto written = writeSection(m_credentialsPath, name, keys, {marker});
+    if (!written.ok())
+        return written;
+    // Secret keys are in it now: nobody but the owner may read the file, whatever its mode was.
+    const QString target = resolvedPath(m_credentialsPath);
+    constexpr auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
+        | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
+    if (QFile::permissions(target) & others)
+        QFile::setPermissions(target, QFile::permissions(target) & ~others);
+    return {};
 }
 
 Core::Result<bool> AwsFiles::removeCredentials(const QString &name)

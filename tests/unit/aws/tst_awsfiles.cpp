@@ -467,9 +467,15 @@ private Q_SLOTS:
         writeAll(credentials, original);
         AwsFiles files(dir.filePath(u"config"_s), credentials);
         const QDateTime expiry(QDate(2026, 11, 30), QTime(14, 0), Qt::UTC);
+        // A credentials file readable by others is made the owner's alone once it holds secrets.
+        QFile::setPermissions(credentials,
+                              QFile::ReadOwner | QFile::WriteOwner | QFile::ReadGroup | QFile::ReadOther);
 
         VERIFY_OK(files.writeCredentials(u"elevate-dev"_s, u"ASIAEXAMPLE"_s, u"s3cr3t/+="_s, u"IQoJtoken=="_s,
                                          expiry));
+        const auto mode = QFile::permissions(credentials);
+        QVERIFY(mode.testFlag(QFile::ReadOwner) && mode.testFlag(QFile::WriteOwner));
+        QVERIFY(!(mode & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther)));
         QCOMPARE(readAll(credentials),
                  original
                      + "\n[elevate-dev]\n# Managed by Elevate: these credentials expire at "
