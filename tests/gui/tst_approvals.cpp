@@ -61,22 +61,7 @@ const QString kNestor = u"nestor@contoso.example"_s; // added to the demo scenar
 const QString kNetwork = u"345678901234/NetworkAdministrator"_s; // approvers megan, lee; PT1H
 const QString kAdministrator = u"123456789012/AdministratorAccess"_s; // approver megan; ticket; PT4H
 
-/// "ok", or the error of a failed result (safe to build whether the result is ok or not).
-template<typename T> QByteArray describe(const Core::Result<T> &r)
-{
-    if (r.ok())
-        return "ok";
-    const Error &e = r.error();
-    return u"kind %1, HTTP %2, code '%3': %4"_s.arg(int(e.kind))
-        .arg(e.httpStatus)
-        .arg(e.serviceCode, e.message)
-        .toUtf8();
-}
-
-template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r)
-{
-    return r ? describe(*r) : QByteArray("no answer in time");
-}
+using Test::describe;
 
 /// The demo scenario plus nestor, a third requester eligible for both approval groups.
 QByteArray scenarioWithNestor()

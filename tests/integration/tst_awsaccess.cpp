@@ -17,6 +17,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/testsupport.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -59,20 +60,7 @@ const QByteArray kUserConfig
       "sso_role_name = ReadOnly\n\n[sso-session corp]\n"
       "sso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = eu-central-1";
 
-template<typename T> QByteArray describe(const Core::Result<T> &r)
-{
-    if (r.ok())
-        return "ok";
-    const Error &e = r.error();
-    return u"kind %1, HTTP %2, code '%3': %4"_s.arg(int(e.kind))
-        .arg(e.httpStatus)
-        .arg(e.serviceCode, e.message)
-        .toUtf8();
-}
-template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r)
-{
-    return r ? describe(*r) : QByteArray("no answer in time");
-}
+using Test::describe;
 
 /// Every URL the client side asks for, to see what the portal calls carried (the emulator's request log
 /// keeps paths only).

@@ -13,6 +13,7 @@
 #include "graph/graphclient.h"
 #include "graph/odata.h"
 #include "net/httpclient.h"
+#include "support/testsupport.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -43,22 +44,7 @@ const QString kAdministrator = u"123456789012/AdministratorAccess"_s;
 const QString kDatabase = u"123456789012/DatabaseAdministrator"_s;
 const QString kMegan = u"megan@contoso.example"_s;
 
-/// "ok", or the error of a failed result (safe to build whether the result is ok or not).
-template<typename T> QByteArray describe(const Core::Result<T> &r)
-{
-    if (r.ok())
-        return "ok";
-    const Error &e = r.error();
-    return u"kind %1, HTTP %2, code '%3': %4"_s.arg(int(e.kind))
-        .arg(e.httpStatus)
-        .arg(e.serviceCode, e.message)
-        .toUtf8();
-}
-
-template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r)
-{
-    return r ? describe(*r) : QByteArray("no answer in time");
-}
+using Test::describe;
 
 } // namespace
 

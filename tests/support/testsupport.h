@@ -3,11 +3,14 @@
 
 // Small helpers shared by tests: fixture files, canned HTTP responses, the artefact directory.
 
+#include "core/result.h"
 #include "net/httpclient.h"
 
 #include <QDir>
 #include <QFile>
 #include <QString>
+
+#include <optional>
 
 namespace Elevate::Test {
 
@@ -37,6 +40,25 @@ inline QString artifactPath(const QString &name)
         dir = QStringLiteral(ELEVATE_BINARY_DIR "/test-artifacts");
     QDir().mkpath(dir);
     return dir + u'/' + name;
+}
+
+/// "ok", or the error of a failed result (safe to build whether the result is ok or not).
+template<typename T> QByteArray describe(const Core::Result<T> &r)
+{
+    if (r.ok())
+        return "ok";
+    const Core::Error &e = r.error();
+    return QStringLiteral("kind %1, HTTP %2, code '%3': %4")
+        .arg(int(e.kind))
+        .arg(e.httpStatus)
+        .arg(e.serviceCode, e.message)
+        .toUtf8();
+}
+
+/// Likewise for an answer that may not have come at all.
+template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r)
+{
+    return r ? describe(*r) : QByteArray("no answer in time");
 }
 
 } // namespace Elevate::Test
