@@ -3,15 +3,21 @@
 // window instead of failing, and a configuration problem must be shown there, not crash.
 
 #include "app/tray/trayapp.h"
+#include "aws/awsaccess.h"
+#include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/mainwindow.h"
+#include "ui/traycontroller.h"
 
 #include <QApplication>
 #include <QLabel>
+#include <QMessageBox>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 class TestTrayApp : public QObject
 {
@@ -25,6 +31,37 @@ private Q_SLOTS:
         Elevate::App::TrayApp app(options);
         QVERIFY(app.start().ok());
         QVERIFY(app.window()->isVisible());
+        QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
+    }
+
+    void demoHasTheAwsSideAndAsksBeforeEndingAll()
+    {
+        Elevate::App::TrayApp::Options options;
+        options.demo = true;
+        Elevate::App::TrayApp app(options);
+        QVERIFY(app.start().ok());
+        // The demo's configuration names the emulator's Identity Center: the AWS side is there, and
+        // its profiles go to the demo's own AWS config, never ~/.aws.
+        QVERIFY(app.aws());
+        QVERIFY(app.awsAccess());
+        QVERIFY2(app.awsAccess()->files().configPath().startsWith(app.demoDataDir()),
+                 qPrintable(app.awsAccess()->files().configPath()));
+
+        // "End all access now…" asks first; Cancel changes nothing.
+        QString text;
+        bool shot = false;
+        QTimer::singleShot(0, this, [&] {
+            auto *box = qobject_cast<QMessageBox *>(QApplication::activeModalWidget());
+            if (!box)
+                return;
+            text = box->text() + u'\n' + box->informativeText();
+            shot = box->grab().save(Elevate::Test::artifactPath(QStringLiteral("end-all-confirm.png")));
+            box->button(QMessageBox::Cancel)->click();
+        });
+        Q_EMIT app.tray()->endAllRequested();
+        QVERIFY2(text.contains(QStringLiteral("End all your access now?")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("keep working until they expire")));
+        QVERIFY(shot);
         QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
     }
 
