@@ -29,12 +29,17 @@ struct Error
         Internal,
     };
 
+    /// Which service answered, so that wording (PIM's, Graph's) is applied only to its own errors
+    /// and a sentence can name the service that refused.
+    enum class Source { Local, Entra, Graph, IdentityCenter, Portal };
+
     Kind kind = Kind::None;
     int httpStatus = 0;
     QString serviceCode;
     QString message;
     /// Extra data that some callers need (e.g. a claims challenge). Empty when not applicable.
     QString claims;
+    Source source = Source::Local;
 
     static Error make(Kind kind, QString message, int httpStatus = 0, QString serviceCode = {})
     {
@@ -43,6 +48,13 @@ struct Error
         e.message = std::move(message);
         e.httpStatus = httpStatus;
         e.serviceCode = std::move(serviceCode);
+        return e;
+    }
+
+    Error withSource(Source from) const
+    {
+        Error e = *this;
+        e.source = from;
         return e;
     }
 };
