@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "targetmapper.h"
 
+#include <QHash>
+
 #include <algorithm>
 
 namespace Elevate::Core {
@@ -35,11 +37,41 @@ std::optional<AwsRole> TargetMapper::map(const Eligibility &e) const
     return role(m.captured(u"account"), m.captured(u"role"));
 }
 
+QList<Eligibility> TargetMapper::distinct(const QList<Eligibility> &eligibilities)
+{
+    // PIM lists one instance per path to the group (directly, and through each group the user is a
+    // member of); requesting it is the same either way, so the user sees it once.
+    QList<Eligibility> out;
+    QHash<QString, qsizetype> at; // groupId + accessId -> index in out
+    for (const auto &e : eligibilities) {
+        const QString key = e.groupId + u'\n' + e.accessId;
+        const auto seen = at.constFind(key);
+        if (seen == at.cend()) {
+            at.insert(key, out.size());
+            out.append(e);
+            continue;
+        }
+        Eligibility &kept = out[*seen];
+        const bool direct = e.memberType.compare(u"direct", Qt::CaseInsensitive) == 0;
+        const bool keptDirect = kept.memberType.compare(u"direct", Qt::CaseInsensitive) == 0;
+        Eligibility merged = direct && !keptDirect ? e : kept;
+        const Eligibility &dropped = direct && !keptDirect ? kept : e;
+        // One of the paths may have come without its group expanded.
+        if (merged.groupDisplayName.isEmpty())
+            merged.groupDisplayName = dropped.groupDisplayName;
+        if (merged.groupDescription.isEmpty())
+            merged.groupDescription = dropped.groupDescription;
+        kept = merged;
+    }
+    return out;
+}
+
 QList<Target> TargetMapper::mapAll(const QList<Eligibility> &eligibilities) const
 {
     QList<Target> out;
-    out.reserve(eligibilities.size());
-    for (const auto &e : eligibilities)
+    const QList<Eligibility> unique = distinct(eligibilities);
+    out.reserve(unique.size());
+    for (const auto &e : unique)
         out.append(Target {e, map(e)});
     std::stable_sort(out.begin(), out.end(), [](const Target &a, const Target &b) {
         if (a.isMapped() != b.isMapped())

@@ -20,8 +20,13 @@ public:
     std::optional<AwsRole> map(const Eligibility &e) const;
 
     /// All eligibilities as targets, mapped ones sorted by account then role, unmapped ones last
-    /// (by name). Owner and member eligibilities of one group stay distinct.
+    /// (by name). Owner and member eligibilities of one group stay distinct; one group role reached
+    /// several ways is one target (see distinct()).
     QList<Target> mapAll(const QList<Eligibility> &eligibilities) const;
+
+    /// One eligibility per group and role (groupId + accessId), in first-seen order: the direct one
+    /// where the user is also eligible through another group, a name from any of them.
+    static QList<Eligibility> distinct(const QList<Eligibility> &eligibilities);
 
 private:
     MappingConfig m_config;

@@ -104,6 +104,44 @@ private Q_SLOTS:
                           u"Alpha-unmapped:member"_s, u"zeta-unmapped:member"_s}));
         QVERIFY(!out.last().isMapped());
     }
+    void oneTargetPerGroupRoleDirectWins()
+    {
+        // The same group role directly and through two other groups, plus the owner role of that group
+        // (a distinct target) and another group reached only through a group.
+        auto via = [](Eligibility e, const QString &id) {
+            e.id = id;
+            e.memberType = u"group"_s;
+            return e;
+        };
+        Eligibility direct = elig(u"g1"_s, QString());
+        direct.memberType = u"direct"_s; // its group came back null: the name comes from another path
+        Eligibility viaA = via(elig(u"g1"_s, u"AWS-123456789012-AdministratorAccess"_s), u"via-a"_s);
+        viaA.groupDescription = u"from a"_s;
+        const Eligibility viaB = via(elig(u"g1"_s, u"AWS-123456789012-AdministratorAccess"_s), u"via-b"_s);
+        Eligibility owner = elig(u"g1"_s, u"AWS-123456789012-AdministratorAccess"_s, u"owner"_s);
+        owner.memberType = u"Direct"_s; // casing as the docs print it
+        const Eligibility onlyVia = via(elig(u"g2"_s, u"AWS-210987654321-ReadOnlyAccess"_s), u"only-via"_s);
+        Eligibility onlyViaAgain = via(elig(u"g2"_s, QString()), u"only-via-2"_s);
+
+        const auto out
+            = TargetMapper(MappingConfig {}).mapAll({viaA, onlyVia, direct, viaB, owner, onlyViaAgain});
+        QStringList got;
+        for (const auto &t : out)
+            got << t.key() + u':' + t.eligibility.accessId + u':' + t.eligibility.id + u':'
+                    + t.eligibility.memberType + u':' + t.eligibility.groupDescription;
+        QCOMPARE(got,
+                 (QStringList {u"123456789012/AdministratorAccess:member:g1_member:direct:from a"_s,
+                               u"123456789012/AdministratorAccess:owner:g1_owner:Direct:"_s,
+                               u"210987654321/ReadOnlyAccess:member:only-via:group:"_s}));
+        // The direct one wins whichever comes first, and nothing is lost from a list without doubles.
+        QCOMPARE(TargetMapper::distinct({direct, viaA}).first().id, u"g1_member"_s);
+        QCOMPARE(TargetMapper::distinct({direct, viaA}).first().groupDisplayName,
+                 u"AWS-123456789012-AdministratorAccess"_s);
+        QCOMPARE(TargetMapper::distinct({viaA, viaB}).size(), 1);
+        QCOMPARE(TargetMapper::distinct({viaA, viaB}).first().id, u"via-a"_s);
+        QCOMPARE(TargetMapper::distinct({viaA, owner, onlyVia}).size(), 3);
+        QVERIFY(TargetMapper::distinct({}).isEmpty());
+    }
     void accountIdCheck()
     {
         QVERIFY(isAwsAccountId(u"000000000000"_s));
