@@ -104,6 +104,25 @@ const ApprovalStage *Approval::decidedStage() const
     return nullptr;
 }
 
+bool Approval::isOpening() const
+{
+    if (decidedStage())
+        return false;
+    for (const auto &s : stages)
+        if (s.isOpening())
+            return true;
+    return false;
+}
+
+bool Grant::isActivation() const
+{
+    if (memberType == u"group")
+        return false;
+    if (assignmentType.isEmpty())
+        return !isPermanent();
+    return assignmentType == u"activated";
+}
+
 qint64 Grant::secondsLeft(const QDateTime &now) const
 {
     if (isPermanent())

@@ -100,10 +100,18 @@ struct Grant
     QString groupDisplayName;
     QString accessId;
     QString assignmentType; ///< "activated" (from PIM) or "assigned" (permanent admin assignment), lower-case
+    QString memberType; ///< "direct", or "group" (reached through membership of another group), lower-case
     QDateTime start;
     QDateTime end; ///< invalid = permanent
 
     bool isPermanent() const { return !end.isValid(); }
+    /**
+     * The user's own PIM activation: one they may renew or deactivate. An `assigned` instance is an
+     * administrator's assignment (time-bound or not) and a `group` one belongs to another group the
+     * user is in; a selfDeactivate of either is refused by PIM. An instance without the properties
+     * (older payloads) counts as the user's own when it has an end.
+     */
+    bool isActivation() const;
     /// Seconds left at `now` (never negative); -1 for a permanent assignment.
     qint64 secondsLeft(const QDateTime &now) const;
 };
@@ -112,8 +120,8 @@ struct Grant
 struct ApprovalStage
 {
     QString id;
-    QString status; ///< InProgress, Initializing, Completed, Expired
-    QString reviewResult; ///< NotReviewed, Approved, Denied
+    QString status; ///< InProgress, Initializing (NotStarted), Completed, Expired; any casing
+    QString reviewResult; ///< NotReviewed, Approved, Denied; any casing
     bool assignedToMe = false;
     QString reviewedById;
     QString reviewedByName; ///< display name, else UPN, of who decided
@@ -121,6 +129,14 @@ struct ApprovalStage
     QString justification;
 
     bool isOpen() const { return status.compare(u"InProgress", Qt::CaseInsensitive) == 0; }
+    /// PIM is still setting the stage up (for a few seconds after the request): not decided, and
+    /// not open for decisions yet either.
+    bool isOpening() const
+    {
+        return !isDecided()
+            && (status.compare(u"Initializing", Qt::CaseInsensitive) == 0
+                || status.compare(u"NotStarted", Qt::CaseInsensitive) == 0);
+    }
     bool isDecided() const
     {
         return reviewResult.compare(u"Approved", Qt::CaseInsensitive) == 0
@@ -138,6 +154,8 @@ struct Approval
     const ApprovalStage *stageForMe() const;
     /// The stage that carries a decision, if any.
     const ApprovalStage *decidedStage() const;
+    /// Nothing decided and a stage still opening: the caller may decide once it is InProgress.
+    bool isOpening() const;
 };
 
 /// Approvers have this long from the request to decide (PIM's fixed 24 hours).

@@ -68,14 +68,21 @@ Core::Result<GraphUser> parseUser(const QByteArray &body)
 
 Error graphError(const Net::HttpResponse &response)
 {
-    if (!response.hasStatus())
-        return response.transportError;
+    if (!response.hasStatus()) {
+        // A token that could not be had keeps the source that refused it; a lost connection is Graph's.
+        Error e = response.transportError;
+        if (e.source == Error::Source::Local
+            && (e.kind == Error::Kind::Network || e.kind == Error::Kind::Timeout))
+            e.source = Error::Source::Graph;
+        return e;
+    }
     const auto parsed = Net::parseJson(response.body);
     if (!parsed.ok() || !parsed.value().is_object() || !parsed.value().contains("error")
         || !parsed.value()["error"].is_object()) {
         return Error::make(Error::Kind::Http,
                            QStringLiteral("Microsoft Graph answered HTTP %1").arg(response.status),
-                           response.status);
+                           response.status)
+            .withSource(Error::Source::Graph);
     }
     const Net::Json &err = parsed.value()["error"];
     QString code = Net::jsonString(err, "code");
@@ -97,7 +104,7 @@ Error graphError(const Net::HttpResponse &response)
         code = QStringLiteral("HTTP%1").arg(response.status);
     if (message.isEmpty())
         message = QStringLiteral("Microsoft Graph answered HTTP %1").arg(response.status);
-    return Error::make(Error::Kind::Service, message, response.status, code);
+    return Error::make(Error::Kind::Service, message, response.status, code).withSource(Error::Source::Graph);
 }
 
 } // namespace Elevate::Graph
@@ -208,7 +215,12 @@ Core::Result<Core::AccessRequest> parseRequest(const Net::Json &item)
     }
     r.approvalId = Net::jsonString(item, "approvalId");
     r.justification = Net::jsonString(item, "justification");
-    r.created = Core::parseGraphDateTime(Net::jsonString(item, "createdDateTime"));
+    // The docs print the property misspelt (`createdDateTIme`) in places; read that when the right
+    // name is absent, so a payload shaped like the docs' still knows when it was asked.
+    QString created = Net::jsonString(item, "createdDateTime");
+    if (created.isEmpty())
+        created = Net::jsonString(item, "createdDateTIme");
+    r.created = Core::parseGraphDateTime(created);
     r.completed = Core::parseGraphDateTime(Net::jsonString(item, "completedDateTime"));
     if (item.contains("ticketInfo") && item["ticketInfo"].is_object()) {
         r.ticketNumber = Net::jsonString(item["ticketInfo"], "ticketNumber");
@@ -268,6 +280,7 @@ Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body)
         g.groupDisplayName = expandedGroupName(item);
         g.accessId = Net::jsonString(item, "accessId").toLower();
         g.assignmentType = Net::jsonString(item, "assignmentType").toLower();
+        g.memberType = Net::jsonString(item, "memberType").toLower();
         g.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
         g.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
         if (g.id.isEmpty() || g.groupId.isEmpty())

@@ -94,7 +94,27 @@ private Q_SLOTS:
         QTest::newRow("admin denied") << u"AdminDenied"_s << u"selfActivate"_s << RequestPhase::Denied;
         QTest::newRow("canceled") << u"Canceled"_s << u"selfActivate"_s << RequestPhase::Canceled;
         QTest::newRow("timed out") << u"TimedOut"_s << u"selfActivate"_s << RequestPhase::Failed;
+        // Every open status of graph-pim.md §6.5, as the docs print them and in camelCase.
+        const QList<std::pair<QString, RequestPhase>> open = {
+            {u"PendingApproval"_s, RequestPhase::AwaitingApproval},
+            {u"PendingApprovalProvisioning"_s, RequestPhase::AwaitingApproval},
+            {u"PendingAdminDecision"_s, RequestPhase::AwaitingApproval},
+            {u"PendingScheduleCreation"_s, RequestPhase::InProgress},
+            {u"ScheduleCreated"_s, RequestPhase::InProgress},
+            {u"Accepted"_s, RequestPhase::InProgress},
+            {u"PendingProvisioning"_s, RequestPhase::InProgress},
+            {u"Granted"_s, RequestPhase::InProgress},
+        };
+        for (const auto &[name, expected] : open) {
+            QTest::addRow("open %s", qPrintable(name)) << name << u"SelfActivate"_s << expected;
+            QTest::addRow("open %s camel", qPrintable(name))
+                << QString(name.at(0).toLower() + name.mid(1)) << u"selfActivate"_s << expected;
+        }
         QTest::newRow("unknown") << u"SomethingNew"_s << u"selfActivate"_s << RequestPhase::Unknown;
+        QTest::newRow("unknown, near a known one")
+            << u"PendingApprovalLater"_s << u"selfActivate"_s << RequestPhase::Unknown;
+        QTest::newRow("revoked, PascalCase deactivation")
+            << u"Revoked"_s << u"SelfDeactivate"_s << RequestPhase::Active;
         QTest::newRow("empty") << QString() << u"selfActivate"_s << RequestPhase::Unknown;
     }
     void classify()
@@ -154,6 +174,94 @@ private Q_SLOTS:
         g.end = {};
         QVERIFY(g.isPermanent());
         QCOMPARE(g.secondsLeft(now), -1);
+    }
+
+    void grantIsActivation_data()
+    {
+        QTest::addColumn<QString>("assignmentType");
+        QTest::addColumn<QString>("memberType");
+        QTest::addColumn<bool>("hasEnd");
+        QTest::addColumn<bool>("activation");
+        QTest::newRow("activated, direct") << u"activated"_s << u"direct"_s << true << true;
+        QTest::newRow("assigned, time-bound") << u"assigned"_s << u"direct"_s << true << false;
+        QTest::newRow("assigned, permanent") << u"assigned"_s << u"direct"_s << false << false;
+        QTest::newRow("activated through a group") << u"activated"_s << u"group"_s << true << false;
+        QTest::newRow("assigned through a group") << u"assigned"_s << u"group"_s << false << false;
+        QTest::newRow("no properties, with an end") << QString() << QString() << true << true;
+        QTest::newRow("no properties, permanent") << QString() << QString() << false << false;
+        QTest::newRow("unknown type") << u"unknownfuturevalue"_s << u"direct"_s << true << false;
+    }
+    void grantIsActivation()
+    {
+        QFETCH(QString, assignmentType);
+        QFETCH(QString, memberType);
+        QFETCH(bool, hasEnd);
+        QFETCH(bool, activation);
+        Grant g;
+        g.assignmentType = assignmentType;
+        g.memberType = memberType;
+        g.start = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
+        if (hasEnd)
+            g.end = g.start.addSecs(3600);
+        QCOMPARE(g.isActivation(), activation);
+    }
+
+    void approvalStages_data()
+    {
+        QTest::addColumn<QString>("status");
+        QTest::addColumn<QString>("review");
+        QTest::addColumn<bool>("open");
+        QTest::addColumn<bool>("opening");
+        QTest::addColumn<bool>("decided");
+        QTest::newRow("in progress") << u"InProgress"_s << u"NotReviewed"_s << true << false << false;
+        QTest::newRow("in progress, camel") << u"inProgress"_s << u"notReviewed"_s << true << false << false;
+        QTest::newRow("initializing") << u"Initializing"_s << u"NotReviewed"_s << false << true << false;
+        QTest::newRow("initializing, camel")
+            << u"initializing"_s << u"notReviewed"_s << false << true << false;
+        QTest::newRow("not started") << u"NotStarted"_s << u"NotReviewed"_s << false << true << false;
+        QTest::newRow("completed, approved") << u"Completed"_s << u"Approved"_s << false << false << true;
+        QTest::newRow("completed, denied, camel") << u"completed"_s << u"denied"_s << false << false << true;
+        QTest::newRow("expired") << u"Expired"_s << u"NotReviewed"_s << false << false << false;
+        QTest::newRow("unknown") << u"Whatever"_s << u"NotReviewed"_s << false << false << false;
+    }
+    void approvalStages()
+    {
+        QFETCH(QString, status);
+        QFETCH(QString, review);
+        QFETCH(bool, open);
+        QFETCH(bool, opening);
+        QFETCH(bool, decided);
+        ApprovalStage s;
+        s.id = u"s1"_s;
+        s.status = status;
+        s.reviewResult = review;
+        s.assignedToMe = true;
+        QCOMPARE(s.isOpen(), open);
+        QCOMPARE(s.isOpening(), opening);
+        QCOMPARE(s.isDecided(), decided);
+        Approval a;
+        a.id = u"a1"_s;
+        a.stages << s;
+        QCOMPARE(a.stageForMe() != nullptr, open); // an opening stage is not for deciding yet
+        QCOMPARE(a.isOpening(), opening);
+        QCOMPARE(a.decidedStage() != nullptr, decided);
+    }
+
+    void approvalWithADecisionIsNotOpening()
+    {
+        // Two stages: the first decided, the second still setting up: decided, not "opening".
+        ApprovalStage first;
+        first.id = u"1"_s;
+        first.status = u"Completed"_s;
+        first.reviewResult = u"Denied"_s;
+        ApprovalStage second;
+        second.id = u"2"_s;
+        second.status = u"Initializing"_s;
+        second.reviewResult = u"NotReviewed"_s;
+        Approval a;
+        a.stages = {first, second};
+        QVERIFY(!a.isOpening());
+        QCOMPARE(a.decidedStage()->id, u"1"_s);
     }
 
     void plannedEnd()

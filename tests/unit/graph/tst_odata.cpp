@@ -49,6 +49,27 @@ private Q_SLOTS:
         QVERIFY(last->items.isEmpty());
         QVERIFY(last->nextLink.isEmpty());
     }
+    void eligibilityDirectAndThroughAGroup_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("as the docs print it") << fixture("eligibilities-direct-and-group.json");
+        QTest::newRow("camelCase") << fixture("eligibilities-direct-and-group-camel.json");
+    }
+    void eligibilityDirectAndThroughAGroup()
+    {
+        // The same group reached directly and through membership of another group: two
+        // eligibilities, told apart by memberType (showing them once is the caller's business).
+        QFETCH(QByteArray, body);
+        const auto page = Graph::parseEligibilityPage(body);
+        QVERIFY(page.ok());
+        QCOMPARE(page->items.size(), 2);
+        QCOMPARE(page->items.at(0).memberType, QStringLiteral("direct"));
+        QCOMPARE(page->items.at(1).memberType, QStringLiteral("group"));
+        QCOMPARE(page->items.at(1).accessId, QStringLiteral("member"));
+        QCOMPARE(page->items.at(0).groupId, page->items.at(1).groupId);
+        QVERIFY(page->items.at(0).id != page->items.at(1).id);
+        QVERIFY(!page->items.at(1).end.isValid());
+    }
     void badPages_data()
     {
         QTest::addColumn<QByteArray>("body");

@@ -100,6 +100,106 @@ private Q_SLOTS:
         QVERIFY(!Graph::parseGrantPage("{\"value\": [{\"id\": \"x\"}]}").ok());
     }
 
+    void grantsThroughGroupsAndAssigned_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("as the docs print it") << fixture("instances-group-assigned.json");
+        QTest::newRow("camelCase") << fixture("instances-group-assigned-camel.json");
+    }
+    void grantsThroughGroupsAndAssigned()
+    {
+        QFETCH(QByteArray, body);
+        const auto page = Graph::parseGrantPage(body);
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+        QCOMPARE(page->items.size(), 4);
+        const auto &activated = page->items.at(0);
+        QCOMPARE(activated.assignmentType, u"activated"_s);
+        QCOMPARE(activated.memberType, u"direct"_s);
+        QVERIFY(activated.isActivation());
+        const auto &permanent = page->items.at(1);
+        QCOMPARE(permanent.assignmentType, u"assigned"_s);
+        QVERIFY(permanent.isPermanent());
+        QVERIFY(!permanent.isActivation());
+        // An administrator's time-bound assignment through another group: it ends, but it is not the
+        // user's to deactivate or renew.
+        const auto &viaGroup = page->items.at(2);
+        QCOMPARE(viaGroup.memberType, u"group"_s);
+        QCOMPARE(viaGroup.assignmentType, u"assigned"_s);
+        QVERIFY(!viaGroup.isPermanent());
+        QCOMPARE(viaGroup.end, QDateTime(QDate(2025, 12, 1), QTime(0, 0), Qt::UTC));
+        QVERIFY(!viaGroup.isActivation());
+        QCOMPARE(viaGroup.groupDisplayName, u"AWS-345678901234-Billing"_s);
+        // Activated, but for the group the user is in.
+        const auto &groupActivation = page->items.at(3);
+        QCOMPARE(groupActivation.accessId, u"owner"_s);
+        QCOMPARE(groupActivation.memberType, u"group"_s);
+        QCOMPARE(groupActivation.assignmentType, u"activated"_s);
+        QVERIFY(!groupActivation.isActivation());
+    }
+
+    void everyOpenStatus_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::newRow("as the docs print it") << fixture("requests-open-pascal.json");
+        QTest::newRow("camelCase") << fixture("requests-open-camel.json");
+    }
+    void everyOpenStatus()
+    {
+        QFETCH(QByteArray, body);
+        const auto page = Graph::parseRequestPage(body);
+        QVERIFY2(page.ok(), qPrintable(page.ok() ? QString() : page.error().message));
+        const QStringList statuses = {u"PendingApproval"_s,
+                                      u"PendingApprovalProvisioning"_s,
+                                      u"PendingScheduleCreation"_s,
+                                      u"ScheduleCreated"_s,
+                                      u"Accepted"_s,
+                                      u"PendingProvisioning"_s,
+                                      u"Granted"_s,
+                                      u"PendingAdminDecision"_s};
+        QCOMPARE(page->items.size(), statuses.size());
+        for (int i = 0; i < statuses.size(); ++i) {
+            const auto &r = page->items.at(i);
+            QCOMPARE(r.status.compare(statuses.at(i), Qt::CaseInsensitive), 0);
+            QVERIFY2(!Core::isTerminal(r.phase()), qPrintable(r.status));
+            QVERIFY2(r.phase() != Core::RequestPhase::Unknown, qPrintable(r.status));
+            const bool human = statuses.at(i).startsWith(u"PendingApproval"_s)
+                || statuses.at(i) == u"PendingAdminDecision"_s;
+            QCOMPARE(r.phase(),
+                     human ? Core::RequestPhase::AwaitingApproval : Core::RequestPhase::InProgress);
+            QCOMPARE(r.action.compare(u"selfActivate"_s, Qt::CaseInsensitive), 0);
+            QCOMPARE(r.durationSecs, 4 * 3600);
+            QCOMPARE(r.ticketNumber, u"INC-7781"_s);
+            QCOMPARE(r.groupDisplayName, u"AWS-210987654321-ReadOnlyAccess"_s);
+        }
+        // The docs' misspelt createdDateTIme when the right name is absent; the right one when both are.
+        QCOMPARE(page->items.at(0).created, QDateTime(QDate(2025, 6, 2), QTime(9, 40, 12, 553), Qt::UTC));
+        QCOMPARE(page->items.at(2).created, QDateTime(QDate(2025, 6, 2), QTime(9, 41), Qt::UTC));
+        QCOMPARE(page->items.at(3).created, page->items.at(0).created);
+    }
+
+    void approvalStagesThatAreNotReady()
+    {
+        const auto opening = Graph::parseApproval(fixture("approval-initializing.json"));
+        QVERIFY(opening.ok());
+        QCOMPARE(opening->stages.size(), 1);
+        QVERIFY(opening->isOpening());
+        QVERIFY(!opening->stages.first().isDecided());
+        QVERIFY(!opening->stageForMe()); // assigned to me, but not open for a decision yet
+        QVERIFY(!opening->decidedStage());
+        const auto open = Graph::parseApproval(fixture("approval-inprogress.json"));
+        QVERIFY(open.ok());
+        QVERIFY(!open->isOpening());
+        QVERIFY(open->stageForMe());
+        QCOMPARE(open->stageForMe()->id, u"3f2e1d0c-9b8a-4f7e-8d6c-5b4a3f2e1d0c"_s);
+        // The same in camelCase, and beta's `steps`.
+        const auto beta = Graph::parseApproval(
+            "{\"id\": \"a\", \"steps\": [{\"id\": \"s\", \"status\": \"notStarted\", \"reviewResult\": "
+            "\"notReviewed\", \"assignedToMe\": true, \"reviewedBy\": []}]}");
+        QVERIFY(beta.ok());
+        QVERIFY(beta->isOpening());
+        QVERIFY(!beta->stageForMe());
+    }
+
     void activationBody()
     {
         Core::ActivationDraft d;
