@@ -5,6 +5,8 @@
 #include "net/json.h"
 #include "odata.h"
 
+#include <QDeadlineTimer>
+#include <QElapsedTimer>
 #include <QLocale>
 #include <QLoggingCategory>
 #include <QPointer>
@@ -19,9 +21,15 @@ Q_LOGGING_CATEGORY(lcGraph, "elevate.graph", QtInfoMsg)
 using Core::Error;
 
 namespace {
-constexpr int kMaxPages = 100;
-constexpr int kMaxThrottleRetries = 3;
-constexpr qint64 kMaxRetryAfterMs = 30'000;
+constexpr qint64 kThrottleBudgetMs = GraphClient::kThrottleBudgetSecs * 1000;
+/// Without Retry-After: 2 s, 4 s, 8 s … up to a minute (Graph counts early retries against us).
+constexpr qint64 kMaxBackoffMs = 60'000;
+/// The least wait, so a `Retry-After: 0` that keeps coming is no busy loop.
+constexpr qint64 kMinThrottleWaitMs = 100;
+/// A wait looks at the clock this often: it ends on time after a suspend or a clock change.
+constexpr qint64 kWaitTickMs = 1000;
+/// Reads of an approval whose stage is still opening (PIM takes seconds), before StageNotReady.
+constexpr int kStageRereads = 8;
 constexpr int kMaxActivationAttempts = 3;
 const QString kPim = QStringLiteral("/identityGovernance/privilegedAccess/group");
 
@@ -47,8 +55,8 @@ bool ambiguous(const Net::HttpResponse &r)
 
 /**
  * One Graph call with the token dance: 401 → new token, once; claims challenge → step-up token,
- * once; 429 (and for reads 503/504) → Retry-After, a bounded number of times. Deletes itself after
- * `done` ran.
+ * once; 429 (and for reads 503/504) → Retry-After in full, within the call's time budget. Deletes
+ * itself after `done` ran.
  */
 class GraphCall : public QObject
 {
@@ -65,6 +73,10 @@ public:
 
     void start()
     {
+        if (!m_started.isValid()) {
+            m_started = m_owner->clock()->now();
+            m_elapsed.start();
+        }
         m_owner->m_tokens->requestAccessToken(
             m_owner->m_resource, this, [this](Core::Result<QString> token) { send(std::move(token)); });
     }
@@ -111,16 +123,44 @@ private:
         }
         const bool throttled
             = r.hasStatus() && (r.status == 429 || (isRead() && (r.status == 503 || r.status == 504)));
-        if (throttled && m_throttleRetries < kMaxThrottleRetries) {
-            ++m_throttleRetries;
-            const qint64 wait = Net::parseRetryAfterMs(r.header("retry-after"),
-                                                       QDateTime::currentDateTimeUtc(), kMaxRetryAfterMs)
-                                    .value_or(1000LL << m_throttleRetries);
-            qCInfo(lcGraph) << "throttled (HTTP" << r.status << "), retrying in" << wait << "ms";
-            QTimer::singleShot(wait, this, &GraphCall::start);
+        if (throttled && waitBeforeRetry(r))
             return;
-        }
         finish(r);
+    }
+
+    /// Schedules the retry of a throttled answer; false when the wait would pass the call's budget.
+    bool waitBeforeRetry(const Net::HttpResponse &r)
+    {
+        const QDateTime now = m_owner->clock()->now();
+        // Time spent so far by either clock: the injected one may be a test's, the monotonic one
+        // does not see a suspend.
+        const qint64 spent = qMax(m_started.msecsTo(now), m_elapsed.elapsed());
+        const qint64 backoff = qMin(kMaxBackoffMs, 2000LL << qMin(m_throttleRetries, 10));
+        const qint64 wait = qMax(
+            kMinThrottleWaitMs,
+            Net::parseRetryAfterMs(r.header("retry-after"), now, kThrottleBudgetMs + 1).value_or(backoff));
+        if (spent + wait > kThrottleBudgetMs) {
+            qCInfo(lcGraph) << "throttled (HTTP" << r.status << ") for" << wait
+                            << "ms more; past the call's budget, giving up";
+            return false;
+        }
+        ++m_throttleRetries;
+        m_retryAt = now.addMSecs(wait);
+        m_waitDeadline = QDeadlineTimer(wait);
+        qCInfo(lcGraph) << "throttled (HTTP" << r.status << "), retrying in" << wait << "ms";
+        Q_EMIT m_owner->throttled(m_retryAt, QStringLiteral("Microsoft Graph"));
+        waitTick();
+        return true;
+    }
+
+    /// Retries once the injected clock reaches the retry time, or the monotonic deadline passes
+    /// (a clock set back must not stretch the wait).
+    void waitTick()
+    {
+        const qint64 left = qMin(m_owner->clock()->now().msecsTo(m_retryAt), m_waitDeadline.remainingTime());
+        if (left <= 0)
+            return start();
+        QTimer::singleShot(int(qMin(left, kWaitTickMs)), this, &GraphCall::waitTick);
     }
 
     void finish(const Net::HttpResponse &r)
@@ -138,6 +178,10 @@ private:
     bool m_retried401 = false;
     bool m_steppedUp = false;
     int m_throttleRetries = 0;
+    QDateTime m_started; // the first send, on the injected clock: the budget counts from here
+    QElapsedTimer m_elapsed;
+    QDateTime m_retryAt;
+    QDeadlineTimer m_waitDeadline;
 };
 
 struct ActivationAttempt
@@ -215,8 +259,7 @@ void GraphClient::fetchAll(const QUrl &first, QObject *context,
     struct Paging
     {
         QList<T> items;
-        QSet<QString> seen;
-        int pages = 0;
+        QSet<QString> seen; // every link followed: a link that comes back is a loop
     };
     auto paging = std::make_shared<Paging>();
     QPointer<QObject> guard(context);
@@ -236,7 +279,6 @@ void GraphClient::fetchAll(const QUrl &first, QObject *context,
                                 if (!page.ok())
                                     return callback(page.error());
                                 paging->items += page->items;
-                                ++paging->pages;
                                 if (page->nextLink.isEmpty())
                                     return callback(paging->items);
                                 const QUrl next(page->nextLink);
@@ -244,7 +286,7 @@ void GraphClient::fetchAll(const QUrl &first, QObject *context,
                                     return callback(Error::make(
                                         Error::Kind::Security,
                                         QStringLiteral("Graph sent a next-page link to another host")));
-                                if (paging->seen.contains(page->nextLink) || paging->pages >= kMaxPages)
+                                if (paging->seen.contains(page->nextLink))
                                     return callback(Error::make(Error::Kind::Parse,
                                                                 QStringLiteral("Graph paging does not end")));
                                 paging->seen.insert(page->nextLink);
@@ -499,15 +541,37 @@ Error alreadyDecided(const Core::Approval &a)
 void GraphClient::decide(const QString &approvalId, bool approve, const QString &justification,
                          QObject *context, Callback<Core::Approval> callback)
 {
-    QPointer<QObject> guard(context);
+    decideWhenOpen(approvalId, approve, justification, QPointer<QObject>(context), std::move(callback), 0);
+}
+
+void GraphClient::decideWhenOpen(const QString &approvalId, bool approve, const QString &justification,
+                                 QPointer<QObject> guard, Callback<Core::Approval> callback, int rereads)
+{
     getApproval(
         approvalId, this,
-        [this, guard, approvalId, approve, justification, callback](Core::Result<Core::Approval> a) {
+        [this, guard, approvalId, approve, justification, callback, rereads](Core::Result<Core::Approval> a) {
             if (!guard)
                 return;
             if (!a.ok())
                 return callback(a.error());
             const Core::ApprovalStage *stage = a->stageForMe();
+            if (!stage && a->isOpening()) {
+                // PIM sets a stage up for a few seconds after the request: nobody decided yet, and
+                // the approver may decide as soon as it is InProgress.
+                if (rereads < kStageRereads) {
+                    QTimer::singleShot(m_stageRereadDelayMs, this,
+                                       [this, approvalId, approve, justification, guard, callback, rereads] {
+                                           if (guard)
+                                               decideWhenOpen(approvalId, approve, justification, guard,
+                                                              callback, rereads + 1);
+                                       });
+                    return;
+                }
+                return callback(Error::make(
+                    Error::Kind::Service,
+                    QStringLiteral("the approval is not open for decisions yet; try again in a few seconds"),
+                    0, QStringLiteral("StageNotReady")));
+            }
             if (!stage) {
                 bool anyOpen = false;
                 for (const auto &s : a->stages)

@@ -13,6 +13,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QUrl>
 
 #include <functional>
@@ -46,8 +47,12 @@ struct GraphUser
  * from auth directly); on a 401 it invalidates the token and retries once; on a claims challenge
  * (401 insufficient_claims, 400 …AcrsValidationFailed) it asks the provider for a step-up token and
  * retries the identical call once. Reads honour Retry-After on 429/503/504; writes only on 429 (a
- * throttled write was not carried out). Follows @odata.nextLink only within the configured base
- * URL's origin. Every callback runs exactly once (unless `context` is destroyed first).
+ * throttled write was not carried out). Retry-After is honoured in full (seconds, fractions or an
+ * HTTP-date, against the injected clock), without one the call backs off; a call gives up with the
+ * service's answer only when the next wait would take it past kThrottleBudgetSecs. `throttled` fires
+ * once for every such wait. Follows @odata.nextLink only within the configured base URL's origin, and
+ * as long as it does not come back to a link it has already followed. Every callback runs exactly
+ * once (unless `context` is destroyed first).
  *
  *   activate():  POST ──201──▶ request
  *                  │ timeout / dropped / 5xx / unreadable 2xx: did it land?
@@ -60,6 +65,11 @@ class GraphClient : public QObject
 public:
     GraphClient(QUrl baseUrl, QString resource, Net::HttpClient *http, Core::AccessTokenProvider *tokens,
                 QObject *parent = nullptr);
+
+    /// How long one call keeps honouring throttling (Retry-After or backoff) before it answers with
+    /// the throttled response: Graph's throttling windows last minutes, and a count of tries would
+    /// give up while Graph is still asking to wait.
+    static constexpr qint64 kThrottleBudgetSecs = 15 * 60;
 
     template<typename T> using Callback = std::function<void(Core::Result<T>)>;
 
@@ -97,6 +107,8 @@ public:
      * with the approval as it is afterwards. When there is nothing for me to decide (someone else
      * decided first: 409, or the stage is closed) the error has serviceCode "AlreadyDecided" and
      * names who decided; "NotYourDecision" when no stage is mine (not an approver, or my own request).
+     * A stage PIM is still setting up (Initializing, NotStarted) is neither: the approval is read again
+     * for a few seconds, and then the error is "StageNotReady" (try again shortly).
      */
     void decide(const QString &approvalId, bool approve, const QString &justification, QObject *context,
                 Callback<Core::Approval> callback);
@@ -117,9 +129,20 @@ public:
     void setClock(const Core::Clock *clock) { m_clock = clock; }
     /// Pause between attempts of a write whose answer got lost (tests shorten it).
     void setWriteRetryDelayMs(int ms) { m_writeRetryDelayMs = ms; }
+    /// Pause between reads of an approval whose stage is still opening, before a decision (tests
+    /// shorten it); decide() reads it a bounded number of times.
+    void setStageRereadDelayMs(int ms) { m_stageRereadDelayMs = ms; }
+
+Q_SIGNALS:
+    /// Graph (`service`, its name for people) throttled a call, which is retried at `retryAt` (on
+    /// the injected clock). Once per wait; nothing when the call gives up instead.
+    void throttled(const QDateTime &retryAt, const QString &service);
 
 private:
     friend class GraphCall;
+    const Core::Clock *clock() const { return m_clock ? m_clock : &m_systemClock; }
+    void decideWhenOpen(const QString &approvalId, bool approve, const QString &justification,
+                        QPointer<QObject> guard, Callback<Core::Approval> callback, int rereads);
     void noteServerDate(const QByteArray &date);
     template<typename T>
     void fetchAll(const QUrl &first, QObject *context,
@@ -139,7 +162,9 @@ private:
     qint64 m_skewSecs = 0;
     QHash<QString, QPair<QString, QString>> m_syncJobs; // service principal -> job id, rule id
     const Core::Clock *m_clock = nullptr;
+    Core::SystemClock m_systemClock;
     int m_writeRetryDelayMs = 2000;
+    int m_stageRereadDelayMs = 1000;
 };
 
 } // namespace Elevate::Graph
