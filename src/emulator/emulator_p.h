@@ -357,6 +357,9 @@ struct Emulator::Private
     Json groupJson(const QString &groupId) const;
     Reply pagedCollection(const Request &r, const std::string &root, const QString &path,
                           const std::string &entitySet, const std::vector<Json> &items);
+    /// POST /{version}/$batch (batch.cpp): up to 20 steps answered one by one; batchStep runs one.
+    Reply batch(const Request &r, const QString &version);
+    Reply batchStep(const Request &sub);
 
     // PIM for Groups: policies and the assignment request lifecycle (pim.cpp)
     std::optional<Reply> pim(const Request &r, const QString &path, const AccessToken &at, const User &user,

@@ -148,6 +148,8 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
     const QString version = r.segments.at(1);
     const std::string root = QString(base.toString() + QStringLiteral("/graph/") + version).toStdString();
     const QString path = u'/' + rest.join(u'/');
+    if (path == u"/$batch")
+        return batch(r, version);
 
     if (std::optional<Reply> pimReply = pim(r, path, at, *user, root))
         return *pimReply;
