@@ -110,7 +110,8 @@ QString oauthErrorCode(const Net::HttpResponse &response)
     return j.ok() ? Net::jsonString(j.value(), "error") : QString();
 }
 
-Error tokenError(const Net::HttpResponse &response)
+namespace {
+Error entraTokenError(const Net::HttpResponse &response)
 {
     if (!response.hasStatus())
         return response.transportError;
@@ -149,13 +150,25 @@ Error tokenError(const Net::HttpResponse &response)
     return e;
 }
 
+Error fromEntra(Error e)
+{
+    e.source = Error::Source::Entra;
+    return e;
+}
+} // namespace
+
+Error tokenError(const Net::HttpResponse &response)
+{
+    return fromEntra(entraTokenError(response));
+}
+
 Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response)
 {
     if (!response.isSuccess())
         return tokenError(response);
     const auto parsed = Net::parseJson(response.body);
     if (!parsed.ok()) {
-        Error e = parsed.error();
+        Error e = fromEntra(parsed.error());
         e.httpStatus = response.status;
         return e;
     }
@@ -168,8 +181,8 @@ Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response
     t.scope = Net::jsonString(j, "scope");
     t.expiresIn = Net::jsonInt(j, "expires_in").value_or(0);
     if (t.accessToken.isEmpty() || t.expiresIn <= 0)
-        return Error::make(Error::Kind::Parse,
-                           QStringLiteral("the token response lacks access_token or expires_in"));
+        return fromEntra(Error::make(Error::Kind::Parse,
+                                     QStringLiteral("the token response lacks access_token or expires_in")));
     return t;
 }
 
@@ -179,7 +192,7 @@ Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse
         return tokenError(response);
     const auto parsed = Net::parseJson(response.body);
     if (!parsed.ok())
-        return parsed.error();
+        return fromEntra(parsed.error());
     const Net::Json &j = parsed.value();
     DeviceCodeResponse d;
     d.userCode = Net::jsonString(j, "user_code");
@@ -189,7 +202,8 @@ Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse
     d.expiresIn = Net::jsonInt(j, "expires_in").value_or(900);
     d.interval = int(qBound<qint64>(qint64(1), Net::jsonInt(j, "interval").value_or(5), qint64(60)));
     if (d.userCode.isEmpty() || d.deviceCode.isEmpty() || !d.verificationUri.isValid())
-        return Error::make(Error::Kind::Parse, QStringLiteral("the device code response is incomplete"));
+        return fromEntra(
+            Error::make(Error::Kind::Parse, QStringLiteral("the device code response is incomplete")));
     return d;
 }
 

@@ -184,7 +184,8 @@ public:
         if (tokens->refreshToken.isEmpty())
             return finishAttempt(
                 Error::make(Error::Kind::Service,
-                            QStringLiteral("Entra sent no refresh token (is offline_access allowed?)")));
+                            QStringLiteral("Entra sent no refresh token (is offline_access allowed?)"))
+                    .withSource(Error::Source::Entra));
         const std::optional<Core::Account> previous = account;
         const QString previousRt = refreshToken;
         account = acc.value();
@@ -337,36 +338,38 @@ void EntraSession::signInInteractiveWithClaims(const QString &claims)
     if (!port.ok())
         return d->finishAttempt(port.error());
     req.redirectUri = QStringLiteral("http://%1:%2/").arg(d->config.redirectHost).arg(port.value());
-    connect(d->receiver.get(), &LoopbackReceiver::finished, this,
-            [this, id](const Core::Result<AuthorizationResponse> &result) {
-                if (id != d->attempt || !d->attemptOpen)
-                    return;
-                if (!result.ok()) {
-                    Error e = result.error();
-                    if (e.kind == Error::Kind::Cancelled && e.message.contains(u"in time"))
-                        e.message = QStringLiteral("the sign-in in the browser did not finish in time");
-                    return d->finishAttempt(e);
-                }
-                const AuthorizationResponse &r = result.value();
-                if (!r.error.isEmpty()) {
-                    static const QRegularExpression aadsts(QStringLiteral("^(AADSTS\\d+):\\s*(.*)$"));
-                    const auto m = aadsts.match(r.errorDescription);
-                    QString description = m.hasMatch() ? m.captured(2) : r.errorDescription;
-                    const qsizetype trace = description.indexOf(QStringLiteral(" Trace ID:"));
-                    if (trace > 0)
-                        description.truncate(trace);
-                    return d->finishAttempt(Error::make(
-                        r.error == u"access_denied" ? Error::Kind::Cancelled : Error::Kind::Service,
-                        description.isEmpty() ? r.error : description.trimmed(), 0,
-                        m.hasMatch() ? m.captured(1) : r.error));
-                }
-                // Redeem at once, once (entra-auth.md §7.5 item 9).
-                const QByteArray nonce = d->request.nonce;
-                d->http->send(codeRedemption(d->config, d->request, r.code), this,
-                              [this, id, nonce](const Net::HttpResponse &response) {
-                                  d->completeSignIn(id, response, nonce);
-                              });
-            });
+    connect(
+        d->receiver.get(), &LoopbackReceiver::finished, this,
+        [this, id](const Core::Result<AuthorizationResponse> &result) {
+            if (id != d->attempt || !d->attemptOpen)
+                return;
+            if (!result.ok()) {
+                Error e = result.error();
+                if (e.kind == Error::Kind::Cancelled && e.message.contains(u"in time"))
+                    e.message = QStringLiteral("the sign-in in the browser did not finish in time");
+                return d->finishAttempt(e);
+            }
+            const AuthorizationResponse &r = result.value();
+            if (!r.error.isEmpty()) {
+                static const QRegularExpression aadsts(QStringLiteral("^(AADSTS\\d+):\\s*(.*)$"));
+                const auto m = aadsts.match(r.errorDescription);
+                QString description = m.hasMatch() ? m.captured(2) : r.errorDescription;
+                const qsizetype trace = description.indexOf(QStringLiteral(" Trace ID:"));
+                if (trace > 0)
+                    description.truncate(trace);
+                return d->finishAttempt(
+                    Error::make(r.error == u"access_denied" ? Error::Kind::Cancelled : Error::Kind::Service,
+                                description.isEmpty() ? r.error : description.trimmed(), 0,
+                                m.hasMatch() ? m.captured(1) : r.error)
+                        .withSource(Error::Source::Entra));
+            }
+            // Redeem at once, once (entra-auth.md §7.5 item 9).
+            const QByteArray nonce = d->request.nonce;
+            d->http->send(codeRedemption(d->config, d->request, r.code), this,
+                          [this, id, nonce](const Net::HttpResponse &response) {
+                              d->completeSignIn(id, response, nonce);
+                          });
+        });
     Q_EMIT browserUrlReady(authorizeUrl(d->config, req));
 }
 

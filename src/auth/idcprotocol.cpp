@@ -83,7 +83,8 @@ Core::Result<Net::Json> successBody(const Net::HttpResponse &response, const cha
     if (!parsed.ok() || !parsed.value().is_object())
         return Error::make(Error::Kind::Parse,
                            QStringLiteral("the %1 answer is not a JSON object").arg(QLatin1String(what)),
-                           response.status);
+                           response.status)
+            .withSource(Error::Source::IdentityCenter);
     return parsed;
 }
 
@@ -199,7 +200,8 @@ QUrl authorizeUrl(const Core::AwsConfig &aws, const AuthorizationRequest &reques
     return url;
 }
 
-Error oidcError(const Net::HttpResponse &response)
+namespace {
+Error untaggedOidcError(const Net::HttpResponse &response)
 {
     if (!response.hasStatus())
         return response.transportError;
@@ -236,6 +238,12 @@ Error oidcError(const Net::HttpResponse &response)
         kind = Error::Kind::Cancelled;
     return Error::make(kind, description.isEmpty() ? code : description, status, code);
 }
+} // namespace
+
+Error oidcError(const Net::HttpResponse &response)
+{
+    return untaggedOidcError(response).withSource(Error::Source::IdentityCenter);
+}
 
 Core::Result<Registration> parseRegistration(const Net::HttpResponse &response, Flow flow)
 {
@@ -256,7 +264,8 @@ Core::Result<Registration> parseRegistration(const Net::HttpResponse &response, 
         return Error::make(Error::Kind::Parse,
                            QStringLiteral("the client registration lacks clientId, clientSecret or "
                                           "clientSecretExpiresAt"),
-                           response.status);
+                           response.status)
+            .withSource(Error::Source::IdentityCenter);
     return r;
 }
 
@@ -276,7 +285,8 @@ Core::Result<DeviceAuthorization> parseDeviceAuthorization(const Net::HttpRespon
     if (d.deviceCode.isEmpty() || d.userCode.isEmpty() || !d.verificationUri.isValid()
         || d.verificationUri.isRelative() || d.expiresIn <= 0)
         return Error::make(Error::Kind::Parse, QStringLiteral("the device authorization is incomplete"),
-                           response.status);
+                           response.status)
+            .withSource(Error::Source::IdentityCenter);
     if (d.verificationUriComplete.isRelative())
         d.verificationUriComplete = QUrl();
     return d;
@@ -295,8 +305,8 @@ Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response
     t.expiresIn = Net::jsonInt(j, "expiresIn").value_or(0);
     if (t.accessToken.isEmpty() || t.expiresIn <= 0)
         return Error::make(Error::Kind::Parse,
-                           QStringLiteral("the token answer lacks accessToken or expiresIn"),
-                           response.status);
+                           QStringLiteral("the token answer lacks accessToken or expiresIn"), response.status)
+            .withSource(Error::Source::IdentityCenter);
     return t;
 }
 

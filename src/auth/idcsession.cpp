@@ -355,7 +355,8 @@ public:
                 = r.errorDescription.trimmed().isEmpty() ? r.error : r.errorDescription.trimmed();
             return finishAttempt(
                 Error::make(r.error == u"access_denied" ? Error::Kind::Cancelled : Error::Kind::Service,
-                            description, 0, r.error));
+                            description, 0, r.error)
+                    .withSource(Error::Source::IdentityCenter));
         }
         // Redeem at once, once, with the exact redirect URI (port included) and the verifier.
         const QString name = request.loginHint;
@@ -400,7 +401,8 @@ public:
             return finishAttempt(Error::make(Error::Kind::Service,
                                              QStringLiteral("the device code expired before the sign-in "
                                                             "was approved"),
-                                             0, QStringLiteral("expired_token")));
+                                             0, QStringLiteral("expired_token"))
+                                     .withSource(Error::Source::IdentityCenter));
         const Idc::Registration reg = attemptRegistration;
         http->send(Idc::deviceCodeTokenRequest(config.aws, reg, deviceCode), q,
                    [this, id, reg](const Net::HttpResponse &r) {
@@ -453,6 +455,7 @@ public:
             return answerWaiters(expired
                                      ? Error::make(Error::Kind::InteractionRequired,
                                                    QStringLiteral("the Identity Center sign-in has expired"))
+                                           .withSource(Error::Source::IdentityCenter)
                                      : Error::make(Error::Kind::NotSignedIn,
                                                    QStringLiteral("not signed in to Identity Center")));
         }
@@ -468,7 +471,8 @@ public:
             return answerWaiters(Error::make(Error::Kind::InteractionRequired,
                                              QStringLiteral("the Identity Center client registration "
                                                             "has expired"),
-                                             0, QStringLiteral("invalid_client")));
+                                             0, QStringLiteral("invalid_client"))
+                                     .withSource(Error::Source::IdentityCenter));
         }
         const quint64 at = epoch;
         refreshFor = at;
@@ -620,7 +624,8 @@ void IdcSession::restore()
                 Error::make(Error::Kind::NotSignedIn, QStringLiteral("no saved Identity Center sign-in")));
         if (d->current.refreshToken.isEmpty())
             return d->finishAttempt(Error::make(Error::Kind::InteractionRequired,
-                                                QStringLiteral("the Identity Center sign-in has expired")));
+                                                QStringLiteral("the Identity Center sign-in has expired"))
+                                        .withSource(Error::Source::IdentityCenter));
         // The restore's own answer comes first, so callers that waited see the final state.
         d->waiters.prepend(Waiter {this, [this, id](Core::Result<QString> token) {
                                        if (!d->isCurrent(id))

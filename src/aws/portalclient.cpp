@@ -146,7 +146,7 @@ QString PortalClient::errorCode(const Net::HttpResponse &response)
 Error PortalClient::errorFor(const Net::HttpResponse &response)
 {
     if (!response.hasStatus())
-        return response.transportError;
+        return response.transportError.withSource(Error::Source::Portal);
     const QString code = errorCode(response);
     QString message;
     if (auto body = Net::parseJson(response.body); body && body.value().is_object()) {
@@ -155,8 +155,9 @@ Error PortalClient::errorFor(const Net::HttpResponse &response)
             message = Net::jsonString(body.value(), "Message");
     }
     if (code.isEmpty())
-        return response.genericError();
-    return Error::make(Error::Kind::Service, message.isEmpty() ? code : message, response.status, code);
+        return response.genericError().withSource(Error::Source::Portal);
+    return Error::make(Error::Kind::Service, message.isEmpty() ? code : message, response.status, code)
+        .withSource(Error::Source::Portal);
 }
 
 bool PortalClient::isNotAssigned(const Error &error)

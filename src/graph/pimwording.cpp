@@ -39,6 +39,10 @@ QString PimWording::describe(Core::DraftProblem problem, const Core::ActivationP
 
 QString PimWording::describe(const Error &error)
 {
+    // A local error may carry PIM's code (the Graph layer built it from PIM's answer); an error from
+    // another service never does, whatever its code or status says.
+    if (error.source != Error::Source::Graph && error.source != Error::Source::Local)
+        return {};
     const QString code = error.serviceCode;
     const QStringList rules = failedPolicyRules(error);
     if (!rules.isEmpty()) {
@@ -83,7 +87,8 @@ QString PimWording::describe(const Error &error)
                   "it the PIM permissions.");
     if (code == u"InvalidRoleAssignmentRequest")
         return tr("PIM rejected the request as invalid.");
-    if (error.kind == Error::Kind::Service || error.kind == Error::Kind::Http) {
+    if (error.source == Error::Source::Graph
+        && (error.kind == Error::Kind::Service || error.kind == Error::Kind::Http)) {
         switch (error.httpStatus) {
         case 403:
             return tr("You are not allowed to do this (Microsoft Graph answered 403).");
@@ -105,6 +110,48 @@ QString PimWording::describe(const Error &error)
             break;
         }
     }
+    return {};
+}
+
+QString ServiceWording::name(Error::Source source)
+{
+    switch (source) {
+    case Error::Source::Local:
+        return {};
+    case Error::Source::Entra:
+        return tr("Microsoft Entra ID");
+    case Error::Source::Graph:
+        return tr("Microsoft Graph");
+    case Error::Source::IdentityCenter:
+        return tr("AWS IAM Identity Center");
+    case Error::Source::Portal:
+        return tr("the AWS access portal");
+    }
+    return {};
+}
+
+QString ServiceWording::describe(const Error &error)
+{
+    const QString service = name(error.source);
+    if (service.isEmpty())
+        return {};
+    switch (error.kind) {
+    case Error::Kind::Network:
+        return tr("%1 cannot be reached (%2).").arg(service, error.message);
+    case Error::Kind::Timeout:
+        return tr("%1 did not answer in time. Check your connection and try again.").arg(service);
+    case Error::Kind::Service:
+    case Error::Kind::Http:
+        break;
+    default:
+        return {};
+    }
+    if (error.httpStatus == 403)
+        return tr("You are not allowed to do this (%1 answered 403).").arg(service);
+    if (error.httpStatus == 429)
+        return tr("%1 is throttling requests; try again in a minute.").arg(service);
+    if (error.httpStatus >= 500 && error.httpStatus < 600)
+        return tr("%1 is having trouble (HTTP %2); try again shortly.").arg(service).arg(error.httpStatus);
     return {};
 }
 

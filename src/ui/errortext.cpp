@@ -13,6 +13,9 @@ QString ErrorText::describe(const QString &operation, const Error &error)
         return {};
     if (const QString pim = Graph::PimWording::describe(error); !pim.isEmpty())
         return tr("%1 failed: %2").arg(operation, pim);
+    if (const QString refused = Graph::ServiceWording::describe(error); !refused.isEmpty())
+        return tr("%1 failed: %2").arg(operation, refused);
+    const QString service = Graph::ServiceWording::name(error.source);
     QString what;
     switch (error.kind) {
     case Error::Kind::None:
@@ -24,21 +27,27 @@ QString ErrorText::describe(const QString &operation, const Error &error)
         what = tr("the service did not answer in time. Check your connection and try again.");
         break;
     case Error::Kind::Http:
-        what = tr("the service answered with HTTP status %1.").arg(error.httpStatus);
+        what = service.isEmpty() ? tr("the service answered with HTTP status %1.").arg(error.httpStatus)
+                                 : tr("%1 answered with HTTP status %2.").arg(service).arg(error.httpStatus);
         break;
     case Error::Kind::Service:
         what = error.serviceCode.isEmpty() ? error.message
                                            : tr("%1 (%2)").arg(error.message, error.serviceCode);
         break;
     case Error::Kind::InteractionRequired:
-        what = tr("you need to sign in again (%1).")
-                   .arg(error.serviceCode.isEmpty() ? error.message : error.serviceCode);
+        what = service.isEmpty()
+            ? tr("you need to sign in again (%1).")
+                  .arg(error.serviceCode.isEmpty() ? error.message : error.serviceCode)
+            : tr("you need to sign in to %1 again (%2).")
+                  .arg(service, error.serviceCode.isEmpty() ? error.message : error.serviceCode);
         break;
     case Error::Kind::NotSignedIn:
         what = tr("you are not signed in.");
         break;
     case Error::Kind::Parse:
-        what = tr("the service sent an answer Elevate cannot read (%1).").arg(error.message);
+        what = service.isEmpty()
+            ? tr("the service sent an answer Elevate cannot read (%1).").arg(error.message)
+            : tr("%1 sent an answer Elevate cannot read (%2).").arg(service, error.message);
         break;
     case Error::Kind::Keychain:
         what = error.message;

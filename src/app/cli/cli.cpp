@@ -55,6 +55,8 @@ QString sentence(const Error &e)
     const QString pim = Graph::PimWording::describe(e);
     if (!pim.isEmpty())
         return pim;
+    if (const QString refused = Graph::ServiceWording::describe(e); !refused.isEmpty())
+        return refused;
     if (e.kind == Error::Kind::InvalidInput)
         return e.message;
     QString what = e.message;

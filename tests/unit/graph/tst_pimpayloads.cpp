@@ -334,7 +334,8 @@ private Q_SLOTS:
     {
         auto code = [](const char *c, int status = 400) {
             return Graph::PimWording::describe(
-                Error::make(Error::Kind::Service, u"m"_s, status, QString::fromLatin1(c)));
+                Error::make(Error::Kind::Service, u"m"_s, status, QString::fromLatin1(c))
+                    .withSource(Error::Source::Graph));
         };
         QVERIFY(code("RoleAssignmentExists").contains(u"already active"_s));
         QVERIFY(code("ActiveDurationTooShort").contains(u"5 minutes"_s));
