@@ -110,6 +110,19 @@ QString oauthErrorCode(const Net::HttpResponse &response)
     return j.ok() ? Net::jsonString(j.value(), "error") : QString();
 }
 
+bool isTransientTokenError(const Net::HttpResponse &response)
+{
+    if (!response.hasStatus())
+        return response.transportError.kind == Error::Kind::Network
+            || response.transportError.kind == Error::Kind::Timeout;
+    if (response.isSuccess())
+        return false;
+    if (response.status == 429 || response.status >= 500)
+        return true;
+    const QString code = oauthErrorCode(response);
+    return code == u"temporarily_unavailable" || code == u"server_error";
+}
+
 namespace {
 Error entraTokenError(const Net::HttpResponse &response)
 {

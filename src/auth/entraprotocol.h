@@ -69,6 +69,9 @@ Net::HttpRequest deviceCodePoll(const Core::AppConfig &config, const QString &de
 Core::Error tokenError(const Net::HttpResponse &response);
 /// The OAuth `error` value of an error body (authorization_pending, slow_down, …), or empty.
 QString oauthErrorCode(const Net::HttpResponse &response);
+/// A token-endpoint failure that says nothing about the sign-in and passes by itself: no answer,
+/// HTTP 429 or 5xx, `temporarily_unavailable` or `server_error` (entra-auth.md §4.3).
+bool isTransientTokenError(const Net::HttpResponse &response);
 
 Core::Result<TokenResponse> parseTokenResponse(const Net::HttpResponse &response);
 Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse &response);

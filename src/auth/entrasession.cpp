@@ -22,6 +22,11 @@ using Core::Error;
 namespace {
 /// Access tokens with less than this left are refreshed first (MSAL's 5-minute buffer).
 constexpr qint64 kExpiryBufferSecs = 300;
+/// After a transient token-endpoint failure without Retry-After: 5 s, doubling, at most 5 min.
+constexpr qint64 kFirstBackoffMs = 5'000;
+constexpr qint64 kMaxBackoffMs = 300'000;
+/// A Retry-After is honoured in full; only a value that would lock the session for good is cut.
+constexpr qint64 kMaxRetryAfterMs = 24LL * 3600 * 1000;
 
 struct CachedToken
 {
@@ -61,6 +66,16 @@ public:
     QTimer devicePoll;
     QString deviceCode;
     QString loginHint;
+
+    // Entra failed transiently (5xx, 429, temporarily_unavailable): the sign-in stays, and no refresh
+    // is sent before `refreshNotBefore` (on the injected clock); requests meanwhile get `transientError`.
+    QDateTime refreshNotBefore;
+    int transientFailures = 0;
+    Error transientError;
+    // Entra wants the user (interaction_required, invalid_grant): the refresh token stays, as MSAL keeps
+    // it, but only an interactive sign-in, carrying Entra's claims, signs in again.
+    bool needsInteraction = false;
+    QString pendingClaims;
     QDateTime deviceExpires;
     int deviceInterval = 5;
 
@@ -95,8 +110,10 @@ public:
         devicePoll.stop();
         if (receiver)
             receiver->cancel(); // no-op when it already finished
-        // A failed attempt leaves an earlier sign-in in place (its refresh token still works).
-        setState(result.ok() || (account && !refreshToken.isEmpty()) ? State::SignedIn : State::SignedOut);
+        // A failed attempt leaves an earlier sign-in in place (its refresh token still works), unless
+        // Entra said that only the user can go on.
+        setState(result.ok() || (account && !refreshToken.isEmpty() && !needsInteraction) ? State::SignedIn
+                                                                                          : State::SignedOut);
         Q_EMIT q->signInFinished(result);
         if (stepUpAttempt == attempt && !stepUpWaiters.isEmpty()) {
             const auto it = accessTokens.constFind(config.graphResource);
@@ -162,9 +179,34 @@ public:
         return true;
     }
 
+    /// The token endpoint failed in a way that passes: wait as Entra asks, or back off, then try again.
+    void noteTransient(const Net::HttpResponse &response, const Error &error)
+    {
+        ++transientFailures;
+        const qint64 backoff = qMin(kMaxBackoffMs, kFirstBackoffMs << qMin(transientFailures - 1, 10));
+        const qint64 wait
+            = Net::parseRetryAfterMs(response.header("retry-after"), clock->now(), kMaxRetryAfterMs)
+                  .value_or(backoff);
+        refreshNotBefore = clock->now().addMSecs(wait);
+        transientError = error;
+        qCInfo(lcAuth) << "Entra failed transiently (HTTP" << response.status << "), next refresh in" << wait
+                       << "ms";
+    }
+
+    /// Entra refused silent sign-in: keep the refresh token and the account (for the login hint),
+    /// remember its claims for the interactive sign-in that must follow.
+    void noteInteractionRequired(const Error &error)
+    {
+        needsInteraction = true;
+        pendingClaims = error.claims;
+        accessTokens.clear();
+    }
+
     /// Keeps what a token response brought: the access token in memory, the rotated refresh token.
     void absorb(const QString &resource, const TokenResponse &t)
     {
+        transientFailures = 0;
+        refreshNotBefore = {};
         accessTokens.insert(resource, CachedToken {t.accessToken, clock->now().addSecs(t.expiresIn)});
         if (!t.refreshToken.isEmpty())
             refreshToken = t.refreshToken;
@@ -202,6 +244,8 @@ public:
                                accessTokens.clear();
                                return finishAttempt(written.error());
                            }
+                           needsInteraction = false;
+                           pendingClaims.clear();
                            finishAttempt(account.value());
                        });
     }
@@ -235,12 +279,13 @@ public:
                                });
                                return;
                            }
+                       } else if (isTransientTokenError(response) && response.hasStatus()) {
+                           noteTransient(response, tokens.error());
                        } else if (tokens.error().kind == Error::Kind::InteractionRequired && id == attempt) {
-                           // Entra refuses the refresh token: interactive sign-in needed. The keychain entry
-                           // stays (MSAL keeps it: it may still work for other resources); a new sign-in
+                           // Interactive sign-in needed. The refresh token stays, in memory and in the
+                           // keychain (MSAL keeps it: it may still work for other resources); a new sign-in
                            // replaces it.
-                           accessTokens.clear();
-                           refreshToken.clear();
+                           noteInteractionRequired(tokens.error());
                            setState(State::SignedOut);
                        }
                        deliver();
@@ -297,6 +342,15 @@ void EntraSession::restore()
                     qCDebug(lcAuth) << "restored offline:" << tokens.error().message;
                     return d->finishAttempt(d->account.value());
                 }
+                if (!tokens.ok() && isTransientTokenError(response)) {
+                    // Entra is busy or down, which says nothing about the sign-in: keep it, try later.
+                    d->noteTransient(response, tokens.error());
+                    return d->finishAttempt(d->account.value());
+                }
+                if (!tokens.ok() && kind == Error::Kind::InteractionRequired) {
+                    d->noteInteractionRequired(tokens.error());
+                    return d->finishAttempt(tokens.error());
+                }
                 if (!tokens.ok()) {
                     d->account.reset();
                     d->refreshToken.clear();
@@ -304,6 +358,8 @@ void EntraSession::restore()
                     return d->finishAttempt(tokens.error());
                 }
                 d->absorb(d->config.graphResource, tokens.value());
+                d->needsInteraction = false;
+                d->pendingClaims.clear();
                 d->secrets->write(d->keychainKey(), d->blob(), this, [this, id](Core::Result<void> written) {
                     if (id != d->attempt)
                         return;
@@ -318,7 +374,9 @@ void EntraSession::restore()
 
 void EntraSession::signInInteractive()
 {
-    signInInteractiveWithClaims({});
+    // The claims Entra sent when it refused the silent sign-in go with the user's sign-in (§5.4 step 3).
+    signInInteractiveWithClaims(d->pendingClaims.isEmpty() ? QString()
+                                                           : mergeClientCapabilities(d->pendingClaims));
 }
 
 void EntraSession::signInInteractiveWithClaims(const QString &claims)
@@ -431,6 +489,10 @@ void EntraSession::signOut()
     d->account.reset();
     d->refreshToken.clear();
     d->accessTokens.clear();
+    d->needsInteraction = false;
+    d->pendingClaims.clear();
+    d->transientFailures = 0;
+    d->refreshNotBefore = {};
     d->setState(State::SignedOut);
     d->secrets->remove(d->keychainKey(), this,
                        [this](Core::Result<void> removed) { Q_EMIT signedOut(removed); });
@@ -452,6 +514,8 @@ void EntraSession::requestAccessToken(const QString &resource, QObject *context,
     const auto it = d->accessTokens.constFind(resource);
     if (it != d->accessTokens.cend() && d->clock->now().secsTo(it->expires) > kExpiryBufferSecs)
         return answer(it->token);
+    if (d->refreshNotBefore.isValid() && d->clock->now() < d->refreshNotBefore)
+        return answer(d->transientError);
     const bool running = d->waiters.contains(resource);
     d->waiters[resource].append(Waiter {guard, callback});
     if (!running)
@@ -484,6 +548,8 @@ void EntraSession::requestStepUpToken(const QString &resource, const QString &cl
                           d->absorb(resource, tokens.value());
                           return d->answerStepUp(tokens->accessToken);
                       }
+                      if (isTransientTokenError(response) && response.hasStatus())
+                          d->noteTransient(response, tokens.error());
                       if (tokens.error().kind != Error::Kind::InteractionRequired)
                           return d->answerStepUp(tokens.error());
                       qCInfo(lcAuth) << "step-up needs an interactive sign-in";

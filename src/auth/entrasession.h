@@ -36,6 +36,12 @@ using Core::SecretStore;
  *
  * `signInFinished` fires exactly once per restore()/signIn*() call (a new call cancels the previous
  * attempt, which then finishes with Kind::Cancelled).
+ *
+ * Silent sign-in (restore or refresh) that Entra answers with 5xx, 429 or temporarily_unavailable keeps
+ * the sign-in; token requests fail at once with that error until Retry-After (or a backoff of 5 s
+ * doubling to 5 min) has passed on the injected clock. interaction_required (or invalid_grant) keeps
+ * the refresh token and the account but signs out until an interactive sign-in, which carries the
+ * claims Entra sent.
  */
 class EntraSession : public QObject, public Core::AccessTokenProvider
 {
@@ -52,7 +58,8 @@ public:
     std::optional<Core::Account> account() const;
 
     /// Silent sign-in at start from the keychain entry. Finishes with NotSignedIn if there is none,
-    /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable.
+    /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable,
+    /// and signed in when Entra cannot be reached or fails transiently.
     void restore();
     void signInInteractive();
     /// Interactive sign-in that carries a claims request (JSON) on /authorize and /token.

@@ -9,6 +9,7 @@
 #include "support/browser.h"
 
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -45,6 +46,17 @@ bool haveSecretService()
 {
     return !qEnvironmentVariableIsEmpty("DBUS_SESSION_BUS_ADDRESS");
 }
+
+/// The refresh token the session keeps in its (in-memory) keychain entry.
+QString storedRefreshToken(const Auth::InMemorySecretStore &secrets)
+{
+    if (secrets.entries().size() != 1)
+        return {};
+    return QJsonDocument::fromJson(secrets.entries().begin().value())
+        .object()
+        .value(QStringLiteral("refreshToken"))
+        .toString();
+}
 } // namespace
 
 class TestSignIn : public QObject
@@ -53,6 +65,41 @@ class TestSignIn : public QObject
 private:
     Emulator::Emulator *m_emulator = nullptr;
     Core::AppConfig m_config;
+    QNetworkAccessManager m_adminNam;
+
+    int addFault(const QByteArray &json)
+    {
+        QNetworkRequest req(QUrl(m_emulator->baseUrl().toString() + QStringLiteral("/_emulator/faults")));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        QNetworkReply *reply = m_adminNam.post(req, json);
+        const bool done = QTest::qWaitFor([reply] { return reply->isFinished(); }, 10'000);
+        const int status = done ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : 0;
+        reply->deleteLater();
+        return status;
+    }
+
+    /// Token-endpoint requests the emulator has answered so far.
+    int tokenPosts() const
+    {
+        int n = 0;
+        for (const auto &v : m_emulator->state().value(QStringLiteral("httpRequests")).toArray()) {
+            const QJsonObject o = v.toObject();
+            if (o.value(QStringLiteral("method")).toString() == u"POST"
+                && o.value(QStringLiteral("path")).toString().endsWith(u"/oauth2/v2.0/token"))
+                ++n;
+        }
+        return n;
+    }
+
+    Core::Result<QString> graphToken(Auth::EntraSession &session)
+    {
+        std::optional<Core::Result<QString>> out;
+        session.requestAccessToken(m_config.graphResource, this,
+                                   [&out](Core::Result<QString> t) { out = t; });
+        if (!QTest::qWaitFor([&out] { return out.has_value(); }, 10'000))
+            return Error::make(Error::Kind::Timeout, QStringLiteral("no token answer"));
+        return *out;
+    }
 
 private Q_SLOTS:
     void initTestCase()
@@ -268,6 +315,201 @@ private Q_SLOTS:
         const AccountResult r = finished.first().first().value<AccountResult>();
         QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
         QCOMPARE(r->username, QStringLiteral("alex@contoso.example"));
+    }
+
+    void transientTokenErrorsKeepTheSignIn_data()
+    {
+        QTest::addColumn<QByteArray>("fault");
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("waitSecs");
+        // Without Retry-After the first wait is the backoff's 5 s; a Retry-After is honoured in full.
+        QTest::newRow("503") << QByteArray(R"("status":503)") << 503 << 5;
+        QTest::newRow("500 server_error") << QByteArray(R"("status":500)") << 500 << 5;
+        QTest::newRow("429 Retry-After 2 min")
+            << QByteArray(R"("status":429,"retryAfter":"120")") << 429 << 120;
+        QTest::newRow("503 Retry-After 2 h")
+            << QByteArray(R"("status":503,"retryAfter":"7200")") << 503 << 7200;
+        QTest::newRow("400 temporarily_unavailable")
+            << QByteArray(R"("status":400,"oauthError":"temporarily_unavailable")") << 400 << 5;
+    }
+    void transientTokenErrorsKeepTheSignIn()
+    {
+        QFETCH(QByteArray, fault);
+        QFETCH(int, status);
+        QFETCH(int, waitSecs);
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Browser browser;
+        {
+            Auth::EntraSession first(m_config, &http, &secrets, &clock);
+            QVERIFY(signInWith(first, browser).ok());
+        }
+        const QString rt = storedRefreshToken(secrets);
+        QVERIFY(!rt.isEmpty());
+
+        // Restore: Entra fails transiently. The sign-in stays, refresh token and all.
+        QCOMPARE(addFault(R"({"path":"/oauth2/v2.0/token",)" + fault + "}"), 201);
+        Auth::EntraSession session(m_config, &http, &secrets, &clock);
+        QSignalSpy restored(&session, &Auth::EntraSession::signInFinished);
+        session.restore();
+        QVERIFY(restored.wait(15'000));
+        const AccountResult result = restored.first().first().value<AccountResult>();
+        QVERIFY2(result.ok(), qPrintable(result.ok() ? QString() : result.error().message));
+        QCOMPARE(session.state(), Auth::EntraSession::State::SignedIn);
+        QCOMPARE(session.account()->username, QStringLiteral("alex@contoso.example"));
+        QCOMPARE(storedRefreshToken(secrets), rt);
+
+        // Until the wait is over, token requests fail at once with Entra's answer, without asking again.
+        const int posts = tokenPosts();
+        const auto early = graphToken(session);
+        QVERIFY(!early.ok());
+        QCOMPARE(early.error().httpStatus, status);
+        QCOMPARE(int(early.error().source), int(Error::Source::Entra));
+        clock.advance(waitSecs - 1);
+        QVERIFY(!graphToken(session).ok());
+        QCOMPARE(tokenPosts(), posts);
+        QCOMPARE(session.state(), Auth::EntraSession::State::SignedIn);
+
+        // Then the next request refreshes, and works.
+        clock.advance(1);
+        const auto later = graphToken(session);
+        QVERIFY2(later.ok(), qPrintable(later.ok() ? QString() : later.error().message));
+        QCOMPARE(tokenPosts(), posts + 1);
+    }
+
+    void transientRefreshFailuresBackOffWithinBounds()
+    {
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Browser browser;
+        Auth::EntraSession session(m_config, &http, &secrets, &clock);
+        QVERIFY(signInWith(session, browser).ok());
+        QVERIFY(graphToken(session).ok());
+        clock.advance(2 * 3600); // the access token is over: the next request refreshes
+        QCOMPARE(addFault(R"({"path":"/oauth2/v2.0/token","status":503,"count":9})"), 201);
+        const int posts = tokenPosts();
+        QVERIFY(!graphToken(session).ok());
+        QCOMPARE(tokenPosts(), posts + 1);
+        // 5 s, doubling, never more than 5 min; each wait is kept, then the refresh is tried again.
+        const QList<int> waits {5, 10, 20, 40, 80, 160, 300, 300};
+        for (int i = 0; i < waits.size(); ++i) {
+            clock.advance(waits.at(i) - 1);
+            QVERIFY(!graphToken(session).ok());
+            QCOMPARE(tokenPosts(), posts + 1 + i);
+            clock.advance(1);
+            QVERIFY(!graphToken(session).ok());
+            QCOMPARE(tokenPosts(), posts + 2 + i);
+            QCOMPARE(session.state(), Auth::EntraSession::State::SignedIn);
+        }
+        clock.advance(300);
+        const auto recovered = graphToken(session);
+        QVERIFY2(recovered.ok(), qPrintable(recovered.ok() ? QString() : recovered.error().message));
+        // Once it worked, the next failure starts the backoff again at 5 s.
+        clock.advance(2 * 3600);
+        QCOMPARE(addFault(R"({"path":"/oauth2/v2.0/token","status":503})"), 201);
+        QVERIFY(!graphToken(session).ok());
+        clock.advance(5);
+        QVERIFY(graphToken(session).ok());
+    }
+
+    void interactionRequiredKeepsTheRefreshTokenAndPassesClaims_data()
+    {
+        QTest::addColumn<bool>("atRestore");
+        QTest::newRow("refresh") << false;
+        QTest::newRow("restore") << true;
+    }
+    void interactionRequiredKeepsTheRefreshTokenAndPassesClaims()
+    {
+        QFETCH(bool, atRestore);
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Browser browser;
+        auto session = std::make_unique<Auth::EntraSession>(m_config, &http, &secrets, &clock);
+        QVERIFY(signInWith(*session, browser).ok());
+        const QString rt = storedRefreshToken(secrets);
+        const QByteArray claims = R"({"access_token":{"capolids":{"essential":true,"values":["p1"]}}})";
+        const QJsonObject fault {{QStringLiteral("path"), QStringLiteral("/oauth2/v2.0/token")},
+                                 {QStringLiteral("status"), 400},
+                                 {QStringLiteral("oauthError"), QStringLiteral("interaction_required")},
+                                 {QStringLiteral("claims"), QString::fromUtf8(claims)}};
+        QCOMPARE(addFault(QJsonDocument(fault).toJson()), 201);
+        if (atRestore) {
+            session = std::make_unique<Auth::EntraSession>(m_config, &http, &secrets, &clock);
+            QSignalSpy restored(session.get(), &Auth::EntraSession::signInFinished);
+            session->restore();
+            QVERIFY(restored.wait(15'000));
+            const AccountResult r = restored.first().first().value<AccountResult>();
+            QVERIFY(!r.ok());
+            QCOMPARE(r.error().kind, Error::Kind::InteractionRequired);
+            QCOMPARE(r.error().claims.toUtf8(), claims);
+        } else {
+            clock.advance(2 * 3600);
+            const auto token = graphToken(*session);
+            QVERIFY(!token.ok());
+            QCOMPARE(token.error().kind, Error::Kind::InteractionRequired);
+            QCOMPARE(token.error().claims.toUtf8(), claims);
+        }
+        // Only the user can go on, but the refresh token is not thrown away (MSAL keeps it).
+        QCOMPARE(session->state(), Auth::EntraSession::State::SignedOut);
+        QCOMPARE(storedRefreshToken(secrets), rt);
+        QCOMPARE(graphToken(*session).error().kind, Error::Kind::NotSignedIn);
+
+        // The next interactive sign-in carries Entra's claims (with the client capability) and the user.
+        QUrl authorize;
+        auto seen = connect(session.get(), &Auth::EntraSession::browserUrlReady, this,
+                            [&authorize](const QUrl &url) { authorize = url; });
+        QVERIFY(signInWith(*session, browser).ok());
+        const QUrlQuery q(authorize);
+        const QJsonObject asked
+            = QJsonDocument::fromJson(q.queryItemValue(QStringLiteral("claims"), QUrl::FullyDecoded).toUtf8())
+                  .object()
+                  .value(QStringLiteral("access_token"))
+                  .toObject();
+        QCOMPARE(asked.value(QStringLiteral("capolids")).toObject().value(QStringLiteral("values")).toArray(),
+                 QJsonArray {QStringLiteral("p1")});
+        QVERIFY(asked.contains(QStringLiteral("xms_cc")));
+        QCOMPARE(q.queryItemValue(QStringLiteral("login_hint"), QUrl::FullyDecoded),
+                 QStringLiteral("alex@contoso.example"));
+        QCOMPARE(session->state(), Auth::EntraSession::State::SignedIn);
+        QVERIFY(graphToken(*session).ok());
+        QVERIFY(storedRefreshToken(secrets) != rt); // the new sign-in replaced it
+
+        // Claims are for that one sign-in: the one after carries none.
+        authorize.clear();
+        QVERIFY(signInWith(*session, browser).ok());
+        disconnect(seen);
+        QVERIFY(authorize.isValid());
+        QVERIFY(!QUrlQuery(authorize).hasQueryItem(QStringLiteral("claims")));
+    }
+
+    void otherTokenErrorsStillSignOut()
+    {
+        // Entra refusing the client is not transient: the sign-in ends (and says why).
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Browser browser;
+        {
+            Auth::EntraSession first(m_config, &http, &secrets, &clock);
+            QVERIFY(signInWith(first, browser).ok());
+        }
+        QCOMPARE(addFault(R"({"path":"/oauth2/v2.0/token","status":401,"oauthError":"invalid_client"})"),
+                 201);
+        Auth::EntraSession session(m_config, &http, &secrets, &clock);
+        QSignalSpy restored(&session, &Auth::EntraSession::signInFinished);
+        session.restore();
+        QVERIFY(restored.wait(15'000));
+        const AccountResult r = restored.first().first().value<AccountResult>();
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().httpStatus, 401);
+        QCOMPARE(session.state(), Auth::EntraSession::State::SignedOut);
     }
 };
 

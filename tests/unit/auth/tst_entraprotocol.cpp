@@ -119,6 +119,38 @@ private Q_SLOTS:
         QVERIFY(!parsed.error().message.contains(QStringLiteral("Trace ID")));
         QVERIFY(!parsed.error().message.isEmpty());
     }
+    void transientTokenErrors_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<bool>("transient");
+        QTest::newRow("503") << 503 << QByteArray("{\"error\":\"temporarily_unavailable\"}") << true;
+        QTest::newRow("HTML 500") << 500 << fixture("server-error.html") << true;
+        QTest::newRow("429") << 429 << QByteArray() << true;
+        QTest::newRow("400 temporarily_unavailable")
+            << 400 << QByteArray("{\"error\":\"temporarily_unavailable\"}") << true;
+        QTest::newRow("400 server_error") << 400 << QByteArray("{\"error\":\"server_error\"}") << true;
+        QTest::newRow("MFA required") << 400 << fixture("mfa-required.json") << false;
+        QTest::newRow("public client secret") << 401 << fixture("public-client-secret.json") << false;
+        QTest::newRow("truncated") << 400 << fixture("truncated.json") << false;
+        QTest::newRow("200") << 200 << QByteArray("{}") << false;
+    }
+    void transientTokenErrors()
+    {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(bool, transient);
+        QCOMPARE(isTransientTokenError(httpResponse(status, body)), transient);
+        QCOMPARE(int(tokenError(httpResponse(status, body)).source), int(Error::Source::Entra));
+    }
+    void transportFailuresAreTransientButNotCancellation()
+    {
+        Net::HttpResponse r;
+        r.transportError = Error::make(Error::Kind::Timeout, QStringLiteral("slow"));
+        QVERIFY(isTransientTokenError(r));
+        r.transportError = Error::make(Error::Kind::Cancelled, QStringLiteral("aborted"));
+        QVERIFY(!isTransientTokenError(r));
+    }
     void claimsAreKept()
     {
         const Error e = tokenError(httpResponse(400, fixture("ca-blocked.json")));
