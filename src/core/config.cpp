@@ -128,6 +128,8 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
         for (const auto &v : graph.value(u"scopes").toArray())
             c.graphScopes << v.toString();
     }
+    c.graphReplicationWindowSeconds
+        = graph.value(u"replicationWindowSeconds").toInt(c.graphReplicationWindowSeconds);
     const auto aws = root.value(u"aws").toObject();
     c.aws.startUrl = str(aws, "startUrl", c.aws.startUrl);
     c.aws.region = str(aws, "region", c.aws.region);
@@ -191,6 +193,9 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
         return configError(sourcePath, QStringLiteral("graph.baseUrl must be an https URL"));
     if (c.redirectHost != u"localhost" && c.redirectHost != u"127.0.0.1")
         return configError(sourcePath, QStringLiteral("entra.redirectHost must be localhost or 127.0.0.1"));
+    if (c.graphReplicationWindowSeconds < 0 || c.graphReplicationWindowSeconds > 3600)
+        return configError(sourcePath,
+                           QStringLiteral("graph.replicationWindowSeconds must be between 0 and 3600"));
     if (c.signInTimeoutSeconds < 10)
         return configError(sourcePath, QStringLiteral("entra.signInTimeoutSeconds must be at least 10"));
     const QRegularExpression re(c.mapping.pattern);
@@ -246,7 +251,8 @@ QByteArray AppConfig::toJson() const
                        {u"signInTimeoutSeconds"_s, signInTimeoutSeconds}};
     QJsonObject graph {{u"resource"_s, graphResource},
                        {u"baseUrl"_s, graphBaseUrl},
-                       {u"scopes"_s, QJsonArray::fromStringList(graphScopes)}};
+                       {u"scopes"_s, QJsonArray::fromStringList(graphScopes)},
+                       {u"replicationWindowSeconds"_s, graphReplicationWindowSeconds}};
     QJsonObject groups;
     for (auto it = mapping.groups.begin(); it != mapping.groups.end(); ++it)
         groups.insert(it.key(), QJsonObject {{u"account"_s, it->accountId}, {u"role"_s, it->roleName}});

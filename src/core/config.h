@@ -75,6 +75,9 @@ struct AppConfig
         = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
            QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
            QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
+    /// How long after a write Graph may not show it yet (replication lag, tens of seconds): inside it
+    /// a request that answers 404 or a grant not listed is "not visible yet", never "gone".
+    int graphReplicationWindowSeconds = 60;
     AwsConfig aws;
     MappingConfig mapping;
     /// Requests: the duration the form starts with (capped by each group's policy), and when to warn

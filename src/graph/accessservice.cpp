@@ -7,6 +7,7 @@
 #include <QLoggingCategory>
 #include <QPointer>
 #include <QSet>
+#include <QUuid>
 
 namespace Elevate::Graph {
 
@@ -19,14 +20,91 @@ QString policyKey(const QString &groupId, const QString &accessId)
 {
     return groupId + u'/' + (accessId.isEmpty() ? QStringLiteral("member") : accessId);
 }
-constexpr int kFollowDelaysSecs[] = {2, 4, 8, 16, 30, 60};
+constexpr int kFollowDelaysSecs[] = {1, 2, 4, 8, 16, 30, 60};
 constexpr int kAwaitingApprovalSecs = 60;
 constexpr int kGrantCheckSecs = 300;
 constexpr int kIdleSecs = 600;
-/// A request that became active but whose grant Graph does not list yet is given this long.
+/// A request that became active but whose grant Graph does not list yet is given at least this long
+/// before it counts as ended (longer when the replication window is).
 constexpr qint64 kGrantAppearSecs = 120;
+/// A request that answers 404 is over (purged) only when it is older than this.
+constexpr qint64 kPurgedAfterSecs = 10 * 60;
 constexpr int kMaxLookups = 10;
+constexpr int kSettleDelaysSecs[] = {1, 2, 4, 8};
+
+bool isDeactivation(const Core::AccessRequest &r)
+{
+    return r.action.compare(u"selfDeactivate", Qt::CaseInsensitive) == 0
+        || r.action.compare(u"adminRemove", Qt::CaseInsensitive) == 0;
+}
+
+/// What the history knows of a request, as a request (when Graph does not show it yet).
+Core::AccessRequest fromHistory(const Core::HistoryEntry &e)
+{
+    Core::AccessRequest r;
+    r.id = e.requestId;
+    r.status = e.status;
+    r.action = QStringLiteral("selfActivate");
+    r.groupId = e.groupId;
+    r.groupDisplayName = e.groupName;
+    r.accessId = e.accessId;
+    r.principalId = e.principalId;
+    r.justification = e.justification;
+    r.ticketSystem = e.ticketSystem;
+    r.ticketNumber = e.ticketNumber;
+    r.created = e.requestedAt;
+    r.start = e.startAt;
+    r.durationSecs = e.durationSecs;
+    return r;
+}
 } // namespace
+
+template<typename T> AccessService::Callback<T> AccessService::once(QObject *context, Callback<T> callback)
+{
+    auto answered = std::make_shared<bool>(false);
+    const quint64 ticket = ++m_nextTicket;
+    QPointer<QObject> guard(context);
+    const bool hadContext = context != nullptr;
+    Callback<T> answer = [this, answered, ticket, guard, hadContext, callback](Core::Result<T> r) {
+        if (std::exchange(*answered, true))
+            return;
+        m_inFlight.remove(ticket);
+        if (!callback)
+            return;
+        // Queued, so a caller never hears back inside its own call (a form can set itself busy
+        // after asking, whatever the answer).
+        QMetaObject::invokeMethod(
+            this,
+            [guard, hadContext, callback, r] {
+                if (!hadContext || guard)
+                    callback(r);
+            },
+            Qt::QueuedConnection);
+    };
+    m_inFlight.insert(ticket, [answer] {
+        answer(Error::make(Error::Kind::Cancelled,
+                           QStringLiteral("the account changed before the answer came"), 0,
+                           QStringLiteral("AccountChanged")));
+    });
+    return answer;
+}
+
+Core::ActivationPolicy AccessService::unreadablePolicy()
+{
+    Core::ActivationPolicy p;
+    p.maximumDurationSecs = 24 * 3600; // graph-pim.md §9.2: group activations last 1-24 hours
+    return p;
+}
+
+bool AccessService::policyUnreadable(const Core::Error &error)
+{
+    return error.httpStatus == 403 && (error.kind == Error::Kind::Service || error.kind == Error::Kind::Http);
+}
+
+qint64 AccessService::windowSecs() const
+{
+    return m_graph->replicationWindowSecs();
+}
 
 AccessService::AccessService(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
                              const Core::Clock *clock, QObject *parent)
@@ -48,9 +126,17 @@ void AccessService::setPrincipalId(const QString &id)
     ++m_generation;
     m_syncing = false; // a sync under way belongs to the previous account; its answers are dropped
     m_syncAgain = false;
+    m_syncWaiters.clear();
+    m_nextSyncWaiters.clear();
+    // Whoever waits for an answer about the previous account hears that it changed.
+    for (const auto &cancel : std::exchange(m_inFlight, {}))
+        cancel();
     m_grants.clear();
     m_open.clear();
     m_policies.clear();
+    m_activeSince.clear();
+    m_endedHere.clear();
+    m_awaitingReplication = false;
     m_timer.stop();
     if (!id.isEmpty() && m_autoSync)
         sync();
@@ -88,20 +174,25 @@ std::optional<Core::ActivationPolicy> AccessService::cachedPolicy(const QString 
     return *it;
 }
 
+void AccessService::fetchPolicy(const QString &groupId, const QString &accessId,
+                                std::function<void(Core::Result<Core::ActivationPolicy>)> then)
+{
+    if (const auto cached = cachedPolicy(groupId, accessId))
+        return then(*cached);
+    const quint64 generation = m_generation;
+    m_graph->getActivationPolicy(
+        groupId, accessId, this,
+        [this, generation, groupId, accessId, then](Core::Result<Core::ActivationPolicy> r) {
+            if (r.ok() && generation == m_generation)
+                m_policies.insert(policyKey(groupId, accessId), r.value());
+            then(std::move(r));
+        });
+}
+
 void AccessService::policy(const QString &groupId, const QString &accessId, QObject *context,
                            Callback<Core::ActivationPolicy> callback)
 {
-    if (const auto cached = cachedPolicy(groupId, accessId))
-        return callback(*cached);
-    QPointer<QObject> guard(context);
-    m_graph->getActivationPolicy(
-        groupId, accessId, this,
-        [this, guard, groupId, accessId, callback](Core::Result<Core::ActivationPolicy> r) {
-            if (r.ok())
-                m_policies.insert(policyKey(groupId, accessId), r.value());
-            if (guard)
-                callback(std::move(r));
-        });
+    fetchPolicy(groupId, accessId, once(context, std::move(callback)));
 }
 
 std::optional<Core::Grant> AccessService::grantFor(const QString &groupId, const QString &accessId) const
@@ -124,84 +215,134 @@ std::optional<Core::AccessRequest> AccessService::openRequestFor(const QString &
 void AccessService::request(const Core::Target &target, const Core::ActivationDraft &draftIn,
                             QObject *context, Callback<Core::AccessRequest> callback)
 {
+    auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
-        return callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
     Core::ActivationDraft draft = draftIn;
     draft.groupId = target.eligibility.groupId;
     draft.accessId
         = target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : target.eligibility.accessId;
     m_groupNames.insert(draft.groupId, target.eligibility.groupDisplayName);
-    QPointer<QObject> guard(context);
     const quint64 generation = m_generation;
-    policy(draft.groupId, draft.accessId, this,
-           [this, guard, generation, target, draft, callback](Core::Result<Core::ActivationPolicy> policy) {
-               if (!guard || generation != m_generation)
-                   return;
-               if (!policy.ok())
-                   return callback(policy.error());
-               const QDateTime now = m_clock->now();
-               const auto problems = Core::validateDraft(draft, policy.value(), now);
-               if (!problems.isEmpty()) {
-                   QStringList why;
-                   for (auto p : problems)
-                       why << PimWording::describe(p, policy.value());
-                   Error e = Error::make(Error::Kind::InvalidInput, why.join(u' '), 0,
-                                         QStringLiteral("DraftInvalid"));
-                   return callback(e);
-               }
-               // "Now" for PIM is Graph's now: a local clock that runs ahead would schedule the
-               // activation instead of starting it.
-               m_graph->activate(
-                   draft, m_principalId, serverNow(), this,
-                   [this, guard, generation, target, draft, now,
-                    callback](Core::Result<Core::AccessRequest> sent) {
-                       if (generation != m_generation)
-                           return;
-                       if (sent.ok()) {
-                           Core::AccessRequest r = sent.value();
-                           if (r.groupDisplayName.isEmpty())
-                               r.groupDisplayName = target.eligibility.groupDisplayName;
-                           Core::HistoryEntry h;
-                           h.requestId = r.id;
-                           h.target = target.key();
-                           h.groupId = draft.groupId;
-                           h.groupName = target.eligibility.groupDisplayName;
-                           h.accessId = draft.accessId;
-                           // Every time in the history is on Graph's clock, as PIM reports it.
-                           h.principalId = m_principalId;
-                           h.requestedAt = r.created.isValid() ? r.created : serverNow();
-                           h.startAt = r.start.isValid() ? r.start
-                               : draft.start.isValid()   ? draft.start
-                                                         : serverNow();
-                           h.durationSecs = draft.durationSecs;
-                           h.endAt = h.startAt.addSecs(draft.durationSecs);
-                           h.justification = draft.justification.trimmed();
-                           h.ticketSystem = draft.ticketSystem.trimmed();
-                           h.ticketNumber = draft.ticketNumber.trimmed();
-                           h.status = r.status;
-                           const auto phase = r.phase();
-                           if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
-                               || phase == Core::RequestPhase::Failed) {
-                               h.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
-                                   : phase == Core::RequestPhase::Canceled     ? QStringLiteral("Canceled")
-                                                                               : QStringLiteral("Failed");
-                               h.endedAt = serverNow();
-                           }
-                           record(h);
-                           ++m_localChanges;
-                           Q_EMIT requestSubmitted(r);
-                           follow(r);
-                           if (guard)
-                               callback(r);
-                           return;
-                       }
-                       // PIM judged by rules we did not know: the cached policy is out of date.
-                       if (!failedPolicyRules(sent.error()).isEmpty())
-                           m_policies.remove(policyKey(draft.groupId, draft.accessId));
-                       if (guard)
-                           callback(sent.error());
-                   });
-           });
+    const QString principal = m_principalId;
+    fetchPolicy(
+        draft.groupId, draft.accessId,
+        [this, generation, principal, target, draft, answer](Core::Result<Core::ActivationPolicy> policy) {
+            if (generation != m_generation)
+                return; // answered Cancelled already
+            // A policy PIM will not show (403) does not stop the request: check what holds
+            // for every group and let PIM judge the rest (its refusal is worded then).
+            if (!policy.ok() && !policyUnreadable(policy.error()))
+                return answer(policy.error());
+            const Core::ActivationPolicy rules = policy.ok() ? policy.value() : unreadablePolicy();
+            if (!policy.ok())
+                qCInfo(lcGraph) << "the policy of" << draft.groupId
+                                << "cannot be read; sending with what is known";
+            const auto problems = Core::validateDraft(draft, rules, m_clock->now());
+            if (!problems.isEmpty()) {
+                QStringList why;
+                for (auto p : problems)
+                    why << PimWording::describe(p, rules);
+                return answer(Error::make(Error::Kind::InvalidInput, why.join(u' '), 0,
+                                          QStringLiteral("DraftInvalid")));
+            }
+            submit(target, draft, principal, endedRecently(draft.groupId, draft.accessId), 0, answer);
+        });
+}
+
+QDateTime AccessService::endedRecently(const QString &groupId, const QString &accessId) const
+{
+    const QDateTime now = serverNow();
+    QDateTime latest;
+    for (const auto &e : m_endedHere)
+        if (e.grant.groupId == groupId && e.grant.accessId == accessId
+            && (!latest.isValid() || e.at > latest))
+            latest = e.at;
+    if (m_history) {
+        // Ended by another Elevate process (a command, the tray): the history says when.
+        const auto recent = m_history->entries(50);
+        if (recent.ok())
+            for (const auto &e : recent.value())
+                if (e.groupId == groupId && (e.accessId.isEmpty() || e.accessId == accessId)
+                    && e.endedAt.isValid() && e.endedAt <= now
+                    && (e.outcome == u"Deactivated" || e.outcome == u"Expired" || e.outcome == u"Ended")
+                    && (!latest.isValid() || e.endedAt > latest))
+                    latest = e.endedAt;
+    }
+    if (!latest.isValid() || latest.addSecs(windowSecs()) <= now)
+        return {};
+    return latest.addSecs(windowSecs());
+}
+
+void AccessService::submit(const Core::Target &target, const Core::ActivationDraft &draft,
+                           const QString &principal, const QDateTime &existsUntil, int attempt,
+                           Callback<Core::AccessRequest> answer)
+{
+    const quint64 generation = m_generation;
+    // "Now" for PIM is Graph's now: a local clock that runs ahead would schedule the activation
+    // instead of starting it.
+    m_graph->activate(
+        draft, principal, serverNow(), this,
+        [this, generation, principal, target, draft, existsUntil, attempt,
+         answer](Core::Result<Core::AccessRequest> sent) {
+            if (sent.ok()) {
+                Core::AccessRequest r = sent.value();
+                if (r.groupDisplayName.isEmpty())
+                    r.groupDisplayName = target.eligibility.groupDisplayName;
+                Core::HistoryEntry h;
+                h.requestId = r.id;
+                h.target = target.key();
+                h.groupId = draft.groupId;
+                h.groupName = target.eligibility.groupDisplayName;
+                h.accessId = draft.accessId;
+                // Every time in the history is on Graph's clock, as PIM reports it. The request is
+                // PIM's now, so it goes on record under whoever sent it, also after a sign-out.
+                h.principalId = principal;
+                h.requestedAt = r.created.isValid() ? r.created : serverNow();
+                h.startAt = r.start.isValid() ? r.start : draft.start.isValid() ? draft.start : serverNow();
+                h.durationSecs = draft.durationSecs;
+                h.endAt = h.startAt.addSecs(draft.durationSecs);
+                h.justification = draft.justification.trimmed();
+                h.ticketSystem = draft.ticketSystem.trimmed();
+                h.ticketNumber = draft.ticketNumber.trimmed();
+                h.status = r.status;
+                const auto phase = r.phase();
+                if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
+                    || phase == Core::RequestPhase::Failed) {
+                    h.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
+                        : phase == Core::RequestPhase::Canceled     ? QStringLiteral("Canceled")
+                                                                    : QStringLiteral("Failed");
+                    h.endedAt = serverNow();
+                }
+                record(h);
+                if (generation != m_generation)
+                    return answer(r); // answered Cancelled already; the next account's sync ignores it
+                if (phase == Core::RequestPhase::Active)
+                    m_activeSince.insert(r.id, serverNow());
+                ++m_localChanges;
+                Q_EMIT requestSubmitted(r);
+                follow(r);
+                return answer(r);
+            }
+            const Error e = sent.error();
+            // The activation that ended a moment ago may still count for PIM (replication lag):
+            // its "exists" is not a refusal of this one yet. Nothing was created, so asking again is safe.
+            if (e.serviceCode == u"RoleAssignmentExists" && existsUntil.isValid() && serverNow() < existsUntil
+                && generation == m_generation) {
+                const int delay = kSettleDelaysSecs[qMin<int>(attempt, std::size(kSettleDelaysSecs) - 1)];
+                qCInfo(lcGraph) << "the ended activation is still replicating; asking again in" << delay
+                                << "s";
+                QTimer::singleShot(delay * 1000, this,
+                                   [this, target, draft, principal, existsUntil, attempt, answer] {
+                                       submit(target, draft, principal, existsUntil, attempt + 1, answer);
+                                   });
+                return;
+            }
+            // PIM judged by rules we did not know: the cached policy is out of date.
+            if (!failedPolicyRules(e).isEmpty())
+                m_policies.remove(policyKey(draft.groupId, draft.accessId));
+            answer(e);
+        });
 }
 
 void AccessService::follow(const Core::AccessRequest &r)
@@ -219,8 +360,11 @@ void AccessService::follow(const Core::AccessRequest &r)
 void AccessService::cancel(const QString &requestId, QObject *context,
                            std::function<void(Core::Result<void>)> callback)
 {
-    QPointer<QObject> guard(context);
-    m_graph->cancelRequest(requestId, this, [this, guard, requestId, callback](Core::Result<void> r) {
+    auto answer = once(context, Callback<void>(std::move(callback)));
+    if (m_principalId.isEmpty())
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    const quint64 generation = m_generation;
+    m_graph->cancelRequest(requestId, this, [this, generation, requestId, answer](Core::Result<void> r) {
         if (r.ok()) {
             Core::HistoryEntry h;
             h.requestId = requestId;
@@ -228,30 +372,32 @@ void AccessService::cancel(const QString &requestId, QObject *context,
             h.outcome = QStringLiteral("Canceled");
             h.endedAt = serverNow();
             record(h);
-            ++m_localChanges;
-            m_open.removeIf([&requestId](const Core::AccessRequest &o) { return o.id == requestId; });
-            Q_EMIT changed();
+            if (generation == m_generation) {
+                ++m_localChanges;
+                m_open.removeIf([&requestId](const Core::AccessRequest &o) { return o.id == requestId; });
+                Q_EMIT changed();
+            }
         }
-        if (guard)
-            callback(r);
+        answer(r);
     });
 }
 
 void AccessService::deactivate(const Core::Grant &grant, const QString &justification, QObject *context,
                                Callback<Core::AccessRequest> callback)
 {
+    auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
-        return callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
-    QPointer<QObject> guard(context);
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    const quint64 generation = m_generation;
+    const QString principal = m_principalId;
     m_graph->deactivate(
-        grant.groupId, grant.accessId, m_principalId, justification, this,
-        [this, guard, grant, callback](Core::Result<Core::AccessRequest> r) {
+        grant.groupId, grant.accessId, principal, justification, this,
+        [this, generation, principal, grant, answer](Core::Result<Core::AccessRequest> r) {
             const bool gone = r.ok() || r.error().serviceCode == u"RoleAssignmentDoesNotExist";
             if (gone) {
                 const QDateTime now = serverNow();
-                ++m_localChanges; // a sync under way read the grant before it went
                 if (m_history) {
-                    const auto open = m_history->openEntries(m_principalId);
+                    const auto open = m_history->openEntries(principal);
                     if (open.ok())
                         for (auto e : open.value())
                             if (e.groupId == grant.groupId
@@ -262,15 +408,19 @@ void AccessService::deactivate(const Core::Grant &grant, const QString &justific
                                 record(e);
                             }
                 }
-                const qsizetype before = m_grants.size();
-                m_grants.removeIf([&grant](const Core::Grant &g) { return g.id == grant.id; });
-                if (m_grants.size() != before)
-                    Q_EMIT grantEnded(grant,
-                                      r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended"));
-                Q_EMIT changed();
+                if (generation == m_generation) {
+                    ++m_localChanges; // a sync under way read the grant before it went
+                    // Graph may list it for a while yet (replication lag): not a grant that came back.
+                    m_endedHere.append({grant, now});
+                    const qsizetype before = m_grants.size();
+                    m_grants.removeIf([&grant](const Core::Grant &g) { return g.id == grant.id; });
+                    if (m_grants.size() != before)
+                        Q_EMIT grantEnded(grant,
+                                          r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended"));
+                    Q_EMIT changed();
+                }
             }
-            if (guard)
-                callback(r);
+            answer(r);
         });
 }
 
@@ -278,33 +428,48 @@ void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
                           const Core::ActivationDraft &draft, QObject *context,
                           Callback<Core::AccessRequest> callback)
 {
-    QPointer<QObject> guard(context);
-    const bool hadContext = context != nullptr;
+    auto answer = once(context, std::move(callback));
     // Once the grant has ended, the new request is sent whatever happens to the caller (a closed
-    // form must not leave the user with nothing); only the answer depends on it.
+    // form must not leave the user with nothing); only the answer depends on it. The ended
+    // activation may still count for PIM a while (RoleAssignmentExists): request() retries then.
+    const QString principal = m_principalId;
     deactivate(grant, draft.justification, this,
-               [this, guard, hadContext, target, draft, callback](Core::Result<Core::AccessRequest> r) {
-                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist") {
-                       if (guard || !hadContext)
-                           callback(r.error());
-                       return;
-                   }
+               [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> r) {
+                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist")
+                       return answer(r.error()); // still active: nothing lost
                    request(target, draft, this,
-                           [guard, hadContext, callback](Core::Result<Core::AccessRequest> again) {
-                               if (!guard && hadContext)
-                                   return;
-                               if (!again.ok()) {
-                                   Error e = again.error();
-                                   e.message
-                                       = QStringLiteral("the previous activation has ended; requesting it "
-                                                        "again failed: ")
-                                       + e.message;
-                                   e.serviceCode = e.serviceCode.isEmpty()
-                                       ? QStringLiteral("RenewRequestFailed")
-                                       : e.serviceCode;
-                                   return callback(e);
-                               }
-                               callback(again);
+                           [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> again) {
+                               if (again.ok())
+                                   return answer(again);
+                               const Error cause = again.error();
+                               if (cause.kind == Error::Kind::Cancelled)
+                                   return answer(cause);
+                               // No access and no request: on record, and said plainly.
+                               Core::HistoryEntry h;
+                               h.requestId = QStringLiteral("failed:")
+                                   + QUuid::createUuid().toString(QUuid::WithoutBraces);
+                               h.principalId = principal;
+                               h.target = target.key();
+                               h.groupId
+                                   = draft.groupId.isEmpty() ? target.eligibility.groupId : draft.groupId;
+                               h.groupName = target.eligibility.groupDisplayName;
+                               h.accessId = target.eligibility.accessId.isEmpty()
+                                   ? QStringLiteral("member")
+                                   : target.eligibility.accessId;
+                               h.requestedAt = serverNow();
+                               h.durationSecs = draft.durationSecs;
+                               h.justification = draft.justification.trimmed();
+                               h.ticketSystem = draft.ticketSystem.trimmed();
+                               h.ticketNumber = draft.ticketNumber.trimmed();
+                               h.status = QStringLiteral("NotCreated");
+                               h.outcome = QStringLiteral("Failed");
+                               h.endedAt = h.requestedAt;
+                               record(h);
+                               Error e = cause;
+                               const QString why = PimWording::describe(cause);
+                               e.message = why.isEmpty() ? cause.message : why;
+                               e.serviceCode = QStringLiteral("RenewRequestFailed");
+                               answer(e);
                            });
                });
 }
@@ -323,7 +488,7 @@ void AccessService::scheduleSync()
     if (!m_autoSync || m_principalId.isEmpty())
         return;
     qint64 delay = kIdleSecs;
-    bool following = false, awaiting = false;
+    bool following = m_awaitingReplication, awaiting = false;
     const QDateTime now = m_clock->now();
     for (const auto &r : m_open) {
         const auto phase = r.phase();
@@ -357,145 +522,193 @@ void AccessService::scheduleSync()
 
 void AccessService::sync(QObject *context, std::function<void(Core::Result<void>)> done)
 {
-    QPointer<QObject> guard(context);
-    const bool hadContext = context != nullptr;
-    auto finish = [guard, hadContext, done](Core::Result<void> r) {
-        if (done && (guard || !hadContext))
-            done(std::move(r));
-    };
+    auto answer = once(context, Callback<void>(std::move(done)));
     if (m_principalId.isEmpty())
-        return finish(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
     if (m_syncing) {
         // The sync under way may have read Graph before the caller's change: run once more after it and
-        // answer the caller when that run is over (on `changed`, or `syncFailed`), not before.
+        // answer the caller when that run is over, not before.
         m_syncAgain = true;
-        if (done) {
-            auto connections = std::make_shared<QList<QMetaObject::Connection>>();
-            auto answer = [connections, finish](Core::Result<void> r) {
-                for (const auto &c : std::exchange(*connections, {}))
-                    disconnect(c);
-                finish(std::move(r));
-            };
-            *connections << connect(this, &AccessService::changed, this, [this, answer] {
-                if (!m_syncing && !m_syncAgain)
-                    answer(Core::Result<void>());
-            });
-            *connections << connect(this, &AccessService::syncFailed, this, [this, answer](const Error &e) {
-                if (!m_syncing && !m_syncAgain)
-                    answer(e);
-            });
-        }
+        m_nextSyncWaiters << answer;
         return;
     }
+    m_syncWaiters << answer;
+    runSync();
+}
+
+void AccessService::syncSettled(QObject *context, std::function<void(Core::Result<void>)> done)
+{
+    auto answer = once(context, Callback<void>(std::move(done)));
+    auto step = std::make_shared<int>(0);
+    auto round = std::make_shared<std::function<void()>>();
+    // Each round is held by the sync it waits for, then by the timer to the next one: no cycle.
+    *round = [this, answer, step, weak = std::weak_ptr<std::function<void()>>(round)] {
+        sync(this, [this, answer, step, self = weak.lock()](Core::Result<void> r) {
+            // Each sync judges the window anew, so this ends when Graph caught up or the window is over.
+            if (!r.ok() || !m_awaitingReplication || !self)
+                return answer(r);
+            const int delay = kSettleDelaysSecs[qMin<int>(*step, std::size(kSettleDelaysSecs) - 1)];
+            ++*step;
+            QTimer::singleShot(delay * 1000, this, [self] { (*self)(); });
+        });
+    };
+    (*round)();
+}
+
+void AccessService::answerSync(const Core::Result<void> &result)
+{
+    m_syncing = false;
+    for (const auto &waiter : std::exchange(m_syncWaiters, {}))
+        waiter(result);
+    if (std::exchange(m_syncAgain, false)) {
+        m_syncWaiters = std::exchange(m_nextSyncWaiters, {});
+        runSync();
+    } else {
+        scheduleSync();
+    }
+}
+
+bool AccessService::isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const
+{
+    const QDateTime now = serverNow();
+    for (const auto &e : m_endedHere)
+        if (e.grant.id == grant.id && e.grant.start == grant.start && e.at.addSecs(windowSecs()) > now)
+            return true;
+    // Deactivated by another Elevate process a moment ago: the history says so.
+    for (const auto &e : recent)
+        if (e.outcome == u"Deactivated" && e.groupId == grant.groupId
+            && (e.accessId.isEmpty() || e.accessId == grant.accessId) && e.endedAt.isValid()
+            && e.endedAt.addSecs(windowSecs()) > now && (!grant.start.isValid() || grant.start <= e.endedAt))
+            return true;
+    return false;
+}
+
+void AccessService::runSync()
+{
     m_syncing = true;
     m_timer.stop();
     const quint64 generation = m_generation;
     const quint64 changesAtStart = m_localChanges;
-    auto fail = [this, generation, finish](const Error &e) {
+    auto fail = [this, generation](const Error &e) {
         if (generation != m_generation)
             return;
-        m_syncing = false;
         Q_EMIT syncFailed(e);
-        if (std::exchange(m_syncAgain, false))
-            sync();
-        else
-            scheduleSync();
-        finish(e);
+        answerSync(e);
     };
     m_graph->listActiveGrants(
-        this,
-        [this, generation, changesAtStart, guard, hadContext, done, fail,
-         finish](Core::Result<QList<Core::Grant>> grants) {
+        this, [this, generation, changesAtStart, fail](Core::Result<QList<Core::Grant>> grants) {
             if (generation != m_generation)
                 return;
             if (!grants.ok())
                 return fail(grants.error());
+            // Every request of mine, unfiltered, in one listing (usually one page): the service may refuse
+            // `or` in $filter, and one call per open status of §6.5 would be eight round trips. The
+            // same listing also answers for the requests the history follows, without a GET each.
             m_graph->listMyRequests(
-                QStringLiteral(
-                    "status eq 'PendingApproval' or status eq 'Granted' or status eq 'PendingProvisioning'"),
-                this,
-                [this, generation, changesAtStart, guard, hadContext, done, fail, finish,
-                 live = grants.value()](Core::Result<QList<Core::AccessRequest>> open) {
+                {}, this,
+                [this, generation, changesAtStart, fail,
+                 grants = grants.value()](Core::Result<QList<Core::AccessRequest>> mine) {
                     if (generation != m_generation)
                         return;
-                    if (!open.ok())
-                        return fail(open.error());
-                    // Requests we know as open but that no longer are: ask for each what became of it.
-                    QStringList toLook;
-                    // A 404 means "over" only for a request old enough to be past replication lag.
-                    QSet<QString> oldEnough;
-                    const QDateTime lagLimit = serverNow().addSecs(-10 * 60);
+                    if (!mine.ok())
+                        return fail(mine.error());
+                    const QDateTime now = serverNow();
+                    QList<Core::HistoryEntry> recent;
+                    if (m_history) {
+                        if (auto r = m_history->entries(50); r.ok())
+                            recent = r.value();
+                    }
+                    QList<Core::Grant> live;
+                    bool ghosts = false;
+                    for (const auto &g : grants) {
+                        if (isGhost(g, recent))
+                            ghosts = true; // ended; Graph has not caught up
+                        else
+                            live << g;
+                    }
+                    m_endedHere.removeIf(
+                        [this, &now](const Ended &e) { return e.at.addSecs(windowSecs()) <= now; });
+
+                    QHash<QString, Core::AccessRequest> byId;
+                    QList<Core::AccessRequest> open;
+                    for (const auto &r : mine.value()) {
+                        byId.insert(r.id, r);
+                        const auto phase = r.phase();
+                        if (!isDeactivation(r)
+                            && (phase == Core::RequestPhase::InProgress
+                                || phase == Core::RequestPhase::AwaitingApproval))
+                            open << r;
+                    }
+                    // What we know of and Graph does not list: the history's open requests and m_open.
+                    QHash<QString, Core::AccessRequest> known;
                     if (m_history) {
                         const auto entries = m_history->openEntries(m_principalId);
                         if (entries.ok())
                             for (const auto &e : entries.value()) {
-                                if (e.requestedAt.isValid() && e.requestedAt < lagLimit)
-                                    oldEnough.insert(e.requestId);
-                                if (e.requestId.startsWith(u"grant:"))
+                                if (e.requestId.startsWith(u"grant:")
+                                    || Core::classifyStatus(e.status) == Core::RequestPhase::Active)
                                     continue;
-                                const auto phase = Core::classifyStatus(e.status);
-                                if (phase == Core::RequestPhase::Active)
-                                    continue;
-                                const bool listed = std::any_of(
-                                    open.value().cbegin(), open.value().cend(),
-                                    [&e](const Core::AccessRequest &r) { return r.id == e.requestId; });
-                                if (!listed && toLook.size() < kMaxLookups)
-                                    toLook << e.requestId;
+                                known.insert(e.requestId, fromHistory(e));
                             }
                     }
-                    for (const auto &r : m_open) {
-                        if (r.created.isValid() && r.created < lagLimit)
-                            oldEnough.insert(r.id);
-                        if (!toLook.contains(r.id)
-                            && std::none_of(open.value().cbegin(), open.value().cend(),
-                                            [&r](const Core::AccessRequest &o) { return o.id == r.id; })
-                            && toLook.size() < kMaxLookups)
+                    for (const auto &r : m_open)
+                        known.insert(r.id, r);
+                    auto looked = std::make_shared<QHash<QString, Core::AccessRequest>>();
+                    QStringList toLook;
+                    for (const auto &r : known) {
+                        if (const auto it = byId.constFind(r.id); it != byId.cend())
+                            looked->insert(r.id, *it);
+                        else if (toLook.size() < kMaxLookups)
                             toLook << r.id;
                     }
-                    auto looked = std::make_shared<QHash<QString, Core::AccessRequest>>();
+                    auto unseen = std::make_shared<QList<Core::AccessRequest>>();
                     auto remaining = std::make_shared<int>(int(toLook.size()));
-                    const QList<Core::AccessRequest> openList = open.value();
-                    auto complete = [this, generation, changesAtStart, guard, hadContext, done, live,
-                                     openList, looked, finish] {
+                    auto complete = [this, generation, changesAtStart, live, open, looked, unseen, ghosts] {
                         if (generation != m_generation)
                             return;
                         if (m_localChanges != changesAtStart) {
                             // Deactivated, canceled or requested meanwhile: what was read may predate
                             // it. Read again rather than show a grant that is gone.
-                            m_syncing = false;
-                            if (!hadContext || guard)
-                                sync(hadContext ? guard.data() : nullptr, done);
-                            return;
+                            return runSync();
                         }
-                        const QList<Core::AccessRequest> decided = finishSync(live, openList, *looked);
+                        const QList<Core::AccessRequest> decided
+                            = finishSync(live, open, *looked, *unseen, ghosts);
                         if (decided.isEmpty())
-                            return finish(Core::Result<void>());
+                            return answerSync(Core::Result<void>());
                         // Who decided and why, before the caller hears the sync is done.
                         auto pending = std::make_shared<int>(int(decided.size()));
                         for (const auto &r : decided)
-                            settleDecided(r, [pending, finish] {
-                                if (--*pending == 0)
-                                    finish(Core::Result<void>());
+                            settleDecided(r, [this, generation, pending] {
+                                if (--*pending == 0 && generation == m_generation)
+                                    answerSync(Core::Result<void>());
                             });
                     };
                     if (toLook.isEmpty())
                         return complete();
-                    for (const QString &id : toLook)
+                    for (const QString &id : toLook) {
+                        const Core::AccessRequest last = known.value(id);
+                        const QDateTime since = last.created;
                         m_graph->getRequest(
                             id, this,
-                            [looked, remaining, complete, id,
-                             old = oldEnough.contains(id)](Core::Result<Core::AccessRequest> r) {
-                                if (r.ok())
+                            [this, looked, unseen, remaining, complete, id, last,
+                             since](Core::Result<Core::AccessRequest> r) {
+                                const QDateTime at = serverNow();
+                                if (r.ok()) {
                                     looked->insert(id, r.value());
-                                else if (r.error().httpStatus == 404 && old) {
+                                } else if (r.error().httpStatus == 404 && since.isValid()
+                                           && since.secsTo(at) > kPurgedAfterSecs) {
                                     Core::AccessRequest gone;
                                     gone.id = id;
                                     gone.status = QStringLiteral("Canceled"); // purged by PIM: it is over
                                     looked->insert(id, gone);
+                                } else if (r.error().httpStatus == 404
+                                           && (!since.isValid() || since.secsTo(at) < windowSecs())) {
+                                    *unseen << last; // not visible yet: as last known
                                 }
                                 if (--*remaining == 0)
                                     complete();
                             });
+                    }
                 });
         });
 }
@@ -531,8 +744,10 @@ void AccessService::settleDecided(const Core::AccessRequest &request, std::funct
 
 QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &grants,
                                                      const QList<Core::AccessRequest> &listed,
-                                                     const QHash<QString, Core::AccessRequest> &looked)
+                                                     const QHash<QString, Core::AccessRequest> &looked,
+                                                     const QList<Core::AccessRequest> &unseen, bool ghosts)
 {
+    bool awaiting = ghosts || !unseen.isEmpty();
     QList<Core::AccessRequest> decided; // by an approver, to be settled with who decided
     QSet<QString> justActivated; // became active in this sync: their grant may not be listed yet
     const QDateTime now = m_clock->now();
@@ -542,8 +757,15 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
             m_groupNames.insert(g.groupId, g.groupDisplayName);
 
     QList<Core::AccessRequest> open = listed;
+    const auto isListed = [&open](const QString &id) {
+        return std::any_of(open.cbegin(), open.cend(),
+                           [&id](const Core::AccessRequest &o) { return o.id == id; });
+    };
     for (const auto &r : looked)
-        if (!Core::isTerminal(r.phase()) && r.phase() != Core::RequestPhase::Unknown)
+        if (!Core::isTerminal(r.phase()) && r.phase() != Core::RequestPhase::Unknown && !isListed(r.id))
+            open << r;
+    for (const auto &r : unseen)
+        if (!isListed(r.id))
             open << r;
     for (const auto &r : open)
         if (!r.groupDisplayName.isEmpty())
@@ -585,8 +807,16 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
                         continue;
                     }
                     if (phase == Core::RequestPhase::Active) {
-                        if (before != Core::RequestPhase::Active)
+                        if (before != Core::RequestPhase::Active) {
                             justActivated.insert(e.requestId);
+                            m_activeSince.insert(e.requestId, serverTime);
+                            // Approved (or started) only now: the grant runs from here, not from the ask.
+                            if (e.startAt.isValid() && e.startAt < serverTime && e.durationSecs > 0
+                                && before == Core::RequestPhase::AwaitingApproval) {
+                                update.startAt = serverTime;
+                                update.endAt = serverTime.addSecs(e.durationSecs);
+                            }
+                        }
                         if (before == Core::RequestPhase::AwaitingApproval)
                             decided << *it;
                         else
@@ -620,6 +850,7 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
                     return g.groupId == e.groupId && (e.accessId.isEmpty() || g.accessId == e.accessId);
                 });
                 if (g != grants.cend()) {
+                    m_activeSince.remove(e.requestId);
                     if (g->end.isValid() && g->end != e.endAt)
                         update.endAt = g->end;
                     if (g->start.isValid() && g->start != e.startAt)
@@ -631,15 +862,25 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
                 // Became active in this very sync (the grants were read before): judge next time.
                 if (justActivated.contains(e.requestId)) {
                     record(update);
+                    awaiting = true;
                     continue;
                 }
-                const QDateTime since = e.startAt.isValid() ? e.startAt : e.requestedAt;
+                QDateTime since = m_activeSince.value(e.requestId);
+                if (!since.isValid())
+                    since = update.startAt.isValid() ? update.startAt
+                        : e.startAt.isValid()        ? e.startAt
+                                                     : e.requestedAt;
                 const bool pastEnd = e.endAt.isValid() && serverTime >= e.endAt.addSecs(-30);
-                if (!pastEnd && since.isValid() && since.secsTo(serverTime) < kGrantAppearSecs) {
-                    if (!update.status.isEmpty())
+                const qint64 age = since.isValid() ? since.secsTo(serverTime) : -1;
+                if (!pastEnd && age >= 0 && age < qMax<qint64>(kGrantAppearSecs, windowSecs())) {
+                    if (!update.status.isEmpty() || update.startAt.isValid())
                         record(update);
-                    continue; // just activated; Graph may not list it yet
+                    // Provisioned, and Graph may not list the grant yet: look again soon.
+                    if (age < windowSecs())
+                        awaiting = true;
+                    continue;
                 }
+                m_activeSince.remove(e.requestId);
                 update.outcome = pastEnd ? QStringLiteral("Expired") : QStringLiteral("Ended");
                 update.endedAt = pastEnd ? e.endAt : serverTime;
                 record(update);
@@ -677,7 +918,7 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
     m_grants = grants;
     m_open = open;
     m_lastSync = now;
-    m_syncing = false;
+    m_awaitingReplication = awaiting;
     for (const auto &p : previous)
         if (std::none_of(grants.cbegin(), grants.cend(), [&p](const Core::Grant &g) { return g.id == p.id; }))
             Q_EMIT grantEnded(p,
@@ -685,10 +926,6 @@ QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &g
                                                  serverTime >= p.end.addSecs(-30) ? QStringLiteral("Expired")
                                                                                   : QStringLiteral("Ended")));
     Q_EMIT changed();
-    if (std::exchange(m_syncAgain, false))
-        sync();
-    else
-        scheduleSync();
     return decided;
 }
 

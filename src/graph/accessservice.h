@@ -26,6 +26,15 @@ namespace Elevate::Graph {
  *   auto-sync: a followed request 2 s, 4 s, … 60 s; waiting for approval every 60 s; a grant at
  *              its end and every 5 min; nothing to watch every 10 min.
  *
+ * Graph shows a write only after a replication lag. Inside the replication window (GraphClient::
+ * replicationWindowSecs) a request that answers 404 or is missing from a list, a provisioned
+ * activation whose grant is not listed, and a grant this service ended that is still listed are
+ * "not visible yet": kept as last known and looked at again on the short schedule, never taken as
+ * gone. Past the window the old rules apply (a 404 means purged only after 10 minutes).
+ *
+ * Every callback is answered exactly once and never inside the call that was given it (queued);
+ * with Kind::Cancelled when the account changes first; not at all once `context` is destroyed.
+ *
  * `changed` fires after every sync and local change; `requestSettled` when a followed request
  * reaches a terminal phase; `grantEnded` when a grant is gone (expired, deactivated, removed).
  */
@@ -59,6 +68,17 @@ public:
 
     /// Reloads grants and requests and settles the history.
     void sync(QObject *context = nullptr, std::function<void(Core::Result<void>)> done = {});
+    /// Syncs, and again after 1, 2, 4 … s while awaitingReplication(), so a command shows what it just
+    /// did (the tray's auto-sync does the same on its schedule).
+    void syncSettled(QObject *context, std::function<void(Core::Result<void>)> done);
+    /// Something this service expects Graph to show or drop (a request it knows, a provisioned grant,
+    /// a grant it ended) is not there yet, inside the replication window.
+    bool awaitingReplication() const { return m_awaitingReplication; }
+    /// The activation rules assumed when PIM refuses to show a group's policy (403): only what holds
+    /// for every group (PIM's 24-hour maximum); PIM itself judges the rest when the request arrives.
+    static Core::ActivationPolicy unreadablePolicy();
+    /// A policy read that failed this way does not stop a request (sent with unreadablePolicy()).
+    static bool policyUnreadable(const Core::Error &error);
     /// Syncs by itself on the schedule above (the tray); off for the command line.
     void setAutoSync(bool on);
 
@@ -85,6 +105,21 @@ Q_SIGNALS:
     void syncFailed(const Elevate::Core::Error &error);
 
 private:
+    /// The caller's callback, answered once, queued, Cancelled when the account changes first.
+    template<typename T> Callback<T> once(QObject *context, Callback<T> callback);
+    void fetchPolicy(const QString &groupId, const QString &accessId,
+                     std::function<void(Core::Result<Core::ActivationPolicy>)> then);
+    /// Sends the activation; a RoleAssignmentExists before `existsUntil` (an activation of the group
+    /// that ended inside the replication window) is retried with backoff.
+    void submit(const Core::Target &target, const Core::ActivationDraft &draft, const QString &principal,
+                const QDateTime &existsUntil, int attempt, Callback<Core::AccessRequest> answer);
+    /// When an activation of the group ended inside the replication window (its end + window), else invalid.
+    QDateTime endedRecently(const QString &groupId, const QString &accessId) const;
+    /// A listed grant that this service (or another Elevate process) ended inside the window.
+    bool isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const;
+    qint64 windowSecs() const;
+    void runSync();
+    void answerSync(const Core::Result<void> &result);
     void record(const Core::HistoryEntry &entry);
     void follow(const Core::AccessRequest &request);
     void settleDecided(const Core::AccessRequest &request, std::function<void()> done);
@@ -92,7 +127,8 @@ private:
     /// Applies what a sync read; returns the requests an approver decided (to learn who and why).
     QList<Core::AccessRequest> finishSync(const QList<Core::Grant> &grants,
                                           const QList<Core::AccessRequest> &open,
-                                          const QHash<QString, Core::AccessRequest> &looked);
+                                          const QHash<QString, Core::AccessRequest> &looked,
+                                          const QList<Core::AccessRequest> &unseen, bool ghosts);
 
     GraphClient *m_graph;
     Core::HistoryStore *m_history;
@@ -111,6 +147,18 @@ private:
     QTimer m_timer;
     quint64 m_generation = 0;
     quint64 m_localChanges = 0; // requests, cancels, deactivations: a sync that spans one reads again
+    QHash<quint64, std::function<void()>> m_inFlight; // unanswered callbacks: each cancels itself
+    quint64 m_nextTicket = 0;
+    QList<Callback<void>> m_syncWaiters; // answered when the sync under way ends
+    QList<Callback<void>> m_nextSyncWaiters; // answered when the sync after it ends
+    bool m_awaitingReplication = false;
+    QHash<QString, QDateTime> m_activeSince; // request id -> first seen provisioned (Graph's clock)
+    struct Ended
+    {
+        Core::Grant grant;
+        QDateTime at; // Graph's clock
+    };
+    QList<Ended> m_endedHere; // grants this service ended, until Graph stops listing them
 };
 
 } // namespace Elevate::Graph

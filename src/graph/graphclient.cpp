@@ -192,10 +192,12 @@ struct ActivationAttempt
     QPointer<QObject> guard;
     GraphClient::Callback<Core::AccessRequest> callback;
     int posts = 0;
-    int looks = 0;
+    int looks = 0; // since the last POST
+    int failedLooks = 0;
     bool mustLookFirst = false; // the previous POST may have landed
     bool lookedAfterExists = false;
     QDateTime firstSent; // on Graph's clock
+    QDateTime lastSent; // on Graph's clock: replication lag counts from here
     Error lastError;
 };
 
@@ -390,14 +392,16 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
 {
     if (!attempt->guard)
         return;
+    const auto graphNow
+        = [this] { return (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).addSecs(m_skewSecs); };
     if (attempt->mustLookFirst) {
         // The last POST may have been carried out although its answer got lost: look for it before
         // sending anything again.
         const QString filter = QStringLiteral("groupId eq %1").arg(odataQuote(attempt->draft.groupId));
         listMyRequests(
-            filter, attempt->guard, [this, attempt](Core::Result<QList<Core::AccessRequest>> list) {
+            filter, attempt->guard, [this, attempt, graphNow](Core::Result<QList<Core::AccessRequest>> list) {
                 if (!list.ok()) {
-                    if (++attempt->looks >= kMaxActivationAttempts + 1)
+                    if (++attempt->failedLooks >= kMaxActivationAttempts + 1)
                         return attempt->callback(attempt->lastError);
                     QTimer::singleShot(m_writeRetryDelayMs, this,
                                        [this, attempt] { activateAttempt(attempt); });
@@ -418,6 +422,15 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
                     qCInfo(lcGraph) << "the lost request had landed:" << r.id;
                     return attempt->callback(r);
                 }
+                // Absent from the list says nothing while Graph may still be replicating the POST:
+                // sending again then could make a second request. Look again until the window is over.
+                if (graphNow() < attempt->lastSent.addSecs(m_replicationWindowSecs)) {
+                    const int delay = m_writeRetryDelayMs * (1 << qMin(attempt->looks++, 3));
+                    qCInfo(lcGraph) << "the lost request is not visible yet; looking again in" << delay
+                                    << "ms";
+                    QTimer::singleShot(delay, this, [this, attempt] { activateAttempt(attempt); });
+                    return;
+                }
                 if (attempt->posts >= kMaxActivationAttempts)
                     return attempt->callback(attempt->lastError);
                 attempt->mustLookFirst = false;
@@ -425,8 +438,10 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
             });
         return;
     }
+    attempt->lastSent = graphNow();
+    attempt->looks = 0;
     if (attempt->posts++ == 0)
-        attempt->firstSent = (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).addSecs(m_skewSecs);
+        attempt->firstSent = attempt->lastSent;
     const QByteArray body = activationBody(attempt->draft, attempt->principalId, attempt->now);
     auto *call = new GraphCall(
         this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")), body,
@@ -442,7 +457,7 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
                 attempt->lastError = graphError(r);
             }
             // After an answer that got lost, "it exists" / "one is pending" means the first POST
-            // landed: look once more instead of failing.
+            // landed: look (through the replication window) instead of failing.
             const QString code = attempt->lastError.serviceCode;
             if (attempt->posts > 1 && !attempt->lookedAfterExists
                 && (code == u"RoleAssignmentExists" || code == u"PendingRoleAssignmentRequest")) {

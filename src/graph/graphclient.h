@@ -57,7 +57,9 @@ struct GraphUser
  *   activate():  POST ──201──▶ request
  *                  │ timeout / dropped / 5xx / unreadable 2xx: did it land?
  *                  └─▶ GET my requests for the group ──found──▶ that request (no duplicate)
- *                                                   └─none──▶ wait, POST again (bounded)
+ *                           ▲                        └─none──▶ inside the replication window of
+ *                           └──── 2 s, 4 s, 8 s … ◀───────────  the POST: not visible yet, look again;
+ *                                                               after it: POST again (bounded)
  */
 class GraphClient : public QObject
 {
@@ -132,6 +134,10 @@ public:
     /// Pause between reads of an approval whose stage is still opening, before a decision (tests
     /// shorten it); decide() reads it a bounded number of times.
     void setStageRereadDelayMs(int ms) { m_stageRereadDelayMs = ms; }
+    /// How long after a write Graph may not show it yet (replication lag; config
+    /// graph.replicationWindowSeconds). Inside it, absent means "not visible yet", not "not there".
+    void setReplicationWindowSecs(int secs) { m_replicationWindowSecs = qMax(0, secs); }
+    int replicationWindowSecs() const { return m_replicationWindowSecs; }
 
 Q_SIGNALS:
     /// Graph (`service`, its name for people) throttled a call, which is retried at `retryAt` (on
@@ -165,6 +171,7 @@ private:
     Core::SystemClock m_systemClock;
     int m_writeRetryDelayMs = 2000;
     int m_stageRereadDelayMs = 1000;
+    int m_replicationWindowSecs = 60;
 };
 
 } // namespace Elevate::Graph

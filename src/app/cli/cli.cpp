@@ -106,6 +106,7 @@ CliApp::CliApp(Core::AppConfig config, bool json, QObject *parent)
                                      this))
 {
     m_graph->setClock(&m_clock);
+    m_graph->setReplicationWindowSecs(m_config.graphReplicationWindowSeconds);
 }
 
 CliApp::~CliApp() = default;
@@ -501,13 +502,23 @@ void CliApp::request(const RequestOptions &o)
             const QString accessId = target->eligibility.accessId;
             m_access->policy(
                 target->eligibility.groupId, accessId, this,
-                [this, o, target](Core::Result<Core::ActivationPolicy> policy) {
-                    if (!policy.ok())
-                        return fail(policy.error(), tr("reading the group's PIM policy"));
+                [this, o, target](Core::Result<Core::ActivationPolicy> read) {
+                    // A policy PIM will not show does not stop the request: PIM judges it on arrival.
+                    if (!read.ok() && !Graph::AccessService::policyUnreadable(read.error()))
+                        return fail(read.error(), tr("reading the group's PIM policy"));
+                    if (!read.ok())
+                        err()
+                            << "elevate: "
+                            << tr("warning: the group's PIM policy cannot be read (%1); sending the request "
+                                  "as given, PIM checks it")
+                                   .arg(sentence(read.error()))
+                            << Qt::endl;
+                    const Core::ActivationPolicy policy
+                        = read.ok() ? read.value() : Graph::AccessService::unreadablePolicy();
                     Core::ActivationDraft draft;
                     if (o.duration.isEmpty()) {
                         draft.durationSecs = qMin<qint64>(qint64(m_config.defaultDurationMinutes) * 60,
-                                                          policy->maximumDurationSecs);
+                                                          policy.maximumDurationSecs);
                     } else {
                         draft.durationSecs = Core::parseHumanDuration(o.duration);
                         if (draft.durationSecs <= 0)
@@ -549,28 +560,44 @@ void CliApp::waitFor(const Core::AccessRequest &first, const Core::Target &targe
         err() << tr("Waiting for %1 (%2)… Ctrl+C stops waiting; the request stays.")
                      .arg(target.key(), Graph::PimWording::status(first))
               << Qt::endl;
+    // Graph may not show the request for a while after it was made (replication lag): a 404 in that
+    // window means "not visible yet".
+    const QDateTime visibleBy = (first.created.isValid() ? first.created : m_access->serverNow())
+                                    .addSecs(m_graph->replicationWindowSecs());
     auto step = std::make_shared<int>(0);
     auto poll = std::make_shared<std::function<void()>>();
     std::weak_ptr<std::function<void()>> weak = poll;
-    *poll = [this, first, target, step, weak] {
-        m_graph->getRequest(first.id, this, [this, target, step, weak](Core::Result<Core::AccessRequest> r) {
-            auto again = weak.lock();
-            if (!r.ok() && r.error().kind != Error::Kind::Network && r.error().kind != Error::Kind::Timeout)
-                return fail(r.error(), tr("following the request"));
-            if (r.ok() && Core::isTerminal(r->phase())) {
-                // Settle the history and learn the grant's end before printing.
-                m_access->sync(this, [this, target, r](Core::Result<void>) {
-                    printRequest(r.value(), target);
-                    finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
-                });
-                return;
-            }
-            static constexpr int delays[] = {2, 4, 8, 15, 30};
-            const int delay = delays[qMin<int>(*step, 4)];
-            ++*step;
-            if (again)
-                QTimer::singleShot(delay * 1000, this, [again] { (*again)(); });
-        });
+    *poll = [this, first, target, step, weak, visibleBy] {
+        m_graph->getRequest(
+            first.id, this, [this, target, step, weak, visibleBy](Core::Result<Core::AccessRequest> r) {
+                auto again = weak.lock();
+                const bool transient = !r.ok()
+                    && (r.error().kind == Error::Kind::Network || r.error().kind == Error::Kind::Timeout
+                        || (r.error().httpStatus == 404 && m_access->serverNow() < visibleBy));
+                if (!r.ok() && r.error().httpStatus == 404 && !transient)
+                    return fail(
+                        Error::make(Error::Kind::Service,
+                                    tr("PIM does not show the request %1 (any more)").arg(r.error().message),
+                                    404, QStringLiteral("RequestNotVisible")),
+                        tr("following the request"));
+                if (!r.ok() && !transient)
+                    return fail(r.error(), tr("following the request"));
+                if (r.ok() && Core::isTerminal(r->phase())) {
+                    // Settle the history and learn the grant's end (once Graph lists
+                    // it) before printing.
+                    m_access->syncSettled(this, [this, target, r](Core::Result<void>) {
+                        printRequest(r.value(), target);
+                        finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
+                    });
+                    return;
+                }
+                // Short while Graph may not show it yet, then the approval pace.
+                static constexpr int delays[] = {1, 2, 4, 8, 15, 30};
+                const int delay = delays[qMin<int>(*step, 5)];
+                ++*step;
+                if (again)
+                    QTimer::singleShot(delay * 1000, this, [again] { (*again)(); });
+            });
     };
     // Keep the chain alive while it runs.
     connect(this, &QObject::destroyed, this, [poll] { Q_UNUSED(poll) });
@@ -580,7 +607,8 @@ void CliApp::waitFor(const Core::AccessRequest &first, const Core::Target &targe
 void CliApp::status()
 {
     withAccess([this] {
-        m_access->sync(this, [this](Core::Result<void> synced) {
+        // What this machine just did (a request, a deactivation) is shown once Graph shows it.
+        m_access->syncSettled(this, [this](Core::Result<void> synced) {
             if (!synced.ok())
                 return fail(synced.error(), tr("reading your access"));
             const auto &grants = m_access->grants();

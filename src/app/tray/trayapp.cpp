@@ -116,6 +116,7 @@ Core::Result<void> TrayApp::start()
     m_secrets = std::make_unique<Auth::KeychainSecretStore>(cfg.keychainService);
     m_session = new Auth::EntraSession(cfg, m_http, m_secrets.get(), &m_clock, this);
     m_graph = new Graph::GraphClient(QUrl(cfg.graphBaseUrl), cfg.graphResource, m_http, m_session, this);
+    m_graph->setReplicationWindowSecs(cfg.graphReplicationWindowSeconds);
     auto history = Core::HistoryStore::open(cfg.effectiveHistoryPath());
     if (history.ok())
         m_history = std::move(history).value();

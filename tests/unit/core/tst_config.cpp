@@ -26,6 +26,16 @@ private Q_SLOTS:
         QCOMPARE(c->graphBaseUrl, u"https://graph.microsoft.com/v1.0"_s);
         QCOMPARE(c->redirectHost, u"localhost"_s);
         QVERIFY(c->qualifiedGraphScopes().contains(u"https://graph.microsoft.com/User.Read"_s));
+        QCOMPARE(c->graphReplicationWindowSeconds, 60);
+    }
+    void replicationWindow()
+    {
+        const auto c = AppConfig::fromJson(minimal({}, ", \"graph\": {\"replicationWindowSeconds\": 8}"));
+        QVERIFY(c.ok());
+        QCOMPARE(c->graphReplicationWindowSeconds, 8);
+        const auto again = AppConfig::fromJson(c->toJson());
+        QVERIFY(again.ok());
+        QCOMPARE(again->graphReplicationWindowSeconds, 8);
     }
     void roundTrip()
     {
@@ -56,6 +66,12 @@ private Q_SLOTS:
             << minimal(", \"authorityHost\": \"http://login.example.com\"") << u"authorityHost"_s;
         QTest::newRow("plain http graph")
             << minimal({}, ", \"graph\": {\"baseUrl\": \"http://graph.example.com\"}") << u"graph.baseUrl"_s;
+        QTest::newRow("negative replication window")
+            << minimal({}, ", \"graph\": {\"replicationWindowSeconds\": -1}")
+            << u"replicationWindowSeconds"_s;
+        QTest::newRow("replication window over an hour")
+            << minimal({}, ", \"graph\": {\"replicationWindowSeconds\": 7200}")
+            << u"replicationWindowSeconds"_s;
         QTest::newRow("redirect host") << minimal(", \"redirectHost\": \"0.0.0.0\"") << u"redirectHost"_s;
         QTest::newRow("bad pattern") << minimal({}, ", \"mapping\": {\"pattern\": \"(\"}")
                                      << u"mapping.pattern"_s;
