@@ -7,6 +7,7 @@
 #include "core/countdown.h"
 #include "graph/accessservice.h"
 #include "graph/approvalservice.h"
+#include "graph/graphclient.h"
 #include "graph/pimwording.h"
 #include "targetsmodel.h"
 
@@ -53,6 +54,17 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
             Q_EMIT openWindowRequested({});
     });
     connect(m_controller, &AccessController::changed, this, &TrayController::rebuild);
+    if (m_controller->graph())
+        connect(m_controller->graph(), &Graph::GraphClient::throttled, this,
+                [this](const QDateTime &retryAt, const QString &service) {
+                    m_throttledUntil = retryAt;
+                    m_throttledBy = service;
+                    tick();
+                    // And once more when the wait is over, so the line goes.
+                    const qint64 ms = m_controller->clock()->now().msecsTo(retryAt);
+                    QTimer::singleShot(int(qBound<qint64>(0, ms + 500, qint64(24) * 3600 * 1000)), this,
+                                       &TrayController::tick);
+                });
     rebuild();
 }
 
@@ -377,6 +389,10 @@ void TrayController::tick()
     m_badge = signedIn ? int(m_controller->approvals()->pending().size()) : 0;
     if (m_badge > 0)
         tip += u'\n' + tr("%n request(s) waiting for your approval", nullptr, m_badge);
+    if (m_throttledUntil.isValid() && now < m_throttledUntil)
+        tip += u'\n'
+            + tr("%1 asked Elevate to wait; retrying at %2")
+                  .arg(m_throttledBy, m_throttledUntil.toLocalTime().toString(QStringLiteral("HH:mm:ss")));
     if (m_state != m_iconState || m_badge != m_iconBadge || m_tray->icon().isNull()) {
         m_iconState = m_state;
         m_iconBadge = m_badge;

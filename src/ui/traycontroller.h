@@ -4,6 +4,7 @@
 #include "core/pim.h"
 #include "trayicons.h"
 
+#include <QDateTime>
 #include <QObject>
 #include <QPointer>
 
@@ -36,7 +37,8 @@ class AwsController;
  *
  * The menu is rebuilt whenever the controller changes; while it is open, its countdowns tick every
  * second (only then), and the tooltip and icon state (active / expiring / pending) follow every
- * 30 seconds while something is live. Works without a system tray too (the icon is then simply not
+ * 30 seconds while something is live. While Graph has asked Elevate to wait (throttling), the tooltip
+ * says until when. Works without a system tray too (the icon is then simply not
  * shown; the application opens its window instead).
  */
 class TrayController : public QObject
@@ -97,6 +99,8 @@ private:
     QList<QPair<QPointer<QMenu>, QString>> m_requestMenus; // menu -> request id
     QList<QPair<QPointer<QAction>, QString>> m_awsPhaseActions; // "AWS: waiting …" line -> grant id
     AwsController *m_aws = nullptr;
+    QDateTime m_throttledUntil; // Graph asked to wait until then (on the controller's clock)
+    QString m_throttledBy;
 };
 
 } // namespace Elevate::Ui

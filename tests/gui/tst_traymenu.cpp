@@ -252,6 +252,34 @@ private Q_SLOTS:
         QVERIFY(canceled);
     }
 
+    void throttlingIsShownInTheTooltip()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QVERIFY(f.signIn());
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        QNetworkAccessManager nam;
+        QNetworkRequest req(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+        QNetworkReply *r = nam.post(
+            req,
+            QByteArray(
+                R"({"path": "assignmentScheduleInstances", "status": 429, "retryAfter": "2", "count": 1})"));
+        QTRY_VERIFY(r->isFinished());
+        r->deleteLater();
+        const QString line = u"Microsoft Graph asked Elevate to wait; retrying at "_s;
+        QVERIFY(!tray.trayIcon()->toolTip().contains(line));
+        bool done = false;
+        access->sync(&tray, [&done](Core::Result<void> synced) { done = synced.ok(); });
+        QTRY_VERIFY(tray.trayIcon()->toolTip().contains(line));
+        QTRY_VERIFY(done); // the sync went through after the wait
+        QCOMPARE(tray.state(), Ui::TrayState::Idle);
+        // Once the wait is over, the line goes.
+        QTRY_VERIFY_WITH_TIMEOUT(!tray.trayIcon()->toolTip().contains(line), 5000);
+    }
+
     void failingSyncIsSaidOnce()
     {
         Test::SignedInFixture f;
@@ -270,8 +298,9 @@ private Q_SLOTS:
             QTRY_VERIFY(r->isFinished());
             r->deleteLater();
         };
+        // Each sync gives up at once: a Retry-After past the call's throttling budget.
         post("POST",
-             "{\"path\": \"assignmentScheduleInstances\", \"status\": 503, \"retryAfter\": \"0.05\", "
+             "{\"path\": \"assignmentScheduleInstances\", \"status\": 503, \"retryAfter\": \"3600\", "
              "\"count\": 100}");
         for (int i = 0; i < 3; ++i) {
             bool done = false;

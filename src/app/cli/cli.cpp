@@ -106,6 +106,13 @@ CliApp::CliApp(Core::AppConfig config, bool json, QObject *parent)
                                      this))
 {
     m_graph->setClock(&m_clock);
+    // A throttled call waits as long as Graph asks (minutes, at worst): say so, or it looks hung.
+    connect(m_graph, &Graph::GraphClient::throttled, this,
+            [](const QDateTime &retryAt, const QString &service) {
+                err() << tr("%1 asked Elevate to wait; retrying at %2")
+                             .arg(service, retryAt.toLocalTime().toString(QStringLiteral("HH:mm:ss")))
+                      << Qt::endl;
+            });
     m_graph->setReplicationWindowSecs(m_config.graphReplicationWindowSeconds);
 }
 
