@@ -100,7 +100,17 @@ Json Fault::toJson() const
               {"drop", drop},
               {"partial", partial},
               {"when", after ? "after" : "before"},
-              {"count", count}};
+              {"count", count},
+              {"oauthError", oauthError.isEmpty() ? Json(nullptr) : Json(oauthError.toStdString())},
+              {"claims", claims.isEmpty() ? Json(nullptr) : Json(claims.toStdString())}};
+    Json h = Json::object();
+    for (const auto &header : headers) {
+        const std::string name = header.first.toStdString();
+        if (!h.contains(name))
+            h[name] = Json::array();
+        h[name].push_back(header.second.toStdString());
+    }
+    j["headers"] = h;
     return j;
 }
 
@@ -339,9 +349,24 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
         rec.userId = user->id;
         rec.groupId = group->id;
         rec.accessId = str(e, "accessId", QStringLiteral("member"));
-        rec.memberType = str(e, "memberType", QStringLiteral("direct"));
+        rec.memberType = str(e, "memberType", QStringLiteral("direct")).toLower();
+        if (rec.memberType != u"direct" && rec.memberType != u"group")
+            return fail(QStringLiteral("eligibility %1: memberType is \"Direct\" or \"Group\"").arg(n));
+        if (e.contains("viaGroup")) {
+            // Eligible through membership of another group: that group is the principal (graph-pim.md §4.1).
+            const QString viaRef = str(e, "viaGroup");
+            const Group *via = groupById(viaRef);
+            for (const auto &g : groups)
+                if (!via && !viaRef.isEmpty() && g.displayName == viaRef)
+                    via = &g;
+            if (!via || via == group || rec.memberType != u"group")
+                return fail(QStringLiteral(
+                                "eligibility %1: viaGroup is another scenario group, with memberType Group")
+                                .arg(n));
+            rec.viaGroupId = via->id;
+        }
         rec.id = group->id + u'_' + rec.accessId + u'_'
-            + QUuid::createUuidV5(QUuid(), user->id + group->id + rec.accessId)
+            + QUuid::createUuidV5(QUuid(), user->id + group->id + rec.accessId + rec.viaGroupId)
                   .toString(QUuid::WithoutBraces);
         bool has = false;
         rec.start = parseWhen(e, "start", "startDaysFromNow", t0, &has);
@@ -367,12 +392,20 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
     approvalTimeoutStatus = str(settings, "approvalTimeoutStatus", QStringLiteral("TimedOut"));
     if (approvalTimeoutStatus != u"TimedOut" && approvalTimeoutStatus != u"Canceled")
         return fail(QStringLiteral("settings.approvalTimeoutStatus must be \"TimedOut\" or \"Canceled\""));
+    applyProfile(); // the profile first: the scenario's own settings override it
+    policyReadForbidden.clear();
+    groupExpandNull.clear();
+    if (const std::optional<QString> bad = realismSettings(settings, true))
+        return fail(QStringLiteral("settings.") + *bad);
     if (!parsePolicies(j.value("policies", Json::array()), error))
         return false;
     if (!parseAws(j, error))
         return false;
     pimRequests.clear();
     instances.clear();
+    endedInstances.clear();
+    if (!parseAssignmentsAndRequests(j, error))
+        return false;
     faults.clear();
     httpLog.clear();
     codes.clear();
@@ -390,6 +423,10 @@ Emulator::Emulator(QObject *parent)
 {
     d->q = this;
     d->signingKey = randomToken(32).toLatin1();
+    const QString profile = qEnvironmentVariable("ELEVATE_EMULATOR_PROFILE");
+    if (!profile.isEmpty() && !setProfile(profile))
+        qCWarning(lcEmulator, "ELEVATE_EMULATOR_PROFILE=%s is neither realistic nor friendly; friendly it is",
+                  qPrintable(profile));
     d->server.setMissingHandler([this](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
         d->serve(req, std::move(responder));
     });
@@ -450,6 +487,15 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
                 reply.body = *fault->body;
             } else if (std::optional<Reply> awsReply = awsFault(r, fault->status)) {
                 reply = *awsReply; // AWS routes fail the AWS way
+            } else if (r.segments.size() == 4 && r.segments.at(1) == u"oauth2" && r.segments.at(2) == u"v2.0"
+                       && (r.segments.at(3) == u"token" || r.segments.at(3) == u"devicecode")) {
+                reply = entraFault(r, *fault); // and Entra's token endpoint the OAuth way
+            } else if (fault->status == 401) {
+                reply = graphError(r, 401, QStringLiteral("InvalidAuthenticationToken"),
+                                   QStringLiteral("Access token validation failure."));
+            } else if (fault->status == 403) {
+                reply = graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                                   QStringLiteral("Insufficient privileges to complete the operation."));
             } else if (fault->status == 429) {
                 reply = graphError(r, 429, QStringLiteral("TooManyRequests"),
                                    QStringLiteral("Please retry again later."));
@@ -473,6 +519,7 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
                 = reply.body.isEmpty() ? QByteArray("{") : reply.body.left(qMax(1, reply.body.size() / 2));
         if (!fault->retryAfter.isEmpty())
             reply.headers.append({"Retry-After", fault->retryAfter});
+        reply.headers << fault->headers;
     }
     if (!isAdmin) {
         LogEntry entry {methodName(r.method),
@@ -582,6 +629,24 @@ QUrl Emulator::baseUrl() const
 void Emulator::setAutoSignIn(const QString &user)
 {
     d->autoSignInUpn = user;
+}
+
+bool Emulator::setProfile(const QString &profile)
+{
+    if (profile != u"realistic" && profile != u"friendly")
+        return false;
+    d->realisticProfile = profile == u"realistic";
+    d->applyProfile();
+    return true;
+}
+
+void Emulator::Private::applyProfile()
+{
+    // The awkward face (README, "The emulator"): lag, the docs' casing, no `or`, stages not ready yet.
+    replicationLagMs = realisticProfile ? 3000 : 0;
+    pascalEnums = realisticProfile;
+    filterOr = !realisticProfile;
+    approvalInitializingMs = realisticProfile ? 2000 : 0;
 }
 
 void Emulator::setPageSize(int n)
@@ -916,18 +981,108 @@ Reply Emulator::Private::faultsAdmin(const Request &r, const Json &body)
                 return bad("count is a positive integer");
             f.count = j["count"].get<int>();
         }
+        if (j.contains("headers") && !j["headers"].is_null()) {
+            if (!j["headers"].is_object())
+                return bad("headers is an object of header names to a value or a list of values");
+            for (auto it = j["headers"].begin(); it != j["headers"].end(); ++it) {
+                const Json values = it.value().is_array() ? it.value() : Json::array({it.value()});
+                const QByteArray name = QByteArray::fromStdString(it.key());
+                if (name.isEmpty() || name.contains(':') || name.contains('\n') || name.contains('\r'))
+                    return bad("a header name is a token without ':' or line breaks");
+                for (const auto &v : values) {
+                    if (!v.is_string() || v.get<std::string>().find_first_of("\r\n") != std::string::npos)
+                        return bad("a header value is a string without line breaks (a list gives it several "
+                                   "times)");
+                    f.headers.append({name, QByteArray::fromStdString(v.get<std::string>())});
+                }
+            }
+        }
+        if (j.contains("oauthError") && !j["oauthError"].is_null()) {
+            if (!j["oauthError"].is_string() || j["oauthError"].get<std::string>().empty())
+                return bad("oauthError is an OAuth error code such as \"temporarily_unavailable\"");
+            f.oauthError = str(j, "oauthError");
+            if (f.status == 0)
+                f.status = 400; // an OAuth error replaces the answer
+        }
+        if (j.contains("claims") && !j["claims"].is_null()) {
+            if (!j["claims"].is_string())
+                return bad("claims is the claims request as JSON text");
+            const Json claims = Json::parse(j["claims"].get<std::string>(), nullptr, false);
+            if (!claims.is_object())
+                return bad("claims is the claims request as JSON text (an object)");
+            f.claims = str(j, "claims");
+        }
         added << f;
     }
     faults << added;
     return Reply::json(list(), 201);
 }
 
+Reply Emulator::Private::entraFault(const Request &r, const Fault &f)
+{
+    // A replaced status on the token endpoint answers as Entra does (entra-auth.md §4.1, §4.3): an OAuth
+    // error with an AADSTS code; throttling and outages as temporarily_unavailable or server_error.
+    QString error = f.oauthError;
+    if (error.isEmpty())
+        error = f.status == 429 || f.status == 502 || f.status == 503 || f.status == 504
+            ? QStringLiteral("temporarily_unavailable")
+            : f.status >= 500 ? QStringLiteral("server_error")
+            : f.status == 401 ? QStringLiteral("invalid_client")
+                              : QStringLiteral("invalid_request");
+    struct Known
+    {
+        const char *error;
+        int code;
+        const char *description;
+        const char *suberror;
+    };
+    static const Known known[] = {
+        {"temporarily_unavailable", 90033, "A transient error has occurred. Please try again.", ""},
+        {"server_error", 50000, "There was an error issuing a token or an issue with our sign-in service.",
+         ""},
+        {"interaction_required", 50076,
+         "Due to a configuration change made by your administrator, or because you moved to a new location, "
+         "you must use multi-factor authentication to access '00000003-0000-0000-c000-000000000000'.",
+         "basic_action"},
+        {"invalid_grant", 70000, "The provided grant is invalid or malformed.", ""},
+        {"consent_required", 65001, "The user or administrator has not consented to use the application.",
+         "consent_required"},
+        {"invalid_client", 7000215, "Invalid client secret provided.", ""},
+        {"invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.",
+         ""},
+    };
+    int code = 50000;
+    QString description = QStringLiteral("Injected fault.");
+    QString suberror;
+    for (const auto &k : known) {
+        if (error == QLatin1String(k.error)) {
+            code = k.code;
+            description = QString::fromLatin1(k.description);
+            suberror = QString::fromLatin1(k.suberror);
+        }
+    }
+    if (f.status == 429 && f.oauthError.isEmpty()) {
+        code = 90055;
+        description = QStringLiteral("There are too many incoming requests. Please try again later.");
+    }
+    Reply reply = entraError(r, error, code, description, f.status, suberror);
+    if (!f.claims.isEmpty()) {
+        Json j = Json::parse(reply.body.constBegin(), reply.body.constEnd(), nullptr, false);
+        j["claims"] = f.claims.toStdString(); // raw JSON in a string, not base64 (§4.1)
+        reply.body = QByteArray::fromStdString(j.dump());
+    }
+    return reply;
+}
+
 Reply Emulator::Private::settingsAdmin(const Json &body)
 {
     if (!body.is_object())
         return Reply::json({{"error", "body must be a JSON object"}}, 400);
+    if (const std::optional<QString> bad = realismSettings(body, false))
+        return Reply::json({{"error", bad->toStdString()}}, 400);
     if (std::optional<Reply> bad = awsSettings(body))
         return *bad;
+    realismSettings(body, true);
     if (body.contains("pimErrorShape")) {
         const QString shape = str(body, "pimErrorShape");
         if (shape != u"wrapped" && shape != u"plain")
@@ -949,7 +1104,83 @@ Reply Emulator::Private::settingsAdmin(const Json &body)
     out["pimErrorShape"] = pimErrorsWrapped ? "wrapped" : "plain";
     out["approvalTimeoutStatus"] = approvalTimeoutStatus.toStdString();
     out["graphPageSize"] = pageSize;
+    out.update(realismSettingsJson());
     return Reply::json(out);
+}
+
+std::optional<QString> Emulator::Private::realismSettings(const Json &j, bool apply)
+{
+    if (!j.is_object())
+        return QStringLiteral("settings must be an object");
+    auto seconds = [&j](const char *key, qint64 *ms) -> std::optional<QString> {
+        if (!j.contains(key))
+            return std::nullopt;
+        if (!j[key].is_number() || j[key].get<double>() < 0 || j[key].get<double>() > 86400)
+            return QStringLiteral("%1 is a number of seconds from 0 to 86400").arg(QLatin1String(key));
+        if (ms)
+            *ms = qRound64(j[key].get<double>() * 1000);
+        return std::nullopt;
+    };
+    auto groupIds = [this, &j](const char *key, QStringList *out) -> std::optional<QString> {
+        if (!j.contains(key))
+            return std::nullopt;
+        if (!j[key].is_array())
+            return QStringLiteral("%1 is an array of group ids").arg(QLatin1String(key));
+        QStringList ids;
+        for (const auto &id : j[key]) {
+            const QString s = id.is_string() ? QString::fromStdString(id.get<std::string>()) : QString();
+            if (!groupById(s))
+                return QStringLiteral("%1: '%2' is not a scenario group id")
+                    .arg(QLatin1String(key), s.isEmpty() ? QString::fromStdString(id.dump()) : s);
+            ids << s;
+        }
+        if (out)
+            *out = ids;
+        return std::nullopt;
+    };
+    auto boolean = [&j](const char *key, bool *out) -> std::optional<QString> {
+        if (!j.contains(key))
+            return std::nullopt;
+        if (!j[key].is_boolean())
+            return QStringLiteral("%1 is true or false").arg(QLatin1String(key));
+        if (out)
+            *out = j[key].get<bool>();
+        return std::nullopt;
+    };
+    std::optional<QString> casingError;
+    if (j.contains("enumCasing")) {
+        const QString casing = str(j, "enumCasing");
+        if (casing != u"camel" && casing != u"pascal")
+            casingError = QStringLiteral("enumCasing is \"camel\" or \"pascal\"");
+        else if (apply)
+            pascalEnums = casing == u"pascal";
+    }
+    for (const auto &check :
+         {seconds("replicationLagSeconds", apply ? &replicationLagMs : nullptr),
+          seconds("approvalInitializingSeconds", apply ? &approvalInitializingMs : nullptr), casingError,
+          boolean("filterOr", apply ? &filterOr : nullptr),
+          groupIds("policyReadForbidden", apply ? &policyReadForbidden : nullptr),
+          groupIds("groupExpandNull", apply ? &groupExpandNull : nullptr)})
+        if (check)
+            return check;
+    return std::nullopt;
+}
+
+Json Emulator::Private::realismSettingsJson() const
+{
+    auto ids = [](const QStringList &list) {
+        Json a = Json::array();
+        for (const auto &id : list)
+            a.push_back(id.toStdString());
+        return a;
+    };
+    return {{"profile", realisticProfile ? "realistic" : "friendly"},
+            {"replicationLagSeconds", double(replicationLagMs) / 1000},
+            {"enumCasing", pascalEnums ? "pascal" : "camel"},
+            {"filterOr", filterOr},
+            {"approvalInitializingSeconds", double(approvalInitializingMs) / 1000},
+            {"policyReadForbidden", ids(policyReadForbidden)},
+            {"groupExpandNull", ids(groupExpandNull)}};
 }
 
 } // namespace Elevate::Emulator

@@ -65,7 +65,21 @@ namespace Elevate::Emulator {
  *  - without them it decorates the real answer (the request is processed): `body` replaces the body,
  *  - in both cases `malformed` truncates the body (invalid JSON, consistent Content-Length),
  *    `retryAfter` adds a Retry-After header and `delayMs` answers that much later.
- * Default bodies for a replaced status are Graph's (429 TooManyRequests, 503 serviceNotAvailable, ...).
+ *  - `headers` adds response headers (a list value repeats the header, e.g. two WWW-Authenticate lines).
+ * Default bodies for a replaced status are Graph's (429 TooManyRequests, 503 serviceNotAvailable, ...),
+ * on the Entra token and device-code endpoints OAuth's (`error`, AADSTS code, `claims`; `oauthError`).
+ *
+ * Two faces: the friendly one answers at once and prints what it stored. The realistic one
+ * (ELEVATE_EMULATOR_PROFILE=realistic, read at construction, or setProfile()) is as awkward as the real
+ * services are documented or reported to be; each behaviour is a setting (scenario `settings`, POST
+ * /_emulator/settings; both override the profile):
+ *  - replicationLagSeconds: readers see the state of that long ago (a request, its decision, a new or
+ *    ended instance); writes act on the truth, so a POST's 201 is immediate and a re-activation right
+ *    after an end is RoleAssignmentExists. Kept as the time of each change, not as timers.
+ *  - enumCasing "pascal": enums and the misspelt createdDateTIme as the docs' examples print them.
+ *  - filterOr false: `or` in a filterByCurrentUser $filter is a 400.
+ *  - approvalInitializingSeconds: a new approval's stage is Initializing that long (no decision yet).
+ * Lag and initializing run on the emulator's clock; /_emulator/state always shows the truth.
  */
 class Emulator : public QObject
 {
@@ -93,6 +107,9 @@ public:
     void setPageSize(int n);
     /// Seconds from a PIM activation (or its end) to the assignment in Identity Center (or its end).
     void setScimDelay(qint64 seconds);
+    /// "realistic" or "friendly" (see the class comment); applies the profile's settings now and at
+    /// every loadScenario() (whose own settings win). False for another name.
+    bool setProfile(const QString &profile);
 
     /// Writes the AWS CLI's endpoint rule sets for `sso` and `sso-oidc` (aws-sso.md §6.2) under `dir`
     /// (DIR/sso/2019-06-10/endpoint-rule-set-1.json and DIR/sso-oidc/...), pointing at `endpoint`, so that

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -38,6 +39,7 @@ struct Group
 struct EligibilityRecord
 {
     QString id, userId, groupId, accessId, memberType;
+    QString viaGroupId; // memberType "group": the group through whose membership the user is eligible
     QDateTime start, end; // end invalid = permanent
 };
 
@@ -107,14 +109,23 @@ struct PimRequest
     QDateTime reviewed;
     /// What the grant is doing, for /_emulator/state: scheduled, active, expired, revoked or empty.
     QString grantState;
+    bool seeded = false; // from the scenario's `requests`: it stays in its status until decided or canceled
+    // Replication lag: when this version came to be (created, then each change), and the version before
+    // it, so a reader can be shown the request as it was `replicationLagSeconds` ago.
+    QDateTime changed;
+    std::shared_ptr<const PimRequest> previous;
     QString targetScheduleId() const;
 };
 
-/// A live privilegedAccessGroupAssignmentScheduleInstance (an activation).
+/// A live privilegedAccessGroupAssignmentScheduleInstance: an activation, or a permanent assignment from
+/// the scenario's `assignments` (assignmentType "assigned", no request, no end).
 struct AssignmentInstance
 {
     QString id, requestId, userId, groupId, accessId;
     QDateTime start, end;
+    QString memberType = QStringLiteral("direct"), assignmentType = QStringLiteral("activated");
+    QString principalId; // empty: userId; memberType "group": the group the user is a member of
+    QDateTime appeared, ended; // when it became live and (in endedInstances) when it ended, for the lag
 };
 
 /// One injected fault (POST /_emulator/faults); see Emulator's class comment.
@@ -127,6 +138,8 @@ struct Fault
     std::optional<QByteArray> body;
     bool malformed = false, drop = false, partial = false, after = false;
     int count = 1;
+    QList<QPair<QByteArray, QByteArray>> headers; // added to the answer, a name may repeat
+    QString oauthError, claims; // the Entra token endpoint's OAuth body: `error` and `claims`
     Json toJson() const;
 };
 
@@ -280,10 +293,19 @@ struct Emulator::Private
     QList<Policy> policies;
     bool pimErrorsWrapped = true; // settings.pimErrorShape
     QString approvalTimeoutStatus = QStringLiteral("TimedOut"); // settings.approvalTimeoutStatus
+    // The real services' awkward behaviour (settings; the realistic profile turns the first four on).
+    bool realisticProfile = false; // ELEVATE_EMULATOR_PROFILE=realistic or setProfile()
+    qint64 replicationLagMs = 0; // replicationLagSeconds
+    bool pascalEnums = false; // enumCasing "pascal"
+    bool filterOr = true; // filterOr
+    qint64 approvalInitializingMs = 0; // approvalInitializingSeconds
+    QStringList policyReadForbidden; // group ids whose policy read answers 403
+    QStringList groupExpandNull; // group ids whose `group` is null in any $expand
 
     // PIM state
     QList<PimRequest> pimRequests;
     QList<AssignmentInstance> instances;
+    QList<AssignmentInstance> endedInstances; // gone, but still listed for replicationLagSeconds
     QList<Fault> faults;
     QList<LogEntry> httpLog;
 
@@ -333,6 +355,26 @@ struct Emulator::Private
     Reply faultsAdmin(const Request &r, const Json &body);
     Reply decide(const Json &body); // POST /_emulator/decide
     Reply settingsAdmin(const Json &body);
+    /// The realism settings in `j` (a scenario's settings or a POST): checked, and applied only if all
+    /// are valid and `apply`; the error says what is wrong.
+    std::optional<QString> realismSettings(const Json &j, bool apply);
+    Json realismSettingsJson() const;
+    void applyProfile();
+    /// The emulator's clock minus replicationLagSeconds: what readers are shown is the state of then.
+    QDateTime visibleAsOf() const { return now().addMSecs(-replicationLagMs); }
+    /// The version of `p` a reader sees now (replication lag); nullptr: not visible yet.
+    const PimRequest *visible(const PimRequest &p) const;
+    /// Keeps the version of `p` before a change that happens at `at` (call before changing it).
+    void touch(PimRequest &p, const QDateTime &at);
+    /// An enum value as this emulator prints it: the docs' PascalCase with enumCasing "pascal".
+    std::string enumText(const QString &camel) const;
+    /// Whether an $expand of `group` shows this group (settings.groupExpandNull: null instead).
+    bool expandsGroup(const QString &groupId) const { return !groupExpandNull.contains(groupId); }
+    /// The approval stage's status now: InProgress is Initializing for approvalInitializingSeconds.
+    QString stageStatusNow(const PimRequest &p) const;
+    /// Ends a live instance at `at`: it leaves `instances` and stays listed through the lag.
+    QList<AssignmentInstance>::iterator endInstance(QList<AssignmentInstance>::iterator it,
+                                                    const QDateTime &at);
     // Entra
     Reply discovery(const QString &tenant);
     Reply authorize(const Request &r, const QString &tenant);
@@ -395,6 +437,9 @@ struct Emulator::Private
     void advanceState();
     void provision(PimRequest &p, const QDateTime &from);
     bool isEligible(const QString &userId, const QString &groupId, const QString &accessId) const;
+    bool parseAssignmentsAndRequests(const Json &scenario, QString *error);
+    /// An entraError for a fault on the token or device-code endpoint (entra-auth.md §4.1).
+    Reply entraFault(const Request &r, const Fault &f);
 
     // IAM Identity Center (aws.cpp): OIDC, portal, console federation, SCIM sync, provision on demand
     bool parseAws(const Json &scenario, QString *error);

@@ -4,6 +4,8 @@
 
 #include "emulator_p.h"
 
+#include <QRegularExpression>
+
 namespace Elevate::Emulator {
 
 namespace {
@@ -59,17 +61,18 @@ Json Emulator::Private::eligibilityJson(const EligibilityRecord &e, int index, b
     else if (index % 2 == 0)
         j["endDateTime"] = nullptr;
     j["accessId"] = e.accessId.toStdString();
-    j["principalId"] = e.userId.toStdString();
+    // Eligible through another group: that group is the principal (graph-pim.md §4.1).
+    j["principalId"] = (e.viaGroupId.isEmpty() ? e.userId : e.viaGroupId).toStdString();
     j["groupId"] = e.groupId.toStdString();
     QString memberType = e.memberType;
-    if (index % 2 == 1 && !memberType.isEmpty())
-        memberType[0] = memberType[0].toUpper(); // "Direct" as seen in real payloads
+    if ((index % 2 == 1 || pascalEnums) && !memberType.isEmpty())
+        memberType[0] = memberType[0].toUpper(); // "Direct" as seen in real payloads and the docs' example
     j["memberType"] = memberType.toStdString();
     j["eligibilityScheduleId"] = e.id.toStdString();
     if (index % 3 == 1)
         j["roleDefinitionOrigin"] = "pim"; // a property this client does not know
     if (expandGroup) {
-        const Group *g = groupById(e.groupId);
+        const Group *g = expandsGroup(e.groupId) ? groupById(e.groupId) : nullptr;
         if (g)
             j["group"] = {{"id", g->id.toStdString()},
                           {"displayName", g->displayName.toStdString()},
@@ -198,6 +201,17 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
                             QStringLiteral("Authorization failed due to missing permission scope "
                                            "PrivilegedEligibilitySchedule.Read.AzureADGroup,"
                                            "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup."));
+        if (!filterOr) {
+            // No parser for this $filter: look for the `or` operator outside quoted values.
+            static const QRegularExpression quoted(QStringLiteral("'(?:[^']|'')*'"));
+            static const QRegularExpression orWord(QStringLiteral("(^|[\\s)])or([\\s(]|$)"),
+                                                   QRegularExpression::CaseInsensitiveOption);
+            if (QString(r.odata(QStringLiteral("filter"))).remove(quoted).contains(orWord))
+                return graphError(
+                    r, 400, QStringLiteral("BadRequest"),
+                    QStringLiteral("Invalid filter clause: the 'or' operator is not supported on "
+                                   "this function; use separate requests."));
+        }
         const QString expand = r.odata(QStringLiteral("expand"));
         const bool expandGroup = expand == u"group" || expand.startsWith(u"group(");
         QList<const EligibilityRecord *> mine;

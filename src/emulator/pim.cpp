@@ -42,6 +42,15 @@ constexpr qint64 kImmediateSkewSecs = 60;
 constexpr qint64 kMinActiveSecs = 5 * 60;
 constexpr qint64 kApprovalWindowSecs = 24 * 3600;
 
+/// Instances print memberType and assignmentType as their documented examples do, in either casing.
+std::string capitalized(const QString &camel)
+{
+    QString s = camel;
+    if (!s.isEmpty())
+        s[0] = s[0].toUpper();
+    return s.toStdString();
+}
+
 Json timeOrNull(const QDateTime &t)
 {
     return t.isValid() ? Json(formatTime(t, 7).toStdString()) : Json(nullptr);
@@ -96,6 +105,7 @@ public:
     }
     bool isValid() const { return bool(m_pred); }
     QString error() const { return m_error; }
+    bool usesOr() const { return m_usesOr; }
     bool matches(const Getter &get) const { return m_pred(get); }
 
 private:
@@ -162,6 +172,7 @@ private:
     {
         Pred left = parseAnd();
         while (left && isWord("or")) {
+            m_usesOr = true;
             ++m_pos;
             Pred right = parseAnd();
             if (!right)
@@ -225,7 +236,34 @@ private:
     qsizetype m_pos = 0;
     Pred m_pred;
     QString m_error;
+    bool m_usesOr = false;
 };
+
+/// The request statuses of graph-pim.md §6.5 that are neither done nor failed: PIM or a person is still
+/// working on the request, so another activation of the same target is refused as pending.
+bool isOpenStatus(const QString &status)
+{
+    static const QStringList open {QStringLiteral("PendingApproval"),
+                                   QStringLiteral("PendingApprovalProvisioning"),
+                                   QStringLiteral("PendingAdminDecision"),
+                                   QStringLiteral("PendingScheduleCreation"),
+                                   QStringLiteral("ScheduleCreated"),
+                                   QStringLiteral("Accepted"),
+                                   QStringLiteral("PendingProvisioning"),
+                                   QStringLiteral("Granted"),
+                                   QStringLiteral("PendingEvaluation"),
+                                   QStringLiteral("ProvisioningStarted"),
+                                   QStringLiteral("PendingExternalProvisioning"),
+                                   QStringLiteral("AdminApproved")};
+    return open.contains(status);
+}
+
+/// The statuses that wait for an approver: the request has an approval with a stage to decide.
+bool awaitsApprover(const QString &status)
+{
+    return status == u"PendingApproval" || status == u"PendingApprovalProvisioning"
+        || status == u"PendingAdminDecision";
+}
 
 Json ruleTarget(const char *caller, const char *level)
 {
@@ -337,6 +375,14 @@ Reply segmentNotFound(Emulator::Private &d, const Request &r, const QString &seg
                         QStringLiteral("Resource not found for the segment '%1'.").arg(segment));
 }
 
+/// filterOr false: whether Graph takes `or` here is not documented, so a client must not need it.
+Reply orRefused(Emulator::Private &d, const Request &r)
+{
+    return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("Invalid filter clause: the 'or' operator is not supported on this "
+                                       "function; use separate requests."));
+}
+
 Reply noContent()
 {
     Reply reply;
@@ -364,6 +410,49 @@ QString PimRequest::targetScheduleId() const
     return groupId + u'_' + accessId + u'_' + id;
 }
 
+const PimRequest *Emulator::Private::visible(const PimRequest &p) const
+{
+    const QDateTime asOf = visibleAsOf();
+    const PimRequest *v = &p;
+    while (v && v->changed > asOf)
+        v = v->previous.get();
+    return v;
+}
+
+void Emulator::Private::touch(PimRequest &p, const QDateTime &at)
+{
+    if (replicationLagMs > 0) // without a lag nobody reads an old version: keep no history
+        p.previous = std::make_shared<const PimRequest>(p);
+    else
+        p.previous.reset();
+    p.changed = at;
+}
+
+std::string Emulator::Private::enumText(const QString &camel) const
+{
+    QString s = camel;
+    if (pascalEnums && !s.isEmpty())
+        s[0] = s[0].toUpper();
+    return s.toStdString();
+}
+
+QString Emulator::Private::stageStatusNow(const PimRequest &p) const
+{
+    if (p.stageStatus == kInProgress && now() < p.created.addMSecs(approvalInitializingMs))
+        return QStringLiteral("Initializing");
+    return p.stageStatus;
+}
+
+QList<AssignmentInstance>::iterator Emulator::Private::endInstance(QList<AssignmentInstance>::iterator it,
+                                                                   const QDateTime &at)
+{
+    AssignmentInstance ended = *it;
+    ended.ended = at;
+    if (replicationLagMs > 0)
+        endedInstances << ended;
+    return instances.erase(it);
+}
+
 Policy Emulator::Private::policyFor(const QString &groupId, const QString &accessId) const
 {
     for (const auto &p : policies)
@@ -386,6 +475,119 @@ bool Emulator::Private::isEligible(const QString &userId, const QString &groupId
     return false;
 }
 
+bool Emulator::Private::parseAssignmentsAndRequests(const Json &scenario, QString *error)
+{
+    auto fail = [error](const QString &why) {
+        if (error)
+            *error = why;
+        return false;
+    };
+    auto groupRef = [this](const Json &e, const char *key) -> const Group * {
+        const QString ref = member(e, key);
+        if (const Group *g = groupById(ref))
+            return g;
+        for (const auto &g : groups)
+            if (!ref.isEmpty() && g.displayName == ref)
+                return &g;
+        return nullptr;
+    };
+    const QDateTime t0 = now();
+    int n = 0;
+    // Permanent active assignments (an administrator's, not PIM activations): graph-pim.md §5.
+    for (const auto &e : scenario.value("assignments", Json::array())) {
+        const QString where = QStringLiteral("assignment %1: ").arg(n++);
+        const User *user = userByUpn(member(e, "user"));
+        const Group *group = groupRef(e, "group");
+        if (!e.is_object() || !user || !group)
+            return fail(where + QStringLiteral("names an unknown user or group"));
+        AssignmentInstance i;
+        i.userId = user->id;
+        i.groupId = group->id;
+        i.accessId = member(e, "accessId");
+        if (i.accessId.isEmpty())
+            i.accessId = QStringLiteral("member");
+        if (i.accessId != u"member" && i.accessId != u"owner")
+            return fail(where + QStringLiteral("accessId is member or owner"));
+        i.memberType = member(e, "memberType").toLower();
+        if (i.memberType.isEmpty())
+            i.memberType = QStringLiteral("direct");
+        if (i.memberType != u"direct" && i.memberType != u"group")
+            return fail(where + QStringLiteral("memberType is Direct or Group"));
+        i.assignmentType = member(e, "assignmentType").toLower();
+        if (i.assignmentType.isEmpty())
+            i.assignmentType = QStringLiteral("assigned");
+        if (i.assignmentType != u"assigned")
+            return fail(where
+                        + QStringLiteral("assignmentType is Assigned (activations come from requests)"));
+        if (e.contains("viaGroup")) {
+            const Group *via = groupRef(e, "viaGroup");
+            if (!via || i.memberType != u"group")
+                return fail(where + QStringLiteral("viaGroup is a scenario group, with memberType Group"));
+            i.principalId = via->id;
+        }
+        i.id = QString::fromLatin1(
+            QUuid::createUuidV5(QUuid(), QStringLiteral("assignment:") + i.userId + i.groupId + i.accessId)
+                .toRfc4122()
+                .toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals)
+            + "-1"); // the opaque form of graph-pim.md §5's example
+        i.start = t0.addDays(-30);
+        i.appeared = i.start;
+        for (const auto &other : std::as_const(instances))
+            if (other.id == i.id)
+                return fail(where
+                            + QStringLiteral("a second assignment of the same user, group and accessId"));
+        instances << i;
+    }
+    n = 0;
+    // Requests PIM is still working on, in any open status of §6.5, made ten minutes before the load.
+    for (const auto &e : scenario.value("requests", Json::array())) {
+        const QString where = QStringLiteral("request %1: ").arg(n++);
+        const User *user = userByUpn(member(e, "user"));
+        const Group *group = groupRef(e, "group");
+        if (!e.is_object() || !user || !group)
+            return fail(where + QStringLiteral("names an unknown user or group"));
+        PimRequest p;
+        p.id = member(e, "id");
+        if (p.id.isEmpty())
+            p.id = QUuid::createUuidV5(QUuid(), QStringLiteral("request:%1").arg(n))
+                       .toString(QUuid::WithoutBraces);
+        if (findRequest(p.id))
+            return fail(where + QStringLiteral("a second request with id %1").arg(p.id));
+        p.action = QStringLiteral("selfActivate");
+        p.accessId = member(e, "accessId");
+        if (p.accessId.isEmpty())
+            p.accessId = QStringLiteral("member");
+        if (p.accessId != u"member" && p.accessId != u"owner")
+            return fail(where + QStringLiteral("accessId is member or owner"));
+        p.groupId = group->id;
+        p.principalId = p.createdBy = user->id;
+        p.status = member(e, "status");
+        if (!isOpenStatus(p.status))
+            return fail(where
+                        + QStringLiteral("status '%1' is not an open status (PendingApproval, "
+                                         "PendingApprovalProvisioning, PendingAdminDecision, "
+                                         "PendingScheduleCreation, ScheduleCreated, Accepted, "
+                                         "PendingProvisioning, Granted, ...)")
+                              .arg(p.status));
+        p.justification = member(e, "justification", &p.hasJustification);
+        p.duration = member(e, "duration");
+        if (p.duration.isEmpty())
+            p.duration = QStringLiteral("PT1H");
+        p.durationSecs = parseIsoDuration(p.duration);
+        if (p.durationSecs <= 0)
+            return fail(where + QStringLiteral("duration is an ISO 8601 duration such as PT1H"));
+        p.expirationType = QStringLiteral("afterDuration");
+        p.created = p.changed = p.start = p.requestedStart = t0.addSecs(-600);
+        p.seeded = true;
+        if (awaitsApprover(p.status)) {
+            p.approvalRequired = true;
+            p.stageStatus = kInProgress;
+        }
+        pimRequests << p;
+    }
+    return true;
+}
+
 PimRequest *Emulator::Private::findRequest(const QString &id)
 {
     for (auto &p : pimRequests)
@@ -396,6 +598,7 @@ PimRequest *Emulator::Private::findRequest(const QString &id)
 
 void Emulator::Private::provision(PimRequest &p, const QDateTime &from)
 {
+    touch(p, from);
     p.status = QStringLiteral("Provisioned");
     p.completed = from;
     p.grantState = QStringLiteral("active");
@@ -407,6 +610,7 @@ void Emulator::Private::provision(PimRequest &p, const QDateTime &from)
     i.accessId = p.accessId;
     i.start = from;
     i.end = p.fixedEnd ? p.requestedEnd : from.addSecs(p.durationSecs);
+    i.appeared = from;
     instances << i;
 }
 
@@ -414,7 +618,9 @@ void Emulator::Private::advanceState()
 {
     const QDateTime t = now();
     for (auto &p : pimRequests) {
-        if (p.status == u"PendingApproval" && p.created.addSecs(kApprovalWindowSecs) <= t) {
+        if (awaitsApprover(p.status) && p.stageStatus == kInProgress
+            && p.created.addSecs(kApprovalWindowSecs) <= t) {
+            touch(p, p.created.addSecs(kApprovalWindowSecs));
             p.status = approvalTimeoutStatus; // approvers have 24 hours; then the user must ask again
             p.completed = p.created.addSecs(kApprovalWindowSecs);
             p.stageStatus = QStringLiteral("Expired");
@@ -426,11 +632,14 @@ void Emulator::Private::advanceState()
         if (it->end.isValid() && it->end <= t) {
             if (PimRequest *p = findRequest(it->requestId))
                 p->grantState = QStringLiteral("expired");
-            it = instances.erase(it);
+            it = endInstance(it, it->end);
         } else {
             ++it;
         }
     }
+    // An ended instance is listed until readers catch up with its end.
+    const QDateTime asOf = visibleAsOf();
+    endedInstances.removeIf([&asOf](const AssignmentInstance &i) { return i.ended <= asOf; });
 }
 
 Json Emulator::Private::policyAssignmentJson(const Policy &p, bool expandPolicy, bool expandRules) const
@@ -534,7 +743,7 @@ Json Emulator::Private::requestJson(const PimRequest &p, bool inCollection, bool
     const bool activation = p.action == u"selfActivate";
     Json j = {{"id", p.id.toStdString()},
               {"status", p.status.toStdString()},
-              {"action", p.action.toStdString()},
+              {"action", enumText(p.action)},
               {"accessId", p.accessId.toStdString()},
               {"groupId", p.groupId.toStdString()},
               {"principalId", p.principalId.toStdString()},
@@ -553,15 +762,21 @@ Json Emulator::Private::requestJson(const PimRequest &p, bool inCollection, bool
         j["scheduleInfo"] = {{"startDateTime", timeOrNull(p.start)},
                              {"recurrence", nullptr},
                              {"expiration",
-                              {{"type", p.expirationType.toStdString()},
+                              {{"type", enumText(p.expirationType)},
                                {"endDateTime", p.fixedEnd ? timeOrNull(p.requestedEnd) : Json(nullptr)},
                                {"duration", p.fixedEnd ? Json(nullptr) : Json(p.duration.toStdString())}}}};
     else
         j["scheduleInfo"] = nullptr;
     if (inCollection)
         j["@odata.type"] = "#microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest";
+    if (inCollection && pascalEnums) {
+        // The filterByCurrentUser example of the v1.0 docs spells these so; a parser that needs the
+        // misspelling, or breaks on it, is caught here. The correct names stay beside them.
+        j["createdDateTIme"] = j["createdDateTime"];
+        j["completedDateTIme"] = j["completedDateTime"];
+    }
     if (expandGroup) {
-        j["group"] = groupJson(p.groupId);
+        j["group"] = expandsGroup(p.groupId) ? groupJson(p.groupId) : Json(nullptr);
         if (j["group"].is_object() && !groupSelect.isEmpty()) {
             Json selected = Json::object();
             for (const auto &field : groupSelect) {
@@ -593,11 +808,17 @@ Json Emulator::Private::instanceJson(const AssignmentInstance &i, bool expandGro
               {"accessId", i.accessId.toStdString()},
               {"principalId", i.userId.toStdString()},
               {"groupId", i.groupId.toStdString()},
-              {"memberType", "Direct"},
-              {"assignmentType", "Activated"},
+              {"memberType", capitalized(i.memberType)},
+              {"assignmentType", capitalized(i.assignmentType)},
               {"assignmentScheduleId", i.id.toStdString()}};
+    if (!i.principalId.isEmpty())
+        j["principalId"] = i.principalId.toStdString();
+    if (i.assignmentType == u"assigned") {
+        j["startDateTime"] = nullptr; // a permanent assignment, as in graph-pim.md §5's example
+        j["endDateTime"] = nullptr;
+    }
     if (expandGroup)
-        j["group"] = groupJson(i.groupId);
+        j["group"] = expandsGroup(i.groupId) ? groupJson(i.groupId) : Json(nullptr);
     return j;
 }
 
@@ -648,7 +869,9 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
                 return wrongMethod();
             if (!canRead)
                 return missingScope(false);
-            PimRequest *p = findRequest(tail.first());
+            // Replication lag: a reader sees the request as it was then, or not yet at all (404).
+            const PimRequest *truth = findRequest(tail.first());
+            const PimRequest *p = truth ? visible(*truth) : nullptr;
             const bool mine = p
                 && (p->principalId == user.id || p->createdBy == user.id
                     || (p->approvalRequired
@@ -743,6 +966,9 @@ Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &
                     return accessId;
                 return QString::fromStdString(a["policyId"].get<std::string>());
             });
+            if (match && policyReadForbidden.contains(g.id))
+                return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                                  QStringLiteral("Insufficient privileges to complete the operation."));
             if (match)
                 value.push_back(a);
         }
@@ -773,6 +999,7 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
     p.principalId = member(body, "principalId");
     p.createdBy = user.id;
     p.created = t;
+    p.changed = t;
     if (p.action != u"selfActivate" && p.action != u"selfDeactivate")
         return invalid(QStringLiteral("The action '%1' is not supported for this caller.").arg(p.action));
     if (p.accessId != u"member" && p.accessId != u"owner")
@@ -793,8 +1020,10 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
     p.id = newGuid();
 
     if (p.action == u"selfDeactivate") {
+        // Only an activation ends this way; a permanent assignment is the administrator's.
         auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
-            return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId;
+            return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId
+                && i.assignmentType == u"activated";
         });
         if (inst == instances.end())
             return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
@@ -808,7 +1037,7 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
         if (!p.validationOnly) {
             if (PimRequest *activation = findRequest(inst->requestId))
                 activation->grantState = QStringLiteral("revoked");
-            instances.erase(inst);
+            endInstance(inst, t);
             pimRequests << p;
         }
         Json j = requestJson(p, false, false, false);
@@ -885,14 +1114,20 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
                         QStringLiteral("&claims=")
                             + QString::fromLatin1(QUrl::toPercentEncoding(QString::fromUtf8(claims))));
     }
-    for (const auto &i : std::as_const(instances))
-        if (i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId)
-            return pimError(r, 400, QStringLiteral("RoleAssignmentExists"),
-                            QStringLiteral("The Role assignment already exists."));
+    // An activation that ended within the replication lag still exists for PIM's writer (§10.2, §10.3).
+    const QDateTime asOf = visibleAsOf();
+    auto exists = [&](const AssignmentInstance &i) {
+        return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId;
+    };
+    const bool endedRecently
+        = std::any_of(endedInstances.cbegin(), endedInstances.cend(),
+                      [&](const AssignmentInstance &i) { return exists(i) && i.ended > asOf; });
+    if (endedRecently || std::any_of(instances.cbegin(), instances.cend(), exists))
+        return pimError(r, 400, QStringLiteral("RoleAssignmentExists"),
+                        QStringLiteral("The Role assignment already exists."));
     for (const auto &other : std::as_const(pimRequests))
         if (other.principalId == user.id && other.groupId == p.groupId && other.accessId == p.accessId
-            && other.action == u"selfActivate"
-            && (other.status == u"PendingApproval" || other.status == u"Granted"))
+            && other.action == u"selfActivate" && isOpenStatus(other.status))
             return pimError(r, 400, QStringLiteral("PendingRoleAssignmentRequest"),
                             QStringLiteral("There is already an existing pending Role assignment request."));
 
@@ -926,6 +1161,8 @@ Reply Emulator::Private::listRequests(const Request &r, const QString &on, const
     if (!filter.isValid())
         return graphError(r, 400, QStringLiteral("BadRequest"),
                           QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
+    if (filter.usesOr() && !filterOr)
+        return orRefused(*this, r);
     const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
     if (!expand.unknown.isEmpty())
         return graphError(r, 400, QStringLiteral("BadRequest"),
@@ -933,7 +1170,11 @@ Reply Emulator::Private::listRequests(const Request &r, const QString &on, const
                                          "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
                               .arg(expand.unknown));
     std::vector<Json> items;
-    for (const auto &p : std::as_const(pimRequests)) {
+    for (const auto &truth : std::as_const(pimRequests)) {
+        const PimRequest *seen = visible(truth);
+        if (!seen)
+            continue; // not replicated yet
+        const PimRequest &p = *seen;
         // approver: requests of groups the caller approves for, never the caller's own.
         const bool mine = on == u"principal" ? p.principalId == user.id
             : on == u"createdBy"             ? p.createdBy == user.id
@@ -969,10 +1210,11 @@ Reply Emulator::Private::cancelRequest(const Request &r, const QString &id, cons
     if (!p || (p->principalId != user.id && p->createdBy != user.id))
         return pimError(r, 404, QStringLiteral("ResourceNotFound"),
                         QStringLiteral("The request '%1' was not found.").arg(id));
-    if (p->status != u"PendingApproval" && p->status != u"Granted")
+    if (!isOpenStatus(p->status))
         return pimError(
             r, 400, QStringLiteral("BadRequest"),
             QStringLiteral("The request cannot be canceled in its current status '%1'.").arg(p->status));
+    touch(*p, now());
     p->status = QStringLiteral("Canceled");
     p->completed = now();
     p->grantState.clear();
@@ -994,12 +1236,24 @@ Reply Emulator::Private::listInstances(const Request &r, const User &user, const
     if (!filter.isValid())
         return graphError(r, 400, QStringLiteral("BadRequest"),
                           QStringLiteral("Invalid filter clause: %1.").arg(filter.error()));
+    if (filter.usesOr() && !filterOr)
+        return orRefused(*this, r);
     const QString expand = r.odata(QStringLiteral("expand"));
     const bool expandGroup = expand.contains(QStringLiteral("group"), Qt::CaseInsensitive);
     std::vector<Json> items;
-    const QDateTime t = now();
-    for (const auto &i : std::as_const(instances)) {
-        if (i.userId != user.id || (i.end.isValid() && i.end <= t))
+    // Replication lag: a new instance shows once readers reach the time it appeared, an ended one stays
+    // until they reach its end; without a lag both times are now.
+    const QDateTime asOf = visibleAsOf();
+    QList<const AssignmentInstance *> seen;
+    for (const auto &i : std::as_const(instances))
+        if (!i.appeared.isValid() || i.appeared <= asOf)
+            seen << &i;
+    for (const auto &i : std::as_const(endedInstances))
+        if (i.appeared <= asOf && i.ended > asOf)
+            seen << &i;
+    for (const AssignmentInstance *seenInstance : std::as_const(seen)) {
+        const AssignmentInstance &i = *seenInstance;
+        if (i.userId != user.id)
             continue;
         const bool match = filter.matches([&i](const QString &field) {
             if (field == u"groupId")
@@ -1007,10 +1261,10 @@ Reply Emulator::Private::listInstances(const Request &r, const User &user, const
             if (field == u"accessId")
                 return i.accessId;
             if (field == u"assignmentType")
-                return QStringLiteral("Activated");
+                return i.assignmentType;
             if (field == u"memberType")
-                return QStringLiteral("Direct");
-            return i.userId;
+                return i.memberType;
+            return i.principalId.isEmpty() ? i.userId : i.principalId;
         });
         if (match)
             items.push_back(instanceJson(i, expandGroup));
@@ -1041,9 +1295,10 @@ Json Emulator::Private::stageJson(const PimRequest &p, const User &caller, bool 
         // v1.0 documents an identity; beta a userIdentity collection (graph-pim.md §8.2).
         reviewedBy = beta ? Json::array({who}) : who;
     }
+    // Initializing: the stage is the approver's but cannot be decided yet (assignedToMe already true).
     return {{"id", p.id.toStdString()},
             {"displayName", nullptr},
-            {"status", p.stageStatus.toStdString()},
+            {"status", stageStatusNow(p).toStdString()},
             {"reviewResult", p.reviewResult.isEmpty() ? "NotReviewed" : p.reviewResult.toStdString()},
             {"assignedToMe", p.stageStatus == kInProgress && mayDecide(p, caller.id)},
             {"reviewedBy", reviewedBy},
@@ -1159,6 +1414,12 @@ Reply Emulator::Private::reviewStage(const Request &r, const QString &approvalId
     if (stageId != p->id)
         return pimError(r, 404, QStringLiteral("ResourceNotFound"),
                         QStringLiteral("The approval stage '%1' was not found.").arg(stageId));
+    if (stageStatusNow(*p) == u"Initializing")
+        // Not documented; PIM's validation errors are 400s, and the stage opens by itself (README).
+        return pimError(r, 400, QStringLiteral("InvalidApprovalStageStatus"),
+                        QStringLiteral("The approval stage '%1' is Initializing and cannot be reviewed yet; "
+                                       "retry once it is InProgress.")
+                            .arg(stageId));
     if (p->stageStatus != kInProgress)
         return pimError(
             r, 409, QStringLiteral("Conflict"),
@@ -1177,6 +1438,7 @@ void Emulator::Private::recordDecision(PimRequest &p, const QString &approverId,
                                        const QString &justification)
 {
     const QDateTime t = now();
+    touch(p, t);
     p.stageStatus = QStringLiteral("Completed");
     p.reviewerId = approverId;
     p.reviewResult = approve ? QStringLiteral("Approved") : QStringLiteral("Denied");
@@ -1230,10 +1492,17 @@ Reply Emulator::Private::decide(const Json &body)
         if (approverId.isEmpty() && !policy.approverIds.isEmpty())
             return Reply::json({{"error", "the only approver of this group's policy is the requester"}}, 403);
     }
-    if (p->status != u"PendingApproval" || p->stageStatus != kInProgress)
+    if (!awaitsApprover(p->status) || p->stageStatus != kInProgress)
         return Reply::json({{"error",
                              QStringLiteral("the request is not pending approval (status %1)")
                                  .arg(p->status)
+                                 .toStdString()}},
+                           409);
+    if (stageStatusNow(*p) == u"Initializing")
+        return Reply::json({{"error",
+                             QStringLiteral("the approval stage is Initializing for %1 ms more; advance the "
+                                            "clock or wait")
+                                 .arg(now().msecsTo(p->created.addMSecs(approvalInitializingMs)))
                                  .toStdString()}},
                            409);
     recordDecision(*p, approverId, decision == u"Approve", member(body, "justification"));

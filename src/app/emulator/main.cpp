@@ -46,12 +46,22 @@ int main(int argc, char *argv[])
         "                                      \"approvalTimeoutStatus\": \"TimedOut\"|\"Canceled\", "
         "\"graphPageSize\": N,\n"
         "                                      \"scimDelaySeconds\": N,\n"
-        "                                      \"portalRateLimit\": {\"requests\": N, \"perSeconds\": S}}\n"
+        "                                      \"portalRateLimit\": {\"requests\": N, \"perSeconds\": S},\n"
+        "                                      \"replicationLagSeconds\": S, \"enumCasing\": "
+        "\"camel\"|\"pascal\",\n"
+        "                                      \"filterOr\": true|false, \"approvalInitializingSeconds\": "
+        "S,\n"
+        "                                      \"policyReadForbidden\": [groupId], \"groupExpandNull\": "
+        "[groupId]}\n"
+        "                                     (answers with every setting in force; see the README)\n"
         "  POST   /_emulator/faults           {\"path\": \"substring\", \"method\": \"POST\", \"status\": "
         "429,\n"
         "                                      \"retryAfter\": \"2.5\", \"delayMs\": 0, \"body\": \"raw\",\n"
         "                                      \"malformed\": false, \"drop\": false, \"partial\": false,\n"
-        "                                      \"when\": \"before\"|\"after\", \"count\": 1}\n"
+        "                                      \"when\": \"before\"|\"after\", \"count\": 1,\n"
+        "                                      \"headers\": {\"Name\": \"value\"|[\"v1\", \"v2\"]},\n"
+        "                                      \"oauthError\": \"temporarily_unavailable\", \"claims\": "
+        "\"{...}\"}\n"
         "                                     (or an array). A fault with status or drop replaces the "
         "answer:\n"
         "                                     \"before\" without processing the request, \"after\" once it "
@@ -94,11 +104,20 @@ int main(int argc, char *argv[])
         QStringLiteral("Seconds from a PIM activation to its role in Identity Center (default: the "
                        "scenario's)."),
         QStringLiteral("seconds"));
-    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt});
+    const QCommandLineOption profileOpt(
+        QStringLiteral("profile"),
+        QStringLiteral("realistic: as awkward as the real services (replication lag 3 s, enums in the docs' "
+                       "PascalCase, no `or` in $filter, approval stages Initializing for 2 s); friendly: "
+                       "answers at once. Default: ELEVATE_EMULATOR_PROFILE, else friendly. The scenario's "
+                       "settings override it."),
+        QStringLiteral("realistic|friendly"));
+    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt, profileOpt});
     parser.process(app);
 
     Elevate::Emulator::Emulator emulator;
     QString error;
+    if (parser.isSet(profileOpt) && !emulator.setProfile(parser.value(profileOpt)))
+        return fail(QStringLiteral("--profile is realistic or friendly"), 2);
     if (parser.isSet(scenarioOpt)) {
         QFile f(parser.value(scenarioOpt));
         if (!f.open(QIODevice::ReadOnly))
