@@ -39,6 +39,8 @@ QUrl authorizeUrl(const Core::AppConfig &config, const AuthorizationRequest &req
         p.append({QStringLiteral("login_hint"), request.loginHint});
     if (!request.claims.isEmpty())
         p.append({QStringLiteral("claims"), request.claims});
+    if (!request.amrValues.isEmpty())
+        p.append({QStringLiteral("amr_values"), request.amrValues.join(u' ')});
     QUrl url = endpoint(config, QStringLiteral("authorize"));
     // Percent-encode every value ourselves: '+' and JSON punctuation must survive (entra-auth.md §9.2 #7-8).
     url.setQuery(QString::fromLatin1(Net::formEncode(p)), QUrl::StrictMode);
@@ -85,6 +87,28 @@ QString mergeClientCapabilities(const QString &claims)
         j["access_token"] = Net::Json::object();
     j["access_token"]["xms_cc"] = {{"values", {"cp1"}}};
     return QString::fromStdString(j.dump());
+}
+
+ClaimsRequest splitClaimsRequest(const QString &claims)
+{
+    auto parsed = Net::parseJson(claims.toUtf8());
+    if (!parsed.ok() || !parsed.value().is_object())
+        return {claims, {}};
+    Net::Json j = parsed.value();
+    if (!j.contains("access_token") || !j["access_token"].is_object() || !j["access_token"].contains("amr"))
+        return {claims, {}};
+    ClaimsRequest out;
+    const Net::Json amr = j["access_token"]["amr"];
+    if (amr.is_object() && amr.contains("values") && amr["values"].is_array())
+        for (const auto &v : amr["values"])
+            if (v.is_string())
+                out.amrValues << QString::fromStdString(v.get<std::string>());
+    j["access_token"].erase("amr");
+    if (j["access_token"].empty())
+        j.erase("access_token");
+    if (!j.empty())
+        out.claims = QString::fromStdString(j.dump());
+    return out;
 }
 
 Net::HttpRequest deviceCodeRequest(const Core::AppConfig &config)

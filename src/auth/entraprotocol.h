@@ -44,7 +44,18 @@ struct AuthorizationRequest
     QString redirectUri;
     QString loginHint;
     QString claims; // JSON; empty for none
+    QStringList amrValues; // authentication methods to ask for on /authorize ("mfa"); empty for none
 };
+
+/// A claims request split into what Entra takes as `claims` and the authentication methods it asks
+/// for: `access_token.amr` ({"essential":true,"values":["mfa"]}), which is how the Graph layer asks for
+/// MFA (PIM's MfaRule has no claims value), leaves the JSON and becomes amr_values on /authorize.
+struct ClaimsRequest
+{
+    QString claims; // empty when nothing but amr was asked for
+    QStringList amrValues;
+};
+ClaimsRequest splitClaimsRequest(const QString &claims);
 
 QUrl endpoint(const Core::AppConfig &config, const QString &name); // authorize, token, devicecode
 /// openid profile offline_access + the Graph scopes.

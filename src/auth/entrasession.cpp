@@ -390,7 +390,9 @@ void EntraSession::signInInteractiveWithClaims(const QString &claims)
     const Pkce pkce = Pkce::generate();
     req.codeVerifier = pkce.verifier;
     req.codeChallenge = pkce.challenge;
-    req.claims = claims;
+    const ClaimsRequest asked = splitClaimsRequest(claims);
+    req.claims = asked.claims;
+    req.amrValues = asked.amrValues;
     req.loginHint = !d->loginHint.isEmpty() ? d->loginHint : d->account ? d->account->username : QString();
     const auto port = d->receiver->start(req.state, d->config.signInTimeoutSeconds * 1000);
     if (!port.ok())
@@ -535,6 +537,13 @@ void EntraSession::requestStepUpToken(const QString &resource, const QString &cl
     if (running)
         return;
     const QString merged = mergeClientCapabilities(claims);
+    if (splitClaimsRequest(merged).amrValues.contains(u"mfa")) {
+        // A refresh keeps the methods of the sign-in it came from: only the user can add MFA.
+        qCInfo(lcAuth) << "step-up to MFA needs an interactive sign-in";
+        d->stepUpAttempt = d->attempt + 1;
+        signInInteractiveWithClaims(merged);
+        return;
+    }
     const quint64 attemptAtStart = d->attempt;
     // Silent first: the session may already satisfy the claims (entra-auth.md §5.4 step 2).
     d->http->send(refreshRequest(d->config, d->refreshToken, d->scopesFor(resource), merged), this,

@@ -76,7 +76,8 @@ public:
     void requestAccessToken(const QString &resource, QObject *context, Callback callback) override;
     void invalidateAccessToken(const QString &resource, const QString &token) override;
     /// Step-up: a refresh with the claims (and `cp1`) first; when Entra wants interaction, one
-    /// interactive sign-in with the claims (browserUrlReady fires, signInFinished follows).
+    /// interactive sign-in with the claims (browserUrlReady fires, signInFinished follows). Claims that
+    /// ask for `access_token.amr` mfa go straight to that sign-in, with amr_values=mfa.
     void requestStepUpToken(const QString &resource, const QString &claims, QObject *context,
                             Callback callback) override;
 

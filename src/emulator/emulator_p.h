@@ -59,6 +59,7 @@ struct RefreshToken
     QStringList scopes;
     QDateTime lastUsed;
     bool revoked = false;
+    bool mfa = false; // the sign-in it came from was multi-factor: so are the tokens it refreshes
 };
 
 struct AccessToken

@@ -377,7 +377,7 @@ Reply Emulator::Private::issueTokens(const QString &userId, const QString &clien
                 {"access_token", at.toStdString()}};
     if (scopes.contains(u"offline_access")) {
         const QString rt = QStringLiteral("1.AXoA") + randomToken(96);
-        refreshTokens.insert(rt, RefreshToken {user->id, client, scopes, issued, false});
+        refreshTokens.insert(rt, RefreshToken {user->id, client, scopes, issued, false, mfa});
         out["refresh_token"] = rt.toStdString();
     }
     if (scopes.contains(u"openid")) {
@@ -519,7 +519,7 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
         QStringList granted = scopes;
         if (!granted.contains(u"offline_access"))
             granted << QStringLiteral("offline_access");
-        return issueTokens(it->userId, it->clientId, granted, {}, clientInfo);
+        return issueTokens(it->userId, it->clientId, granted, {}, clientInfo, {}, it->mfa);
     }
 
     if (grant == u"urn:ietf:params:oauth:grant-type:device_code") {

@@ -106,7 +106,15 @@ private:
             m_owner->noteServerDate(r.header("date"));
         const bool failed = r.hasStatus() && (r.status == 401 || r.status == 400);
         if (failed && !m_steppedUp) {
-            const QString claims = claimsChallenge(r, graphError(r));
+            const Error error = graphError(r);
+            QString claims = claimsChallenge(r, error);
+            // PIM's MfaRule names no claims value (entra-auth.md §5.3): ask for `amr` mfa, which the
+            // session turns into an interactive sign-in with amr_values=mfa. Only when MFA is all that
+            // failed: a missing justification is not fixed by signing in again.
+            const QStringList rules = failedPolicyRules(error);
+            if (claims.isEmpty() && !rules.isEmpty()
+                && rules.count(QStringLiteral("MfaRule")) == rules.size())
+                claims = QStringLiteral(R"({"access_token":{"amr":{"essential":true,"values":["mfa"]}}})");
             if (!claims.isEmpty()) {
                 m_steppedUp = true;
                 qCInfo(lcGraph) << "claims challenge; asking for a step-up sign-in";

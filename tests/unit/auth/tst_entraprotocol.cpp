@@ -151,6 +151,43 @@ private Q_SLOTS:
         r.transportError = Error::make(Error::Kind::Cancelled, QStringLiteral("aborted"));
         QVERIFY(!isTransientTokenError(r));
     }
+    void amrRequestBecomesAmrValues_data()
+    {
+        QTest::addColumn<QString>("claims");
+        QTest::addColumn<QString>("left");
+        QTest::addColumn<QStringList>("amr");
+        QTest::newRow("mfa only") << QStringLiteral(
+            R"({"access_token":{"amr":{"essential":true,"values":["mfa"]}}})")
+                                  << QString() << QStringList {QStringLiteral("mfa")};
+        QTest::newRow("mfa and capability") << QStringLiteral(
+            R"({"access_token":{"amr":{"essential":true,"values":["mfa"]},"xms_cc":{"values":["cp1"]}}})")
+                                            << QStringLiteral(
+                                                   R"({"access_token":{"xms_cc":{"values":["cp1"]}}})")
+                                            << QStringList {QStringLiteral("mfa")};
+        QTest::newRow("acrs untouched")
+            << QStringLiteral(R"({"access_token":{"acrs":{"essential":true,"value":"c1"}}})")
+            << QStringLiteral(R"({"access_token":{"acrs":{"essential":true,"value":"c1"}}})")
+            << QStringList();
+        QTest::newRow("not JSON") << QStringLiteral("{nope") << QStringLiteral("{nope") << QStringList();
+        QTest::newRow("amr not an object")
+            << QStringLiteral(R"({"access_token":{"amr":"mfa"}})") << QString() << QStringList();
+    }
+    void amrRequestBecomesAmrValues()
+    {
+        QFETCH(QString, claims);
+        QFETCH(QString, left);
+        QFETCH(QStringList, amr);
+        const ClaimsRequest split = splitClaimsRequest(claims);
+        QCOMPARE(split.claims, left);
+        QCOMPARE(split.amrValues, amr);
+        AuthorizationRequest req;
+        req.redirectUri = QStringLiteral("http://localhost:1234/");
+        req.claims = split.claims;
+        req.amrValues = split.amrValues;
+        const QUrlQuery q(authorizeUrl(config(), req));
+        QCOMPARE(q.queryItemValue(QStringLiteral("amr_values")), amr.join(u' '));
+        QCOMPARE(q.hasQueryItem(QStringLiteral("amr_values")), !amr.isEmpty());
+    }
     void claimsAreKept()
     {
         const Error e = tokenError(httpResponse(400, fixture("ca-blocked.json")));
