@@ -173,8 +173,13 @@ void ApprovalsWindow::decide(bool approve)
             bool allOk = true;
             for (const auto &o : outcomes) {
                 allOk = allOk && o.result.ok();
+                // PIM sets a new request's stage up for a few seconds; nothing was decided, so the
+                // approver only needs to press again.
+                const bool notReady = !o.result.ok() && o.result.error().serviceCode == u"StageNotReady";
                 lines << tr("%1: %2").arg(names.value(o.requestId),
-                                          m_controller->approvals()->rowMessage(o.requestId));
+                                          notReady ? tr("PIM is still opening this request for decisions; "
+                                                        "try again in a few seconds.")
+                                                   : m_controller->approvals()->rowMessage(o.requestId));
             }
             m_ui->messageLabel->setText(lines.join(u'\n'));
             if (allOk)

@@ -812,6 +812,77 @@ private Q_SLOTS:
 
     // --- e. deny ---
 
+    /// POSTs emulator settings (graph-pim realism switches); true on 200.
+    bool emulatorSettings(const QJsonObject &settings)
+    {
+        QNetworkAccessManager nam;
+        QNetworkRequest req(QUrl(m_emulator->baseUrl().toString() + u"/_emulator/settings"_s));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
+        QNetworkReply *r = nam.post(req, QJsonDocument(settings).toJson(QJsonDocument::Compact));
+        (void)QTest::qWaitFor([r] { return r->isFinished(); }, kWaitMs);
+        const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        r->deleteLater();
+        return status == 200;
+    }
+
+    void decisionWaitsForAStageThatIsOpening()
+    {
+        QVERIFY(startEmulator());
+        // The stage stays Initializing for 3 s after the request: a decision right away is neither
+        // "already decided" nor lost; it goes through once the stage opens.
+        QVERIFY(emulatorSettings({{u"approvalInitializingSeconds"_s, 3}}));
+        auto alex = signedIn(kAlex);
+        QVERIFY(alex);
+        auto megan = signedIn(kMegan);
+        QVERIFY(megan);
+        const auto sent = request(*alex, kAdministrator, 3600, u"rotate the keys"_s, u"OPS-91"_s);
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        const auto refreshed = refresh(megan->controller->approvals());
+        QVERIFY2(refreshed && refreshed->ok(), describe(refreshed).constData());
+        QCOMPARE(pendingIds(megan->controller->approvals()), QStringList {id});
+        const auto decided = decide(megan->controller->approvals(), {id}, true, u"go"_s);
+        QVERIFY(decided);
+        QVERIFY2(decided->first().result.ok(), describe(decided->first().result).constData());
+        QCOMPARE(acceptedDecisions(), 1);
+        QTRY_COMPARE_WITH_TIMEOUT(emulatorRequest(id).value(u"status"_s).toString(), u"Provisioned"_s,
+                                  kWaitMs);
+    }
+
+    void decisionOnAStageThatStaysOpeningSaysTryAgain()
+    {
+        QVERIFY(startEmulator());
+        QVERIFY(emulatorSettings({{u"approvalInitializingSeconds"_s, 600}}));
+        auto alex = signedIn(kAlex);
+        QVERIFY(alex);
+        auto megan = signedIn(kMegan);
+        QVERIFY(megan);
+        const auto sent = request(*alex, kAdministrator, 3600, u"rotate the keys"_s, u"OPS-92"_s);
+        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        const QString id = sent->value().id;
+        const auto refreshed = refresh(megan->controller->approvals());
+        QVERIFY2(refreshed && refreshed->ok(), describe(refreshed).constData());
+
+        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        w.selectRequest(id);
+        QTest::keyClicks(child<QLineEdit>(&w, "justificationEdit"), u"fine"_s);
+        QTest::mouseClick(child<QPushButton>(&w, "approveButton"), Qt::LeftButton);
+        auto *message = child<QLabel>(&w, "messageLabel");
+        QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(u"still opening"_s), kWaitMs);
+        QVERIFY2(!message->text().contains(u"decided first"_s), qPrintable(message->text()));
+        QCOMPARE(acceptedDecisions(), 0);
+        QCOMPARE(w.model()->rowOf(id), 0); // still waiting for a decision
+        QCOMPARE(child<QLineEdit>(&w, "justificationEdit")->text(), u"fine"_s);
+
+        // Once the stage is open, the same press goes through.
+        m_emulator->advanceClock(601);
+        QTest::mouseClick(child<QPushButton>(&w, "approveButton"), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(u"You approved it"_s), kWaitMs);
+        QCOMPARE(acceptedDecisions(), 1);
+    }
+
     void denyTellsTheRequesterWhyAndWho()
     {
         QVERIFY(startEmulator());
