@@ -164,8 +164,13 @@ void RequestDialog::setPolicy(const Core::ActivationPolicy &policy)
     } else {
         lines << tr("No approval needed: access starts as soon as PIM grants it.");
     }
-    if (!policy.authenticationContext.isEmpty() || policy.mfaRequired)
-        lines << tr("This group asks for a stronger sign-in; a browser window may open once.");
+    // Said before sending: the browser that opens after pressing Request is Elevate's doing, once.
+    if (!policy.authenticationContext.isEmpty())
+        lines << tr("This group asks for a stronger sign-in (an authentication context): the browser will "
+                    "open once for it when you send the request.");
+    else if (policy.mfaRequired)
+        lines << tr("This group requires multi-factor authentication: if your sign-in had none, the browser "
+                    "will open once for a sign-in with MFA when you send the request.");
     m_ui->policyLabel->setText(lines.join(u' '));
     updateRequiredMarks();
     m_ui->buttonBox->button(QDialogButtonBox::Ok)
