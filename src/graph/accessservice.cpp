@@ -429,49 +429,72 @@ void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
                           Callback<Core::AccessRequest> callback)
 {
     auto answer = once(context, std::move(callback));
-    // Once the grant has ended, the new request is sent whatever happens to the caller (a closed
-    // form must not leave the user with nothing); only the answer depends on it. The ended
-    // activation may still count for PIM a while (RoleAssignmentExists): request() retries then.
+    if (m_principalId.isEmpty())
+        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+    // What the new request would be refused for locally is said before anything ends: a renewal
+    // must not end the grant for a draft that cannot be sent.
+    Core::ActivationDraft checked = draft;
+    checked.groupId = target.eligibility.groupId;
+    checked.accessId
+        = target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : target.eligibility.accessId;
+    const quint64 generation = m_generation;
     const QString principal = m_principalId;
-    deactivate(grant, draft.justification, this,
-               [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> r) {
-                   if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist")
-                       return answer(r.error()); // still active: nothing lost
-                   request(target, draft, this,
-                           [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> again) {
-                               if (again.ok())
-                                   return answer(again);
-                               const Error cause = again.error();
-                               if (cause.kind == Error::Kind::Cancelled)
-                                   return answer(cause);
-                               // No access and no request: on record, and said plainly.
-                               Core::HistoryEntry h;
-                               h.requestId = QStringLiteral("failed:")
-                                   + QUuid::createUuid().toString(QUuid::WithoutBraces);
-                               h.principalId = principal;
-                               h.target = target.key();
-                               h.groupId
-                                   = draft.groupId.isEmpty() ? target.eligibility.groupId : draft.groupId;
-                               h.groupName = target.eligibility.groupDisplayName;
-                               h.accessId = target.eligibility.accessId.isEmpty()
-                                   ? QStringLiteral("member")
-                                   : target.eligibility.accessId;
-                               h.requestedAt = serverNow();
-                               h.durationSecs = draft.durationSecs;
-                               h.justification = draft.justification.trimmed();
-                               h.ticketSystem = draft.ticketSystem.trimmed();
-                               h.ticketNumber = draft.ticketNumber.trimmed();
-                               h.status = QStringLiteral("NotCreated");
-                               h.outcome = QStringLiteral("Failed");
-                               h.endedAt = h.requestedAt;
-                               record(h);
-                               Error e = cause;
-                               const QString why = PimWording::describe(cause);
-                               e.message = why.isEmpty() ? cause.message : why;
-                               e.serviceCode = QStringLiteral("RenewRequestFailed");
-                               answer(e);
-                           });
-               });
+    fetchPolicy(checked.groupId, checked.accessId, [=, this](Core::Result<Core::ActivationPolicy> policy) {
+        if (generation != m_generation)
+            return;
+        if (!policy.ok() && !policyUnreadable(policy.error()))
+            return answer(policy.error());
+        const Core::ActivationPolicy rules = policy.ok() ? policy.value() : unreadablePolicy();
+        const auto problems = Core::validateDraft(checked, rules, m_clock->now());
+        if (!problems.isEmpty()) {
+            QStringList why;
+            for (auto p : problems)
+                why << PimWording::describe(p, rules);
+            return answer(
+                Error::make(Error::Kind::InvalidInput, why.join(u' '), 0, QStringLiteral("DraftInvalid")));
+        }
+        // Once the grant has ended, the new request is sent whatever happens to the caller (a closed
+        // form must not leave the user with nothing); only the answer depends on it. The ended
+        // activation may still count for PIM a while (RoleAssignmentExists): request() retries then.
+        deactivate(
+            grant, draft.justification, this,
+            [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> r) {
+                if (!r.ok() && r.error().serviceCode != u"RoleAssignmentDoesNotExist")
+                    return answer(r.error()); // still active: nothing lost
+                request(target, draft, this,
+                        [this, principal, target, draft, answer](Core::Result<Core::AccessRequest> again) {
+                            if (again.ok())
+                                return answer(again);
+                            const Error cause = again.error();
+                            if (cause.kind == Error::Kind::Cancelled)
+                                return answer(cause);
+                            // No access and no request: on record, and said plainly.
+                            Core::HistoryEntry h;
+                            h.requestId = QStringLiteral("failed:")
+                                + QUuid::createUuid().toString(QUuid::WithoutBraces);
+                            h.principalId = principal;
+                            h.target = target.key();
+                            h.groupId = draft.groupId.isEmpty() ? target.eligibility.groupId : draft.groupId;
+                            h.groupName = target.eligibility.groupDisplayName;
+                            h.accessId = target.eligibility.accessId.isEmpty() ? QStringLiteral("member")
+                                                                               : target.eligibility.accessId;
+                            h.requestedAt = serverNow();
+                            h.durationSecs = draft.durationSecs;
+                            h.justification = draft.justification.trimmed();
+                            h.ticketSystem = draft.ticketSystem.trimmed();
+                            h.ticketNumber = draft.ticketNumber.trimmed();
+                            h.status = QStringLiteral("NotCreated");
+                            h.outcome = QStringLiteral("Failed");
+                            h.endedAt = h.requestedAt;
+                            record(h);
+                            Error e = cause;
+                            const QString why = PimWording::describe(cause);
+                            e.message = why.isEmpty() ? cause.message : why;
+                            e.serviceCode = QStringLiteral("RenewRequestFailed");
+                            answer(e);
+                        });
+            });
+    });
 }
 
 void AccessService::setAutoSync(bool on)

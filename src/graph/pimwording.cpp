@@ -85,6 +85,16 @@ QString PimWording::describe(const Error &error)
     if (code == u"PermissionScopeNotGranted")
         return tr("Elevate is not allowed to manage PIM requests in this tenant; an administrator must grant "
                   "it the PIM permissions.");
+    if (code == u"RenewRequestFailed")
+        return tr("The previous activation has ended, but asking for it again failed: %1 You have no access "
+                  "now; request it again when the cause is fixed.")
+            .arg(error.message);
+    if (code == u"AccountChanged")
+        return tr("The account changed before PIM answered. The request may still have reached PIM; the "
+                  "history and the status show what became of it.");
+    if (code == u"RequestNotVisible")
+        return tr("PIM does not show this request any more (still not after waiting for Microsoft Graph to "
+                  "catch up); it may have been canceled or removed.");
     if (code == u"InvalidRoleAssignmentRequest")
         return tr("PIM rejected the request as invalid.");
     if (error.source == Error::Source::Graph

@@ -95,15 +95,24 @@ RequestDialog *RequestDialog::open(AccessController *controller, const Core::Tar
                     break;
                 }
     }
-    access->policy(target.eligibility.groupId, target.eligibility.accessId, dialog,
-                   [dialog, renew](Core::Result<Core::ActivationPolicy> policy) {
-                       if (!policy.ok())
-                           return dialog->setPolicyError(
-                               ErrorText::describe(tr("Reading the group's PIM policy"), policy.error()));
-                       dialog->setPolicy(policy.value());
-                       if (renew)
-                           dialog->setRenewal(*renew);
-                   });
+    access->policy(
+        target.eligibility.groupId, target.eligibility.accessId, dialog,
+        [dialog, renew](Core::Result<Core::ActivationPolicy> policy) {
+            const bool unreadable = !policy.ok() && Graph::AccessService::policyUnreadable(policy.error());
+            if (!policy.ok() && !unreadable)
+                return dialog->setPolicyError(
+                    ErrorText::describe(tr("Reading the group's PIM policy"), policy.error()));
+            // PIM will not show this group's policy: the request can still be sent, and PIM
+            // judges it on arrival (its refusal is worded then).
+            dialog->setPolicy(policy.ok() ? policy.value() : Graph::AccessService::unreadablePolicy());
+            if (unreadable)
+                dialog->m_ui->policyLabel->setText(
+                    tr("The group's PIM policy cannot be read (Microsoft Graph answered 403), so "
+                       "Elevate checks only what holds for every group; PIM checks the rest "
+                       "when the request arrives."));
+            if (renew)
+                dialog->setRenewal(*renew);
+        });
     connect(dialog, &RequestDialog::submitted, dialog,
             [dialog, access, target](const Core::ActivationDraft &draft) {
                 auto done = [dialog](Core::Result<Core::AccessRequest> r) {

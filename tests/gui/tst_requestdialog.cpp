@@ -14,6 +14,8 @@
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QNetworkReply>
+#include <QPointer>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSignalSpy>
@@ -198,6 +200,33 @@ private Q_SLOTS:
         QTRY_VERIFY(child<QLabel>(d, "problemsLabel")->text().contains(u"already active"_s));
         QVERIFY(!d.isNull());
         QVERIFY(d->grab().save(Test::artifactPath(u"request-dialog-refused.png"_s)));
+        d->close();
+    }
+
+    void signOutWhileSendingLeavesSending()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        QVERIFY(f.signIn());
+        const auto t = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
+        QVERIFY(t);
+        // PIM is slow to answer: the sign-out comes while the form says "Sending…".
+        QNetworkRequest fault(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
+        fault.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        QNetworkReply *added = f.nam.post(
+            fault,
+            R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})");
+        QTRY_VERIFY(added->isFinished());
+        QCOMPARE(added->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
+        added->deleteLater();
+        QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
+        QTRY_VERIFY(okButton(d)->isEnabled());
+        QTest::mouseClick(okButton(d), Qt::LeftButton);
+        QCOMPARE(okButton(d)->text(), u"Sending…"_s);
+        f.controller->signOut();
+        QTRY_VERIFY_WITH_TIMEOUT(okButton(d)->text() != u"Sending…"_s, 2000); // before PIM answers
+        QVERIFY(!d.isNull());
+        QVERIFY(!child<QLabel>(d, "problemsLabel")->text().isEmpty());
         d->close();
     }
 };
