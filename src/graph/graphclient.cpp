@@ -310,6 +310,7 @@ void GraphClient::fetchAll(const QUrl &first, QObject *context,
 void GraphClient::listEligibilities(QObject *context,
                                     std::function<void(Core::Result<QList<Core::Eligibility>>)> callback)
 {
+    QPointer<QObject> guard(context);
     fetchAll<Core::Eligibility>(
         url(kPim + QStringLiteral("/eligibilityScheduleInstances/filterByCurrentUser(on='principal')"),
             QStringLiteral("$expand=group($select=id,displayName,description)")),
@@ -320,7 +321,221 @@ void GraphClient::listEligibilities(QObject *context,
                 return p.error();
             return Page<Core::Eligibility> {p->items, p->nextLink};
         },
-        std::move(callback));
+        [this, guard, callback](Core::Result<QList<Core::Eligibility>> list) {
+            if (!guard)
+                return;
+            if (!list.ok())
+                return callback(std::move(list));
+            QStringList unnamed;
+            QSet<QString> seen;
+            for (const auto &e : list.value())
+                if (e.groupDisplayName.isEmpty() && !seen.contains(e.groupId)) {
+                    seen.insert(e.groupId);
+                    unnamed << e.groupId;
+                }
+            if (unnamed.isEmpty())
+                return callback(std::move(list));
+            qCInfo(lcGraph) << unnamed.size() << "eligible groups came without their group; looking them up";
+            lookupGroups(unnamed, guard,
+                         [callback, eligibilities = list.value()](
+                             Core::Result<QHash<QString, GroupInfo>> groups) mutable {
+                             // Without a name the eligibility still counts: it is shown by its group id.
+                             if (!groups.ok())
+                                 qCWarning(lcGraph) << "group names unavailable:" << groups.error().message;
+                             else
+                                 for (auto &e : eligibilities)
+                                     if (const auto g = groups->constFind(e.groupId);
+                                         e.groupDisplayName.isEmpty() && g != groups->cend()) {
+                                         e.groupDisplayName = g->displayName;
+                                         e.groupDescription = g->description;
+                                     }
+                             callback(std::move(eligibilities));
+                         });
+        });
+}
+
+namespace {
+std::optional<GroupInfo> groupFromJson(const Net::Json &j)
+{
+    if (!j.is_object())
+        return std::nullopt;
+    GroupInfo g {Net::jsonString(j, "id"), Net::jsonString(j, "displayName"),
+                 Net::jsonString(j, "description")};
+    if (g.id.isEmpty())
+        return std::nullopt;
+    return g;
+}
+
+/// A header of one batch response (`headers` is an object; names compare case-insensitively).
+QByteArray stepHeader(const Net::Json &step, const char *name)
+{
+    if (!step.contains("headers") || !step["headers"].is_object())
+        return {};
+    for (const auto &[key, value] : step["headers"].items())
+        if (QByteArray::fromStdString(key).compare(name, Qt::CaseInsensitive) == 0)
+            return value.is_string() ? QByteArray::fromStdString(value.get<std::string>())
+                                     : QByteArray::fromStdString(value.dump());
+    return {};
+}
+
+bool groupNotShown(int status)
+{
+    return status == 404 || status == 403;
+}
+
+bool stepThrottled(int status)
+{
+    return status == 429 || status == 503 || status == 504;
+}
+} // namespace
+
+/// One lookupGroups(): rounds of calls, a round after a throttled wait asking only what was throttled.
+struct GroupLookup
+{
+    QStringList pending; // for the next round
+    QStringList throttled; // this round's throttled steps
+    qint64 waitMs = 0; // their longest Retry-After
+    int rounds = 0;
+    QHash<QString, GroupInfo> found;
+    std::optional<Error> error;
+    QPointer<QObject> guard;
+    GraphClient::Callback<QHash<QString, GroupInfo>> callback;
+    QDateTime started; // on the injected clock: the throttling budget counts from here
+    QElapsedTimer elapsed;
+};
+
+void GraphClient::lookupGroups(const QStringList &groupIds, QObject *context,
+                               Callback<QHash<QString, GroupInfo>> callback)
+{
+    auto lookup = std::make_shared<GroupLookup>();
+    QSet<QString> seen;
+    for (const QString &id : groupIds)
+        if (!id.isEmpty() && !seen.contains(id)) {
+            seen.insert(id);
+            lookup->pending << id;
+        }
+    lookup->guard = context;
+    lookup->callback = std::move(callback);
+    lookup->started = clock()->now();
+    lookup->elapsed.start();
+    // Answered from the event loop even when there is nothing to ask, like every other call.
+    QTimer::singleShot(0, this, [this, lookup] { lookupRound(lookup); });
+}
+
+void GraphClient::lookupRound(std::shared_ptr<GroupLookup> lookup)
+{
+    if (!lookup->guard)
+        return;
+    const QStringList ids = std::exchange(lookup->pending, {});
+    if (ids.isEmpty())
+        return lookupRoundDone(lookup);
+    if (ids.size() > 1)
+        return lookupBatch(lookup, ids.mid(0, kMaxBatchSteps), ids.mid(kMaxBatchSteps));
+    // One group: a plain GET is one call either way, and simpler for Graph.
+    const QString id = ids.first();
+    auto *c = new GraphCall(
+        this, "GET",
+        url(QStringLiteral("/groups/") + QString::fromLatin1(QUrl::toPercentEncoding(id)),
+            QStringLiteral("$select=id,displayName,description")),
+        {}, [this, lookup, id](const Net::HttpResponse &r) {
+            if (!lookup->guard)
+                return;
+            if (r.isSuccess()) {
+                const auto json = Net::parseJson(r.body);
+                if (const auto g = json.ok() ? groupFromJson(json.value()) : std::nullopt)
+                    lookup->found.insert(id, *g);
+                else
+                    lookup->error
+                        = Error::make(Error::Kind::Parse,
+                                      QStringLiteral("Graph sent a group that does not follow its contract"));
+            } else if (!(r.hasStatus() && groupNotShown(r.status))) {
+                lookup->error = graphError(r);
+            }
+            lookupRoundDone(lookup);
+        });
+    c->start();
+}
+
+void GraphClient::lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList ids, QStringList rest)
+{
+    Net::Json requests = Net::Json::array();
+    for (qsizetype i = 0; i < ids.size(); ++i) {
+        const QString stepUrl = QStringLiteral("/groups/") + QString::fromLatin1(QUrl::toPercentEncoding(ids.at(i)))
+            + QStringLiteral("?$select=id,displayName,description");
+        requests.push_back({{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", stepUrl.toStdString()}});
+    }
+    const Net::Json body {{"requests", requests}};
+    auto *c = new GraphCall(
+        this, "POST", url(QStringLiteral("/$batch")), QByteArray::fromStdString(body.dump()),
+        [this, lookup, ids, rest](const Net::HttpResponse &r) {
+            if (!lookup->guard)
+                return;
+            const auto json = r.isSuccess() ? Net::parseJson(r.body) : Core::Result<Net::Json>(graphError(r));
+            if (!json.ok()) {
+                lookup->error = json.error();
+            } else if (!json.value().is_object() || !json.value().contains("responses")
+                       || !json.value()["responses"].is_array()) {
+                lookup->error = Error::make(
+                    Error::Kind::Parse, QStringLiteral("Graph sent a batch answer without \"responses\""));
+            } else {
+                // Responses come in any order: the step id is the index + 1 of the group asked.
+                const QDateTime now = clock()->now();
+                for (const Net::Json &step : json.value()["responses"]) {
+                    bool ok = false;
+                    const int index = Net::jsonString(step, "id").toInt(&ok) - 1;
+                    if (!ok || index < 0 || index >= ids.size() || !step.contains("status")
+                        || !step["status"].is_number_integer())
+                        continue;
+                    const QString id = ids.at(index);
+                    const int status = step["status"].get<int>();
+                    if (status >= 200 && status < 300) {
+                        if (const auto g = groupFromJson(step.value("body", Net::Json())))
+                            lookup->found.insert(id, *g);
+                    } else if (stepThrottled(status)) {
+                        const qint64 backoff = qMin(kMaxBackoffMs, 2000LL << qMin(lookup->rounds, 10));
+                        const qint64 wait = Net::parseRetryAfterMs(stepHeader(step, "Retry-After"), now,
+                                                                   kThrottleBudgetMs + 1)
+                                                .value_or(backoff);
+                        lookup->waitMs = qMax(lookup->waitMs, qMax(kMinThrottleWaitMs, wait));
+                        lookup->throttled << id;
+                    } else if (!groupNotShown(status)) {
+                        qCInfo(lcGraph) << "group" << id << "not readable in a batch: HTTP" << status;
+                    }
+                }
+            }
+            if (!rest.isEmpty())
+                return lookupBatch(lookup, rest.mid(0, kMaxBatchSteps), rest.mid(kMaxBatchSteps));
+            lookupRoundDone(lookup);
+        });
+    c->start();
+}
+
+void GraphClient::lookupRoundDone(std::shared_ptr<GroupLookup> lookup)
+{
+    if (!lookup->throttled.isEmpty()) {
+        const QDateTime now = clock()->now();
+        const qint64 spent = qMax(lookup->started.msecsTo(now), lookup->elapsed.elapsed());
+        const qint64 wait = std::exchange(lookup->waitMs, 0);
+        if (spent + wait <= kThrottleBudgetMs) {
+            lookup->pending = std::exchange(lookup->throttled, {});
+            ++lookup->rounds;
+            qCInfo(lcGraph) << lookup->pending.size() << "group lookups throttled, asking again in" << wait
+                            << "ms";
+            Q_EMIT throttled(now.addMSecs(wait), QStringLiteral("Microsoft Graph"));
+            QTimer::singleShot(wait, this, [this, lookup] { lookupRound(lookup); });
+            return;
+        }
+        qCInfo(lcGraph) << lookup->throttled.size()
+                        << "group lookups still throttled; past the budget, giving up";
+        lookup->throttled.clear();
+    }
+    if (!lookup->pending.isEmpty())
+        return lookupRound(lookup);
+    if (lookup->error && lookup->found.isEmpty())
+        return lookup->callback(*lookup->error);
+    if (lookup->error)
+        qCInfo(lcGraph) << "some group lookups failed:" << lookup->error->message;
+    lookup->callback(lookup->found);
 }
 
 void GraphClient::getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,

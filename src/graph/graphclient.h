@@ -42,6 +42,16 @@ struct GraphUser
     QString mail;
 };
 
+/// A group as `GET /groups/{id}?$select=id,displayName,description` shows it.
+struct GroupInfo
+{
+    QString id;
+    QString displayName;
+    QString description;
+};
+
+struct GroupLookup;
+
 /**
  * Microsoft Graph PIM-for-Groups client. Gets bearer tokens through AccessTokenProvider (never
  * from auth directly); on a 401 it invalidates the token and retries once; on a claims challenge
@@ -77,8 +87,20 @@ public:
 
     void getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback);
     /// All pages of eligibilityScheduleInstances/filterByCurrentUser(on='principal') with $expand=group.
+    /// Graph sometimes expands `group` as null: those names come from lookupGroups(); a group it will
+    /// not show keeps its eligibility, without a name (shown by id).
     void listEligibilities(QObject *context,
                            std::function<void(Core::Result<QList<Core::Eligibility>>)> callback);
+    /**
+     * The groups behind `groupIds`: one plain GET for one group, JSON batches of at most 20 for more
+     * (graph-pim.md §3.2, §11.2). A step throttled inside a batch (429, 503, 504) is asked again after
+     * its own Retry-After, within kThrottleBudgetSecs. Groups Graph does not show (404, 403, or still
+     * throttled past the budget) are absent from the answer; it is an error only when a call as a
+     * whole failed (then it holds nothing).
+     */
+    void lookupGroups(const QStringList &groupIds, QObject *context,
+                      Callback<QHash<QString, GroupInfo>> callback);
+    static constexpr int kMaxBatchSteps = 20;
 
     /// The activation rules of the group's member/owner policy (graph-pim.md §9).
     void getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
@@ -155,6 +177,9 @@ private:
                   std::function<Core::Result<Page<T>>(const QByteArray &)> parse,
                   Callback<QList<T>> callback);
     void activateAttempt(std::shared_ptr<ActivationAttempt> attempt);
+    void lookupRound(std::shared_ptr<GroupLookup> lookup);
+    void lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList ids, QStringList rest);
+    void lookupRoundDone(std::shared_ptr<GroupLookup> lookup);
     /// One call whose answer is one object: the error, or what `parse` makes of the body.
     template<typename T>
     void call(const QByteArray &method, const QUrl &target, const QByteArray &body, QObject *context,

@@ -92,8 +92,8 @@ struct Rig
 
 QByteArray page(const QString &next, const QByteArray &id)
 {
-    QByteArray body
-        = "{\"value\":[{\"id\":\"" + id + "\",\"groupId\":\"g-" + id + "\",\"accessId\":\"member\"}]";
+    QByteArray body = "{\"value\":[{\"id\":\"" + id + "\",\"groupId\":\"g-" + id
+        + "\",\"accessId\":\"member\",\"group\":{\"id\":\"g-" + id + "\",\"displayName\":\"G\"}}]";
     if (!next.isEmpty())
         body += ",\"@odata.nextLink\":\"" + next.toUtf8() + "\"";
     return body + "}";
@@ -359,7 +359,8 @@ private Q_SLOTS:
             QByteArray body = "{\"value\":[";
             for (int i = first; i < qMin(first + 3, kTotal); ++i)
                 body += (i == first ? "" : ",") + QByteArray("{\"id\":\"e") + QByteArray::number(i)
-                    + "\",\"groupId\":\"g" + QByteArray::number(i) + "\",\"accessId\":\"member\"}";
+                    + "\",\"groupId\":\"g" + QByteArray::number(i)
+                    + "\",\"accessId\":\"member\",\"group\":{\"displayName\":\"G\"}}";
             body += "]";
             if (first + 3 < kTotal)
                 body += ",\"@odata.nextLink\":\"" + rig.server.base().toUtf8()
