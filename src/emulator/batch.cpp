@@ -253,6 +253,7 @@ Reply Emulator::Private::batchStep(const Request &sub)
         }
         if (!f.retryAfter.isEmpty())
             reply.headers.append({"Retry-After", f.retryAfter});
+        reply.headers << f.headers;
         return reply;
     }
     if (sub.segments.value(2) == u"$batch")

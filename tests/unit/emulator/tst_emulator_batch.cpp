@@ -269,6 +269,23 @@ private Q_SLOTS:
         QCOMPARE(error.value(QStringLiteral("code")).toString(), QStringLiteral("TooManyRequests"));
         QVERIFY(error.value(QStringLiteral("innerError")).toObject().contains(QStringLiteral("request-id")));
         QCOMPARE(got.value(QStringLiteral("2")).value(QStringLiteral("status")).toInt(), 200);
+        // A fault's own headers go on the step's answer; a name given twice is joined, as in one header.
+        QCOMPARE(
+            send(
+                "POST", QStringLiteral("/_emulator/faults"),
+                QStringLiteral(
+                    R"({"path": "/groups/%1", "status": 503, "headers": {"x-ms-ags-diagnostic": ["a", "b"]}})")
+                    .arg(kReadOnly)
+                    .toUtf8())
+                .status,
+            201);
+        const QJsonObject unavailable = byId(postBatch(body)).value(QStringLiteral("2"));
+        QCOMPARE(unavailable.value(QStringLiteral("status")).toInt(), 503);
+        QCOMPARE(unavailable.value(QStringLiteral("headers"))
+                     .toObject()
+                     .value(QStringLiteral("x-ms-ags-diagnostic"))
+                     .toString(),
+                 QStringLiteral("a, b"));
         // Used up: the same batch again is answered in full.
         const auto again = byId(postBatch(body));
         QCOMPARE(again.value(QStringLiteral("1")).value(QStringLiteral("status")).toInt(), 200);
