@@ -809,6 +809,8 @@ Json Emulator::Private::stateJson()
                                  {"groupId", i.groupId.toStdString()},
                                  {"groupDisplayName", groupName(i.groupId)},
                                  {"accessId", i.accessId.toStdString()},
+                                 {"memberType", i.memberType.toStdString()},
+                                 {"assignmentType", i.assignmentType.toStdString()},
                                  {"startDateTime", time(i.start)},
                                  {"endDateTime", time(i.end)}});
     out["requests"] = Json::array();

@@ -7,10 +7,12 @@
 #include "emulator/emulator.h"
 #include "emulatorhttp.h"
 
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QProcess>
 #include <QTcpSocket>
 #include <QTest>
 #include <QUrlQuery>
@@ -335,6 +337,31 @@ private Q_SLOTS:
             QCOMPARE(r.json().value(QStringLiteral("replicationLagSeconds")).toDouble(), 0.0);
         }
         qunsetenv("ELEVATE_EMULATOR_PROFILE");
+    }
+
+    void programProfileOption()
+    {
+        const QString program = QStringLiteral(ELEVATE_BINARY_DIR "/src/app/emulator/elevate-emulator");
+        QVERIFY2(QFileInfo::exists(program), qPrintable(program));
+        QProcess bad;
+        bad.start(program, {QStringLiteral("--profile"), QStringLiteral("awkward")});
+        QVERIFY(bad.waitForFinished(10'000));
+        QCOMPARE(bad.exitCode(), 2);
+        const QList<QByteArray> lines = bad.readAllStandardError().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1);
+        QVERIFY(lines.first().contains("--profile"));
+
+        QProcess emulator;
+        emulator.start(program, {QStringLiteral("--profile"), QStringLiteral("realistic")});
+        QVERIFY(emulator.waitForStarted(10'000));
+        QVERIFY(QTest::qWaitFor([&emulator] { return emulator.canReadLine(); }, 10'000));
+        const QUrl base(QString::fromLatin1(emulator.readLine().trimmed()));
+        const Reply r = send("POST", QUrl(base.toString() + QStringLiteral("/_emulator/settings")), "{}");
+        emulator.kill();
+        emulator.waitForFinished(5000);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json().value(QStringLiteral("profile")).toString(), QStringLiteral("realistic"));
+        QCOMPARE(r.json().value(QStringLiteral("approvalInitializingSeconds")).toDouble(), 2.0);
     }
 
     void filterOr()
