@@ -491,8 +491,20 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
                        && (r.segments.at(3) == u"token" || r.segments.at(3) == u"devicecode")) {
                 reply = entraFault(r, *fault); // and Entra's token endpoint the OAuth way
             } else if (fault->status == 401) {
+                // Graph always challenges on a 401; a fault's own WWW-Authenticate (CAE) replaces this one.
+                const bool ownChallenge
+                    = std::any_of(fault->headers.cbegin(), fault->headers.cend(), [](const auto &h) {
+                          return h.first.compare("WWW-Authenticate", Qt::CaseInsensitive) == 0;
+                      });
+                QList<QPair<QByteArray, QByteArray>> challenge;
+                if (!ownChallenge)
+                    challenge.append(qMakePair(
+                        QByteArray("WWW-Authenticate"),
+                        QByteArray("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/"
+                                   "common/oauth2/authorize\", "
+                                   "client_id=\"00000003-0000-0000-c000-000000000000\"")));
                 reply = graphError(r, 401, QStringLiteral("InvalidAuthenticationToken"),
-                                   QStringLiteral("Access token validation failure."));
+                                   QStringLiteral("Access token validation failure."), challenge);
             } else if (fault->status == 403) {
                 reply = graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
                                    QStringLiteral("Insufficient privileges to complete the operation."));

@@ -885,6 +885,14 @@ private Q_SLOTS:
         QVERIFY(raw.contains(QByteArray("WWW-Authenticate: " + cae + "\r\n")));
         QCOMPARE(graph("GET", QStringLiteral("/graph/v1.0/me")).status, 200); // used up
 
+        // Without its own challenge a 401 carries Graph's plain one, once.
+        admin("POST", QStringLiteral("faults"), R"({"path": "/me", "status": 401})");
+        const Reply plain = graph("GET", QStringLiteral("/graph/v1.0/me"));
+        QCOMPARE(plain.status, 401);
+        QVERIFY(plain.headers.value("www-authenticate").startsWith("Bearer realm="));
+        QVERIFY(!plain.headers.value("www-authenticate").contains("insufficient_claims"));
+        QVERIFY(!plain.headers.value("www-authenticate").contains(", Bearer"));
+
         // Headers decorate a real answer too.
         admin("POST", QStringLiteral("faults"), R"({"path": "/me", "headers": {"x-test": "yes"}})");
         const Reply decorated = graph("GET", QStringLiteral("/graph/v1.0/me"));
