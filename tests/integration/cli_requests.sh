@@ -89,6 +89,9 @@ bi=$(group_id AWS-345678901234-Billing)
 admin faults '{"path": "assignmentScheduleRequests", "method": "POST", "status": 429, "retryAfter": "0.5", "count": 1}'
 expect_rc 0 "request through a 429" E request 345678901234/Billing --duration 30m --justification "Invoices"
 [[ $(requests_for "$bi") -eq 1 ]] || fail "a 429 led to $(requests_for "$bi") requests"
+# The wait is shown, once, with the time of the retry.
+[[ $(grep -c "^Microsoft Graph asked Elevate to wait; retrying at [0-2][0-9]:[0-5][0-9]:[0-5][0-9]$" err.txt) -eq 1 ]] \
+    || fail "the throttling wait was not shown once: $(cat err.txt)"
 admin faults '{"path": "assignmentScheduleRequests", "method": "POST", "status": 500, "count": 10}'
 expect_rc 1 "request while PIM keeps failing" E request 123456789012/ReadOnlyAccess --duration 1h
 [[ $(wc -l < err.txt) -eq 1 ]] || fail "expected one stderr line: $(cat err.txt)"
@@ -122,7 +125,9 @@ for _ in $(seq 1 100); do
     [[ -n "$nid" ]] && break; sleep 0.1
 done
 [[ -n "$nid" ]] || fail "the waiting request never reached PIM"
-admin decide "{\"request\": \"$nid\", \"decision\": \"Approve\", \"approver\": \"megan@contoso.example\", \"justification\": \"ok\"}"
+# (The approval's stage may still be opening: the emulator answers 409 until it is.)
+eventually "the approver's decision" \
+    admin decide "{\"request\": \"$nid\", \"decision\": \"Approve\", \"approver\": \"megan@contoso.example\", \"justification\": \"ok\"}"
 set +e; wait "$wpid"; rc=$?; set -e; wpid=""
 [[ $rc -eq 0 ]] || { cat wait.out wait.err; fail "request --wait ended with $rc"; }
 [[ $(jq -r .status wait.out) == Provisioned ]] || fail "request --wait did not end active: $(cat wait.out)"
