@@ -112,6 +112,8 @@ private:
     std::unique_ptr<Auth::KeychainSecretStore> m_keychain;
     std::unique_ptr<Auth::EntraSession> m_entra;
     std::unique_ptr<Graph::GraphClient> m_graph;
+    QTemporaryDir m_historyDir;
+    std::unique_ptr<Core::HistoryStore> m_history; // the service follows what it sent through it
     std::unique_ptr<Graph::AccessService> m_access;
     std::unique_ptr<Auth::IdcSession> m_idc;
     std::unique_ptr<Aws::PortalClient> m_portal;
@@ -196,8 +198,10 @@ private:
             qWarning() << "request failed:" << describe(sent);
             return std::nullopt;
         }
+        // Graph may show the new grant only after its replication lag, as the real service does: a sync
+        // that settles looks again until it is there.
         std::optional<Core::Result<void>> synced;
-        m_access->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
+        m_access->syncSettled(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
         if (!QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs) || !synced->ok()) {
             qWarning() << "sync failed:" << describe(synced);
             return std::nullopt;
@@ -340,7 +344,12 @@ private Q_SLOTS:
         for (const auto &t : m_mapper.mapAll(eligible->value()))
             m_targets.insert(t.key(), t);
         QVERIFY(m_targets.contains(kKey));
-        m_access = std::make_unique<Graph::AccessService>(m_graph.get(), nullptr, m_mapper, m_clock.get());
+        auto history = Core::HistoryStore::open(m_historyDir.filePath(
+            u"history-%1.sqlite"_s.arg(QString::fromLatin1(QTest::currentTestFunction()))));
+        QVERIFY2(history.ok(), describe(history).constData());
+        m_history = std::move(history).value();
+        m_access
+            = std::make_unique<Graph::AccessService>(m_graph.get(), m_history.get(), m_mapper, m_clock.get());
         m_access->setPrincipalId(account->objectId);
 
         // Identity Center: the session (signed in by the tests that need it) and the portal.
@@ -370,6 +379,7 @@ private Q_SLOTS:
         m_portal.reset();
         m_idc.reset();
         m_access.reset();
+        m_history.reset();
         m_graph.reset();
         m_entra.reset();
         m_keychain.reset();
@@ -471,12 +481,14 @@ private Q_SLOTS:
     // 2. The tray's automatic checks: Ready arrives by itself, with few portal calls (backoff).
     void autoCheckBacksOff()
     {
-        m_emulator->setScimDelay(4); // real seconds: this test runs on the system clock
         Core::SystemClock system;
         makeAws(&system);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
         const auto grant = grantReadOnly();
         QVERIFY(grant);
+        // SCIM reaches AWS 4 real seconds from now (this test runs on the system clock): counted from
+        // the activation's start, less the time Graph took to show the grant (replication lag).
+        m_emulator->setScimDelay(4 + qMax<qint64>(0, grant->start.secsTo(m_emulator->now())));
         QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
         QElapsedTimer elapsed;
         elapsed.start();
