@@ -42,6 +42,15 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     m_graph->setClock(clock);
     m_expiryTimer.setSingleShot(true);
     connect(&m_expiryTimer, &QTimer::timeout, this, &AccessController::checkExpiry);
+    // A command usually writes several things in a row (request, history, follow-up): one sync for all.
+    m_elsewhereTimer.setSingleShot(true);
+    m_elsewhereTimer.setInterval(250);
+    connect(&m_elsewhereTimer, &QTimer::timeout, this, [this] {
+        if (m_session->state() != Auth::EntraSession::State::SignedIn)
+            return;
+        m_access->sync();
+        m_approvals->refresh();
+    });
     connect(m_access, &Graph::AccessService::changed, this, [this] {
         if (m_syncFailing && m_access->lastSync() != m_lastGoodSync) {
             m_syncFailing = false;
@@ -226,6 +235,12 @@ void AccessController::refresh()
         m_lastError = {};
         setStatus(Status::Ready);
     });
+}
+
+void AccessController::noticeChangeElsewhere()
+{
+    if (!m_elsewhereTimer.isActive())
+        m_elsewhereTimer.start();
 }
 
 void AccessController::setWarnMinutes(const QList<int> &minutes)

@@ -82,6 +82,9 @@ public:
     void signOut();
     /// Reloads the eligible targets (no-op unless signed in).
     void refresh();
+    /// Another process (the command line) changed something: sync grants, requests and approvals
+    /// once, soon (a burst of notices is one sync), instead of at the next scheduled sync.
+    void noticeChangeElsewhere();
     /// Ends a grant early; the outcome comes back through notify / errorOccurred.
     void deactivate(const Core::Grant &grant);
     void cancelRequest(const QString &requestId);
@@ -114,6 +117,7 @@ private:
     Graph::ApprovalService *m_approvals;
     Core::ExpiryWatcher m_expiry;
     QTimer m_expiryTimer;
+    QTimer m_elsewhereTimer; // single-shot: coalesces notices of changes made elsewhere
     bool m_syncFailing = false;
     QDateTime m_lastGoodSync;
     Status m_status = Status::SignedOut;

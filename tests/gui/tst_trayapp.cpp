@@ -3,7 +3,14 @@
 // window instead of failing, and a configuration problem must be shown there, not crash.
 
 #include "app/tray/trayapp.h"
+#include "auth/entrasession.h"
+#include "auth/keychainsecretstore.h"
 #include "aws/awsaccess.h"
+#include "core/changenotice.h"
+#include "emulator/emulator.h"
+#include "graph/accessservice.h"
+#include "graph/graphclient.h"
+#include "net/httpclient.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/mainwindow.h"
@@ -12,7 +19,10 @@
 #include <QApplication>
 #include <QLabel>
 #include <QMessageBox>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QPushButton>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTemporaryDir>
@@ -89,6 +99,61 @@ private Q_SLOTS:
         QCOMPARE(browser.count(), 0);
         QVERIFY2(banner->text().contains(QStringLiteral("entra.clientId")), qPrintable(banner->text()));
         QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
+    }
+
+    void aGrantMadeElsewhereShowsWithoutWaitingForTheSync()
+    {
+        using Elevate::Ui::AccessController;
+        namespace Core = Elevate::Core;
+        Elevate::App::TrayApp::Options options;
+        options.demo = true;
+        options.demoAutoSignIn = QStringLiteral("alex@contoso.example");
+        // The sign-in page is the emulator's; a browser that follows its redirects is enough.
+        qputenv("ELEVATE_BROWSER", "curl -s -o /dev/null -L");
+        const auto unsetBrowser = qScopeGuard([] { qunsetenv("ELEVATE_BROWSER"); });
+        Elevate::App::TrayApp app(options);
+        QVERIFY(app.start().ok());
+        QVERIFY(app.changeNotice());
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == AccessController::Status::Ready
+                                     && app.controller()->access()->lastSync().isValid(),
+                                 15'000);
+        const QString readOnly
+            = QStringLiteral("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"); // no approval, no MFA
+        QVERIFY(!app.controller()->access()->grantFor(readOnly, QStringLiteral("member")));
+
+        // "Another process": its own sign-in and Graph client activate the group, then touch the stamp
+        // as the command line does.
+        const auto config = Core::AppConfig::fromJson(app.emulator()->configJson()).value();
+        QNetworkAccessManager nam;
+        QNetworkAccessManager browser;
+        browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        Elevate::Net::HttpClient http(&nam);
+        Elevate::Auth::InMemorySecretStore secrets;
+        Core::SystemClock clock;
+        Elevate::Auth::EntraSession session(config, &http, &secrets, &clock);
+        connect(&session, &Elevate::Auth::EntraSession::browserUrlReady, this, [&](const QUrl &url) {
+            QNetworkReply *r = browser.get(QNetworkRequest(url));
+            connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
+        });
+        QSignalSpy signedIn(&session, &Elevate::Auth::EntraSession::signInFinished);
+        session.signInInteractive();
+        QVERIFY(signedIn.wait(15'000));
+        QVERIFY(session.account());
+        Elevate::Graph::GraphClient graph(QUrl(config.graphBaseUrl), config.graphResource, &http, &session);
+        Core::ActivationDraft draft;
+        draft.groupId = readOnly;
+        draft.durationSecs = 3600;
+        std::optional<Core::Result<Core::AccessRequest>> sent;
+        graph.activate(draft, session.account()->objectId, clock.now(), this,
+                       [&](Core::Result<Core::AccessRequest> r) { sent = r; });
+        QTRY_VERIFY_WITH_TIMEOUT(sent.has_value(), 15'000);
+        QVERIFY2(sent->ok(), Elevate::Test::describe(*sent).constData());
+
+        Core::ChangeNotice cli(app.changeNotice()->path());
+        QVERIFY(cli.touch());
+        // The tray's next scheduled sync is minutes away; the notice brings the grant now.
+        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->access()->grantFor(readOnly, QStringLiteral("member")),
+                                 10'000);
     }
 };
 

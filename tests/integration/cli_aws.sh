@@ -49,7 +49,12 @@ grep -q "Signed in to AWS IAM Identity Center" err.txt || fail "aws-login did no
 
 # A grant; the SCIM sync has not reached Identity Center yet, so there is no profile.
 expect_rc 0 "request" E request 123456789012/ReadOnlyAccess --duration 1h --wait
+# The request told a running tray through the stamp beside the history; a read-only command does not.
+stamp=$(find "$XDG_DATA_HOME" -name changes.stamp | head -n1)
+[[ -n $stamp && -s $stamp ]] || fail "the request left no change stamp beside the history"
+stamped=$(cat "$stamp")
 expect_rc 0 "profiles while waiting" E profiles --json
+[[ $(cat "$stamp") == "$stamped" ]] || fail "a read-only command touched the change stamp"
 [[ $(jq -r '.profiles[0].state' out.txt) == waiting ]] || fail "expected waiting: $(cat out.txt)"
 [[ $(jq -r '.profiles[0].profile' out.txt) == null ]] || fail "a profile before AWS has the role"
 cmp -s original-config "$HOME/.aws/config" || fail "the config changed while waiting"
@@ -107,6 +112,7 @@ admin clock/advance '{"seconds": 300}'
 printf '\n[profile elevate-210987654321-PowerUserAccess]\nregion = us-east-1\n' >> "$HOME/.aws/config"
 cp "$HOME/.aws/config" with-user-profile
 expect_rc 0 "request PowerUser" E request 210987654321/PowerUserAccess --duration 1h --justification "interop test" --wait
+[[ $(cat "$stamp") != "$stamped" ]] || fail "the second request did not touch the change stamp"
 admin clock/advance '{"seconds": 601}'
 expect_rc 0 "profiles with a name conflict" E profiles --json
 [[ $(jq -r '.profiles[] | select(.roleName == "PowerUserAccess") | .problem' out.txt) == *"elevate-210987654321-PowerUserAccess"* ]] \

@@ -545,6 +545,7 @@ void CliApp::endAll()
                 m_access->deactivate(grant, tr("End all access now (Elevate)"), this,
                                      [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
                                          if (r.ok()) {
+                                             tellOthers();
                                              out() << tr("%1 deactivated.").arg(key) << Qt::endl;
                                          } else {
                                              ++*failures;

@@ -4,6 +4,7 @@
 #include "auth/entrasession.h"
 #include "auth/keychainsecretstore.h"
 #include "cliio.h"
+#include "core/changenotice.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
 #include "graph/accessservice.h"
@@ -145,6 +146,11 @@ void CliApp::finish(int code)
         return;
     }
     exitNow(code);
+}
+
+void CliApp::tellOthers()
+{
+    Core::ChangeNotice(Core::ChangeNotice::beside(m_config.effectiveHistoryPath())).touch();
 }
 
 void CliApp::exitNow(int code)
@@ -547,15 +553,24 @@ void CliApp::request(const RequestOptions &o)
                     draft.justification = o.justification;
                     draft.ticketSystem = o.ticketSystem;
                     draft.ticketNumber = o.ticketNumber;
-                    m_access->request(*target, draft, this,
-                                      [this, o, target](Core::Result<Core::AccessRequest> r) {
-                                          if (!r.ok())
-                                              return fail(r.error(), tr("request"));
-                                          if (o.wait && !Core::isTerminal(r->phase()))
-                                              return waitFor(r.value(), *target);
-                                          printRequest(r.value(), *target);
-                                          finish(ExitOk);
-                                      });
+                    m_access->request(
+                        *target, draft, this, [this, o, target](Core::Result<Core::AccessRequest> r) {
+                            if (!r.ok())
+                                return fail(r.error(), tr("request"));
+                            tellOthers();
+                            if (o.wait && !Core::isTerminal(r->phase()))
+                                return waitFor(r.value(), *target);
+                            if (o.wait && r->phase() == Core::RequestPhase::Active)
+                                // Active at once, but Graph lists the grant only after
+                                // its replication lag: --wait waits for that too, so
+                                // the next command sees it.
+                                return m_access->syncSettled(this, [this, r, target](Core::Result<void>) {
+                                    printRequest(r.value(), *target);
+                                    finish(ExitOk);
+                                });
+                            printRequest(r.value(), *target);
+                            finish(ExitOk);
+                        });
                 });
         });
     });
@@ -593,6 +608,7 @@ void CliApp::waitFor(const Core::AccessRequest &first, const Core::Target &targe
                     // Settle the history and learn the grant's end (once Graph lists
                     // it) before printing.
                     m_access->syncSettled(this, [this, target, r](Core::Result<void>) {
+                        tellOthers();
                         printRequest(r.value(), target);
                         finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
                     });
@@ -686,6 +702,7 @@ void CliApp::cancel(const QString &requestOrTarget)
             m_access->cancel(id, this, [this, id](Core::Result<void> r) {
                 if (!r.ok())
                     return fail(r.error(), tr("cancel"));
+                tellOthers();
                 if (m_json)
                     out() << QJsonDocument(
                                  QJsonObject {{QStringLiteral("id"), id},
@@ -718,6 +735,7 @@ void CliApp::deactivate(const QString &target, const QString &justification)
             m_access->deactivate(*grant, justification, this, [this, t](Core::Result<Core::AccessRequest> r) {
                 if (!r.ok())
                     return fail(r.error(), tr("deactivate"));
+                tellOthers();
                 if (m_json)
                     out() << QJsonDocument(requestJson(r.value())).toJson(QJsonDocument::Compact) << Qt::endl;
                 else
@@ -878,6 +896,7 @@ void CliApp::decide(const QString &requestId, bool approve, const QString &justi
                                     e.message = tr("no request %1 waits for your decision").arg(requestId);
                                 return fail(e, approve ? tr("approve") : tr("deny"));
                             }
+                            tellOthers();
                             if (m_json)
                                 out() << QJsonDocument(QJsonObject {{QStringLiteral("id"), requestId},
                                                                     {QStringLiteral("decision"),

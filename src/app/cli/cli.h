@@ -116,6 +116,9 @@ private:
     /// learnt them (every command keeps the profiles current, not only the tray).
     void finish(int code);
     void exitNow(int code);
+    /// Tells a running tray that this command changed something in PIM (Core::ChangeNotice), so it
+    /// looks again now rather than at its next sync.
+    void tellOthers();
     // AWS (awscommands.cpp)
     void ensureAws();
     /// Silent Identity Center sign-in (once per run); `then(signedIn)`.

@@ -6,6 +6,7 @@
 #include "auth/keychainsecretstore.h"
 #include "aws/awsaccess.h"
 #include "aws/portalclient.h"
+#include "core/changenotice.h"
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
@@ -124,6 +125,10 @@ Core::Result<void> TrayApp::start()
     m_controller = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), &m_clock,
                                             this, m_history.get());
     m_controller->setWarnMinutes(cfg.warnMinutesBefore);
+    m_changes = new Core::ChangeNotice(Core::ChangeNotice::beside(cfg.effectiveHistoryPath()), this);
+    connect(m_changes, &Core::ChangeNotice::changedElsewhere, m_controller,
+            &Ui::AccessController::noticeChangeElsewhere);
+    m_changes->watch();
     m_tray = std::make_unique<Ui::TrayController>(m_controller);
     m_window = std::make_unique<Ui::MainWindow>(m_controller);
 

@@ -19,8 +19,9 @@ namespace Elevate::Auth {
 class EntraSession;
 } // namespace Elevate::Auth
 namespace Elevate::Core {
+class ChangeNotice;
 class SecretStore;
-}
+} // namespace Elevate::Core
 namespace Elevate::Auth {
 class IdcSession;
 }
@@ -92,6 +93,8 @@ public:
     Ui::ApprovalsWindow *approvalsWindow() const { return m_approvalsWindow.get(); }
     Ui::HistoryWindow *historyWindow() const { return m_historyWindow.get(); }
     Emulator::Emulator *emulator() const { return m_emulator; }
+    /// The stamp the command line touches after it changed something; the tray syncs when it does.
+    Core::ChangeNotice *changeNotice() const { return m_changes; }
     QString demoDataDir() const { return m_demoDir ? m_demoDir->path() : QString(); }
 
 private:
@@ -119,6 +122,7 @@ private:
     std::unique_ptr<Ui::TrayController> m_tray;
     std::unique_ptr<Ui::MainWindow> m_window;
     std::unique_ptr<Core::HistoryStore> m_history;
+    Core::ChangeNotice *m_changes = nullptr;
     std::unique_ptr<Ui::HistoryWindow> m_historyWindow;
     std::unique_ptr<Ui::ApprovalsWindow> m_approvalsWindow;
     int m_defaultDurationMinutes = 60;
