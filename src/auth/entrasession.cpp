@@ -85,10 +85,20 @@ public:
             .arg(QUrl(config.authorityHost).authority(), config.tenant, config.clientId);
     }
 
+    /// A "resource" that names one scope of a resource (https://graph.microsoft.com/Synchronization.
+    /// ReadWrite.All): a token for that scope alone, asked for when it is needed (incremental consent).
+    bool isSingleScope(const QString &resource) const
+    {
+        return resource.startsWith(config.graphResource + u'/');
+    }
+
     QStringList scopesFor(const QString &resource) const
     {
         if (resource == config.graphResource)
             return signInScopes(config);
+        if (isSingleScope(resource))
+            return {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access"),
+                    resource};
         return {QStringLiteral("openid"), QStringLiteral("profile"), QStringLiteral("offline_access"),
                 resource + QStringLiteral("/.default")};
     }
@@ -281,10 +291,12 @@ public:
                            }
                        } else if (isTransientTokenError(response) && response.hasStatus()) {
                            noteTransient(response, tokens.error());
-                       } else if (tokens.error().kind == Error::Kind::InteractionRequired && id == attempt) {
+                       } else if (tokens.error().kind == Error::Kind::InteractionRequired && id == attempt
+                                  && !isSingleScope(resource)) {
                            // Interactive sign-in needed. The refresh token stays, in memory and in the
                            // keychain (MSAL keeps it: it may still work for other resources); a new sign-in
-                           // replaces it.
+                           // replaces it. A scope asked for on its own (no consent for it) leaves the
+                           // sign-in alone.
                            noteInteractionRequired(tokens.error());
                            setState(State::SignedOut);
                        }

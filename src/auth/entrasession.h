@@ -73,6 +73,9 @@ public:
     void signOut();
 
     // Core::AccessTokenProvider
+    /// `resource` may also name one Graph scope (https://graph.microsoft.com/Synchronization.ReadWrite.All):
+    /// a token for that scope alone, asked for at that moment; Entra refusing it (AADSTS65001, no consent)
+    /// does not sign out.
     void requestAccessToken(const QString &resource, QObject *context, Callback callback) override;
     void invalidateAccessToken(const QString &resource, const QString &token) override;
     /// Step-up: a refresh with the claims (and `cp1`) first; when Entra wants interaction, one

@@ -243,6 +243,31 @@ Result<bool> HistoryStore::markSeen(const QString &kind, const QString &id)
     return q.numRowsAffected() > 0;
 }
 
+Result<void> HistoryStore::markSeenAt(const QString &kind, const QString &id, const QDateTime &at)
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO seen (kind, id, at) VALUES (:kind, :id, :at)"));
+    q.bindValue(QStringLiteral(":kind"), kind);
+    q.bindValue(QStringLiteral(":id"), id);
+    q.bindValue(QStringLiteral(":at"), at.toUTC().toString(Qt::ISODate));
+    if (!q.exec())
+        return dbError(QStringLiteral("writing"), q.lastError());
+    return {};
+}
+
+Result<QDateTime> HistoryStore::seenAt(const QString &kind, const QString &id) const
+{
+    QSqlQuery q(QSqlDatabase::database(m_connection));
+    q.prepare(QStringLiteral("SELECT at FROM seen WHERE kind = :kind AND id = :id"));
+    q.bindValue(QStringLiteral(":kind"), kind);
+    q.bindValue(QStringLiteral(":id"), id);
+    if (!q.exec())
+        return dbError(QStringLiteral("reading"), q.lastError());
+    if (!q.next())
+        return QDateTime();
+    return QDateTime::fromString(q.value(0).toString(), Qt::ISODate);
+}
+
 Result<bool> HistoryStore::anySeen(const QString &kind) const
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));

@@ -68,6 +68,11 @@ public:
     Result<bool> markSeen(const QString &kind, const QString &id);
     /// Whether anything of `kind` was ever marked.
     Result<bool> anySeen(const QString &kind) const;
+    /// Remembers that `id` of `kind` happened at `at` (on the caller's clock), replacing an earlier
+    /// time: for what is remembered for a while, not for good (a refusal an administrator may lift).
+    Result<void> markSeenAt(const QString &kind, const QString &id, const QDateTime &at);
+    /// When `id` of `kind` was last marked; invalid when never.
+    Result<QDateTime> seenAt(const QString &kind, const QString &id) const;
 
     QString path() const { return m_path; }
 

@@ -1264,6 +1264,10 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     if (rest.size() == 6 && rest.at(5) == u"provisionOnDemand") {
         if (r.method != M::Post)
             return wrongMethod();
+        // The docs list no lesser delegated permission (graph-pim.md §12.3): the role is not enough.
+        if (!at->scopes.contains(u"Synchronization.ReadWrite.All", Qt::CaseInsensitive))
+            return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                              QStringLiteral("Insufficient privileges to complete the operation."));
         return provisionOnDemand(r, *user);
     }
     return graphError(r, 400, QStringLiteral("BadRequest"),
@@ -1321,13 +1325,25 @@ Reply Emulator::Private::provisionOnDemand(const Request &r, const User &caller)
         } else {
             // Push what Entra says now: activations running now appear at once, ended ones go at once.
             const QDateTime t = now();
+            bool exported = false;
             for (auto &m : scimMemberships) {
                 if (m.groupId != objectId || !memberIds.contains(m.userId))
                     continue;
-                if (m.start <= t && !m.syncedIn.isValid())
+                if (m.start <= t && !m.syncedIn.isValid()) {
                     m.syncedIn = t;
-                if (m.end.isValid() && m.end <= t && !m.syncedOut.isValid())
+                    exported = true;
+                }
+                if (m.end.isValid() && m.end <= t && !m.syncedOut.isValid()) {
                     m.syncedOut = t;
+                    exported = true;
+                }
+            }
+            if (!exported) {
+                // Identity Center already has what Entra would send: nothing to export.
+                result = QStringLiteral("Skipped");
+                details = {{"reason", "RedundantExport"},
+                           {"skipReason", "RedundantExport"},
+                           {"message", "The membership is already in sync with the target system."}};
             }
             for (const auto &id : std::as_const(memberIds))
                 if (userById(id))

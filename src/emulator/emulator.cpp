@@ -304,6 +304,8 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
     for (const auto &u : app.value("redirectUris", Json::array({"http://localhost"})))
         redirectUris << QString::fromStdString(u.get<std::string>());
     allowPublicClientFlows = app.value("allowPublicClientFlows", true);
+    if (!parseAppConsent(app, error))
+        return false;
 
     users.clear();
     for (const auto &u : j.value("users", Json::array())) {

@@ -283,6 +283,9 @@ struct Emulator::Private
     QString clientId;
     QStringList redirectUris;
     bool allowPublicClientFlows = true;
+    // app.consentedScopes: the Graph scopes (short names) the tenant consented to for the app; asking for
+    // another is AADSTS65001, and `.default` gets these.
+    QStringList consentedScopes;
     QList<User> users;
     QList<Group> groups;
     QList<EligibilityRecord> eligibilities;
@@ -346,6 +349,10 @@ struct Emulator::Private
     const User *userById(const QString &id) const;
     const Group *groupById(const QString &id) const;
     bool parseScenario(const Json &j, QString *error);
+    /// app.consentedScopes (entra.cpp); absent: what Elevate asks for, the on-demand scope included.
+    bool parseAppConsent(const Json &app, QString *error);
+    /// The requested Graph scopes the app has no consent for (OIDC scopes and `.default` never count).
+    QStringList unconsentedScopes(const QStringList &scopes) const;
     bool parsePolicies(const Json &list, QString *error);
 
     void serve(const QHttpServerRequest &req, QHttpServerResponder &&responder);

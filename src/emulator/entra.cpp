@@ -80,6 +80,18 @@ QString withQuery(const QUrl &url, const QList<QPair<QString, QString>> &params,
     return out;
 }
 
+/// What the tenant consented to when a scenario says nothing: Elevate's default scopes and the one
+/// "Sync to AWS now" asks for, so that no existing flow meets a consent prompt.
+const QStringList kDefaultConsent
+    = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
+       QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
+       QStringLiteral("RoleManagementPolicy.Read.AzureADGroup"),
+       QStringLiteral("Synchronization.ReadWrite.All")};
+
+const QString kConsentMissing
+    = QStringLiteral("The user or administrator has not consented to use the application with ID '%1' named "
+                     "'Elevate'. Send an interactive authorization request for this user and resource.");
+
 QStringList splitScopes(const QString &s)
 {
     return s.split(u' ', Qt::SkipEmptyParts);
@@ -111,6 +123,45 @@ QStringList acrsFromClaims(const QString &claims)
 }
 
 } // namespace
+
+bool Emulator::Private::parseAppConsent(const Json &app, QString *error)
+{
+    consentedScopes = kDefaultConsent;
+    if (!app.contains("consentedScopes"))
+        return true;
+    const Json &list = app["consentedScopes"];
+    if (!list.is_array()) {
+        if (error)
+            *error = QStringLiteral("app.consentedScopes is a list of Microsoft Graph scope names");
+        return false;
+    }
+    consentedScopes.clear();
+    for (const auto &v : list) {
+        if (!v.is_string() || v.get<std::string>().empty()) {
+            if (error)
+                *error = QStringLiteral("app.consentedScopes is a list of Microsoft Graph scope names");
+            return false;
+        }
+        QString scope = QString::fromStdString(v.get<std::string>());
+        if (scope.startsWith(kGraph))
+            scope = scope.mid(kGraph.size());
+        consentedScopes << scope;
+    }
+    return true;
+}
+
+QStringList Emulator::Private::unconsentedScopes(const QStringList &scopes) const
+{
+    QStringList out;
+    for (const auto &s : scopes) {
+        if (!s.startsWith(kGraph))
+            continue; // OIDC scopes, and other resources' /.default
+        const QString name = s.mid(kGraph.size());
+        if (name != u".default" && !consentedScopes.contains(name, Qt::CaseInsensitive))
+            out << s;
+    }
+    return out;
+}
 
 bool Emulator::Private::tenantMatches(const QString &tenant) const
 {
@@ -241,6 +292,9 @@ Reply Emulator::Private::authorize(const Request &r, const QString &tenant)
     if (!method.isEmpty() && method != u"S256" && method != u"plain")
         return errorRedirect(QStringLiteral("invalid_request"),
                              QStringLiteral("AADSTS501491: Invalid code_challenge_method."));
+    if (const QStringList missing = unconsentedScopes(splitScopes(param("scope"))); !missing.isEmpty())
+        return errorRedirect(QStringLiteral("consent_required"),
+                             QStringLiteral("AADSTS65001: ") + kConsentMissing.arg(clientId));
     const User *hinted = userByUpn(param("login_hint"));
     const User *autoUser = hinted ? hinted : userByUpn(autoSignInUpn);
     if (param("prompt") == u"none" && !autoUser)
@@ -341,10 +395,7 @@ Reply Emulator::Private::issueTokens(const QString &userId, const QString &clien
         }
     }
     if (shortNames.contains(u".default") || shortNames.isEmpty()) {
-        shortNames
-            = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
-               QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
-               QStringLiteral("RoleManagementPolicy.Read.AzureADGroup")};
+        shortNames = consentedScopes; // `.default`: everything the tenant consented to
         resourceScopes.clear();
         for (const auto &s : shortNames)
             resourceScopes << kGraph + s;
@@ -444,6 +495,9 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
                            "contains more than one resource."));
     const bool clientInfo = param("client_info") == u"1";
     const QString grant = param("grant_type");
+    if (!unconsentedScopes(scopes).isEmpty())
+        return entraError(r, QStringLiteral("invalid_grant"), 65001, kConsentMissing.arg(clientId), 400,
+                          QStringLiteral("consent_required"));
 
     if (grant == u"authorization_code") {
         const QString code = param("code");

@@ -712,10 +712,28 @@ void GraphClient::listRequestsToApprove(QObject *context, Callback<QList<Core::A
 void GraphClient::provisionOnDemand(const QString &servicePrincipalId, const QString &groupId,
                                     const QString &userId, QObject *context, Callback<QString> callback)
 {
+    // Incremental consent: the token for these calls asks for Synchronization.ReadWrite.All alone, at
+    // the moment the user asks for it; the sign-in's own scopes never include it. A client of its own
+    // carries that token resource through the usual token dance.
+    auto *sync = new GraphClient(m_baseUrl, m_resource + QStringLiteral("/Synchronization.ReadWrite.All"),
+                                 m_http, m_tokens, this);
+    sync->setClock(m_clock);
+    QPointer<QObject> guard(context);
+    auto done = [sync, guard, callback](Core::Result<QString> r) {
+        sync->deleteLater();
+        if (guard)
+            callback(std::move(r));
+    };
+    // Skipped because Identity Center already has the membership: said apart, it is no failure.
+    auto parse = [](const QByteArray &body) -> Core::Result<QString> {
+        auto result = parseProvisionOnDemand(body);
+        if (result.ok() && result.value() == u"Skipped" && body.contains("RedundantExport"))
+            return QStringLiteral("RedundantExport");
+        return result;
+    };
     const QString jobs = QStringLiteral("/servicePrincipals/%1/synchronization/jobs")
                              .arg(QString::fromLatin1(QUrl::toPercentEncoding(servicePrincipalId)));
-    auto post = [this, jobs, groupId, userId, context, callback](const QString &jobId,
-                                                                 const QString &ruleId) {
+    auto post = [sync, jobs, groupId, userId, parse, done](const QString &jobId, const QString &ruleId) {
         const Net::Json member {{"objectId", userId.toStdString()}, {"objectTypeName", "User"}};
         const Net::Json subject {{"objectId", groupId.toStdString()},
                                  {"objectTypeName", "Group"},
@@ -723,33 +741,32 @@ void GraphClient::provisionOnDemand(const QString &servicePrincipalId, const QSt
         const Net::Json body {{"parameters",
                                Net::Json::array({{{"ruleId", ruleId.toStdString()},
                                                   {"subjects", Net::Json::array({subject})}}})}};
-        call<QString>("POST",
-                      url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
-                          + QStringLiteral("/provisionOnDemand")),
-                      QByteArray::fromStdString(body.dump()), context, &parseProvisionOnDemand, callback);
+        sync->call<QString>("POST",
+                            sync->url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
+                                      + QStringLiteral("/provisionOnDemand")),
+                            QByteArray::fromStdString(body.dump()), sync, parse, done);
     };
     if (const auto cached = m_syncJobs.constFind(servicePrincipalId); cached != m_syncJobs.constEnd()) {
         post(cached->first, cached->second);
         return;
     }
-    QPointer<QObject> guard(context);
-    call<QString>("GET", url(jobs), {}, context, &parseFirstSyncJobId,
-                  [this, jobs, servicePrincipalId, guard, post, callback](Core::Result<QString> job) {
-                      if (!job.ok())
-                          return callback(job.error());
-                      const QString jobId = job.value();
-                      call<QString>(
-                          "GET",
-                          url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
-                              + QStringLiteral("/schema")),
-                          {}, guard, &parseSyncRuleId,
-                          [this, servicePrincipalId, jobId, post, callback](Core::Result<QString> rule) {
-                              if (!rule.ok())
-                                  return callback(rule.error());
-                              m_syncJobs.insert(servicePrincipalId, {jobId, rule.value()});
-                              post(jobId, rule.value());
-                          });
-                  });
+    sync->call<QString>("GET", sync->url(jobs), {}, sync, &parseFirstSyncJobId,
+                        [this, sync, jobs, servicePrincipalId, post, done](Core::Result<QString> job) {
+                            if (!job.ok())
+                                return done(job.error());
+                            const QString jobId = job.value();
+                            sync->call<QString>(
+                                "GET",
+                                sync->url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
+                                          + QStringLiteral("/schema")),
+                                {}, sync, &parseSyncRuleId,
+                                [this, servicePrincipalId, jobId, post, done](Core::Result<QString> rule) {
+                                    if (!rule.ok())
+                                        return done(rule.error());
+                                    m_syncJobs.insert(servicePrincipalId, {jobId, rule.value()});
+                                    post(jobId, rule.value());
+                                });
+                        });
 }
 
 void GraphClient::getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback)

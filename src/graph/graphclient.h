@@ -140,9 +140,11 @@ public:
     /**
      * Provision on demand (graph-pim.md §12): pushes `userId`'s membership of `groupId` to the app of
      * service principal `servicePrincipalId` now, instead of at the next provisioning cycle. Finds the
-     * synchronization job and its rule first (cached). Needs Synchronization.ReadWrite.All and an
-     * application administrator role: ordinary users get 403 (Authorization_RequestDenied).
-     * The result is the provisioning result ("Success", "Skipped", "Failure").
+     * synchronization job and its rule first (cached). Needs Synchronization.ReadWrite.All, asked for
+     * in a token of its own at that moment (never among the sign-in's scopes), and an application
+     * administrator role: ordinary users get 403 (Authorization_RequestDenied), and a tenant without
+     * consent for the scope AADSTS65001. The result is the provisioning result ("Success", "Skipped",
+     * "Failure"), or "RedundantExport" when it was skipped because the membership is already in sync.
      */
     void provisionOnDemand(const QString &servicePrincipalId, const QString &groupId, const QString &userId,
                            QObject *context, Callback<QString> callback);

@@ -17,7 +17,11 @@ namespace Elevate::Ui {
 using Core::Error;
 
 namespace {
-const QString kSyncDeniedKind = QStringLiteral("provision-on-demand-denied:");
+// Per service principal, with the account's object id as the item: one account's refusal says nothing
+// about another's.
+const QString kSyncRefusedKind = QStringLiteral("provision-on-demand-refused:");
+/// A refusal is not for good: an administrator may grant the permission or the consent later.
+constexpr qint64 kSyncRefusalSecs = 24 * 3600;
 
 QString clockTime(const QDateTime &t)
 {
@@ -33,10 +37,6 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
     , m_idc(idc)
     , m_provisioningServicePrincipal(std::move(provisioningServicePrincipal))
 {
-    if (auto *history = m_access->history()) {
-        const auto denied = history->anySeen(kSyncDeniedKind + m_provisioningServicePrincipal);
-        m_syncDenied = denied.ok() && denied.value();
-    }
     m_aws->setAutoCheck(true);
     connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
         m_aws->setServerSkew(m_access->graph()->serverClockSkewSecs());
@@ -168,11 +168,32 @@ void AwsController::openConsole(const Core::Grant &grant)
     });
 }
 
+QDateTime AwsController::syncRefusedAt() const
+{
+    const auto account = m_access->account();
+    if (!account)
+        return {};
+    const auto cached = m_syncRefusedAt.constFind(account->objectId);
+    if (cached != m_syncRefusedAt.cend())
+        return *cached;
+    QDateTime at;
+    if (auto *history = m_access->history())
+        if (const auto seen
+            = history->seenAt(kSyncRefusedKind + m_provisioningServicePrincipal, account->objectId);
+            seen.ok())
+            at = seen.value();
+    m_syncRefusedAt.insert(account->objectId, at);
+    return at;
+}
+
 bool AwsController::canSyncNow(const Core::Grant &grant) const
 {
     const auto *t = targetOf(grant);
-    return t && t->phase != Aws::AwsTarget::Phase::Ready && !m_provisioningServicePrincipal.isEmpty()
-        && !m_syncDenied && m_access->account();
+    if (!t || t->phase == Aws::AwsTarget::Phase::Ready || m_provisioningServicePrincipal.isEmpty()
+        || !m_access->account())
+        return false;
+    const QDateTime refused = syncRefusedAt();
+    return !refused.isValid() || refused.secsTo(m_access->clock()->now()) >= kSyncRefusalSecs;
 }
 
 void AwsController::syncNow(const Core::Grant &grant)
@@ -181,26 +202,41 @@ void AwsController::syncNow(const Core::Grant &grant)
     if (!t || !m_access->account())
         return;
     const QString name = targetName(*t);
+    const QString accountId = m_access->account()->objectId;
     m_access->graph()->provisionOnDemand(
-        m_provisioningServicePrincipal, grant.groupId, m_access->account()->objectId, this,
-        [this, name](Core::Result<QString> result) {
+        m_provisioningServicePrincipal, grant.groupId, accountId, this,
+        [this, name, accountId](Core::Result<QString> result) {
             if (!result.ok()) {
-                if (result.error().httpStatus == 403) {
-                    // Ordinary users may not provision (graph-pim.md §12): say it once, never offer it again.
-                    m_syncDenied = true;
+                const Error &e = result.error();
+                // Ordinary users may not provision (graph-pim.md §12), and a tenant may not have consented
+                // to Synchronization.ReadWrite.All: say so once, offer it again after a day.
+                if (e.httpStatus == 403 || e.serviceCode == u"AADSTS65001") {
+                    const QDateTime now = m_access->clock()->now();
+                    m_syncRefusedAt.insert(accountId, now);
                     if (auto *history = m_access->history())
-                        (void)history->markSeen(kSyncDeniedKind + m_provisioningServicePrincipal,
-                                                QStringLiteral("403"));
+                        (void)history->markSeenAt(kSyncRefusedKind + m_provisioningServicePrincipal,
+                                                  accountId, now);
                     Q_EMIT notify(
                         tr("Sync to AWS"),
-                        tr("Your organisation does not let you provision on demand; Elevate waits for the "
-                           "regular sync and will not offer this again."));
+                        e.httpStatus == 403
+                            ? tr("Your organisation does not let you provision on demand; Elevate "
+                                 "waits for the regular sync and offers this again tomorrow.")
+                            : tr("Elevate has no consent in your organisation to provision on demand "
+                                 "(Synchronization.ReadWrite.All, granted by an administrator); it "
+                                 "waits for the regular sync and offers this again tomorrow."));
                     Q_EMIT changed();
                     return;
                 }
                 Q_EMIT notify(tr("Sync to AWS"),
                               ErrorText::describe(tr("provisioning %1 on demand").arg(name), result.error()),
                               true);
+                return;
+            }
+            if (result.value() == u"RedundantExport") {
+                Q_EMIT notify(
+                    tr("Sync to AWS"),
+                    tr("%1 is already in sync with AWS; Elevate checks for the role now.").arg(name));
+                m_aws->checkNow();
                 return;
             }
             if (result.value() != u"Success") {

@@ -4,6 +4,8 @@
 #include "core/pim.h"
 #include "core/result.h"
 
+#include <QDateTime>
+#include <QHash>
 #include <QObject>
 #include <QUrl>
 
@@ -46,7 +48,8 @@ public:
     const Aws::AwsTarget *targetOf(const Core::Grant &grant) const;
     bool isReady(const Core::Grant &grant) const;
     /// Whether "Sync to AWS now" (provision on demand) is offered for a waiting grant: configured, and
-    /// the tenant has not refused it before (a 403 is remembered, also across restarts).
+    /// not refused for this account in the last day (a 403 or missing consent is remembered in the
+    /// history, also across restarts, but not for good: an administrator may grant it later).
     bool canSyncNow(const Core::Grant &grant) const;
 
     /// Silent Identity Center sign-in from the keychain (at start).
@@ -68,12 +71,14 @@ Q_SIGNALS:
 
 private:
     QString targetName(const Aws::AwsTarget &t) const;
+    /// When this account was last refused provision on demand (history, cached); invalid: never.
+    QDateTime syncRefusedAt() const;
 
     AccessController *m_access;
     Aws::AwsAccess *m_aws;
     Auth::IdcSession *m_idc;
     QString m_provisioningServicePrincipal;
-    bool m_syncDenied = false;
+    mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id
     bool m_reconciled = false;
 };
 

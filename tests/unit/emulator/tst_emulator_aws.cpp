@@ -55,6 +55,7 @@ const QString kJob
 const QString kRule = QStringLiteral("33f7c90d-bf71-41b1-bda6-aaf0ddbee5d8#V2");
 const QString kRequests
     = QStringLiteral("/graph/v1.0/identityGovernance/privilegedAccess/group/assignmentScheduleRequests");
+const QString kSyncScope = QStringLiteral("https://graph.microsoft.com/Synchronization.ReadWrite.All");
 const QString kEntraScope
     = QStringLiteral("openid profile offline_access https://graph.microsoft.com/User.Read "
                      "https://graph.microsoft.com/PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
@@ -795,8 +796,11 @@ private Q_SLOTS:
                  403);
         QCOMPARE(pod(QStringLiteral("garbage"), kReadOnly, {kAlex}).status, 401);
 
+        // Even an administrator needs Synchronization.ReadWrite.All in the token for provision on demand.
+        QCOMPARE(pod(entraToken(kMeganUpn), kReadOnly, {kAlex}).status, 403);
+
         // megan is an Application Administrator: the job, its schema, provision on demand.
-        const QString megan = entraToken(kMeganUpn);
+        const QString megan = entraToken(kMeganUpn, kSyncScope);
         const QList<QPair<QByteArray, QByteArray>> auth {{"Authorization", "Bearer " + megan.toLatin1()}};
         r = send("GET", QStringLiteral("/graph/v1.0/servicePrincipals/%1/synchronization/jobs").arg(kSp), {},
                  auth);
@@ -836,15 +840,20 @@ private Q_SLOTS:
         m_emu->advanceClock(301);
         deactivate(kReadOnly);
         QCOMPARE(credentials(at, kProduction, QStringLiteral("ReadOnlyAccess")).status, 200);
-        QCOMPARE(pod(entraToken(kMeganUpn), kReadOnly, {kAlex}).status, 200);
+        QCOMPARE(pod(entraToken(kMeganUpn, kSyncScope), kReadOnly, {kAlex}).status, 200);
         QCOMPARE(credentials(at, kProduction, QStringLiteral("ReadOnlyAccess")).status, 403);
 
         // Bad requests: another rule, six members, a group outside the job's scope.
-        const QString megan2 = entraToken(kMeganUpn);
+        const QString megan2 = entraToken(kMeganUpn, kSyncScope);
         QCOMPARE(pod(megan2, kReadOnly, {kAlex}, QStringLiteral("other-rule")).status, 400);
         QCOMPARE(pod(megan2, kReadOnly, {kAlex, kAlex, kAlex, kAlex, kAlex, kAlex}).status, 400);
         // The service allows 5 requests in 10 seconds: the fifth goes through, the sixth does not.
-        QCOMPARE(pod(megan2, kReadOnly, {kAlex}).status, 200);
+        // Nothing left to push: Skipped, RedundantExport.
+        r = pod(megan2, kReadOnly, {kAlex});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(str(QJsonDocument::fromJson(str(r.json(), "key").toUtf8()).object(), "result"),
+                 QStringLiteral("Skipped"));
+        QVERIFY(str(r.json(), "key").contains(QStringLiteral("RedundantExport")));
         r = pod(megan2, kReadOnly, {kAlex});
         QCOMPARE(r.status, 429);
         QCOMPARE(r.outerCode(), QStringLiteral("TooManyRequests"));
