@@ -284,7 +284,7 @@ struct Emulator::Private
     QStringList redirectUris;
     bool allowPublicClientFlows = true;
     // app.consentedScopes: the Graph scopes (short names) the tenant consented to for the app; asking for
-    // another is AADSTS65001, and `.default` gets these.
+    // another is AADSTS65001, and `.default` gets these. Empty (no list): every scope is consented.
     QStringList consentedScopes;
     QList<User> users;
     QList<Group> groups;
@@ -349,7 +349,7 @@ struct Emulator::Private
     const User *userById(const QString &id) const;
     const Group *groupById(const QString &id) const;
     bool parseScenario(const Json &j, QString *error);
-    /// app.consentedScopes (entra.cpp); absent: what Elevate asks for, the on-demand scope included.
+    /// app.consentedScopes (entra.cpp); absent: no scope is refused.
     bool parseAppConsent(const Json &app, QString *error);
     /// The requested Graph scopes the app has no consent for (OIDC scopes and `.default` never count).
     QStringList unconsentedScopes(const QStringList &scopes) const;

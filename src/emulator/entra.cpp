@@ -80,8 +80,8 @@ QString withQuery(const QUrl &url, const QList<QPair<QString, QString>> &params,
     return out;
 }
 
-/// What the tenant consented to when a scenario says nothing: Elevate's default scopes and the one
-/// "Sync to AWS now" asks for, so that no existing flow meets a consent prompt.
+/// What `.default` grants when a scenario lists no consent (which then refuses no scope): Elevate's
+/// default scopes and the one "Sync to AWS now" asks for.
 const QStringList kDefaultConsent
     = {QStringLiteral("User.Read"), QStringLiteral("PrivilegedEligibilitySchedule.Read.AzureADGroup"),
        QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"),
@@ -126,7 +126,7 @@ QStringList acrsFromClaims(const QString &claims)
 
 bool Emulator::Private::parseAppConsent(const Json &app, QString *error)
 {
-    consentedScopes = kDefaultConsent;
+    consentedScopes.clear(); // no list: every scope is consented, nothing changes for older scenarios
     if (!app.contains("consentedScopes"))
         return true;
     const Json &list = app["consentedScopes"];
@@ -135,7 +135,6 @@ bool Emulator::Private::parseAppConsent(const Json &app, QString *error)
             *error = QStringLiteral("app.consentedScopes is a list of Microsoft Graph scope names");
         return false;
     }
-    consentedScopes.clear();
     for (const auto &v : list) {
         if (!v.is_string() || v.get<std::string>().empty()) {
             if (error)
@@ -153,6 +152,8 @@ bool Emulator::Private::parseAppConsent(const Json &app, QString *error)
 QStringList Emulator::Private::unconsentedScopes(const QStringList &scopes) const
 {
     QStringList out;
+    if (consentedScopes.isEmpty())
+        return out;
     for (const auto &s : scopes) {
         if (!s.startsWith(kGraph))
             continue; // OIDC scopes, and other resources' /.default
@@ -395,7 +396,8 @@ Reply Emulator::Private::issueTokens(const QString &userId, const QString &clien
         }
     }
     if (shortNames.contains(u".default") || shortNames.isEmpty()) {
-        shortNames = consentedScopes; // `.default`: everything the tenant consented to
+        // `.default`: everything the tenant consented to
+        shortNames = consentedScopes.isEmpty() ? kDefaultConsent : consentedScopes;
         resourceScopes.clear();
         for (const auto &s : shortNames)
             resourceScopes << kGraph + s;
