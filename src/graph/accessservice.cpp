@@ -652,11 +652,21 @@ void AccessService::runSync()
                     m_endedHere.removeIf(
                         [this, &now](const Ended &e) { return e.at.addSecs(windowSecs()) <= now; });
 
+                    // Canceled here (or by another Elevate process) a moment ago, yet listed as open by a
+                    // Graph that has not caught up: over, as the history says.
+                    QSet<QString> endedLately;
+                    for (const auto &e : recent)
+                        if (!e.isOpen() && e.endedAt.isValid() && e.endedAt.addSecs(windowSecs()) > now)
+                            endedLately.insert(e.requestId);
                     QHash<QString, Core::AccessRequest> byId;
                     QList<Core::AccessRequest> open;
                     for (const auto &r : mine.value()) {
-                        byId.insert(r.id, r);
                         const auto phase = r.phase();
+                        if (endedLately.contains(r.id) && !Core::isTerminal(phase)) {
+                            ghosts = true;
+                            continue;
+                        }
+                        byId.insert(r.id, r);
                         if (!isDeactivation(r)
                             && (phase == Core::RequestPhase::InProgress
                                 || phase == Core::RequestPhase::AwaitingApproval))

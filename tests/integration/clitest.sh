@@ -32,6 +32,16 @@ start_emulator() {
     for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
     base=$(head -n1 emu.out)
     [[ $base == http://127.0.0.1:* ]] || { cat emu.err; fail "emulator did not start"; }
+    # The client's replication window fits the emulator's lag (3 s in the realistic profile): a lost
+    # answer that never landed is sent again after 8 s, not after the default minute.
+    jq '.graph.replicationWindowSeconds = 8' "$config" > "$config.tmp" && mv "$config.tmp" "$config"
+}
+# eventually WHAT COMMAND...: runs COMMAND until it succeeds, for up to 20 s: for what another party
+# did (an approver, the clock), which Graph shows only after its replication lag, as the real service.
+eventually() {
+    local what=$1; shift
+    for _ in $(seq 1 40); do "$@" && return 0; sleep 0.5; done
+    fail "$what (still not after 20 s)"
 }
 # The emulator's admin endpoints.
 state() { curl -sf "$base/_emulator/state"; }
