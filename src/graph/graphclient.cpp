@@ -460,9 +460,11 @@ void GraphClient::lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList i
 {
     Net::Json requests = Net::Json::array();
     for (qsizetype i = 0; i < ids.size(); ++i) {
-        const QString stepUrl = QStringLiteral("/groups/") + QString::fromLatin1(QUrl::toPercentEncoding(ids.at(i)))
+        const QString stepUrl = QStringLiteral("/groups/")
+            + QString::fromLatin1(QUrl::toPercentEncoding(ids.at(i)))
             + QStringLiteral("?$select=id,displayName,description");
-        requests.push_back({{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", stepUrl.toStdString()}});
+        requests.push_back(
+            {{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", stepUrl.toStdString()}});
     }
     const Net::Json body {{"requests", requests}};
     auto *c = new GraphCall(
