@@ -875,6 +875,7 @@ private Q_SLOTS:
         QCOMPARE(acceptedDecisions(), 0);
         QCOMPARE(w.model()->rowOf(id), 0); // still waiting for a decision
         QCOMPARE(child<QLineEdit>(&w, "justificationEdit")->text(), u"fine"_s);
+        QVERIFY(w.grab().save(Test::artifactPath(u"approvals-window-opening.png"_s)));
 
         // Once the stage is open, the same press goes through.
         m_emulator->advanceClock(601);

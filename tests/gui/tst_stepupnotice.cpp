@@ -3,6 +3,7 @@
 // policy needs MFA or an authentication context, and says nothing of the kind otherwise.
 
 #include "core/clock.h"
+#include "support/testsupport.h"
 #include "ui/requestdialog.h"
 
 #include <QLabel>
@@ -57,6 +58,19 @@ private Q_SLOTS:
         Core::ActivationPolicy both = context;
         both.mfaRequired = true;
         QCOMPARE(policyText(both).count(u"browser"_s), 1);
+    }
+
+    void screenshot()
+    {
+        Core::ActivationPolicy mfa;
+        mfa.maximumDurationSecs = 3600;
+        mfa.mfaRequired = true;
+        Core::ManualClock clock;
+        Elevate::Ui::RequestDialog d(target(), &clock);
+        d.setPolicy(mfa);
+        d.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&d));
+        QVERIFY(d.grab().save(Test::artifactPath(u"request-dialog-stepup.png"_s)));
     }
 };
 
