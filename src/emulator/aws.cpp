@@ -644,13 +644,15 @@ Reply Emulator::Private::awsIssueTokens(const QString &sessionId, const AwsClien
     // Registering with scopes is what brings a refresh token and a one-hour access token; without
     // scopes the access token lasts as long as the portal session (aws-sso.md §2.1, §2.6).
     const bool scoped = !client.scopes.isEmpty();
-    QDateTime expires = scoped ? now().addSecs(kScopedTokenSecs) : session.end;
+    // One reading of the clock: a second now() can cross a millisecond and make 3600 s read 3599.
+    const QDateTime issued = now();
+    QDateTime expires = scoped ? issued.addSecs(kScopedTokenSecs) : session.end;
     if (expires > session.end)
         expires = session.end;
     const QString access
         = QStringLiteral("aoaAAAAAG") + randomToken(60) + QStringLiteral(":MGUCM") + randomToken(48);
     awsAccessTokens.insert(access, AwsAccessToken {sessionId, expires});
-    Json out = {{"accessToken", s(access)}, {"tokenType", "Bearer"}, {"expiresIn", now().secsTo(expires)}};
+    Json out = {{"accessToken", s(access)}, {"tokenType", "Bearer"}, {"expiresIn", issued.secsTo(expires)}};
     if (scoped && (client.grantTypes.isEmpty() || client.grantTypes.contains(kRefreshGrant))) {
         const QString refresh = QStringLiteral("aorAAAAAG") + randomToken(96);
         awsRefreshTokens.insert(refresh, AwsRefreshToken {sessionId, session.clientId, false});
