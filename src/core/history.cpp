@@ -231,13 +231,13 @@ Result<QStringList> HistoryStore::recentTicketSystems(int limit) const
     return recentDistinct(QStringLiteral("ticket_system"), limit);
 }
 
-Result<bool> HistoryStore::markSeen(const QString &kind, const QString &id)
+Result<bool> HistoryStore::markSeen(const QString &kind, const QString &id, const QDateTime &at)
 {
     QSqlQuery q(QSqlDatabase::database(m_connection));
     q.prepare(QStringLiteral("INSERT OR IGNORE INTO seen (kind, id, at) VALUES (:kind, :id, :at)"));
     q.bindValue(QStringLiteral(":kind"), kind);
     q.bindValue(QStringLiteral(":id"), id);
-    q.bindValue(QStringLiteral(":at"), QDateTime::currentDateTimeUtc().toString(Qt::ISODate));
+    q.bindValue(QStringLiteral(":at"), at.toUTC().toString(Qt::ISODate));
     if (!q.exec())
         return dbError(QStringLiteral("writing"), q.lastError());
     return q.numRowsAffected() > 0;

@@ -65,7 +65,8 @@ public:
 
     /// Remembers that `id` of `kind` (e.g. "approval") was announced; true when it was new, so a
     /// notification is shown once per item, also across restarts and between the tray and the CLI.
-    Result<bool> markSeen(const QString &kind, const QString &id);
+    /// `at` (the caller's clock) is stored with a new mark; an existing mark keeps its time.
+    Result<bool> markSeen(const QString &kind, const QString &id, const QDateTime &at);
     /// Whether anything of `kind` was ever marked.
     Result<bool> anySeen(const QString &kind) const;
     /// Remembers that `id` of `kind` happened at `at` (on the caller's clock), replacing an earlier

@@ -116,7 +116,7 @@ void ApprovalService::refresh(QObject *context, std::function<void(Core::Result<
             for (const auto &r : pending) {
                 bool isNew = true;
                 if (m_history) {
-                    const auto marked = m_history->markSeen(seenKind(m_principalId), r.id);
+                    const auto marked = m_history->markSeen(seenKind(m_principalId), r.id, m_clock->now());
                     isNew = !marked.ok() || marked.value();
                 } else {
                     isNew = std::none_of(m_pending.cbegin(), m_pending.cend(),

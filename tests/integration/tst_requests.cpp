@@ -485,7 +485,9 @@ private Q_SLOTS:
         std::optional<Core::Result<void>> synced;
         m_access->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
         QTest::qWait(100);
-        const auto off = deactivate(*m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        const auto live = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        QVERIFY2(live, "the grant went away before the deactivation was sent");
+        const auto off = deactivate(*live);
         QVERIFY2(off && off->ok(), describe(off).constData());
         QVERIFY(QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs));
         QVERIFY(m_access->grants().isEmpty());

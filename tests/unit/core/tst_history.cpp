@@ -137,19 +137,23 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString path = dir.filePath(u"h.sqlite"_s);
+        const QDateTime t0 = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
         {
             auto store = HistoryStore::open(path);
             QVERIFY(store.ok());
             QCOMPARE(store.value()->anySeen(u"approval"_s).value(), false);
-            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s).value(), true);
-            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s).value(), false);
-            QCOMPARE(store.value()->markSeen(u"other"_s, u"r1"_s).value(), true); // kinds are apart
+            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s, t0).value(), true);
+            QCOMPARE(store.value()->markSeen(u"approval"_s, u"r1"_s, t0.addSecs(60)).value(), false);
+            QCOMPARE(store.value()->markSeen(u"other"_s, u"r1"_s, t0).value(), true); // kinds are apart
         }
         auto again = HistoryStore::open(path); // a restart
         QVERIFY(again.ok());
-        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r1"_s).value(), false);
-        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r2"_s).value(), true);
+        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r1"_s, t0.addSecs(120)).value(), false);
+        QCOMPARE(again.value()->markSeen(u"approval"_s, u"r2"_s, t0.addSecs(120)).value(), true);
         QCOMPARE(again.value()->anySeen(u"approval"_s).value(), true);
+        // The time is the caller's (the injected clock), and a repeated mark keeps the first one.
+        QCOMPARE(again.value()->seenAt(u"approval"_s, u"r1"_s).value(), t0);
+        QCOMPARE(again.value()->seenAt(u"approval"_s, u"r2"_s).value(), t0.addSecs(120));
     }
 
     void csv()
