@@ -168,21 +168,28 @@ public:
         return QByteArray::fromStdString(j.dump());
     }
 
-    bool readBlob(const QByteArray &bytes)
+    /// The account and refresh token of a keychain entry; false when it is not one.
+    static bool parseBlob(const QByteArray &bytes, Core::Account *acc, QString *rt)
     {
         const auto parsed = Net::parseJson(bytes);
         if (!parsed.ok() || !parsed.value().is_object() || parsed.value().value("v", 0) != 1)
             return false;
         const Net::Json &j = parsed.value();
         const Net::Json a = j.value("account", Net::Json::object());
+        acc->homeAccountId = Net::jsonString(a, "homeAccountId");
+        acc->objectId = Net::jsonString(a, "objectId");
+        acc->tenantId = Net::jsonString(a, "tenantId");
+        acc->username = Net::jsonString(a, "username");
+        acc->displayName = Net::jsonString(a, "displayName");
+        *rt = Net::jsonString(j, "refreshToken");
+        return acc->isValid() && !rt->isEmpty();
+    }
+
+    bool readBlob(const QByteArray &bytes)
+    {
         Core::Account acc;
-        acc.homeAccountId = Net::jsonString(a, "homeAccountId");
-        acc.objectId = Net::jsonString(a, "objectId");
-        acc.tenantId = Net::jsonString(a, "tenantId");
-        acc.username = Net::jsonString(a, "username");
-        acc.displayName = Net::jsonString(a, "displayName");
-        const QString rt = Net::jsonString(j, "refreshToken");
-        if (!acc.isValid() || rt.isEmpty())
+        QString rt;
+        if (!parseBlob(bytes, &acc, &rt))
             return false;
         account = acc;
         refreshToken = rt;
@@ -381,6 +388,20 @@ void EntraSession::restore()
                     d->finishAttempt(d->account.value());
                 });
             });
+    });
+}
+
+void EntraSession::readSavedAccount(
+    QObject *context, std::function<void(Core::Result<std::optional<Core::Account>>)> callback) const
+{
+    d->secrets->read(d->keychainKey(), context, [callback](Core::Result<std::optional<QByteArray>> read) {
+        if (!read.ok())
+            return callback(read.error());
+        Core::Account acc;
+        QString rt;
+        if (!read.value() || !Private::parseBlob(*read.value(), &acc, &rt))
+            return callback(std::optional<Core::Account>());
+        callback(std::optional<Core::Account>(acc));
     });
 }
 

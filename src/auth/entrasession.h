@@ -61,6 +61,11 @@ public:
     /// InteractionRequired if Entra refuses the refresh token, Keychain if the keychain is unusable,
     /// and signed in when Entra cannot be reached or fails transiently.
     void restore();
+    /// The account of the saved sign-in, read from the keychain and nothing else: no token is
+    /// refreshed, Entra is not asked, this session's state does not change (nullopt: none saved).
+    /// For a quick "still the same person?" check before trusting something local.
+    void readSavedAccount(QObject *context,
+                          std::function<void(Core::Result<std::optional<Core::Account>>)> callback) const;
     void signInInteractive();
     /// Interactive sign-in that carries a claims request (JSON) on /authorize and /token.
     void signInInteractiveWithClaims(const QString &claims);
