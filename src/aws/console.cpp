@@ -2,8 +2,11 @@
 #include "console.h"
 
 #include "core/awsendpoints.h"
+#include "net/httpclient.h"
 #include "net/json.h"
 
+#include <QCoreApplication>
+#include <QPointer>
 #include <QRegularExpression>
 #include <QUrlQuery>
 
@@ -43,10 +46,80 @@ QUrl signinTokenUrl(const QUrl &federation, const RoleCredentials &credentials, 
     const Net::Json session {{"sessionId", credentials.accessKeyId.toStdString()},
                              {"sessionKey", credentials.secretAccessKey.toStdString()},
                              {"sessionToken", credentials.sessionToken.toStdString()}};
-    return withQuery(federation,
-                     {{u"Action"_s, u"getSigninToken"_s},
-                      {u"SessionDuration"_s, QString::number(sessionSecs)},
-                      {u"Session"_s, QString::fromStdString(session.dump())}});
+    QList<QPair<QString, QString>> items {{u"Action"_s, u"getSigninToken"_s}};
+    if (sessionSecs > 0)
+        items.append({u"SessionDuration"_s, QString::number(sessionSecs)});
+    items.append({u"Session"_s, QString::fromStdString(session.dump())});
+    return withQuery(federation, items);
+}
+
+namespace {
+
+/// What the endpoint said, for an error message: the status and the first line of a short body (its
+/// answers are plain text or a small page; never the credentials, which travel in the URL only).
+QString answerText(const Net::HttpResponse &r)
+{
+    Core::Error e = r.genericError();
+    QString line = QString::fromUtf8(r.body.left(200)).section(u'\n', 0, 0).trimmed();
+    if (line.startsWith(u'<'))
+        line.clear(); // an HTML page says nothing useful in one line
+    return line.isEmpty() ? e.message : e.message + u": "_s + line;
+}
+
+Core::Error refusal(const Net::HttpResponse &r, bool afterDroppingDuration)
+{
+    Core::Error e = r.genericError();
+    e.message = afterDroppingDuration
+        ? QCoreApplication::translate("Elevate::Aws::Console",
+                                      "the AWS sign-in service refused the console sign-in, also without a "
+                                      "session length (%1)")
+              .arg(answerText(r))
+        : QCoreApplication::translate("Elevate::Aws::Console",
+                                      "the AWS sign-in service refused the console sign-in (%1)")
+              .arg(answerText(r));
+    return e;
+}
+
+} // namespace
+
+void requestSigninToken(Net::HttpClient *http, const QUrl &federation, const RoleCredentials &credentials,
+                        qint64 sessionSecs, QObject *context, SigninTokenCallback callback)
+{
+    QPointer<QObject> guard(context);
+    auto parse = [](const Net::HttpResponse &r, SigninToken out) -> Core::Result<SigninToken> {
+        auto token = parseSigninToken(r.body);
+        if (!token.ok())
+            return token.error();
+        out.token = token.value();
+        return out;
+    };
+    http->send(Net::HttpRequest::get(signinTokenUrl(federation, credentials, sessionSecs)), context,
+               [=](const Net::HttpResponse &r) {
+                   if (r.isSuccess()) {
+                       SigninToken out;
+                       out.sessionSecs = sessionSecs > 0 ? sessionSecs : 0;
+                       callback(parse(r, out));
+                       return;
+                   }
+                   if (!(sessionSecs > 0 && r.hasStatus() && r.status == 400)) {
+                       callback(refusal(r, false));
+                       return;
+                   }
+                   // Refused with a duration: once more without it; the console then picks the length.
+                   if (!guard)
+                       return;
+                   http->send(Net::HttpRequest::get(signinTokenUrl(federation, credentials, 0)), guard.data(),
+                              [=](const Net::HttpResponse &again) {
+                                  if (!again.isSuccess()) {
+                                      callback(refusal(again, true));
+                                      return;
+                                  }
+                                  SigninToken out;
+                                  out.durationRefused = true;
+                                  out.refusedSecs = sessionSecs;
+                                  callback(parse(again, out));
+                              });
+               });
 }
 
 Core::Result<QString> parseSigninToken(const QByteArray &body)
@@ -73,14 +146,18 @@ QUrl loginUrl(const QUrl &federation, const QString &issuer, const QUrl &destina
 QUrl destination(const Core::AwsConfig &aws, const QString &targetKey)
 {
     const QString region = aws.consoleRegion.isEmpty() ? aws.region : aws.consoleRegion;
-    const auto partition = Core::AwsPartition::forRegion(region);
-    const QString domain
-        = partition.consoleDomain.isEmpty() ? u"console.aws.amazon.com"_s : partition.consoleDomain;
     const QString configured = aws.destinations.value(targetKey).trimmed();
     if (configured.startsWith(u"https://"))
         return QUrl(configured);
-    // The commercial partition has regional console hosts; the others use the one console host.
-    const QString host = partition.id == u"aws" && !region.isEmpty() ? region + u'.' + domain : domain;
+    // No region (not configured yet): the commercial console's global host.
+    const auto partition = region.isEmpty() ? Core::AwsPartition::forRegion(u"us-east-1"_s)
+                                            : Core::AwsPartition::forRegion(region);
+    if (partition.consoleDomain.isEmpty())
+        return {};
+    // The commercial and the sovereign partitions have regional console hosts; the others one host.
+    const QString host = partition.regionalConsole && !region.isEmpty()
+        ? region + u'.' + partition.consoleDomain
+        : partition.consoleDomain;
     static const QRegularExpression service(u"^[a-z0-9-]{1,40}$"_s);
     const QString path
         = service.match(configured).hasMatch() ? u"/%1/home"_s.arg(configured) : u"/console/home"_s;

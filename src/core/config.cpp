@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "config.h"
 
+#include "awsendpoints.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -212,9 +214,10 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
             return configError(sourcePath,
                                QStringLiteral("%1 must be an https URL").arg(QLatin1String(name)));
     }
-    if (!c.aws.region.isEmpty()
-        && !QRegularExpression(u"^[a-z]{2}(-[a-z]+)+-\\d+$"_s).match(c.aws.region).hasMatch())
-        return configError(sourcePath, QStringLiteral("aws.region is not an AWS region (like eu-central-1)"));
+    if (!c.aws.region.isEmpty() && !AwsPartition::isWellFormedRegion(c.aws.region))
+        return configError(sourcePath, u"aws.region: "_s + awsRegionProblem(c.aws.region));
+    if (!c.aws.consoleRegion.isEmpty() && !AwsPartition::isWellFormedRegion(c.aws.consoleRegion))
+        return configError(sourcePath, u"aws.console.region: "_s + awsRegionProblem(c.aws.consoleRegion));
     if (!c.aws.profileTemplate.contains(u"{account}") || !c.aws.profileTemplate.contains(u"{role}")
         || c.aws.profileTemplate.contains(QRegularExpression(u"[\\s\\[\\]]"_s)))
         return configError(sourcePath,

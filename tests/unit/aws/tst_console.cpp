@@ -31,6 +31,14 @@ QString queryValue(const QUrl &url, const QString &key)
     return QUrlQuery(url).queryItemValue(key, QUrl::FullyDecoded);
 }
 
+/// A minimal configuration file with this Identity Center region.
+QByteArray configWithRegion(const QString &region)
+{
+    return R"({"entra": {"tenant": "t", "clientId": "c"}, "aws": {"startUrl": )"
+           R"("https://d-1234567890.awsapps.com/start", "region": ")"
+        + region.toUtf8() + R"("}})";
+}
+
 Core::AwsConfig awsIn(const QString &region)
 {
     Core::AwsConfig aws;
@@ -99,43 +107,113 @@ private Q_SLOTS:
         QCOMPARE(Aws::Console::parseSigninToken("<html>").error().kind, Core::Error::Kind::Parse);
     }
 
-    void federationEndpointPerPartition_data()
+    // Every partition of the SDKs' partitions.json: its region pattern, DNS suffix (OIDC and portal
+    // hosts), federation host and console destination (aws-sso.md §1.1, §5.1).
+    void endpointsPerPartition_data()
     {
         QTest::addColumn<QString>("region");
+        QTest::addColumn<QString>("partition");
+        QTest::addColumn<QString>("portal");
         QTest::addColumn<QString>("federation");
         QTest::addColumn<QString>("console");
         QTest::newRow("aws")
-            << u"eu-central-1"_s << u"https://eu-central-1.signin.aws.amazon.com/federation"_s
+            << u"eu-central-1"_s << u"aws"_s << u"https://portal.sso.eu-central-1.amazonaws.com"_s
+            << u"https://eu-central-1.signin.aws.amazon.com/federation"_s
             << u"https://eu-central-1.console.aws.amazon.com/console/home?region=eu-central-1"_s;
-        QTest::newRow("aws-cn") << u"cn-north-1"_s << u"https://cn-north-1.signin.amazonaws.cn/federation"_s
+        QTest::newRow("aws, a newer prefix")
+            << u"mx-central-1"_s << u"aws"_s << u"https://portal.sso.mx-central-1.amazonaws.com"_s
+            << u"https://mx-central-1.signin.aws.amazon.com/federation"_s
+            << u"https://mx-central-1.console.aws.amazon.com/console/home"
+               "?region=mx-central-1"_s;
+        QTest::newRow("aws-cn") << u"cn-north-1"_s << u"aws-cn"_s
+                                << u"https://portal.sso.cn-north-1.amazonaws.com.cn"_s
+                                << u"https://cn-north-1.signin.amazonaws.cn/federation"_s
                                 << u"https://console.amazonaws.cn/console/home?region=cn-north-1"_s;
         QTest::newRow("aws-us-gov")
-            << u"us-gov-west-1"_s << u"https://us-gov-west-1.signin.amazonaws-us-gov.com/federation"_s
+            << u"us-gov-west-1"_s << u"aws-us-gov"_s << u"https://portal.sso.us-gov-west-1.amazonaws.com"_s
+            << u"https://us-gov-west-1.signin.amazonaws-us-gov.com/federation"_s
             << u"https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1"_s;
-        QTest::newRow("aws-iso: no federation") << u"us-iso-east-1"_s << QString() << QString();
+        QTest::newRow("aws-eusc") << u"eusc-de-east-1"_s << u"aws-eusc"_s
+                                  << u"https://portal.sso.eusc-de-east-1.amazonaws.eu"_s
+                                  << u"https://eusc-de-east-1.signin.amazonaws-eusc.eu/federation"_s
+                                  << u"https://eusc-de-east-1.console.amazonaws-eusc.eu/console/home"
+                                     "?region=eusc-de-east-1"_s;
+        // The ISO partitions: OIDC and portal on their own suffix; no console federation or link.
+        QTest::newRow("aws-iso") << u"us-iso-east-1"_s << u"aws-iso"_s
+                                 << u"https://portal.sso.us-iso-east-1.c2s.ic.gov"_s << QString()
+                                 << QString();
+        QTest::newRow("aws-iso-b") << u"us-isob-east-1"_s << u"aws-iso-b"_s
+                                   << u"https://portal.sso.us-isob-east-1.sc2s.sgov.gov"_s << QString()
+                                   << QString();
+        QTest::newRow("aws-iso-e") << u"eu-isoe-west-1"_s << u"aws-iso-e"_s
+                                   << u"https://portal.sso.eu-isoe-west-1.cloud.adc-e.uk"_s << QString()
+                                   << QString();
+        QTest::newRow("aws-iso-f") << u"us-isof-south-1"_s << u"aws-iso-f"_s
+                                   << u"https://portal.sso.us-isof-south-1.csp.hci.ic.gov"_s << QString()
+                                   << QString();
     }
-    void federationEndpointPerPartition()
+    void endpointsPerPartition()
     {
         QFETCH(QString, region);
+        QFETCH(QString, partition);
+        QFETCH(QString, portal);
         QFETCH(QString, federation);
         QFETCH(QString, console);
         const auto aws = awsIn(region);
+        QCOMPARE(Core::AwsPartition::forRegion(region).id, partition);
+        QVERIFY(Core::awsRegionProblem(region).isEmpty());
+        QCOMPARE(Core::awsPortalEndpoint(aws).toString(), portal);
+        QCOMPARE(Core::awsOidcEndpoint(aws).toString(),
+                 QString(portal).replace(u"portal.sso."_s, u"oidc."_s));
         QCOMPARE(Core::awsFederationEndpoint(aws).toString(), federation);
-        if (!console.isEmpty())
-            QCOMPARE(Aws::Console::destination(aws, u"123456789012/Admin"_s).toString(), console);
+        QCOMPARE(Aws::Console::destination(aws, u"123456789012/Admin"_s).toString(), console);
+        // The configuration takes the region, and a configured full destination works everywhere.
+        const QByteArray json = configWithRegion(region);
+        const auto config = Core::AppConfig::fromJson(json);
+        QVERIFY2(config.ok(), qPrintable(config.ok() ? QString() : config.error().message));
+        QCOMPARE(config.value().aws.region, region);
+        auto configured = aws;
+        configured.destinations.insert(u"123456789012/Admin"_s, u"https://console.example/home"_s);
+        QCOMPARE(Aws::Console::destination(configured, u"123456789012/Admin"_s).toString(),
+                 u"https://console.example/home"_s);
     }
 
-    void endpointsPerPartition()
+    void malformedRegionsAreRefused_data()
     {
-        QCOMPARE(Core::awsOidcEndpoint(awsIn(u"eu-central-1"_s)).toString(),
-                 u"https://oidc.eu-central-1.amazonaws.com"_s);
-        QCOMPARE(Core::awsPortalEndpoint(awsIn(u"cn-northwest-1"_s)).toString(),
-                 u"https://portal.sso.cn-northwest-1.amazonaws.com.cn"_s);
-        QCOMPARE(Core::awsOidcEndpoint(awsIn(u"us-isob-east-1"_s)).toString(),
-                 u"https://oidc.us-isob-east-1.sc2s.sgov.gov"_s);
-        auto overridden = awsIn(u"eu-central-1"_s);
+        QTest::addColumn<QString>("region");
+        QTest::newRow("no number") << u"eu-central"_s;
+        QTest::newRow("upper case") << u"EU-CENTRAL-1"_s;
+        QTest::newRow("one word") << u"eucentral1"_s;
+        QTest::newRow("a host injected") << u"eu-central-1.evil.example/x"_s;
+        QTest::newRow("spaces") << u" eu-central-1"_s;
+        QTest::newRow("five-letter prefix") << u"europ-central-1"_s;
+    }
+    void malformedRegionsAreRefused()
+    {
+        QFETCH(QString, region);
+        const auto aws = awsIn(region);
+        QVERIFY(!Core::AwsPartition::forRegion(region).isValid());
+        QVERIFY(Core::awsRegionProblem(region).contains(region));
+        QVERIFY(!Core::awsPortalEndpoint(aws).isValid());
+        QVERIFY(!Core::awsOidcEndpoint(aws).isValid());
+        QVERIFY(!Core::awsFederationEndpoint(aws).isValid());
+        const QByteArray json = configWithRegion(region);
+        const auto config = Core::AppConfig::fromJson(json);
+        QVERIFY(!config.ok());
+        QVERIFY2(config.error().message.contains(u"aws.region"_s), qPrintable(config.error().message));
+        // An override of the endpoints still wins (the emulator, a proxy).
+        auto overridden = aws;
         overridden.portalEndpoint = u"http://127.0.0.1:8080"_s;
         QCOMPARE(Core::awsPortalEndpoint(overridden).toString(), u"http://127.0.0.1:8080"_s);
+    }
+
+    void signinTokenUrlWithoutDuration()
+    {
+        const QUrl fed(u"https://eu-central-1.signin.aws.amazon.com/federation"_s);
+        const QUrl url = Aws::Console::signinTokenUrl(fed, sample(), 0);
+        QVERIFY(!QUrlQuery(url).hasQueryItem(u"SessionDuration"_s));
+        QCOMPARE(queryValue(url, u"Action"_s), u"getSigninToken"_s);
+        QVERIFY(!queryValue(url, u"Session"_s).isEmpty());
     }
 
     void destinationPerTarget()
