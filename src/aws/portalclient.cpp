@@ -19,7 +19,6 @@ using Core::Error;
 
 namespace {
 constexpr int kMaxRetries = 3;
-constexpr int kMaxPages = 50;
 constexpr qint64 kMaxRetryAfterMs = 60'000;
 
 /// Breaks a self-referencing std::function after the current call stack, which may be inside it.
@@ -208,6 +207,7 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
     {
         std::vector<Net::Json> items;
         int pages = 0;
+        QString lastToken;
     };
     auto state = std::make_shared<State>();
     auto next = std::make_shared<std::function<void(const QString &)>>();
@@ -233,11 +233,23 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
                 for (const auto &item : root[listKey])
                     state->items.push_back(item);
             const QString token = Net::jsonString(root, "nextToken");
-            if (token.isEmpty() || ++state->pages >= kMaxPages) {
+            if (token.isEmpty()) {
                 callback(std::move(state->items));
                 releaseLater(next);
                 return;
             }
+            // A list that never ends would be cut short silently; say so instead of a partial answer.
+            if (token == state->lastToken || ++state->pages >= kMaxPages) {
+                callback(
+                    Error::make(Error::Kind::Service,
+                                token == state->lastToken
+                                    ? QStringLiteral("portal: the list repeats its page token")
+                                    : QStringLiteral("portal: the list goes on past %1 pages").arg(kMaxPages))
+                        .withSource(Error::Source::Portal));
+                releaseLater(next);
+                return;
+            }
+            state->lastToken = token;
             (*next)(token);
         });
     };
@@ -321,45 +333,78 @@ void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, Di
                 callback(accounts.error());
                 return;
             }
+            struct Pending
+            {
+                PortalAccount account;
+                int throttledRounds = 0;
+            };
             struct State
             {
-                QList<PortalAccount> queue;
-                QList<Core::AwsRole> roles;
-                int total = 0, done = 0, running = 0;
-                bool failed = false;
+                QList<Pending> queue;
+                Discovery found;
+                int total = 0, done = 0, running = 0, waiting = 0;
+                int limit = 1; // accounts asked at once; one while the portal throttles
+                bool over = false;
             };
             auto state = std::make_shared<State>();
-            state->queue = accounts.value();
+            for (const auto &a : accounts.value())
+                state->queue.append(Pending {a, 0});
             state->total = int(state->queue.size());
+            state->found.accounts = state->total;
+            state->limit = std::max(1, concurrency);
             if (state->total == 0) {
-                callback(QList<Core::AwsRole> {});
+                callback(state->found);
                 return;
             }
             progress(0, state->total);
             auto pump = std::make_shared<std::function<void()>>();
-            *pump = [this, context, progress, callback, concurrency, state, pump] {
-                while (!state->failed && state->running < std::max(1, concurrency)
-                       && !state->queue.isEmpty()) {
-                    const PortalAccount account = state->queue.takeFirst();
+            QPointer<QObject> guard(context);
+            *pump = [this, guard, progress, callback, state, pump] {
+                while (!state->over && guard && state->running < state->limit && !state->queue.isEmpty()) {
+                    const Pending item = state->queue.takeFirst();
                     ++state->running;
                     listAccountRoles(
-                        account.accountId, context,
-                        [progress, callback, state, pump, account](Core::Result<QStringList> roles) {
+                        item.account.accountId, guard.data(), [=, this](Core::Result<QStringList> roles) {
                             --state->running;
-                            if (state->failed)
+                            if (state->over)
                                 return;
-                            if (!roles && !isNotAssigned(roles.error())) {
-                                state->failed = true;
+                            if (!roles && roles.error().kind == Error::Kind::InteractionRequired) {
+                                // Signed out: every other account would answer the same.
+                                state->over = true;
                                 callback(roles.error());
                                 releaseLater(pump);
                                 return;
                             }
-                            if (roles)
+                            const bool throttled = !roles && roles.error().httpStatus == 429;
+                            if (throttled && item.throttledRounds < kMaxThrottleRounds) {
+                                // Still throttled after the call's own retries: later, and one at a time.
+                                state->limit = 1;
+                                ++state->waiting;
+                                const int delayMs = 2000 << item.throttledRounds;
+                                qCInfo(lcAws) << "portal: account" << item.account.accountId
+                                              << "throttled; again in" << delayMs << "ms";
+                                QTimer::singleShot(delayMs, this, [=, this] {
+                                    --state->waiting;
+                                    if (state->over)
+                                        return;
+                                    state->queue.append(Pending {item.account, item.throttledRounds + 1});
+                                    (*pump)();
+                                });
+                                return;
+                            }
+                            if (roles) {
                                 for (const auto &r : roles.value())
-                                    state->roles << Core::AwsRole {account.accountId, r, account.accountName};
+                                    state->found.roles << Core::AwsRole {item.account.accountId, r,
+                                                                         item.account.accountName};
+                            } else if (!isNotAssigned(roles.error())) {
+                                qCInfo(lcAws) << "portal: the roles of account" << item.account.accountId
+                                              << "could not be read:" << roles.error().message;
+                                state->found.failures << DiscoveryFailure {item.account, roles.error()};
+                            }
                             progress(++state->done, state->total);
                             if (state->done == state->total) {
-                                callback(state->roles);
+                                state->over = true;
+                                callback(state->found);
                                 releaseLater(pump);
                                 return;
                             }

@@ -47,6 +47,24 @@ struct PortalAccount
     QString emailAddress; // may be empty
 };
 
+/// An account whose roles could not be read during discovery, and why (after the retries).
+struct DiscoveryFailure
+{
+    PortalAccount account;
+    Core::Error error;
+};
+
+/// What role discovery found: every role of the accounts that answered, and the accounts that did not.
+struct Discovery
+{
+    QList<Core::AwsRole> roles;
+    QList<DiscoveryFailure> failures;
+    int accounts = 0; // how many accounts ListAccounts listed
+
+    /// Every account answered (no roles at all is still complete).
+    bool isComplete() const { return failures.isEmpty(); }
+};
+
 /**
  * The IAM Identity Center portal API (service `sso`, aws-sso.md §3): accounts, roles, role
  * credentials, logout. The access token travels in `x-amz-sso_bearer_token`; it comes from the
@@ -70,7 +88,7 @@ public:
     using CredentialsCallback = std::function<void(Core::Result<RoleCredentials>)>;
     using DoneCallback = std::function<void(Core::Result<void>)>;
     using ProgressCallback = std::function<void(int done, int total)>;
-    using DiscoveryCallback = std::function<void(Core::Result<QList<Core::AwsRole>>)>;
+    using DiscoveryCallback = std::function<void(Core::Result<Discovery>)>;
 
     void listAccounts(QObject *context, AccountsCallback callback);
     void listAccountRoles(const QString &accountId, QObject *context, RolesCallback callback);
@@ -79,8 +97,19 @@ public:
     /// Ends the Identity Center session server-side; role credentials already issued stay valid.
     void logout(QObject *context, DoneCallback callback);
     /**
-     * Every account and its roles: ListAccounts, then ListAccountRoles for at most `concurrency`
-     * accounts at a time (each call 429-aware). `progress` fires after each account.
+     * Every account and its roles: ListAccounts (all pages), then ListAccountRoles for at most
+     * `concurrency` accounts at a time. `progress` fires after each account.
+     *
+     *   ListAccounts ──fails──▶ error
+     *        │ N accounts
+     *        ▼
+     *   ListAccountRoles × N ── 403 (no assignment now) ──▶ no roles, not a failure
+     *        │              ── still throttled after the call's retries ──▶ asked again later, with
+     *        │                 one account at a time (kMaxThrottleRounds), then a failure
+     *        │              ── 401 after a fresh token ──▶ error: every other account would fail alike
+     *        │              ── anything else ──▶ a failure of that account; the others go on
+     *        ▼
+     *   Discovery {roles, failures}
      */
     void discoverRoles(QObject *context, ProgressCallback progress, DiscoveryCallback callback,
                        int concurrency = 3);
@@ -94,6 +123,11 @@ public:
     /// True for the 403 that means "no assignment (yet)" rather than "signed out".
     static bool isNotAssigned(const Core::Error &error);
     static Core::Result<RoleCredentials> parseRoleCredentials(const QByteArray &body);
+
+    /// Pages one list may take before it is cut off as runaway (100 items a page: 200,000 items).
+    static constexpr int kMaxPages = 2000;
+    /// How often discovery asks again for an account that stayed throttled through a call's retries.
+    static constexpr int kMaxThrottleRounds = 4;
 
 private:
     friend class PortalCall;

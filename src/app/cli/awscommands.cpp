@@ -257,28 +257,54 @@ void CliApp::awsLogin(bool deviceCode)
                     err() << '\n';
                 err().flush();
             },
-            [this](Core::Result<QList<Core::AwsRole>> roles) {
-                if (!roles.ok())
-                    return failAws(roles.error(), tr("listing your AWS accounts"));
+            [this](Core::Result<Aws::Discovery> found) {
+                if (!found.ok())
+                    return failAws(found.error(), tr("listing your AWS accounts"));
+                const Aws::Discovery &d = found.value();
                 QSet<QString> accounts;
-                for (const auto &role : roles.value())
+                for (const auto &role : d.roles)
                     accounts.insert(role.accountId);
+                // An account that would not answer is named on stderr; the others still count.
+                for (const auto &f : d.failures)
+                    err() << "elevate: "
+                          << (f.account.accountName.isEmpty()
+                                  ? tr("the roles of AWS account %1 could not be read: %2")
+                                        .arg(f.account.accountId, sentence(f.error))
+                                  : tr("the roles of AWS account %1 (%2) could not be read: %3")
+                                        .arg(f.account.accountId, f.account.accountName, sentence(f.error)))
+                          << Qt::endl;
                 if (m_json) {
                     QJsonArray list;
-                    for (const auto &role : roles.value())
+                    for (const auto &role : d.roles)
                         list.append(QJsonObject {{QStringLiteral("accountId"), role.accountId},
                                                  {QStringLiteral("accountName"), role.accountName},
                                                  {QStringLiteral("roleName"), role.roleName}});
-                    out() << QJsonDocument(QJsonObject {{QStringLiteral("roles"), list}})
+                    QJsonArray failures;
+                    for (const auto &f : d.failures)
+                        failures.append(QJsonObject {{QStringLiteral("accountId"), f.account.accountId},
+                                                     {QStringLiteral("accountName"), f.account.accountName},
+                                                     {QStringLiteral("error"), sentence(f.error)}});
+                    out() << QJsonDocument(QJsonObject {{QStringLiteral("roles"), list},
+                                                        {QStringLiteral("accounts"), d.accounts},
+                                                        {QStringLiteral("failures"), failures}})
                                  .toJson(QJsonDocument::Compact)
                           << Qt::endl;
                 } else {
                     out() << tr("AWS roles you can use right now: %1 (in %2 accounts).")
-                                 .arg(roles.value().size())
+                                 .arg(d.roles.size())
                                  .arg(accounts.size())
                           << Qt::endl;
                 }
-                finish(ExitOk);
+                if (!d.isComplete())
+                    err() << "elevate: "
+                          << tr("%n of %1 AWS accounts could not be read; the roles above are those of the "
+                                "others.",
+                                nullptr, int(d.failures.size()))
+                                 .arg(d.accounts)
+                          << Qt::endl;
+                // Signed in either way; a failure only when no account could be read at all.
+                const bool nothingRead = !d.isComplete() && d.failures.size() == d.accounts;
+                finish(nothingRead ? exitCodeFor(d.failures.first().error) : ExitOk);
             });
     });
     if (deviceCode)
