@@ -65,6 +65,7 @@ AwsAccess::AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, Porta
     , m_secrets(secrets)
     , m_clock(clock)
     , m_credentialProcess(std::move(credentialProcess))
+    , m_proofs(GrantProofStore::beside(config.effectiveHistoryPath(), clock))
 {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::VeryCoarseTimer);
@@ -485,6 +486,8 @@ void AwsAccess::endTarget(const AwsTarget &t, std::function<void(QDateTime)> don
 void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
                               std::function<void(QDateTime)> done)
 {
+    // The proof that the grant was live goes first: credential-process asks Graph again from now on.
+    m_proofs.remove(accountId, roleName);
     // Every profile of this target, also one written under an older name template.
     if (const auto existing = m_files.managedProfiles(); existing.ok()) {
         for (const auto &p : existing.value()) {
@@ -610,6 +613,7 @@ void AwsAccess::endAll(QObject *context, std::function<void(Core::Result<void>)>
     const QList<AwsTarget> all = m_targets;
     m_targets.clear();
     m_timer.stop();
+    m_proofs.removeAll();
     // Every target's profile, plain keys and cached credentials are gone before anything else (a
     // command exits right after), then leftovers of earlier runs, then the portal session.
     auto remaining = std::make_shared<int>(int(all.size()) + 1);

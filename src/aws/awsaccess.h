@@ -7,6 +7,7 @@
 #include "core/pim.h"
 #include "core/secretstore.h"
 #include "core/targetmapper.h"
+#include "grantproof.h"
 #include "portalclient.h"
 
 #include <QDateTime>
@@ -122,6 +123,8 @@ public:
     const AwsFiles &files() const { return m_files; }
     /// How long Entra's provisioning cycle usually takes (aws.sync.typicalMinutes), for messages.
     int typicalSyncMinutes() const { return m_config.aws.typicalSyncMinutes; }
+    /// The grant proofs of credential-process (beside the history); a target's goes when its grant ends.
+    const GrantProofStore &proofs() const { return m_proofs; }
     /// When role credentials / console sessions handed out for a target stop working (invalid: none).
     QDateTime credentialsUntil(const QString &key) const { return m_credentialsUntil.value(key); }
     QDateTime consoleUntil(const QString &key) const { return m_consoleUntil.value(key); }
@@ -172,6 +175,7 @@ private:
     bool m_autoCheck = false;
     qint64 m_skewSecs = 0;
     QSet<QString> m_checking; // accounts with a ListAccountRoles in flight
+    GrantProofStore m_proofs;
 };
 
 } // namespace Elevate::Aws
