@@ -18,17 +18,27 @@ using IniKeyValues = QList<QPair<QString, QString>>;
 
 /**
  * An AWS CLI INI file (~/.aws/config, ~/.aws/credentials) kept as the exact lines it was read from,
- * so that editing one section leaves every other byte as it was. Owns those lines: a UTF-8 BOM, a
- * preamble (blank and comment lines before the first header) and the sections, each a header line
- * and its body lines, every line with its own terminator (LF, CRLF or a lone CR, as found).
- * serialise() concatenates them, so an unedited document gives back its input byte for byte.
+ * so that editing one section leaves every other byte as it was. Owns those lines: a preamble
+ * (blank and comment lines before the first header) and the sections, each a header line and its
+ * body lines, every line with its own terminator (LF, CRLF or a lone CR, as found). serialise()
+ * concatenates them, so an unedited document gives back its input byte for byte.
  *
- * Lines are classified the way the AWS CLI (Python configparser, `#` and `;` full-line comments,
- * `=` and `:` as delimiters, no inline comments) reads them. A line indented deeper than the key
- * line above it is a continuation of that key's value (the nested `s3 =` form), even across blank
- * and comment lines. Deliberately more lenient than the CLI about duplicate sections and keys and
- * about invalid UTF-8 (bytes are kept); slightly stricter about a line starting with `[` that has
- * no `]` (always refused, even if it happens to contain `=`).
+ * Read exactly as the AWS CLI reads it: botocore's raw_config_parse over Python's strict
+ * configparser (`#` and `;` full-line comments, `=` and `:` as delimiters, no inline comments,
+ * blank lines inside values, Python's idea of whitespace). A header is `[` up to the line's last
+ * `]`, untrimmed, so `[ profile x ]` is the section " profile x " (anything after that `]` is
+ * ignored, as the CLI does). A line indented deeper than the key line above it continues that key's
+ * value (the nested `s3 =` form), even across blank and comment lines. `[DEFAULT]` (exact case) is
+ * configparser's defaults section: it may appear more than once (its keys are one set) and every
+ * other section inherits its keys; it is kept as a section here and callers decide what that means.
+ *
+ * parse() refuses every file the AWS CLI refuses, so Elevate never edits a file the CLI cannot read
+ * (and never makes one readable by accident): a UTF-8 byte order mark (the CLI decodes without
+ * `-sig`, so the first header is unreadable), bytes that are not UTF-8 (the CLI decodes UTF-8 under
+ * the C, POSIX and UTF-8 locales Debian has; under a legacy 8-bit locale it would accept them, and
+ * Elevate is then stricter than the CLI), a duplicate section, a key twice in one section (keys are
+ * compared lower-cased, as configparser's optionxform does, so `Region` repeats `region`), and a
+ * nested value line without `=` (botocore's _parse_nested).
  *
  * A section's body is split into its own lines and its tail. The tail is the run of blank and
  * comment lines at the end of the body, after the last key; it usually introduces what follows
@@ -42,19 +52,28 @@ public:
     /// An empty document (serialises to nothing).
     IniDocument() = default;
 
-    /// Refuses (Kind::Parse, "line N: …", never quoting the line, which may hold a secret) what
-    /// the AWS CLI refuses: text or a key before the first header, a line that is neither a header
-    /// nor `key = value` / `key: value`, a key without a name, a header without a name or a `]`.
+    /// Refuses (Kind::Parse, "line N: …; the AWS CLI cannot read the file either", never quoting
+    /// the line, which may hold a secret) exactly what the AWS CLI refuses: a BOM, invalid UTF-8,
+    /// text or a key before the first header, a line that is neither a header nor `key = value` /
+    /// `key: value`, a key without a name, a duplicate section or key, a nested value line
+    /// without `=`. The line named is the first problem in the file.
     static Core::Result<IniDocument> parse(const QByteArray &bytes);
     QByteArray serialise() const;
 
-    /// Header texts (between `[` and the last `]`, trimmed), as often as they occur.
+    /// Header texts exactly as the AWS CLI reads them (between `[` and the last `]`, untrimmed),
+    /// in file order; only "DEFAULT" can occur more than once.
     QStringList sectionNames() const;
     bool hasSection(const QString &name) const;
-    /// How many sections carry this name (more than one is a duplicate the CLI itself refuses).
+    /// How many sections carry this name (only [DEFAULT] can have more than one).
     int sectionCount(const QString &name) const;
+    /// The 1-based line number of the `occurrence`-th header with this name, 0 if there is none.
+    int sectionLine(const QString &name, int occurrence = 0) const;
+    /// The 1-based line number of `key` (compared lower-cased, as the CLI does) in the
+    /// `occurrence`-th section of this name, 0 if it has no such key.
+    int keyLine(const QString &name, const QString &key, int occurrence = 0) const;
 
-    /// Keys and values (both trimmed) of the `occurrence`-th section with this name. A value with
+    /// Keys (as written, trimmed; the CLI lower-cases them) and values (trimmed) of the
+    /// `occurrence`-th section with this name, without inherited [DEFAULT] keys. A value with
     /// continuation lines is what the CLI sees: the parts joined by '\n' with trailing blank parts
     /// dropped, so `s3 =` + `  max_concurrent_requests = 20` gives "\nmax_concurrent_requests = 20".
     std::optional<IniKeyValues> section(const QString &name, int occurrence = 0) const;
@@ -71,7 +90,10 @@ public:
      * has none, then one blank line unless the document is empty, then the section. New lines use
      * the dominant terminator (CRLF if more lines end in CRLF than in LF, else LF).
      *
-     * Returns false and changes nothing when the input cannot be written as INI (see isValid…).
+     * Returns false and changes nothing when the input cannot be written as INI the CLI reads back
+     * the same (see isValid…; also two keys that differ only in case, and a nested value, one
+     * starting with '\n', with a line that has no `=`), or when the CLI could not read the result
+     * (a new section inherits a nested [DEFAULT] value botocore refuses).
      */
     bool setSection(const QString &name, const IniKeyValues &keys, const QStringList &comments = {});
 
@@ -96,6 +118,13 @@ public:
 
 private:
     enum class LineKind { Blank, Comment, Header, Key, Continuation };
+    struct Key
+    {
+        QString name; // as written, trimmed
+        QString value; // what the CLI sees
+        QList<QPair<int, QString>>
+            parts; // line number and stripped text of the key line and its continuations
+    };
     struct Line
     {
         QByteArray raw; // the exact bytes, terminator included
@@ -108,6 +137,9 @@ private:
         QList<Line> body;
     };
 
+    bool applySection(const QString &name, const IniKeyValues &keys, const QStringList &comments);
+    static QList<Key> keysOf(const Section &section, int headerLine);
+    int headerLineAt(int index) const;
     QList<int> indicesOf(const QString &name) const;
     const Section *find(const QString &name, int occurrence) const;
     static qsizetype ownLineCount(const Section &section);
@@ -116,7 +148,6 @@ private:
                            const QByteArray &eol) const;
     void removeSectionAt(int index);
 
-    QByteArray m_bom;
     QList<Line> m_preamble;
     QList<Section> m_sections;
 };
