@@ -192,10 +192,8 @@ QUrl authorizeUrl(const Core::AwsConfig &aws, const AuthorizationRequest &reques
         {QStringLiteral("code_challenge_method"), QStringLiteral("S256")},
         {QStringLiteral("scopes"), QString::fromUtf16(AccountAccessScope)},
         {QStringLiteral("code_challenge"), QString::fromLatin1(request.codeChallenge)}};
-    if (!request.loginHint.isEmpty())
-        p.append({QStringLiteral("login_hint"), request.loginHint});
     QUrl url = oidcUrl(aws, QStringLiteral("/authorize"));
-    // Every value percent-encoded by us (':' of the scope, '+' of a hint), as the CLI sends them.
+    // Every value percent-encoded by us (':' of the scope, '/' of the redirect), as the CLI sends them.
     url.setQuery(QString::fromLatin1(Net::formEncode(p)), QUrl::StrictMode);
     return url;
 }
@@ -243,6 +241,18 @@ Error untaggedOidcError(const Net::HttpResponse &response)
 Error oidcError(const Net::HttpResponse &response)
 {
     return untaggedOidcError(response).withSource(Error::Source::IdentityCenter);
+}
+
+bool isFinalRefusal(const QString &serviceCode)
+{
+    return serviceCode == u"expired_token" || serviceCode == u"access_denied"
+        || refusesTheRegistration(serviceCode);
+}
+
+bool refusesTheRegistration(const QString &serviceCode)
+{
+    return serviceCode == u"unauthorized_client" || serviceCode == u"unsupported_grant_type"
+        || serviceCode == u"invalid_scope";
 }
 
 Core::Result<Registration> parseRegistration(const Net::HttpResponse &response, Flow flow)

@@ -77,7 +77,7 @@ struct AuthorizationRequest
     QByteArray codeVerifier;
     QByteArray codeChallenge;
     QString redirectUri; // with the port, exactly as CreateToken must repeat it
-    QString loginHint; // empty for none
+    // No login hint: login_hint is not among Identity Center's documented /authorize parameters.
 };
 
 /// "elevate-<first label of the start URL's host>", e.g. elevate-d-1234567890: stable per portal.
@@ -102,7 +102,8 @@ Net::HttpRequest authorizationCodeTokenRequest(const Core::AwsConfig &aws, const
 /// POST /token with the refresh_token grant.
 Net::HttpRequest refreshTokenRequest(const Core::AwsConfig &aws, const Registration &registration,
                                      const QString &refreshToken);
-/// The browser's /authorize URL on the OIDC host (aws-sso.md §2.4 step 5; `scopes` is plural).
+/// The browser's /authorize URL on the OIDC host (aws-sso.md §2.4 step 5; `scopes` is plural): the
+/// documented parameters only.
 QUrl authorizeUrl(const Core::AwsConfig &aws, const AuthorizationRequest &request);
 
 /**
@@ -114,6 +115,13 @@ QUrl authorizeUrl(const Core::AwsConfig &aws, const AuthorizationRequest &reques
  * re-registers on invalid_client). A transport failure passes through.
  */
 Core::Error oidcError(const Net::HttpResponse &response);
+
+/// CreateToken refusals besides invalid_grant and invalid_client that no retry turns into a token
+/// (aws-sso.md §2.5): expired_token, access_denied, unauthorized_client, unsupported_grant_type,
+/// invalid_scope. (authorization_pending and slow_down are the device-code poll's normal answers.)
+bool isFinalRefusal(const QString &serviceCode);
+/// Those of them that say the client registration cannot use the grant: a new registration may.
+bool refusesTheRegistration(const QString &serviceCode);
 
 Core::Result<Registration> parseRegistration(const Net::HttpResponse &response, Flow flow);
 Core::Result<DeviceAuthorization> parseDeviceAuthorization(const Net::HttpResponse &response);

@@ -30,7 +30,6 @@ struct SignIn
 {
     Idc::Registration registration; // the refresh token belongs to it
     QString refreshToken;
-    QString userName;
     QDateTime signedInAt; // invalid: never signed in (or signed out)
     QString accessToken;
     QDateTime accessExpires;
@@ -47,6 +46,23 @@ bool isTransient(const Error &e)
 {
     return e.kind == Error::Kind::Network || e.kind == Error::Kind::Timeout || e.httpStatus >= 500
         || e.httpStatus == 429 || e.serviceCode == u"slow_down";
+}
+
+/// The sentence for a CreateToken refusal that no retry turns into a token (Idc::isFinalRefusal).
+QString finalRefusalMessage(const QString &code, bool refreshing)
+{
+    if (code == u"expired_token")
+        return refreshing ? QStringLiteral("Identity Center says the sign-in has expired (expired_token); "
+                                           "sign in to AWS again")
+                          : QStringLiteral("the sign-in took too long and its code expired (expired_token); "
+                                           "sign in to AWS again");
+    if (code == u"access_denied")
+        return refreshing ? QStringLiteral("Identity Center refused to renew the sign-in (access_denied); "
+                                           "sign in to AWS again")
+                          : QStringLiteral("Identity Center refused the sign-in (access_denied)");
+    return QStringLiteral("Identity Center does not let Elevate's client registration use this sign-in "
+                          "(%1); sign in to AWS again and Elevate registers anew")
+        .arg(code);
 }
 
 QString flowName(Idc::Flow flow)
@@ -88,13 +104,10 @@ public:
     QString deviceCode;
     QDateTime deviceExpires;
     int deviceInterval = 1;
-    QString loginHint;
 
     QString key() const { return IdcSession::keychainKey(config.aws); }
-    QString displayName() const
-    {
-        return current.userName.isEmpty() ? config.aws.startUrl : current.userName;
-    }
+    /// Identity Center does not say who signed in: the sign-in is named by its start URL.
+    QString displayName() const { return config.aws.startUrl; }
 
     bool hasFreshToken() const
     {
@@ -129,8 +142,6 @@ public:
         }
         if (!current.refreshToken.isEmpty())
             j["refreshToken"] = current.refreshToken.toStdString();
-        if (!current.userName.isEmpty())
-            j["userName"] = current.userName.toStdString();
         if (current.signedInAt.isValid())
             j["signedInAt"] = current.signedInAt.toSecsSinceEpoch();
         return QByteArray::fromStdString(j.dump());
@@ -165,7 +176,7 @@ public:
         // A refresh token without its client is useless.
         if (current.registration.isValid())
             current.refreshToken = Net::jsonString(j, "refreshToken");
-        current.userName = Net::jsonString(j, "userName");
+        // An older entry's "userName" (a login hint Identity Center never confirmed) is not read.
         if (const auto at = Net::jsonInt(j, "signedInAt"); at && *at > 0)
             current.signedInAt = QDateTime::fromSecsSinceEpoch(*at, Qt::UTC);
     }
@@ -277,16 +288,18 @@ public:
     }
 
     /// After an interactive or device-code sign-in: tokens in memory and the keychain, then done.
-    void completeSignIn(quint64 id, const Net::HttpResponse &response, const Idc::Registration &used,
-                        const QString &name)
+    void completeSignIn(quint64 id, const Net::HttpResponse &response, const Idc::Registration &used)
     {
         if (!isCurrent(id))
             return;
         const auto answer = Idc::parseTokenResponse(response);
         if (!answer.ok()) {
-            if (answer.error().serviceCode == u"invalid_client")
+            Error e = answer.error();
+            if (e.serviceCode == u"invalid_client" || Idc::refusesTheRegistration(e.serviceCode))
                 forgetRegistration(used.clientId);
-            return finishAttempt(answer.error());
+            if (Idc::isFinalRefusal(e.serviceCode))
+                e.message = finalRefusalMessage(e.serviceCode, false);
+            return finishAttempt(e);
         }
         if (answer->refreshToken.isEmpty())
             qCWarning(lcAuth) << "Identity Center sent no refresh token: the sign-in lasts as long as "
@@ -296,7 +309,6 @@ public:
         current.registration = used;
         spare.reset();
         current.refreshToken = answer->refreshToken;
-        current.userName = name;
         current.signedInAt = clock->now();
         current.accessToken = answer->accessToken;
         current.accessExpires = clock->now().addSecs(answer->expiresIn);
@@ -327,7 +339,6 @@ public:
         const Pkce pkce = Pkce::generate();
         request.codeVerifier = pkce.verifier;
         request.codeChallenge = pkce.challenge;
-        request.loginHint = loginHint.isEmpty() ? current.userName : loginHint;
         const auto port = receiver->start(request.state, qMax(1000, deadline.remainingTime()),
                                           QString::fromUtf16(Idc::RedirectPath));
         if (!port.ok())
@@ -359,12 +370,9 @@ public:
                     .withSource(Error::Source::IdentityCenter));
         }
         // Redeem at once, once, with the exact redirect URI (port included) and the verifier.
-        const QString name = request.loginHint;
         const Idc::Registration reg = attemptRegistration;
         http->send(Idc::authorizationCodeTokenRequest(config.aws, reg, request, r.code), q,
-                   [this, id, reg, name](const Net::HttpResponse &response) {
-                       completeSignIn(id, response, reg, name);
-                   });
+                   [this, id, reg](const Net::HttpResponse &response) { completeSignIn(id, response, reg); });
     }
 
     void startDevice(quint64 id, const Idc::Registration &reg)
@@ -426,7 +434,9 @@ public:
                                return finishAttempt(e);
                            }
                        }
-                       completeSignIn(id, r, reg, loginHint);
+                       // Anything else ends the attempt too (completeSignIn says why): no poll after
+                       // unauthorized_client, invalid_grant and the like could succeed.
+                       completeSignIn(id, r, reg);
                    });
     }
 
@@ -554,7 +564,20 @@ public:
         }
         Error e = answer.error();
         qCInfo(lcAuth) << "Identity Center token refresh failed:" << e.message;
-        if (e.serviceCode == u"invalid_client") {
+        if (Idc::isFinalRefusal(e.serviceCode)) {
+            // No retry of this refresh token can succeed (aws-sso.md §2.5): the sign-in ends here,
+            // with a sentence, instead of every later token request asking again.
+            e.message = finalRefusalMessage(e.serviceCode, true);
+            e.kind = Error::Kind::InteractionRequired;
+            if (Idc::refusesTheRegistration(e.serviceCode)) {
+                forgetRegistration(current.registration.clientId);
+            } else {
+                current.refreshToken.clear();
+                current.accessToken.clear();
+                ++epoch;
+                persist("dropped refused refresh token");
+            }
+        } else if (e.serviceCode == u"invalid_client") {
             forgetRegistration(current.registration.clientId);
             e.kind = Error::Kind::InteractionRequired;
         } else if (e.kind == Error::Kind::InteractionRequired) {
@@ -600,9 +623,9 @@ IdcSession::State IdcSession::state() const
     return d->state;
 }
 
-QString IdcSession::userName() const
+QDateTime IdcSession::signedInAt() const
 {
-    return d->current.userName;
+    return d->current.signedInAt;
 }
 
 QString IdcSession::startUrl() const
@@ -660,11 +683,6 @@ void IdcSession::signInInteractive()
     });
 }
 
-void IdcSession::setLoginHint(const QString &upn)
-{
-    d->loginHint = upn;
-}
-
 void IdcSession::signInWithDeviceCode()
 {
     const quint64 id = d->beginAttempt(State::SigningIn);
@@ -681,7 +699,7 @@ void IdcSession::cancelSignIn()
 
 void IdcSession::signOut()
 {
-    // Keep nothing: not even the registration or the user name.
+    // Keep nothing: not even the registration.
     ++d->epoch;
     d->current = {};
     d->spare.reset();

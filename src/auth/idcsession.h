@@ -23,7 +23,9 @@ using Core::SecretStore;
 /**
  * The IAM Identity Center sign-in of one configuration (start URL + region), the way the AWS CLI
  * does it (aws-sso.md §2): a client registration, then an access token for the portal. One keychain
- * entry holds the registration, the refresh token and the user name; access tokens stay in memory.
+ * entry holds the registration and the refresh token; access tokens stay in memory. Identity Center
+ * does not say who signed in, and Elevate does not guess (no login_hint: it is not among the
+ * documented /authorize parameters).
  * Never opens a browser itself: it emits the URL and the caller opens it.
  *
  *   restore()             keychain ──RT──▶ /token (refresh_token) ──▶ SignedIn | SignedOut
@@ -38,7 +40,10 @@ using Core::SecretStore;
  * hand (its grant types); the refresh token always belongs to the registration stored beside it.
  * `signInFinished` fires exactly once per restore()/signIn*() call (a new call cancels the previous
  * attempt, which then finishes with Kind::Cancelled). Tokens for resource() only; concurrent
- * requests share one refresh; a rotated refresh token is written back to the keychain.
+ * requests share one refresh; a rotated refresh token is written back to the keychain. A refresh
+ * refused for good (invalid_grant, expired_token, access_denied; invalid_client, unauthorized_client,
+ * unsupported_grant_type, invalid_scope also drop the registration) ends the sign-in: token requests
+ * get InteractionRequired with a sentence, and no further refresh is tried.
  */
 class IdcSession : public QObject, public Core::AccessTokenProvider
 {
@@ -57,19 +62,16 @@ public:
     ~IdcSession() override;
 
     State state() const;
-    /// Who signed in, when known: the login hint the sign-in was made with (Identity Center itself
-    /// does not say; the emulator and an Entra-federated instance honour the hint). Empty when unknown.
-    QString userName() const;
     QString startUrl() const;
+    /// When the saved sign-in was made (its authorization; refreshes keep it); invalid: none known.
+    /// Identity Center may answer from the group memberships of that moment.
+    QDateTime signedInAt() const;
 
     /// Silent sign-in at start from the keychain entry. Finishes with NotSignedIn if there is none,
     /// InteractionRequired if the refresh token is gone or refused, Keychain if the keychain is
     /// unusable; stays signed in when the service cannot be reached (the next request refreshes).
     void restore();
     void signInInteractive();
-    /// The account to suggest at the next interactive sign-in (login_hint on /authorize); the stored
-    /// user name is used when this is empty.
-    void setLoginHint(const QString &upn);
     void signInWithDeviceCode();
     void cancelSignIn();
     /// Forgets the tokens in memory and removes the keychain entry (keeps nothing). The portal's
@@ -88,7 +90,7 @@ Q_SIGNALS:
     /// code filled in; invalid when the service sent none).
     void deviceCodeReady(const QString &userCode, const QUrl &verificationUri,
                          const QUrl &verificationUriComplete, const QDateTime &expiresAt);
-    /// The user name when known, else the start URL.
+    /// The start URL on success (who signed in is not known).
     void signInFinished(const Elevate::Core::Result<QString> &result);
     /// Fires when signOut() has finished removing the keychain entry (with the removal's result).
     void signedOut(const Elevate::Core::Result<void> &result);

@@ -24,6 +24,7 @@
 #include <optional>
 
 using namespace Elevate;
+using namespace Qt::StringLiterals;
 using Core::Error;
 
 Q_DECLARE_METATYPE(Elevate::Core::Result<QString>)
@@ -124,6 +125,27 @@ private:
         return finishedResult(finished);
     }
 
+    int addFault(const QByteArray &json)
+    {
+        QNetworkRequest req(QUrl(m_emulator->baseUrl().toString() + QStringLiteral("/_emulator/faults")));
+        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+        QNetworkReply *reply = m_nam->post(req, json);
+        QSignalSpy done(reply, &QNetworkReply::finished);
+        const bool ok = reply->isFinished() || done.wait(10'000);
+        reply->deleteLater();
+        return ok ? reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() : 0;
+    }
+
+    /// POST /token requests the emulator served.
+    int tokenRequests() const
+    {
+        int n = 0;
+        for (const auto &v : m_emulator->state().value(QStringLiteral("httpRequests")).toArray())
+            n += v.toObject().value(u"method").toString() == u"POST"
+                && v.toObject().value(u"path").toString() == u"/token";
+        return n;
+    }
+
     void advance(Core::ManualClock &clock, qint64 seconds)
     {
         clock.advance(seconds);
@@ -219,29 +241,128 @@ private Q_SLOTS:
         QCOMPARE(entryOf(secrets, m_config).value(u"clientId").toString(), clientId);
     }
 
-    void loginHintPicksTheUser()
+    // Identity Center documents no login_hint on /authorize, and does not say who signed in: Elevate
+    // sends none and claims no user name (an older entry's "userName" is not shown either).
+    void noLoginHintAndNoUserName()
     {
         Auth::InMemorySecretStore secrets;
         Core::SystemClock clock;
+        // An entry as an older Elevate wrote it, with the login hint it had sent as "userName".
+        {
+            Auth::IdcSession first(m_config, m_http, &secrets, &clock);
+            Browser browser;
+            QVERIFY(signInInteractive(first, browser).ok());
+        }
+        QJsonObject old = entryOf(secrets, m_config);
+        QVERIFY(!old.contains(u"userName"));
+        old.insert(u"userName", QStringLiteral("megan@contoso.example"));
+        std::optional<Core::Result<void>> written;
+        secrets.write(Auth::IdcSession::keychainKey(m_config.aws), QJsonDocument(old).toJson(), this,
+                      [&written](Core::Result<void> r) { written = r; });
+        QTRY_VERIFY(written.has_value());
+
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
-        session.setLoginHint(QStringLiteral("megan@contoso.example"));
+        QSignalSpy restored(&session, &Auth::IdcSession::signInFinished);
+        session.restore();
+        QVERIFY(restored.wait(15'000));
+        QCOMPARE(finishedResult(restored).value(), m_config.aws.startUrl); // not the stored "user"
+
         Browser browser;
         QUrl authorizeUrl;
         const NameResult result = signInInteractive(session, browser, &authorizeUrl);
         QVERIFY2(result.ok(), qPrintable(describe(result)));
-        QCOMPARE(QUrlQuery(authorizeUrl).queryItemValue(QStringLiteral("login_hint"), QUrl::FullyDecoded),
-                 QStringLiteral("megan@contoso.example"));
-        QCOMPARE(result.value(), QStringLiteral("megan@contoso.example"));
-        QCOMPARE(session.userName(), QStringLiteral("megan@contoso.example"));
-        QCOMPARE(entryOf(secrets, m_config).value(u"userName").toString(),
-                 QStringLiteral("megan@contoso.example"));
+        QVERIFY(!QUrlQuery(authorizeUrl).hasQueryItem(QStringLiteral("login_hint")));
+        QCOMPARE(result.value(), m_config.aws.startUrl);
+        QVERIFY(!entryOf(secrets, m_config).contains(u"userName")); // dropped at the next write
+        QVERIFY(session.signedInAt().isValid());
 
-        // The next session suggests the stored user without being told.
-        Auth::IdcSession next(m_config, m_http, &secrets, &clock);
-        QUrl secondUrl;
-        QVERIFY(signInInteractive(next, browser, &secondUrl).ok());
-        QCOMPARE(QUrlQuery(secondUrl).queryItemValue(QStringLiteral("login_hint"), QUrl::FullyDecoded),
-                 QStringLiteral("megan@contoso.example"));
+        // What reached the emulator's /authorize: the documented parameters, no login_hint.
+        const QJsonArray seen
+            = m_emulator->state().value(u"aws").toObject().value(u"authorizeParameters").toArray();
+        QCOMPARE(seen.size(), 2);
+        for (const auto &names : seen) {
+            QVERIFY(names.toArray().contains(QStringLiteral("code_challenge")));
+            QVERIFY2(!names.toArray().contains(QStringLiteral("login_hint")),
+                     QJsonDocument(names.toArray()).toJson().constData());
+        }
+    }
+
+    // A refresh refused with an error no retry can fix ends the sign-in with a sentence; the session does
+    // not ask again at every token request (aws-sso.md §2.5).
+    void finalRefreshRefusalsEndTheSignIn_data()
+    {
+        QTest::addColumn<QByteArray>("exception");
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<bool>("dropsRegistration");
+        QTest::addColumn<QString>("says");
+        QTest::newRow("expired_token") << QByteArray("ExpiredToken") << QStringLiteral("expired_token")
+                                       << false << QStringLiteral("expired");
+        QTest::newRow("access_denied") << QByteArray("AccessDenied") << QStringLiteral("access_denied")
+                                       << false << QStringLiteral("refused to renew");
+        QTest::newRow("unauthorized_client")
+            << QByteArray("UnauthorizedClient") << QStringLiteral("unauthorized_client") << true
+            << QStringLiteral("client registration");
+    }
+
+    void finalRefreshRefusalsEndTheSignIn()
+    {
+        QFETCH(QByteArray, exception);
+        QFETCH(QString, code);
+        QFETCH(bool, dropsRegistration);
+        QFETCH(QString, says);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        Auth::IdcSession session(m_config, m_http, &secrets, &clock);
+        Browser browser;
+        QVERIFY(signInInteractive(session, browser).ok());
+        QVERIFY(tokenFrom(session, this).ok());
+        const QString clientId = entryOf(secrets, m_config).value(u"clientId").toString();
+
+        // The access token runs out; the refresh is refused (once: a second refresh would succeed, so
+        // a test that passes proves the session did not try again).
+        const QByteArray body = "{\"error\":\"" + code.toLatin1() + "\",\"error_description\":\"Refused.\"}";
+        QCOMPARE(
+            addFault(QJsonDocument(
+                         QJsonObject {{u"path"_s, u"/token"_s},
+                                      {u"status"_s, 400},
+                                      {u"body"_s, QString::fromLatin1(body)},
+                                      {u"headers"_s,
+                                       QJsonObject {{u"x-amzn-ErrorType"_s,
+                                                     QString::fromLatin1(exception
+                                                                         + "Exception:http://"
+                                                                           "internal.amazon.com/coral/"
+                                                                           "com.amazonaws.sso.oidc/")}}}})
+                         .toJson()),
+            201);
+        advance(clock, 3600);
+        const int tokenCalls = tokenRequests();
+        const NameResult r = tokenFrom(session, this);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().kind, Error::Kind::InteractionRequired);
+        QCOMPARE(r.error().serviceCode, code);
+        QVERIFY2(r.error().message.contains(says) && r.error().message.contains(u"sign in to AWS again"),
+                 qPrintable(r.error().message));
+        QCOMPARE(session.state(), Auth::IdcSession::State::SignedOut);
+        QCOMPARE(tokenRequests(), tokenCalls + 1);
+        // Not asked again: the next token request is answered at once.
+        const NameResult again = tokenFrom(session, this);
+        QCOMPARE(again.error().kind, Error::Kind::InteractionRequired);
+        QCOMPARE(tokenRequests(), tokenCalls + 1);
+        // The dead refresh token is gone from the keychain; the registration too when it was refused.
+        QTRY_VERIFY(entryOf(secrets, m_config).value(u"refreshToken").toString().isEmpty());
+        QCOMPARE(entryOf(secrets, m_config).value(u"clientId").toString().isEmpty(), dropsRegistration);
+        if (!dropsRegistration)
+            QCOMPARE(entryOf(secrets, m_config).value(u"clientId").toString(), clientId);
+        // A restart says "sign in again" without asking Identity Center.
+        Auth::IdcSession restarted(m_config, m_http, &secrets, &clock);
+        QSignalSpy finished(&restarted, &Auth::IdcSession::signInFinished);
+        restarted.restore();
+        QVERIFY(finished.wait(5000));
+        QCOMPARE(finishedResult(finished).error().kind, Error::Kind::InteractionRequired);
+        QCOMPARE(tokenRequests(), tokenCalls + 1);
+        // And a new sign-in works.
+        QVERIFY(signInInteractive(restarted, browser).ok());
+        QVERIFY(tokenFrom(restarted, this).ok());
     }
 
     void deniedInTheBrowser()
@@ -369,7 +490,6 @@ private Q_SLOTS:
         Core::ManualClock clock(m_emulator->now());
         {
             Auth::IdcSession session(m_config, m_http, &secrets, &clock);
-            session.setLoginHint(QStringLiteral("alex@contoso.example"));
             Browser browser;
             QVERIFY(signInInteractive(session, browser).ok());
         }
@@ -386,7 +506,7 @@ private Q_SLOTS:
         QCOMPARE(finished.count(), 1);
         const NameResult r = finishedResult(finished);
         QVERIFY2(r.ok(), qPrintable(describe(r)));
-        QCOMPARE(r.value(), QStringLiteral("alex@contoso.example"));
+        QCOMPARE(r.value(), m_config.aws.startUrl);
         QCOMPARE(restored.state(), Auth::IdcSession::State::SignedIn);
         QTRY_VERIFY(early.has_value());
         QVERIFY2(early->ok(), qPrintable(describe(*early)));
@@ -635,7 +755,7 @@ private Q_SLOTS:
         QVERIFY(out.first().first().value<Core::Result<void>>().ok());
         QVERIFY(secrets.entries().isEmpty());
         QCOMPARE(tokenFrom(session, this).error().kind, Error::Kind::NotSignedIn);
-        QVERIFY(session.userName().isEmpty());
+        QVERIFY(!session.signedInAt().isValid());
         Auth::IdcSession next(m_config, m_http, &secrets, &clock);
         QSignalSpy finished(&next, &Auth::IdcSession::signInFinished);
         next.restore();

@@ -212,7 +212,6 @@ private Q_SLOTS:
         req.state = "st";
         req.codeChallenge = "ch";
         req.redirectUri = Idc::redirectUri(5000);
-        req.loginHint = QStringLiteral("alex+test@contoso.example");
         const QUrl url = Idc::authorizeUrl(aws(QStringLiteral("http://127.0.0.1:8080")), req);
         QCOMPARE(url.scheme(), QStringLiteral("http"));
         QCOMPARE(url.authority(), QStringLiteral("127.0.0.1:8080"));
@@ -231,11 +230,45 @@ private Q_SLOTS:
                  QStringLiteral("client+1"));
         // '+' arrives as '+', not as a space.
         const QString encoded = url.toString(QUrl::FullyEncoded);
-        QVERIFY(encoded.contains(QStringLiteral("login_hint=alex%2Btest%40contoso.example")));
         QVERIFY(encoded.contains(QStringLiteral("client_id=client%2B1")));
         QVERIFY(!encoded.contains(QStringLiteral("client_secret")));
-        req.loginHint.clear();
-        QVERIFY(!QUrlQuery(Idc::authorizeUrl(aws(), req)).hasQueryItem(QStringLiteral("login_hint")));
+        // The documented parameters and nothing else: no login_hint (Identity Center does not list it).
+        QStringList names;
+        for (const auto &item : q.queryItems())
+            names << item.first;
+        QCOMPARE(names,
+                 (QStringList {QStringLiteral("response_type"), QStringLiteral("client_id"),
+                               QStringLiteral("redirect_uri"), QStringLiteral("state"),
+                               QStringLiteral("code_challenge_method"), QStringLiteral("scopes"),
+                               QStringLiteral("code_challenge")}));
+    }
+
+    void finalRefusals_data()
+    {
+        QTest::addColumn<QString>("code");
+        QTest::addColumn<bool>("final");
+        QTest::addColumn<bool>("registration");
+        QTest::newRow("expired_token") << QStringLiteral("expired_token") << true << false;
+        QTest::newRow("access_denied") << QStringLiteral("access_denied") << true << false;
+        QTest::newRow("unauthorized_client") << QStringLiteral("unauthorized_client") << true << true;
+        QTest::newRow("unsupported_grant_type") << QStringLiteral("unsupported_grant_type") << true << true;
+        QTest::newRow("invalid_scope") << QStringLiteral("invalid_scope") << true << true;
+        // The device poll's normal answers, and the refusals the session handles on their own.
+        QTest::newRow("authorization_pending") << QStringLiteral("authorization_pending") << false << false;
+        QTest::newRow("slow_down") << QStringLiteral("slow_down") << false << false;
+        QTest::newRow("invalid_grant") << QStringLiteral("invalid_grant") << false << false;
+        QTest::newRow("invalid_client") << QStringLiteral("invalid_client") << false << false;
+        QTest::newRow("server_error") << QStringLiteral("server_error") << false << false;
+        QTest::newRow("empty") << QString() << false << false;
+    }
+
+    void finalRefusals()
+    {
+        QFETCH(QString, code);
+        QFETCH(bool, final);
+        QFETCH(bool, registration);
+        QCOMPARE(Idc::isFinalRefusal(code), final);
+        QCOMPARE(Idc::refusesTheRegistration(code), registration);
     }
 
     void registrationInEpochSeconds()
