@@ -9,6 +9,9 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <pwd.h>
+#include <unistd.h>
+
 using namespace Qt::StringLiterals;
 
 namespace Elevate::Aws {
@@ -36,19 +39,156 @@ Error invalid(const QString &message)
     return Error::make(Error::Kind::InvalidInput, message);
 }
 
-QString expandTilde(const QString &path)
-{
-    if (path == u"~"_s)
-        return QDir::homePath();
-    if (path.startsWith(u"~/"_s))
-        return QDir::homePath() + path.mid(1);
-    return path;
-}
+const QString kDefaultSection = u"DEFAULT"_s;
 
 QString pathFromEnvironment(const char *variable, const QString &fallback)
 {
-    const QString value = qEnvironmentVariable(variable);
-    return value.isEmpty() ? QDir::homePath() + fallback : expandTilde(value);
+    // Set but empty is botocore's "no file" (it asks os.path.isfile("")): kept empty.
+    return AwsFiles::expandPath(qEnvironmentVariableIsSet(variable) ? qEnvironmentVariable(variable)
+                                                                    : fallback);
+}
+
+/// Python's os.path.expandvars: `$NAME` (NAME of ASCII letters, digits, '_') and `${ANY}`; a name
+/// not in the environment stays as written; substituted text is not expanded again.
+QString expandVars(const QString &path)
+{
+    if (!path.contains(u'$'))
+        return path;
+    const auto isWordChar = [](QChar c) {
+        return (c >= u'a' && c <= u'z') || (c >= u'A' && c <= u'Z') || (c >= u'0' && c <= u'9') || c == u'_';
+    };
+    QString out;
+    qsizetype i = 0;
+    while (i < path.size()) {
+        if (path.at(i) != u'$') {
+            out += path.at(i++);
+            continue;
+        }
+        qsizetype end = i + 1;
+        QString name;
+        if (end < path.size() && path.at(end) == u'{') {
+            const qsizetype close = path.indexOf(u'}', end + 1);
+            if (close >= 0) {
+                name = path.mid(end + 1, close - end - 1);
+                end = close + 1;
+            }
+        } else {
+            while (end < path.size() && isWordChar(path.at(end)))
+                ++end;
+            name = path.mid(i + 1, end - i - 1);
+        }
+        if (end == i + 1) {
+            out += path.at(i++); // no name: as written
+            continue;
+        }
+        const QByteArray variable = name.toLocal8Bit();
+        if (name.isEmpty() || !qEnvironmentVariableIsSet(variable.constData()))
+            out += path.mid(i, end - i); // not in the environment: as written, and not searched again
+        else
+            out += qEnvironmentVariable(variable.constData());
+        i = end;
+    }
+    return out;
+}
+
+/// Python's os.path.expanduser (posixpath).
+QString expandUser(const QString &path)
+{
+    if (!path.startsWith(u'~'))
+        return path;
+    qsizetype slash = path.indexOf(u'/', 1);
+    if (slash < 0)
+        slash = path.size();
+    QString home;
+    if (slash == 1) {
+        if (qEnvironmentVariableIsSet("HOME")) {
+            home = qEnvironmentVariable("HOME");
+        } else {
+            const passwd *entry = ::getpwuid(::getuid());
+            if (!entry)
+                return path;
+            home = QFile::decodeName(entry->pw_dir);
+        }
+    } else {
+        const passwd *entry = ::getpwnam(QFile::encodeName(path.mid(1, slash - 1)).constData());
+        if (!entry)
+            return path;
+        home = QFile::decodeName(entry->pw_dir);
+    }
+    while (home.endsWith(u'/'))
+        home.chop(1);
+    const QString expanded = home + path.mid(slash);
+    return expanded.isEmpty() ? u"/"_s : expanded;
+}
+
+/// Python's shlex.split (POSIX mode, no comments): words split on space, tab, CR and LF; quotes
+/// and backslashes as a POSIX shell has them. Nothing for what shlex raises on (an unclosed quote,
+/// a backslash at the end), which botocore skips.
+std::optional<QStringList> shellSplit(const QString &text)
+{
+    enum class State { Space, Word, Single, Double, Escape };
+    const auto isShellSpace = [](QChar c) { return c == u' ' || c == u'\t' || c == u'\r' || c == u'\n'; };
+    QStringList words;
+    QString word;
+    bool quoted = false; // an empty quoted word ('') is a word
+    State state = State::Space;
+    State escaped = State::Word; // the state a backslash returns to
+    for (const QChar c : text) {
+        switch (state) {
+        case State::Space:
+        case State::Word:
+            if (isShellSpace(c)) {
+                if (state == State::Word) {
+                    words.append(word);
+                    word.clear();
+                    quoted = false;
+                }
+                state = State::Space;
+            } else if (c == u'\\') {
+                escaped = State::Word;
+                state = State::Escape;
+            } else if (c == u'\'') {
+                state = State::Single;
+            } else if (c == u'"') {
+                state = State::Double;
+            } else {
+                word += c;
+                state = State::Word;
+            }
+            break;
+        case State::Single:
+            quoted = true;
+            if (c == u'\'')
+                state = State::Word;
+            else
+                word += c;
+            break;
+        case State::Double:
+            quoted = true;
+            if (c == u'"') {
+                state = State::Word;
+            } else if (c == u'\\') {
+                escaped = State::Double;
+                state = State::Escape;
+            } else {
+                word += c;
+            }
+            break;
+        case State::Escape:
+            // Inside double quotes only a quote or a backslash is escaped; the backslash stays
+            // before anything else.
+            if (escaped == State::Double && c != u'"' && c != u'\\')
+                word += u'\\';
+            word += c;
+            state = escaped;
+            break;
+        }
+    }
+    if (state == State::Single || state == State::Double || state == State::Escape)
+        return std::nullopt;
+    if (state == State::Word && (!word.isEmpty() || quoted))
+        words.append(word);
+    return words;
 }
 
 /// The file to write: a symlink's target (so the link survives), else the path itself.
@@ -70,7 +210,62 @@ bool isManaged(const IniDocument &document, const QString &section)
         if (!comments || comments->isEmpty() || !comments->first().startsWith(kMarker))
             return false;
     }
-    return count > 0;
+    return count > 0 && section != kDefaultSection;
+}
+
+/// The config file's headers that botocore reads as profile `name`, in file order.
+QStringList headersOfProfile(const IniDocument &document, const QString &name)
+{
+    QStringList headers;
+    for (const QString &header : document.sectionNames()) {
+        if (header != kDefaultSection && !headers.contains(header)
+            && AwsFiles::profileOfHeader(header) == name)
+            headers.append(header);
+    }
+    return headers;
+}
+
+/// A [DEFAULT] key that would change where a profile's credentials come from (see the class comment).
+bool steersCredentials(const QString &key, bool hasCredentialProcess)
+{
+    static const QStringList role {u"role_arn"_s, u"source_profile"_s, u"credential_source"_s,
+                                   u"web_identity_token_file"_s};
+    static const QStringList plain {u"credential_process"_s, u"aws_access_key_id"_s,
+                                    u"aws_secret_access_key"_s, u"aws_session_token"_s,
+                                    u"aws_security_token"_s};
+    return key.startsWith(u"sso_"_s) || role.contains(key) || (!hasCredentialProcess && plain.contains(key));
+}
+
+/// Refuses when [DEFAULT] in `document` gives profile `profile` (whose own keys are `own`) a key
+/// that steers its credentials.
+Core::Result<void> checkDefaults(const IniDocument &document, const QString &shownPath,
+                                 const QString &profile, const IniKeyValues &own)
+{
+    QSet<QString> ownKeys;
+    for (const auto &[key, value] : own)
+        ownKeys.insert(key.toLower());
+    const bool process = ownKeys.contains(u"credential_process"_s);
+    for (int i = 0; i < document.sectionCount(kDefaultSection); ++i) {
+        const IniKeyValues defaults = document.section(kDefaultSection, i).value_or(IniKeyValues());
+        for (const auto &[key, value] : defaults) {
+            const QString folded = key.toLower();
+            if (ownKeys.contains(folded) || !steersCredentials(folded, process))
+                continue;
+            return invalid(
+                u"%1, line %2: [DEFAULT] sets %3, which the AWS CLI gives every profile, Elevate's "
+                "%4 too, and which would change where its credentials come from; Elevate does not "
+                "write the profile. Move %3 into the sections that need it."_s.arg(
+                    shownPath, QString::number(document.keyLine(kDefaultSection, key, i)), folded, profile));
+        }
+    }
+    return {};
+}
+
+Error noFile(const char *variable, const QString &what)
+{
+    return invalid(
+        u"%1 is set to an empty value, so the AWS CLI reads no %2 file and would not see "
+        "anything Elevate writes; unset it or point it at a file"_s.arg(QLatin1String(variable), what));
 }
 
 Core::Result<QByteArray> readBytes(const QString &path, const QString &shownPath)
@@ -105,12 +300,30 @@ AwsFiles::AwsFiles(QString configPath, QString credentialsPath)
 
 QString AwsFiles::defaultConfigPath()
 {
-    return pathFromEnvironment("AWS_CONFIG_FILE", u"/.aws/config"_s);
+    return pathFromEnvironment("AWS_CONFIG_FILE", u"~/.aws/config"_s);
 }
 
 QString AwsFiles::defaultCredentialsPath()
 {
-    return pathFromEnvironment("AWS_SHARED_CREDENTIALS_FILE", u"/.aws/credentials"_s);
+    return pathFromEnvironment("AWS_SHARED_CREDENTIALS_FILE", u"~/.aws/credentials"_s);
+}
+
+QString AwsFiles::expandPath(const QString &path)
+{
+    return expandUser(expandVars(path));
+}
+
+std::optional<QString> AwsFiles::profileOfHeader(const QString &header)
+{
+    if (header.startsWith(u"profile"_s)) {
+        const auto words = shellSplit(header);
+        if (words && words->size() == 2)
+            return words->at(1);
+        return std::nullopt;
+    }
+    if (header == u"default"_s)
+        return header;
+    return std::nullopt;
 }
 
 bool AwsFiles::isValidProfileName(const QString &name)
@@ -152,18 +365,76 @@ Core::Result<void> AwsFiles::writeProfile(const ManagedProfile &profile, const Q
     QStringList comments {marker};
     if (!note.trimmed().isEmpty())
         comments.append(note);
-    return writeSection(m_configPath, kProfilePrefix + profile.name, profile.keys, comments);
+    if (m_configPath.isEmpty())
+        return noFile("AWS_CONFIG_FILE", u"config"_s);
+    if (auto checked = checkCredentialsFileFor(profile.name); !checked.ok())
+        return checked;
+
+    const QString canonical = kProfilePrefix + profile.name;
+    const QString &path = m_configPath;
+    const auto result = editFile(path, true, [&](IniDocument &document) -> Core::Result<bool> {
+        const QStringList headers = headersOfProfile(document, profile.name);
+        for (const QString &header : headers) {
+            if (!isManaged(document, header))
+                return invalid(
+                    u"%1, line %2: [%3] is the profile %4 for the AWS CLI and is not Elevate's (it has "
+                    "no '# %5' comment); Elevate does not overwrite or shadow it. Rename or remove "
+                    "that section to let Elevate use the name."_s.arg(
+                        path, QString::number(document.sectionLine(header)), header, profile.name, kMarker));
+        }
+        if (auto defaults = checkDefaults(document, path, profile.name, profile.keys); !defaults.ok())
+            return defaults.error();
+        for (const QString &header : headers) // Elevate's own in another spelling: one section is enough
+            if (header != canonical)
+                document.removeSection(header);
+        return setOwnSection(document, path, canonical, profile.keys, comments);
+    });
+    if (!result.ok())
+        return result.error();
+    return {};
+}
+
+Core::Result<void> AwsFiles::checkCredentialsFileFor(const QString &name) const
+{
+    if (m_credentialsPath.isEmpty())
+        return {}; // the CLI reads no credentials file: nothing there can get in the way
+    const auto bytes = readBytes(resolvedPath(m_credentialsPath), m_credentialsPath);
+    if (!bytes.ok())
+        return bytes.error();
+    const auto document = parseFile(bytes.value(), m_credentialsPath);
+    if (!document.ok())
+        return document.error(); // the CLI fails for every profile while it cannot read this file
+    if (document->hasSection(name) && !isManaged(*document, name))
+        return invalid(
+            u"%1, line %2: [%3] gives the AWS CLI its keys for the profile %3 before Elevate's "
+            "credential_process, and it is not Elevate's; Elevate does not use the name. Rename or "
+            "remove that section to let Elevate use it."_s.arg(
+                m_credentialsPath, QString::number(document->sectionLine(name)), name));
+    return {};
 }
 
 Core::Result<bool> AwsFiles::removeProfile(const QString &name)
 {
-    if (!isValidProfileName(name))
+    if (!isValidProfileName(name) || m_configPath.isEmpty())
         return false; // Elevate never wrote it
-    return removeSection(m_configPath, kProfilePrefix + name);
+    return editFile(m_configPath, false, [&](IniDocument &document) -> Core::Result<bool> {
+        bool removed = false;
+        for (const QString &header : headersOfProfile(document, name)) {
+            if (!isManaged(document, header))
+                continue; // the user's: left alone
+            auto gone = removeOwnSection(document, header);
+            if (!gone.ok())
+                return gone;
+            removed = true;
+        }
+        return removed;
+    });
 }
 
 Core::Result<QList<ManagedProfile>> AwsFiles::managedProfiles() const
 {
+    if (m_configPath.isEmpty())
+        return QList<ManagedProfile>();
     // No lock: writers replace the file atomically, so a read sees one version or the other.
     const auto bytes = readBytes(resolvedPath(m_configPath), m_configPath);
     if (!bytes.ok())
@@ -176,11 +447,12 @@ Core::Result<QList<ManagedProfile>> AwsFiles::managedProfiles() const
     QList<ManagedProfile> profiles;
     QSet<QString> seen;
     for (const QString &section : document->sectionNames()) {
-        if (!section.startsWith(kProfilePrefix) || seen.contains(section) || !isManaged(*document, section))
+        const auto name = profileOfHeader(section);
+        if (!name || !isValidProfileName(*name) || seen.contains(*name) || !isManaged(*document, section))
             continue;
-        seen.insert(section);
+        seen.insert(*name);
         ManagedProfile profile;
-        profile.name = section.mid(kProfilePrefix.size()).trimmed();
+        profile.name = *name;
         profile.keys = document->section(section).value();
         const QStringList comments = document->commentLines(section).value();
         if (comments.size() > 1 && comments.at(1) != kAddedBreakNote)
@@ -208,6 +480,8 @@ Core::Result<void> AwsFiles::writeCredentials(const QString &name, const QString
 {
     if (!isValidProfileName(name))
         return invalid(u"'%1' is not a profile name Elevate can write to %2"_s.arg(name, m_credentialsPath));
+    if (m_credentialsPath.isEmpty())
+        return noFile("AWS_SHARED_CREDENTIALS_FILE", u"shared credentials"_s);
     if (accessKeyId.isEmpty() || secretAccessKey.isEmpty() || hasLineBreak(accessKeyId)
         || hasLineBreak(secretAccessKey) || hasLineBreak(sessionToken))
         return invalid(u"the credentials for %1 cannot be written to %2"_s.arg(name, m_credentialsPath));
@@ -232,7 +506,7 @@ Core::Result<void> AwsFiles::writeCredentials(const QString &name, const QString
 
 Core::Result<bool> AwsFiles::removeCredentials(const QString &name)
 {
-    if (!isValidProfileName(name))
+    if (!isValidProfileName(name) || m_credentialsPath.isEmpty())
         return false;
     return removeSection(m_credentialsPath, name);
 }
@@ -242,9 +516,22 @@ Core::Result<void> AwsFiles::writeSection(const QString &path, const QString &se
 {
     const auto result = editFile(path, true, [&](IniDocument &document) -> Core::Result<bool> {
         if (document.hasSection(section) && !isManaged(document, section))
-            return invalid(u"[%1] in %2 is not Elevate's (it has no '# %3' comment); Elevate does not "
+            return invalid(u"%1, line %2: [%3] is not Elevate's (it has no '# %4' comment); Elevate does not "
                            "overwrite it. Rename or remove that section to let Elevate use the name."_s.arg(
-                               section, path, kMarker));
+                               path, QString::number(document.sectionLine(section)), section, kMarker));
+        if (auto defaults = checkDefaults(document, path, section, keys); !defaults.ok())
+            return defaults.error();
+        return setOwnSection(document, path, section, keys, comments);
+    });
+    if (!result.ok())
+        return result.error();
+    return {};
+}
+
+Core::Result<bool> AwsFiles::setOwnSection(IniDocument &document, const QString &path, const QString &section,
+                                           const IniKeyValues &keys, const QStringList &comments)
+{
+    {
         QStringList all = comments;
         // Appending to a file whose last line has no line break adds one; the section remembers that,
         // so that removing it gives the user's bytes back exactly.
@@ -254,12 +541,10 @@ Core::Result<void> AwsFiles::writeSection(const QString &path, const QString &se
         if (addsBreak || (existing && existing->contains(kAddedBreakNote)))
             all << kAddedBreakNote;
         if (!document.setSection(section, keys, all))
-            return invalid(u"[%1] cannot be written to %2"_s.arg(section, path));
+            return invalid(
+                u"[%1] cannot be written to %2 so that the AWS CLI reads it back"_s.arg(section, path));
         return true;
-    });
-    if (!result.ok())
-        return result.error();
-    return {};
+    }
 }
 
 Core::Result<bool> AwsFiles::removeSection(const QString &path, const QString &section)
@@ -267,6 +552,13 @@ Core::Result<bool> AwsFiles::removeSection(const QString &path, const QString &s
     return editFile(path, false, [&](IniDocument &document) -> Core::Result<bool> {
         if (!isManaged(document, section))
             return false; // absent, or the user's: left alone
+        return removeOwnSection(document, section);
+    });
+}
+
+Core::Result<bool> AwsFiles::removeOwnSection(IniDocument &document, const QString &section)
+{
+    {
         const auto comments = document.commentLines(section);
         const bool last = document.sectionNames().constLast() == section;
         document.removeSection(section);
@@ -281,7 +573,7 @@ Core::Result<bool> AwsFiles::removeSection(const QString &path, const QString &s
                 document = std::move(reparsed).value();
         }
         return true;
-    });
+    }
 }
 
 Core::Result<bool> AwsFiles::editFile(const QString &path, bool createIfMissing, const Edit &edit)
@@ -329,6 +621,10 @@ Core::Result<bool> AwsFiles::editFile(const QString &path, bool createIfMissing,
     const QByteArray after = document->serialise();
     if (after == before.value())
         return result; // nothing to do: same bytes, same mtime
+    if (const auto readBack = IniDocument::parse(after); !readBack.ok())
+        return invalid(
+            u"%1 is left as it is: the AWS CLI could not read it after Elevate's change (%2)"_s.arg(
+                path, readBack.error().message));
 
     // Root ignores permission bits, so a read-only file is recognised by its mode, not by a failure.
     if (existed && (!(info.permissions() & QFile::WriteOwner) || !info.isWritable()))

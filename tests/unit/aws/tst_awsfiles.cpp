@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // AwsFiles: Elevate's sections in the user's AWS files, byte-exact around them; the user's own
-// sections, an unparseable, locked or read-only file are refused with the file left as it was;
-// modes, symlinks and mtimes survive.
+// sections (in every spelling botocore reads as the same profile, and in the credentials file), an
+// unparseable, locked or read-only file, [DEFAULT] keys that would take over Elevate's profile and
+// an empty AWS_CONFIG_FILE are refused with the files left as they were; modes, symlinks and
+// mtimes survive; paths are expanded as botocore expands them. cli_awsfiles checks the same
+// shapes against the real AWS CLI.
 
 #include "aws/awsfiles.h"
 
@@ -14,6 +17,7 @@
 #include <QTest>
 
 #include <optional>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -118,11 +122,113 @@ private Q_SLOTS:
 
         qputenv("AWS_CONFIG_FILE", "~");
         QCOMPARE(AwsFiles::defaultConfigPath(), home);
-        qputenv("AWS_CONFIG_FILE", "~other/config"); // another user's home is not expanded
-        QCOMPARE(AwsFiles::defaultConfigPath(), u"~other/config"_s);
+        // Another user's home, as os.path.expanduser finds it; an unknown user stays as written.
+        qputenv("AWS_CONFIG_FILE", "~root/config");
+        QCOMPARE(AwsFiles::defaultConfigPath(),
+                 QString::fromLocal8Bit(::getpwnam("root")->pw_dir) + u"/config"_s);
+        qputenv("AWS_CONFIG_FILE", "~no-such-user-here/config");
+        QCOMPARE(AwsFiles::defaultConfigPath(), u"~no-such-user-here/config"_s);
+
+        // Variables first (os.path.expandvars), then ~ (a variable may hold one).
+        qputenv("ELEVATE_TEST_AWS_DIR", "/srv/aws");
+        qputenv("AWS_CONFIG_FILE", "$ELEVATE_TEST_AWS_DIR/config");
+        QCOMPARE(AwsFiles::defaultConfigPath(), u"/srv/aws/config"_s);
+        qputenv("AWS_CONFIG_FILE", "${ELEVATE_TEST_AWS_DIR}/config-$ELEVATE_TEST_NOT_SET-${}");
+        QCOMPARE(AwsFiles::defaultConfigPath(), u"/srv/aws/config-$ELEVATE_TEST_NOT_SET-${}"_s);
+        qputenv("ELEVATE_TEST_AWS_DIR", "~/aws");
+        qputenv("AWS_CONFIG_FILE", "$ELEVATE_TEST_AWS_DIR/config");
+        QCOMPARE(AwsFiles::defaultConfigPath(), home + u"/aws/config"_s);
+        qputenv("ELEVATE_TEST_AWS_DIR", "$HOME");
+        QCOMPARE(AwsFiles::defaultConfigPath(),
+                 u"$HOME/config"_s); // a substituted value is not expanded again
+        qunsetenv("ELEVATE_TEST_AWS_DIR");
+
+        // Set but empty: the CLI reads no file.
+        qputenv("AWS_CONFIG_FILE", "");
+        qputenv("AWS_SHARED_CREDENTIALS_FILE", "");
+        QCOMPARE(AwsFiles::defaultConfigPath(), QString());
+        QCOMPARE(AwsFiles::defaultCredentialsPath(), QString());
 
         restore("AWS_CONFIG_FILE", savedConfig);
         restore("AWS_SHARED_CREDENTIALS_FILE", savedCredentials);
+    }
+
+    void expandPathLikePython_data()
+    {
+        QTest::addColumn<QString>("path");
+        QTest::addColumn<QString>("expanded");
+        const QString home = qEnvironmentVariable("HOME");
+        QTest::newRow("plain") << u"/a/b"_s << u"/a/b"_s;
+        QTest::newRow("tilde") << u"~/x"_s << home + u"/x"_s;
+        QTest::newRow("tilde not first") << u"/a/~/x"_s << u"/a/~/x"_s;
+        QTest::newRow("dollar alone") << u"/a/$"_s << u"/a/$"_s;
+        QTest::newRow("dollar before non-word") << u"/a/$-x"_s << u"/a/$-x"_s;
+        QTest::newRow("unclosed brace") << u"/a/${HOME"_s << u"/a/${HOME"_s;
+        QTest::newRow("unknown skipped whole") << u"${ELEVATE_NOPE$HOME}"_s << u"${ELEVATE_NOPE$HOME}"_s;
+        QTest::newRow("word stops at punctuation") << u"$HOME.d"_s << home + u".d"_s;
+        QTest::newRow("relative") << u"config"_s << u"config"_s;
+    }
+    void expandPathLikePython()
+    {
+        QFETCH(QString, path);
+        QFETCH(QString, expanded);
+        QCOMPARE(AwsFiles::expandPath(path), expanded);
+    }
+
+    void homeWithoutHome()
+    {
+        // No $HOME: the password database; an empty $HOME: "/" + the rest, as Python.
+        const QByteArray saved = qgetenv("HOME");
+        qunsetenv("HOME");
+        const QString fromPasswd = QString::fromLocal8Bit(::getpwuid(::getuid())->pw_dir);
+        QCOMPARE(AwsFiles::expandPath(u"~/.aws/config"_s),
+                 (fromPasswd.endsWith(u'/') ? fromPasswd.chopped(1) : fromPasswd) + u"/.aws/config"_s);
+        qputenv("HOME", "");
+        QCOMPARE(AwsFiles::expandPath(u"~/.aws/config"_s), u"/.aws/config"_s);
+        QCOMPARE(AwsFiles::expandPath(u"~"_s), u"/"_s);
+        qputenv("HOME", "/home/x/");
+        QCOMPARE(AwsFiles::expandPath(u"~/c"_s), u"/home/x/c"_s);
+        qputenv("HOME", saved);
+    }
+
+    void profileOfHeader_data()
+    {
+        QTest::addColumn<QString>("header");
+        QTest::addColumn<QString>("profile"); // null: not a profile
+        QTest::newRow("plain") << u"profile x"_s << u"x"_s;
+        QTest::newRow("default") << u"default"_s << u"default"_s;
+        QTest::newRow("profile default") << u"profile default"_s << u"default"_s;
+        QTest::newRow("double quotes") << u"profile \"x\""_s << u"x"_s;
+        QTest::newRow("single quotes") << u"profile 'x'"_s << u"x"_s;
+        QTest::newRow("quoted blank") << u"profile \"a b\""_s << u"a b"_s;
+        QTest::newRow("tab") << u"profile\tx"_s << u"x"_s;
+        QTest::newRow("spaces") << u"profile   x  "_s << u"x"_s;
+        QTest::newRow("any word starting with profile") << u"profiles x"_s << u"x"_s;
+        QTest::newRow("escaped") << u"profile e\\-x"_s << u"e-x"_s;
+        QTest::newRow("escaped in double quotes") << u"profile \"a\\b\\\"\""_s << u"a\\b\""_s;
+        QTest::newRow("no escape in single quotes") << u"profile 'a\\b'"_s << u"a\\b"_s;
+        QTest::newRow("empty quoted") << u"profile ''"_s << u""_s;
+        QTest::newRow("joined quotes") << u"profile x\"y\"'z'"_s << u"xyz"_s;
+        QTest::newRow("padded") << u" profile x "_s << QString();
+        QTest::newRow("three words") << u"profile a b"_s << QString();
+        QTest::newRow("no name") << u"profile"_s << QString();
+        QTest::newRow("quote glued to profile") << u"profile\"x\""_s << QString();
+        QTest::newRow("unclosed quote") << u"profile \"x"_s << QString();
+        QTest::newRow("trailing backslash") << u"profile x\\"_s << QString();
+        QTest::newRow("no-break space is not a separator") << u"profile\u00a0x"_s << QString();
+        QTest::newRow("a plain name") << u"x"_s << QString();
+        QTest::newRow("default padded") << u"default "_s << QString();
+        QTest::newRow("DEFAULT") << u"DEFAULT"_s << QString();
+        QTest::newRow("sso-session") << u"sso-session x"_s << QString();
+    }
+    void profileOfHeader()
+    {
+        QFETCH(QString, header);
+        QFETCH(QString, profile);
+        const auto name = AwsFiles::profileOfHeader(header);
+        QCOMPARE(name.has_value(), !profile.isNull());
+        if (name)
+            QCOMPARE(*name, profile);
     }
 
     void writeReplaceRemoveProfile()
@@ -227,7 +333,98 @@ private Q_SLOTS:
         QCOMPARE(readAll(config), before);
     }
 
-    void refusesWhenAnyDuplicateIsTheUsers()
+    void refusesTheUsersSectionInAnySpelling_data()
+    {
+        QTest::addColumn<QByteArray>("header");
+        QTest::newRow("double quotes") << "[profile \"elevate-dev\"]"_ba;
+        QTest::newRow("single quotes") << "[profile 'elevate-dev']"_ba;
+        QTest::newRow("tab") << "[profile\televate-dev]"_ba;
+        QTest::newRow("two spaces") << "[profile  elevate-dev]"_ba;
+        QTest::newRow("trailing blanks inside") << "[profile elevate-dev  ]"_ba;
+        QTest::newRow("profiles") << "[profiles elevate-dev]"_ba;
+        QTest::newRow("escaped") << "[profile elevate\\-dev]"_ba;
+    }
+    void refusesTheUsersSectionInAnySpelling()
+    {
+        // Before Elevate's own section (Elevate's would shadow it) and after it (it would shadow
+        // Elevate's): a conflict either way, the file as it was.
+        QFETCH(QByteArray, header);
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        const QByteArray users = header + "\nregion = us-east-1\n"_ba;
+        const QByteArray ours = "[profile elevate-dev]\n# Managed by Elevate: old\nregion = a\n"_ba;
+        for (const QByteArray &before :
+             QList<QByteArray> {users, ours + "\n"_ba + users, users + "\n"_ba + ours}) {
+            writeAll(config, before);
+            const auto written = files.writeProfile(devProfile(), kNote);
+            QVERIFY(!written.ok());
+            QCOMPARE(written.error().kind, Error::Kind::InvalidInput);
+            QVERIFY2(written.error().message.contains(config), qPrintable(written.error().message));
+            const int line = before.startsWith(header) ? 1 : 5;
+            QVERIFY2(written.error().message.contains(u"line %1:"_s.arg(line)),
+                     qPrintable(written.error().message));
+            QVERIFY2(written.error().message.contains(u"elevate-dev"_s), qPrintable(written.error().message));
+            QCOMPARE(readAll(config), before);
+        }
+        // Removing takes only Elevate's own section.
+        QVERIFY(files.removeProfile(u"elevate-dev"_s).value());
+        QCOMPARE(readAll(config), users);
+        QVERIFY(!files.removeProfile(u"elevate-dev"_s).value());
+    }
+
+    void sectionsThatAreNotTheProfile()
+    {
+        // botocore does not read these as the profile elevate-dev: no conflict, and they stay.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QByteArray before
+            = "[ profile elevate-dev ]\nregion = a\n\n[elevate-dev]\nregion = b\n\n"
+              "[profile elevate-dev x]\nregion = c\n\n[profile \"elevate-dev]\nregion = d\n\n"
+              "[sso-session elevate-dev]\nsso_region = e\n"_ba;
+        writeAll(config, before);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        QCOMPARE(readAll(config), before + "\n"_ba + kDevSection);
+        QCOMPARE(files.managedProfiles()->size(), 1);
+        QVERIFY(files.removeProfile(u"elevate-dev"_s).value());
+        QCOMPARE(readAll(config), before);
+    }
+
+    void collapsesItsOwnSpellings()
+    {
+        // Elevate's own section in another spelling (written by hand or an older version) goes;
+        // one [profile NAME] remains.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        writeAll(config,
+                 "[default]\nregion = x\n\n[profile \"elevate-dev\"]\n# Managed by Elevate\nregion = a\n\n"
+                 "[profile elevate-dev]\n# Managed by Elevate\nregion = b\n"_ba);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        QCOMPARE(readAll(config), "[default]\nregion = x\n\n"_ba + kDevSection);
+        QCOMPARE(files.managedProfiles()->size(), 1);
+        QCOMPARE(files.managedProfiles()->first().name, u"elevate-dev"_s);
+    }
+
+    void managedProfileInAnotherSpellingIsFound()
+    {
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QByteArray before = "[default]\nregion = x\n"_ba;
+        writeAll(config,
+                 before + "\n[profile\t'elevate-dev']\n# Managed by Elevate for 1/R: x\nregion = a\n"_ba);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        const auto profiles = files.managedProfiles();
+        VERIFY_OK(profiles);
+        QCOMPARE(profiles->size(), 1);
+        QCOMPARE(profiles->first().name, u"elevate-dev"_s);
+        QCOMPARE(profiles->first().roleName, u"R"_s);
+        QVERIFY(files.removeProfile(u"elevate-dev"_s).value());
+        QCOMPARE(readAll(config), before);
+    }
+
+    void refusesDuplicatesTheCliRefuses()
     {
         QTemporaryDir dir;
         const QString config = dir.filePath(u"config"_s);
@@ -235,21 +432,191 @@ private Q_SLOTS:
             = "[profile elevate-dev]\n# Managed by Elevate\nregion = a\n\n[profile elevate-dev]\nregion = b\n"_ba;
         writeAll(config, before);
         AwsFiles files(config, dir.filePath(u"credentials"_s));
-        QVERIFY(!files.writeProfile(devProfile(), kNote).ok());
-        QVERIFY(!files.removeProfile(u"elevate-dev"_s).value());
+        const auto written = files.writeProfile(devProfile(), kNote);
+        QVERIFY(!written.ok());
+        QCOMPARE(written.error().kind, Error::Kind::Parse);
+        QVERIFY2(written.error().message.contains(config + u", line 5:"_s)
+                     || written.error().message.contains(config + u": line 5:"_s),
+                 qPrintable(written.error().message));
+        QVERIFY2(written.error().message.contains(u"AWS CLI cannot read"_s),
+                 qPrintable(written.error().message));
+        QCOMPARE(files.removeProfile(u"elevate-dev"_s).error().kind, Error::Kind::Parse);
         QCOMPARE(readAll(config), before);
     }
 
-    void collapsesItsOwnDuplicates()
+    void credentialsFileSectionIsAConflict()
+    {
+        // The CLI reads [elevate-dev] in the credentials file before credential_process and lets its
+        // keys override the config's: the user's one there blocks the name too.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QString credentials = dir.filePath(u"credentials"_s);
+        const QByteArray users
+            = "[default]\naws_access_key_id = AKIA\naws_secret_access_key = x\n\n"
+              "[elevate-dev]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = y\n"_ba;
+        writeAll(credentials, users);
+        AwsFiles files(config, credentials);
+        const auto written = files.writeProfile(devProfile(), kNote);
+        QVERIFY(!written.ok());
+        QCOMPARE(written.error().kind, Error::Kind::InvalidInput);
+        QVERIFY2(written.error().message.contains(credentials + u", line 5:"_s),
+                 qPrintable(written.error().message));
+        QVERIFY(!written.error().message.contains(u"AKIAOTHER"_s));
+        QVERIFY(!QFileInfo::exists(config));
+        QCOMPARE(readAll(credentials), users);
+
+        // Only the exact name counts there: [profile elevate-dev] and [ elevate-dev ] are other profiles.
+        const QByteArray others = "[profile elevate-dev]\nregion = a\n[ elevate-dev ]\nregion = b\n"_ba;
+        writeAll(credentials, others);
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        QCOMPARE(readAll(credentials), others);
+
+        // Elevate's own plain credentials under that name are no conflict.
+        QFile::remove(credentials);
+        VERIFY_OK(files.writeCredentials(u"elevate-dev"_s, u"ASIA"_s, u"s"_s, u"t"_s, {}));
+        VERIFY_OK(files.writeProfile(devProfile(), u"another note"_s));
+    }
+
+    void unreadableCredentialsFileRefusesTheProfile()
+    {
+        // The CLI fails for every profile while it cannot read the credentials file.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QString credentials = dir.filePath(u"credentials"_s);
+        const QByteArray broken = "[default]\naws_access_key_id = a\nAWS_ACCESS_KEY_ID = b\n"_ba;
+        writeAll(credentials, broken);
+        const QByteArray before = sample(u"config-comments.ini"_s);
+        writeAll(config, before);
+        AwsFiles files(config, credentials);
+        const auto written = files.writeProfile(devProfile(), kNote);
+        QVERIFY(!written.ok());
+        QCOMPARE(written.error().kind, Error::Kind::Parse);
+        QVERIFY2(written.error().message.contains(credentials), qPrintable(written.error().message));
+        QVERIFY2(written.error().message.contains(u"line 3"_s), qPrintable(written.error().message));
+        QCOMPARE(readAll(config), before);
+        QCOMPARE(readAll(credentials), broken);
+    }
+
+    void defaultKeysThatTakeOverTheProfile_data()
+    {
+        QTest::addColumn<QByteArray>("defaults");
+        QTest::addColumn<bool>("process"); // the profile has Elevate's credential_process
+        QTest::addColumn<bool>("refused");
+        QTest::newRow("role_arn") << "role_arn = arn:aws:iam::1:role/x\n"_ba << true << true;
+        QTest::newRow("ROLE_ARN, lower-cased by the CLI")
+            << "ROLE_ARN = arn:aws:iam::1:role/x\n"_ba << true << true;
+        QTest::newRow("source_profile") << "source_profile = other\n"_ba << true << true;
+        QTest::newRow("credential_source") << "credential_source = Environment\n"_ba << true << true;
+        QTest::newRow("web_identity_token_file") << "web_identity_token_file = /t\n"_ba << true << true;
+        QTest::newRow("sso_account_id") << "sso_account_id = 1\n"_ba << true << true;
+        QTest::newRow("sso_session") << "sso_session = corp\n"_ba << true << true;
+        QTest::newRow("region") << "region = eu-west-1\noutput = json\n"_ba << true << false;
+        QTest::newRow("credential_process, Elevate's own wins")
+            << "credential_process = /bin/other\n"_ba << true << false;
+        QTest::newRow("static keys, after credential_process")
+            << "aws_access_key_id = AKIA\naws_secret_access_key = x\n"_ba << true << false;
+        QTest::newRow("credential_process, plain profile")
+            << "credential_process = /bin/other\n"_ba << false << true;
+        QTest::newRow("static keys, plain profile") << "aws_access_key_id = AKIA\n"_ba << false << true;
+        QTest::newRow("region, plain profile") << "region = eu-west-1\n"_ba << false << false;
+    }
+    void defaultKeysThatTakeOverTheProfile()
+    {
+        QFETCH(QByteArray, defaults);
+        QFETCH(bool, process);
+        QFETCH(bool, refused);
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QByteArray before = "[profile mine]\nregion = a\n\n# for all\n[DEFAULT]\n"_ba + defaults;
+        writeAll(config, before);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        ManagedProfile profile = devProfile();
+        if (!process)
+            profile.keys = {{u"region"_s, u"eu-west-1"_s}};
+        const auto written = files.writeProfile(profile, kNote);
+        QCOMPARE(written.ok(), !refused);
+        if (refused) {
+            QCOMPARE(written.error().kind, Error::Kind::InvalidInput);
+            QVERIFY2(written.error().message.contains(config + u", line 6:"_s),
+                     qPrintable(written.error().message));
+            QVERIFY2(written.error().message.contains(u"[DEFAULT]"_s), qPrintable(written.error().message));
+            QVERIFY(!written.error().message.contains(u"AKIA"_s));
+            QCOMPARE(readAll(config), before);
+            QVERIFY(files.managedProfiles()->isEmpty());
+        } else {
+            QCOMPARE(files.managedProfiles()->size(), 1);
+        }
+    }
+
+    void defaultKeySetByTheProfileItselfDoesNotCount()
     {
         QTemporaryDir dir;
         const QString config = dir.filePath(u"config"_s);
-        writeAll(config,
-                 "[default]\nregion = x\n\n[profile elevate-dev]\n# Managed by Elevate\nregion = a\n\n"
-                 "[profile elevate-dev]\n# Managed by Elevate\nregion = b\n"_ba);
+        writeAll(config, "[DEFAULT]\nsso_region = eu-west-1\n"_ba);
         AwsFiles files(config, dir.filePath(u"credentials"_s));
-        VERIFY_OK(files.writeProfile(devProfile(), kNote));
-        QCOMPARE(readAll(config), "[default]\nregion = x\n\n"_ba + kDevSection);
+        ManagedProfile profile = devProfile();
+        profile.keys.append({u"sso_region"_s, u"us-east-1"_s});
+        VERIFY_OK(files.writeProfile(profile, kNote));
+    }
+
+    void credentialsDefaultThatTakesOverPlainCredentials()
+    {
+        // aws_security_token comes before aws_session_token for the CLI: from [DEFAULT] it would
+        // replace Elevate's session token.
+        QTemporaryDir dir;
+        const QString credentials = dir.filePath(u"credentials"_s);
+        const QByteArray before = "[DEFAULT]\naws_security_token = old\n"_ba;
+        writeAll(credentials, before);
+        AwsFiles files(dir.filePath(u"config"_s), credentials);
+        const auto written = files.writeCredentials(u"elevate-dev"_s, u"ASIA"_s, u"s"_s, u"t"_s, {});
+        QVERIFY(!written.ok());
+        QVERIFY2(written.error().message.contains(credentials + u", line 2:"_s),
+                 qPrintable(written.error().message));
+        QCOMPARE(readAll(credentials), before);
+    }
+
+    void refusesAnEditTheCliCouldNotRead()
+    {
+        // A nested [DEFAULT] value without '=' is harmless until a section inherits it.
+        QTemporaryDir dir;
+        const QString config = dir.filePath(u"config"_s);
+        const QByteArray before = sample(u"default-only-nested.ini"_s);
+        writeAll(config, before);
+        AwsFiles files(config, dir.filePath(u"credentials"_s));
+        const auto written = files.writeProfile(devProfile(), kNote);
+        QVERIFY(!written.ok());
+        QVERIFY2(written.error().message.contains(config), qPrintable(written.error().message));
+        QVERIFY2(written.error().message.contains(u"AWS CLI"_s), qPrintable(written.error().message));
+        QCOMPARE(readAll(config), before);
+    }
+
+    void emptyVariableMeansNoFile()
+    {
+        // AWS_CONFIG_FILE="" makes the CLI read no config file: nothing Elevate writes would count.
+        QTemporaryDir dir;
+        const QString credentials = dir.filePath(u"credentials"_s);
+        const QString cwdConfig = QDir::current().filePath(u"config"_s);
+        const bool cwdHadConfig = QFileInfo::exists(cwdConfig);
+        AwsFiles files(QString(), credentials);
+        const auto written = files.writeProfile(devProfile(), kNote);
+        QVERIFY(!written.ok());
+        QCOMPARE(written.error().kind, Error::Kind::InvalidInput);
+        QVERIFY2(written.error().message.contains(u"AWS_CONFIG_FILE"_s), qPrintable(written.error().message));
+        QVERIFY(files.managedProfiles()->isEmpty());
+        QVERIFY(!files.removeProfile(u"elevate-dev"_s).value());
+        QVERIFY(QDir(dir.path()).isEmpty());
+        QCOMPARE(QFileInfo::exists(cwdConfig), cwdHadConfig);
+
+        // No credentials file: nothing there can conflict; plain credentials have nowhere to go.
+        const QString config = dir.filePath(u"config"_s);
+        AwsFiles noCredentials(config, QString());
+        VERIFY_OK(noCredentials.writeProfile(devProfile(), kNote));
+        const auto plain = noCredentials.writeCredentials(u"elevate-dev"_s, u"A"_s, u"B"_s, u"C"_s, {});
+        QVERIFY(!plain.ok());
+        QVERIFY2(plain.error().message.contains(u"AWS_SHARED_CREDENTIALS_FILE"_s),
+                 qPrintable(plain.error().message));
+        QVERIFY(!noCredentials.removeCredentials(u"elevate-dev"_s).value());
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::NoDotAndDotDot), QStringList {u"config"_s});
     }
 
     void refusesAnUnparseableFile()
