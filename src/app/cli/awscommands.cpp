@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The AWS side of `elevate`: Identity Center sign-in, console, credential_process, env, profiles,
 // end-all, and the profile reconciliation every command does before it exits.
+#include "auth/entrasession.h"
 #include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
 #include "aws/awsaccess.h"
@@ -376,12 +377,76 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
         exitNow(ExitConfig);
         return;
     }
+    ensureAws();
+    // The AWS CLI runs this for every command, and in a grant's last 15 minutes for every request.
+    // A proof at most a minute old that the grant is live (Aws::GrantProofStore) answers without
+    // Entra and Graph; without one, one Graph call decides and leaves a new proof.
+    //
+    //   saved Entra account ──▶ fresh proof for it? ──yes──▶ credentials (keychain cache, else portal)
+    //                                         └─no──▶ Entra + Graph ──live──▶ proof ──▶ credentials
+    //                                                              └─none──▶ proof and profile go, exit 1
+    m_session->readSavedAccount(
+        this, [this, accountId, roleName](Core::Result<std::optional<Core::Account>> saved) {
+            const QString entra = saved.ok() && saved.value() ? proofAccount(*saved.value()) : QString();
+            if (!entra.isEmpty()) {
+                const auto found = m_aws->proofs().find(accountId, roleName, entra, m_config.keychainService);
+                // The mapping may have changed since: the proof's group must still reach this role.
+                Core::Eligibility e;
+                e.groupId = found.proof ? found.proof->groupId : QString();
+                e.groupDisplayName = found.proof ? found.proof->groupName : QString();
+                e.accessId = QStringLiteral("member");
+                const auto role = found.proof ? Core::TargetMapper(m_config.mapping).map(e) : std::nullopt;
+                if (role && role->accountId == accountId && role->roleName == roleName) {
+                    m_aws->setServerSkew(found.proof->serverSkewSecs);
+                    return handOutCredentials(accountId, roleName, found.proof->grantEnd,
+                                              found.proof->serverSkewSecs);
+                }
+            }
+            checkGrantForCredentials(accountId, roleName);
+        });
+}
+
+namespace {
+/// Whether this machine (the tray or a command) deactivated `grant` so recently that Graph may still
+/// list it (replication lag): its history says when, as Graph::AccessService reads it. Only on the
+/// Graph path, so one read of the history per Graph call.
+bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, const QDateTime &serverNow,
+                         int windowSecs)
+{
+    if (!QFileInfo::exists(historyPath))
+        return false;
+    auto store = Core::HistoryStore::open(historyPath);
+    if (!store.ok())
+        return false;
+    const auto recent = store.value()->entries(50);
+    if (!recent.ok())
+        return false;
+    for (const auto &e : recent.value())
+        if (e.outcome == u"Deactivated" && e.groupId == grant.groupId
+            && (e.accessId.isEmpty() || e.accessId == grant.accessId) && e.endedAt.isValid()
+            && e.endedAt.addSecs(windowSecs) > serverNow
+            && (!grant.start.isValid() || grant.start <= e.endedAt))
+            return true;
+    return false;
+}
+} // namespace
+
+QString CliApp::proofAccount(const Core::Account &account)
+{
+    return account.homeAccountId.isEmpty() ? account.objectId + u'.' + account.tenantId
+                                           : account.homeAccountId;
+}
+
+void CliApp::checkGrantForCredentials(const QString &accountId, const QString &roleName)
+{
     const QString key = accountId + u'/' + roleName;
-    // One Graph call decides whether the grant is live (no history, no request follow-up): the AWS CLI
-    // runs this for every command.
-    withSession([this, accountId, roleName, key] {
+    // What the proof says is what was true when the question was sent, and what this machine had
+    // changed by then (a deactivation here moves the stamp, and that proof stops counting).
+    const QDateTime askedAt = m_clock.now();
+    const QByteArray stamp = m_aws->proofs().currentStamp();
+    withSession([this, accountId, roleName, key, askedAt, stamp] {
         m_graph->listActiveGrants(
-            this, [this, accountId, roleName, key](Core::Result<QList<Core::Grant>> grants) {
+            this, [this, accountId, roleName, key, askedAt, stamp](Core::Result<QList<Core::Grant>> grants) {
                 if (!grants.ok()) {
                     err() << "elevate: "
                           << tr("cannot confirm that the grant for %1 is live: %2")
@@ -389,15 +454,22 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
                           << Qt::endl;
                     return exitNow(exitCodeFor(grants.error()));
                 }
-                ensureAws();
-                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
+                const qint64 skew = m_graph->serverClockSkewSecs();
+                m_aws->setServerSkew(skew);
                 m_aws->setGrants(grants.value(), Core::TargetMapper(m_config.mapping));
                 const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
                 std::optional<Core::Grant> grant;
                 for (const auto &g : grants.value())
                     if (t && g.groupId == t->groupId && g.accessId == u"member")
                         grant = g;
+                // Deactivated here a moment ago (the tray, a command): Graph may list it for a while yet.
+                if (grant
+                    && endedHereMomentsAgo(*grant, m_config.effectiveHistoryPath(),
+                                           m_clock.now().addSecs(skew),
+                                           m_config.graphReplicationWindowSeconds))
+                    grant.reset();
                 if (!t || !grant) {
+                    m_aws->proofs().remove(accountId, roleName);
                     err()
                         << "elevate: "
                         << tr("no live grant for %1: the access has ended or was never activated; request it "
@@ -409,33 +481,56 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
                     m_aws->reconcileProfiles(this, [this] { exitNow(ExitFailure); });
                     return;
                 }
-                m_aws->credentials(
-                    accountId, roleName, grant->end, this,
-                    [this, grant, key](Core::Result<Aws::RoleCredentials> c) {
-                        if (!c.ok()) {
-                            QString text;
-                            if (c.error().kind == Error::Kind::NotSignedIn
-                                || c.error().kind == Error::Kind::InteractionRequired)
-                                text
-                                    = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
-                            else if (Aws::PortalClient::isNotAssigned(c.error()))
-                                text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
-                                          "Center has not run since the grant started")
-                                           .arg(key);
-                            else
-                                text = sentence(c.error());
-                            err() << "elevate: " << text << Qt::endl;
-                            return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure
-                                                                            : exitCodeFor(c.error()));
-                        }
-                        const QDateTime until = grant->end.isValid()
-                            ? std::min(c.value().expiration, grant->end)
-                            : c.value().expiration;
-                        out() << Aws::processCredentialsJson(c.value(), until);
-                        exitNow(ExitOk);
-                    });
+                const auto account = m_session->account();
+                if (account) {
+                    Aws::GrantProof proof;
+                    proof.entraAccount = proofAccount(*account);
+                    proof.scope = m_config.keychainService;
+                    proof.accountId = accountId;
+                    proof.roleName = roleName;
+                    proof.groupId = grant->groupId;
+                    proof.groupName = grant->groupDisplayName;
+                    proof.grantEnd = grant->end;
+                    proof.serverSkewSecs = skew;
+                    proof.checkedAt = askedAt;
+                    proof.changeStamp = stamp;
+                    // Without a proof the next run asks Graph again: slower, never wrong.
+                    (void)m_aws->proofs().save(proof);
+                }
+                handOutCredentials(accountId, roleName, grant->end, skew);
             });
     });
+}
+
+void CliApp::handOutCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                                qint64 serverSkewSecs)
+{
+    const QString key = accountId + u'/' + roleName;
+    m_aws->credentials(
+        accountId, roleName, grantEnd, this,
+        [this, key, grantEnd, serverSkewSecs](Core::Result<Aws::RoleCredentials> c) {
+            if (!c.ok()) {
+                QString text;
+                if (c.error().kind == Error::Kind::NotSignedIn
+                    || c.error().kind == Error::Kind::InteractionRequired)
+                    text = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
+                else if (Aws::PortalClient::isNotAssigned(c.error()))
+                    text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
+                              "Center has not run since the grant started")
+                               .arg(key);
+                else
+                    text = sentence(c.error());
+                err() << "elevate: " << text << Qt::endl;
+                return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure : exitCodeFor(c.error()));
+            }
+            // The grant's end and AWS's expiration are the services' clocks; the AWS CLI compares
+            // Expiration with the local one (botocore's refresh windows). The skew measured against
+            // Graph is the local clock's error, which AWS's clock does not share either.
+            const QDateTime serviceUntil
+                = grantEnd.isValid() ? std::min(c.value().expiration, grantEnd) : c.value().expiration;
+            out() << Aws::processCredentialsJson(c.value(), serviceUntil.addSecs(-serverSkewSecs));
+            exitNow(ExitOk);
+        });
 }
 
 void CliApp::profiles()

@@ -130,6 +130,13 @@ private:
     void withLiveAwsGrant(const QString &target, const QString &doing,
                           std::function<void(const Core::Grant &, const Core::AwsRole &)> then);
     QString credentialProcessCommand() const;
+    // credential-process (awscommands.cpp): Graph decides when no fresh proof does.
+    void checkGrantForCredentials(const QString &accountId, const QString &roleName);
+    /// Role credentials for a grant known to be live; Expiration never past its end (local clock).
+    void handOutCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                            qint64 serverSkewSecs);
+    /// Whose a grant proof is: the Entra home account id.
+    static QString proofAccount(const Core::Account &account);
     void failAws(const Core::Error &error, const QString &doing);
 
     Core::AppConfig m_config;
