@@ -25,13 +25,24 @@ namespace {
 constexpr qint64 kRefreshWindowSecs = 15 * 60;
 constexpr qint64 kRetryAfterErrorSecs = 60;
 
-QByteArray cacheJson(const RoleCredentials &c)
+/// `handedOut` false: fetched only to see that AWS hands them out (the Ready check); nobody holds them
+/// yet, so the end of the grant has no credentials to warn about.
+QByteArray cacheJson(const RoleCredentials &c, bool handedOut)
 {
     const Net::Json j {{"accessKeyId", c.accessKeyId.toStdString()},
                        {"secretAccessKey", c.secretAccessKey.toStdString()},
                        {"sessionToken", c.sessionToken.toStdString()},
-                       {"expiration", c.expiration.toMSecsSinceEpoch()}};
+                       {"expiration", c.expiration.toMSecsSinceEpoch()},
+                       {"handedOut", handedOut}};
     return QByteArray::fromStdString(j.dump());
+}
+
+/// Entries written before the Ready check existed were all handed out.
+bool cachedHandedOut(const QByteArray &bytes)
+{
+    const auto j = Net::parseJson(bytes);
+    return !j || !j.value().is_object() || !j.value().contains("handedOut")
+        || !j.value()["handedOut"].is_boolean() || j.value()["handedOut"].get<bool>();
 }
 
 std::optional<RoleCredentials> fromCacheJson(const QByteArray &bytes, const QString &account,
@@ -299,6 +310,13 @@ void AwsAccess::checkOnce(QObject *context, std::function<void()> done)
         });
 }
 
+QString AwsAccess::visibleState(const AwsTarget &t)
+{
+    return t.key() + QString::number(int(t.phase)) + QString::number(t.overLimit)
+        + QString::number(int(t.lastError.kind)) + t.profileProblem + QString::number(t.listedButRefused)
+        + QString::number(t.freshSignInMayHelp);
+}
+
 void AwsAccess::checkAccount(const QString &accountId, std::function<void()> done)
 {
     if (m_checking.contains(accountId)) {
@@ -307,25 +325,24 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
     }
     m_checking.insert(accountId);
     m_portal->listAccountRoles(accountId, this, [this, accountId, done](Core::Result<QStringList> roles) {
-        m_checking.remove(accountId);
         const QDateTime now = m_clock->now();
-        // Only what people see counts as a change (a new "next check" time does not rebuild menus).
         auto visible = [this] {
             QStringList out;
             for (const auto &t : std::as_const(m_targets))
-                out << t.key() + QString::number(int(t.phase)) + QString::number(t.overLimit)
-                        + QString::number(int(t.lastError.kind)) + t.profileProblem;
+                out << visibleState(t);
             return out;
         };
         const QStringList before = visible();
+        QStringList listed; // roles to check with GetRoleCredentials before they are Ready
         for (auto &t : m_targets) {
             if (t.accountId != accountId || t.phase == AwsTarget::Phase::Ready)
                 continue;
             if (roles.ok() && roles.value().contains(t.roleName)) {
-                markReady(t);
+                listed << t.roleName;
                 continue;
             }
             ++t.checks;
+            t.listedButRefused = false;
             if (!roles.ok() && !PortalClient::isNotAssigned(roles.error())) {
                 t.lastError = roles.error();
                 const auto k = roles.error().kind;
@@ -333,6 +350,7 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
                     if (t.phase != AwsTarget::Phase::NeedsSignIn)
                         Q_EMIT problem(roles.error(), tr("checking whether AWS has %1").arg(t.key()));
                     t.phase = AwsTarget::Phase::NeedsSignIn;
+                    t.freshSignInMayHelp = false;
                     continue;
                 }
                 t.nextCheck = now.addSecs(kRetryAfterErrorSecs);
@@ -345,10 +363,127 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
                 Q_EMIT waitingTooLong(t);
             }
         }
-        if (visible() != before)
-            Q_EMIT changed();
-        schedule();
+        updateFreshSignInHints();
+        auto remaining = std::make_shared<int>(int(listed.size()) + 1);
+        auto finishOne = [this, accountId, before, visible, done, remaining] {
+            if (--*remaining > 0)
+                return;
+            m_checking.remove(accountId);
+            if (visible() != before)
+                Q_EMIT changed();
+            schedule();
+            done();
+        };
+        for (const QString &role : std::as_const(listed))
+            checkCredentials(accountId, role, finishOne);
+        finishOne();
+    });
+}
+
+void AwsAccess::checkCredentials(const QString &accountId, const QString &roleName,
+                                 std::function<void()> done)
+{
+    AwsTarget *t = find(accountId, roleName);
+    if (!t) {
         done();
+        return;
+    }
+    // Listed is not usable yet: just after a change Identity Center may list a role and still refuse
+    // its credentials (aws-sso.md §3.6). The credentials asked for here are cached, so the first use
+    // of the profile does not ask again.
+    roleCredentials(accountId, roleName, t->grantEnd, false, this,
+                    [this, accountId, roleName, done](Core::Result<RoleCredentials> c) {
+                        AwsTarget *t = find(accountId, roleName);
+                        if (!t || t->phase == AwsTarget::Phase::Ready) {
+                            done();
+                            return;
+                        }
+                        if (c.ok()) {
+                            t->listedButRefused = false;
+                            t->freshSignInMayHelp = false;
+                            markReady(*t);
+                            done();
+                            return;
+                        }
+                        const QDateTime now = m_clock->now();
+                        ++t->checks;
+                        const Error &e = c.error();
+                        if (PortalClient::isNotAssigned(e)) {
+                            t->listedButRefused = true;
+                            t->freshSignInMayHelp = false;
+                            t->lastError = {};
+                            t->nextCheck = now.addSecs(backoffSecs(t->checks - 1));
+                        } else if (e.kind == Error::Kind::InteractionRequired
+                                   || e.kind == Error::Kind::NotSignedIn) {
+                            if (t->phase != AwsTarget::Phase::NeedsSignIn)
+                                Q_EMIT problem(e, tr("checking whether AWS has %1").arg(t->key()));
+                            t->phase = AwsTarget::Phase::NeedsSignIn;
+                            t->lastError = e;
+                        } else {
+                            t->lastError = e;
+                            t->nextCheck = now.addSecs(kRetryAfterErrorSecs);
+                        }
+                        if (t->phase == AwsTarget::Phase::Waiting && !t->overLimit
+                            && t->waitingSecs(serverNow()) > qint64(m_config.aws.waitingLimitMinutes) * 60) {
+                            t->overLimit = true;
+                            Q_EMIT waitingTooLong(*t);
+                        }
+                        done();
+                    });
+}
+
+bool AwsAccess::updateFreshSignInHints()
+{
+    const QDateTime now = m_clock->now();
+    bool changedAny = false;
+    for (auto &t : m_targets) {
+        bool hint = false;
+        if (t.phase == AwsTarget::Phase::Waiting && !t.listedButRefused) {
+            // A sign-in older than the moment the membership reached Identity Center may not see it.
+            auto olderThan
+                = [this](const QDateTime &at) { return !m_idcSignedInAt.isValid() || m_idcSignedInAt < at; };
+            if (t.grantStart.isValid()) {
+                // The grant's start is Graph's time; the SCIM cycle has surely run by start + typical.
+                const QDateTime due
+                    = t.grantStart.addSecs(-m_skewSecs + qint64(m_config.aws.typicalSyncMinutes) * 60);
+                hint = now >= due && olderThan(due);
+            }
+            if (t.provisionedAt.isValid())
+                hint = hint || (t.provisionedAt.secsTo(now) >= 60 && olderThan(t.provisionedAt));
+        }
+        if (hint != t.freshSignInMayHelp) {
+            t.freshSignInMayHelp = hint;
+            changedAny = true;
+        }
+    }
+    return changedAny;
+}
+
+void AwsAccess::setIdentityCenterSignedInAt(const QDateTime &at)
+{
+    m_idcSignedInAt = at;
+    if (updateFreshSignInHints())
+        Q_EMIT changed();
+}
+
+void AwsAccess::noteProvisioned(const QString &accountId, const QString &roleName)
+{
+    if (AwsTarget *t = find(accountId, roleName))
+        t->provisionedAt = m_clock->now();
+}
+
+bool AwsAccess::freshSignInMayHelp() const
+{
+    return std::any_of(m_targets.cbegin(), m_targets.cend(),
+                       [](const AwsTarget &t) { return t.freshSignInMayHelp; });
+}
+
+void AwsAccess::logoutPortal(QObject *context, std::function<void(Core::Result<void>)> done)
+{
+    QPointer<QObject> guard(context);
+    m_portal->logout(this, [guard, done](Core::Result<void> r) {
+        if (guard)
+            done(r);
     });
 }
 
@@ -504,7 +639,7 @@ void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
     const QString key = cacheKey(accountId, roleName);
     QDateTime until = m_credentialsUntil.take(accountId + u'/' + roleName);
     m_secrets->read(key, this, [this, key, until, accountId, roleName, done](auto cached) mutable {
-        if (cached.ok() && cached.value())
+        if (cached.ok() && cached.value() && cachedHandedOut(*cached.value()))
             if (const auto c = fromCacheJson(*cached.value(), accountId, roleName))
                 until = until.isValid() ? std::max(until, c->expiration) : c->expiration;
         m_secrets->remove(key, this, [until, done](Core::Result<void>) { done(until); });
@@ -513,6 +648,12 @@ void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
 
 void AwsAccess::credentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
                             QObject *context, CredentialsCallback callback)
+{
+    roleCredentials(accountId, roleName, grantEnd, true, context, std::move(callback));
+}
+
+void AwsAccess::roleCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                                bool handOut, QObject *context, CredentialsCallback callback)
 {
     QPointer<QObject> guard(context);
     const QString key = cacheKey(accountId, roleName);
@@ -523,9 +664,22 @@ void AwsAccess::credentials(const QString &accountId, const QString &roleName, c
                 const qint64 left = now.secsTo(c->expiration);
                 const bool outlivesGrant = grantEnd.isValid() && c->expiration >= grantEnd;
                 if (left > kRefreshWindowSecs || (outlivesGrant && left > 60)) {
+                    if (!handOut || cachedHandedOut(*cached.value())) {
+                        if (handOut)
+                            m_credentialsUntil.insert(accountId + u'/' + roleName, c->expiration);
+                        if (guard)
+                            callback(*c);
+                        return;
+                    }
+                    // First handed out now: the entry says so before anyone has them (a command exits
+                    // right after the callback).
                     m_credentialsUntil.insert(accountId + u'/' + roleName, c->expiration);
-                    if (guard)
-                        callback(*c);
+                    const RoleCredentials copy = *c;
+                    m_secrets->write(key, cacheJson(copy, true), this,
+                                     [guard, callback, copy](Core::Result<void>) {
+                                         if (guard)
+                                             callback(copy);
+                                     });
                     return;
                 }
             }
@@ -547,8 +701,9 @@ void AwsAccess::credentials(const QString &accountId, const QString &roleName, c
                             0, u"ExpiredCredentials"_s));
                     return;
                 }
-                m_credentialsUntil.insert(accountId + u'/' + roleName, c.expiration);
-                m_secrets->write(key, cacheJson(c), this, [=](Core::Result<void> stored) {
+                if (handOut)
+                    m_credentialsUntil.insert(accountId + u'/' + roleName, c.expiration);
+                m_secrets->write(key, cacheJson(c, handOut), this, [=](Core::Result<void> stored) {
                     if (!stored.ok())
                         qCWarning(lcAws) << "role credentials not cached:" << stored.error().message;
                     if (guard)

@@ -28,8 +28,16 @@ namespace Elevate::Aws {
  *   PIM grant active ──▶ Waiting (ListAccountRoles of that account, 5 s … 60 s apart, 429-aware)
  *                          │ role listed                      │ Identity Center wants a sign-in
  *                          ▼                                  ▼
- *                        Ready (profile written) ◀──checkNow── NeedsSignIn
+ *                        GetRoleCredentials ─403─▶ Waiting    NeedsSignIn
+ *                          │ credentials (cached)             │
+ *                          ▼                                  │
+ *                        Ready (profile written) ◀──checkNow──┘
  *   grant ends / deactivated ──▶ profiles, plain keys and cached credentials removed; ended() fires
+ *
+ * An Identity Center sign-in may keep the group memberships it started with (public reports: aws-cli
+ * #8837, #6552, Granted #669): a Waiting target whose role should have arrived by now (the grant has
+ * been live longer than aws.sync.typicalMinutes, or a provision on demand succeeded over a minute ago)
+ * while the sign-in is older than that gets `freshSignInMayHelp`.
  */
 struct AwsTarget
 {
@@ -45,6 +53,12 @@ struct AwsTarget
     QDateTime nextCheck; // Waiting: when ListAccountRoles is asked next
     int checks = 0;
     bool overLimit = false; // waited longer than aws.sync.limitMinutes
+    /// Waiting: ListAccountRoles lists the role but GetRoleCredentials still answers 403.
+    bool listedButRefused = false;
+    /// Waiting: the role should be in AWS by now but the Identity Center sign-in predates it; a fresh
+    /// sign-in ("Sign in to AWS again") may show it.
+    bool freshSignInMayHelp = false;
+    QDateTime provisionedAt; // when a provision on demand last succeeded for it (local clock)
     QString profileName;
     QString profileProblem; // why the profile could not be written (e.g. the name is the user's)
     Core::Error lastError;
@@ -95,6 +109,16 @@ public:
     void setAutoCheck(bool on);
     /// Checks every waiting (and NeedsSignIn) target now (after a sign-in or provision on demand).
     void checkNow();
+    /// When the current Identity Center sign-in happened (invalid: unknown or none); decides
+    /// AwsTarget::freshSignInMayHelp. Set it after every sign-in and restore.
+    void setIdentityCenterSignedInAt(const QDateTime &at);
+    /// A provision on demand for the target succeeded (or found it in sync) now.
+    void noteProvisioned(const QString &accountId, const QString &roleName);
+    /// Whether any Waiting target would be helped by a fresh Identity Center sign-in.
+    bool freshSignInMayHelp() const;
+    /// "Sign in to AWS again", AWS part: ends the portal session (Logout) so that the next sign-in is a
+    /// new one; the caller forgets its Identity Center session, signs in, then calls checkNow().
+    void logoutPortal(QObject *context, std::function<void(Core::Result<void>)> done);
     /// The command line: one ListAccountRoles per account with waiting targets, then the profiles
     /// are brought in line; `done` runs after that.
     void checkOnce(QObject *context, std::function<void()> done);
@@ -148,6 +172,15 @@ Q_SIGNALS:
 
 private:
     void checkAccount(const QString &accountId, std::function<void()> done);
+    /// The role is listed: Ready only once GetRoleCredentials hands out credentials (kept in the cache).
+    void checkCredentials(const QString &accountId, const QString &roleName, std::function<void()> done);
+    /// credentials(); `handOut` false: for the Ready check only (cached, not counted as handed out).
+    void roleCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                         bool handOut, QObject *context, CredentialsCallback callback);
+    /// Recomputes freshSignInMayHelp of the Waiting targets; true if one changed.
+    bool updateFreshSignInHints();
+    /// The piece of a target that people see (a change rebuilds menus, a new "next check" does not).
+    static QString visibleState(const AwsTarget &t);
     void markReady(AwsTarget &t);
     void endTarget(const AwsTarget &t, std::function<void(QDateTime)> done = {});
     /// Removes the profile(s), plain keys and cached credentials of one target; `done` gets when the
@@ -174,8 +207,9 @@ private:
     QTimer m_timer;
     bool m_autoCheck = false;
     qint64 m_skewSecs = 0;
-    QSet<QString> m_checking; // accounts with a ListAccountRoles in flight
+    QSet<QString> m_checking; // accounts with a ListAccountRoles (or its credential checks) in flight
     GrantProofStore m_proofs;
+    QDateTime m_idcSignedInAt;
 };
 
 } // namespace Elevate::Aws

@@ -209,6 +209,43 @@ private:
         return m_access->grantFor(m_targets.value(kKey).eligibility.groupId, u"member"_s);
     }
 
+    /// "Sign in to AWS again" as the tray and `elevate aws-login --fresh` do it: portal Logout, the
+    /// Identity Center session forgotten, a new authorization; AwsAccess hears when it happened.
+    bool signInAgain()
+    {
+        std::optional<Core::Result<void>> out;
+        m_aws->logoutPortal(this, [&out](Core::Result<void> r) { out = std::move(r); });
+        if (!QTest::qWaitFor([&out] { return out.has_value(); }, kWaitMs) || !out->ok()) {
+            qWarning() << "portal logout:" << describe(out);
+            return false;
+        }
+        QSignalSpy signedOut(m_idc.get(), &Auth::IdcSession::signedOut);
+        m_idc->signOut();
+        if (signedOut.isEmpty() && !signedOut.wait(kWaitMs))
+            return false;
+        if (const auto r = signInToAws(); !r.ok()) {
+            qWarning() << "Identity Center sign-in:" << describe(r);
+            return false;
+        }
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
+        return true;
+    }
+
+    /// Identity Center answers from the memberships of the sign-in (settings.portalMembershipSnapshot).
+    bool setSnapshot(bool on)
+    {
+        return admin("POST", u"settings"_s,
+                     on ? R"({"portalMembershipSnapshot": true})" : R"({"portalMembershipSnapshot": false})")
+            == 200;
+    }
+
+    void removeCachedCredentials()
+    {
+        bool done = false;
+        m_keychain->remove(kCacheKey, this, [&done](Core::Result<void>) { done = true; });
+        QVERIFY(QTest::qWaitFor([&done] { return done; }, kWaitMs));
+    }
+
     bool checkOnce()
     {
         bool done = false;
@@ -269,6 +306,7 @@ private:
             qWarning() << "Identity Center sign-in:" << describe(signedIn);
             return std::nullopt;
         }
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         m_aws->setGrants({*grant}, m_mapper);
         advance(kScimDelay + 1);
         if (!checkOnce())
@@ -392,12 +430,24 @@ private Q_SLOTS:
         m_emulator.reset();
     }
 
-    // 1. Waiting until Identity Center has the role, then Ready with the profile written once.
+    // 1. Waiting until Identity Center has the role, then Ready with the profile written once. With the
+    // membership snapshot on (Identity Center keeps the memberships of the sign-in), the role never shows
+    // in the session that signed in before the sync, and a fresh sign-in brings it.
+    void waitingThenReady_data()
+    {
+        QTest::addColumn<bool>("snapshot");
+        QTest::newRow("live memberships") << false;
+        QTest::newRow("membership snapshot") << true;
+    }
+
     void waitingThenReady()
     {
+        QFETCH(bool, snapshot);
+        QVERIFY(setSnapshot(snapshot));
         const auto grant = grantReadOnly();
         QVERIFY(grant);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
         QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
         m_aws->setGrants({*grant}, m_mapper);
@@ -430,6 +480,16 @@ private Q_SLOTS:
         // Past it: Ready, the profile is there, ready() fired once.
         advance(kScimDelay / 2 + 2);
         QVERIFY(checkOnce());
+        if (snapshot) {
+            // The session signed in before the sync: it does not see the role, however long it waits.
+            t = m_aws->target(kAccount, kRole);
+            QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
+            QVERIFY(!t->listedButRefused);
+            QCOMPARE(readFile(configPath()), kUserConfig);
+            QCOMPARE(ready.count(), 0);
+            QVERIFY(signInAgain());
+            QVERIFY(checkOnce());
+        }
         t = m_aws->target(kAccount, kRole);
         QCOMPARE(t->phase, Aws::AwsTarget::Phase::Ready);
         QVERIFY(t->profileProblem.isEmpty());
@@ -531,10 +591,11 @@ private Q_SLOTS:
     // 4. Role credentials: from the portal once, then from the keychain.
     void credentialsAreCachedInTheKeychain()
     {
+        // Ready was decided by asking for the credentials once: they are in the keychain already.
         const auto grant = readyGrant();
         QVERIFY(grant);
-        QVERIFY(!cachedEntry().has_value());
-        QCOMPARE(credentialsCalls(), 0);
+        QVERIFY(cachedEntry().has_value());
+        QCOMPARE(credentialsCalls(), 1);
 
         const auto first = credentials(grant->end);
         QVERIFY2(first && first->ok(), describe(first).constData());
@@ -728,7 +789,9 @@ private Q_SLOTS:
         m_aws->setGrants({*second}, m_mapper);
         const Aws::AwsTarget *t = m_aws->target(kAccount, kRole);
         QVERIFY(t);
-        // What it costs: the menu says "ready" and offers the console, and the portal refuses.
+        // What it would cost: the menu would say "ready" and offer the console, and the portal refuses
+        // (once the first grant's cached credentials are gone: those are still good STS credentials).
+        removeCachedCredentials();
         const auto url = consoleUrl(second->end);
         QVERIFY(url);
         QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
@@ -841,6 +904,8 @@ private Q_SLOTS:
     {
         const auto grant = readyGrant();
         QVERIFY(grant);
+        removeCachedCredentials(); // the ones Ready was decided with
+        const int before = credentialsCalls();
         const qint64 pastMs = m_emulator->now().addSecs(-60).toMSecsSinceEpoch();
         const QByteArray body = R"({"roleCredentials": {"accessKeyId": "ASIAALREADYEXPIRED01", )"
                                 R"("secretAccessKey": "c2VjcmV0LWtleS1mb3ItdGhlLXRlc3Q=", )"
@@ -858,14 +923,138 @@ private Q_SLOTS:
         QCOMPARE(c->error().serviceCode, u"ExpiredCredentials"_s);
         QVERIFY2(c->error().message.contains(u"expired"_s) && c->error().message.contains(kKey),
                  qPrintable(c->error().message));
-        QCOMPARE(credentialsCalls(), 1);
+        QCOMPARE(credentialsCalls(), before + 1);
         QVERIFY(!cachedEntry().has_value()); // never cached
         QVERIFY(!m_aws->credentialsUntil(kKey).isValid());
         // The next call asks again and gets good ones.
         const auto next = credentials(grant->end);
         QVERIFY2(next && next->ok(), describe(next).constData());
-        QCOMPARE(credentialsCalls(), 2);
+        QCOMPARE(credentialsCalls(), before + 2);
         QVERIFY(next->value().expiration > m_clock->now());
+    }
+
+    // 7b. Listed is not usable: just after a change Identity Center may list the role and still refuse
+    // its credentials (settings.portalCredentialsLagSeconds). Still Waiting, backing off, until it hands
+    // them out; the credentials of that check are cached, not asked for again.
+    void listedButRefusedIsStillWaiting()
+    {
+        QCOMPARE(admin("POST", u"settings"_s, R"({"portalCredentialsLagSeconds": 120})"), 200);
+        QCOMPARE(admin("POST", u"settings"_s, R"({"portalCredentialsLagSeconds": -1})"), 400);
+        QCOMPARE(admin("POST", u"settings"_s, R"({"portalMembershipSnapshot": "yes"})"), 400);
+        const auto grant = grantReadOnly();
+        QVERIFY(grant);
+        QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
+        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy changed(m_aws.get(), &Aws::AwsAccess::changed);
+        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
+        m_aws->setGrants({*grant}, m_mapper);
+        advance(kScimDelay + 1);
+        changed.clear();
+        QVERIFY(checkOnce());
+        const Aws::AwsTarget *t = m_aws->target(kAccount, kRole);
+        QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
+        QVERIFY(t->listedButRefused);
+        QVERIFY(!t->freshSignInMayHelp); // listed: a new sign-in would not change that
+        QCOMPARE(httpCount(u"GET"_s, u"/federation/credentials"_s, 403), 1);
+        QCOMPARE(t->lastError.kind, Error::Kind::None); // not a problem to report, only to wait for
+        QVERIFY(t->nextCheck > m_clock->now());
+        QVERIFY(changed.count() >= 1);
+        QCOMPARE(ready.count(), 0);
+        QVERIFY(problems.isEmpty());
+        QCOMPARE(readFile(configPath()), kUserConfig);
+        QVERIFY(!cachedEntry().has_value());
+
+        // Still inside the lag: still refused.
+        advance(60);
+        QVERIFY(checkOnce());
+        QVERIFY(m_aws->target(kAccount, kRole)->listedButRefused);
+        QCOMPARE(httpCount(u"GET"_s, u"/federation/credentials"_s, 403), 2);
+
+        // Past it: Ready with the credentials of that very check in the keychain.
+        advance(61);
+        QVERIFY(checkOnce());
+        t = m_aws->target(kAccount, kRole);
+        QCOMPARE(t->phase, Aws::AwsTarget::Phase::Ready);
+        QVERIFY(!t->listedButRefused);
+        QCOMPARE(ready.count(), 1);
+        QCOMPARE(credentialsCalls(), 3);
+        QVERIFY(cachedEntry().has_value());
+        QVERIFY(!m_aws->credentialsUntil(kKey).isValid()); // checked, not handed out to anyone
+        const auto c = credentials(grant->end);
+        QVERIFY2(c && c->ok(), describe(c).constData());
+        QCOMPARE(credentialsCalls(), 3);
+        QCOMPARE(m_aws->credentialsUntil(kKey), c->value().expiration);
+        QVERIFY(problems.isEmpty());
+    }
+
+    // 7c. The membership snapshot: once the role should be in AWS (the grant live longer than the SCIM
+    // cycle, or a provision on demand over a minute ago) and the sign-in is older than that, Elevate says a
+    // fresh sign-in may help; after one, the waiting goes on and the role is Ready.
+    void freshSignInHint_data()
+    {
+        QTest::addColumn<bool>("provisioned");
+        QTest::newRow("grant older than the sync cycle") << false;
+        QTest::newRow("provisioned on demand") << true;
+    }
+
+    void freshSignInHint()
+    {
+        QFETCH(bool, provisioned);
+        QVERIFY(setSnapshot(true));
+        const auto grant = grantReadOnly(4 * 3600);
+        QVERIFY(grant);
+        QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
+        const QDateTime signedInAt = m_idc->signedInAt();
+        QVERIFY(signedInAt.isValid());
+        m_aws->setIdentityCenterSignedInAt(signedInAt);
+        m_aws->setGrants({*grant}, m_mapper);
+        advance(kScimDelay + 1);
+        QVERIFY(checkOnce());
+        const Aws::AwsTarget *t = m_aws->target(kAccount, kRole);
+        QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
+        QVERIFY(!t->freshSignInMayHelp); // the sync may simply not have run yet
+        QVERIFY(!m_aws->freshSignInMayHelp());
+
+        if (provisioned) {
+            m_aws->noteProvisioned(kAccount, kRole);
+            advance(30);
+            QVERIFY(checkOnce());
+            QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp); // less than a minute ago
+            advance(31);
+        } else {
+            // Just short of the typical cycle since the grant started, then past it.
+            advance(qint64(m_config.aws.typicalSyncMinutes) * 60 - grant->start.secsTo(m_clock->now()) - 5);
+            QVERIFY(checkOnce());
+            QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+            advance(10);
+        }
+        QSignalSpy changed(m_aws.get(), &Aws::AwsAccess::changed);
+        QVERIFY(checkOnce());
+        t = m_aws->target(kAccount, kRole);
+        QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
+        QVERIFY(t->freshSignInMayHelp);
+        QVERIFY(m_aws->freshSignInMayHelp());
+        QVERIFY(changed.count() >= 1);
+
+        // A sign-in made after that moment would have seen the role: no hint for it.
+        m_aws->setIdentityCenterSignedInAt(m_clock->now());
+        QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+        m_aws->setIdentityCenterSignedInAt(signedInAt);
+        QVERIFY(m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+
+        // "Sign in to AWS again": the old session is logged out at the portal, a new one sees the role.
+        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QVERIFY(signInAgain());
+        QVERIFY(m_idc->signedInAt() > signedInAt);
+        QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+        m_aws->checkNow();
+        QVERIFY(ready.count() == 1 || ready.wait(kWaitMs));
+        QCOMPARE(m_aws->target(kAccount, kRole)->phase, Aws::AwsTarget::Phase::Ready);
+        QVERIFY(!m_aws->freshSignInMayHelp());
+        QVERIFY(m_aws->profiles().ok());
+        QCOMPARE(m_aws->profiles().value().size(), 1);
+        // The old session is over at the portal: its live tokens are gone.
+        QCOMPARE(awsState().value(u"liveAccessTokens"_s).toInt(), 1);
     }
 
     // 8. Waiting longer than aws.sync.limitMinutes is said once.
