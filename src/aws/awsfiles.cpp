@@ -540,9 +540,14 @@ Core::Result<bool> AwsFiles::setOwnSection(IniDocument &document, const QString 
         const auto existing = document.commentLines(section);
         if (addsBreak || (existing && existing->contains(kAddedBreakNote)))
             all << kAddedBreakNote;
-        if (!document.setSection(section, keys, all))
-            return invalid(
-                u"[%1] cannot be written to %2 so that the AWS CLI reads it back"_s.arg(section, path));
+        if (auto written = document.trySetSection(section, keys, all); !written.ok()) {
+            if (written.error().kind != Error::Kind::Parse)
+                return invalid(u"[%1] cannot be written to %2"_s.arg(section, path));
+            QString reason = written.error().message;
+            reason.chop(IniDocument::cliCannotReadSuffix().size());
+            return invalid(u"%1, %2 once [%3] is added: the AWS CLI could not read the file with Elevate's "
+                           "section in it, so Elevate leaves the file as it is"_s.arg(path, reason, section));
+        }
         return true;
     }
 }

@@ -182,9 +182,8 @@ Core::Result<IniDocument> IniDocument::parse(const QByteArray &bytes)
     qsizetype pos = 0;
     int lineNumber = 0;
     const auto fail = [&lineNumber](const QString &what) {
-        return Core::Error::make(
-            Core::Error::Kind::Parse,
-            u"line %1: %2; the AWS CLI cannot read the file either"_s.arg(lineNumber).arg(what));
+        return Core::Error::make(Core::Error::Kind::Parse,
+                                 u"line %1: %2"_s.arg(lineNumber).arg(what) + cliCannotReadSuffix());
     };
     if (bytes.startsWith(kBom)) {
         lineNumber = 1;
@@ -433,16 +432,28 @@ std::optional<QStringList> IniDocument::commentLines(const QString &name, int oc
 
 bool IniDocument::setSection(const QString &name, const IniKeyValues &keys, const QStringList &comments)
 {
+    return trySetSection(name, keys, comments).ok();
+}
+
+Core::Result<void> IniDocument::trySetSection(const QString &name, const IniKeyValues &keys,
+                                              const QStringList &comments)
+{
     // The CLI must read the result back: appending a section can be what makes an inherited
     // [DEFAULT] value count (botocore checks nested values per section).
     const IniDocument before = *this;
     if (!applySection(name, keys, comments))
-        return false;
-    if (!parse(serialise()).ok()) {
+        return Core::Error::make(Core::Error::Kind::InvalidInput,
+                                 u"the section or one of its keys or values cannot be written as INI"_s);
+    if (auto readBack = parse(serialise()); !readBack.ok()) {
         *this = before;
-        return false;
+        return readBack.error();
     }
-    return true;
+    return {};
+}
+
+QString IniDocument::cliCannotReadSuffix()
+{
+    return u"; the AWS CLI cannot read the file either"_s;
 }
 
 bool IniDocument::applySection(const QString &name, const IniKeyValues &keys, const QStringList &comments)

@@ -96,6 +96,12 @@ public:
      * (a new section inherits a nested [DEFAULT] value botocore refuses).
      */
     bool setSection(const QString &name, const IniKeyValues &keys, const QStringList &comments = {});
+    /// setSection() that says why it changed nothing: Kind::InvalidInput for input it cannot
+    /// write, Kind::Parse ("line N: …", as parse()) when the CLI could not read the result.
+    Core::Result<void> trySetSection(const QString &name, const IniKeyValues &keys,
+                                     const QStringList &comments = {});
+    /// What parse() appends to each of its messages.
+    static QString cliCannotReadSuffix();
 
     /**
      * Removes every section called `name`: its header and own lines; its tail stays. Then, to stay

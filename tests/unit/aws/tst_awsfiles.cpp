@@ -587,6 +587,8 @@ private Q_SLOTS:
         QVERIFY(!written.ok());
         QVERIFY2(written.error().message.contains(config), qPrintable(written.error().message));
         QVERIFY2(written.error().message.contains(u"AWS CLI"_s), qPrintable(written.error().message));
+        QVERIFY2(written.error().message.contains(u", line 3: "_s), qPrintable(written.error().message));
+        QVERIFY2(!written.error().message.contains(u"either"_s), qPrintable(written.error().message));
         QCOMPARE(readAll(config), before);
     }
 
