@@ -32,6 +32,7 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSaveFile>
+#include <QSet>
 
 #include <algorithm>
 #include <functional>
@@ -308,7 +309,54 @@ bool Emulator::Private::parseAws(const Json &scenario, QString *error)
         if (!u || !accountRe.match(account).hasMatch() || role.isEmpty())
             return fail(QStringLiteral("aws.assignments need a scenario user, a 12-digit accountId and a "
                                        "roleName"));
-        awsFixedAssignments << AwsAssignment {u->id, account, role, {}};
+        const bool again = std::any_of(
+            awsFixedAssignments.cbegin(), awsFixedAssignments.cend(), [&](const AwsAssignment &x) {
+                return x.userId == u->id && x.accountId == account && x.roleName == role;
+            });
+        if (!again)
+            awsFixedAssignments << AwsAssignment {u->id, account, role, {}};
+    }
+    if (aws.contains("generatedAccounts")) {
+        // Many accounts without writing them out (an organisation with thousands, for paging tests):
+        // ids firstId, firstId+1, …, each with the roles assigned to the user, named prefix-00001, …
+        const Json &g = aws["generatedAccounts"];
+        const User *u = g.is_object() ? userByUpn(text(g, "user")) : nullptr;
+        QStringList roles;
+        const QString first = g.is_object() && !text(g, "firstId").isEmpty() ? text(g, "firstId")
+                                                                             : QStringLiteral("500000000000");
+        const int count
+            = g.is_object() && g.value("count", Json()).is_number_integer() ? g["count"].get<int>() : -1;
+        if (!u || count < 1 || count > 100'000 || !g.is_object() || !textList(g, "roleNames", &roles)
+            || roles.isEmpty() || !accountRe.match(first).hasMatch()
+            || first.toLongLong() + count > 1'000'000'000'000LL)
+            return fail(
+                QStringLiteral("aws.generatedAccounts is {\"count\": 1 to 100000, \"user\": a scenario "
+                               "user, \"roleNames\": [names], \"firstId\": 12 digits, \"namePrefix\"}"));
+        const QString prefix
+            = text(g, "namePrefix").isEmpty() ? QStringLiteral("generated") : text(g, "namePrefix");
+        roles.removeDuplicates();
+        QSet<QString> taken; // an id the scenario already has keeps its own name and roles
+        for (const auto &a : std::as_const(awsAccounts))
+            taken.insert(a.first);
+        for (const auto &a : std::as_const(awsFixedAssignments))
+            taken.insert(a.accountId);
+        for (int i = 0; i < count; ++i) {
+            const QString id = QStringLiteral("%1").arg(first.toLongLong() + i, 12, 10, QLatin1Char('0'));
+            if (taken.contains(id))
+                continue;
+            awsAccounts.append({id, QStringLiteral("%1-%2").arg(prefix).arg(i + 1, 5, 10, QLatin1Char('0'))});
+            for (const auto &role : std::as_const(roles))
+                awsFixedAssignments << AwsAssignment {u->id, id, role, {}};
+        }
+    }
+    {
+        const Json settings = scenario.value("settings", Json::object());
+        federationRefusesSessionDuration = false;
+        if (settings.is_object() && settings.contains("federationRefusesSessionDuration")) {
+            if (!settings["federationRefusesSessionDuration"].is_boolean())
+                return fail(QStringLiteral("settings.federationRefusesSessionDuration is true or false"));
+            federationRefusesSessionDuration = settings["federationRefusesSessionDuration"].get<bool>();
+        }
     }
     portalRateRequests = 1000;
     portalRatePerSecs = 1;
@@ -402,10 +450,15 @@ void Emulator::Private::observeMemberships()
     }
 }
 
-QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId) const
+QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId, const QString &accountId) const
 {
     const QDateTime t = now();
     QList<AwsAssignment> out;
+    // The scenario's own assignments are unique (parseAws); only SCIM's few are looked up, so that
+    // thousands of generated accounts cost one pass.
+    for (const auto &a : awsFixedAssignments)
+        if ((userId.isEmpty() || a.userId == userId) && (accountId.isEmpty() || a.accountId == accountId))
+            out << a;
     auto add = [&out](const AwsAssignment &a) {
         for (auto &o : out) {
             if (o.userId == a.userId && o.accountId == a.accountId && o.roleName == a.roleName) {
@@ -416,9 +469,6 @@ QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId) co
         }
         out << a;
     };
-    for (const auto &a : awsFixedAssignments)
-        if (userId.isEmpty() || a.userId == userId)
-            add(a);
     for (const auto &m : scimMemberships) {
         if ((!userId.isEmpty() && m.userId != userId) || m.accessId != u"member")
             continue; // SCIM provisions members; an owner is not a member
@@ -434,7 +484,8 @@ QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId) co
             if (m.syncedOut.isValid() && m.syncedOut < disappear)
                 disappear = m.syncedOut;
         }
-        if (appear <= t && (!disappear.isValid() || t < disappear))
+        if (appear <= t && (!disappear.isValid() || t < disappear)
+            && (accountId.isEmpty() || target->first == accountId))
             add(AwsAssignment {m.userId, target->first, target->second, appear});
     }
     return out;
@@ -451,18 +502,25 @@ QString Emulator::Private::awsAccountName(const QString &accountId) const
 QStringList Emulator::Private::awsKnownAccounts() const
 {
     QStringList out;
+    QSet<QString> seen; // thousands of generated accounts: no quadratic look-ups
     for (const auto &a : awsAccounts)
-        out << a.first;
+        if (!seen.contains(a.first)) {
+            seen.insert(a.first);
+            out << a.first;
+        }
     QStringList more;
     for (const auto &g : groups)
         if (const auto target = awsTargetOf(g.id))
             more << target->first;
     for (const auto &a : awsFixedAssignments)
-        more << a.accountId;
+        if (!seen.contains(a.accountId))
+            more << a.accountId;
     more.sort();
     for (const auto &id : std::as_const(more))
-        if (!out.contains(id))
+        if (!seen.contains(id)) {
+            seen.insert(id);
             out << id;
+        }
     return out;
 }
 
@@ -931,8 +989,20 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
 
     auto param
         = [&r](const char *k) { return r.query.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
-    const QList<AwsAssignment> assigned = awsAssignments(userId);
-    const QStringList known = awsKnownAccounts();
+    // A call about one account needs only that account's assignments (thousands of generated ones).
+    const QList<AwsAssignment> assigned
+        = awsAssignments(userId, operation == u"assignment/accounts" ? QString() : param("account_id"));
+    // Known accounts: the list is built only for ListAccounts; the others ask about one account.
+    auto isKnown = [this](const QString &id) {
+        return std::any_of(awsAccounts.cbegin(), awsAccounts.cend(),
+                           [&](const auto &a) { return a.first == id; })
+            || std::any_of(awsFixedAssignments.cbegin(), awsFixedAssignments.cend(),
+                           [&](const AwsAssignment &a) { return a.accountId == id; })
+            || std::any_of(groups.cbegin(), groups.cend(), [&](const Group &g) {
+                   const auto target = awsTargetOf(g.id);
+                   return target && target->first == id;
+               });
+    };
 
     if (operation == u"federation/credentials") {
         const QString role = param("role_name");
@@ -940,7 +1010,7 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
         if (role.isEmpty() || account.isEmpty())
             return portalError(400, "InvalidRequest",
                                QStringLiteral("role_name and account_id are required"));
-        if (!known.contains(account))
+        if (!isKnown(account))
             return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
         const bool has = std::any_of(assigned.cbegin(), assigned.cend(), [&](const AwsAssignment &a) {
             return a.accountId == account && a.roleName == role;
@@ -985,44 +1055,51 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
         if (offset < 0)
             return portalError(400, "InvalidRequest", QStringLiteral("Invalid nextToken provided"));
     }
-    std::vector<Json> items;
-    std::string listKey;
-    if (operation == u"assignment/accounts") {
-        listKey = "accountList";
-        for (const auto &id : known) {
-            if (std::none_of(assigned.cbegin(), assigned.cend(),
-                             [&](const AwsAssignment &a) { return a.accountId == id; }))
-                continue;
-            Json item = {{"accountId", s(id)}};
-            const QString name = awsAccountName(id);
-            if (!name.isEmpty())
-                item["accountName"] = s(name);
-            if (awsAccountEmails.contains(id))
-                item["emailAddress"] = s(awsAccountEmails.value(id));
-            items.push_back(item);
-        }
+    // The keys of the whole list first (thousands of accounts), JSON only for the page asked for.
+    QStringList keys;
+    QHash<QString, QString> names;
+    const bool accounts = operation == u"assignment/accounts";
+    const QString account = accounts ? QString() : param("account_id");
+    if (accounts) {
+        QSet<QString> withRoles;
+        for (const auto &a : assigned)
+            withRoles.insert(a.accountId);
+        for (const auto &a : awsAccounts)
+            names.insert(a.first, a.second);
+        for (const auto &id : awsKnownAccounts())
+            if (withRoles.contains(id))
+                keys << id;
     } else {
-        listKey = "roleList";
-        const QString account = param("account_id");
         if (account.isEmpty())
             return portalError(400, "InvalidRequest", QStringLiteral("account_id is required"));
-        if (!known.contains(account))
+        if (!isKnown(account))
             return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
-        QStringList roles;
         for (const auto &a : assigned)
-            if (a.accountId == account && !roles.contains(a.roleName))
-                roles << a.roleName;
-        roles.sort();
-        for (const auto &role : std::as_const(roles))
-            items.push_back({{"roleName", s(role)}, {"accountId", s(account)}});
+            if (a.accountId == account && !keys.contains(a.roleName))
+                keys << a.roleName;
+        keys.sort();
     }
-    if (offset > int(items.size()))
+    const int total = int(keys.size());
+    if (offset > total)
         return portalError(400, "InvalidRequest", QStringLiteral("Invalid nextToken provided"));
-    const int end = qMin(int(items.size()), offset + max);
-    Json out = {{"nextToken", end < int(items.size()) ? Json(s(pageToken(end))) : Json(nullptr)},
-                {listKey, Json::array()}};
-    for (int i = offset; i < end; ++i)
-        out[listKey].push_back(items.at(std::size_t(i)));
+    const int end = qMin(total, offset + max);
+    const std::string listKey = accounts ? "accountList" : "roleList";
+    Json out
+        = {{"nextToken", end < total ? Json(s(pageToken(end))) : Json(nullptr)}, {listKey, Json::array()}};
+    for (int i = offset; i < end; ++i) {
+        const QString &key = keys.at(i);
+        if (!accounts) {
+            out[listKey].push_back({{"roleName", s(key)}, {"accountId", s(account)}});
+            continue;
+        }
+        Json item = {{"accountId", s(key)}};
+        const QString name = names.value(key);
+        if (!name.isEmpty())
+            item["accountName"] = s(name);
+        if (awsAccountEmails.contains(key))
+            item["emailAddress"] = s(awsAccountEmails.value(key));
+        out[listKey].push_back(item);
+    }
     return awsJson(out);
 }
 
@@ -1046,6 +1123,14 @@ Reply Emulator::Private::federation(const Request &r)
                                "unexpired credentials."),
                 400);
         qint64 duration = qMin(kMaxConsoleSecs, now().secsTo(c->expiration));
+        if (r.query.hasQueryItem(QStringLiteral("SessionDuration")) && federationRefusesSessionDuration)
+            // settings.federationRefusesSessionDuration: as the endpoint answers for credentials it takes
+            // no duration for (role-chained ones; reported for others, aws-sso.md §5.1) — the same words
+            // as for bad credentials, so a client cannot tell the two apart.
+            return plainText(
+                QStringLiteral("Invalid Credentials Parameter: the request sent by the client was "
+                               "syntactically incorrect."),
+                400);
         if (r.query.hasQueryItem(QStringLiteral("SessionDuration"))) {
             const QString value = r.query.queryItemValue(QStringLiteral("SessionDuration"));
             bool ok = false;
@@ -1399,6 +1484,11 @@ std::optional<Reply> Emulator::Private::awsSettings(const Json &body)
             || l["perSeconds"].get<int>() < 1)
             return Reply::json({{"error", "portalRateLimit is {\"requests\": N, \"perSeconds\": S}"}}, 400);
     }
+    if (body.contains("federationRefusesSessionDuration")
+        && !body["federationRefusesSessionDuration"].is_boolean())
+        return Reply::json({{"error", "federationRefusesSessionDuration is true or false"}}, 400);
+    if (body.contains("federationRefusesSessionDuration"))
+        federationRefusesSessionDuration = body["federationRefusesSessionDuration"].get<bool>();
     if (body.contains("scimDelaySeconds"))
         scimDelaySecs = body["scimDelaySeconds"].get<qint64>();
     if (body.contains("portalRateLimit")) {
@@ -1412,7 +1502,8 @@ std::optional<Reply> Emulator::Private::awsSettings(const Json &body)
 Json Emulator::Private::awsSettingsJson() const
 {
     return {{"scimDelaySeconds", scimDelaySecs},
-            {"portalRateLimit", {{"requests", portalRateRequests}, {"perSeconds", portalRatePerSecs}}}};
+            {"portalRateLimit", {{"requests", portalRateRequests}, {"perSeconds", portalRatePerSecs}}},
+            {"federationRefusesSessionDuration", federationRefusesSessionDuration}};
 }
 
 Json Emulator::Private::awsStateJson()

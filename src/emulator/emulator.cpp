@@ -91,6 +91,7 @@ QString methodName(QHttpServerRequest::Method m)
 Json Fault::toJson() const
 {
     Json j = {{"path", path.toStdString()},
+              {"query", query.isEmpty() ? Json(nullptr) : Json(query.toStdString())},
               {"method", method.isEmpty() ? Json(nullptr) : Json(method.toStdString())},
               {"status", status},
               {"retryAfter", retryAfter.isEmpty() ? Json(nullptr) : Json(retryAfter.toStdString())},
@@ -492,6 +493,7 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
     if (!isAdmin) {
         for (auto it = faults.begin(); it != faults.end(); ++it) {
             if (!r.path.contains(it->path)
+                || (!it->query.isEmpty() && !r.query.toString(QUrl::FullyDecoded).contains(it->query))
                 || (!it->method.isEmpty()
                     && it->method.compare(methodName(r.method), Qt::CaseInsensitive) != 0))
                 continue;
@@ -986,6 +988,9 @@ Reply Emulator::Private::faultsAdmin(const Request &r, const Json &body)
         if (j.contains("path") && !j["path"].is_string())
             return bad("path is a string (a substring of the request path)");
         f.path = str(j, "path");
+        if (j.contains("query") && !j["query"].is_null() && !j["query"].is_string())
+            return bad("query is a string (a substring of the decoded query string)");
+        f.query = str(j, "query");
         if (j.contains("method") && !j["method"].is_null() && !j["method"].is_string())
             return bad("method is a string");
         f.method = str(j, "method").toUpper();

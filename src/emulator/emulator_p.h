@@ -133,6 +133,7 @@ struct AssignmentInstance
 struct Fault
 {
     QString path, method; // path: substring of the request path; method empty: any
+    QString query; // substring of the decoded query string (e.g. "account_id=1234…"); empty: any
     int status = 0; // 0: keep the real answer's status
     QByteArray retryAfter;
     int delayMs = 0;
@@ -329,6 +330,7 @@ struct Emulator::Private
     qint64 scimDelaySecs = 0;
     qint64 awsSessionSecs = 8 * 3600;
     int portalRateRequests = 1000, portalRatePerSecs = 1;
+    bool federationRefusesSessionDuration = false; // settings.federationRefusesSessionDuration
     QString scimSpId, scimJobId, scimRuleId, scimInterval;
     // IAM Identity Center: issued and observed
     QHash<QString, AwsClient> awsClients;
@@ -465,7 +467,7 @@ struct Emulator::Private
     /// Notes PIM activations as they come and go (instances), so SCIM can follow them with its delay.
     void observeMemberships();
     /// The user's Identity Center assignments now; empty userId: everybody's.
-    QList<AwsAssignment> awsAssignments(const QString &userId = {}) const;
+    QList<AwsAssignment> awsAssignments(const QString &userId = {}, const QString &accountId = {}) const;
     std::optional<std::pair<QString, QString>> awsTargetOf(const QString &groupId) const;
     QString awsAccountName(const QString &accountId) const;
     QStringList awsKnownAccounts() const;
