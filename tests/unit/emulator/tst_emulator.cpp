@@ -358,6 +358,48 @@ private Q_SLOTS:
         QCOMPARE(send("POST", url(QStringLiteral("/_emulator/clock/advance")), "{}").status, 400);
     }
 
+    void callsPerService()
+    {
+        auto calls = [this] {
+            return send("GET", url(QStringLiteral("/_emulator/state")))
+                .json()
+                .value(QStringLiteral("calls"))
+                .toObject();
+        };
+        QJsonObject c = calls();
+        for (const char *s :
+             {"graph", "entraToken", "entra", "oidc", "portal", "federation", "awsPages", "other"})
+            QCOMPARE(c.value(QLatin1String(s)).toInt(-1), 0); // every service there, admin calls not counted
+        const QString at
+            = redeem(code()).json().value(QStringLiteral("access_token")).toString(); // entra + token
+        const QList<QPair<QByteArray, QByteArray>> auth {{"Authorization", "Bearer " + at.toLatin1()}};
+        QCOMPARE(send("GET", url(QStringLiteral("/graph/v1.0/me")), {}, auth).status, 200);
+        QCOMPARE(send("GET", url(QStringLiteral("/graph/v1.0/me")), {}, auth).status, 200);
+        // A request a fault answers instead of the service was still sent: it counts.
+        QCOMPARE(send("POST", url(QStringLiteral("/_emulator/faults")),
+                      R"({"path": "/graph/v1.0/me", "status": 503})")
+                     .status,
+                 201);
+        QCOMPARE(send("GET", url(QStringLiteral("/graph/v1.0/me")), {}, auth).status, 503);
+        send("GET", url(QStringLiteral("/assignment/accounts?max_result=10"))); // no token: refused, counted
+        send("POST", url(QStringLiteral("/client/register")), "{}");
+        send("GET", url(QStringLiteral("/federation?Action=getSigninToken")));
+        send("GET", url(QStringLiteral("/aws/start")));
+        send("GET", url(QStringLiteral("/no/such/place")));
+        c = calls();
+        QCOMPARE(c.value(QStringLiteral("graph")).toInt(), 3);
+        QCOMPARE(c.value(QStringLiteral("entraToken")).toInt(), 1);
+        QCOMPARE(c.value(QStringLiteral("entra")).toInt(), 1); // the authorize page
+        QCOMPARE(c.value(QStringLiteral("portal")).toInt(), 1);
+        QCOMPARE(c.value(QStringLiteral("oidc")).toInt(), 1);
+        QCOMPARE(c.value(QStringLiteral("federation")).toInt(), 1);
+        QCOMPARE(c.value(QStringLiteral("awsPages")).toInt(), 1);
+        QCOMPARE(c.value(QStringLiteral("other")).toInt(), 1);
+        // A new scenario starts counting again.
+        QVERIFY(m_emu->loadBuiltInScenario());
+        QCOMPARE(calls().value(QStringLiteral("graph")).toInt(-1), 0);
+    }
+
     void scenarioValidation()
     {
         QString error;
