@@ -369,6 +369,9 @@ bool Emulator::Private::parseAws(const Json &scenario, QString *error)
         portalRateRequests = limit["requests"].get<int>();
         portalRatePerSecs = limit["perSeconds"].get<int>();
     }
+    if (const std::optional<QString> bad
+        = awsPortalSettings(scenario.value("settings", Json::object()), true))
+        return fail(QStringLiteral("settings.") + *bad);
     const Json scim = aws.value("scim", Json::object());
     scimSpId = text(scim, "servicePrincipalId");
     scimJobId = text(scim, "jobId");
@@ -390,6 +393,7 @@ bool Emulator::Private::parseAws(const Json &scenario, QString *error)
     awsCredentials.clear();
     awsSigninTokens.clear();
     awsPendingSignIns.clear();
+    awsAuthorizeParams.clear();
     portalHits.clear();
     podHits.clear();
     scimMemberships.clear();
@@ -488,6 +492,21 @@ QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId, co
             && (accountId.isEmpty() || target->first == accountId))
             add(AwsAssignment {m.userId, target->first, target->second, appear});
     }
+    return out;
+}
+
+QList<AwsAssignment> Emulator::Private::awsSessionAssignments(const AwsSession &session,
+                                                              const QString &accountId) const
+{
+    QList<AwsAssignment> out = awsAssignments(session.userId, accountId);
+    if (!portalMembershipSnapshot)
+        return out;
+    // Group memberships as they were at the sign-in: a role added later stays out of this session (a
+    // direct user assignment, `since` invalid, is seen at once). A membership that ended since is gone
+    // here too: no report says a session keeps a removed one.
+    out.removeIf([&session](const AwsAssignment &a) {
+        return a.since.isValid() && !session.snapshot.contains(a.accountId + u'/' + a.roleName);
+    });
     return out;
 }
 
@@ -692,7 +711,11 @@ Reply Emulator::Private::oidcDeviceAuthorization(const Request &r)
 QString Emulator::Private::awsNewSession(const QString &userId, const QString &clientId)
 {
     const QString id = newGuid();
-    awsSessions.insert(id, AwsSession {userId, clientId, now(), now().addSecs(awsSessionSecs), false});
+    AwsSession session {userId, clientId, now(), now().addSecs(awsSessionSecs), false, {}};
+    // Kept whatever the setting says, so switching it on later acts on sessions already open.
+    for (const auto &a : awsAssignments(userId))
+        session.snapshot << a.accountId + u'/' + a.roleName;
+    awsSessions.insert(id, session);
     return id;
 }
 
@@ -812,6 +835,12 @@ Reply Emulator::Private::oidcAuthorize(const Request &r)
 {
     const QUrlQuery &q = r.query;
     auto param = [&q](const char *k) { return q.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
+    QStringList names; // the names only: tests check what a client sends (e.g. no login_hint)
+    for (const auto &item : q.queryItems())
+        names << item.first;
+    awsAuthorizeParams << names;
+    if (awsAuthorizeParams.size() > 100)
+        awsAuthorizeParams.removeFirst();
     auto errorPage = [](const QString &message) {
         return htmlPage(
             QStringLiteral("Sign in"),
@@ -845,8 +874,9 @@ Reply Emulator::Private::oidcAuthorize(const Request &r)
         if (!client->scopes.contains(scope))
             return errorRedirect(QStringLiteral("invalid_scope"),
                                  QStringLiteral("The scope %1 is not registered for this client").arg(scope));
-    // The same rule as Entra's authorize: with auto sign-in on, no page; a login_hint naming a scenario
-    // user picks that user.
+    // With auto sign-in on, no page. login_hint is not one of Identity Center's documented /authorize
+    // parameters (aws-sso.md §2.4) and Elevate sends none; the emulator's own tests use it to pick a
+    // scenario user, as on Entra's authorize.
     const User *hinted = userByUpn(param("login_hint"));
     const User *autoUser = hinted ? hinted : userByUpn(autoSignInUpn);
     if (!autoSignInUpn.isEmpty() && autoUser)
@@ -990,8 +1020,8 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
     auto param
         = [&r](const char *k) { return r.query.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
     // A call about one account needs only that account's assignments (thousands of generated ones).
-    const QList<AwsAssignment> assigned
-        = awsAssignments(userId, operation == u"assignment/accounts" ? QString() : param("account_id"));
+    const QList<AwsAssignment> assigned = awsSessionAssignments(
+        *session, operation == u"assignment/accounts" ? QString() : param("account_id"));
     // Known accounts: the list is built only for ListAccounts; the others ask about one account.
     auto isKnown = [this](const QString &id) {
         return std::any_of(awsAccounts.cbegin(), awsAccounts.cend(),
@@ -1012,10 +1042,15 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
                                QStringLiteral("role_name and account_id are required"));
         if (!isKnown(account))
             return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
-        const bool has = std::any_of(assigned.cbegin(), assigned.cend(), [&](const AwsAssignment &a) {
+        const auto has = std::find_if(assigned.cbegin(), assigned.cend(), [&](const AwsAssignment &a) {
             return a.accountId == account && a.roleName == role;
         });
-        if (!has)
+        if (has == assigned.cend())
+            return portalError(403, "Forbidden", QStringLiteral("No access"));
+        // settings.portalCredentialsLagSeconds: just after an assignment appears, ListAccountRoles
+        // lists it while GetRoleCredentials still says No access (aws-sso.md §3.6).
+        if (portalCredentialsLagSecs > 0 && has->since.isValid()
+            && now() < has->since.addSecs(portalCredentialsLagSecs))
             return portalError(403, "Forbidden", QStringLiteral("No access"));
         AwsRoleCredentials c;
         c.accessKeyId
@@ -1472,8 +1507,39 @@ Reply Emulator::Private::provisionOnDemand(const Request &r, const User &caller)
 
 // Admin: settings and state -----------------------------------------------------------------------------
 
+std::optional<QString> Emulator::Private::awsPortalSettings(const Json &j, bool apply)
+{
+    if (!j.is_object())
+        return QStringLiteral("settings must be an object");
+    if (j.contains("portalMembershipSnapshot") && !j["portalMembershipSnapshot"].is_boolean())
+        return QStringLiteral("portalMembershipSnapshot is true or false");
+    if (j.contains("portalCredentialsLagSeconds")
+        && (!j["portalCredentialsLagSeconds"].is_number_integer()
+            || j["portalCredentialsLagSeconds"].get<qint64>() < 0
+            || j["portalCredentialsLagSeconds"].get<qint64>() > 86400))
+        return QStringLiteral("portalCredentialsLagSeconds is a number of seconds from 0 to 86400");
+    if (!apply)
+        return std::nullopt;
+    if (j.contains("portalMembershipSnapshot"))
+        portalMembershipSnapshot = j["portalMembershipSnapshot"].get<bool>();
+    if (j.contains("portalCredentialsLagSeconds"))
+        portalCredentialsLagSecs = j["portalCredentialsLagSeconds"].get<qint64>();
+    return std::nullopt;
+}
+
+void Emulator::Private::applyAwsProfile()
+{
+    // Both stay off in the realistic profile too: every test that signs in to Identity Center before
+    // its grant reaches AWS would need a fresh sign-in. The tests that check Elevate's handling (the
+    // pipeline test) switch them on in both passes.
+    portalMembershipSnapshot = false;
+    portalCredentialsLagSecs = 0;
+}
+
 std::optional<Reply> Emulator::Private::awsSettings(const Json &body)
 {
+    if (const std::optional<QString> bad = awsPortalSettings(body, false))
+        return Reply::json({{"error", bad->toStdString()}}, 400);
     if (body.contains("scimDelaySeconds")
         && (!body["scimDelaySeconds"].is_number_integer() || body["scimDelaySeconds"].get<qint64>() < 0))
         return Reply::json({{"error", "scimDelaySeconds is a number of seconds (0 or more)"}}, 400);
@@ -1496,6 +1562,7 @@ std::optional<Reply> Emulator::Private::awsSettings(const Json &body)
         portalRatePerSecs = body["portalRateLimit"]["perSeconds"].get<int>();
         portalHits.clear();
     }
+    awsPortalSettings(body, true);
     return std::nullopt;
 }
 
@@ -1503,7 +1570,8 @@ Json Emulator::Private::awsSettingsJson() const
 {
     return {{"scimDelaySeconds", scimDelaySecs},
             {"portalRateLimit", {{"requests", portalRateRequests}, {"perSeconds", portalRatePerSecs}}},
-            {"federationRefusesSessionDuration", federationRefusesSessionDuration}};
+            {"portalMembershipSnapshot", portalMembershipSnapshot},
+            {"portalCredentialsLagSeconds", portalCredentialsLagSecs}};
 }
 
 Json Emulator::Private::awsStateJson()
@@ -1568,6 +1636,13 @@ Json Emulator::Private::awsStateJson()
                                        {"sessionEnd", timeOrNull(st.sessionEnd)}});
     out["provisionOnDemand"] = podCalls;
     return out;
+    out["authorizeParameters"] = Json::array(); // the names each GET /authorize carried
+    for (const auto &names : awsAuthorizeParams) {
+        Json list = Json::array();
+        for (const auto &n : names)
+            list.push_back(s(n));
+        out["authorizeParameters"].push_back(list);
+    }
 }
 
 Json Emulator::Private::awsSecretsJson() const

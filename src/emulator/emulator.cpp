@@ -689,6 +689,7 @@ void Emulator::Private::applyProfile()
     pascalEnums = realisticProfile;
     filterOr = !realisticProfile;
     approvalInitializingMs = realisticProfile ? 2000 : 0;
+    applyAwsProfile();
 }
 
 void Emulator::setPageSize(int n)

@@ -199,6 +199,9 @@ struct AwsSession
     QString userId, clientId;
     QDateTime start, end;
     bool loggedOut = false;
+    /// "account/role" of the user's group-based assignments at sign-in (settings
+    /// portalMembershipSnapshot): refreshes keep it, the portal shows no role added after it.
+    QStringList snapshot;
 };
 
 struct AwsAccessToken
@@ -332,6 +335,9 @@ struct Emulator::Private
     int portalRateRequests = 1000, portalRatePerSecs = 1;
     bool federationRefusesSessionDuration = false; // settings.federationRefusesSessionDuration
     QString scimSpId, scimJobId, scimRuleId, scimInterval;
+    bool portalMembershipSnapshot = false; // settings.portalMembershipSnapshot
+    qint64 portalCredentialsLagSecs = 0; // settings.portalCredentialsLagSeconds
+    QList<QStringList> awsAuthorizeParams; // the parameter names of each GET /authorize, for tests
     // IAM Identity Center: issued and observed
     QHash<QString, AwsClient> awsClients;
     QHash<QString, AwsDeviceAuth> awsDeviceAuths;
@@ -461,6 +467,15 @@ struct Emulator::Private
     /// The AWS-shaped answer of an injected fault on an AWS route; nullopt: not an AWS route.
     std::optional<Reply> awsFault(const Request &r, int status);
     std::optional<Reply> awsSettings(const Json &body); // nullopt: applied (or nothing to apply)
+    /// portalMembershipSnapshot and portalCredentialsLagSeconds in `j` (scenario settings or a POST):
+    /// checked, applied only if valid and `apply`; the error says what is wrong.
+    std::optional<QString> awsPortalSettings(const Json &j, bool apply);
+    /// The realistic profile's Identity Center settings (called by applyProfile()).
+    void applyAwsProfile();
+    /// What the portal shows a session: awsAssignments(), less what its sign-in snapshot lacks.
+    /// `accountId`: only that account's (a portal call about one account among thousands).
+    QList<AwsAssignment> awsSessionAssignments(const AwsSession &session,
+                                               const QString &accountId = {}) const;
     Json awsSettingsJson() const;
     Json awsStateJson();
     Json awsSecretsJson() const;
