@@ -1570,6 +1570,7 @@ Json Emulator::Private::awsSettingsJson() const
 {
     return {{"scimDelaySeconds", scimDelaySecs},
             {"portalRateLimit", {{"requests", portalRateRequests}, {"perSeconds", portalRatePerSecs}}},
+            {"federationRefusesSessionDuration", federationRefusesSessionDuration},
             {"portalMembershipSnapshot", portalMembershipSnapshot},
             {"portalCredentialsLagSeconds", portalCredentialsLagSecs}};
 }
@@ -1635,7 +1636,6 @@ Json Emulator::Private::awsStateJson()
                                        {"expires", timeOrNull(st.expires)},
                                        {"sessionEnd", timeOrNull(st.sessionEnd)}});
     out["provisionOnDemand"] = podCalls;
-    return out;
     out["authorizeParameters"] = Json::array(); // the names each GET /authorize carried
     for (const auto &names : awsAuthorizeParams) {
         Json list = Json::array();
@@ -1643,6 +1643,7 @@ Json Emulator::Private::awsStateJson()
             list.push_back(s(n));
         out["authorizeParameters"].push_back(list);
     }
+    return out;
 }
 
 Json Emulator::Private::awsSecretsJson() const
