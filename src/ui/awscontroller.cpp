@@ -52,6 +52,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
     connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsController::changed);
     connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsController::openUrl);
     connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         if (r.ok())
             m_aws->checkNow();
         Q_EMIT changed();
@@ -107,6 +108,36 @@ void AwsController::signIn()
     m_idc->signInInteractive();
 }
 
+bool AwsController::isSigningIn() const
+{
+    return m_freshSignIn || m_idc->state() == Auth::IdcSession::State::SigningIn;
+}
+
+bool AwsController::offersFreshSignIn(const Core::Grant &grant) const
+{
+    const auto *t = targetOf(grant);
+    return t && t->freshSignInMayHelp && isSignedIn();
+}
+
+void AwsController::signInAgain()
+{
+    if (isSigningIn())
+        return;
+    m_freshSignIn = true;
+    Q_EMIT changed();
+    // The portal session ends first (its refresh token with it), so the next sign-in is a new one
+    // rather than the old session renewed; a failed Logout does not stop the new sign-in.
+    m_aws->logoutPortal(this, [this](Core::Result<void>) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(m_idc, &Auth::IdcSession::signedOut, this, [this, connection] {
+            disconnect(*connection);
+            m_freshSignIn = false;
+            m_idc->signInInteractive(); // signInFinished: checkNow(), the waiting goes on
+        });
+        m_idc->signOut();
+    });
+}
+
 const Aws::AwsTarget *AwsController::targetOf(const Core::Grant &grant) const
 {
     for (const auto &t : m_aws->targets())
@@ -141,6 +172,12 @@ QString AwsController::phaseText(const Core::Grant &grant) const
         break;
     }
     const qint64 waited = std::max<qint64>(0, t->waitingSecs(m_aws->serverNow()));
+    if (t->listedButRefused)
+        return tr("AWS: role listed, credentials not handed out yet · %1")
+            .arg(Graph::PimWording::duration(waited));
+    if (t->freshSignInMayHelp)
+        return tr("AWS: not listed after %1 · Identity Center may need a fresh sign-in")
+            .arg(Graph::PimWording::duration(waited));
     if (waited < 60)
         return tr("AWS: waiting for sync · just started (usually up to %1 min)")
             .arg(m_aws->typicalSyncMinutes());
@@ -203,9 +240,11 @@ void AwsController::syncNow(const Core::Grant &grant)
         return;
     const QString name = targetName(*t);
     const QString accountId = m_access->account()->objectId;
+    const QString targetAccount = t->accountId;
+    const QString targetRole = t->roleName;
     m_access->graph()->provisionOnDemand(
         m_provisioningServicePrincipal, grant.groupId, accountId, this,
-        [this, name, accountId](Core::Result<QString> result) {
+        [this, name, accountId, targetAccount, targetRole](Core::Result<QString> result) {
             if (!result.ok()) {
                 const Error &e = result.error();
                 // Ordinary users may not provision (graph-pim.md §12), and a tenant may not have consented
@@ -232,6 +271,8 @@ void AwsController::syncNow(const Core::Grant &grant)
                               true);
                 return;
             }
+            if (result.value() == u"RedundantExport" || result.value() == u"Success")
+                m_aws->noteProvisioned(targetAccount, targetRole);
             if (result.value() == u"RedundantExport") {
                 Q_EMIT notify(
                     tr("Sync to AWS"),

@@ -41,6 +41,8 @@ public:
                   QString provisioningServicePrincipal = {}, QObject *parent = nullptr);
 
     bool isSignedIn() const;
+    /// An Identity Center sign-in is running (also "Sign in to AWS again").
+    bool isSigningIn() const;
     /// The AWS state of a grant for the menu ("waiting for AWS sync · 12 min of about 40"), empty for
     /// grants that do not map to AWS.
     QString phaseText(const Core::Grant &grant) const;
@@ -51,10 +53,16 @@ public:
     /// not refused for this account in the last day (a 403 or missing consent is remembered in the
     /// history, also across restarts, but not for good: an administrator may grant it later).
     bool canSyncNow(const Core::Grant &grant) const;
+    /// Whether "Sign in to AWS again" is offered for a waiting grant: signed in, and the role should be
+    /// in AWS by now while the sign-in is older than that (AwsTarget::freshSignInMayHelp).
+    bool offersFreshSignIn(const Core::Grant &grant) const;
 
     /// Silent Identity Center sign-in from the keychain (at start).
     void start();
     void signIn();
+    /// "Sign in to AWS again": portal Logout, the Identity Center session forgotten, a new
+    /// authorization in the browser; the waiting goes on with the new sign-in.
+    void signInAgain();
     /// Opens the console for a Ready grant (openUrl fires with the sign-in URL).
     void openConsole(const Core::Grant &grant);
     /// Provision on demand for the grant's group and this user, then checks AWS again.
@@ -80,6 +88,7 @@ private:
     QString m_provisioningServicePrincipal;
     mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id
     bool m_reconciled = false;
+    bool m_freshSignIn = false; // signInAgain() is between Logout and the new sign-in
 };
 
 } // namespace Elevate::Ui

@@ -110,6 +110,10 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
         if (const auto g = m_controller->access()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
             m_aws->openConsole(*g);
     });
+    connect(m_ui->awsSignInAgainButton, &QPushButton::clicked, this, [this] {
+        if (m_aws)
+            m_aws->signInAgain();
+    });
     connect(m_ui->endAllButton, &QPushButton::clicked, this, &MainWindow::endAllRequested);
     connect(m_ui->historyButton, &QPushButton::clicked, this, &MainWindow::historyRequested);
     connect(m_ui->approvalsButton, &QPushButton::clicked, this, [this] { Q_EMIT approvalsRequested({}); });
@@ -244,6 +248,8 @@ void MainWindow::updateDetails()
     const QString awsState = m_aws && grant ? m_aws->phaseText(*grant) : QString();
     m_ui->consoleButton->setVisible(!awsState.isEmpty());
     m_ui->consoleButton->setEnabled(m_aws && grant && m_aws->isReady(*grant));
+    m_ui->awsSignInAgainButton->setVisible(m_aws && grant && m_aws->offersFreshSignIn(*grant));
+    m_ui->awsSignInAgainButton->setEnabled(m_aws && !m_aws->isSigningIn());
     m_ui->endAllButton->setVisible(m_aws && !access->grants().isEmpty());
     m_ui->deactivateButton->setVisible(!open.has_value());
     m_ui->historyButton->setEnabled(m_controller->history() != nullptr);

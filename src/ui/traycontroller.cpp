@@ -164,6 +164,13 @@ void TrayController::rebuild()
                 } else if (!m_aws->isSignedIn()) {
                     m->addAction(tr("Sign in to &AWS…"), m_aws, &AwsController::signIn)
                         ->setObjectName(QStringLiteral("awsSignInAction"));
+                } else if (m_aws->offersFreshSignIn(g)) {
+                    QAction *again
+                        = m->addAction(tr("Sign in to AWS a&gain…"), m_aws, &AwsController::signInAgain);
+                    again->setObjectName(QStringLiteral("awsSignInAgainAction"));
+                    again->setToolTip(tr("Identity Center may answer from the group memberships of your "
+                                         "last sign-in: sign out of the AWS portal and sign in anew."));
+                    again->setEnabled(!m_aws->isSigningIn());
                 }
                 if (m_aws->canSyncNow(g))
                     m->addAction(tr("&Sync to AWS now"), this, [this, g] {
