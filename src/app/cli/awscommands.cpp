@@ -265,8 +265,9 @@ void CliApp::awsLogin(bool deviceCode)
                 QSet<QString> accounts;
                 for (const auto &role : d.roles)
                     accounts.insert(role.accountId);
-                // An account that would not answer is named on stderr; the others still count.
-                for (const auto &f : d.failures)
+                // An account that would not answer is named on stderr (the first 20); the others still count.
+                constexpr int kNamed = 20;
+                for (const auto &f : d.failures.mid(0, kNamed))
                     err() << "elevate: "
                           << (f.account.accountName.isEmpty()
                                   ? tr("the roles of AWS account %1 could not be read: %2")
@@ -296,15 +297,22 @@ void CliApp::awsLogin(bool deviceCode)
                                  .arg(accounts.size())
                           << Qt::endl;
                 }
-                if (!d.isComplete())
+                if (d.failures.size() > kNamed)
+                    err() << "elevate: " << tr("… and %n more.", nullptr, int(d.failures.size()) - kNamed)
+                          << Qt::endl;
+                const bool nothingRead = !d.isComplete() && d.failures.size() == d.accounts;
+                if (nothingRead)
                     err() << "elevate: "
-                          << tr("%n of %1 AWS accounts could not be read; the roles above are those of the "
+                          << tr("None of the %n AWS accounts could be read.", nullptr, d.accounts)
+                          << Qt::endl;
+                else if (!d.isComplete())
+                    err() << "elevate: "
+                          << tr("%n of %1 AWS accounts could not be read; the roles listed are those of the "
                                 "others.",
                                 nullptr, int(d.failures.size()))
                                  .arg(d.accounts)
                           << Qt::endl;
                 // Signed in either way; a failure only when no account could be read at all.
-                const bool nothingRead = !d.isComplete() && d.failures.size() == d.accounts;
                 finish(nothingRead ? exitCodeFor(d.failures.first().error) : ExitOk);
             });
     });

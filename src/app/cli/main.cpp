@@ -45,6 +45,8 @@ int main(int argc, char *argv[])
            "  deny <request> --justification TEXT\n"
            "                          decide a request waiting for your approval\n"
            "  aws-login [--device-code]  sign in to AWS IAM Identity Center\n"
+           "                          then lists your roles; an account that cannot be read is named on\n"
+           "                          stderr (exit 0 if any account answered, else that error's exit code)\n"
            "  console <target> [--print-url]\n"
            "                          open the AWS console for a live grant (or print the sign-in URL)\n"
            "  env <target>            shell export lines with the role's credentials\n"
