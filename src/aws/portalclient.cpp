@@ -359,7 +359,13 @@ void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, Di
             progress(0, state->total);
             auto pump = std::make_shared<std::function<void()>>();
             QPointer<QObject> guard(context);
-            *pump = [this, guard, progress, callback, state, pump] {
+            // The calls in flight and the timers own the pump (it holds itself weakly): when the context
+            // dies, the calls drop their callbacks and the pump goes with them.
+            std::weak_ptr<std::function<void()>> weakPump = pump;
+            *pump = [this, guard, progress, callback, state, weakPump] {
+                const auto pump = weakPump.lock();
+                if (!pump)
+                    return;
                 while (!state->over && guard && state->running < state->limit && !state->queue.isEmpty()) {
                     const Pending item = state->queue.takeFirst();
                     ++state->running;
@@ -372,7 +378,6 @@ void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, Di
                                 // Signed out: every other account would answer the same.
                                 state->over = true;
                                 callback(roles.error());
-                                releaseLater(pump);
                                 return;
                             }
                             const bool throttled = !roles && roles.error().httpStatus == 429;
@@ -405,7 +410,6 @@ void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, Di
                             if (state->done == state->total) {
                                 state->over = true;
                                 callback(state->found);
-                                releaseLater(pump);
                                 return;
                             }
                             (*pump)();

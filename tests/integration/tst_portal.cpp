@@ -346,6 +346,24 @@ private Q_SLOTS:
         QVERIFY(run->progress.isEmpty());
     }
 
+    // A portal that hands out the same page token again would page forever: an error, not a silent cut.
+    void aListThatRepeatsItsPageTokenIsAnError()
+    {
+        QVERIFY(start(0));
+        const QJsonObject f {
+            {u"path"_s, u"/assignment/accounts"_s},
+            {u"status"_s, 200},
+            {u"count"_s, 3},
+            {u"body"_s, uR"({"nextToken": "again", "accountList": [{"accountId": "345678901234"}]})"_s}};
+        QCOMPARE(admin(u"faults"_s, f), 201);
+        const auto run = discover();
+        QVERIFY(run->result);
+        QVERIFY(!run->result->ok());
+        QVERIFY2(run->result->error().message.contains(u"repeats its page token"_s),
+                 qPrintable(run->result->error().message));
+        QCOMPARE(m_portal->requestCount(), 2);
+    }
+
     void consoleTokenWithTheSessionLength()
     {
         QVERIFY(start(0));
