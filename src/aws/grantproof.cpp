@@ -120,8 +120,10 @@ std::optional<GrantProof> GrantProof::fromJson(const QByteArray &bytes)
     const auto skew = j.find("serverSkewSecs");
     if (skew == j.end() || !skew->is_number_integer())
         return std::nullopt;
-    if (skew->is_number_unsigned() ? skew->get<quint64>() > quint64(kMaxSkewSecs)
-                                   : std::abs(skew->get<qint64>()) > kMaxSkewSecs)
+    // Range checks without std::abs: its answer for the most negative qint64 is undefined.
+    if (skew->is_number_unsigned()
+            ? skew->get<quint64>() > quint64(kMaxSkewSecs)
+            : skew->get<qint64>() > kMaxSkewSecs || skew->get<qint64>() < -kMaxSkewSecs)
         return std::nullopt;
     p.entraAccount = *entra;
     p.scope = *scope;

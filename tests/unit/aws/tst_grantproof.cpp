@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <set>
 
 using namespace Elevate;
@@ -197,6 +198,8 @@ private Q_SLOTS:
         QTest::newRow("skew huge") << edited("serverSkewSecs", 40'000'000);
         QTest::newRow("skew wraps") << edited("serverSkewSecs", 18446744073709551611ULL);
         QTest::newRow("skew fraction") << edited("serverSkewSecs", 1.5);
+        QTest::newRow("skew huge negative") << edited("serverSkewSecs", -40'000'000);
+        QTest::newRow("skew most negative") << edited("serverSkewSecs", std::numeric_limits<qint64>::min());
         QTest::newRow("long role") << edited("roleName", std::string(300, 'R'));
         QTest::newRow("too large") << QByteArray(good).insert(1, QByteArray(5000, ' '));
     }
