@@ -9,6 +9,7 @@
 #include <QSaveFile>
 #include <QSet>
 
+#include <algorithm>
 #include <pwd.h>
 #include <unistd.h>
 
@@ -282,7 +283,7 @@ Core::Result<IniDocument> parseFile(const QByteArray &bytes, const QString &show
 {
     auto document = IniDocument::parse(bytes);
     if (!document.ok())
-        return Error::make(Error::Kind::Parse, u"%1: %2"_s.arg(shownPath, document.error().message));
+        return Error::make(Error::Kind::Parse, u"%1, %2"_s.arg(shownPath, document.error().message));
     return document;
 }
 
@@ -367,6 +368,11 @@ Core::Result<void> AwsFiles::writeProfile(const ManagedProfile &profile, const Q
         comments.append(note);
     if (m_configPath.isEmpty())
         return noFile("AWS_CONFIG_FILE", u"config"_s);
+    const bool viaProcess = std::any_of(profile.keys.cbegin(), profile.keys.cend(), [](const auto &key) {
+        return key.first.toLower() == u"credential_process"_s;
+    });
+    if (!viaProcess && m_credentialsPath.isEmpty()) // plain credentials: the keys would have nowhere to go
+        return noFile("AWS_SHARED_CREDENTIALS_FILE", u"shared credentials"_s);
     if (auto checked = checkCredentialsFileFor(profile.name); !checked.ok())
         return checked;
 
@@ -406,9 +412,9 @@ Core::Result<void> AwsFiles::checkCredentialsFileFor(const QString &name) const
         return document.error(); // the CLI fails for every profile while it cannot read this file
     if (document->hasSection(name) && !isManaged(*document, name))
         return invalid(
-            u"%1, line %2: [%3] gives the AWS CLI its keys for the profile %3 before Elevate's "
-            "credential_process, and it is not Elevate's; Elevate does not use the name. Rename or "
-            "remove that section to let Elevate use it."_s.arg(
+            u"%1, line %2: [%3] is the profile %3 for the AWS CLI too (it reads this file before "
+            "credential_process, and its keys override the config's), and it is not Elevate's; Elevate does "
+            "not use the name. Rename or remove that section to let Elevate use it."_s.arg(
                 m_credentialsPath, QString::number(document->sectionLine(name)), name));
     return {};
 }

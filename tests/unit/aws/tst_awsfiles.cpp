@@ -435,8 +435,7 @@ private Q_SLOTS:
         const auto written = files.writeProfile(devProfile(), kNote);
         QVERIFY(!written.ok());
         QCOMPARE(written.error().kind, Error::Kind::Parse);
-        QVERIFY2(written.error().message.contains(config + u", line 5:"_s)
-                     || written.error().message.contains(config + u": line 5:"_s),
+        QVERIFY2(written.error().message.startsWith(config + u", line 5: a second section"_s),
                  qPrintable(written.error().message));
         QVERIFY2(written.error().message.contains(u"AWS CLI cannot read"_s),
                  qPrintable(written.error().message));
@@ -618,6 +617,15 @@ private Q_SLOTS:
         QVERIFY2(plain.error().message.contains(u"AWS_SHARED_CREDENTIALS_FILE"_s),
                  qPrintable(plain.error().message));
         QVERIFY(!noCredentials.removeCredentials(u"elevate-dev"_s).value());
+        // A profile for plain credentials would have no keys at all: not written either.
+        ManagedProfile plainProfile = devProfile();
+        plainProfile.name = u"elevate-plain"_s;
+        plainProfile.keys = {{u"region"_s, u"eu-west-1"_s}};
+        const auto plainWritten = noCredentials.writeProfile(plainProfile, kNote);
+        QVERIFY(!plainWritten.ok());
+        QVERIFY2(plainWritten.error().message.contains(u"AWS_SHARED_CREDENTIALS_FILE"_s),
+                 qPrintable(plainWritten.error().message));
+        QCOMPARE(noCredentials.managedProfiles()->size(), 1);
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::NoDotAndDotDot), QStringList {u"config"_s});
     }
 
