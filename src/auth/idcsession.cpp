@@ -8,6 +8,7 @@
 #include "net/json.h"
 #include "pkce.h"
 
+#include <QLocale>
 #include <QPointer>
 #include <QTimer>
 
@@ -63,6 +64,19 @@ QString finalRefusalMessage(const QString &code, bool refreshing)
     return QStringLiteral("Identity Center does not let Elevate's client registration use this sign-in "
                           "(%1); sign in to AWS again and Elevate registers anew")
         .arg(code);
+}
+
+/// The service's time from an answer's Date header (RFC 7231 IMF-fixdate); invalid when absent.
+QDateTime serverDate(const Net::HttpResponse &response)
+{
+    const QByteArray date = response.header("Date").trimmed();
+    if (date.isEmpty())
+        return {};
+    QDateTime t = QLocale::c().toDateTime(QString::fromLatin1(date),
+                                          QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
+    if (t.isValid())
+        t.setTimeSpec(Qt::UTC);
+    return t;
 }
 
 QString flowName(Idc::Flow flow)
@@ -309,7 +323,10 @@ public:
         current.registration = used;
         spare.reset();
         current.refreshToken = answer->refreshToken;
-        current.signedInAt = clock->now();
+        // On the service's clock when it says (what the sign-in saw is a matter of the service's time:
+        // compared with the grant's start, also a service time); else the local one.
+        const QDateTime served = serverDate(response);
+        current.signedInAt = served.isValid() ? served : clock->now();
         current.accessToken = answer->accessToken;
         current.accessExpires = clock->now().addSecs(answer->expiresIn);
         ++epoch;

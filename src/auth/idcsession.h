@@ -63,7 +63,8 @@ public:
 
     State state() const;
     QString startUrl() const;
-    /// When the saved sign-in was made (its authorization; refreshes keep it); invalid: none known.
+    /// When the saved sign-in was made (its authorization; refreshes keep it), on Identity Center's
+    /// clock (the Date of its token answer; the local clock when it sent none); invalid: none known.
     /// Identity Center may answer from the group memberships of that moment.
     QDateTime signedInAt() const;
 

@@ -434,7 +434,10 @@ void AwsAccess::checkCredentials(const QString &accountId, const QString &roleNa
 
 bool AwsAccess::updateFreshSignInHints()
 {
+    // The sign-in time is a service time (IdcSession::signedInAt), as is the grant's start; the
+    // provision on demand was noted on the local clock.
     const QDateTime now = m_clock->now();
+    const QDateTime serverTime = serverNow();
     bool changedAny = false;
     for (auto &t : m_targets) {
         bool hint = false;
@@ -443,13 +446,13 @@ bool AwsAccess::updateFreshSignInHints()
             auto olderThan
                 = [this](const QDateTime &at) { return !m_idcSignedInAt.isValid() || m_idcSignedInAt < at; };
             if (t.grantStart.isValid()) {
-                // The grant's start is Graph's time; the SCIM cycle has surely run by start + typical.
-                const QDateTime due
-                    = t.grantStart.addSecs(-m_skewSecs + qint64(m_config.aws.typicalSyncMinutes) * 60);
-                hint = now >= due && olderThan(due);
+                // The SCIM cycle has surely run by the grant's start + the typical cycle.
+                const QDateTime due = t.grantStart.addSecs(qint64(m_config.aws.typicalSyncMinutes) * 60);
+                hint = serverTime >= due && olderThan(due);
             }
             if (t.provisionedAt.isValid())
-                hint = hint || (t.provisionedAt.secsTo(now) >= 60 && olderThan(t.provisionedAt));
+                hint = hint
+                    || (t.provisionedAt.secsTo(now) >= 60 && olderThan(t.provisionedAt.addSecs(m_skewSecs)));
         }
         if (hint != t.freshSignInMayHelp) {
             t.freshSignInMayHelp = hint;

@@ -109,8 +109,8 @@ public:
     void setAutoCheck(bool on);
     /// Checks every waiting (and NeedsSignIn) target now (after a sign-in or provision on demand).
     void checkNow();
-    /// When the current Identity Center sign-in happened (invalid: unknown or none); decides
-    /// AwsTarget::freshSignInMayHelp. Set it after every sign-in and restore.
+    /// When the current Identity Center sign-in happened, on the service's clock (invalid: unknown or
+    /// none); decides AwsTarget::freshSignInMayHelp. Set it after every sign-in and restore.
     void setIdentityCenterSignedInAt(const QDateTime &at);
     /// A provision on demand for the target succeeded (or found it in sync) now.
     void noteProvisioned(const QString &accountId, const QString &roleName);

@@ -6,7 +6,8 @@
 # and the profile is gone; a pre-existing ~/.aws/config (comments, CRLF, other profiles) stays
 # byte-identical outside Elevate's section; `console --print-url` yields a sign-in URL the emulator
 # accepts for that account and role. Also: waiting for the SCIM sync, a profile name the user already
-# uses, an unparseable config, env, and end-all.
+# uses, an unparseable config, env, end-all, and `aws-login --fresh` when Identity Center keeps the
+# memberships of the sign-in.
 # Usage: cli_aws.sh ELEVATE ELEVATE_EMULATOR
 set -euo pipefail
 elevate=$(realpath "$1")
@@ -175,4 +176,38 @@ curl -sf -o /dev/null "$verify" || fail "the verification page refused"
 set +e; wait $dpid; rc=$?; set -e
 [[ $rc -eq 0 ]] || fail "aws-login --device-code exited $rc: $(cat device.err)"
 grep -q "Signed in to AWS IAM Identity Center" device.err || fail "device login: $(cat device.err)"
+
+# Identity Center keeps the group memberships of the sign-in (the emulator's portalMembershipSnapshot):
+# a grant made after the last aws-login never shows in that session. Once it should have (longer than
+# the typical SCIM cycle), every command says so; `aws-login --fresh` logs out of the portal, signs in
+# anew, and the role is Ready.
+admin clock/advance '{"seconds": 601}' # the memberships ended by end-all have left Identity Center
+admin settings '{"portalMembershipSnapshot": true, "scimDelaySeconds": 0}'
+expect_rc 0 "aws-login before the grant" E aws-login
+expect_rc 0 "request after the sign-in" E request 123456789012/ReadOnlyAccess --duration 1h --wait
+expect_rc 0 "profiles, snapshot, early" E profiles --json
+[[ $(jq -r '.profiles[0].state' out.txt) == waiting ]] || fail "the snapshot session saw the new role: $(cat out.txt)"
+[[ $(jq -r '.profiles[0].freshSignInMayHelp' out.txt) == false ]] \
+    || fail "a fresh sign-in was suggested before the sync could have run: $(cat out.txt)"
+if grep -q "aws-login --fresh" err.txt; then fail "hint too early: $(cat err.txt)"; fi
+typical=$(jq -r '.aws.sync.typicalMinutes // 40' cfg)
+admin clock/advance "{\"seconds\": $(( typical * 60 + 60 ))}"
+expect_rc 0 "status, snapshot" E status
+grep -q "aws-login --fresh" err.txt || fail "status did not suggest a fresh sign-in: $(cat err.txt)"
+expect_rc 0 "profiles, snapshot, late" E profiles --json
+[[ $(jq -r '.profiles[0].state' out.txt) == waiting ]] || fail "expected waiting: $(cat out.txt)"
+[[ $(jq -r '.profiles[0].freshSignInMayHelp' out.txt) == true ]] || fail "no fresh sign-in hint: $(cat out.txt)"
+expect_rc 2 "--fresh on another command" E profiles --fresh
+grep -q "does not apply" err.txt || fail "--fresh elsewhere: $(cat err.txt)"
+E --help > help.txt 2>&1 || true
+grep -q -- "--fresh" help.txt || fail "the help does not mention aws-login --fresh"
+logouts() { state | jq '[.httpRequests[] | select(.method == "POST" and .path == "/logout" and .status == 200)] | length'; }
+before=$(logouts)
+expect_rc 0 "aws-login --fresh" E aws-login --fresh
+grep -q "Signed out of the AWS access portal" err.txt || fail "no portal logout: $(cat err.txt)"
+grep -q "Signed in to AWS IAM Identity Center" err.txt || fail "no new sign-in: $(cat err.txt)"
+[[ $(logouts) == $(( before + 1 )) ]] || fail "aws-login --fresh did not log out of the portal once"
+expect_rc 0 "profiles after the fresh sign-in" E profiles --json
+[[ $(jq -r '.profiles[0].state' out.txt) == ready ]] || fail "not ready after the fresh sign-in: $(cat out.txt)"
+[[ $(jq -r '.profiles[0].profile' out.txt) == "$profile" ]] || fail "no profile after the fresh sign-in: $(cat out.txt)"
 echo "PASS"

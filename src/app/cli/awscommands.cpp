@@ -161,7 +161,21 @@ void CliApp::reconcileAws(std::function<void()> then)
             m_aws->reconcileProfiles(this, then);
             return;
         }
-        m_aws->checkOnce(this, then);
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
+        m_aws->checkOnce(this, [this, then] {
+            if (!m_quietAws)
+                for (const auto &t : m_aws->targets())
+                    if (t.freshSignInMayHelp)
+                        err() << "elevate: "
+                              << tr("AWS still does not list %1 after %2, although Entra's sync should have "
+                                    "brought it; Identity Center may answer from the group memberships of "
+                                    "your last AWS sign-in: run `elevate aws-login --fresh`")
+                                     .arg(t.key(),
+                                          Graph::PimWording::duration(
+                                              std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
+                              << Qt::endl;
+            then();
+        });
     });
 }
 
@@ -220,7 +234,7 @@ void CliApp::withLiveAwsGrant(const QString &target, const QString &doing,
     });
 }
 
-void CliApp::awsLogin(bool deviceCode)
+void CliApp::awsLogin(bool deviceCode, bool fresh)
 {
     if (!m_config.aws.isConfigured()) {
         fail(Error::make(Error::Kind::Config,
@@ -229,6 +243,38 @@ void CliApp::awsLogin(bool deviceCode)
         return;
     }
     ensureAws();
+    if (fresh && !m_idcTried) {
+        // "Sign in to AWS again": the saved sign-in (if any) ends at the portal and is forgotten, so the
+        // next one is new and sees today's group memberships.
+        withIdc([this, deviceCode](bool signedIn) {
+            auto forget = [this, deviceCode] {
+                auto connection = std::make_shared<QMetaObject::Connection>();
+                *connection = connect(m_idc, &Auth::IdcSession::signedOut, this,
+                                      [this, deviceCode, connection](const Core::Result<void> &removed) {
+                                          disconnect(*connection);
+                                          if (!removed.ok())
+                                              return fail(removed.error(), tr("AWS sign-in"));
+                                          m_idcTried = false;
+                                          m_idcSignedIn = false;
+                                          awsLogin(deviceCode, false);
+                                      });
+                m_idc->signOut();
+            };
+            if (!signedIn)
+                return forget();
+            m_aws->logoutPortal(this, [forget](Core::Result<void> out) {
+                if (!out.ok())
+                    err() << "elevate: "
+                          << tr("AWS portal logout failed (%1); signing in anew anyway")
+                                 .arg(sentence(out.error()))
+                          << Qt::endl;
+                else
+                    err() << tr("Signed out of the AWS access portal.") << Qt::endl;
+                forget();
+            });
+        });
+        return;
+    }
     connect(m_idc, &Auth::IdcSession::browserUrlReady, this, [](const QUrl &url) {
         const bool opened = openBrowser(url);
         err() << (opened ? tr("Waiting for the AWS sign-in in the browser… If it did not open, visit:")
@@ -249,6 +295,7 @@ void CliApp::awsLogin(bool deviceCode)
             return fail(r.error(), tr("AWS sign-in"));
         m_idcTried = true;
         m_idcSignedIn = true;
+        // Identity Center does not say who signed in: the start URL is what Elevate knows.
         err() << tr("Signed in to AWS IAM Identity Center (%1).").arg(m_config.aws.startUrl) << Qt::endl;
         m_portal->discoverRoles(
             this,
@@ -568,6 +615,15 @@ void CliApp::profiles()
                                    .arg(Graph::PimWording::duration(
                                        std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
                                    .arg(m_config.aws.typicalSyncMinutes);
+                        if (t.listedButRefused)
+                            text
+                                = tr("waiting: AWS lists the role but does not hand out its credentials yet, "
+                                     "%1 so far")
+                                      .arg(Graph::PimWording::duration(
+                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))));
+                        else if (t.freshSignInMayHelp)
+                            text += tr(
+                                "; Identity Center may need a fresh sign-in: `elevate aws-login --fresh`");
                         break;
                     case Aws::AwsTarget::Phase::NeedsSignIn:
                         state = QStringLiteral("needs-sign-in");
@@ -583,9 +639,12 @@ void CliApp::profiles()
                         {QStringLiteral("profile"), hasProfile ? QJsonValue(t.profileName) : QJsonValue()},
                         {QStringLiteral("grantEnd"),
                          t.grantEnd.isValid() ? QJsonValue(Aws::awsTimestamp(t.grantEnd)) : QJsonValue()}};
-                    if (t.phase != Aws::AwsTarget::Phase::Ready)
+                    if (t.phase != Aws::AwsTarget::Phase::Ready) {
                         o.insert(QStringLiteral("waitingSeconds"),
                                  std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
+                        o.insert(QStringLiteral("listedButRefused"), t.listedButRefused);
+                        o.insert(QStringLiteral("freshSignInMayHelp"), t.freshSignInMayHelp);
+                    }
                     if (!t.profileProblem.isEmpty())
                         o.insert(QStringLiteral("problem"), t.profileProblem);
                     list.append(o);

@@ -86,7 +86,9 @@ public:
     void decide(const QString &requestId, bool approve, const QString &justification);
 
     // The AWS side (awscommands.cpp).
-    void awsLogin(bool deviceCode);
+    /// `fresh`: portal Logout and the saved sign-in forgotten first (Identity Center may answer from the
+    /// group memberships of the sign-in it started with).
+    void awsLogin(bool deviceCode, bool fresh = false);
     void console(const QString &target, bool printUrl);
     /// The AWS CLI's credential_process helper: JSON on stdout, or one line on stderr and exit 1.
     void credentialProcess(const QString &accountId, const QString &roleName);

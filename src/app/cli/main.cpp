@@ -44,7 +44,9 @@ int main(int argc, char *argv[])
            "  approve <request> --justification TEXT\n"
            "  deny <request> --justification TEXT\n"
            "                          decide a request waiting for your approval\n"
-           "  aws-login [--device-code]  sign in to AWS IAM Identity Center\n"
+           "  aws-login [--device-code] [--fresh]\n"
+           "                          sign in to AWS IAM Identity Center; --fresh signs out of the AWS\n"
+           "                          portal first (when AWS does not list a role it should have)\n"
            "                          then lists your roles; an account that cannot be read is named on\n"
            "                          stderr (exit 0 if any account answered, else that error's exit code)\n"
            "  console <target> [--print-url]\n"
@@ -67,6 +69,8 @@ int main(int argc, char *argv[])
         QStringLiteral("file"));
     const QCommandLineOption jsonOpt(QStringLiteral("json"), tr("Print JSON."));
     const QCommandLineOption deviceOpt(QStringLiteral("device-code"), tr("login: use the device-code flow."));
+    const QCommandLineOption freshOpt(QStringLiteral("fresh"),
+                                      tr("aws-login: end the AWS portal session and sign in anew."));
     const QCommandLineOption hintOpt(QStringLiteral("login-hint"),
                                      tr("login: suggest this account (UPN) on the sign-in page."),
                                      QStringLiteral("upn"));
@@ -95,8 +99,9 @@ int main(int argc, char *argv[])
                                         tr("credential-process: the AWS account id."), QStringLiteral("id"));
     const QCommandLineOption roleOpt(
         QStringLiteral("role"), tr("credential-process: the role (permission set)."), QStringLiteral("name"));
-    parser.addOptions({configOpt, jsonOpt, deviceOpt, hintOpt, durationOpt, justificationOpt, ticketSystemOpt,
-                       ticketOpt, startOpt, waitOpt, csvOpt, printUrlOpt, accountOpt, roleOpt});
+    parser.addOptions({configOpt, jsonOpt, deviceOpt, freshOpt, hintOpt, durationOpt, justificationOpt,
+                       ticketSystemOpt, ticketOpt, startOpt, waitOpt, csvOpt, printUrlOpt, accountOpt,
+                       roleOpt});
     parser.addPositionalArgument(
         QStringLiteral("command"),
         tr("login, logout, whoami, eligible, request, status, cancel, deactivate, history, approvals, "
@@ -146,6 +151,7 @@ int main(int argc, char *argv[])
         return Cli::ExitUsage;
     }
     if ((parser.isSet(printUrlOpt) && command != u"console")
+        || (parser.isSet(freshOpt) && command != u"aws-login")
         || ((parser.isSet(accountOpt) || parser.isSet(roleOpt)) && command != u"credential-process")) {
         QTextStream(stderr) << "elevate: "
                             << tr("an option does not apply to %1; see `elevate --help`").arg(command)
@@ -203,7 +209,7 @@ int main(int argc, char *argv[])
         else if (command == u"approvals")
             cli.approvals();
         else if (command == u"aws-login")
-            cli.awsLogin(parser.isSet(deviceOpt));
+            cli.awsLogin(parser.isSet(deviceOpt), parser.isSet(freshOpt));
         else if (command == u"console")
             cli.console(args.at(1), parser.isSet(printUrlOpt));
         else if (command == u"env")
