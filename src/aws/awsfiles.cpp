@@ -253,13 +253,22 @@ Core::Result<void> checkDefaults(const IniDocument &document, const QString &sho
             if (ownKeys.contains(folded) || !steersCredentials(folded, process))
                 continue;
             return invalid(
-                u"%1, line %2: [DEFAULT] sets %3, which the AWS CLI gives every profile, Elevate's "
-                "%4 too, and which would change where its credentials come from; Elevate does not "
-                "write the profile. Move %3 into the sections that need it."_s.arg(
+                u"%1, line %2: [DEFAULT] sets %3, which the AWS CLI gives every profile and which would "
+                "change where the credentials of Elevate's %4 come from, so Elevate does not write it; "
+                "move %3 into the sections that need it."_s.arg(
                     shownPath, QString::number(document.keyLine(kDefaultSection, key, i)), folded, profile));
         }
     }
     return {};
+}
+
+/// The keys of Elevate's plain-credentials section.
+IniKeyValues plainKeys(const QString &accessKeyId, const QString &secretAccessKey,
+                       const QString &sessionToken)
+{
+    return {{u"aws_access_key_id"_s, accessKeyId},
+            {u"aws_secret_access_key"_s, secretAccessKey},
+            {u"aws_session_token"_s, sessionToken}};
 }
 
 Error noFile(const char *variable, const QString &what)
@@ -373,7 +382,7 @@ Core::Result<void> AwsFiles::writeProfile(const ManagedProfile &profile, const Q
     });
     if (!viaProcess && m_credentialsPath.isEmpty()) // plain credentials: the keys would have nowhere to go
         return noFile("AWS_SHARED_CREDENTIALS_FILE", u"shared credentials"_s);
-    if (auto checked = checkCredentialsFileFor(profile.name); !checked.ok())
+    if (auto checked = checkCredentialsFileFor(profile.name, viaProcess); !checked.ok())
         return checked;
 
     const QString canonical = kProfilePrefix + profile.name;
@@ -384,7 +393,7 @@ Core::Result<void> AwsFiles::writeProfile(const ManagedProfile &profile, const Q
             if (!isManaged(document, header))
                 return invalid(
                     u"%1, line %2: [%3] is the profile %4 for the AWS CLI and is not Elevate's (it has "
-                    "no '# %5' comment); Elevate does not overwrite or shadow it. Rename or remove "
+                    "no '# %5' comment), so Elevate neither overwrites nor shadows it; rename or remove "
                     "that section to let Elevate use the name."_s.arg(
                         path, QString::number(document.sectionLine(header)), header, profile.name, kMarker));
         }
@@ -400,7 +409,7 @@ Core::Result<void> AwsFiles::writeProfile(const ManagedProfile &profile, const Q
     return {};
 }
 
-Core::Result<void> AwsFiles::checkCredentialsFileFor(const QString &name) const
+Core::Result<void> AwsFiles::checkCredentialsFileFor(const QString &name, bool viaProcess) const
 {
     if (m_credentialsPath.isEmpty())
         return {}; // the CLI reads no credentials file: nothing there can get in the way
@@ -413,9 +422,11 @@ Core::Result<void> AwsFiles::checkCredentialsFileFor(const QString &name) const
     if (document->hasSection(name) && !isManaged(*document, name))
         return invalid(
             u"%1, line %2: [%3] is the profile %3 for the AWS CLI too (it reads this file before "
-            "credential_process, and its keys override the config's), and it is not Elevate's; Elevate does "
-            "not use the name. Rename or remove that section to let Elevate use it."_s.arg(
+            "credential_process, and its keys override the config's) and is not Elevate's, so Elevate does "
+            "not use the name; rename or remove that section to let Elevate use it."_s.arg(
                 m_credentialsPath, QString::number(document->sectionLine(name)), name));
+    if (!viaProcess) // plain credentials will go to [name] in this file, under its [DEFAULT]
+        return checkDefaults(*document, m_credentialsPath, name, plainKeys(QString(), QString(), QString()));
     return {};
 }
 
@@ -495,9 +506,7 @@ Core::Result<void> AwsFiles::writeCredentials(const QString &name, const QString
     if (expiration.isValid())
         marker += u"these credentials expire at %1 and are "_s.arg(expiration.toUTC().toString(Qt::ISODate));
     marker += kMarkerTail;
-    const IniKeyValues keys {{u"aws_access_key_id"_s, accessKeyId},
-                             {u"aws_secret_access_key"_s, secretAccessKey},
-                             {u"aws_session_token"_s, sessionToken}};
+    const IniKeyValues keys = plainKeys(accessKeyId, secretAccessKey, sessionToken);
     auto written = writeSection(m_credentialsPath, name, keys, {marker});
     if (!written.ok())
         return written;
@@ -522,9 +531,10 @@ Core::Result<void> AwsFiles::writeSection(const QString &path, const QString &se
 {
     const auto result = editFile(path, true, [&](IniDocument &document) -> Core::Result<bool> {
         if (document.hasSection(section) && !isManaged(document, section))
-            return invalid(u"%1, line %2: [%3] is not Elevate's (it has no '# %4' comment); Elevate does not "
-                           "overwrite it. Rename or remove that section to let Elevate use the name."_s.arg(
-                               path, QString::number(document.sectionLine(section)), section, kMarker));
+            return invalid(
+                u"%1, line %2: [%3] is not Elevate's (it has no '# %4' comment), so Elevate does not "
+                "overwrite it; rename or remove that section to let Elevate use the name."_s.arg(
+                    path, QString::number(document.sectionLine(section)), section, kMarker));
         if (auto defaults = checkDefaults(document, path, section, keys); !defaults.ok())
             return defaults.error();
         return setOwnSection(document, path, section, keys, comments);

@@ -126,8 +126,9 @@ private:
                                             const QStringList &comments);
     static Core::Result<bool> removeOwnSection(IniDocument &document, const QString &section);
     /// The credentials file as the CLI reads it before Elevate writes profile `name` to the
-    /// config: refuses when it is unreadable or has a `[name]` that is not Elevate's.
-    Core::Result<void> checkCredentialsFileFor(const QString &name) const;
+    /// config: refuses when it is unreadable or has a `[name]` that is not Elevate's, and, for a
+    /// profile without credential_process (its keys will go there), a [DEFAULT] that would steer them.
+    Core::Result<void> checkCredentialsFileFor(const QString &name, bool viaProcess) const;
 
     QString m_configPath;
     QString m_credentialsPath;

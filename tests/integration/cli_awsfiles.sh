@@ -33,7 +33,8 @@ cd "$work"
 epid=""
 cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-E() { "$elevate" --config "$work/cfg" "$@"; }
+ecfg=$work/cfg # the Elevate configuration; cfg-plain for plain credentials
+E() { "$elevate" --config "$ecfg" "$@"; }
 
 # What the CLI sees: botocore's session.full_config (the config file's profiles and sections, with
 # the credentials file's sections merged in), as JSON; {"unreadable": ...} when it refuses a file.
@@ -86,7 +87,12 @@ attempt() {
             head -c "$(stat -c %s before-config)" "$cfgfile" | cmp -s - before-config \
                 || fail "$name: the user's part of the config changed"
         fi
-        if [[ -e before-credentials ]]; then cmp -s before-credentials "$credfile" || fail "$name: credentials changed"; fi
+        if [[ -e before-credentials && $ecfg == "$work/cfg" ]]; then
+            cmp -s before-credentials "$credfile" || fail "$name: credentials changed"
+        elif [[ -e before-credentials ]]; then # plain credentials are appended there
+            head -c "$(stat -c %s before-credentials)" "$credfile" | cmp -s - before-credentials \
+                || fail "$name: the user's part of the credentials file changed"
+        fi
         # The CLI sees the user's part as before, and Elevate's profile gives the emulator's keys.
         cli_view > view-after.json
         jq -S --arg p "$P" 'del(.profiles[$p])' view-before.json > a.json
@@ -184,7 +190,19 @@ shape "[DEFAULT] static keys and a credential_process: Elevate's process wins" w
 shape "[DEFAULT] in the credentials file, no [$P] there" write "" "[DEFAULT]\nrole_arn = arn:aws:iam::1:role/x\n[other]\naws_access_key_id = a\naws_secret_access_key = b\n"
 shape "[ DEFAULT ] is an ordinary section" write "[ DEFAULT ]\nrole_arn = arn:aws:iam::1:role/x\n"
 
-# 5. Where the files are: $VAR and ~ expanded as botocore does; an empty variable means no file.
+# 5. Plain credentials (aws.plainCredentials): the keys go to [P] in the credentials file, under its
+#    [DEFAULT]; aws_security_token there would replace Elevate's session token for the CLI.
+jq '.aws.plainCredentials = true' cfg > cfg-plain
+ecfg=$work/cfg-plain
+shape "plain credentials" write "[default]\nregion = eu-west-1\n" "[default]\naws_access_key_id = AKIADEFAULTEXAMPLE\naws_secret_access_key = x\n"
+grep -q "^\[$P\]" "$credfile" || fail "plain credentials: no [$P] in the credentials file"
+shape "plain credentials, [DEFAULT] aws_security_token in credentials" refuse "[default]\nregion = eu-west-1\n" "[DEFAULT]\naws_security_token = IQoJold\n"
+shape "plain credentials, [DEFAULT] credential_process in the config" refuse "[DEFAULT]\ncredential_process = /bin/false\n"
+ecfg=$work/cfg
+rm -f "$HOME/.aws/credentials"
+expect_rc 0 "profiles, plain credentials off again" E profiles --json
+
+# 6. Where the files are: $VAR and ~ expanded as botocore does; an empty variable means no file.
 mkdir -p "$work/elsewhere"
 export ELEVATE_TEST_AWS_DIR="$work/elsewhere"
 export AWS_CONFIG_FILE='$ELEVATE_TEST_AWS_DIR/config' AWS_SHARED_CREDENTIALS_FILE='${ELEVATE_TEST_AWS_DIR}/credentials'

@@ -572,6 +572,18 @@ private Q_SLOTS:
         QVERIFY2(written.error().message.contains(credentials + u", line 2:"_s),
                  qPrintable(written.error().message));
         QCOMPARE(readAll(credentials), before);
+
+        // The plain-credentials profile is refused up front, so it is never there without its keys.
+        ManagedProfile plain = devProfile();
+        plain.keys = {{u"region"_s, u"eu-west-1"_s}};
+        const auto profile = files.writeProfile(plain, kNote);
+        QVERIFY(!profile.ok());
+        QVERIFY2(profile.error().message.contains(credentials + u", line 2:"_s),
+                 qPrintable(profile.error().message));
+        QVERIFY(!QFileInfo::exists(dir.filePath(u"config"_s)));
+        // With credential_process, the keys do not go there: the credentials [DEFAULT] does not matter.
+        VERIFY_OK(files.writeProfile(devProfile(), kNote));
+        QCOMPARE(readAll(credentials), before);
     }
 
     void refusesAnEditTheCliCouldNotRead()
