@@ -48,7 +48,21 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
             m_aws->reconcileProfiles();
         }
     });
-    connect(m_aws, &Aws::AwsAccess::changed, this, &AwsController::changed);
+    connect(m_aws, &Aws::AwsAccess::changed, this, [this] {
+        // Said once per target when Identity Center may need a fresh sign-in (the menu keeps offering it).
+        for (const auto &t : m_aws->targets()) {
+            if (!t.freshSignInMayHelp || m_freshSignInSaid.contains(t.key()) || !isSignedIn())
+                continue;
+            m_freshSignInSaid.insert(t.key());
+            Q_EMIT notify(
+                tr("AWS may need a fresh sign-in"),
+                tr("Entra's sync should have brought %1 to AWS by now, but AWS does not list it. "
+                   "Identity Center may answer from the group memberships of your last AWS sign-in: "
+                   "choose \"Sign in to AWS again\" in the menu.")
+                    .arg(targetName(t)));
+        }
+        Q_EMIT changed();
+    });
     connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsController::changed);
     connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsController::openUrl);
     connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {

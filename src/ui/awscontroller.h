@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QSet>
 #include <QUrl>
 
 namespace Elevate::Auth {
@@ -89,6 +90,7 @@ private:
     mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id
     bool m_reconciled = false;
     bool m_freshSignIn = false; // signInAgain() is between Logout and the new sign-in
+    QSet<QString> m_freshSignInSaid; // targets whose "may need a fresh sign-in" was notified
 };
 
 } // namespace Elevate::Ui

@@ -270,6 +270,7 @@ private Q_SLOTS:
         window.show();
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
         int idcSignIns = 0;
         connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
             ++idcSignIns;
@@ -322,6 +323,16 @@ private Q_SLOTS:
         QTRY_VERIFY(button()->isVisible());
         QVERIFY(button()->isEnabled());
         QVERIFY(window.findChild<QLabel *>(u"detailsLabel"_s)->text().contains(u"fresh sign-in"_s));
+        auto freshNotes = [&notes] {
+            return std::count_if(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+                return n.at(0).toString() == u"AWS may need a fresh sign-in"_s
+                    && n.at(1).toString().contains(u"Sign in to AWS again"_s);
+            });
+        };
+        QCOMPARE(freshNotes(), 1);
+        aws.checkNow();
+        QTest::qWait(300);
+        QCOMPARE(freshNotes(), 1); // said once
         QVERIFY(screenshot(menu, grantMenuName, u"tray-aws-fresh-signin.png"_s));
         QVERIFY(window.grab().save(Test::artifactPath(u"window-aws-fresh-signin.png"_s)));
         qInfo().noquote() << "grant submenu:" << texts(grantMenu()).join(u" | "_s);

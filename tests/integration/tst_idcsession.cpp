@@ -365,6 +365,48 @@ private Q_SLOTS:
         QVERIFY(tokenFrom(restarted, this).ok());
     }
 
+    // The same refusals while redeeming the authorization code end that sign-in with a sentence; one that
+    // refuses the registration drops it, so the next sign-in registers anew.
+    void finalRefusalsOfTheCodeExchange()
+    {
+        Auth::InMemorySecretStore secrets;
+        Core::SystemClock clock;
+        Auth::IdcSession session(m_config, m_http, &secrets, &clock);
+        auto refuseOnce = [this](const QByteArray &exception, const QByteArray &code) {
+            return addFault(
+                QJsonDocument(QJsonObject {{u"path"_s, u"/token"_s},
+                                           {u"status"_s, 400},
+                                           {u"body"_s, QString::fromLatin1("{\"error\":\"" + code + "\"}")},
+                                           {u"headers"_s,
+                                            QJsonObject {{u"x-amzn-ErrorType"_s,
+                                                          QString::fromLatin1(exception + "Exception")}}}})
+                    .toJson());
+        };
+        Browser browser;
+        QUrl first;
+        QCOMPARE(refuseOnce("ExpiredToken", "expired_token"), 201);
+        const NameResult expired = signInInteractive(session, browser, &first);
+        QVERIFY(!expired.ok());
+        QCOMPARE(expired.error().serviceCode, QStringLiteral("expired_token"));
+        QVERIFY2(expired.error().message.contains(u"took too long"), qPrintable(expired.error().message));
+        QCOMPARE(session.state(), Auth::IdcSession::State::SignedOut);
+
+        QUrl second;
+        QCOMPARE(refuseOnce("UnauthorizedClient", "unauthorized_client"), 201);
+        const NameResult unauthorized = signInInteractive(session, browser, &second);
+        QVERIFY(!unauthorized.ok());
+        QCOMPARE(unauthorized.error().serviceCode, QStringLiteral("unauthorized_client"));
+        QVERIFY2(unauthorized.error().message.contains(u"registers anew"),
+                 qPrintable(unauthorized.error().message));
+        // The first refusal kept the registration (same client), the second dropped it (a new client).
+        const QString clientOf = QStringLiteral("client_id");
+        QCOMPARE(QUrlQuery(second).queryItemValue(clientOf), QUrlQuery(first).queryItemValue(clientOf));
+        QUrl third;
+        const NameResult ok = signInInteractive(session, browser, &third);
+        QVERIFY2(ok.ok(), qPrintable(describe(ok)));
+        QVERIFY(QUrlQuery(third).queryItemValue(clientOf) != QUrlQuery(second).queryItemValue(clientOf));
+    }
+
     void deniedInTheBrowser()
     {
         m_emulator->setAutoSignIn({}); // the sign-in page, where the test presses Deny
