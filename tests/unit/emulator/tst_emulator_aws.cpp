@@ -980,6 +980,62 @@ private Q_SLOTS:
         }
     }
 
+    // settings.portalMembershipSnapshot: a session answers from the memberships of its sign-in (refreshes
+    // keep them); settings.portalCredentialsLagSeconds: a new assignment is listed before its credentials
+    // are handed out. Both from a scenario's settings; bad values are refused with a reason.
+    void membershipSnapshotAndCredentialsLag()
+    {
+        QJsonObject j = QJsonDocument::fromJson(Emulator::Emulator::builtInScenario()).object();
+        QJsonObject settings = j.value(QStringLiteral("settings")).toObject();
+        settings.insert(QStringLiteral("portalMembershipSnapshot"), true);
+        settings.insert(QStringLiteral("portalCredentialsLagSeconds"), 30);
+        j.insert(QStringLiteral("settings"), settings);
+        QVERIFY(m_emu->loadScenario(QJsonDocument(j).toJson()));
+        QCOMPARE(awsState().value(QStringLiteral("portalMembershipSnapshot")).toBool(), true);
+        QCOMPARE(awsState().value(QStringLiteral("portalCredentialsLagSeconds")).toInt(), 30);
+
+        QJsonObject client;
+        const QJsonObject before = idc(kAlexUpn, true, &client); // signed in before the grant
+        activate(kReadOnly);
+        m_emu->advanceClock(95); // past the SCIM delay: Identity Center has the assignment
+        auto roles = [this](const QString &token) {
+            return portal(QStringLiteral("/assignment/roles?account_id=") + kProduction, token)
+                .json()
+                .value(QStringLiteral("roleList"))
+                .toArray()
+                .size();
+        };
+        const QString old = str(before, "accessToken");
+        QCOMPARE(roles(old), 0);
+        QCOMPARE(credentials(old, kProduction, QStringLiteral("ReadOnlyAccess")).status, 403);
+        // A refresh keeps the sign-in's memberships.
+        Reply r = token(client, QStringLiteral("refresh_token"),
+                        {{QStringLiteral("refreshToken"), str(before, "refreshToken")}});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(roles(str(r.json(), "accessToken")), 0);
+
+        // A new sign-in sees it: listed at once, credentials only after the lag since it appeared.
+        const QString fresh = accessToken(kAlexUpn);
+        QCOMPARE(roles(fresh), 1);
+        verifyPortalError(credentials(fresh, kProduction, QStringLiteral("ReadOnlyAccess")), 403,
+                          QStringLiteral("ForbiddenException"), QStringLiteral("No access"));
+        m_emu->advanceClock(30);
+        QCOMPARE(credentials(fresh, kProduction, QStringLiteral("ReadOnlyAccess")).status, 200);
+        // A direct assignment (lee's ViewOnlyAccess) has no lag and no snapshot.
+        QCOMPARE(credentials(accessToken(kLeeUpn), kShared, QStringLiteral("ViewOnlyAccess")).status, 200);
+
+        // Off again through the admin endpoint: the old session sees the role too.
+        QCOMPARE(admin(QStringLiteral("settings"), R"({"portalMembershipSnapshot": false})").status, 200);
+        QCOMPARE(roles(old), 1);
+        QCOMPARE(admin(QStringLiteral("settings"), R"({"portalCredentialsLagSeconds": "soon"})").status, 400);
+
+        settings.insert(QStringLiteral("portalMembershipSnapshot"), QStringLiteral("yes"));
+        j.insert(QStringLiteral("settings"), settings);
+        QString error;
+        QVERIFY(!m_emu->loadScenario(QJsonDocument(j).toJson(), &error));
+        QVERIFY2(error.contains(QStringLiteral("settings.portalMembershipSnapshot")), qPrintable(error));
+    }
+
     void bareScenarioWithoutAws()
     {
         // A scenario without aws: no delay, no SCIM job, permanent assignments none; groups still map.
