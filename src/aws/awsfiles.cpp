@@ -480,9 +480,9 @@ Core::Result<QList<ManagedProfile>> AwsFiles::managedProfiles() const
             profile.roleName = match.captured(2);
         } else {
             for (const auto &[key, value] : std::as_const(profile.keys)) {
-                if (key == u"sso_account_id"_s)
+                if (key.toLower() == u"sso_account_id"_s) // the CLI lower-cases keys
                     profile.accountId = value;
-                else if (key == u"sso_role_name"_s)
+                else if (key.toLower() == u"sso_role_name"_s)
                     profile.roleName = value;
             }
         }

@@ -4,12 +4,16 @@
 // nested values, Python's extra whitespace, duplicate keys in two cases, CR/LF/CRLF, a BOM, bytes
 // that are not UTF-8) go through botocore's raw_config_parse, loaded from Debian's awscli install,
 // and through IniDocument. Both must accept the same files, and for an accepted one see the same
-// sections with the same keys (lower-cased, [DEFAULT]'s inherited) and values. Skips where that
-// AWS CLI is not installed.
+// sections with the same keys (lower-cased, [DEFAULT]'s inherited) and values. The same for the
+// profile a header names (botocore's build_profile_map, shell-style splitting) and for the
+// expansion of $AWS_CONFIG_FILE (os.path.expandvars and expanduser). Skips where that AWS CLI is
+// not installed.
 
+#include "aws/awsfiles.h"
 #include "aws/inifile.h"
 
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
@@ -39,6 +43,18 @@ for path in sys.stdin.read().split("\n"):
         print("ERR")
         continue
     print(json.dumps(sections))
+)PY";
+
+// One line per input line: the profile a header names (null for none), then the expanded path.
+const char *const kNamesScript = R"PY(
+import json, os, sys
+import awscli  # noqa: F401
+from botocore import configloader
+for line in sys.stdin.read().split("\n")[:-1]:
+    header, path = json.loads(line)
+    profiles = configloader.build_profile_map({header: {}})["profiles"]
+    print(json.dumps([next(iter(profiles)) if profiles else None,
+                      os.path.expanduser(os.path.expandvars(path))]))
 )PY";
 
 /// What IniDocument says the CLI sees, in raw_config_parse's shape.
@@ -146,13 +162,81 @@ class TestIniFileBotocore : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
-    void sameAsTheAwsCli()
+    void initTestCase()
     {
         QProcess probe;
         probe.start(kPython, {u"-c"_s, u"import awscli"_s});
         if (!probe.waitForFinished(30'000) || probe.exitStatus() != QProcess::NormalExit
             || probe.exitCode() != 0)
             QSKIP("Debian's AWS CLI (python3-awscli under /usr/bin/python3) is not installed");
+    }
+
+    void headersAndPathsAsTheAwsCli()
+    {
+        qputenv("ELEVATE_T", "/srv/t");
+        qputenv("ELEVATE_TILDE", "~/x");
+        qputenv("ELEVATE_DOLLAR", "$HOME");
+        static const QStringList headerPieces {u"profile"_s, u"profiles"_s, u" "_s,           u"  "_s,
+                                               u"\t"_s,      u"x"_s,        u"elevate-1-R"_s, u"\""_s,
+                                               u"'"_s,       u"\\"_s,       u"default"_s,     u"a b"_s,
+                                               u"\u00a0"_s,  u"#"_s,        u"\u00e9"_s,      u"\r"_s};
+        static const QStringList pathPieces {u"~"_s,
+                                             u"/"_s,
+                                             u"$"_s,
+                                             u"{"_s,
+                                             u"}"_s,
+                                             u"HOME"_s,
+                                             u"ELEVATE_T"_s,
+                                             u"ELEVATE_TILDE"_s,
+                                             u"ELEVATE_DOLLAR"_s,
+                                             u"ELEVATE_NOPE"_s,
+                                             u"root"_s,
+                                             u"nobody-here"_s,
+                                             u"."_s,
+                                             u"_"_s,
+                                             u"1"_s,
+                                             u"\u00e9"_s};
+        QRandomGenerator random(11);
+        QList<QPair<QString, QString>> inputs;
+        QByteArray lines;
+        for (int i = 0; i < 3000; ++i) {
+            QString header = i % 2 == 0 ? u"profile "_s : QString();
+            QString path = i % 3 == 0 ? u"~"_s : QString();
+            for (int n = random.bounded(6); n >= 0; --n)
+                header += headerPieces.at(random.bounded(int(headerPieces.size())));
+            for (int n = random.bounded(6); n >= 0; --n)
+                path += pathPieces.at(random.bounded(int(pathPieces.size())));
+            inputs.append({header, path});
+            lines += QJsonDocument(QJsonArray {header, path}).toJson(QJsonDocument::Compact) + '\n';
+        }
+        QProcess python;
+        python.start(kPython, {u"-c"_s, QString::fromUtf8(kNamesScript)});
+        QVERIFY(python.waitForStarted());
+        python.write(lines);
+        python.closeWriteChannel();
+        QVERIFY(python.waitForFinished(60'000));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        const QList<QByteArray> theirs = python.readAllStandardOutput().split('\n');
+        QVERIFY(theirs.size() >= inputs.size());
+        int profiles = 0;
+        for (qsizetype i = 0; i < inputs.size(); ++i) {
+            const QJsonArray answer = QJsonDocument::fromJson(theirs.at(i)).array();
+            const auto name = AwsFiles::profileOfHeader(inputs.at(i).first);
+            const QString wanted = answer.at(0).toString();
+            QVERIFY2(name.has_value() == !answer.at(0).isNull() && (!name || *name == wanted),
+                     qPrintable(u"[%1]: botocore %2, Elevate %3"_s.arg(
+                         inputs.at(i).first, QString::fromUtf8(theirs.at(i)), name ? *name : u"none"_s)));
+            profiles += name ? 1 : 0;
+            QCOMPARE(AwsFiles::expandPath(inputs.at(i).second), answer.at(1).toString());
+        }
+        QVERIFY2(profiles > 300 && profiles < 2700, qPrintable(QString::number(profiles)));
+        qunsetenv("ELEVATE_T");
+        qunsetenv("ELEVATE_TILDE");
+        qunsetenv("ELEVATE_DOLLAR");
+    }
+
+    void sameAsTheAwsCli()
+    {
 
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
