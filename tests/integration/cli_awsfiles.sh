@@ -60,8 +60,7 @@ expect_rc 0 "login" E login
 expect_rc 0 "aws-login" E aws-login
 expect_rc 0 "request" E request 123456789012/ReadOnlyAccess --duration 1h --wait
 admin clock/advance '{"seconds": 601}'
-P=elevate-123456789012-ReadOnlyAccess
-# Elevate's own marker: a section that carries it is Elevate's, whatever the case says.
+P="elevate-123456789012-ReadOnlyAccess"
 expect_rc 0 "profiles once the grant is Ready" E profiles --json
 [[ $(jq -r '.profiles[0].profile' out.txt) == "$P" ]] || fail "no Ready profile to test with: $(cat out.txt)"
 
