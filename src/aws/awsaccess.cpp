@@ -743,24 +743,23 @@ void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, co
             return;
         }
         const qint64 secs = Console::sessionSeconds(grantEnd, serverNow());
-        m_http->send(
-            Net::HttpRequest::get(Console::signinTokenUrl(federation, c.value(), secs)), this,
-            [=, this](const Net::HttpResponse &r) {
+        Console::requestSigninToken(
+            m_http, federation, c.value(), secs, this, [=, this](Core::Result<Console::SigninToken> token) {
                 if (!guard)
                     return;
-                if (!r.isSuccess()) {
-                    Error e = r.genericError();
-                    e.message = tr("the AWS sign-in service refused the console sign-in (%1)").arg(e.message);
-                    callback(e);
-                    return;
-                }
-                auto token = Console::parseSigninToken(r.body);
                 if (!token.ok()) {
                     callback(token.error());
                     return;
                 }
-                m_consoleUntil.insert(key, m_clock->now().addSecs(secs));
-                callback(Console::loginUrl(federation, u"Elevate"_s, destination, token.value()));
+                // Refused duration: the console picks the length, at most its 12 h; keep the upper bound
+                // so "an open console session keeps working until …" never understates it.
+                const qint64 until = token.value().durationRefused ? Console::kMaxSessionSecs : secs;
+                m_consoleUntil.insert(key, m_clock->now().addSecs(until));
+                if (token.value().durationRefused)
+                    m_consoleLengthRefused.insert(key);
+                else
+                    m_consoleLengthRefused.remove(key);
+                callback(Console::loginUrl(federation, u"Elevate"_s, destination, token.value().token));
             });
     });
 }

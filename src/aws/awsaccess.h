@@ -152,6 +152,9 @@ public:
     /// When role credentials / console sessions handed out for a target stop working (invalid: none).
     QDateTime credentialsUntil(const QString &key) const { return m_credentialsUntil.value(key); }
     QDateTime consoleUntil(const QString &key) const { return m_consoleUntil.value(key); }
+    /// The sign-in service refused a session length for the last console of `key` (aws-sso.md §5.1):
+    /// the console chose it (up to 12 h; consoleUntil() is that bound). Callers say so to the user.
+    bool consoleLengthRefused(const QString &key) const { return m_consoleLengthRefused.contains(key); }
 
     /// The second comment line of a profile: which grant it was written for.
     static QString profileNote(const QDateTime &grantEnd);
@@ -204,6 +207,7 @@ private:
     QList<AwsTarget> m_targets;
     QHash<QString, QDateTime> m_credentialsUntil;
     QHash<QString, QDateTime> m_consoleUntil;
+    QSet<QString> m_consoleLengthRefused;
     QTimer m_timer;
     bool m_autoCheck = false;
     qint64 m_skewSecs = 0;

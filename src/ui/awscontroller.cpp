@@ -209,13 +209,20 @@ void AwsController::openConsole(const Core::Grant &grant)
     if (!t)
         return;
     const QString name = targetName(*t);
-    m_aws->consoleUrl(t->accountId, t->roleName, grant.end, this, [this, name](Core::Result<QUrl> url) {
+    const QString key = t->key();
+    m_aws->consoleUrl(t->accountId, t->roleName, grant.end, this, [this, name, key](Core::Result<QUrl> url) {
         if (!url.ok()) {
             Q_EMIT notify(tr("AWS console"),
                           ErrorText::describe(tr("opening the console for %1").arg(name), url.error()), true);
             return;
         }
         Q_EMIT openUrl(url.value());
+        if (m_aws->consoleLengthRefused(key))
+            Q_EMIT notify(tr("AWS console"),
+                          tr("The AWS sign-in service would not take a session length for %1; the console "
+                             "chose it (at most 12 hours).")
+                              .arg(name),
+                          false);
     });
 }
 

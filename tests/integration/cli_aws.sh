@@ -99,6 +99,26 @@ after=$(state | jq '[.httpRequests[] | select(.path == "/federation/credentials"
 
 expect_rc 0 "env" E env 123456789012/ReadOnlyAccess
 grep -q "^export AWS_ACCESS_KEY_ID='$key'$" out.txt || fail "env: $(cat out.txt)"
+# The expiration is on this machine's clock (the SDKs compare it with theirs), not the emulator's,
+# which runs ahead by the clock advances above: the grant's end, less that lead.
+expires=$(sed -n "s/^export AWS_CREDENTIAL_EXPIRATION='\(.*\)'$/\1/p" out.txt)
+[[ -n $expires ]] || fail "env: no AWS_CREDENTIAL_EXPIRATION: $(cat out.txt)"
+grant_end=$(E status --json 2>/dev/null | jq -r '.grants[] | select(.target == "123456789012/ReadOnlyAccess") | .end')
+[[ -n $grant_end ]] || fail "status --json shows no grant end"
+lead=$(( $(date -d "$(state | jq -r .now)" +%s) - $(date +%s) ))
+(( lead > 500 )) || fail "the emulator clock should run ahead here (lead $lead s)"
+diff=$(( $(date -d "$grant_end" +%s) - lead - $(date -d "$expires" +%s) ))
+(( diff >= -5 && diff <= 5 )) || fail "env: expiration $expires is not the grant end $grant_end on the local clock (lead $lead s)"
+(( $(date -d "$expires" +%s) - $(date +%s) <= 3600 - 500 )) || fail "env: expiration $expires is on the emulator's clock"
+
+# The sign-in service refuses SessionDuration (settings.federationRefusesSessionDuration): the console
+# still opens, without one, and Elevate says the console chose the length.
+admin settings '{"federationRefusesSessionDuration": true}'
+expect_rc 0 "console without a session length" E console 123456789012/ReadOnlyAccess --print-url
+[[ $(cat out.txt) != *SessionDuration* ]] || fail "the second try still asked for a SessionDuration"
+grep -q "would not take a session length" err.txt || fail "console did not say the length was refused: $(cat err.txt)"
+curl -sf "$(cat out.txt)" > /dev/null || fail "the emulator refused the token asked for without a duration"
+admin settings '{"federationRefusesSessionDuration": false}'
 
 # The console: a sign-in URL whose token the emulator accepts once, for that account and role.
 expect_rc 0 "console --print-url" E console 123456789012/ReadOnlyAccess --print-url

@@ -707,6 +707,29 @@ private Q_SLOTS:
         QVERIFY(isoTime(newest[u"sessionEnd"_s]) > grant->end);
     }
 
+    // The federation endpoint refuses SessionDuration (settings.federationRefusesSessionDuration): one
+    // more try without it; the console picks the length, and Elevate says so and assumes the longest.
+    void consoleWithoutSessionDuration()
+    {
+        const auto grant = readyGrant(3600);
+        QVERIFY(grant);
+        QCOMPARE(admin("POST", u"settings"_s, R"({"federationRefusesSessionDuration": true})"), 200);
+        const auto url = consoleUrl(grant->end);
+        QVERIFY2(url && url->ok(), describe(url).constData());
+        QVERIFY(m_aws->consoleLengthRefused(kKey));
+        QVERIFY(!QUrlQuery(url->value()).hasQueryItem(u"SessionDuration"_s));
+        QCOMPARE(browse(url->value()), 200);
+        // What the console may keep: up to 12 h, never less than what was asked for.
+        QVERIFY(m_aws->consoleUntil(kKey) >= grant->end.addSecs(-5));
+        QVERIFY(qAbs(m_aws->consoleUntil(kKey).secsTo(m_clock->now().addSecs(12 * 3600))) <= 5);
+
+        QCOMPARE(admin("POST", u"settings"_s, R"({"federationRefusesSessionDuration": false})"), 200);
+        const auto again = consoleUrl(grant->end);
+        QVERIFY2(again && again->ok(), describe(again).constData());
+        QVERIFY(!m_aws->consoleLengthRefused(kKey));
+        QVERIFY(qAbs(m_aws->consoleUntil(kKey).secsTo(grant->end)) <= 5);
+    }
+
     // 6. The end of a grant: ended(), the profile gone (every other byte kept), the cache gone.
     void endRemovesWhatWasWritten()
     {

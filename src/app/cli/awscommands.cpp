@@ -378,6 +378,11 @@ void CliApp::console(const QString &target, bool printUrl)
                                   if (!url.ok())
                                       return failAws(url.error(), tr("console"));
                                   const QString key = role.accountId + u'/' + role.roleName;
+                                  if (m_aws->consoleLengthRefused(key))
+                                      err() << tr("The AWS sign-in service would not take a session length "
+                                                  "for %1; the console chose it (at most 12 hours).")
+                                                   .arg(key)
+                                            << Qt::endl;
                                   if (printUrl) {
                                       out() << url.value().toString(QUrl::FullyEncoded) << Qt::endl;
                                   } else {
@@ -401,9 +406,12 @@ void CliApp::env(const QString &target)
                            [this, grant, role](Core::Result<Aws::RoleCredentials> c) {
                                if (!c.ok())
                                    return failAws(c.error(), tr("env"));
-                               const QDateTime until = grant.end.isValid()
-                                   ? std::min(c.value().expiration, grant.end)
-                                   : c.value().expiration;
+                               // The grant's end and AWS's expiration are the services' clocks; the
+                               // SDKs compare AWS_CREDENTIAL_EXPIRATION with the local one.
+                               const QDateTime until
+                                   = (grant.end.isValid() ? std::min(c.value().expiration, grant.end)
+                                                          : c.value().expiration)
+                                         .addSecs(-m_graph->serverClockSkewSecs());
                                // stdout holds only the export lines: `eval $(elevate env …)` works
                                // unquoted too.
                                err() << tr("Elevate: %1/%2 until %3")
