@@ -661,7 +661,10 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
     QPointer<QObject> guard(context);
     const QString key = cacheKey(accountId, roleName);
     m_secrets->read(key, this, [=, this](Core::Result<std::optional<QByteArray>> cached) {
-        const QDateTime now = m_clock->now();
+        // AWS's expirations are on the services' clock: compare with it, not with a local clock
+        // that may be off (Graph's skew stands for both; a local clock minutes behind would keep
+        // handing out credentials about to expire).
+        const QDateTime now = serverNow();
         if (cached.ok() && cached.value()) {
             if (const auto c = fromCacheJson(*cached.value(), accountId, roleName)) {
                 const qint64 left = now.secsTo(c->expiration);
@@ -695,7 +698,7 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
                     return;
                 }
                 const RoleCredentials c = fresh.value();
-                if (c.expiration <= m_clock->now()) {
+                if (c.expiration <= serverNow()) {
                     if (guard)
                         callback(Error::make(
                             Error::Kind::Service,

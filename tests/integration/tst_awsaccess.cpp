@@ -589,6 +589,22 @@ private Q_SLOTS:
     }
 
     // 4. Role credentials: from the portal once, then from the keychain.
+    // Cached credentials are judged by the services' clock: with the local clock far behind (Graph's
+    // skew), credentials that look hours away from expiry are in fact about to expire, and are renewed.
+    void cachedCredentialsFollowTheServiceClock()
+    {
+        const auto grant = readyGrant();
+        QVERIFY(grant);
+        const auto first = credentials(grant->end);
+        QVERIFY2(first && first->ok(), describe(first).constData());
+        QCOMPARE(credentialsCalls(), 1);
+        m_aws->setServerSkew(m_clock->now().secsTo(first->value().expiration) - 30);
+        const auto second = credentials(grant->end);
+        QVERIFY2(second && second->ok(), describe(second).constData());
+        QCOMPARE(credentialsCalls(), 2);
+        QVERIFY(second->value().accessKeyId != first->value().accessKeyId);
+    }
+
     void credentialsAreCachedInTheKeychain()
     {
         // Ready was decided by asking for the credentials once: they are in the keychain already.
