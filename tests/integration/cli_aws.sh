@@ -19,15 +19,7 @@ require_session curl jq python3
 aws=/usr/bin/aws
 [[ -x $aws ]] || fail "$aws is missing (scripts/setup --test installs awscli)"
 
-work=$(mktemp -d)
-export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
-unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID \
-      AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DATA_PATH
-mkdir -p "$HOME/.aws"
-cd "$work"
-epid=""
-cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+sandbox
 E() { "$elevate" --config "$work/cfg" "$@"; }
 
 start_emulator cfg
@@ -40,9 +32,7 @@ chmod 0644 "$HOME/.aws/config"
 cp "$HOME/.aws/config" original-config
 profile=elevate-123456789012-ReadOnlyAccess
 
-printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
-chmod +x browser.sh
-export ELEVATE_BROWSER="$work/browser.sh"
+curl_browser
 expect_rc 0 "login" E login
 # Identity Center sign-in: authorization code + PKCE through the emulator's /authorize (auto sign-in).
 expect_rc 0 "aws-login" E aws-login

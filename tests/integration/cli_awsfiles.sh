@@ -24,15 +24,7 @@ python=/usr/bin/python3
 [[ -x $aws ]] || fail "$aws is missing (scripts/setup --test installs awscli)"
 "$python" -c 'import awscli' 2> /dev/null || fail "$python cannot import the AWS CLI's own modules"
 
-work=$(mktemp -d)
-export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
-unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID \
-      AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DATA_PATH AWS_REGION AWS_DEFAULT_REGION
-mkdir -p "$HOME/.aws"
-cd "$work"
-epid=""
-cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+sandbox
 ecfg=$work/cfg # the Elevate configuration; cfg-plain for plain credentials
 E() { "$elevate" --config "$ecfg" "$@"; }
 
@@ -53,9 +45,7 @@ cli_view() { "$python" dump.py; }
 
 start_emulator cfg
 admin settings '{"scimDelaySeconds": 600}'
-printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
-chmod +x browser.sh
-export ELEVATE_BROWSER="$work/browser.sh"
+curl_browser
 expect_rc 0 "login" E login
 expect_rc 0 "aws-login" E aws-login
 expect_rc 0 "request" E request 123456789012/ReadOnlyAccess --duration 1h --wait

@@ -18,15 +18,7 @@ require_session curl jq python3
 aws=/usr/bin/aws # Debian's awscli 2.9.19, not whatever `aws` is on PATH
 [[ -x $aws ]] || fail "$aws is missing (scripts/setup --test installs awscli)"
 
-work=$(mktemp -d)
-export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
-unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID \
-      AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DATA_PATH
-mkdir -p "$HOME/.aws"
-cd "$work"
-epid=""
-cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+sandbox
 E() { "$elevate" --config "$work/cfg" "$@"; }
 calls() { state | jq -r ".calls.$1"; }
 now() { python3 -c 'import time; print(time.time())'; }
@@ -36,9 +28,7 @@ admin settings '{"scimDelaySeconds": 30}'
 profile=elevate-123456789012-ReadOnlyAccess
 proof="$XDG_DATA_HOME/elevate/grant-proofs/123456789012_ReadOnlyAccess.json"
 
-printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
-chmod +x browser.sh
-export ELEVATE_BROWSER="$work/browser.sh"
+curl_browser
 expect_rc 0 "login" E login
 expect_rc 0 "aws-login" E aws-login
 expect_rc 0 "request" E request 123456789012/ReadOnlyAccess --duration 1h --wait

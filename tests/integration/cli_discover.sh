@@ -13,13 +13,7 @@ here=$(dirname "$(realpath "$0")")
 source "$here/clitest.sh"
 require_session curl jq
 
-work=$(mktemp -d)
-export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
-mkdir -p "$HOME"
-cd "$work"
-epid=""
-cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+sandbox
 E() { "$elevate" --config "$work/cfg" "$@"; }
 
 jq '.aws.generatedAccounts = {"count": 250, "user": "alex@contoso.example", "roleNames": ["ReadOnlyAccess"],
@@ -28,9 +22,7 @@ jq '.aws.generatedAccounts = {"count": 250, "user": "alex@contoso.example", "rol
 start_emulator cfg --scenario scenario.json
 # A keychain entry of its own: other scripts may run beside this one in the same session.
 jq --arg s "Elevate cli_discover $$" '.keychain.service = $s' cfg > cfg.tmp && mv cfg.tmp cfg
-printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > browser.sh
-chmod +x browser.sh
-export ELEVATE_BROWSER="$work/browser.sh"
+curl_browser
 
 # 1. One account keeps failing (every attempt; Retry-After 0 keeps it quick), one is throttled once.
 curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/faults" -d '[

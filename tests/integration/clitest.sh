@@ -15,6 +15,28 @@ require_session() {
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+# sandbox: a throwaway HOME (with XDG_DATA_HOME in it and an empty ~/.aws) as the working directory,
+# none of the caller's AWS_* settings, and an EXIT trap that stops the emulator (epid) and removes
+# it all. Sets work.
+sandbox() {
+    work=$(mktemp -d)
+    export HOME="$work/home" XDG_DATA_HOME="$work/home/.local/share"
+    unset AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE AWS_PROFILE AWS_DEFAULT_PROFILE AWS_ACCESS_KEY_ID \
+          AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_DATA_PATH AWS_REGION AWS_DEFAULT_REGION
+    mkdir -p "$HOME/.aws"
+    cd "$work"
+    epid=""
+    trap cleanup EXIT
+}
+cleanup() { [[ -n "${epid:-}" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
+
+# curl_browser: ELEVATE_BROWSER follows the sign-in URL with curl (the emulator's auto sign-in).
+curl_browser() {
+    printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > "$work/browser.sh"
+    chmod +x "$work/browser.sh"
+    export ELEVATE_BROWSER="$work/browser.sh"
+}
+
 # expect_rc CODE DESCRIPTION COMMAND...: runs it (stdout to out.txt, stderr to err.txt) and fails
 # unless it exits with CODE.
 expect_rc() {
