@@ -388,7 +388,7 @@ void PortalClient::discoverRoles(QObject *context, ProgressCallback progress, Di
                                 const int delayMs = 2000 << item.throttledRounds;
                                 qCInfo(lcAws) << "portal: account" << item.account.accountId
                                               << "throttled; again in" << delayMs << "ms";
-                                QTimer::singleShot(delayMs, this, [=, this] {
+                                QTimer::singleShot(delayMs, this, [=] {
                                     --state->waiting;
                                     if (state->over)
                                         return;
