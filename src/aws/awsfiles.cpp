@@ -507,10 +507,11 @@ Core::Result<void> AwsFiles::writeCredentials(const QString &name, const QString
         marker += u"these credentials expire at %1 and are "_s.arg(expiration.toUTC().toString(Qt::ISODate));
     marker += kMarkerTail;
     const IniKeyValues keys = plainKeys(accessKeyId, secretAccessKey, sessionToken);
-    auto written = writeSection(m_credentialsPath, name, keys, {marker});
+    auto written = writeSection(m_credentialsPath, name, keys, {marker}, true);
     if (!written.ok())
         return written;
-    // Secret keys are in it now: nobody but the owner may read the file, whatever its mode was.
+    // Written files lost group and other bits before the keys went in (editFile); an unchanged
+    // file (the same keys already there) is made private here too.
     const QString target = resolvedPath(m_credentialsPath);
     constexpr auto others = QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup
         | QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
@@ -527,18 +528,22 @@ Core::Result<bool> AwsFiles::removeCredentials(const QString &name)
 }
 
 Core::Result<void> AwsFiles::writeSection(const QString &path, const QString &section,
-                                          const IniKeyValues &keys, const QStringList &comments)
+                                          const IniKeyValues &keys, const QStringList &comments,
+                                          bool holdsSecrets)
 {
-    const auto result = editFile(path, true, [&](IniDocument &document) -> Core::Result<bool> {
-        if (document.hasSection(section) && !isManaged(document, section))
-            return invalid(
-                u"%1, line %2: [%3] is not Elevate's (it has no '# %4' comment), so Elevate does not "
-                "overwrite it; rename or remove that section to let Elevate use the name."_s.arg(
-                    path, QString::number(document.sectionLine(section)), section, kMarker));
-        if (auto defaults = checkDefaults(document, path, section, keys); !defaults.ok())
-            return defaults.error();
-        return setOwnSection(document, path, section, keys, comments);
-    });
+    const auto result = editFile(
+        path, true,
+        [&](IniDocument &document) -> Core::Result<bool> {
+            if (document.hasSection(section) && !isManaged(document, section))
+                return invalid(
+                    u"%1, line %2: [%3] is not Elevate's (it has no '# %4' comment), so Elevate does not "
+                    "overwrite it; rename or remove that section to let Elevate use the name."_s.arg(
+                        path, QString::number(document.sectionLine(section)), section, kMarker));
+            if (auto defaults = checkDefaults(document, path, section, keys); !defaults.ok())
+                return defaults.error();
+            return setOwnSection(document, path, section, keys, comments);
+        },
+        holdsSecrets);
     if (!result.ok())
         return result.error();
     return {};
@@ -597,7 +602,8 @@ Core::Result<bool> AwsFiles::removeOwnSection(IniDocument &document, const QStri
     }
 }
 
-Core::Result<bool> AwsFiles::editFile(const QString &path, bool createIfMissing, const Edit &edit)
+Core::Result<bool> AwsFiles::editFile(const QString &path, bool createIfMissing, const Edit &edit,
+                                      bool holdsSecrets)
 {
     const QString target = resolvedPath(path);
     if (!QFileInfo::exists(target) && !createIfMissing)
@@ -655,8 +661,12 @@ Core::Result<bool> AwsFiles::editFile(const QString &path, bool createIfMissing,
     file.setDirectWriteFallback(false);
     if (!file.open(QIODevice::WriteOnly))
         return invalid(u"%1 cannot be written: %2"_s.arg(path, file.errorString()));
-    const QFile::Permissions mode = existed ? (info.permissions() & kModeBits) : kPrivateFile;
-    if (file.write(after) != after.size() || !file.setPermissions(mode)) {
+    QFile::Permissions mode = existed ? (info.permissions() & kModeBits) : kPrivateFile;
+    if (holdsSecrets)
+        mode &= QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner;
+    // The mode before the content: the temporary file may have started with the old file's mode,
+    // and keys must never sit in a file others can read, not even until the rename.
+    if (!file.setPermissions(mode) || file.write(after) != after.size()) {
         const QString reason = file.errorString();
         file.cancelWriting();
         return invalid(u"%1 cannot be written: %2"_s.arg(path, reason));

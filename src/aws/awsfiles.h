@@ -116,10 +116,13 @@ public:
 
 private:
     using Edit = std::function<Core::Result<bool>(IniDocument &)>;
-    /// The locked read–parse–edit–write cycle; returns what `edit` returned.
-    static Core::Result<bool> editFile(const QString &path, bool createIfMissing, const Edit &edit);
+    /// The locked read–parse–edit–write cycle; returns what `edit` returned. `holdsSecrets`: the new
+    /// content has keys in it, so the file loses its group and other bits before a byte is written.
+    static Core::Result<bool> editFile(const QString &path, bool createIfMissing, const Edit &edit,
+                                       bool holdsSecrets = false);
     static Core::Result<void> writeSection(const QString &path, const QString &section,
-                                           const IniKeyValues &keys, const QStringList &comments);
+                                           const IniKeyValues &keys, const QStringList &comments,
+                                           bool holdsSecrets = false);
     static Core::Result<bool> removeSection(const QString &path, const QString &section);
     static Core::Result<bool> setOwnSection(IniDocument &document, const QString &path,
                                             const QString &section, const IniKeyValues &keys,
