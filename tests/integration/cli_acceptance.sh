@@ -17,6 +17,11 @@ epid=""
 cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
+# An address other hosts can reach is refused unless asked for: the state endpoint lists every token.
+expect_rc 2 "emulator on 0.0.0.0" timeout 10 "$emulator" --listen 0.0.0.0:0
+grep -q -- "--allow-remote" err.txt || fail "the refusal does not name --allow-remote: $(cat err.txt)"
+expect_rc 2 "emulator on [::]" timeout 10 "$emulator" --listen '[::]:0'
+
 start_emulator cfg --page-size 2
 
 # The browser: records who listens on the redirect port, then follows the redirects like a browser.

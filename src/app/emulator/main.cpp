@@ -81,6 +81,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption listenOpt(QStringLiteral("listen"),
                                        QStringLiteral("Listen on HOST:PORT (port 0 = any)."),
                                        QStringLiteral("host:port"), QStringLiteral("127.0.0.1:0"));
+    const QCommandLineOption remoteOpt(
+        QStringLiteral("allow-remote"),
+        QStringLiteral("Allow --listen on an address other hosts can reach (its state endpoint lists every "
+                       "token it issued)."));
     const QCommandLineOption scenarioOpt(
         QStringLiteral("scenario"), QStringLiteral("Load this scenario file instead of the built-in demo."),
         QStringLiteral("file"));
@@ -111,7 +115,8 @@ int main(int argc, char *argv[])
                        "answers at once. Default: ELEVATE_EMULATOR_PROFILE, else friendly. The scenario's "
                        "settings override it."),
         QStringLiteral("realistic|friendly"));
-    parser.addOptions({listenOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt, profileOpt});
+    parser.addOptions(
+        {listenOpt, remoteOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt, profileOpt});
     parser.process(app);
 
     Elevate::Emulator::Emulator emulator;
@@ -153,6 +158,12 @@ int main(int argc, char *argv[])
     const QHostAddress address(host == u"localhost" ? QStringLiteral("127.0.0.1") : host);
     if (colon < 0 || !portOk || port < 0 || port > 65535 || address.isNull())
         return fail(QStringLiteral("--listen needs HOST:PORT, e.g. 127.0.0.1:0"), 2);
+    if (!address.isLoopback() && !parser.isSet(remoteOpt))
+        return fail(QStringLiteral("--listen %1 can be reached from other hosts, and the emulator's state "
+                                   "endpoint lists every token it issued; use a loopback address, or add "
+                                   "--allow-remote")
+                        .arg(listen),
+                    2);
     if (!emulator.listen(address, quint16(port), &error))
         return fail(error, 1);
 
