@@ -13,6 +13,7 @@
 #include "graph/accessservice.h"
 #include "graph/pimwording.h"
 
+#include "net/oneshotredirect.h"
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -373,29 +374,61 @@ void CliApp::console(const QString &target, bool printUrl)
 {
     withLiveAwsGrant(
         target, tr("console"), [this, printUrl](const Core::Grant &grant, const Core::AwsRole &role) {
-            m_aws->consoleUrl(role.accountId, role.roleName, grant.end, this,
-                              [this, printUrl, role](Core::Result<QUrl> url) {
-                                  if (!url.ok())
-                                      return failAws(url.error(), tr("console"));
-                                  const QString key = role.accountId + u'/' + role.roleName;
-                                  if (m_aws->consoleLengthRefused(key))
-                                      err() << tr("The AWS sign-in service would not take a session length "
-                                                  "for %1; the console chose it (at most 12 hours).")
-                                                   .arg(key)
-                                            << Qt::endl;
-                                  if (printUrl) {
-                                      out() << url.value().toString(QUrl::FullyEncoded) << Qt::endl;
-                                  } else {
-                                      openBrowser(url.value());
-                                      const QDateTime until = m_aws->consoleUntil(key);
-                                      err() << (until.isValid()
-                                                    ? tr("Opened the AWS console for %1 (session until %2).")
-                                                          .arg(key, hhmm(until))
-                                                    : tr("Opened the AWS console for %1.").arg(key))
-                                            << Qt::endl;
-                                  }
-                                  finish(ExitOk);
-                              });
+            m_aws->consoleUrl(
+                role.accountId, role.roleName, grant.end, this,
+                [this, printUrl, role](Core::Result<QUrl> url) {
+                    if (!url.ok())
+                        return failAws(url.error(), tr("console"));
+                    const QString key = role.accountId + u'/' + role.roleName;
+                    if (m_aws->consoleLengthRefused(key))
+                        err() << tr("The AWS sign-in service would not take a session length "
+                                    "for %1; the console chose it (at most 12 hours).")
+                                     .arg(key)
+                              << Qt::endl;
+                    if (printUrl) {
+                        err() << tr("This URL is a secret: whoever opens it first, within 15 minutes, is "
+                                    "signed in to the AWS console as %1.")
+                                     .arg(key)
+                              << Qt::endl;
+                        out() << url.value().toString(QUrl::FullyEncoded) << Qt::endl;
+                        return finish(ExitOk);
+                    }
+                    // The browser gets a one-shot loopback address, not the sign-in token: a process's
+                    // arguments are readable by every local user (issue 12, item 2).
+                    auto *handoff = new Net::OneShotRedirect(this);
+                    const auto local = handoff->start(url.value());
+                    if (!local.ok())
+                        return failAws(local.error(), tr("console"));
+                    const QString printHint
+                        = tr("`elevate console %1 --print-url` prints the sign-in URL to open yourself")
+                              .arg(key);
+                    if (!openBrowser(local.value())) {
+                        err() << "elevate: "
+                              << tr("no browser could be started (xdg-open or ELEVATE_BROWSER); %1")
+                                     .arg(printHint)
+                              << Qt::endl;
+                        return finish(ExitFailure);
+                    }
+                    connect(handoff, &Net::OneShotRedirect::finished, this,
+                            [this, key, printHint](bool fetched) {
+                                if (!fetched) {
+                                    err() << "elevate: "
+                                          << tr("the browser did not open the console sign-in within %1 "
+                                                "minutes; %2")
+                                                 .arg(Net::OneShotRedirect::DefaultLifetimeMs / 60'000)
+                                                 .arg(printHint)
+                                          << Qt::endl;
+                                    return finish(ExitCancelled);
+                                }
+                                const QDateTime until = m_aws->consoleUntil(key);
+                                err() << (until.isValid()
+                                              ? tr("Opened the AWS console for %1 (session until %2).")
+                                                    .arg(key, hhmm(until))
+                                              : tr("Opened the AWS console for %1.").arg(key))
+                                      << Qt::endl;
+                                finish(ExitOk);
+                            });
+                });
         });
 }
 

@@ -50,7 +50,8 @@ int main(int argc, char *argv[])
            "                          account answered, else that error's exit code); --fresh signs out\n"
            "                          of the AWS portal first (when AWS should list a role by now)\n"
            "  console <target> [--print-url]\n"
-           "                          open the AWS console for a live grant (or print the sign-in URL)\n"
+           "                          open the AWS console for a live grant; --print-url prints the\n"
+           "                          sign-in URL instead: a secret, it signs in whoever opens it\n"
            "  env <target>            shell export lines with the role's credentials\n"
            "  profiles                the AWS CLI profiles Elevate keeps for live grants\n"
            "  end-all                 end all access now: deactivate in PIM, remove profiles and cached\n"
@@ -93,8 +94,10 @@ int main(int argc, char *argv[])
     const QCommandLineOption waitOpt(QStringLiteral("wait"),
                                      tr("request: wait until the request is granted, denied or ends."));
     const QCommandLineOption csvOpt(QStringLiteral("csv"), tr("history: print CSV."));
-    const QCommandLineOption printUrlOpt(QStringLiteral("print-url"),
-                                         tr("console: print the sign-in URL instead of opening it."));
+    const QCommandLineOption printUrlOpt(
+        QStringLiteral("print-url"),
+        tr("console: print the sign-in URL instead of opening it (a secret: whoever "
+           "opens it within 15 minutes is signed in to the console)."));
     const QCommandLineOption accountOpt(QStringLiteral("account"),
                                         tr("credential-process: the AWS account id."), QStringLiteral("id"));
     const QCommandLineOption roleOpt(
