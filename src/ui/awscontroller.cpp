@@ -9,6 +9,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "net/oneshotredirect.h"
 
 #include <memory>
 
@@ -216,7 +217,29 @@ void AwsController::openConsole(const Core::Grant &grant)
                           ErrorText::describe(tr("opening the console for %1").arg(name), url.error()), true);
             return;
         }
-        Q_EMIT openUrl(url.value());
+        // The browser gets a one-shot loopback address, not the sign-in token: a process's arguments
+        // are readable by every local user (issue 12, item 2). It answers once, then goes.
+        auto *handoff = new Net::OneShotRedirect(this);
+        const auto local = handoff->start(url.value(),
+                                          m_consoleHandoffMs > 0 ? m_consoleHandoffMs
+                                                                 : Net::OneShotRedirect::DefaultLifetimeMs);
+        if (!local.ok()) {
+            handoff->deleteLater();
+            Q_EMIT notify(tr("AWS console"),
+                          ErrorText::describe(tr("opening the console for %1").arg(name), local.error()),
+                          true);
+            return;
+        }
+        connect(handoff, &Net::OneShotRedirect::finished, this, [this, handoff, name](bool fetched) {
+            handoff->deleteLater();
+            if (!fetched)
+                Q_EMIT notify(tr("AWS console"),
+                              tr("The browser did not open the console sign-in for %1 in time. Open "
+                                 "the console again from the menu.")
+                                  .arg(name),
+                              true);
+        });
+        Q_EMIT openUrl(local.value());
         if (m_aws->consoleLengthRefused(key))
             Q_EMIT notify(tr("AWS console"),
                           tr("The AWS sign-in service would not take a session length for %1; the console "

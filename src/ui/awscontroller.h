@@ -64,17 +64,21 @@ public:
     /// "Sign in to AWS again": portal Logout, the Identity Center session forgotten, a new
     /// authorization in the browser; the waiting goes on with the new sign-in.
     void signInAgain();
-    /// Opens the console for a Ready grant (openUrl fires with the sign-in URL).
+    /// Opens the console for a Ready grant: openUrl fires with a one-shot loopback URL that redirects
+    /// to the sign-in URL (Net::OneShotRedirect, owned here until the browser came or two minutes
+    /// passed; then a notification says it did not).
     void openConsole(const Core::Grant &grant);
     /// Provision on demand for the grant's group and this user, then checks AWS again.
     void syncNow(const Core::Grant &grant);
+    /// How long a console hand-off waits for the browser (tests shorten it); 0: two minutes.
+    void setConsoleHandoffLifetime(int ms) { m_consoleHandoffMs = ms; }
     /// Deactivates every activated grant in PIM, removes profiles and cached credentials, logs out
     /// of Identity Center. The outcome comes back as one notification.
     void endAll();
 
 Q_SIGNALS:
     void changed();
-    /// Open this URL in the browser (console sign-in, Identity Center sign-in page).
+    /// Open this URL in the browser (the console hand-off, Identity Center sign-in page).
     void openUrl(const QUrl &url);
     void notify(const QString &title, const QString &message, bool isError = false);
 
@@ -94,3 +98,4 @@ private:
 };
 
 } // namespace Elevate::Ui
+    int m_consoleHandoffMs = 0;

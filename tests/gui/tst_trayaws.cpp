@@ -121,12 +121,13 @@ private Q_SLOTS:
         auto details = [&window] { return window.findChild<QLabel *>(u"detailsLabel"_s)->text(); };
         QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
 
-        // The "browser": follows the Identity Center sign-in; console URLs are kept to be opened below.
+        // The "browser": follows the Identity Center sign-in; the console hand-offs (a loopback port
+        // of Elevate's own, not the emulator's) are kept to be opened below.
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
         QList<QUrl> consoleUrls;
         connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
-            if (url.path() == u"/federation") {
+            if (url.port() != f.emulator.baseUrl().port()) {
                 consoleUrls << url;
                 return;
             }
@@ -211,20 +212,52 @@ private Q_SLOTS:
         qInfo().noquote() << "grant submenu:" << grantMenu()->title() << "->"
                           << texts(grantMenu()).join(u" | "_s);
 
-        // "Open AWS console": a sign-in URL the emulator's federation accepts.
+        // "Open AWS console": the browser is handed a one-shot loopback URL without the sign-in token;
+        // it redirects once to a sign-in URL the emulator's federation accepts.
         console->trigger();
         QTRY_COMPARE_WITH_TIMEOUT(consoleUrls.size(), 1, 15'000);
-        QCOMPARE(QUrlQuery(consoleUrls.first()).queryItemValue(u"Action"_s), u"login"_s);
-        QNetworkReply *page = browser.get(QNetworkRequest(consoleUrls.first()));
+        const QUrl handoff = consoleUrls.first();
+        QCOMPARE(handoff.host(), u"127.0.0.1"_s);
+        QVERIFY2(!handoff.hasQuery() && !handoff.toString().contains(u"Signin"_s),
+                 qPrintable(handoff.toString()));
+        auto hop = [&browser](const QUrl &url) {
+            QNetworkRequest req(url);
+            req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+            QNetworkReply *r = browser.get(req);
+            QSignalSpy done(r, &QNetworkReply::finished);
+            if (!r->isFinished())
+                done.wait(15'000);
+            r->deleteLater();
+            return std::pair(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(),
+                             QUrl::fromEncoded(r->rawHeader("Location")));
+        };
+        const auto [status, login] = hop(handoff);
+        QCOMPARE(status, 302);
+        QCOMPARE(login.path(), u"/federation"_s);
+        QCOMPARE(login.port(), f.emulator.baseUrl().port());
+        QCOMPARE(QUrlQuery(login).queryItemValue(u"Action"_s), u"login"_s);
+        QCOMPARE(hop(handoff).first, 0); // once only: the port is closed
+        QNetworkReply *page = browser.get(QNetworkRequest(login));
         QTRY_VERIFY(page->isFinished());
         QCOMPARE(page->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
         const QByteArray html = page->readAll();
         page->deleteLater();
         QVERIFY2(html.contains("123456789012") && html.contains("ReadOnlyAccess"), html.constData());
 
-        // The window's console button takes the same way.
+        // The window's console button takes the same way. A browser that never comes: the hand-off
+        // ends (shortened here) and a notification says so.
+        QVERIFY(!std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+            return n.at(1).toString().contains(u"did not open the console"_s);
+        }));
+        awsController.setConsoleHandoffLifetime(300);
         button("consoleButton")->click();
         QTRY_COMPARE_WITH_TIMEOUT(consoleUrls.size(), 2, 15'000);
+        QVERIFY(consoleUrls.at(1) != handoff);
+        QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+            return n.at(0).toString() == u"AWS console"_s && n.at(2).toBool()
+                && n.at(1).toString().contains(u"did not open the console sign-in for"_s);
+        }));
+        QCOMPARE(hop(consoleUrls.at(1)).first, 0);
 
         // "End all access now…" asks the app (which confirms first); so does the window's button.
         QSignalSpy windowEndAll(&window, &Elevate::Ui::MainWindow::endAllRequested);
