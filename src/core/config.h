@@ -64,6 +64,10 @@ struct AwsConfig
  */
 struct AppConfig
 {
+    /// Opt-in (top-level "allowCustomEndpoints"): endpoints on hosts other than Microsoft's and AWS's
+    /// own. Without it such a configuration is refused, so a planted or mistyped file cannot send
+    /// tokens elsewhere. HTTPS stays required either way; loopback is always allowed (the emulator).
+    bool allowCustomEndpoints = false;
     QString authorityHost = QStringLiteral("https://login.microsoftonline.com");
     QString tenant; // tenant id (GUID) or domain; "organizations" works but PIM data is per tenant
     QString clientId;
@@ -94,8 +98,13 @@ struct AppConfig
     /// Full scope strings for the Graph resource (`https://graph.microsoft.com/User.Read` ...).
     QStringList qualifiedGraphScopes() const;
 
-    /// Parses and validates a config document. Rejects plain HTTP to anything but loopback.
+    /// Parses and validates a config document (the file's bytes; `load` reads the file and calls it).
+    /// Refuses a value of the wrong type, plain HTTP to anything but loopback, an endpoint on a host
+    /// that is not Microsoft's or AWS's without allowCustomEndpoints, and a graph.baseUrl on another
+    /// origin than graph.resource (loopback excepted). The error names the key.
     static Result<AppConfig> fromJson(const QByteArray &json, const QString &sourcePath = {});
+    /// Larger documents are refused before they are parsed.
+    static constexpr qsizetype maxJsonBytes = 1024 * 1024;
     static Result<AppConfig> load(const QString &path);
     QByteArray toJson() const;
 
