@@ -274,7 +274,8 @@ Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QSt
     if (!audOk)
         return Error::make(Error::Kind::Security,
                            QStringLiteral("the id_token was issued for another application"));
-    if (!expectedNonce.isEmpty() && Net::jsonString(c, "nonce").toLatin1() != expectedNonce)
+    // Compared as text: toLatin1() would turn every character beyond Latin-1 into '?' and match.
+    if (!expectedNonce.isEmpty() && Net::jsonString(c, "nonce") != QString::fromLatin1(expectedNonce))
         return Error::make(Error::Kind::Security,
                            QStringLiteral("the id_token nonce does not match this sign-in"));
     Core::Account a;
@@ -288,6 +289,14 @@ Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QSt
         a.displayName = a.username;
     if (!a.isValid())
         return Error::make(Error::Kind::Parse, QStringLiteral("the id_token lacks oid or tid"));
+    // Entra's tenant ids are GUIDs (entra-auth.md §3.1); anything else did not come from Entra as
+    // documented, and the tid ends up in the account id and the keychain entry: refuse the sign-in.
+    static const QRegularExpression guid(QRegularExpression::anchoredPattern(
+        QStringLiteral("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")));
+    if (!guid.match(a.tenantId).hasMatch())
+        return Error::make(
+            Error::Kind::Parse,
+            QStringLiteral("the id_token's tenant (tid) is not a GUID; the sign-in is refused"));
     a.homeAccountId = a.objectId + u'.' + a.tenantId;
     if (!clientInfo.isEmpty()) {
         const auto info = decodeSegment(clientInfo, "client_info");

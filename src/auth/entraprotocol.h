@@ -89,8 +89,8 @@ Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse
 
 /**
  * The account from an id_token (no signature check, as MSAL for tokens fresh from the token endpoint
- * over TLS; entra-auth.md §3.2): aud must be our client id, nonce (when expected) must match, oid and
- * tid must be there. client_info supplies the home account id.
+ * over TLS; entra-auth.md §3.2): aud must be our client id, nonce (when expected) must match, oid must
+ * be there and tid must be a GUID. client_info supplies the home account id.
  */
 Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QString &clientInfo,
                                                const QString &clientId, const QByteArray &expectedNonce);

@@ -207,9 +207,36 @@ private Q_SLOTS:
         QCOMPARE(t->refreshToken, QStringLiteral("1.AXoAu7uq-rt"));
         QVERIFY(!parseTokenResponse(httpResponse(200, "{\"access_token\":\"x\"}")).ok()); // no expires_in
     }
+    // Found by fuzz_entra (issue 12): an expires_in no qint64 holds was converted anyway, which is
+    // undefined; now it is no expires_in, and the answer is refused as unreadable.
+    void tokenWithOutOfRangeExpiry()
+    {
+        for (const QByteArray n : {"1e300", "-1e300", "9.3e18", "18446744073709551615"}) {
+            const auto t
+                = parseTokenResponse(httpResponse(200, "{\"access_token\":\"x\",\"expires_in\":" + n + "}"));
+            QVERIFY2(!t.ok(), n.constData());
+            QCOMPARE(t.error().kind, Error::Kind::Parse);
+        }
+        const auto t
+            = parseTokenResponse(httpResponse(200, "{\"access_token\":\"x\",\"expires_in\":3599.5}"));
+        QVERIFY(t.ok());
+        QCOMPARE(t->expiresIn, 3599);
+    }
+    // Found by fuzz_entra (issue 12): the nonce claim went through toLatin1(), which turns every
+    // character beyond Latin-1 into '?', so such a claim matched an expected nonce of question marks.
+    void idTokenNonceBeyondLatin1()
+    {
+        const QByteArray claims = "{\"aud\":\"client-1\",\"nonce\":\"\\u4e00\\u4e01\",\"oid\":\"o\","
+                                  "\"tid\":\"aaaabbbb-0000-cccc-1111-dddd2222eeee\"}";
+        const auto a = accountFromIdToken(jwt(claims), {}, QStringLiteral("client-1"), "??");
+        QVERIFY(!a.ok());
+        QCOMPARE(a.error().kind, Error::Kind::Security);
+        QVERIFY(accountFromIdToken(jwt(claims), {}, QStringLiteral("client-1"), {}).ok()); // none expected
+    }
     void idTokenChecks()
     {
-        const QByteArray good = "{\"aud\":\"client-1\",\"nonce\":\"n1\",\"oid\":\"o\",\"tid\":\"t\","
+        const QByteArray good = "{\"aud\":\"client-1\",\"nonce\":\"n1\",\"oid\":\"o\","
+                                "\"tid\":\"aaaabbbb-0000-cccc-1111-dddd2222eeee\","
                                 "\"preferred_username\":\"alex@contoso.example\",\"name\":\"Alex\"}";
         const QString ci = QString::fromLatin1(b64("{\"uid\":\"u\",\"utid\":\"ut\"}"));
         auto a = accountFromIdToken(jwt(good), ci, QStringLiteral("client-1"), "n1");
@@ -228,6 +255,42 @@ private Q_SLOTS:
                      .error()
                      .kind,
                  Error::Kind::Parse);
+    }
+    // Issue 12, item 7c: the tenant must be a GUID, or the sign-in is refused (nothing is stored).
+    void idTokenTenantIsAGuid_data()
+    {
+        QTest::addColumn<QByteArray>("tid"); // as JSON
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("lower case") << QByteArray("\"aaaabbbb-0000-cccc-1111-dddd2222eeee\"") << true;
+        QTest::newRow("upper case") << QByteArray("\"AAAABBBB-0000-CCCC-1111-DDDD2222EEEE\"") << true;
+        QTest::newRow("personal accounts") << QByteArray("\"9188040d-6c67-4c5b-b112-36a304b66dad\"") << true;
+        QTest::newRow("a domain") << QByteArray("\"contoso.onmicrosoft.com\"") << false;
+        QTest::newRow("organizations") << QByteArray("\"organizations\"") << false;
+        QTest::newRow("braces") << QByteArray("\"{aaaabbbb-0000-cccc-1111-dddd2222eeee}\"") << false;
+        QTest::newRow("no dashes") << QByteArray("\"aaaabbbb0000cccc1111dddd2222eeee\"") << false;
+        QTest::newRow("a group too short") << QByteArray("\"aaaabbbb-000-cccc-1111-dddd2222eeee\"") << false;
+        QTest::newRow("not hex") << QByteArray("\"aaaabbbg-0000-cccc-1111-dddd2222eeee\"") << false;
+        QTest::newRow("trailing newline")
+            << QByteArray("\"aaaabbbb-0000-cccc-1111-dddd2222eeee\\n\"") << false;
+        QTest::newRow("path characters")
+            << QByteArray("\"aaaabbbb-0000-cccc-1111-dddd2222eeee/../x\"") << false;
+        QTest::newRow("a number") << QByteArray("42") << false;
+    }
+    void idTokenTenantIsAGuid()
+    {
+        QFETCH(QByteArray, tid);
+        QFETCH(bool, accepted);
+        const QByteArray claims = "{\"aud\":\"client-1\",\"nonce\":\"n1\",\"oid\":\"o\",\"tid\":" + tid
+            + ",\"preferred_username\":\"alex@contoso.example\"}";
+        const auto a = accountFromIdToken(jwt(claims), {}, QStringLiteral("client-1"), "n1");
+        QCOMPARE(a.ok(), accepted);
+        if (accepted) {
+            QCOMPARE(a->tenantId.toLatin1(), tid.mid(1, tid.size() - 2));
+        } else {
+            QCOMPARE(a.error().kind, Error::Kind::Parse);
+            if (tid.startsWith('"'))
+                QVERIFY2(a.error().message.contains(QStringLiteral("tid")), qPrintable(a.error().message));
+        }
     }
     void deviceCodeResponse()
     {
