@@ -3,8 +3,11 @@
 
 #include "core/result.h"
 
+#include <QHash>
 #include <QHostAddress>
+#include <QList>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 class QTcpServer;
@@ -21,12 +24,43 @@ struct AuthorizationResponse
     QString errorDescription; // decoded
 };
 
+/// What one connection's bytes so far say (parseRedirectRequest).
+struct RedirectRequest
+{
+    /// 0: the head is not complete yet, read on. 431 (too large), 400 (not an HTTP/1.x request
+    /// line), 404 (another path or method): answer that and close. 200: a GET of the redirect path.
+    int status = 0;
+    /// Only for 200: the query's parameters, decoded ('+' is a space, then percent-decoding), the
+    /// first occurrence of each name; pairs without a name or without '=' are left out.
+    QHash<QByteArray, QString> parameters;
+};
+
+/**
+ * Reads the request head a browser sends to the loopback redirect URI: `bytes` is everything the
+ * connection has sent so far (head, and whatever body came with it), `path` the redirect path.
+ * Pure: no state, no side effects; the listener and the fuzz target both call it.
+ */
+RedirectRequest parseRedirectRequest(const QByteArray &bytes, const QString &path);
+
+/// How the parameters of a redirect compare with the attempt (matchAuthorizationResponse).
+enum class RedirectMatch {
+    WrongState, ///< no `state`, or not ours: ignore, keep waiting
+    Incomplete, ///< our state, but neither `code` nor `error`
+    Accepted, ///< ours, with a code or an error: `*response` is filled in
+};
+
+/// Compares `state` with `expectedState` in constant time before looking at anything else.
+RedirectMatch matchAuthorizationResponse(const QHash<QByteArray, QString> &parameters,
+                                         const QByteArray &expectedState, AuthorizationResponse *response);
+
 /**
  * The one-shot loopback listener of the authorization-code flow (entra-auth.md §7.5):
- * 127.0.0.1 only, OS-assigned port, GET on the redirect path only (everything else 404, no side
+ * 127.0.0.1 and ::1 on the same OS-assigned port (a browser may resolve `localhost` to either, so
+ * nobody else may hold the other one), GET on the redirect path only (everything else 404, no side
  * effects), `state` compared in constant time before anything else (mismatch: 400, keep waiting),
- * the first matching response (code or error) wins and closes the listening socket, static reply
- * pages without reflected parameters, size and time limits. `finished` fires exactly once: with the
+ * the first matching response (code or error) wins and closes both listening sockets, static reply
+ * pages without reflected parameters, size and time limits, at most MaxConnections open
+ * connections (the oldest is dropped for a new one). `finished` fires exactly once: with the
  * response, or with Kind::Cancelled on cancel() or time-out.
  */
 class LoopbackReceiver : public QObject
@@ -36,31 +70,43 @@ public:
     explicit LoopbackReceiver(QObject *parent = nullptr);
     ~LoopbackReceiver() override;
 
-    /// Starts listening; returns the port. `timeoutMs` bounds the whole wait.
+    /// Starts listening; returns the port. `timeoutMs` bounds the whole wait. `firstPort` is the
+    /// port tried first (0: the OS picks); if ::1 or 127.0.0.1 is taken on it, another port the OS
+    /// picks is tried, a few times.
     Core::Result<quint16> start(const QByteArray &expectedState, int timeoutMs,
-                                const QString &path = QStringLiteral("/"));
+                                const QString &path = QStringLiteral("/"), quint16 firstPort = 0);
     void cancel();
     bool isListening() const;
-    QHostAddress serverAddress() const;
+    /// The addresses listened on (127.0.0.1, and ::1 unless the machine has no IPv6).
+    QList<QHostAddress> serverAddresses() const;
+
+    /// How long one connection may stay open (default ConnectionTimeoutMs); for connections
+    /// accepted after the call.
+    void setConnectionTimeout(int ms) { m_connectionTimeoutMs = ms; }
 
     static constexpr int MaxHeadBytes = 16 * 1024;
     static constexpr int ConnectionTimeoutMs = 10'000;
     static constexpr int MaxConnections = 8;
+    static constexpr int ListenAttempts = 5;
 
 Q_SIGNALS:
     void finished(const Elevate::Core::Result<Elevate::Auth::AuthorizationResponse> &result);
 
 private:
-    void onNewConnection();
+    Core::Result<quint16> listenOnBoth(quint16 firstPort);
+    void onNewConnection(QTcpServer *server);
     void onReadyRead(QTcpSocket *socket);
     void respond(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &html);
     void finish(const Core::Result<AuthorizationResponse> &result);
     void stopListening();
 
-    QTcpServer *m_server;
+    QTcpServer *m_server4;
+    QTcpServer *m_server6;
+    QList<QPointer<QTcpSocket>> m_connections; // open and not yet answered, oldest first
     QTimer m_timeout;
     QByteArray m_state;
     QString m_path;
+    int m_connectionTimeoutMs = ConnectionTimeoutMs;
     bool m_done = true;
 };
 

@@ -14,6 +14,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 #include <QUrlQuery>
 
@@ -297,6 +298,52 @@ private Q_SLOTS:
         QCOMPARE(token->error().kind, Error::Kind::Network);
         QCOMPARE(offline.state(), Auth::EntraSession::State::SignedIn); // still there for the next try
         QCOMPARE(secrets.entries().size(), 1);
+    }
+
+    /// A browser that resolves the redirect's `localhost` to ::1 (Debian's /etc/hosts lists both)
+    /// delivers the code to Elevate, on the redirect's port, and the sign-in completes (issue 12).
+    void browserPreferringIpv6StillSignsIn()
+    {
+        {
+            QTcpServer probe;
+            if (!probe.listen(QHostAddress::LocalHostIPv6, 0))
+                QSKIP("no IPv6 loopback on this machine");
+        }
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::SystemClock clock;
+        Auth::EntraSession session(m_config, &http, &secrets, &clock);
+        QNetworkAccessManager browserNam;
+        QUrl delivered;
+        int deliveredStatus = 0;
+        connect(&session, &Auth::EntraSession::browserUrlReady, this, [&](const QUrl &url) {
+            QNetworkRequest req(url);
+            req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+            QNetworkReply *reply = browserNam.get(req);
+            connect(reply, &QNetworkReply::finished, reply, [&, reply] {
+                reply->deleteLater();
+                QUrl location = reply->header(QNetworkRequest::LocationHeader).toUrl();
+                if (location.host() != u"localhost")
+                    return;
+                location.setHost(QStringLiteral("::1"));
+                delivered = location;
+                QNetworkReply *second = browserNam.get(QNetworkRequest(location));
+                connect(second, &QNetworkReply::finished, second, [&, second] {
+                    second->deleteLater();
+                    deliveredStatus = second->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+                });
+            });
+        });
+        QSignalSpy finished(&session, &Auth::EntraSession::signInFinished);
+        session.signInInteractive();
+        QVERIFY(finished.wait(15'000));
+        const AccountResult r = finished.first().first().value<AccountResult>();
+        QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
+        QCOMPARE(r->username, QStringLiteral("alex@contoso.example"));
+        QCOMPARE(delivered.host(), QStringLiteral("::1"));
+        QTRY_COMPARE(deliveredStatus, 200);
+        QVERIFY(!storedRefreshToken(secrets).isEmpty());
     }
 
     void deviceCodeFlow()
