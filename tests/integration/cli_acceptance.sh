@@ -16,6 +16,9 @@ cd "$work"
 epid=""
 cleanup() { [[ -n "$epid" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
+# Everything Elevate prints is kept, and every process's arguments sampled, for the leak check below.
+record_elevate
+sample_cmdlines
 
 # An address other hosts can reach is refused unless asked for: the state endpoint lists every token.
 expect_rc 2 "emulator on 0.0.0.0" timeout 10 "$emulator" --listen 0.0.0.0:0
@@ -27,6 +30,7 @@ start_emulator cfg --page-size 2
 # The browser: records who listens on the redirect port, then follows the redirects like a browser.
 cat > browser.sh <<'B'
 #!/usr/bin/env bash
+printf '%s\n' "$*" >> "$(dirname "$0")/browser-argv.txt"
 port=$(printf '%s' "$1" | sed -n 's/.*redirect_uri=http%3A%2F%2Flocalhost%3A\([0-9]*\).*/\1/p')
 ss -ltnH "sport = :$port" > "$(dirname "$0")/listeners.txt"
 exec curl -s -o /dev/null -L "$1"
@@ -63,6 +67,7 @@ expect_rc 0 "logout (approver)" "$elevate" --config cfg2 logout
 curl -s "$base/_emulator/state" | jq -r '.tokens[][]' > tokens.txt
 [[ -s tokens.txt ]] || fail "the emulator issued no tokens?"
 if grep -rlFf tokens.txt "$HOME" 2>/dev/null | grep -q .; then fail "a token leaked into a file under HOME"; fi
+collect_secrets # before this emulator goes, with all it issued
 
 # The emulator goes away while signed in: a network error, exit 5, one line on stderr.
 kill "$epid"; wait "$epid" 2>/dev/null || true; epid=""
@@ -86,4 +91,11 @@ echo '{"entra": {' > bad.json
 expect_rc 3 "malformed config" "$elevate" --config bad.json whoami
 ELEVATE_CONFIG="$work/missing.json" expect_rc 3 "missing config via ELEVATE_CONFIG" "$elevate" whoami
 expect_rc 2 "unknown command" "$elevate" --config cfg frobnicate
+
+# No token either emulator issued in any process's arguments (the browser's included) or in anything
+# Elevate printed.
+collect_secrets
+grep -q "Signed in as Alex Wilber" printed.txt || fail "the leak check did not see Elevate's output"
+grep -q "oauth2/v2.0/authorize" browser-argv.txt || fail "the leak check did not see the browser's arguments"
+check_no_leaks
 echo "PASS"

@@ -20,6 +20,9 @@ aws=/usr/bin/aws
 [[ -x $aws ]] || fail "$aws is missing (scripts/setup --test installs awscli)"
 
 sandbox
+# Everything Elevate prints is kept, and every process's arguments sampled, for the leak check at the end.
+record_elevate
+sample_cmdlines
 E() { "$elevate" --config "$work/cfg" "$@"; }
 
 start_emulator cfg
@@ -107,16 +110,55 @@ admin settings '{"federationRefusesSessionDuration": true}'
 expect_rc 0 "console without a session length" E console 123456789012/ReadOnlyAccess --print-url
 [[ $(cat out.txt) != *SessionDuration* ]] || fail "the second try still asked for a SessionDuration"
 grep -q "would not take a session length" err.txt || fail "console did not say the length was refused: $(cat err.txt)"
-curl -sf "$(cat out.txt)" > /dev/null || fail "the emulator refused the token asked for without a duration"
+grep -q "is a secret" err.txt || fail "console --print-url did not say the URL is a secret: $(cat err.txt)"
+curl_secret "$(cat out.txt)" -sf > /dev/null || fail "the emulator refused the token asked for without a duration"
 admin settings '{"federationRefusesSessionDuration": false}'
 
 # The console: a sign-in URL whose token the emulator accepts once, for that account and role.
 expect_rc 0 "console --print-url" E console 123456789012/ReadOnlyAccess --print-url
 url=$(cat out.txt)
 [[ $url == "$base/federation?Action=login&"* ]] || fail "not a federation login URL: $url"
-curl -sf "$url" > console.html || fail "the emulator refused the sign-in token"
+curl_secret "$url" -sf > console.html || fail "the emulator refused the sign-in token"
 grep -q 123456789012 console.html && grep -q ReadOnlyAccess console.html || fail "console page: $(cat console.html)"
-[[ $(curl -s -o /dev/null -w '%{http_code}' "$url") == 400 ]] || fail "a sign-in token worked twice"
+[[ $(curl_secret "$url" -s -o /dev/null -w '%{http_code}') == 400 ]] || fail "a sign-in token worked twice"
+
+# The console without --print-url (issue 12, item 2): the browser is given a one-shot loopback address,
+# never the sign-in token. A wrong path there gets 404 and consumes nothing; the right one redirects
+# once to the federation login (which the emulator accepts), then the port is gone.
+cat > console-browser.sh <<'B'
+#!/usr/bin/env bash
+dir=$(dirname "$0")
+printf '%s\n' "$*" >> "$dir/browser-argv.txt"
+printf '%s\n' "$1" > "$dir/handoff-url.txt"
+# Until the process sampler has seen this command line, so that its check is not vacuous.
+for _ in $(seq 1 200); do grep -qF -- "$1" "$dir/cmdlines.txt" && break; sleep 0.05; done
+[[ ${1: -1} == A ]] && other=B || other=A
+curl -s -o /dev/null -w '%{http_code}' "${1%?}$other" > "$dir/handoff-wrong.txt"
+curl -s -L -o "$dir/handoff-page.html" -D "$dir/handoff-headers.txt" "$1"
+curl -s -o /dev/null -w '%{http_code}' "$1" > "$dir/handoff-again.txt"
+touch "$dir/handoff-done"
+B
+chmod +x console-browser.sh
+ELEVATE_BROWSER="$work/console-browser.sh" expect_rc 0 "console" E console 123456789012/ReadOnlyAccess
+grep -q "Opened the AWS console for 123456789012/ReadOnlyAccess" err.txt || fail "console did not say it opened: $(cat err.txt)"
+[[ ! -s out.txt ]] || fail "console printed to stdout: $(cat out.txt)"
+eventually "the console browser finished" test -e handoff-done
+handoff=$(cat handoff-url.txt)
+[[ $handoff =~ ^http://127\.0\.0\.1:[0-9]+/[A-Za-z0-9_-]{43}$ ]] || fail "the browser was not given a one-shot loopback URL: $handoff"
+grep -qF -- "$handoff" cmdlines.txt || fail "the process sampler did not see the browser's command line"
+[[ $(cat handoff-wrong.txt) == 404 ]] || fail "a wrong path on the hand-off port got $(cat handoff-wrong.txt), not 404"
+tr -d '\r' < handoff-headers.txt > handoff-headers.lf
+[[ $(head -n1 handoff-headers.lf) == "HTTP/1.1 302 Found" ]] || fail "the hand-off did not redirect: $(head -n1 handoff-headers.lf)"
+first=$(sed '/^$/q' handoff-headers.lf)
+[[ $(sed -n 's/^[Ll]ocation: //p' <<< "$first") == "$base/federation?Action=login&"* ]] \
+    || fail "the hand-off does not redirect to the federation login: $(grep -i '^location' <<< "$first" | cut -c1-80)"
+grep -qi '^cache-control: no-store$' <<< "$first" || fail "the redirect may be cached: $first"
+grep -qi '^referrer-policy: no-referrer$' <<< "$first" || fail "the redirect has no Referrer-Policy: $first"
+grep -q 123456789012 handoff-page.html && grep -q ReadOnlyAccess handoff-page.html \
+    || fail "the emulator did not sign the browser in: $(cat handoff-page.html)"
+again=$(cat handoff-again.txt)
+[[ $again == 000 || $again == 404 ]] || fail "the hand-off answered a second time: $again"
+collect_secrets
 
 # A profile name the user already uses for something else is never overwritten.
 admin clock/advance '{"seconds": 300}'
@@ -220,4 +262,10 @@ grep -q "Signed in to AWS IAM Identity Center" err.txt || fail "no new sign-in: 
 expect_rc 0 "profiles after the fresh sign-in" E profiles --json
 [[ $(jq -r '.profiles[0].state' out.txt) == ready ]] || fail "not ready after the fresh sign-in: $(cat out.txt)"
 [[ $(jq -r '.profiles[0].profile' out.txt) == "$profile" ]] || fail "no profile after the fresh sign-in: $(cat out.txt)"
+
+# No secret the emulator issued (Entra and Identity Center tokens, client secrets, role keys, console
+# sign-in tokens) in any process's arguments, the browser's included, or in what Elevate printed.
+collect_secrets
+grep -qFf <(state | jq -r '.awsSecrets.signinTokens[]') secrets.txt || fail "the console sign-in tokens are not in the leak check"
+check_no_leaks
 echo "PASS"

@@ -30,9 +30,10 @@ sandbox() {
 }
 cleanup() { [[ -n "${epid:-}" ]] && kill "$epid" 2>/dev/null; rm -rf "$work"; }
 
-# curl_browser: ELEVATE_BROWSER follows the sign-in URL with curl (the emulator's auto sign-in).
+# curl_browser: ELEVATE_BROWSER follows the sign-in URL with curl (the emulator's auto sign-in); it
+# records its arguments in browser-argv.txt (see check_no_leaks).
 curl_browser() {
-    printf '#!/usr/bin/env bash\nexec curl -s -o /dev/null -L "$1"\n' > "$work/browser.sh"
+    printf '#!/usr/bin/env bash\nprintf "%%s\\n" "$*" >> "$(dirname "$0")/browser-argv.txt"\nexec curl -s -o /dev/null -L "$1"\n' > "$work/browser.sh"
     chmod +x "$work/browser.sh"
     export ELEVATE_BROWSER="$work/browser.sh"
 }
@@ -68,3 +69,57 @@ eventually() {
 # The emulator's admin endpoints.
 state() { curl -sf "$base/_emulator/state"; }
 admin() { curl -sf -X POST -H 'Content-Type: application/json' "$base/_emulator/$1" -d "$2" > /dev/null; }
+
+# Leak checks (issue 12): no secret the emulator issued may show up in a process's arguments or in
+# anything Elevate prints, except where a command prints it on purpose.
+#
+# record_elevate: from now on $elevate is a wrapper that runs the real one and appends everything it
+# prints to printed.txt; the stdout of `console --print-url`, `env` and `credential-process`, which
+# carry a secret on purpose, is left out. Exit code, stdout and stderr stay the real ones, streamed.
+record_elevate() {
+    local real=$elevate
+    cat > "$work/elevate-recorded" <<W
+#!/usr/bin/env bash
+set -o pipefail
+out="$work/printed.txt"
+for a in "\$@"; do case \$a in --print-url|env|credential-process) out=/dev/null;; esac; done
+{ "$real" "\$@" 2>&1 1>&3 3>&- | tee -a "$work/printed.txt" >&2; } 3>&1 | tee -a "\$out"
+W
+    chmod +x "$work/elevate-recorded"
+    elevate="$work/elevate-recorded"
+}
+# sample_cmdlines: in the background, every 0.1 s, the arguments of every process on the machine
+# (/proc/*/cmdline), each distinct one once, into cmdlines.txt, until $work goes (cleanup).
+sample_cmdlines() {
+    : > "$work/cmdlines.txt"
+    ( set +e # a process that ends while it is read is no reason to stop
+      while [[ -d $work ]]; do
+          cat /proc/[0-9]*/cmdline 2>/dev/null | tr '\0' '\n'
+          sleep 0.1
+      done | awk '!seen[$0]++ { print; fflush() }' >> "$work/cmdlines.txt" ) < /dev/null > /dev/null 2>&1 &
+}
+# collect_secrets: every token, code and key the emulator has issued so far, into secrets.txt.
+collect_secrets() {
+    curl -sf "$base/_emulator/state" | jq -r '(.tokens[][]), (.awsSecrets // {} | .[][])' \
+        | grep -v '^$' >> "$work/secrets.txt" || true
+    sort -u -o "$work/secrets.txt" "$work/secrets.txt"
+}
+# check_no_leaks: none of secrets.txt in the browser's arguments, any process's arguments, or what
+# Elevate printed.
+check_no_leaks() {
+    [[ -s $work/secrets.txt ]] || fail "leak check: no secrets collected"
+    [[ -s $work/printed.txt ]] || fail "leak check: nothing of Elevate's output was recorded"
+    [[ -s $work/cmdlines.txt ]] || fail "leak check: the process sampler recorded nothing"
+    local file
+    for file in browser-argv.txt cmdlines.txt printed.txt; do
+        [[ -e $work/$file ]] || fail "leak check: no $file"
+        if grep -Ff "$work/secrets.txt" "$work/$file" > "$work/leaked.txt"; then
+            fail "a secret the emulator issued is in $file: $(cut -c1-120 "$work/leaked.txt" | head -n3)"
+        fi
+    done
+}
+# curl_secret URL CURL-ARGS...: curl with the URL on its standard input, not on its command line.
+curl_secret() {
+    local url=$1; shift
+    printf 'url = "%s"\n' "$url" | curl -K - "$@"
+}
