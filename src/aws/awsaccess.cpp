@@ -6,6 +6,7 @@
 #include "net/httpclient.h"
 #include "net/json.h"
 
+#include <QCryptographicHash>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 
@@ -121,7 +122,36 @@ QString AwsAccess::profileName(const QString &accountId, const QString &roleName
 
 QString AwsAccess::cacheKey(const QString &accountId, const QString &roleName) const
 {
+    if (m_user.isEmpty())
+        return {};
+    // Whose they are, hashed (a start URL and an account id are long, and the name need not show
+    // them); each part with its length in front, so that no two different triples hash the same input.
+    QByteArray who;
+    for (const QString &part : {m_config.aws.startUrl, m_config.aws.region, m_user}) {
+        const QByteArray bytes = part.toUtf8();
+        who += QByteArray::number(bytes.size()) + ':' + bytes;
+    }
+    const QString digest
+        = QString::fromLatin1(QCryptographicHash::hash(who, QCryptographicHash::Sha256).toHex().left(32));
+    return u"aws-role-credentials:v2:"_s + digest + u':' + accountId + u'/' + roleName;
+}
+
+QString AwsAccess::legacyCacheKey(const QString &accountId, const QString &roleName)
+{
     return u"aws-role-credentials:"_s + accountId + u'/' + roleName;
+}
+
+void AwsAccess::removeLegacyCacheEntry(const QString &accountId, const QString &roleName, bool always,
+                                       std::function<void()> done)
+{
+    const QString key = accountId + u'/' + roleName;
+    if (!always && m_legacyRemoved.contains(key)) {
+        done();
+        return;
+    }
+    m_legacyRemoved.insert(key);
+    // Not read: an entry of that format may be another configuration's or another person's.
+    m_secrets->remove(legacyCacheKey(accountId, roleName), this, [done](Core::Result<void>) { done(); });
 }
 
 AwsTarget *AwsAccess::find(const QString &accountId, const QString &roleName)
@@ -602,6 +632,11 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
                         step({});
                     });
     }
+    // Cache entries of the first format go (they name no start URL and no user).
+    for (const auto &t : std::as_const(m_targets)) {
+        ++*remaining;
+        removeLegacyCacheEntry(t.accountId, t.roleName, false, [step] { step({}); });
+    }
     step({});
 }
 
@@ -640,12 +675,19 @@ void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
     const QString name = profileName(accountId, roleName, {});
     (void)m_files.removeCredentials(name);
     const QString key = cacheKey(accountId, roleName);
-    QDateTime until = m_credentialsUntil.take(accountId + u'/' + roleName);
-    m_secrets->read(key, this, [this, key, until, accountId, roleName, done](auto cached) mutable {
-        if (cached.ok() && cached.value() && cachedHandedOut(*cached.value()))
-            if (const auto c = fromCacheJson(*cached.value(), accountId, roleName))
-                until = until.isValid() ? std::max(until, c->expiration) : c->expiration;
-        m_secrets->remove(key, this, [until, done](Core::Result<void>) { done(until); });
+    const QDateTime until = m_credentialsUntil.take(accountId + u'/' + roleName);
+    removeLegacyCacheEntry(accountId, roleName, true, [this, key, until, accountId, roleName, done] {
+        if (key.isEmpty()) { // nobody's cache to look at (the user is unknown)
+            done(until);
+            return;
+        }
+        m_secrets->read(key, this, [this, key, until, accountId, roleName, done](auto cached) {
+            QDateTime latest = until;
+            if (cached.ok() && cached.value() && cachedHandedOut(*cached.value()))
+                if (const auto c = fromCacheJson(*cached.value(), accountId, roleName))
+                    latest = latest.isValid() ? std::max(latest, c->expiration) : c->expiration;
+            m_secrets->remove(key, this, [latest, done](Core::Result<void>) { done(latest); });
+        });
     });
 }
 
@@ -660,7 +702,7 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
 {
     QPointer<QObject> guard(context);
     const QString key = cacheKey(accountId, roleName);
-    m_secrets->read(key, this, [=, this](Core::Result<std::optional<QByteArray>> cached) {
+    auto answer = [=, this](Core::Result<std::optional<QByteArray>> cached) {
         // AWS's expirations are on the services' clock: compare with it, not with a local clock
         // that may be off (Graph's skew stands for both; a local clock minutes behind would keep
         // handing out credentials about to expire).
@@ -709,6 +751,11 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
                 }
                 if (handOut)
                     m_credentialsUntil.insert(accountId + u'/' + roleName, c.expiration);
+                if (key.isEmpty()) {
+                    if (guard)
+                        callback(c);
+                    return;
+                }
                 m_secrets->write(key, cacheJson(c, handOut), this, [=](Core::Result<void> stored) {
                     if (!stored.ok())
                         qCWarning(lcAws) << "role credentials not cached:" << stored.error().message;
@@ -716,7 +763,12 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
                         callback(c);
                 });
             });
-    });
+    };
+    // Whose they would be is not known: no cache (another person's entry must never answer).
+    if (key.isEmpty())
+        answer(std::optional<QByteArray>());
+    else
+        m_secrets->read(key, this, answer);
 }
 
 void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
@@ -767,24 +819,36 @@ void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, co
     });
 }
 
-void AwsAccess::endAll(QObject *context, std::function<void(Core::Result<void>)> done)
+void AwsAccess::endAll(QObject *context, std::function<void(EndReport)> done)
 {
     QPointer<QObject> guard(context);
     const QList<AwsTarget> all = m_targets;
     m_targets.clear();
     m_timer.stop();
     m_proofs.removeAll();
+    // What stays valid is what endTarget() says each end (it reads the cache before it goes).
+    auto report = std::make_shared<EndReport>();
+    auto collect = std::make_shared<QMetaObject::Connection>();
+    *collect = connect(
+        this, &AwsAccess::ended, this,
+        [report](const AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &consoleUntil) {
+            report->ended << EndReport::Ended {t.accountId, t.roleName, t.profileName, credentialsUntil,
+                                               consoleUntil};
+        });
     // Every target's profile, plain keys and cached credentials are gone before anything else (a
     // command exits right after), then leftovers of earlier runs, then the portal session.
     auto remaining = std::make_shared<int>(int(all.size()) + 1);
-    auto next = [this, guard, done, remaining](QDateTime) {
+    auto next = [this, guard, done, remaining, report, collect](QDateTime) {
         if (--*remaining > 0)
             return;
-        reconcileProfiles(this, [this, guard, done] {
+        reconcileProfiles(this, [this, guard, done, report, collect] {
+            disconnect(*collect);
+            m_consoleLengthRefused.clear();
             Q_EMIT changed();
-            m_portal->logout(this, [guard, done](Core::Result<void> r) {
+            m_portal->logout(this, [guard, done, report](Core::Result<void> r) {
+                report->portalLogout = std::move(r);
                 if (guard)
-                    done(r);
+                    done(*report);
             });
         });
     };

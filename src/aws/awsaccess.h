@@ -4,6 +4,7 @@
 #include "awsfiles.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/model.h"
 #include "core/pim.h"
 #include "core/secretstore.h"
 #include "core/targetmapper.h"
@@ -71,6 +72,22 @@ struct AwsTarget
     }
 };
 
+/// What AwsAccess::endAll() ended, and what stays valid after it: credentials and console sessions
+/// already handed out cannot be taken back.
+struct EndReport
+{
+    struct Ended
+    {
+        QString accountId;
+        QString roleName;
+        QString profileName;
+        QDateTime credentialsUntil; // handed-out role credentials expire then (invalid: none)
+        QDateTime consoleUntil; // a console this process opened works until then (invalid: none)
+    };
+    QList<Ended> ended; // every target and leftover profile that ended
+    Core::Result<void> portalLogout; // the portal's answer to Logout
+};
+
 /**
  * The AWS side of the live grants: follows each mapped PIM grant until Identity Center lists the
  * role, keeps one AWS CLI profile per Ready target (credential_process, or plain keys when opted in),
@@ -136,9 +153,29 @@ public:
     void consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
                     QObject *context, std::function<void(Core::Result<QUrl>)> callback);
 
-    /// "End all access now", AWS part: removes every profile, plain key and cached credential,
-    /// logs out of the Identity Center portal. `done` gets the portal's answer.
-    void endAll(QObject *context, std::function<void(Core::Result<void>)> done);
+    /// "End all access now" and sign-out, AWS part: removes every profile, plain key, cached
+    /// credential (also of the older key format) and grant proof, then logs out of the Identity Center
+    /// portal. Forgetting the Identity Center session (IdcSession::signOut) is the caller's.
+    void endAll(QObject *context, std::function<void(EndReport)> done);
+
+    /// Who the cached role credentials belong to (the Entra account that signed in, as its home account
+    /// id): with the start URL and region it is part of each cache entry's name, so another
+    /// configuration or another person on the same keychain never gets them. Empty (unknown): role
+    /// credentials are neither cached nor read from the cache.
+    void setUser(const QString &user) { m_user = user; }
+    /// The user of setUser() for an Entra account: its home account id (object id.tenant id without one).
+    static QString userOf(const Core::Account &account)
+    {
+        return account.homeAccountId.isEmpty() ? account.objectId + u'.' + account.tenantId
+                                               : account.homeAccountId;
+    }
+    QString user() const { return m_user; }
+    /// The keychain entry of a target's cached role credentials (empty while the user is unknown):
+    /// "aws-role-credentials:v2:" + 32 hex digits of SHA-256(start URL, region, user) + ":" + key.
+    QString cacheKey(const QString &accountId, const QString &roleName) const;
+    /// The entry of the first format ("aws-role-credentials:{account}/{role}", anybody's): removed
+    /// whenever a target is reconciled or ends, never read.
+    static QString legacyCacheKey(const QString &accountId, const QString &roleName);
 
     /// The profile name for a target (aws.profileTemplate).
     QString profileName(const QString &accountId, const QString &roleName, const QString &accountName) const;
@@ -194,7 +231,10 @@ private:
     void writePlainCredentials(const AwsTarget &t, const RoleCredentials &c);
     void schedule();
     void onTimer();
-    QString cacheKey(const QString &accountId, const QString &roleName) const;
+    /// Removes the older-format cache entry of a target, then `done`: at its end `always`, on a
+    /// reconcile once per target and AwsAccess.
+    void removeLegacyCacheEntry(const QString &accountId, const QString &roleName, bool always,
+                                std::function<void()> done);
     AwsTarget *find(const QString &accountId, const QString &roleName);
 
     Core::AppConfig m_config;
@@ -214,6 +254,8 @@ private:
     QSet<QString> m_checking; // accounts with a ListAccountRoles (or its credential checks) in flight
     GrantProofStore m_proofs;
     QDateTime m_idcSignedInAt;
+    QString m_user;
+    QSet<QString> m_legacyRemoved; // targets whose older-format cache entry this instance removed
 };
 
 } // namespace Elevate::Aws

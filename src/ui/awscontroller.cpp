@@ -40,6 +40,9 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
 {
     m_aws->setAutoCheck(true);
     connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
+        // Cached role credentials are the signed-in account's (AwsAccess::setUser).
+        if (const auto account = m_access->account())
+            m_aws->setUser(Aws::AwsAccess::userOf(*account));
         m_aws->setServerSkew(m_access->graph()->serverClockSkewSecs());
         m_aws->setGrants(m_access->access()->grants(), m_access->mapper());
         // After the first good sync: profiles left from an earlier run (the tray was not running when
@@ -345,7 +348,7 @@ void AwsController::endAll()
     auto finishOne = [this, pending, failures] {
         if (--*pending > 0)
             return;
-        m_aws->endAll(this, [this, failures](Core::Result<void>) {
+        m_aws->endAll(this, [this, failures](const Aws::EndReport &) {
             m_idc->signOut();
             Q_EMIT notify(
                 tr("All access ended"),

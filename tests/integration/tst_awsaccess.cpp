@@ -49,7 +49,7 @@ const QString kAccount = u"123456789012"_s;
 const QString kRole = u"ReadOnlyAccess"_s;
 const QString kKey = u"123456789012/ReadOnlyAccess"_s;
 const QString kProfile = u"elevate-123456789012-ReadOnlyAccess"_s;
-const QString kCacheKey = u"aws-role-credentials:123456789012/ReadOnlyAccess"_s;
+const QString kLegacyCacheKey = u"aws-role-credentials:123456789012/ReadOnlyAccess"_s;
 const QString kProgram = u"/opt/elevate/bin/elevate"_s;
 constexpr qint64 kScimDelay = 90; // the demo scenario's
 
@@ -121,6 +121,7 @@ private:
     std::unique_ptr<Aws::AwsAccess> m_aws;
     QHash<QString, Core::Target> m_targets;
     Core::TargetMapper m_mapper {Core::MappingConfig {}};
+    QString m_user; // the Entra account signed in, as AwsAccess keys the cache by it
 
     // --- the emulator ---
 
@@ -175,6 +176,36 @@ private:
         m_aws = std::make_unique<Aws::AwsAccess>(m_config, m_http.get(), m_portal.get(),
                                                  Aws::AwsFiles(configPath(), credentialsPath()),
                                                  m_keychain.get(), clock ? clock : m_clock.get(), process);
+        m_aws->setUser(m_user);
+    }
+
+    /// The keychain entry of the cached role credentials (the fixture's user and start URL).
+    QString cacheKey() const
+    {
+        Aws::AwsAccess probe(m_config, m_http.get(), m_portal.get(),
+                             Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(), m_clock.get(),
+                             QString());
+        probe.setUser(m_user);
+        return probe.cacheKey(kAccount, kRole);
+    }
+
+    std::optional<QByteArray> keychainEntry(const QString &key)
+    {
+        std::optional<Core::Result<std::optional<QByteArray>>> read;
+        m_keychain->read(key, this,
+                         [&read](Core::Result<std::optional<QByteArray>> r) { read = std::move(r); });
+        if (!QTest::qWaitFor([&read] { return read.has_value(); }, kWaitMs) || !read->ok()) {
+            qWarning() << "keychain read failed:" << (read ? describe(*read) : QByteArray("no answer"));
+            return QByteArray("<keychain failed>");
+        }
+        return read->value();
+    }
+
+    bool writeKeychain(const QString &key, const QByteArray &value)
+    {
+        std::optional<Core::Result<void>> written;
+        m_keychain->write(key, value, this, [&written](Core::Result<void> r) { written = std::move(r); });
+        return QTest::qWaitFor([&written] { return written.has_value(); }, kWaitMs) && written->ok();
     }
 
     Core::Result<QString> signInToAws()
@@ -242,7 +273,7 @@ private:
     void removeCachedCredentials()
     {
         bool done = false;
-        m_keychain->remove(kCacheKey, this, [&done](Core::Result<void>) { done = true; });
+        m_keychain->remove(cacheKey(), this, [&done](Core::Result<void>) { done = true; });
         QVERIFY(QTest::qWaitFor([&done] { return done; }, kWaitMs));
     }
 
@@ -272,17 +303,7 @@ private:
     }
 
     /// The keychain entry of the role credentials: nullopt when there is none; an error fails the test.
-    std::optional<QByteArray> cachedEntry()
-    {
-        std::optional<Core::Result<std::optional<QByteArray>>> read;
-        m_keychain->read(kCacheKey, this,
-                         [&read](Core::Result<std::optional<QByteArray>> r) { read = std::move(r); });
-        if (!QTest::qWaitFor([&read] { return read.has_value(); }, kWaitMs) || !read->ok()) {
-            qWarning() << "keychain read failed:" << (read ? describe(*read) : QByteArray("no answer"));
-            return QByteArray("<keychain failed>");
-        }
-        return read->value();
-    }
+    std::optional<QByteArray> cachedEntry() { return keychainEntry(cacheKey()); }
 
     /// GET with redirects followed (a browser); the status, and the body in `body`.
     int browse(const QUrl &url, QByteArray *body = nullptr)
@@ -370,6 +391,8 @@ private Q_SLOTS:
         QVERIFY(signedIn.wait(kWaitMs));
         const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
         QVERIFY2(account.ok(), describe(account).constData());
+        m_user = Aws::AwsAccess::userOf(account.value());
+        QVERIFY(!m_user.isEmpty());
         m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
                                                        m_http.get(), m_entra.get());
         m_graph->setClock(m_clock.get());
@@ -407,8 +430,9 @@ private Q_SLOTS:
     {
         // Leave nothing in the keychain (the desktop session's keyring is thrown away anyway).
         if (m_keychain) {
-            int pending = 2;
-            for (const QString &key : {kCacheKey, Auth::IdcSession::keychainKey(m_config.aws)})
+            int pending = 3;
+            for (const QString &key :
+                 {cacheKey(), kLegacyCacheKey, Auth::IdcSession::keychainKey(m_config.aws)})
                 m_keychain->remove(key, m_adminNam.get(), [&pending](Core::Result<void>) { --pending; });
             (void)QTest::qWaitFor([&pending] { return pending == 0; }, kWaitMs);
         }
@@ -775,6 +799,154 @@ private Q_SLOTS:
         QVERIFY2(again && again->ok(), describe(again).constData());
         QCOMPARE(credentialsCalls(), 2);
         QVERIFY(again->value().accessKeyId != c->value().accessKeyId);
+    }
+
+    // Sign-out and end-all, AWS part: the profile, the cache (both formats), the grant proof and the
+    // portal session go; the report says until when what was handed out keeps working. With the portal
+    // down the local removal still happens, and the report carries the portal's failure.
+    void endAllReportsWhatStaysValid_data()
+    {
+        QTest::addColumn<bool>("portalDown");
+        QTest::newRow("portal answers") << false;
+        QTest::newRow("portal logout fails") << true;
+    }
+
+    void endAllReportsWhatStaysValid()
+    {
+        QFETCH(bool, portalDown);
+        const auto grant = readyGrant();
+        QVERIFY(grant);
+        const auto c = credentials(grant->end);
+        QVERIFY2(c && c->ok(), describe(c).constData());
+        const auto url = consoleUrl(grant->end);
+        QVERIFY2(url && url->ok(), describe(url).constData());
+        QVERIFY(writeKeychain(kLegacyCacheKey, "left by an older Elevate"));
+        Aws::GrantProof proof;
+        proof.entraAccount = m_user;
+        proof.scope = m_config.keychainService;
+        proof.accountId = kAccount;
+        proof.roleName = kRole;
+        proof.groupId = grant->groupId;
+        proof.grantEnd = grant->end;
+        proof.checkedAt = m_clock->now();
+        QVERIFY(m_aws->proofs().save(proof).ok());
+        QVERIFY(QFile::exists(m_aws->proofs().path(kAccount, kRole)));
+        if (portalDown)
+            QCOMPARE(addFault(R"({"path": "/logout", "status": 403})"), 201); // not retried
+
+        std::optional<Aws::EndReport> report;
+        m_aws->endAll(this, [&report](const Aws::EndReport &r) { report = r; });
+        QVERIFY(QTest::qWaitFor([&report] { return report.has_value(); }, kWaitMs));
+        QCOMPARE(report->portalLogout.ok(), !portalDown);
+        QCOMPARE(httpCount(u"POST"_s, u"/logout"_s, portalDown ? 403 : 200), 1);
+        QCOMPARE(report->ended.size(), 1);
+        const Aws::EndReport::Ended &e = report->ended.first();
+        QCOMPARE(e.accountId, kAccount);
+        QCOMPARE(e.roleName, kRole);
+        QCOMPARE(e.profileName, kProfile);
+        QCOMPARE(e.credentialsUntil, c->value().expiration);
+        QVERIFY(e.consoleUntil.isValid());
+        QVERIFY(qAbs(e.consoleUntil.secsTo(grant->end)) <= 5);
+        // Gone: every byte Elevate wrote, both cache entries, the proof; the targets too.
+        QCOMPARE(readFile(configPath()), kUserConfig);
+        QVERIFY(!cachedEntry().has_value());
+        QVERIFY(!keychainEntry(kLegacyCacheKey).has_value());
+        QVERIFY(!QFile::exists(m_aws->proofs().path(kAccount, kRole)));
+        QVERIFY(m_aws->targets().isEmpty());
+        QVERIFY(!m_aws->consoleUntil(kKey).isValid());
+    }
+
+    // Item 7: cached role credentials are keyed by start URL, region and user: another configuration
+    // or another person on the same keychain never gets them; without a user there is no cache.
+    void cacheIsPerStartUrlAndUser()
+    {
+        const auto grant = readyGrant();
+        QVERIFY(grant);
+        const auto mine = credentials(grant->end);
+        QVERIFY2(mine && mine->ok(), describe(mine).constData());
+        QCOMPARE(credentialsCalls(), 1); // the Ready check's; this answer came from the cache
+        const QString myKey = m_aws->cacheKey(kAccount, kRole);
+        QVERIFY2(myKey.startsWith(u"aws-role-credentials:v2:"_s), qPrintable(myKey));
+        QVERIFY2(myKey.endsWith(u':' + kKey), qPrintable(myKey));
+        QVERIFY(!myKey.contains(m_user));
+        QVERIFY(!myKey.contains(m_config.aws.startUrl));
+
+        Core::AppConfig otherStart = m_config;
+        otherStart.aws.startUrl = u"https://d-0000000000.awsapps.com/start"_s;
+        Core::AppConfig otherRegion = m_config;
+        otherRegion.aws.region = u"us-west-2"_s;
+        const struct
+        {
+            const char *what;
+            Core::AppConfig config;
+            QString user;
+        } others[] = {{"another user", m_config, m_user + u"-someone-else"_s},
+                      {"another start URL", otherStart, m_user},
+                      {"another region", otherRegion, m_user}};
+        int calls = credentialsCalls();
+        QStringList otherKeys;
+        for (const auto &o : others) {
+            Aws::AwsAccess other(o.config, m_http.get(), m_portal.get(),
+                                 Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(),
+                                 m_clock.get(), kProgram);
+            other.setUser(o.user);
+            const QString key = other.cacheKey(kAccount, kRole);
+            QVERIFY2(key != myKey && !otherKeys.contains(key), o.what);
+            otherKeys << key;
+            std::optional<Core::Result<Aws::RoleCredentials>> got;
+            other.credentials(kAccount, kRole, grant->end, this,
+                              [&got](Core::Result<Aws::RoleCredentials> r) { got = std::move(r); });
+            QVERIFY2(QTest::qWaitFor([&got] { return got.has_value(); }, kWaitMs), o.what);
+            QVERIFY2(got->ok(), describe(*got).constData());
+            // Asked the portal: not the first one's credentials.
+            QVERIFY2(got->value().accessKeyId != mine->value().accessKeyId, o.what);
+            QCOMPARE(credentialsCalls(), ++calls);
+            QVERIFY2(keychainEntry(key).value_or(QByteArray()).contains(got->value().accessKeyId.toUtf8()),
+                     o.what);
+        }
+        // The first one's entry is as it was, and still answers it.
+        QVERIFY(cachedEntry().value_or(QByteArray()).contains(mine->value().accessKeyId.toUtf8()));
+        const auto again = credentials(grant->end);
+        QVERIFY2(again && again->ok(), describe(again).constData());
+        QCOMPARE(again->value().accessKeyId, mine->value().accessKeyId);
+        QCOMPARE(credentialsCalls(), calls);
+
+        // Nobody known: nothing cached, nothing read (every answer is the portal's).
+        m_aws->setUser({});
+        QVERIFY(m_aws->cacheKey(kAccount, kRole).isEmpty());
+        for (int i = 0; i < 2; ++i) {
+            const auto anon = credentials(grant->end);
+            QVERIFY2(anon && anon->ok(), describe(anon).constData());
+            QVERIFY(anon->value().accessKeyId != mine->value().accessKeyId);
+            QCOMPARE(credentialsCalls(), ++calls);
+        }
+        m_aws->setUser(m_user);
+        for (const QString &key : std::as_const(otherKeys)) {
+            bool done = false;
+            m_keychain->remove(key, this, [&done](Core::Result<void>) { done = true; });
+            QVERIFY(QTest::qWaitFor([&done] { return done; }, kWaitMs));
+        }
+    }
+
+    // An entry of the first format ("aws-role-credentials:{account}/{role}", whoever's) is never read,
+    // and the next reconcile removes it.
+    void legacyCacheEntryIsRemovedUnread()
+    {
+        const QDateTime far = m_clock->now().addSecs(4 * 3600);
+        const QByteArray legacy = R"({"accessKeyId": "ASIALEGACYLEGACY0001", "secretAccessKey": "bGVnYWN5", )"
+                                  R"("sessionToken": "IQoJlegacy", "handedOut": true, "expiration": )"
+            + QByteArray::number(far.toMSecsSinceEpoch()) + "}";
+        QVERIFY(writeKeychain(kLegacyCacheKey, legacy));
+        const auto grant = readyGrant();
+        QVERIFY(grant);
+        const auto c = credentials(grant->end);
+        QVERIFY2(c && c->ok(), describe(c).constData());
+        QVERIFY(c->value().accessKeyId != u"ASIALEGACYLEGACY0001"_s);
+        bool done = false;
+        m_aws->reconcileProfiles(this, [&done] { done = true; });
+        QVERIFY(QTest::qWaitFor([&done] { return done; }, kWaitMs));
+        QVERIFY(!keychainEntry(kLegacyCacheKey).has_value());
+        QVERIFY(cachedEntry().has_value());
     }
 
     void grantEndEndsItByItself()

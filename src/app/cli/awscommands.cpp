@@ -9,11 +9,12 @@
 #include "aws/portalclient.h"
 #include "cli.h"
 #include "cliio.h"
+#include "core/isotime.h"
 #include "core/targetmapper.h"
 #include "graph/accessservice.h"
 #include "graph/pimwording.h"
-
 #include "net/oneshotredirect.h"
+
 #include <QCoreApplication>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -89,13 +90,22 @@ void CliApp::ensureAws()
         m_config, m_http, m_portal,
         Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath()),
         m_secrets.get(), &m_clock, credentialProcessCommand(), this);
+    // Cached role credentials are the signed-in Entra account's: known now, or after the restore most
+    // commands start with.
+    if (const auto account = m_session->account())
+        m_aws->setUser(proofAccount(*account));
+    connect(m_session, &Auth::EntraSession::signInFinished, this,
+            [this](const Core::Result<Core::Account> &r) {
+                if (r.ok())
+                    m_aws->setUser(proofAccount(r.value()));
+            });
     connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
         if (!m_quietAws)
             err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
     });
     connect(m_aws, &Aws::AwsAccess::ended, this,
             [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &) {
-                if (m_quietAws)
+                if (m_quietAws || m_signingOut)
                     return;
                 err() << tr("AWS access to %1 ended: Elevate removed the profile %2.")
                              .arg(t.key(), t.profileName);
@@ -484,6 +494,7 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
     m_session->readSavedAccount(
         this, [this, accountId, roleName](Core::Result<std::optional<Core::Account>> saved) {
             const QString entra = saved.ok() && saved.value() ? proofAccount(*saved.value()) : QString();
+            m_aws->setUser(entra);
             if (!entra.isEmpty()) {
                 const auto found = m_aws->proofs().find(accountId, roleName, entra, m_config.keychainService);
                 // The mapping may have changed since: the proof's group must still reach this role.
@@ -529,8 +540,7 @@ bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, c
 
 QString CliApp::proofAccount(const Core::Account &account)
 {
-    return account.homeAccountId.isEmpty() ? account.objectId + u'.' + account.tenantId
-                                           : account.homeAccountId;
+    return Aws::AwsAccess::userOf(account); // the cached role credentials' user too
 }
 
 void CliApp::checkGrantForCredentials(const QString &accountId, const QString &roleName)
@@ -713,6 +723,33 @@ void CliApp::profiles()
     });
 }
 
+void CliApp::endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then)
+{
+    ensureAws();
+    auto run = [this, then] {
+        withIdc([this, then](bool signedIn) {
+            m_aws->endAll(this, [this, then, signedIn](const Aws::EndReport &report) {
+                auto connection = std::make_shared<QMetaObject::Connection>();
+                *connection = connect(m_idc, &Auth::IdcSession::signedOut, this,
+                                      [then, signedIn, report, connection](const Core::Result<void> &gone) {
+                                          QObject::disconnect(*connection);
+                                          then(signedIn, report, gone);
+                                      });
+                m_idc->signOut();
+            });
+        });
+    };
+    if (!m_aws->user().isEmpty())
+        return run();
+    // The Entra sign-in did not restore (offline, refused): the saved account still says whose the
+    // cached credentials are.
+    m_session->readSavedAccount(this, [this, run](Core::Result<std::optional<Core::Account>> saved) {
+        if (saved.ok() && saved.value())
+            m_aws->setUser(proofAccount(*saved.value()));
+        run();
+    });
+}
+
 void CliApp::endAll()
 {
     // The emergency button: the AWS part runs whatever happens on the PIM side.
@@ -721,25 +758,17 @@ void CliApp::endAll()
         m_awsReconciled = true;
         if (!m_config.aws.isConfigured())
             return exitNow(*failures ? ExitFailure : ExitOk);
-        ensureAws();
-        withIdc([this, failures](bool signedIn) {
-            m_aws->endAll(this, [this, failures, signedIn](Core::Result<void> loggedOut) {
-                out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
-                if (signedIn && !loggedOut.ok())
-                    err() << "elevate: " << tr("AWS logout failed: %1").arg(sentence(loggedOut.error()))
-                          << Qt::endl;
-                connect(m_idc, &Auth::IdcSession::signedOut, this,
-                        [this, failures, signedIn](const Core::Result<void> &) {
-                            if (signedIn)
-                                out() << tr("Signed out of AWS IAM Identity Center.") << Qt::endl;
-                            out() << tr("Credentials and console sessions already handed out stay valid "
-                                        "until they expire "
-                                        "(at most 12 hours for a console session).")
-                                  << Qt::endl;
-                            exitNow(*failures ? ExitFailure : ExitOk);
-                        });
-                m_idc->signOut();
-            });
+        endAws([this, failures](bool signedIn, const Aws::EndReport &report, const Core::Result<void> &) {
+            out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
+            if (signedIn && !report.portalLogout.ok())
+                err() << "elevate: " << tr("AWS logout failed: %1").arg(sentence(report.portalLogout.error()))
+                      << Qt::endl;
+            if (signedIn)
+                out() << tr("Signed out of AWS IAM Identity Center.") << Qt::endl;
+            out() << tr("Credentials and console sessions already handed out stay valid until they expire "
+                        "(at most 12 hours for a console session).")
+                  << Qt::endl;
+            exitNow(*failures ? ExitFailure : ExitOk);
         });
     };
     auto pimFailed = [this, failures, awsPart](const Error &e) {
@@ -788,6 +817,145 @@ void CliApp::endAll()
             (*next)();
         });
     });
+}
+
+void CliApp::logoutWithAws()
+{
+    // Everything end-all removes but nothing in PIM: the grants are read only to say until when
+    // they stay active, and to know the targets whose cached credentials go.
+    m_signingOut = true;
+    m_awsReconciled = true; // nothing is written again on the way out
+    auto grants = std::make_shared<std::optional<QList<Core::Grant>>>();
+    auto awsPart = [this, grants] {
+        endAws(
+            [this, grants](bool signedIn, const Aws::EndReport &report, const Core::Result<void> &idcGone) {
+                connect(m_session, &Auth::EntraSession::signedOut, this,
+                        [this, grants, signedIn, report, idcGone](const Core::Result<void> &entraGone) {
+                            printSignOut(signedIn, report, *grants, idcGone, entraGone);
+                        });
+                m_session->signOut();
+            });
+    };
+    m_onSessionFailure = [awsPart](const Error &) { awsPart(); };
+    withAccess([this, grants, awsPart] {
+        m_access->sync(this, [this, grants, awsPart](Core::Result<void> synced) {
+            if (synced.ok()) {
+                *grants = m_access->grants();
+                // Known targets: their cached credentials go too, also those without a profile.
+                ensureAws();
+                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
+                m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+            }
+            awsPart();
+        });
+    });
+}
+
+void CliApp::printSignOut(bool signedInToAws, const Aws::EndReport &report,
+                          const std::optional<QList<Core::Grant>> &grants, const Core::Result<void> &idcGone,
+                          const Core::Result<void> &entraGone)
+{
+    // Times for people are on this machine's clock; the JSON keeps the services' (as status --json).
+    const qint64 skew = m_graph->serverClockSkewSecs();
+    const QDateTime now = m_aws->serverNow();
+    const bool portalOk = signedInToAws && report.portalLogout.ok();
+    QJsonArray targets;
+    QStringList handedOut;
+    bool consoles = false;
+    for (const auto &e : report.ended) {
+        const QString key = e.accountId + u'/' + e.roleName;
+        targets.append(QJsonObject {
+            {QStringLiteral("target"), key},
+            {QStringLiteral("profile"), e.profileName},
+            {QStringLiteral("credentialsUntil"),
+             e.credentialsUntil.isValid() ? QJsonValue(Aws::awsTimestamp(e.credentialsUntil)) : QJsonValue()},
+            {QStringLiteral("consoleUntil"),
+             e.consoleUntil.isValid() ? QJsonValue(Aws::awsTimestamp(e.consoleUntil)) : QJsonValue()}});
+        if (e.credentialsUntil.isValid())
+            handedOut << tr("%1 until %2").arg(key, hhmm(e.credentialsUntil.addSecs(-skew)));
+        consoles = consoles || e.consoleUntil.isValid();
+    }
+    QJsonArray pim;
+    QStringList active;
+    if (grants) {
+        for (const auto &g : *grants) {
+            if (g.end.isValid() && g.end <= now)
+                continue;
+            const QString key = m_access->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            pim.append(QJsonObject {
+                {QStringLiteral("target"), key},
+                {QStringLiteral("groupId"), g.groupId},
+                {QStringLiteral("end"),
+                 g.end.isValid() ? QJsonValue(Core::formatGraphDateTime(g.end)) : QJsonValue()}});
+            active << (g.end.isValid() ? tr("%1 until %2").arg(key, hhmm(g.end.addSecs(-skew)))
+                                       : tr("%1 (permanent)").arg(key));
+        }
+    }
+    QStringList problems;
+    if (!idcGone.ok())
+        problems << tr("the Identity Center sign-in could not be removed from the keychain: %1")
+                        .arg(sentence(idcGone.error()));
+    if (!entraGone.ok())
+        problems << tr("the Entra sign-in could not be removed from the keychain: %1")
+                        .arg(sentence(entraGone.error()));
+
+    if (m_json) {
+        QJsonObject aws {{QStringLiteral("removed"),
+                          QJsonArray {QStringLiteral("profiles"), QStringLiteral("plainCredentials"),
+                                      QStringLiteral("cachedRoleCredentials"), QStringLiteral("grantProofs"),
+                                      QStringLiteral("identityCenterSignIn")}},
+                         {QStringLiteral("identityCenterSignedIn"), signedInToAws},
+                         {QStringLiteral("portalLoggedOut"), portalOk},
+                         {QStringLiteral("targets"), targets},
+                         {QStringLiteral("consoleSessionMaxHours"), 12}};
+        if (signedInToAws && !report.portalLogout.ok())
+            aws.insert(QStringLiteral("portalLogoutError"), sentence(report.portalLogout.error()));
+        QJsonObject o {{QStringLiteral("signedOut"), entraGone.ok() && idcGone.ok()},
+                       {QStringLiteral("aws"), aws},
+                       {QStringLiteral("pimGrantsDeactivated"), false},
+                       {QStringLiteral("pimGrants"), grants ? QJsonValue(pim) : QJsonValue()}};
+        if (!problems.isEmpty())
+            o.insert(QStringLiteral("problems"), QJsonArray::fromStringList(problems));
+        out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << Qt::endl;
+    } else {
+        out() << (problems.isEmpty()
+                      ? tr(
+                          "Signed out: Elevate removed its AWS profiles and plain keys, the role credentials "
+                          "it cached, and its Identity Center and Entra sign-ins.")
+                      : tr("Elevate removed its AWS profiles and plain keys and the role credentials it "
+                           "cached; what it could not remove is said below."))
+              << Qt::endl;
+        if (portalOk)
+            out() << tr("Signed out of the AWS access portal.") << Qt::endl;
+        else if (signedInToAws)
+            out() << tr("AWS portal logout failed: %1 Its session may remain until it expires.")
+                         .arg(sentence(report.portalLogout.error()))
+                  << Qt::endl;
+        if (!handedOut.isEmpty())
+            out() << tr("Role credentials already handed out keep working until they expire: %1.")
+                         .arg(handedOut.join(QStringLiteral(", ")))
+                  << Qt::endl;
+        out() << (consoles ? tr("Open AWS console sessions keep working until they end (at most 12 hours).")
+                           : tr("An AWS console opened earlier keeps working until its session ends (at most "
+                                "12 hours after it was opened)."))
+              << Qt::endl;
+        if (!grants)
+            out() << tr("Your PIM grants were not read and were not ended: any you have stay active until "
+                        "their end.")
+                  << Qt::endl;
+        else if (!active.isEmpty())
+            out() << tr("Your PIM grants stay active (sign-out does not end them; `elevate end-all` does): "
+                        "%1. Elevate lists them again after you sign in.")
+                         .arg(active.join(QStringLiteral(", ")))
+                  << Qt::endl;
+    }
+    for (const auto &p : problems)
+        err() << "elevate: " << p << Qt::endl;
+    if (!entraGone.ok())
+        return exitNow(exitCodeFor(entraGone.error()));
+    if (!idcGone.ok())
+        return exitNow(exitCodeFor(idcGone.error()));
+    exitNow(ExitOk);
 }
 
 } // namespace Elevate::Cli

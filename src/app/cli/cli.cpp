@@ -224,6 +224,8 @@ void CliApp::login(bool deviceCode, const QString &loginHint)
 
 void CliApp::logout()
 {
+    if (m_config.aws.isConfigured())
+        return logoutWithAws(); // the AWS side first, then this entry (awscommands.cpp)
     connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {
         if (!result.ok())
             return fail(result.error(), tr("sign-out"));

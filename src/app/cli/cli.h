@@ -25,6 +25,7 @@ class KeychainSecretStore;
 namespace Elevate::Aws {
 class AwsAccess;
 class PortalClient;
+struct EndReport;
 } // namespace Elevate::Aws
 namespace Elevate::Net {
 class HttpClient;
@@ -126,6 +127,17 @@ private:
     /// Silent Identity Center sign-in (once per run); `then(signedIn)`.
     void withIdc(std::function<void(bool)> then);
     void reconcileAws(std::function<void()> then);
+    /// The AWS part of end-all and sign-out: everything Aws::AwsAccess::endAll() removes (for the
+    /// saved Entra account's cache entries), the portal Logout, then the Identity Center sign-in
+    /// forgotten in the keychain. `then(signedInToAws, report, forgotten)`.
+    void endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then);
+    /// Sign-out with AWS configured: endAws(), then the Entra entry, then what stays valid until when.
+    void logoutWithAws();
+    /// The sign-out's last word: what was removed, and what stays valid until when (`grants`: the PIM
+    /// grants, nullopt when they could not be read).
+    void printSignOut(bool signedInToAws, const Aws::EndReport &report,
+                      const std::optional<QList<Core::Grant>> &grants, const Core::Result<void> &idcGone,
+                      const Core::Result<void> &entraGone);
     /// Live grants as targets (permanent assignments only with `includePermanent`).
     QList<Core::Target> grantTargets(bool includePermanent) const;
     /// Syncs, finds the live grant of `target` that maps to AWS, then `then(grant, role)`.
@@ -160,6 +172,7 @@ private:
     bool m_idcSignedIn = false;
     bool m_awsReconciled = false;
     bool m_quietAws = false;
+    bool m_signingOut = false; // logout: one summary instead of a line per ended target
     /// When set, a failed silent Entra sign-in goes here instead of ending the command (end-all
     /// still cleans up the AWS side).
     std::function<void(const Core::Error &)>
