@@ -139,8 +139,13 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
         m_access->setPrincipalId({});
         m_approvals->setPrincipalId({});
         m_targets->setTargets({});
+        const bool asked = std::exchange(m_signingOut, false);
         if (!result.ok())
             fail(tr("sign-out"), result.error());
+        else if (asked)
+            Q_EMIT notify(tr("Signed out"), signOutMessage());
+        m_signOutSentences.clear();
+        m_signOutGrants.clear();
         setStatus(Status::SignedOut);
     });
 }
@@ -184,7 +189,46 @@ void AccessController::cancelSignIn()
 
 void AccessController::signOut()
 {
-    m_session->signOut();
+    if (m_signingOut)
+        return;
+    m_signingOut = true;
+    // Said at the end: sign-out leaves them active in PIM.
+    const QList<Core::Grant> grants = m_access->grants();
+    auto entra = [this, grants](QStringList sentences) {
+        m_signOutSentences = std::move(sentences);
+        m_signOutGrants = grants;
+        m_session->signOut();
+    };
+    if (m_signOutStep)
+        m_signOutStep(entra);
+    else
+        entra({});
+}
+
+QString AccessController::signOutMessage() const
+{
+    QStringList parts;
+    parts << (m_signOutStep ? tr("Elevate removed its Entra sign-in from the keychain.")
+                            : tr("Elevate removed its sign-in from the keychain."));
+    parts << m_signOutSentences;
+    // Graph's times on this machine's clock, as the countdowns show them.
+    const qint64 skew = m_graph->serverClockSkewSecs();
+    const QDateTime graphNow = m_clock->now().addSecs(skew);
+    QStringList active;
+    for (const auto &g : m_signOutGrants) {
+        if (g.end.isValid() && g.end <= graphNow)
+            continue;
+        const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);
+        active << (g.end.isValid()
+                       ? tr("%1 until %2")
+                             .arg(name, g.end.addSecs(-skew).toLocalTime().toString(QStringLiteral("HH:mm")))
+                       : tr("%1 (permanent)").arg(name));
+    }
+    if (!active.isEmpty())
+        parts << tr("Your PIM access stays active (signing out does not end it): %1. Elevate shows it again "
+                    "after you sign in.")
+                     .arg(active.join(QStringLiteral(", ")));
+    return parts.join(u' ');
 }
 
 void AccessController::onSignInFinished(const Core::Result<Core::Account> &result)

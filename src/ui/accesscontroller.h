@@ -79,7 +79,14 @@ public:
     void start();
     void signIn();
     void cancelSignIn();
+    /// Sign-out: the step set with setSignOutStep() (the AWS side), then the Entra sign-in; then one
+    /// notify() with what was removed and what stays valid until when. PIM grants are not ended.
     void signOut();
+    /// What runs before the Entra sign-out (the composition root sets the AWS part): it calls `done`
+    /// with the sentences the sign-out message gets from it. Without one, only the Entra sign-in goes.
+    using SignOutStep = std::function<void(std::function<void(QStringList)> done)>;
+    void setSignOutStep(SignOutStep step) { m_signOutStep = std::move(step); }
+    bool isSigningOut() const { return m_signingOut; }
     /// Reloads the eligible targets (no-op unless signed in).
     void refresh();
     /// Another process (the command line) changed something: sync grants, requests and approvals
@@ -105,6 +112,7 @@ private:
     void fail(const QString &operation, const Core::Error &error);
     void onSignInFinished(const Core::Result<Core::Account> &result);
     void checkExpiry();
+    QString signOutMessage() const;
     QString targetName(const QString &groupId, const QString &groupName, const QString &accessId) const;
 
     Auth::EntraSession *m_session;
@@ -126,6 +134,10 @@ private:
     QDateTime m_lastRefresh;
     bool m_restoring = false;
     quint64 m_refreshGeneration = 0;
+    SignOutStep m_signOutStep;
+    bool m_signingOut = false; // signOut() until the Entra sign-in is gone
+    QStringList m_signOutSentences; // what the step said, for the message at the end
+    QList<Core::Grant> m_signOutGrants; // the grants as they were: they stay active in PIM
 };
 
 } // namespace Elevate::Ui

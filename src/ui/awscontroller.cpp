@@ -40,6 +40,8 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
 {
     m_aws->setAutoCheck(true);
     connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
+        if (m_signingOut)
+            return; // what a sync brings now must not write profiles again
         // Cached role credentials are the signed-in account's (AwsAccess::setUser).
         if (const auto account = m_access->account())
             m_aws->setUser(Aws::AwsAccess::userOf(*account));
@@ -97,6 +99,8 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
     connect(
         m_aws, &Aws::AwsAccess::ended, this,
         [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &consoleUntil) {
+            if (m_signingOut)
+                return; // the sign-out message says it for all of them
             QStringList parts;
             parts << tr("Elevate removed the AWS profile of %1.").arg(targetName(t));
             if (credentialsUntil.isValid())
@@ -375,6 +379,57 @@ void AwsController::endAll()
                             });
     }
     finishOne();
+}
+
+void AwsController::signOut(std::function<void(QStringList)> done)
+{
+    m_signingOut = true;
+    const bool signedIn = isSignedIn();
+    if (const auto account = m_access->account()) // whose cache entries go
+        m_aws->setUser(Aws::AwsAccess::userOf(*account));
+    m_aws->endAll(this, [this, done, signedIn](const Aws::EndReport &report) {
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(
+            m_idc, &Auth::IdcSession::signedOut, this,
+            [this, done, signedIn, report, connection](const Core::Result<void> &gone) {
+                disconnect(*connection);
+                m_signingOut = false;
+                m_reconciled = false;
+                m_freshSignInSaid.clear();
+                QStringList parts;
+                if (gone.ok())
+                    parts << tr("It removed its AWS profiles and plain keys, the role credentials it cached "
+                                "and its AWS IAM Identity Center sign-in.");
+                else
+                    parts << tr("It removed its AWS profiles and plain keys and the role credentials it "
+                                "cached, but not its Identity Center sign-in.")
+                          << ErrorText::describe(tr("Removing the Identity Center sign-in"), gone.error());
+                if (signedIn && report.portalLogout.ok())
+                    parts << tr("It signed out of the AWS access portal.");
+                else if (signedIn)
+                    parts << ErrorText::describe(tr("The AWS portal logout"), report.portalLogout.error())
+                          << tr("The portal session may remain until it expires.");
+                QStringList credentials;
+                QStringList consoles;
+                for (const auto &e : report.ended) {
+                    const QString key = e.accountId + u'/' + e.roleName;
+                    if (e.credentialsUntil.isValid())
+                        credentials << tr("%1 until %2").arg(key, clockTime(e.credentialsUntil));
+                    if (e.consoleUntil.isValid())
+                        consoles << tr("%1 until %2").arg(key, clockTime(e.consoleUntil));
+                }
+                if (!credentials.isEmpty())
+                    parts << tr("Role credentials already handed out keep working until they expire: %1.")
+                                 .arg(credentials.join(QStringLiteral(", ")));
+                parts << (consoles.isEmpty()
+                              ? tr("An AWS console opened earlier keeps working until its session ends (at "
+                                   "most 12 hours).")
+                              : tr("Open AWS console sessions keep working: %1 (at most 12 hours).")
+                                    .arg(consoles.join(QStringLiteral(", "))));
+                done(parts);
+            });
+        m_idc->signOut();
+    });
 }
 
 } // namespace Elevate::Ui

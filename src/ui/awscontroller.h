@@ -10,6 +10,8 @@
 #include <QSet>
 #include <QUrl>
 
+#include <functional>
+
 namespace Elevate::Auth {
 class IdcSession;
 }
@@ -75,6 +77,11 @@ public:
     /// Deactivates every activated grant in PIM, removes profiles and cached credentials, logs out
     /// of Identity Center. The outcome comes back as one notification.
     void endAll();
+    /// Sign-out, AWS part: what endAll() removes on the AWS side (profiles, plain keys, cached
+    /// credentials, grant proofs, the portal session), then the Identity Center sign-in; nothing in
+    /// PIM. `done` gets the sentences for the sign-out message: what was removed and what stays valid
+    /// until when. Per-target "AWS access ended" notifications are not sent meanwhile.
+    void signOut(std::function<void(QStringList)> done);
 
 Q_SIGNALS:
     void changed();
@@ -94,6 +101,7 @@ private:
     mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id
     bool m_reconciled = false;
     bool m_freshSignIn = false; // signInAgain() is between Logout and the new sign-in
+    bool m_signingOut = false; // signOut() runs: no new targets, one message at the end
     QSet<QString> m_freshSignInSaid; // targets whose "may need a fresh sign-in" was notified
 };
 

@@ -17,6 +17,7 @@
 
 #include <QApplication>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QLabel>
 #include <QMenu>
@@ -383,6 +384,141 @@ private Q_SLOTS:
         // The old sign-in was logged out at the portal: one live token left, the new one's.
         const QJsonObject awsState = f.emulator.state().value(u"aws"_s).toObject();
         QCOMPARE(awsState.value(u"liveAccessTokens"_s).toInt(), 1);
+    }
+
+    // Sign out (issue 12, item 3): the AWS side goes with the Entra sign-in, as end-all's AWS part does it
+    // (profile, plain keys, cached credentials, portal session, Identity Center sign-in), but the PIM
+    // grant stays; the message says until when what was handed out keeps working.
+    void signOutRemovesTheAwsSide()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        f.emulator.setScimDelay(0);
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString configPath = dir.filePath(u"aws/config"_s);
+        Auth::InMemorySecretStore awsSecrets;
+        Auth::IdcSession idc(f.config, f.http.get(), &awsSecrets, &f.clock);
+        Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &f.clock);
+        Aws::AwsAccess aws(f.config, f.http.get(), &portal,
+                           Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
+                           &f.clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
+        // As the tray app composes it.
+        f.controller->setSignOutStep([&awsController](std::function<void(QStringList)> done) {
+            awsController.signOut(std::move(done));
+        });
+        Elevate::Ui::TrayController tray(f.controller.get());
+        tray.setAws(&awsController);
+        QNetworkAccessManager browser;
+        browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+            QNetworkReply *r = browser.get(QNetworkRequest(url));
+            connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
+        });
+        QSignalSpy awsNotes(&awsController, &Elevate::Ui::AwsController::notify);
+        QSignalSpy notes(f.controller.get(), &Elevate::Ui::AccessController::notify);
+
+        QVERIFY(f.signIn());
+        awsController.signIn();
+        QTRY_VERIFY_WITH_TIMEOUT(awsController.isSignedIn(), 15'000);
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        const auto ro = f.controller->target(kKey);
+        QVERIFY(ro);
+        Core::ActivationDraft draft;
+        draft.durationSecs = 3600;
+        bool requested = false;
+        access->request(*ro, draft, &tray, [&requested](Core::Result<Core::AccessRequest> r) {
+            QVERIFY(r.ok());
+            requested = true;
+        });
+        QTRY_VERIFY(requested);
+        QTRY_COMPARE(access->grants().size(), 1);
+        const Core::Grant grant = access->grants().first();
+        QTRY_VERIFY_WITH_TIMEOUT(aws.target(u"123456789012"_s, u"ReadOnlyAccess"_s)
+                                     && aws.target(u"123456789012"_s, u"ReadOnlyAccess"_s)->phase
+                                         == Aws::AwsTarget::Phase::Ready,
+                                 30'000);
+        // Credentials handed out (as credential-process would), and a console sign-in.
+        std::optional<Core::Result<Aws::RoleCredentials>> handed;
+        aws.credentials(u"123456789012"_s, u"ReadOnlyAccess"_s, grant.end, &tray,
+                        [&handed](Core::Result<Aws::RoleCredentials> r) { handed = std::move(r); });
+        QTRY_VERIFY(handed.has_value());
+        QVERIFY(handed->ok());
+        std::optional<Core::Result<QUrl>> console;
+        aws.consoleUrl(u"123456789012"_s, u"ReadOnlyAccess"_s, grant.end, &tray,
+                       [&console](Core::Result<QUrl> r) { console = std::move(r); });
+        QTRY_VERIFY(console.has_value());
+        QVERIFY(console->ok());
+        QFile config(configPath);
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QVERIFY(config.readAll().contains(QByteArray("[profile " + kProfile.toUtf8() + "]")));
+        config.close();
+        const QString cacheKey = aws.cacheKey(u"123456789012"_s, u"ReadOnlyAccess"_s);
+        QVERIFY(!cacheKey.isEmpty());
+        QVERIFY(awsSecrets.entries().contains(cacheKey));
+        QVERIFY(awsSecrets.entries().contains(Auth::IdcSession::keychainKey(f.config.aws)));
+        QVERIFY(!f.secrets.entries().isEmpty());
+        const int portalCalls = f.emulator.state().value(u"calls"_s).toObject().value(u"portal"_s).toInt();
+        auto logouts = [&f] {
+            int n = 0;
+            for (const auto &v : f.emulator.state().value(u"httpRequests"_s).toArray())
+                if (v[u"method"_s].toString() == u"POST"_s && v[u"path"_s].toString() == u"/logout"_s
+                    && v[u"status"_s].toInt() == 200)
+                    ++n;
+            return n;
+        };
+        QCOMPARE(logouts(), 0);
+
+        QAction *signOut = byName(tray.menu(), u"signOutAction"_s);
+        QVERIFY(signOut);
+        signOut->trigger();
+        QTRY_COMPARE_WITH_TIMEOUT(f.controller->status(), Elevate::Ui::AccessController::Status::SignedOut,
+                                  15'000);
+        QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
+            return n.at(0).toString() == u"Signed out"_s;
+        }));
+        // Everything Elevate wrote or kept is gone; the portal saw the logout.
+        QFile after(configPath);
+        QVERIFY(!after.open(QIODevice::ReadOnly) || !after.readAll().contains("[profile "));
+        QVERIFY2(awsSecrets.entries().isEmpty(), qPrintable(awsSecrets.entries().keys().join(u", "_s)));
+        QVERIFY(f.secrets.entries().isEmpty());
+        QCOMPARE(logouts(), 1);
+        QVERIFY(f.emulator.state().value(u"calls"_s).toObject().value(u"portal"_s).toInt() > portalCalls);
+        QCOMPARE(idc.state(), Auth::IdcSession::State::SignedOut);
+        QVERIFY(!awsController.isSignedIn());
+        QVERIFY(aws.targets().isEmpty());
+        // One message: what went, what stays valid until when, and the grant left active in PIM.
+        QString message;
+        for (const auto &n : std::as_const(notes))
+            if (n.at(0).toString() == u"Signed out"_s)
+                message = n.at(1).toString();
+        qInfo().noquote() << "sign-out message:" << message;
+        const auto hhmm = [](const QDateTime &t) { return t.toLocalTime().toString(u"HH:mm"_s); };
+        QVERIFY2(message.contains(u"AWS profiles"_s), qPrintable(message));
+        QVERIFY2(message.contains(u"signed out of the AWS access portal"_s), qPrintable(message));
+        QVERIFY2(message.contains(u"Role credentials already handed out keep working until they expire: "
+                                  "123456789012/ReadOnlyAccess until "_s
+                                  + hhmm(handed->value().expiration)),
+                 qPrintable(message));
+        QVERIFY2(
+            message.contains(u"Open AWS console sessions keep working: 123456789012/ReadOnlyAccess until "_s),
+            qPrintable(message));
+        QVERIFY2(message.contains(u"Your PIM access stays active"_s), qPrintable(message));
+        QVERIFY2(message.contains(hhmm(grant.end.addSecs(-f.graph->serverClockSkewSecs()))),
+                 qPrintable(message));
+        // Not a per-target "AWS access ended" on top of it.
+        QVERIFY(std::none_of(awsNotes.cbegin(), awsNotes.cend(), [](const QList<QVariant> &n) {
+            return n.at(0).toString() == u"AWS access ended"_s;
+        }));
+        // PIM still has the grant: the one request sent was the activation, no deactivation followed.
+        int pimRequests = 0;
+        for (const auto &v : f.emulator.state().value(u"httpRequests"_s).toArray())
+            if (v[u"method"_s].toString() == u"POST"_s
+                && v[u"path"_s].toString().endsWith(u"assignmentScheduleRequests"_s))
+                ++pimRequests;
+        QCOMPARE(pimRequests, 1);
     }
 
     void leftoverProfileGoesAtStart()

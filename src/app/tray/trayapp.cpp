@@ -227,6 +227,9 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
         = new Ui::AwsController(m_controller, m_aws, m_idc, config.aws.scimServicePrincipalId, this);
     m_tray->setAws(m_awsController);
     m_window->setAws(m_awsController);
+    // Sign-out (the menu and the window) takes the AWS side with it, before the Entra sign-in.
+    m_controller->setSignOutStep(
+        [aws = m_awsController](std::function<void(QStringList)> done) { aws->signOut(std::move(done)); });
     connect(m_awsController, &Ui::AwsController::openUrl, this, [this](const QUrl &url) {
         if (!Ui::openInBrowser(url))
             m_window->showError(tr("Elevate could not open a browser. Open this address yourself: %1")
