@@ -158,6 +158,10 @@ grep -q 123456789012 handoff-page.html && grep -q ReadOnlyAccess handoff-page.ht
     || fail "the emulator did not sign the browser in: $(cat handoff-page.html)"
 again=$(cat handoff-again.txt)
 [[ $again == 000 || $again == 404 ]] || fail "the hand-off answered a second time: $again"
+# No browser to start: a failure that says how to get the URL instead.
+ELEVATE_BROWSER="$work/no-such-browser" expect_rc 1 "console without a browser" E console 123456789012/ReadOnlyAccess
+grep -q -- "--print-url" err.txt || fail "console without a browser does not point to --print-url: $(cat err.txt)"
+if grep -q "Opened the AWS console" err.txt; then fail "console without a browser says it opened"; fi
 collect_secrets
 
 # A profile name the user already uses for something else is never overwritten.
