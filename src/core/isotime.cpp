@@ -3,6 +3,7 @@
 
 #include <QRegularExpression>
 #include <QTimeZone>
+#include <QtNumeric>
 
 namespace Elevate::Core {
 
@@ -48,10 +49,26 @@ std::optional<qint64> parseIsoDurationMs(const QString &text)
     const auto m = re.match(s);
     if (!m.hasMatch() || s.size() < 3 || s.endsWith(u'T') || s.endsWith(u't'))
         return std::nullopt;
-    auto num = [&](int i) { return m.captured(i).isEmpty() ? 0LL : m.captured(i).toLongLong(); };
+    // Each step checked: a duration no qint64 of milliseconds holds (P9999999999999999W, or a group
+    // with more digits than 64 bits take) is no duration.
+    qint64 ms = 0;
+    bool fits = true;
+    const auto add = [&](qint64 factor, int group) {
+        bool ok = true;
+        const qint64 n = m.capturedView(group).isEmpty() ? 0 : m.capturedView(group).toLongLong(&ok);
+        fits = fits && ok && !qMulOverflow(ms, factor, &ms) && !qAddOverflow(ms, n, &ms);
+    };
+    add(1, 1); // weeks
+    add(7, 2); // days
+    add(24, 3); // hours
+    add(60, 4); // minutes
+    add(60, 5); // seconds
     const QString frac = m.captured(6);
     const qint64 fracMs = frac.isEmpty() ? 0 : frac.leftJustified(3, u'0').left(3).toLongLong();
-    return ((((num(1) * 7 + num(2)) * 24 + num(3)) * 60 + num(4)) * 60 + num(5)) * 1000 + fracMs;
+    fits = fits && !qMulOverflow(ms, qint64(1000), &ms) && !qAddOverflow(ms, fracMs, &ms);
+    if (!fits)
+        return std::nullopt;
+    return ms;
 }
 
 } // namespace Elevate::Core

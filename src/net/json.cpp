@@ -4,6 +4,7 @@
 #include <QLocale>
 
 #include <algorithm>
+#include <limits>
 
 namespace Elevate::Net {
 
@@ -37,10 +38,23 @@ std::optional<qint64> jsonInt(const Json &object, const char *key)
     const auto it = object.find(key);
     if (it == object.end())
         return std::nullopt;
+    // A number no qint64 holds is no integer to hand out: above 2^63-1 unsigned, or a float beyond
+    // the range (1e300 as expires_in), whose conversion would be undefined.
+    if (it->is_number_unsigned()) {
+        const auto u = it->get<quint64>();
+        if (u > quint64(std::numeric_limits<qint64>::max()))
+            return std::nullopt;
+        return qint64(u);
+    }
     if (it->is_number_integer())
         return it->get<qint64>();
-    if (it->is_number_float())
-        return static_cast<qint64>(it->get<double>());
+    if (it->is_number_float()) {
+        const double d = it->get<double>();
+        constexpr double limit = 9223372036854775808.0; // 2^63
+        if (!(d >= -limit && d < limit))
+            return std::nullopt;
+        return static_cast<qint64>(d);
+    }
     if (it->is_string()) {
         bool ok = false;
         const qint64 v = QString::fromStdString(it->get<std::string>()).trimmed().toLongLong(&ok);

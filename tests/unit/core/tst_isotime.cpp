@@ -3,6 +3,8 @@
 
 #include <QTest>
 
+#include <limits>
+
 using namespace Elevate::Core;
 using namespace Qt::StringLiterals;
 
@@ -67,6 +69,7 @@ private Q_SLOTS:
         QTest::newRow("PT5.5S") << u"PT5.5S"_s << qint64(5'500);
         QTest::newRow("P365D") << u"P365D"_s << qint64(31'536'000'000);
         QTest::newRow("TimeSpan.MaxValue") << u"P10675199DT2H48M5.4775807S"_s << qint64(922'337'203'685'477);
+        QTest::newRow("largest") << u"PT9223372036854775.807S"_s << std::numeric_limits<qint64>::max();
     }
     void durations()
     {
@@ -77,6 +80,15 @@ private Q_SLOTS:
     void badDurations()
     {
         for (const auto &s : {u"P"_s, u"PT"_s, u"2H"_s, u"P1Y"_s, u"PT-1H"_s, u""_s, u"P1DT"_s})
+            QVERIFY2(!parseIsoDurationMs(s).has_value(), qPrintable(s));
+    }
+    // Found by fuzz_odata (issue 12): durations beyond a qint64 of milliseconds overflowed (undefined),
+    // and a group with more digits than 64 bits hold counted as 0.
+    void overlongDurations()
+    {
+        for (const auto &s :
+             {u"P9999999999999999W"_s, u"PT9223372036854775807S"_s, u"PT9223372036854775.808S"_s,
+              u"P99999999999999999999D"_s, u"PT99999999999999999999M"_s, u"P1DT2562047788015H"_s})
             QVERIFY2(!parseIsoDurationMs(s).has_value(), qPrintable(s));
     }
 };

@@ -8,6 +8,8 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <limits>
+
 using namespace Elevate;
 using namespace Qt::StringLiterals;
 
@@ -151,6 +153,23 @@ private Q_SLOTS:
         QCOMPARE(Net::jsonString(j, "s"), QString());
         QCOMPARE(Net::jsonString(j, "missing"), QString());
         QCOMPARE(Net::jsonString(j, "x"), u"y"_s);
+    }
+    // Found by fuzz_idc (issue 12): a float beyond the range of qint64 was converted anyway, which is
+    // undefined, and an unsigned above 2^63-1 wrapped to a negative number. Neither is an integer.
+    void jsonIntOutOfRange()
+    {
+        const auto j = Net::parseJson(R"({"big":1e300,"neg":-1e300,"u":18446744073709551615,)"
+                                      R"("max":9223372036854775807,"min":-9223372036854775808,)"
+                                      R"("f":4726.9,"two63":9223372036854775808.0,"s":"1e300"})")
+                           .value();
+        QCOMPARE(Net::jsonInt(j, "big"), std::nullopt);
+        QCOMPARE(Net::jsonInt(j, "neg"), std::nullopt);
+        QCOMPARE(Net::jsonInt(j, "u"), std::nullopt);
+        QCOMPARE(Net::jsonInt(j, "two63"), std::nullopt);
+        QCOMPARE(Net::jsonInt(j, "s"), std::nullopt);
+        QCOMPARE(Net::jsonInt(j, "max"), std::optional<qint64>(std::numeric_limits<qint64>::max()));
+        QCOMPARE(Net::jsonInt(j, "min"), std::optional<qint64>(std::numeric_limits<qint64>::min()));
+        QCOMPARE(Net::jsonInt(j, "f"), std::optional<qint64>(4726));
     }
 
     void retryAfter()
