@@ -301,8 +301,10 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
         return configError(sourcePath, u"the configuration is larger than %1 KiB"_s.arg(maxJsonBytes / 1024));
     QJsonParseError perr;
     const auto doc = QJsonDocument::fromJson(json, &perr);
-    if (perr.error != QJsonParseError::NoError || !doc.isObject())
+    if (perr.error != QJsonParseError::NoError)
         return configError(sourcePath, QStringLiteral("not a JSON object (%1)").arg(perr.errorString()));
+    if (!doc.isObject())
+        return configError(sourcePath, QStringLiteral("not a JSON object ({…} at the top)"));
     const auto root = doc.object();
     AppConfig c;
     c.sourcePath = sourcePath;
