@@ -421,11 +421,25 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     const EndpointRule start {"aws.startUrl", isAwsStartHost,
                               "an AWS access portal host (….awsapps.com, ….app.aws)", false};
     for (const auto &[value, rule] :
-         {std::pair {c.authorityHost, authority}, std::pair {c.graphResource, resource},
-          std::pair {c.graphBaseUrl, baseUrl}}) {
+         {std::pair {c.authorityHost, authority}, std::pair {c.graphResource, resource}}) {
         if (const QString why = endpointProblem(value, rule, c.allowCustomEndpoints); !why.isEmpty())
             return configError(sourcePath, why);
     }
+    // Graph tokens are for graph.resource and go to graph.baseUrl: the two must be one origin, whatever
+    // the opt-in says (the emulator's loopback Graph answers for the real resource name). On that
+    // origin, graph.baseUrl's host is graph.resource's, which has passed the host rule.
+    if (const QString why = endpointProblem(c.graphBaseUrl, baseUrl, true); !why.isEmpty())
+        return configError(sourcePath, why);
+    const QUrl base(c.graphBaseUrl);
+    if (!isLoopbackUrl(base) && !sameOrigin(base, QUrl(c.graphResource)))
+        return configError(sourcePath,
+                           u"graph.baseUrl (%1) must be on the origin of graph.resource (%2): Graph tokens "
+                           u"for the resource are sent to graph.baseUrl"_s.arg(
+                               base.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment)
+                                   .toString(QUrl::FullyEncoded),
+                               QUrl(c.graphResource)
+                                   .adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment)
+                                   .toString(QUrl::FullyEncoded)));
     for (const auto &[value, rule] :
          {std::pair {c.aws.oidcEndpoint, oidc}, std::pair {c.aws.portalEndpoint, portal},
           std::pair {c.aws.signinEndpoint, signin}, std::pair {c.aws.startUrl, start}}) {
@@ -445,19 +459,6 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
             !why.isEmpty())
             return configError(sourcePath, why);
     }
-    // Graph tokens are for graph.resource and go to graph.baseUrl: the two must be one origin, whatever
-    // the opt-in says (the emulator's loopback Graph answers for the real resource name).
-    const QUrl base(c.graphBaseUrl);
-    if (!isLoopbackUrl(base) && !sameOrigin(base, QUrl(c.graphResource)))
-        return configError(sourcePath,
-                           u"graph.baseUrl (%1) must be on the origin of graph.resource (%2): Graph tokens "
-                           u"for the resource are sent to graph.baseUrl"_s.arg(
-                               base.adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment)
-                                   .toString(QUrl::FullyEncoded),
-                               QUrl(c.graphResource)
-                                   .adjusted(QUrl::RemovePath | QUrl::RemoveQuery | QUrl::RemoveFragment)
-                                   .toString(QUrl::FullyEncoded)));
-
     if (c.redirectHost != u"localhost" && c.redirectHost != u"127.0.0.1")
         return configError(sourcePath, QStringLiteral("entra.redirectHost must be localhost or 127.0.0.1"));
     if (c.graphReplicationWindowSeconds < 0 || c.graphReplicationWindowSeconds > 3600)
