@@ -99,6 +99,7 @@ private:
     Auth::IdcSession *m_idc;
     QString m_provisioningServicePrincipal;
     mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id
+    int m_consoleHandoffMs = 0;
     bool m_reconciled = false;
     bool m_freshSignIn = false; // signInAgain() is between Logout and the new sign-in
     bool m_signingOut = false; // signOut() runs: no new targets, one message at the end
@@ -106,4 +107,3 @@ private:
 };
 
 } // namespace Elevate::Ui
-    int m_consoleHandoffMs = 0;
