@@ -33,7 +33,7 @@ printf '[mine]\naws_access_key_id = AKIAUSEROWNKEY000001\naws_secret_access_key 
 chmod 0600 "$HOME/.aws/credentials"
 cp "$HOME/.aws/config" original-config
 cp "$HOME/.aws/credentials" original-credentials
-profile=elevate-123456789012-ReadOnlyAccess
+profile="elevate-123456789012-ReadOnlyAccess"
 
 curl_browser
 # Signed in to both, a Ready grant with a profile and plain keys, credentials handed out.
