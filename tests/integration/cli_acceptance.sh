@@ -40,7 +40,14 @@ chmod +x browser.sh
 ELEVATE_BROWSER="$work/browser.sh" expect_rc 0 "login" "$elevate" --config cfg login
 grep -q "Signed in as Alex Wilber" out.txt || fail "login did not say who signed in"
 [[ -s listeners.txt ]] || fail "no loopback listener seen during sign-in"
-if grep -v '127.0.0.1:' listeners.txt | grep -q .; then cat listeners.txt; fail "the sign-in listener is bound beyond 127.0.0.1"; fi
+# The port is held on both loopback addresses (a browser may resolve localhost to ::1) and no other.
+if awk '{print $4}' listeners.txt | grep -vE '^(127\.0\.0\.1|\[::1\]):[0-9]+$' | grep -q .; then
+    cat listeners.txt; fail "the sign-in listener is bound beyond the loopback addresses"
+fi
+grep -q ' 127\.0\.0\.1:' listeners.txt || { cat listeners.txt; fail "the sign-in listener is not on 127.0.0.1"; }
+if grep -q '^0\{31\}1 .* lo$' /proc/net/if_inet6 && ! grep -q ' \[::1\]:' listeners.txt; then
+    cat listeners.txt; fail "the sign-in listener leaves [::1] on its port to anyone"
+fi
 
 expect_rc 0 "whoami --json" "$elevate" --config cfg whoami --json
 [[ $(jq -r .userPrincipalName out.txt) == alex@contoso.example ]] || fail "whoami names the wrong user"

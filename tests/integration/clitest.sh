@@ -50,6 +50,9 @@ expect_rc() {
 # page, and writes an Elevate configuration for it to CONFIG; sets epid and base.
 start_emulator() {
     local config=$1; shift
+    # Emptied here, not by the background job's redirection: that may come after the first check
+    # below, which would then read the previous emulator's address.
+    : > emu.out
     "$emulator" --auto-sign-in alex@contoso.example "$@" --write-config "$config" > emu.out 2> emu.err &
     epid=$!
     for _ in $(seq 1 50); do [[ -s emu.out ]] && break; sleep 0.1; done
