@@ -257,7 +257,8 @@ Core::Result<Net::Json> decodeSegment(const QString &segment, const char *what)
 } // namespace
 
 Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QString &clientInfo,
-                                               const QString &clientId, const QByteArray &expectedNonce)
+                                               const QString &clientId, const QByteArray &expectedNonce,
+                                               const QString &configuredTenant)
 {
     const QStringList parts = idToken.split(u'.');
     if (parts.size() != 3)
@@ -297,6 +298,12 @@ Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QSt
         return Error::make(
             Error::Kind::Parse,
             QStringLiteral("the id_token's tenant (tid) is not a GUID; the sign-in is refused"));
+    if (guid.match(configuredTenant).hasMatch()
+        && a.tenantId.compare(configuredTenant, Qt::CaseInsensitive) != 0)
+        return Error::make(Error::Kind::Security,
+                           QStringLiteral("the id_token is from tenant %1, not the configured tenant %2; the "
+                                          "sign-in is refused")
+                               .arg(a.tenantId, configuredTenant));
     a.homeAccountId = a.objectId + u'.' + a.tenantId;
     if (!clientInfo.isEmpty()) {
         const auto info = decodeSegment(clientInfo, "client_info");

@@ -90,9 +90,11 @@ Core::Result<DeviceCodeResponse> parseDeviceCodeResponse(const Net::HttpResponse
 /**
  * The account from an id_token (no signature check, as MSAL for tokens fresh from the token endpoint
  * over TLS; entra-auth.md §3.2): aud must be our client id, nonce (when expected) must match, oid must
- * be there and tid must be a GUID. client_info supplies the home account id.
+ * be there and tid must be a GUID — the configured tenant itself when that is a GUID (a domain or
+ * "organizations" names no GUID to compare with). client_info supplies the home account id.
  */
 Core::Result<Core::Account> accountFromIdToken(const QString &idToken, const QString &clientInfo,
-                                               const QString &clientId, const QByteArray &expectedNonce);
+                                               const QString &clientId, const QByteArray &expectedNonce,
+                                               const QString &configuredTenant = {});
 
 } // namespace Elevate::Auth

@@ -237,7 +237,8 @@ public:
         const auto tokens = parseTokenResponse(response);
         if (!tokens.ok())
             return finishAttempt(tokens.error());
-        const auto acc = accountFromIdToken(tokens->idToken, tokens->clientInfo, config.clientId, nonce);
+        const auto acc
+            = accountFromIdToken(tokens->idToken, tokens->clientInfo, config.clientId, nonce, config.tenant);
         if (!acc.ok())
             return finishAttempt(acc.error());
         if (tokens->refreshToken.isEmpty())

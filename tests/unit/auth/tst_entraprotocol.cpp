@@ -292,6 +292,33 @@ private Q_SLOTS:
                 QVERIFY2(a.error().message.contains(QStringLiteral("tid")), qPrintable(a.error().message));
         }
     }
+    // A GUID tenant in the configuration is the only tenant accepted; a domain or "organizations"
+    // leaves the GUID check alone.
+    void idTokenTenantMatchesAConfiguredGuid_data()
+    {
+        QTest::addColumn<QString>("configured");
+        QTest::addColumn<bool>("accepted");
+        QTest::newRow("the same GUID") << QStringLiteral("aaaabbbb-0000-cccc-1111-dddd2222eeee") << true;
+        QTest::newRow("the same GUID, other case")
+            << QStringLiteral("AAAABBBB-0000-CCCC-1111-DDDD2222EEEE") << true;
+        QTest::newRow("another GUID") << QStringLiteral("aaaabbbb-0000-cccc-1111-dddd2222eeef") << false;
+        QTest::newRow("a domain") << QStringLiteral("contoso.onmicrosoft.com") << true;
+        QTest::newRow("organizations") << QStringLiteral("organizations") << true;
+        QTest::newRow("none") << QString() << true;
+    }
+    void idTokenTenantMatchesAConfiguredGuid()
+    {
+        QFETCH(QString, configured);
+        QFETCH(bool, accepted);
+        const QByteArray claims = "{\"aud\":\"client-1\",\"oid\":\"o\",\"tid\":\"aaaabbbb-0000-cccc-1111-"
+                                  "dddd2222eeee\",\"preferred_username\":\"alex@contoso.example\"}";
+        const auto a = accountFromIdToken(jwt(claims), {}, QStringLiteral("client-1"), {}, configured);
+        QCOMPARE(a.ok(), accepted);
+        if (!accepted) {
+            QCOMPARE(a.error().kind, Error::Kind::Security);
+            QVERIFY2(a.error().message.contains(configured), qPrintable(a.error().message));
+        }
+    }
     void deviceCodeResponse()
     {
         const auto d = parseDeviceCodeResponse(httpResponse(
