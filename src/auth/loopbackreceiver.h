@@ -2,15 +2,14 @@
 #pragma once
 
 #include "core/result.h"
+#include "net/loopbackhttpserver.h"
 
 #include <QHash>
 #include <QHostAddress>
 #include <QList>
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 
-class QTcpServer;
 class QTcpSocket;
 
 namespace Elevate::Auth {
@@ -37,10 +36,14 @@ struct RedirectRequest
 
 /**
  * Reads the request head a browser sends to the loopback redirect URI: `bytes` is everything the
- * connection has sent so far (head, and whatever body came with it), `path` the redirect path.
- * Pure: no state, no side effects; the listener and the fuzz target both call it.
+ * connection has sent so far (head, and whatever body came with it), `path` the redirect path;
+ * `maxHeadBytes` is the listener's limit (a parameter for the fuzz target). Pure: no state, no side
+ * effects; the same as redirectRequest(Net::parseRequestHead(bytes, maxHeadBytes), path).
  */
-RedirectRequest parseRedirectRequest(const QByteArray &bytes, const QString &path);
+RedirectRequest parseRedirectRequest(const QByteArray &bytes, const QString &path,
+                                     qsizetype maxHeadBytes = Net::LoopbackHttpServer::MaxHeadBytes);
+/// What a head (complete or not) says for the redirect path `path`; the listener calls it.
+RedirectRequest redirectRequest(const Net::RequestHead &head, const QString &path);
 
 /// How the parameters of a redirect compare with the attempt (matchAuthorizationResponse).
 enum class RedirectMatch {
@@ -60,8 +63,8 @@ RedirectMatch matchAuthorizationResponse(const QHash<QByteArray, QString> &param
  * effects), `state` compared in constant time before anything else (mismatch: 400, keep waiting),
  * the first matching response (code or error) wins and closes both listening sockets, static reply
  * pages without reflected parameters, size and time limits, at most MaxConnections open
- * connections (the oldest is dropped for a new one). `finished` fires exactly once: with the
- * response, or with Kind::Cancelled on cancel() or time-out.
+ * connections (the oldest is dropped for a new one); the plumbing is Net::LoopbackHttpServer's.
+ * `finished` fires exactly once: with the response, or with Kind::Cancelled on cancel() or time-out.
  */
 class LoopbackReceiver : public QObject
 {
@@ -82,31 +85,25 @@ public:
 
     /// How long one connection may stay open (default ConnectionTimeoutMs); for connections
     /// accepted after the call.
-    void setConnectionTimeout(int ms) { m_connectionTimeoutMs = ms; }
+    void setConnectionTimeout(int ms) { m_server->setConnectionTimeout(ms); }
 
-    static constexpr int MaxHeadBytes = 16 * 1024;
-    static constexpr int ConnectionTimeoutMs = 10'000;
-    static constexpr int MaxConnections = 8;
-    static constexpr int ListenAttempts = 5;
+    static constexpr int MaxHeadBytes = Net::LoopbackHttpServer::MaxHeadBytes;
+    static constexpr int ConnectionTimeoutMs = Net::LoopbackHttpServer::ConnectionTimeoutMs;
+    static constexpr int MaxConnections = Net::LoopbackHttpServer::MaxConnections;
+    static constexpr int ListenAttempts = Net::LoopbackHttpServer::ListenAttempts;
 
 Q_SIGNALS:
     void finished(const Elevate::Core::Result<Elevate::Auth::AuthorizationResponse> &result);
 
 private:
-    Core::Result<quint16> listenOnBoth(quint16 firstPort);
-    void onNewConnection(QTcpServer *server);
-    void onReadyRead(QTcpSocket *socket);
-    void respond(QTcpSocket *socket, int status, const QByteArray &reason, const QByteArray &html);
+    void onRequest(QTcpSocket *socket, const Net::RequestHead &head);
     void finish(const Core::Result<AuthorizationResponse> &result);
     void stopListening();
 
-    QTcpServer *m_server4;
-    QTcpServer *m_server6;
-    QList<QPointer<QTcpSocket>> m_connections; // open and not yet answered, oldest first
+    Net::LoopbackHttpServer *m_server;
     QTimer m_timeout;
     QByteArray m_state;
     QString m_path;
-    int m_connectionTimeoutMs = ConnectionTimeoutMs;
     bool m_done = true;
 };
 

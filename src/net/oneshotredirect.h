@@ -2,18 +2,13 @@
 #pragma once
 
 #include "core/result.h"
+#include "net/loopbackhttpserver.h"
 
 #include <QByteArray>
-#include <QList>
 #include <QObject>
-#include <QPointer>
 #include <QTimer>
 #include <QUrl>
 
-#include <functional>
-#include <optional>
-
-class QTcpServer;
 class QTcpSocket;
 
 namespace Elevate::Net {
@@ -30,17 +25,17 @@ namespace Elevate::Net {
  *   lifetime passes, or cancel() ─▶ listener closed ─▶ finished(false)
  *
  * 127.0.0.1 only, port chosen by the OS; bounded: head size, per-connection idle time, concurrent
- * connections (the oldest is dropped beyond the cap) and the whole lifetime. On Linux the connecting
- * socket's owner (/proc/net/tcp) must be this user, so another user who read the loopback URL from
- * the browser's command line cannot take the redirect first. Nothing of the secret or the path is
- * logged. `finished` fires exactly once per start().
+ * connections (the oldest is dropped beyond the cap; all of it LoopbackHttpServer's) and the whole
+ * lifetime. On Linux the connecting socket's owner (/proc/net/tcp) must be this user, so another
+ * user who read the loopback URL from the browser's command line cannot take the redirect first.
+ * Nothing of the secret or the path is logged. `finished` fires exactly once per start().
  */
 class OneShotRedirect : public QObject
 {
     Q_OBJECT
 public:
     /// Whether a connection may take the redirect; the default checks the peer's user (see above).
-    using PeerCheck = std::function<bool(const QTcpSocket &socket)>;
+    using PeerCheck = LoopbackHttpServer::PeerCheck;
 
     explicit OneShotRedirect(QObject *parent = nullptr);
     ~OneShotRedirect() override;
@@ -52,43 +47,34 @@ public:
     bool isListening() const;
     /// The loopback URL of the running hand-off (empty before start()).
     QUrl url() const { return m_url; }
-    /// Replaces the peer check (tests stand in for a process of another user with it).
-    void setPeerCheck(PeerCheck check) { m_peerCheck = std::move(check); }
+    /// Replaces the peer check (default LoopbackHttpServer::peerIsThisUser; tests stand in for a
+    /// process of another user with it).
+    void setPeerCheck(PeerCheck check) { m_server->setPeerCheck(std::move(check)); }
 
-    /// The default check: on Linux, the socket at the other end belongs to this process's user.
-    static bool peerIsThisUser(const QTcpSocket &socket);
-    /// The owner (uid) of the TCP socket `local` → `remote` ("ADDR:PORT" as /proc/net/tcp writes
-    /// them: the IPv4 address as the kernel's 32-bit word in hex, the port in hex) in the text of
-    /// /proc/net/tcp; nothing when there is no such line.
-    static std::optional<uint> socketOwner(const QByteArray &procNetTcp, const QByteArray &local,
-                                           const QByteArray &remote);
-    /// "ADDR:PORT" of an IPv4 address and port as /proc/net/tcp writes it.
-    static QByteArray procNetTcpEndpoint(quint32 ipv4, quint16 port);
+    /// What the hand-off answers a request head for its `path` (pure; the fuzz target calls it):
+    /// 302 for a GET of exactly the path (no query, same case), to be given only if the peer check
+    /// agrees; 404 for any other complete head; head.status (0, 400, 431) for the others.
+    static int answerFor(const RequestHead &head, const QByteArray &path);
 
     static constexpr int DefaultLifetimeMs = 120'000;
-    static constexpr int MaxHeadBytes = 16 * 1024;
-    static constexpr int ConnectionTimeoutMs = 10'000;
-    static constexpr int MaxConnections = 8;
+    static constexpr int MaxHeadBytes = LoopbackHttpServer::MaxHeadBytes;
+    static constexpr int ConnectionTimeoutMs = LoopbackHttpServer::ConnectionTimeoutMs;
+    static constexpr int MaxConnections = LoopbackHttpServer::MaxConnections;
 
 Q_SIGNALS:
     /// `fetched`: the browser took the redirect (its answer has been written); false: it never came.
     void finished(bool fetched);
 
 private:
-    void onNewConnection();
-    void onReadyRead(QTcpSocket *socket);
-    void answer(QTcpSocket *socket, int status, const QByteArray &reason,
-                const QByteArray &extraHeaders = {});
+    void onRequest(QTcpSocket *socket, const RequestHead &head);
     void stopListening();
     void finish(bool fetched);
 
-    QTcpServer *m_server;
+    LoopbackHttpServer *m_server;
     QTimer m_lifetime;
-    QList<QPointer<QTcpSocket>> m_connections; // oldest first
     QByteArray m_path; // "/" + random
     QByteArray m_location; // the secret, fully encoded
     QUrl m_url;
-    PeerCheck m_peerCheck;
     bool m_waiting = false; // started, not yet consumed or expired
     bool m_finished = true; // finished has been emitted for the current start()
     quint64 m_round = 0; // which start() a late callback belongs to

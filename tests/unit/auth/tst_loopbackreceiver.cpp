@@ -368,6 +368,9 @@ private Q_SLOTS:
         QByteArray limit = "GET /?a=1 HTTP/1.1\r\nX: ";
         limit += QByteArray(LoopbackReceiver::MaxHeadBytes - limit.size() - 4, 'a') + "\r\n\r\n";
         QTest::newRow("at the limit") << limit << root << 200 << QStringList {QStringLiteral("a=1")};
+        QTest::newRow("a body past the limit does not count")
+            << QByteArray("GET /?a=1 HTTP/1.1\r\n\r\n" + QByteArray(LoopbackReceiver::MaxHeadBytes, 'b'))
+            << root << 200 << QStringList {QStringLiteral("a=1")};
         QTest::newRow("garbage") << QByteArray("garbage\r\n\r\n") << root << 400 << QStringList();
         QTest::newRow("HTTP/2") << QByteArray("GET / HTTP/2\r\n\r\n") << root << 400 << QStringList();
         QTest::newRow("two spaces") << QByteArray("GET  /?code=x HTTP/1.1\r\n\r\n") << root << 400
@@ -422,6 +425,20 @@ private Q_SLOTS:
             got.append(QString::fromUtf8(it.key()) + u'=' + it.value());
         got.sort();
         QCOMPARE(got, parameters);
+    }
+
+    /// The limit is a parameter (the fuzz target reaches it with small inputs): the head up to and
+    /// including its blank line may have exactly that many bytes.
+    void parseRedirectRequestWithAnotherLimit()
+    {
+        const QByteArray head = "GET /?a=1 HTTP/1.1\r\nX: yz\r\n\r\n";
+        QCOMPARE(Auth::parseRedirectRequest(head, u"/"_s, head.size()).status, 200);
+        QCOMPARE(Auth::parseRedirectRequest(head + "more", u"/"_s, head.size()).status, 200);
+        QCOMPARE(Auth::parseRedirectRequest(head, u"/"_s, head.size() - 1).status, 431);
+        QCOMPARE(Auth::parseRedirectRequest(head.left(head.size() - 1), u"/"_s, head.size() - 1).status, 0);
+        QCOMPARE(Auth::parseRedirectRequest(head.left(head.size() - 1), u"/"_s, head.size() - 2).status, 431);
+        QCOMPARE(Auth::parseRedirectRequest(head, u"/"_s, 0).status, 431);
+        QCOMPARE(Auth::parseRedirectRequest(QByteArray(), u"/"_s, 0).status, 0);
     }
 
     void matchAuthorizationResponse()

@@ -20,10 +20,12 @@
 
 using namespace Elevate;
 using namespace Qt::StringLiterals;
+using Net::LoopbackHttpServer;
 using Net::OneShotRedirect;
 
 namespace {
 
+const QHostAddress kLoopback4(QHostAddress::LocalHost);
 const QUrl kSecret(u"http://127.0.0.1:9/federation?Action=login&Issuer=Elevate&SigninToken=tok%2Ben_xyz"_s);
 
 struct Answer
@@ -212,7 +214,7 @@ private Q_SLOTS:
         QCOMPARE(fetch(nam, withPath(url.value(), u"/x"_s)).status, 404);
         QCOMPARE(asked, 1);
         // This user's browser afterwards: the real check lets it through.
-        r.setPeerCheck(&OneShotRedirect::peerIsThisUser);
+        r.setPeerCheck(&LoopbackHttpServer::peerIsThisUser);
         QCOMPARE(fetch(nam, url.value()).status, 302);
         QTRY_COMPARE(finished.size(), 1);
         QCOMPARE(finished.first().first().toBool(), true);
@@ -347,21 +349,63 @@ private Q_SLOTS:
                                  "00000000  4242        0 2 1 0\n"
                                  "   2: 0100007F:9C40 0100007F:D431 01 00000000:00000000 00:00000000 "
                                  "00000000  1000        0 3 1 0\n";
-        QCOMPARE(OneShotRedirect::socketOwner(table, "0100007F:D431", "0100007F:9C40"),
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, "0100007F:D431", "0100007F:9C40"),
                  std::optional<uint>(4242));
-        QCOMPARE(OneShotRedirect::socketOwner(table, "0100007f:d431", "0100007f:9c40"),
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, "0100007f:d431", "0100007f:9c40"),
                  std::optional<uint>(4242));
-        QCOMPARE(OneShotRedirect::socketOwner(table, "0100007F:9C40", "0100007F:D431"),
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, "0100007F:9C40", "0100007F:D431"),
                  std::optional<uint>(1000));
-        QCOMPARE(OneShotRedirect::socketOwner(table, "0100007F:D432", "0100007F:9C40"), std::nullopt);
-        QCOMPARE(OneShotRedirect::socketOwner("", "0100007F:D431", "0100007F:9C40"), std::nullopt);
-        QCOMPARE(OneShotRedirect::socketOwner("garbage\n1: x\n", "0100007F:D431", "0100007F:9C40"),
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, "0100007F:D432", "0100007F:9C40"), std::nullopt);
+        QCOMPARE(LoopbackHttpServer::socketOwner("", "0100007F:D431", "0100007F:9C40"), std::nullopt);
+        QCOMPARE(LoopbackHttpServer::socketOwner("garbage\n1: x\n", "0100007F:D431", "0100007F:9C40"),
                  std::nullopt);
         if constexpr (Q_BYTE_ORDER == Q_LITTLE_ENDIAN)
-            QCOMPARE(OneShotRedirect::procNetTcpEndpoint(0x7F000001, 0xD431), QByteArray("0100007F:D431"));
+            QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(kLoopback4, 0xD431), QByteArray("0100007F:D431"));
         else
-            QCOMPARE(OneShotRedirect::procNetTcpEndpoint(0x7F000001, 0xD431), QByteArray("7F000001:D431"));
-        QCOMPARE(OneShotRedirect::procNetTcpEndpoint(0x7F000001, 80).right(5), QByteArray(":0050"));
+            QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(kLoopback4, 0xD431), QByteArray("7F000001:D431"));
+        QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(kLoopback4, 80).right(5), QByteArray(":0050"));
+        // A TIME_WAIT line is nobody's (the kernel prints uid 0 there): not an owner, not even root.
+        const QByteArray closing = "   0: 0100007F:D431 0100007F:9C40 06 00000000:00000000 03:00000F2B "
+                                   "00000000     0        0 0 3 0000000000000000\n";
+        QCOMPARE(LoopbackHttpServer::socketOwner(closing, "0100007F:D431", "0100007F:9C40"), std::nullopt);
+        QCOMPARE(LoopbackHttpServer::socketOwner(closing + table, "0100007F:D431", "0100007F:9C40"),
+                 std::optional<uint>(4242));
+    }
+
+    /// The same for ::1 in /proc/net/tcp6: the address as four 32-bit words.
+    void socketOwnerReadsProcNetTcp6()
+    {
+        const QByteArray table
+            = "  sl  local_address                         remote_address                        st tx_queue "
+              "rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+              "   0: 00000000000000000000000001000000:9C40 00000000000000000000000000000000:0000 0A "
+              "00000000:00000000 00:00000000 00000000  1000        0 11 1 0\n"
+              "   1: 00000000000000000000000001000000:D431 00000000000000000000000001000000:9C40 01 "
+              "00000000:00000000 00:00000000 00000000  4242        0 12 1 0\n";
+        const QByteArray one = "00000000000000000000000001000000";
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, one + ":D431", one + ":9C40"),
+                 std::optional<uint>(4242));
+        QCOMPARE(LoopbackHttpServer::socketOwner(table, one + ":9C40", one + ":D431"), std::nullopt);
+        const QHostAddress v6(QHostAddress::LocalHostIPv6);
+        if constexpr (Q_BYTE_ORDER == Q_LITTLE_ENDIAN) {
+            QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(v6, 0xD431), one + ":D431");
+            // Each word on its own: 2001:db8::ff00:42 as the kernel prints it.
+            QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(QHostAddress(u"2001:db8::ff00:42"_s), 1),
+                     QByteArray("B80D01200000000000000000420000FF:0001"));
+        } else {
+            QCOMPARE(LoopbackHttpServer::procNetTcpEndpoint(v6, 0xD431),
+                     QByteArray("00000000000000000000000000000001:D431"));
+        }
+        QVERIFY(LoopbackHttpServer::procNetTcpEndpoint(QHostAddress(), 1).isEmpty());
+        QVERIFY(LoopbackHttpServer::procNetTcpEndpoint(QHostAddress(QHostAddress::AnyIPv4), 1).size() == 13);
+    }
+
+    void peerCheckKnowsThisUsersSocket_data()
+    {
+        QTest::addColumn<QHostAddress>("address");
+        QTest::addColumn<QString>("table");
+        QTest::newRow("127.0.0.1") << QHostAddress(QHostAddress::LocalHost) << u"/proc/net/tcp"_s;
+        QTest::newRow("::1") << QHostAddress(QHostAddress::LocalHostIPv6) << u"/proc/net/tcp6"_s;
     }
 
     void peerCheckKnowsThisUsersSocket()
@@ -369,24 +413,28 @@ private Q_SLOTS:
 #ifndef Q_OS_LINUX
         QSKIP("the peer's user is only looked up on Linux");
 #else
+        QFETCH(QHostAddress, address);
+        QFETCH(QString, table);
         QTcpServer server;
-        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        if (!server.listen(address, 0) && address.protocol() == QAbstractSocket::IPv6Protocol)
+            QSKIP("no IPv6 loopback on this machine");
+        QVERIFY(server.isListening());
         QTcpSocket client;
-        client.connectToHost(QHostAddress::LocalHost, server.serverPort());
+        client.connectToHost(address, server.serverPort());
         QVERIFY(client.waitForConnected(2000));
         QVERIFY(server.waitForNewConnection(2000));
         std::unique_ptr<QTcpSocket> accepted(server.nextPendingConnection());
         QVERIFY(accepted);
-        QVERIFY(OneShotRedirect::peerIsThisUser(*accepted));
-        QFile f(u"/proc/net/tcp"_s);
+        QVERIFY(LoopbackHttpServer::peerIsThisUser(*accepted));
+        QFile f(table);
         QVERIFY(f.open(QIODevice::ReadOnly));
-        const auto owner = OneShotRedirect::socketOwner(
-            f.readAll(), OneShotRedirect::procNetTcpEndpoint(0x7F000001, client.localPort()),
-            OneShotRedirect::procNetTcpEndpoint(0x7F000001, server.serverPort()));
+        const auto owner = LoopbackHttpServer::socketOwner(
+            f.readAll(), LoopbackHttpServer::procNetTcpEndpoint(address, client.localPort()),
+            LoopbackHttpServer::procNetTcpEndpoint(address, server.serverPort()));
         QCOMPARE(owner, std::optional<uint>(::getuid()));
         // Once the browser's end is gone, nobody can be shown to own it: refused.
         client.abort();
-        QTRY_VERIFY(!OneShotRedirect::peerIsThisUser(*accepted));
+        QTRY_VERIFY(!LoopbackHttpServer::peerIsThisUser(*accepted));
 #endif
     }
 };
