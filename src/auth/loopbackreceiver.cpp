@@ -150,6 +150,13 @@ void LoopbackReceiver::onRequest(QTcpSocket *socket, const Net::RequestHead &hea
     const RedirectRequest request = redirectRequest(head, m_path);
     if (request.status != 200)
         return respondHtml(socket, 404, "Not Found", notFound);
+    // Who sent it before what it says: another user's process may know the state (see the class).
+    if (!m_server->peerAllowed(*socket)) {
+        qCWarning(lcAuth) << "loopback: a request from a process of another user was refused";
+        return respondHtml(socket, 403, "Forbidden",
+                           "<!doctype html><title>Elevate</title><p>Refused: this request did not come from "
+                           "a program of the user who is signing in.</p>");
+    }
     AuthorizationResponse response;
     switch (matchAuthorizationResponse(request.parameters, m_state, &response)) {
     case RedirectMatch::WrongState:

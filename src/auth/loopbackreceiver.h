@@ -61,10 +61,16 @@ RedirectMatch matchAuthorizationResponse(const QHash<QByteArray, QString> &param
  * 127.0.0.1 and ::1 on the same OS-assigned port (a browser may resolve `localhost` to either, so
  * nobody else may hold the other one), GET on the redirect path only (everything else 404, no side
  * effects), `state` compared in constant time before anything else (mismatch: 400, keep waiting),
+ * a request from a process of another local user refused (403) before its state is looked at,
  * the first matching response (code or error) wins and closes both listening sockets, static reply
  * pages without reflected parameters, size and time limits, at most MaxConnections open
  * connections (the oldest is dropped for a new one); the plumbing is Net::LoopbackHttpServer's.
  * `finished` fires exactly once: with the response, or with Kind::Cancelled on cancel() or time-out.
+ *
+ * Why the peer check: the authorization URL, state included, reaches the browser as a process
+ * argument, which every local user can read in /proc/PID/cmdline; the state alone does not stop
+ * another user from answering first, with an error (the sign-in fails) or with a code of their own
+ * account issued for the same code_challenge (Elevate would sign in as them).
  */
 class LoopbackReceiver : public QObject
 {
@@ -86,6 +92,9 @@ public:
     /// How long one connection may stay open (default ConnectionTimeoutMs); for connections
     /// accepted after the call.
     void setConnectionTimeout(int ms) { m_server->setConnectionTimeout(ms); }
+    /// Replaces the peer check (default: the peer is a process of this user; tests stand in for
+    /// another user's process with it). No check refuses every response.
+    void setPeerCheck(Net::LoopbackHttpServer::PeerCheck check) { m_server->setPeerCheck(std::move(check)); }
 
     static constexpr int MaxHeadBytes = Net::LoopbackHttpServer::MaxHeadBytes;
     static constexpr int ConnectionTimeoutMs = Net::LoopbackHttpServer::ConnectionTimeoutMs;

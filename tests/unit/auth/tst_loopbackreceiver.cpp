@@ -6,8 +6,17 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <cstring>
 #include <future>
 #include <memory>
+
+#ifdef Q_OS_LINUX
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 using namespace Elevate;
 using namespace Elevate::Auth;
@@ -52,6 +61,69 @@ bool haveIpv6Loopback()
     QTcpServer probe;
     return probe.listen(QHostAddress::LocalHostIPv6, 0);
 }
+
+#ifdef Q_OS_LINUX
+/// Run as root: a process of another user (nobody) sends `request` to host:port and the answer comes
+/// back through a pipe. The child makes system calls only (it is forked from a threaded process).
+QByteArray exchangeAsNobody(const QHostAddress &host, quint16 port, const QByteArray &request)
+{
+    sockaddr_storage to {};
+    socklen_t toSize = 0;
+    if (host.protocol() == QAbstractSocket::IPv6Protocol) {
+        auto *a = reinterpret_cast<sockaddr_in6 *>(&to);
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(port);
+        const Q_IPV6ADDR six = host.toIPv6Address();
+        std::memcpy(&a->sin6_addr, six.c, 16);
+        toSize = sizeof(sockaddr_in6);
+    } else {
+        auto *a = reinterpret_cast<sockaddr_in *>(&to);
+        a->sin_family = AF_INET;
+        a->sin_port = htons(port);
+        a->sin_addr.s_addr = htonl(host.toIPv4Address());
+        toSize = sizeof(sockaddr_in);
+    }
+    int out[2];
+    if (::pipe(out) != 0)
+        return "NO PIPE";
+    const pid_t child = ::fork();
+    if (child == 0) {
+        ::close(out[0]);
+        if (::setgid(65534) != 0 || ::setuid(65534) != 0)
+            ::_exit(2);
+        const int s = ::socket(to.ss_family, SOCK_STREAM, 0);
+        if (s < 0 || ::connect(s, reinterpret_cast<const sockaddr *>(&to), toSize) != 0)
+            ::_exit(3);
+        if (::write(s, request.constData(), size_t(request.size())) != request.size())
+            ::_exit(4);
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::read(s, buffer, sizeof(buffer))) > 0) {
+            if (::write(out[1], buffer, size_t(n)) != n)
+                ::_exit(5);
+        }
+        ::_exit(0);
+    }
+    ::close(out[1]);
+    auto future = std::async(std::launch::async, [fd = out[0]] {
+        QByteArray answer;
+        char buffer[4096];
+        ssize_t n;
+        while ((n = ::read(fd, buffer, sizeof(buffer))) > 0)
+            answer.append(buffer, n);
+        ::close(fd);
+        return answer;
+    });
+    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const QByteArray answer = future.get();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return "CHILD FAILED " + QByteArray::number(status);
+    return answer;
+}
+#endif
 
 /// A silent client in this thread (it never sends a byte unless told).
 std::unique_ptr<QTcpSocket> silentConnection(quint16 port)
@@ -338,6 +410,79 @@ private Q_SLOTS:
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("browser"));
         QTRY_VERIFY_WITH_TIMEOUT(closed[extra]->count() == 1, 30'000);
         QCOMPARE(closed[extra + 1]->count(), 0);
+    }
+
+    /// Another local user's process that read the state from the browser's command line cannot
+    /// answer first: refused before its state is looked at, and the real browser still gets through.
+    void anotherUsersProcessIsRefused_data()
+    {
+        QTest::addColumn<QHostAddress>("address");
+        QTest::newRow("127.0.0.1") << v4;
+        QTest::newRow("::1") << v6;
+    }
+
+    void anotherUsersProcessIsRefused()
+    {
+        QFETCH(QHostAddress, address);
+        if (address == v6 && !haveIpv6Loopback())
+            QSKIP("no IPv6 loopback on this machine");
+        LoopbackReceiver r;
+        QSignalSpy done(&r, &LoopbackReceiver::finished);
+        const quint16 port = r.start("st4te", 10'000).value();
+        int asked = 0;
+        r.setPeerCheck([&asked](const QTcpSocket &) {
+            ++asked;
+            return false;
+        });
+        for (const QByteArray &target :
+             {QByteArray("/?code=theirs&state=st4te"), QByteArray("/?error=access_denied&state=st4te"),
+              QByteArray("/?code=theirs&state=wrong")}) {
+            const QByteArray answer = exchange(port, get(target), address);
+            QVERIFY2(answer.startsWith("HTTP/1.1 403"), answer.left(40).constData());
+            QVERIFY(!answer.contains(notOurs)); // the state was not even looked at
+        }
+        QCOMPARE(asked, 3);
+        QCOMPARE(done.count(), 0);
+        QVERIFY(r.isListening());
+        // Other paths do not reach the check.
+        QVERIFY(exchange(port, get("/favicon.ico"), address).startsWith("HTTP/1.1 404"));
+        QCOMPARE(asked, 3);
+        // No check at all refuses too (fail closed).
+        r.setPeerCheck({});
+        QVERIFY(exchange(port, get("/?code=theirs&state=st4te"), address).startsWith("HTTP/1.1 403"));
+        QCOMPARE(done.count(), 0);
+        // This user's browser: the real check (/proc/net/tcp or tcp6) lets it through.
+        r.setPeerCheck(&Net::LoopbackHttpServer::peerIsThisUser);
+        QVERIFY(exchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
+        QCOMPARE(done.count(), 1);
+        QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("mine"));
+    }
+
+    /// The same with the real check and a real process of another user (needs root to become one).
+    void anotherUsersRealProcessIsRefused_data() { anotherUsersProcessIsRefused_data(); }
+
+    void anotherUsersRealProcessIsRefused()
+    {
+#ifndef Q_OS_LINUX
+        QSKIP("the peer's user is only looked up on Linux");
+#else
+        QFETCH(QHostAddress, address);
+        if (::getuid() != 0)
+            QSKIP("only root can start a process of another user here");
+        if (address == v6 && !haveIpv6Loopback())
+            QSKIP("no IPv6 loopback on this machine");
+        LoopbackReceiver r;
+        QSignalSpy done(&r, &LoopbackReceiver::finished);
+        const quint16 port = r.start("st4te", 10'000).value();
+        const QByteArray answer = exchangeAsNobody(address, port, get("/?code=theirs&state=st4te"));
+        QVERIFY2(answer.startsWith("HTTP/1.1 403"), answer.left(40).constData());
+        QCOMPARE(done.count(), 0);
+        // Another path: a 404, as for anyone.
+        QVERIFY(exchangeAsNobody(address, port, get("/x")).startsWith("HTTP/1.1 404"));
+        QVERIFY(exchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
+        QCOMPARE(done.count(), 1);
+        QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("mine"));
+#endif
     }
 
     void emptyStateIsRefused()
