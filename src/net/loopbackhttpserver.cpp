@@ -259,16 +259,33 @@ std::optional<uint> LoopbackHttpServer::socketOwner(const QByteArray &procNetTcp
                                                     const QByteArray &remote)
 {
     // "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt   uid  timeout inode"
-    for (const QByteArray &line : procNetTcp.split('\n')) {
-        const QList<QByteArray> f = line.simplified().split(' ');
-        if (f.size() < 8 || !f[0].endsWith(':'))
+    // Read in place (a busy machine's table is long): the first eight blank-separated fields.
+    const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; };
+    const QByteArrayView table(procNetTcp);
+    for (qsizetype from = 0; from <= table.size();) {
+        qsizetype to = procNetTcp.indexOf('\n', from);
+        if (to < 0)
+            to = table.size();
+        QByteArrayView f[8];
+        int fields = 0;
+        for (qsizetype i = from; i < to && fields < 8;) {
+            while (i < to && blank(table[i]))
+                ++i;
+            const qsizetype start = i;
+            while (i < to && !blank(table[i]))
+                ++i;
+            if (i > start)
+                f[fields++] = table.sliced(start, i - start);
+        }
+        from = to + 1;
+        if (fields < 8 || !f[0].endsWith(':'))
             continue;
         if (f[1].compare(local, Qt::CaseInsensitive) != 0 || f[2].compare(remote, Qt::CaseInsensitive) != 0)
             continue;
         if (f[3] == "06")
             continue; // TIME_WAIT: no owner any more, the kernel prints 0
         bool ok = false;
-        const uint uid = f[7].toUInt(&ok);
+        const uint uid = f[7].toByteArray().toUInt(&ok);
         if (ok)
             return uid;
     }
