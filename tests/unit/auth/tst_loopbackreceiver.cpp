@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "auth/loopbackreceiver.h"
+#include "support/rawexchange.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -21,32 +22,11 @@
 using namespace Elevate;
 using namespace Elevate::Auth;
 using namespace Qt::StringLiterals;
+using Elevate::Test::rawExchange;
 
 Q_DECLARE_METATYPE(Elevate::Core::Result<Elevate::Auth::AuthorizationResponse>)
 
 namespace {
-/// Sends raw bytes to the listener from another thread (the listener needs this thread's event
-/// loop) and returns the whole answer (the listener closes the connection).
-QByteArray exchange(quint16 port, const QByteArray &request,
-                    const QHostAddress &host = QHostAddress(QHostAddress::LocalHost))
-{
-    auto future = std::async(std::launch::async, [port, request, host] {
-        QTcpSocket s;
-        s.connectToHost(host, port);
-        if (!s.waitForConnected(2000))
-            return QByteArray("NO CONNECTION");
-        s.write(request);
-        s.waitForBytesWritten(2000);
-        QByteArray answer;
-        while (s.state() == QAbstractSocket::ConnectedState && s.waitForReadyRead(3000))
-            answer += s.readAll();
-        answer += s.readAll();
-        return answer;
-    });
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return future.get();
-}
 QByteArray get(const QByteArray &target)
 {
     return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
@@ -114,11 +94,9 @@ QByteArray exchangeAsNobody(const QHostAddress &host, quint16 port, const QByteA
         ::close(fd);
         return answer;
     });
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
+    const QByteArray answer = Test::getProcessingEvents(future);
     int status = 0;
     ::waitpid(child, &status, 0);
-    const QByteArray answer = future.get();
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
         return "CHILD FAILED " + QByteArray::number(status);
     return answer;
@@ -174,16 +152,16 @@ private Q_SLOTS:
         LoopbackReceiver r;
         QSignalSpy done(&r, &LoopbackReceiver::finished);
         const quint16 port = r.start("st4te", 10'000).value();
-        const QByteArray wrong = exchange(port, get("/?code=evil&state=wrong"), v6);
+        const QByteArray wrong = rawExchange(port, get("/?code=evil&state=wrong"), v6);
         QVERIFY(wrong.startsWith("HTTP/1.1 400"));
         QVERIFY(wrong.contains(notOurs));
         QCOMPARE(done.count(), 0);
-        QVERIFY(exchange(port, get("/?code=c6&state=st4te"), v6).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=c6&state=st4te"), v6).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("c6"));
         QVERIFY(!r.isListening()); // both closed
-        QCOMPARE(exchange(port, get("/?code=again&state=st4te"), v4), QByteArray("NO CONNECTION"));
-        QCOMPARE(exchange(port, get("/?code=again&state=st4te"), v6), QByteArray("NO CONNECTION"));
+        QCOMPARE(rawExchange(port, get("/?code=again&state=st4te"), v4), QByteArray("NO CONNECTION"));
+        QCOMPARE(rawExchange(port, get("/?code=again&state=st4te"), v6), QByteArray("NO CONNECTION"));
         QCOMPARE(done.count(), 1);
     }
 
@@ -244,11 +222,11 @@ private Q_SLOTS:
         // Both addresses on the new port are Elevate's (its own 400 page), and neither is the
         // hostile listener's.
         for (const QHostAddress &a : {v4, v6}) {
-            const QByteArray answer = exchange(port.value(), get("/?code=evil&state=wrong"), a);
+            const QByteArray answer = rawExchange(port.value(), get("/?code=evil&state=wrong"), a);
             QVERIFY2(answer.startsWith("HTTP/1.1 400") && answer.contains(notOurs), qPrintable(a.toString()));
         }
         // The sign-in still lands, through either family.
-        QVERIFY(exchange(port.value(), get("/?code=mine&state=st4te"), hostileOnIpv6 ? v6 : v4)
+        QVERIFY(rawExchange(port.value(), get("/?code=mine&state=st4te"), hostileOnIpv6 ? v6 : v4)
                     .startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("mine"));
@@ -261,7 +239,7 @@ private Q_SLOTS:
         QSignalSpy done(&r, &LoopbackReceiver::finished);
         const quint16 port = r.start("st4te", 10'000).value();
         const QByteArray answer
-            = exchange(port, get("/?code=abc%2Bd&state=st4te&session_state=x&client_info=ci"));
+            = rawExchange(port, get("/?code=abc%2Bd&state=st4te&session_state=x&client_info=ci"));
         QVERIFY(answer.startsWith("HTTP/1.1 200"));
         QVERIFY(answer.contains("Cache-Control: no-store"));
         QVERIFY(answer.contains("Referrer-Policy: no-referrer"));
@@ -274,7 +252,7 @@ private Q_SLOTS:
         QCOMPARE(result->code, QStringLiteral("abc+d"));
         QCOMPARE(result->clientInfo, QStringLiteral("ci"));
         QVERIFY(!r.isListening()); // one-shot: the port is closed
-        QCOMPARE(exchange(port, get("/?code=again&state=st4te")), QByteArray("NO CONNECTION"));
+        QCOMPARE(rawExchange(port, get("/?code=again&state=st4te")), QByteArray("NO CONNECTION"));
         QCOMPARE(done.count(), 1);
     }
 
@@ -283,12 +261,12 @@ private Q_SLOTS:
         LoopbackReceiver r;
         QSignalSpy done(&r, &LoopbackReceiver::finished);
         const quint16 port = r.start("right", 10'000).value();
-        QVERIFY(exchange(port, get("/?code=evil&state=wrong")).startsWith("HTTP/1.1 400"));
-        QVERIFY(exchange(port, get("/?code=evil")).startsWith("HTTP/1.1 400"));
-        QVERIFY(exchange(port, get("/?error=access_denied&state=wrong")).startsWith("HTTP/1.1 400"));
+        QVERIFY(rawExchange(port, get("/?code=evil&state=wrong")).startsWith("HTTP/1.1 400"));
+        QVERIFY(rawExchange(port, get("/?code=evil")).startsWith("HTTP/1.1 400"));
+        QVERIFY(rawExchange(port, get("/?error=access_denied&state=wrong")).startsWith("HTTP/1.1 400"));
         QCOMPARE(done.count(), 0);
         QVERIFY(r.isListening());
-        QVERIFY(exchange(port, get("/?code=good&state=right")).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=good&state=right")).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("good"));
     }
@@ -298,11 +276,11 @@ private Q_SLOTS:
         LoopbackReceiver r;
         QSignalSpy done(&r, &LoopbackReceiver::finished);
         const quint16 port = r.start("s", 10'000).value();
-        QVERIFY(exchange(port, get("/favicon.ico")).startsWith("HTTP/1.1 404"));
-        QVERIFY(exchange(port, get("/other?code=x&state=s")).startsWith("HTTP/1.1 404"));
-        QVERIFY(exchange(port, "POST /?code=x&state=s HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        QVERIFY(rawExchange(port, get("/favicon.ico")).startsWith("HTTP/1.1 404"));
+        QVERIFY(rawExchange(port, get("/other?code=x&state=s")).startsWith("HTTP/1.1 404"));
+        QVERIFY(rawExchange(port, "POST /?code=x&state=s HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
                     .startsWith("HTTP/1.1 404"));
-        QVERIFY(exchange(port, "garbage\r\n\r\n").startsWith("HTTP/1.1 400"));
+        QVERIFY(rawExchange(port, "garbage\r\n\r\n").startsWith("HTTP/1.1 400"));
         QCOMPARE(done.count(), 0);
         QVERIFY(r.isListening());
     }
@@ -312,7 +290,7 @@ private Q_SLOTS:
         LoopbackReceiver r;
         QSignalSpy done(&r, &LoopbackReceiver::finished);
         const quint16 port = r.start("s", 10'000).value();
-        const QByteArray answer = exchange(
+        const QByteArray answer = rawExchange(
             port,
             get("/?error=access_denied&error_description=AADSTS65004%3a+User+declined+to+consent.&state=s"));
         QVERIFY(answer.startsWith("HTTP/1.1 200"));
@@ -332,7 +310,7 @@ private Q_SLOTS:
         QVERIFY(done.wait(3000));
         QCOMPARE(done.first().first().value<R>().error().kind, Core::Error::Kind::Cancelled);
         QVERIFY(!r.isListening());
-        QCOMPARE(exchange(port, get("/?code=x&state=s")), QByteArray("NO CONNECTION"));
+        QCOMPARE(rawExchange(port, get("/?code=x&state=s")), QByteArray("NO CONNECTION"));
 
         LoopbackReceiver c;
         QSignalSpy cancelled(&c, &LoopbackReceiver::finished);
@@ -350,13 +328,13 @@ private Q_SLOTS:
         const quint16 port = r.start("s", 10'000).value();
         const QByteArray huge
             = "GET /?state=s&code=x HTTP/1.1\r\nX-Pad: " + QByteArray(20'000, 'a') + "\r\n\r\n";
-        QVERIFY(exchange(port, huge).startsWith("HTTP/1.1 431"));
+        QVERIFY(rawExchange(port, huge).startsWith("HTTP/1.1 431"));
         // Without an end of head too: refused once past the limit, not buffered on.
-        QVERIFY(exchange(port, "GET /?state=s&code=x HTTP/1.1\r\nX-Pad: " + QByteArray(20'000, 'a'))
+        QVERIFY(rawExchange(port, "GET /?state=s&code=x HTTP/1.1\r\nX-Pad: " + QByteArray(20'000, 'a'))
                     .startsWith("HTTP/1.1 431"));
         QCOMPARE(done.count(), 0);
         QVERIFY(r.isListening());
-        QVERIFY(exchange(port, get("/?code=after&state=s")).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=after&state=s")).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("after"));
     }
@@ -378,7 +356,7 @@ private Q_SLOTS:
         QVERIFY(!slow->readAll().startsWith("HTTP/1.1 200")); // aborted, never answered
         QCOMPARE(done.count(), 0);
         QVERIFY(r.isListening());
-        QVERIFY(exchange(port, get("/?code=late&state=s")).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=late&state=s")).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
     }
 
@@ -405,7 +383,7 @@ private Q_SLOTS:
             QCOMPARE(sockets[i]->state(), QAbstractSocket::ConnectedState);
         }
         // The real browser still gets through (and its connection pushes out the next oldest).
-        QVERIFY(exchange(port, get("/?code=browser&state=s")).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=browser&state=s")).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("browser"));
         QTRY_VERIFY_WITH_TIMEOUT(closed[extra]->count() == 1, 30'000);
@@ -437,7 +415,7 @@ private Q_SLOTS:
         for (const QByteArray &target :
              {QByteArray("/?code=theirs&state=st4te"), QByteArray("/?error=access_denied&state=st4te"),
               QByteArray("/?code=theirs&state=wrong")}) {
-            const QByteArray answer = exchange(port, get(target), address);
+            const QByteArray answer = rawExchange(port, get(target), address);
             QVERIFY2(answer.startsWith("HTTP/1.1 403"), answer.left(40).constData());
             QVERIFY(!answer.contains(notOurs)); // the state was not even looked at
         }
@@ -445,15 +423,15 @@ private Q_SLOTS:
         QCOMPARE(done.count(), 0);
         QVERIFY(r.isListening());
         // Other paths do not reach the check.
-        QVERIFY(exchange(port, get("/favicon.ico"), address).startsWith("HTTP/1.1 404"));
+        QVERIFY(rawExchange(port, get("/favicon.ico"), address).startsWith("HTTP/1.1 404"));
         QCOMPARE(asked, 3);
         // No check at all refuses too (fail closed).
         r.setPeerCheck({});
-        QVERIFY(exchange(port, get("/?code=theirs&state=st4te"), address).startsWith("HTTP/1.1 403"));
+        QVERIFY(rawExchange(port, get("/?code=theirs&state=st4te"), address).startsWith("HTTP/1.1 403"));
         QCOMPARE(done.count(), 0);
         // This user's browser: the real check (/proc/net/tcp or tcp6) lets it through.
         r.setPeerCheck(&Net::LoopbackHttpServer::peerIsThisUser);
-        QVERIFY(exchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("mine"));
     }
@@ -479,7 +457,7 @@ private Q_SLOTS:
         QCOMPARE(done.count(), 0);
         // Another path: a 404, as for anyone.
         QVERIFY(exchangeAsNobody(address, port, get("/x")).startsWith("HTTP/1.1 404"));
-        QVERIFY(exchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(port, get("/?code=mine&state=st4te"), address).startsWith("HTTP/1.1 200"));
         QCOMPARE(done.count(), 1);
         QCOMPARE(done.first().first().value<R>()->code, QStringLiteral("mine"));
 #endif

@@ -2,6 +2,7 @@
 // The console hand-off: a loopback URL with a random path that answers one GET from this user with a
 // redirect to the secret URL, and nothing else.
 #include "net/oneshotredirect.h"
+#include "support/rawexchange.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -20,6 +21,7 @@
 
 using namespace Elevate;
 using namespace Qt::StringLiterals;
+using Elevate::Test::rawExchange;
 using Net::LoopbackHttpServer;
 using Net::OneShotRedirect;
 
@@ -54,28 +56,6 @@ Answer fetch(QNetworkAccessManager &nam, const QUrl &url, const QByteArray &meth
     a.cacheControl = reply->rawHeader("Cache-Control");
     a.referrerPolicy = reply->rawHeader("Referrer-Policy");
     return a;
-}
-
-/// Sends raw bytes from another thread (the listener needs this thread's event loop) and returns the
-/// whole answer (the listener closes the connection).
-QByteArray exchange(quint16 port, const QByteArray &request)
-{
-    auto future = std::async(std::launch::async, [port, request] {
-        QTcpSocket s;
-        s.connectToHost(QHostAddress::LocalHost, port);
-        if (!s.waitForConnected(2000))
-            return QByteArray("NO CONNECTION");
-        s.write(request);
-        s.waitForBytesWritten(2000);
-        QByteArray answer;
-        while (s.state() == QAbstractSocket::ConnectedState && s.waitForReadyRead(15'000))
-            answer += s.readAll();
-        answer += s.readAll();
-        return answer;
-    });
-    while (future.wait_for(std::chrono::milliseconds(0)) != std::future_status::ready)
-        QCoreApplication::processEvents(QEventLoop::AllEvents, 10);
-    return future.get();
 }
 
 QUrl withPath(QUrl url, const QString &path)
@@ -177,12 +157,13 @@ private Q_SLOTS:
         for (const QByteArray &raw :
              {QByteArray("GET " + p + "\r\n\r\n"), QByteArray("GET " + p + " SPDY/3\r\n\r\n"),
               QByteArray("GET  " + p + " HTTP/1.1\r\n\r\n"), QByteArray("\r\n\r\n")}) {
-            const QByteArray answer = exchange(port, raw);
+            const QByteArray answer = rawExchange(port, raw);
             QVERIFY2(answer.startsWith("HTTP/1.1 400 "), answer.constData());
             QVERIFY(!answer.contains("Location"));
         }
         // An absolute-form target is not the path either.
-        QVERIFY(exchange(port, "GET " + url.toEncoded() + " HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "));
+        QVERIFY(
+            rawExchange(port, "GET " + url.toEncoded() + " HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "));
         QVERIFY(r.isListening());
         QCOMPARE(finished.size(), 0);
         // Still there for the browser.
@@ -229,19 +210,19 @@ private Q_SLOTS:
         const QByteArray path = url.value().path().toLatin1();
         const QByteArray big = "GET " + path
             + " HTTP/1.1\r\nX-Pad: " + QByteArray(OneShotRedirect::MaxHeadBytes, 'a') + "\r\n\r\n";
-        const QByteArray answer = exchange(quint16(url.value().port()), big);
+        const QByteArray answer = rawExchange(quint16(url.value().port()), big);
         QVERIFY2(answer.startsWith("HTTP/1.1 431 "), answer.left(60).constData());
         QVERIFY(!answer.contains("Location"));
         // Without an end: the same once the limit is passed.
         const QByteArray endless
             = "GET " + path + " HTTP/1.1\r\nX-Pad: " + QByteArray(OneShotRedirect::MaxHeadBytes + 10, 'a');
-        QVERIFY(exchange(quint16(url.value().port()), endless).startsWith("HTTP/1.1 431 "));
+        QVERIFY(rawExchange(quint16(url.value().port()), endless).startsWith("HTTP/1.1 431 "));
         QCOMPARE(finished.size(), 0);
         // Just under the limit is a request like any other.
         const QByteArray fits = "GET " + path + " HTTP/1.1\r\nX-Pad: "
             + QByteArray(OneShotRedirect::MaxHeadBytes - path.size() - 40, 'a') + "\r\n\r\n";
         QVERIFY(fits.size() <= OneShotRedirect::MaxHeadBytes);
-        const QByteArray ok = exchange(quint16(url.value().port()), fits);
+        const QByteArray ok = rawExchange(quint16(url.value().port()), fits);
         QVERIFY2(ok.startsWith("HTTP/1.1 302 "), ok.left(60).constData());
         QVERIFY(ok.contains(QByteArray("\r\nLocation: " + kSecret.toEncoded() + "\r\n")));
         QTRY_COMPARE(finished.size(), 1);
