@@ -20,12 +20,6 @@ using Core::Error;
 namespace {
 constexpr int kMaxRetries = 3;
 constexpr qint64 kMaxRetryAfterMs = 60'000;
-
-/// Breaks a self-referencing std::function after the current call stack, which may be inside it.
-template<typename F> void releaseLater(const std::shared_ptr<F> &f)
-{
-    QTimer::singleShot(0, [f] { *f = nullptr; });
-}
 } // namespace
 
 /**
@@ -211,7 +205,13 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
     };
     auto state = std::make_shared<State>();
     auto next = std::make_shared<std::function<void(const QString &)>>();
-    *next = [this, path, query, listKey, context, callback, state, next](const QString &token) {
+    // The page handler holds itself weakly and the call in flight holds it strongly: the chain frees
+    // itself after the last page, and also when a call ends without an answer (its context died).
+    std::weak_ptr<std::function<void(const QString &)>> weakNext = next;
+    *next = [this, path, query, listKey, context, callback, state, weakNext](const QString &token) {
+        auto next = weakNext.lock();
+        if (!next)
+            return;
         auto q = query;
         q.append({QStringLiteral("max_result"), QStringLiteral("100")});
         if (!token.isEmpty())
@@ -219,13 +219,11 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
         call("GET", path, q, context, [callback, state, next, listKey](Core::Result<QByteArray> body) {
             if (!body) {
                 callback(body.error());
-                releaseLater(next);
                 return;
             }
             auto json = Net::parseJson(body.value());
             if (!json || !json.value().is_object()) {
                 callback(Error::make(Error::Kind::Parse, QStringLiteral("portal: not a JSON object")));
-                releaseLater(next);
                 return;
             }
             const auto &root = json.value();
@@ -235,7 +233,6 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
             const QString token = Net::jsonString(root, "nextToken");
             if (token.isEmpty()) {
                 callback(std::move(state->items));
-                releaseLater(next);
                 return;
             }
             // A list that never ends would be cut short silently; say so instead of a partial answer.
@@ -246,7 +243,6 @@ void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>>
                                     ? QStringLiteral("portal: the list repeats its page token")
                                     : QStringLiteral("portal: the list goes on past %1 pages").arg(kMaxPages))
                         .withSource(Error::Source::Portal));
-                releaseLater(next);
                 return;
             }
             state->lastToken = token;
