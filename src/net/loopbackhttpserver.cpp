@@ -300,16 +300,21 @@ bool LoopbackHttpServer::peerIsThisUser(const QTcpSocket &socket)
     const bool six = self.protocol() == QAbstractSocket::IPv6Protocol;
     if (peer.protocol() != self.protocol())
         return false;
-    QFile table(six ? QStringLiteral("/proc/net/tcp6") : QStringLiteral("/proc/net/tcp"));
-    if (!table.open(QIODevice::ReadOnly))
-        return false; // cannot tell: refuse
     // The peer's end of the connection: its local address is our peer, its remote one is us.
     const QByteArray theirs = procNetTcpEndpoint(peer, socket.peerPort());
     const QByteArray ours = procNetTcpEndpoint(self, socket.localPort());
     if (theirs.isEmpty() || ours.isEmpty())
         return false;
-    const auto owner = socketOwner(table.readAll(), theirs, ours);
-    return owner && *owner == ::getuid();
+    // The kernel writes the table in pieces while sockets come and go, so a line can be missed;
+    // a missing line is looked for again, a line of another user refuses at once.
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        QFile table(six ? QStringLiteral("/proc/net/tcp6") : QStringLiteral("/proc/net/tcp"));
+        if (!table.open(QIODevice::ReadOnly))
+            return false; // cannot tell: refuse
+        if (const auto owner = socketOwner(table.readAll(), theirs, ours))
+            return *owner == ::getuid();
+    }
+    return false;
 #else
     Q_UNUSED(socket);
     return true;
