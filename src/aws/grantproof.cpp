@@ -10,6 +10,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QRegularExpression>
 #include <QSaveFile>
 #include <QUrl>
 
@@ -116,6 +117,12 @@ std::optional<GrantProof> GrantProof::fromJson(const QByteArray &bytes)
     if (!entra || entra->isEmpty() || !scope || !account || !Core::isAwsAccountId(*account) || !role
         || role->isEmpty() || role->size() > 64 || !group || group->isEmpty() || !groupName || !stamp || !end
         || !checked)
+        return std::nullopt;
+    // The stamp is always a SHA-256 in lower-case hex (stampDigest); anything else was not written by
+    // Elevate (and text beyond Latin-1 would not even read back as itself).
+    static const QRegularExpression digest(
+        QRegularExpression::anchoredPattern(QStringLiteral("[0-9a-f]{64}")));
+    if (!digest.match(*stamp).hasMatch())
         return std::nullopt;
     const auto skew = j.find("serverSkewSecs");
     if (skew == j.end() || !skew->is_number_integer())

@@ -270,6 +270,24 @@ private Q_SLOTS:
         QCOMPARE(back->changeStamp, p.changeStamp);
     }
 
+    // Found by fuzz_grantproof: a stamp with a byte that is not UTF-8 read as U+FFFD and wrote back
+    // as '?', so the proof did not read back as itself. A stamp is a SHA-256 in hex or nothing.
+    void aStampThatIsNoDigestIsNoProof()
+    {
+        QFile f(
+            QStringLiteral(ELEVATE_SOURCE_DIR "/tests/fuzz/corpus/fuzz_grantproof/stamp-beyond-latin1.json"));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        QVERIFY(!Aws::GrantProof::fromJson(bytes));
+        const auto s = store();
+        auto p = proof(s);
+        QVERIFY(Aws::GrantProof::fromJson(p.toJson()));
+        for (const QByteArray &stamp : {QByteArray(64, 'A'), QByteArray(63, 'a'), QByteArray(65, 'a'),
+                                        QByteArray(), QByteArray(QByteArray(63, 'a') + '\xe9')}) {
+            p.changeStamp = stamp;
+            QVERIFY2(!Aws::GrantProof::fromJson(p.toJson()), stamp.constData());
+        }
+    }
     void removeOneOrAll()
     {
         const auto s = store();
