@@ -12,7 +12,6 @@
 #include "graph/odata.h"
 #include "net/json.h"
 
-#include <QLoggingCategory>
 
 using namespace Elevate;
 using Core::Error;
@@ -34,12 +33,6 @@ void checkChallenge(const Net::HttpResponse &r, const Error &error)
 }
 
 } // namespace
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -13,7 +13,6 @@
 #include "fuzzhttp.h"
 #include "net/json.h"
 
-#include <QLoggingCategory>
 
 using namespace Elevate;
 using Core::Error;
@@ -133,12 +132,6 @@ void claimsRequest(const QByteArray &bytes)
 }
 
 } // namespace
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -7,7 +7,6 @@
 #include "auth/idcprotocol.h"
 #include "fuzzhttp.h"
 
-#include <QLoggingCategory>
 
 using namespace Elevate;
 using namespace Elevate::Auth;
@@ -86,12 +85,6 @@ void token(const Net::HttpResponse &r, const Error &e)
 }
 
 } // namespace
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -11,7 +11,6 @@
 #include "fuzzhttp.h"
 #include "graph/odata.h"
 
-#include <QLoggingCategory>
 
 using namespace Elevate;
 using Core::Error;
@@ -227,12 +226,6 @@ constexpr Parser kParsers[] = {
 };
 
 } // namespace
-
-extern "C" int LLVMFuzzerInitialize(int *, char ***)
-{
-    QLoggingCategory::setFilterRules(QStringLiteral("*=false"));
-    return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
