@@ -171,8 +171,10 @@ public:
     /// The account and refresh token of a keychain entry; false when it is not one.
     static bool parseBlob(const QByteArray &bytes, Core::Account *acc, QString *rt)
     {
+        // Only what Elevate wrote counts; anything else (not JSON, another shape, "v" of another type,
+        // which Json::value() would throw on) is no entry, and the next sign-in overwrites it.
         const auto parsed = Net::parseJson(bytes);
-        if (!parsed.ok() || !parsed.value().is_object() || parsed.value().value("v", 0) != 1)
+        if (!parsed.ok() || Net::jsonInt(parsed.value(), "v") != 1)
             return false;
         const Net::Json &j = parsed.value();
         const Net::Json a = j.value("account", Net::Json::object());
@@ -346,9 +348,15 @@ void EntraSession::restore()
             return;
         if (!read.ok())
             return d->finishAttempt(read.error());
-        if (!read.value() || !d->readBlob(*read.value()))
+        if (!read.value())
             return d->finishAttempt(
                 Error::make(Error::Kind::NotSignedIn, QStringLiteral("no saved sign-in")));
+        if (!d->readBlob(*read.value())) {
+            qCWarning(lcAuth) << "ignoring an unreadable Entra keychain entry";
+            return d->finishAttempt(
+                Error::make(Error::Kind::NotSignedIn,
+                            QStringLiteral("the saved sign-in could not be read; sign in again")));
+        }
         d->http->send(
             refreshRequest(d->config, d->refreshToken, signInScopes(d->config)), this,
             [this, id](const Net::HttpResponse &response) {

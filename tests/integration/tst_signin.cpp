@@ -558,6 +558,99 @@ private Q_SLOTS:
         QCOMPARE(r.error().httpStatus, 401);
         QCOMPARE(session.state(), Auth::EntraSession::State::SignedOut);
     }
+
+    // issue 12, "What bad input gets": an entry Elevate did not write (or no longer can read) is no
+    // sign-in. Restore says so, nothing of the entry is shown, and the next sign-in overwrites it.
+    void corruptKeychainEntryIsNoSignIn_data()
+    {
+        QTest::addColumn<QByteArray>("entry");
+        QTest::addColumn<bool>("parseable"); // what Elevate wrote, with a refresh token Entra refuses
+        const QByteArray valid
+            = R"({"v":1,"account":{"homeAccountId":"h.t","objectId":"o","tenantId":"t","username":"u@x",)"
+              R"("displayName":"U"},"refreshToken":"RT-CORRUPT-MARKER"})";
+        QTest::newRow("empty") << QByteArray() << false;
+        QTest::newRow("not JSON") << QByteArray("RT-CORRUPT-MARKER not json") << false;
+        QTest::newRow("truncated") << valid.left(valid.size() - 20) << false;
+        QTest::newRow("array") << QByteArray(R"(["RT-CORRUPT-MARKER"])") << false;
+        QTest::newRow("no version") << QByteArray(valid).replace(R"("v":1,)", "") << false;
+        QTest::newRow("version a string") << QByteArray(valid).replace(R"("v":1)", R"("v":"x")") << false;
+        QTest::newRow("version null") << QByteArray(valid).replace(R"("v":1)", R"("v":null)") << false;
+        QTest::newRow("version an object") << QByteArray(valid).replace(R"("v":1)", R"("v":{})") << false;
+        QTest::newRow("other version") << QByteArray(valid).replace(R"("v":1)", R"("v":2)") << false;
+        QTest::newRow("huge version") << QByteArray(valid).replace(R"("v":1)", R"("v":1e400)") << false;
+        QTest::newRow("account a string")
+            << QByteArray(R"({"v":1,"account":"u@x","refreshToken":"RT-CORRUPT-MARKER"})") << false;
+        QTest::newRow("ids of the wrong type")
+            << QByteArray(valid).replace(R"("objectId":"o")", R"("objectId":7)") << false;
+        QTest::newRow("refresh token a number")
+            << QByteArray(valid).replace(R"("RT-CORRUPT-MARKER")", "12345") << false;
+        QTest::newRow("empty refresh token")
+            << QByteArray(valid).replace(R"("RT-CORRUPT-MARKER")", R"("")") << false;
+        QTest::newRow("not UTF-8") << QByteArray(valid).replace("RT-CORRUPT-MARKER",
+                                                                "RT-CORRUPT-MARKER\xff\xfe")
+                                   << false;
+        const QByteArray huge = QByteArray("RT-CORRUPT-MARKER") + QByteArray(1 << 20, 'A');
+        QTest::newRow("huge refresh token") << QByteArray(valid).replace("RT-CORRUPT-MARKER", huge) << true;
+        QTest::newRow("refresh token Entra does not know") << valid << true;
+    }
+
+    void corruptKeychainEntryIsNoSignIn()
+    {
+        QFETCH(QByteArray, entry);
+        QFETCH(bool, parseable);
+        QNetworkAccessManager nam;
+        Net::HttpClient http(&nam);
+        Auth::InMemorySecretStore secrets;
+        Core::ManualClock clock(m_emulator->now());
+        const QString key
+            = QStringLiteral("entra:%1:%2:%3")
+                  .arg(QUrl(m_config.authorityHost).authority(), m_config.tenant, m_config.clientId);
+        bool planted = false;
+        secrets.write(key, entry, this, [&planted](Core::Result<void> r) { planted = r.ok(); });
+        QTRY_VERIFY(planted);
+
+        Auth::EntraSession session(m_config, &http, &secrets, &clock);
+        std::optional<Core::Result<std::optional<Core::Account>>> saved;
+        session.readSavedAccount(this, [&saved](Core::Result<std::optional<Core::Account>> r) { saved = r; });
+        QTRY_VERIFY(saved.has_value());
+        QVERIFY(saved->ok());
+        QCOMPARE(saved->value().has_value(), parseable);
+
+        QSignalSpy restored(&session, &Auth::EntraSession::signInFinished);
+        session.restore();
+        QVERIFY(restored.wait(15'000));
+        const AccountResult r = restored.first().first().value<AccountResult>();
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().kind == Error::Kind::NotSignedIn
+                     || r.error().kind == Error::Kind::InteractionRequired,
+                 qPrintable(r.error().message));
+        if (!parseable)
+            QCOMPARE(r.error().message, QStringLiteral("the saved sign-in could not be read; sign in again"));
+        QVERIFY(!r.error().message.contains(u"RT-CORRUPT"));
+        QVERIFY(!r.error().claims.contains(u"RT-CORRUPT"));
+        QCOMPARE(session.state(), Auth::EntraSession::State::SignedOut);
+        QVERIFY(!session.account());
+        std::optional<Core::Result<QString>> token;
+        session.requestAccessToken(m_config.graphResource, this,
+                                   [&token](Core::Result<QString> t) { token = t; });
+        QTRY_VERIFY(token.has_value());
+        QCOMPARE(token->error().kind, Error::Kind::NotSignedIn);
+
+        // The sign-in is still possible and replaces the entry with one that restores.
+        Browser browser;
+        const AccountResult signedIn = signInWith(session, browser);
+        QVERIFY2(signedIn.ok(), qPrintable(signedIn.ok() ? QString() : signedIn.error().message));
+        QCOMPARE(secrets.entries().size(), 1);
+        QVERIFY(secrets.entries().value(key) != entry);
+        QVERIFY(!secrets.entries().value(key).contains("RT-CORRUPT"));
+        QVERIFY(!storedRefreshToken(secrets).isEmpty());
+        Auth::EntraSession next(m_config, &http, &secrets, &clock);
+        QSignalSpy again(&next, &Auth::EntraSession::signInFinished);
+        next.restore();
+        QVERIFY(again.wait(15'000));
+        QVERIFY(again.first().first().value<AccountResult>().ok());
+        QCOMPARE(next.account()->objectId, signedIn->objectId);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSignIn)
