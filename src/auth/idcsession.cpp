@@ -172,7 +172,8 @@ public:
         if (!bytes)
             return;
         const auto parsed = Net::parseJson(*bytes);
-        if (!parsed.ok() || !parsed.value().is_object() || parsed.value().value("v", 0) != kEntryVersion) {
+        // Json::value("v", 0) would throw on a "v" of another type: jsonInt never does.
+        if (!parsed.ok() || Net::jsonInt(parsed.value(), "v") != kEntryVersion) {
             qCWarning(lcAuth) << "ignoring an unreadable Identity Center keychain entry";
             return;
         }
@@ -187,12 +188,13 @@ public:
                     current.registration.grantTypes.append(QString::fromStdString(g.get<std::string>()));
         if (!current.registration.isValid())
             current.registration = {};
-        // A refresh token without its client is useless.
-        if (current.registration.isValid())
-            current.refreshToken = Net::jsonString(j, "refreshToken");
         // An older entry's "userName" (a login hint Identity Center never confirmed) is not read.
         if (const auto at = Net::jsonInt(j, "signedInAt"); at && *at > 0)
             current.signedInAt = QDateTime::fromSecsSinceEpoch(*at, Qt::UTC);
+        // A refresh token without its client is useless; one without the time of its sign-in is none
+        // Elevate wrote (restore would call it no sign-in while the session kept using it).
+        if (current.registration.isValid() && current.signedInAt.isValid())
+            current.refreshToken = Net::jsonString(j, "refreshToken");
     }
 
     /// Writes the mirrored entry; a failure is only logged (the caller has nothing better to do).

@@ -914,6 +914,106 @@ private Q_SLOTS:
                       });
         QTRY_VERIFY(read);
     }
+
+    // issue 12, "What bad input gets": an Identity Center entry that is not what Elevate wrote (or holds
+    // what the service no longer takes) ends the restore as no sign-in, shows nothing of the entry,
+    // and the next sign-in works and overwrites it. %CLIENT%, %SECRET%, %EXP%, %GRANTS% and %AT% are a
+    // real sign-in's values; %TRUNCATED% is its whole entry cut short.
+    void corruptKeychainEntryIsNoSignIn_data()
+    {
+        QTest::addColumn<QByteArray>("entry");
+        const QByteArray valid = R"({"v":1,"clientId":"%CLIENT%","clientSecret":"%SECRET%",)"
+                                 R"("registrationExpiresAt":%EXP%,"grantTypes":%GRANTS%,)"
+                                 R"("refreshToken":"RT-CORRUPT-MARKER","signedInAt":%AT%})";
+        auto with
+            = [&valid](const char *from, const char *to) { return QByteArray(valid).replace(from, to); };
+        QTest::newRow("empty") << QByteArray();
+        QTest::newRow("not JSON") << QByteArray("RT-CORRUPT-MARKER not json");
+        QTest::newRow("truncated") << QByteArray("%TRUNCATED%");
+        QTest::newRow("array") << QByteArray(R"(["RT-CORRUPT-MARKER"])");
+        QTest::newRow("version a string") << with(R"("v":1)", R"("v":"x")");
+        QTest::newRow("version null") << with(R"("v":1)", R"("v":null)");
+        QTest::newRow("version an array") << with(R"("v":1)", R"("v":[1])");
+        QTest::newRow("other version") << with(R"("v":1)", R"("v":2)");
+        QTest::newRow("not UTF-8") << with("RT-CORRUPT-MARKER", "RT-CORRUPT-MARKER\xc3\x28");
+        QTest::newRow("client id a number") << with(R"("%CLIENT%")", "42");
+        QTest::newRow("client secret an object") << with(R"("%SECRET%")", "{}");
+        QTest::newRow("grant types a string") << with("%GRANTS%", R"("authorization_code")");
+        QTest::newRow("refresh token a number") << with(R"("RT-CORRUPT-MARKER")", "7");
+        QTest::newRow("empty refresh token") << with(R"("RT-CORRUPT-MARKER")", R"("")");
+        QTest::newRow("signed-in time a string") << with("%AT%", R"("yesterday")");
+        QTest::newRow("huge registration expiry") << with("%EXP%", "1e300");
+        QTest::newRow("huge signed-in time") << with("%AT%", "18446744073709551615");
+        QTest::newRow("registration expired") << with("%EXP%", "1000");
+        QTest::newRow("client Identity Center does not know") << with("%CLIENT%", "RT-CORRUPT-CLIENT");
+        QTest::newRow("wrong client secret") << with("%SECRET%", "RT-CORRUPT-SECRET");
+        QTest::newRow("refresh token Identity Center does not know") << valid;
+        const QByteArray huge = QByteArray("RT-CORRUPT-MARKER") + QByteArray(1 << 20, 'A');
+        QTest::newRow("huge refresh token") << with("RT-CORRUPT-MARKER", huge.constData());
+    }
+
+    void corruptKeychainEntryIsNoSignIn()
+    {
+        QFETCH(QByteArray, entry);
+        Core::ManualClock clock(m_emulator->now());
+        Browser browser;
+        QJsonObject real;
+        {
+            Auth::InMemorySecretStore elsewhere;
+            Auth::IdcSession session(m_config, m_http, &elsewhere, &clock);
+            QVERIFY(signInInteractive(session, browser).ok());
+            real = entryOf(elsewhere, m_config);
+            if (entry == "%TRUNCATED%") {
+                const QByteArray whole
+                    = elsewhere.entries().value(Auth::IdcSession::keychainKey(m_config.aws));
+                entry = whole.left(whole.size() / 2);
+            }
+        }
+        QVERIFY(!real.value(u"clientId").toString().isEmpty());
+        entry.replace("%CLIENT%", real.value(u"clientId").toString().toUtf8())
+            .replace("%SECRET%", real.value(u"clientSecret").toString().toUtf8())
+            .replace("%EXP%", QByteArray::number(real.value(u"registrationExpiresAt").toInteger()))
+            .replace("%GRANTS%",
+                     QJsonDocument(real.value(u"grantTypes").toArray()).toJson(QJsonDocument::Compact))
+            .replace("%AT%", QByteArray::number(real.value(u"signedInAt").toInteger()));
+
+        Auth::InMemorySecretStore secrets;
+        const QString key = Auth::IdcSession::keychainKey(m_config.aws);
+        bool planted = false;
+        secrets.write(key, entry, this, [&planted](Core::Result<void> r) { planted = r.ok(); });
+        QTRY_VERIFY(planted);
+
+        Auth::IdcSession session(m_config, m_http, &secrets, &clock);
+        QSignalSpy restored(&session, &Auth::IdcSession::signInFinished);
+        session.restore();
+        QVERIFY(restored.wait(15'000));
+        QCOMPARE(restored.count(), 1);
+        const NameResult r = finishedResult(restored);
+        QVERIFY(!r.ok());
+        QVERIFY2(r.error().kind == Error::Kind::NotSignedIn
+                     || r.error().kind == Error::Kind::InteractionRequired,
+                 qPrintable(describe(r)));
+        QVERIFY2(!r.error().message.contains(u"RT-CORRUPT"), qPrintable(describe(r)));
+        QCOMPARE(session.state(), Auth::IdcSession::State::SignedOut);
+        const NameResult token = tokenFrom(session, this);
+        QVERIFY(!token.ok());
+        QVERIFY2(token.error().kind == Error::Kind::NotSignedIn
+                     || token.error().kind == Error::Kind::InteractionRequired,
+                 qPrintable(describe(token)));
+
+        // The sign-in is still possible and replaces the entry with one that restores.
+        const NameResult signedIn = signInInteractive(session, browser);
+        QVERIFY2(signedIn.ok(), qPrintable(describe(signedIn)));
+        const QByteArray now = secrets.entries().value(key);
+        QVERIFY(now != entry);
+        QVERIFY(!now.contains("RT-CORRUPT"));
+        QVERIFY(!entryOf(secrets, m_config).value(u"refreshToken").toString().isEmpty());
+        Auth::IdcSession next(m_config, m_http, &secrets, &clock);
+        QSignalSpy again(&next, &Auth::IdcSession::signInFinished);
+        next.restore();
+        QVERIFY(again.wait(15'000));
+        QVERIFY2(finishedResult(again).ok(), qPrintable(describe(finishedResult(again))));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestIdcSession)
