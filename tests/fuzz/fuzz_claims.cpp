@@ -12,7 +12,6 @@
 #include "graph/odata.h"
 #include "net/json.h"
 
-
 using namespace Elevate;
 using Core::Error;
 using ElevateFuzz::check;

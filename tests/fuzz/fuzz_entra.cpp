@@ -13,7 +13,6 @@
 #include "fuzzhttp.h"
 #include "net/json.h"
 
-
 using namespace Elevate;
 using Core::Error;
 using ElevateFuzz::check;

@@ -7,7 +7,6 @@
 #include "auth/idcprotocol.h"
 #include "fuzzhttp.h"
 
-
 using namespace Elevate;
 using namespace Elevate::Auth;
 using Core::Error;

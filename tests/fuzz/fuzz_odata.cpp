@@ -11,7 +11,6 @@
 #include "fuzzhttp.h"
 #include "graph/odata.h"
 
-
 using namespace Elevate;
 using Core::Error;
 using ElevateFuzz::check;
