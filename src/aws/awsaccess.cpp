@@ -60,7 +60,9 @@ std::optional<RoleCredentials> fromCacheJson(const QByteArray &bytes, const QStr
     c.sessionToken = Net::jsonString(j.value(), "sessionToken");
     if (const auto ms = Net::jsonInt(j.value(), "expiration"))
         c.expiration = QDateTime::fromMSecsSinceEpoch(*ms, Qt::UTC);
-    if (!c.isValid())
+    // What the portal hands out always has a session token (PortalClient::parseRoleCredentials): an
+    // entry without one is none Elevate wrote, and keys without it would be refused by every service.
+    if (!c.isValid() || c.sessionToken.isEmpty())
         return std::nullopt;
     return c;
 }

@@ -1297,6 +1297,82 @@ private Q_SLOTS:
         QCOMPARE(tooLong.count(), 1);
         QCOMPARE(readFile(configPath()), kUserConfig);
     }
+
+    // issue 12, "What bad input gets": a role-credential cache entry that is not what Elevate wrote is
+    // never handed out; fresh credentials come from the portal and overwrite it. The entry is in the
+    // real keychain. %FAR% is four hours from now (epoch ms); %TRUNCATED% is the real entry cut short.
+    // The first row is a well-formed entry: handed out from the cache, which shows the cache is read.
+    void corruptCachedCredentialsAreNeverHandedOut_data()
+    {
+        QTest::addColumn<QByteArray>("entry");
+        QTest::addColumn<bool>("wellFormed");
+        const QByteArray valid
+            = R"({"accessKeyId":"ASIACORRUPTMARKER000","secretAccessKey":"CORRUPT-SECRET",)"
+              R"("sessionToken":"CORRUPT-TOKEN","expiration":%FAR%,"handedOut":true})";
+        auto with
+            = [&valid](const char *from, const char *to) { return QByteArray(valid).replace(from, to); };
+        QTest::newRow("well-formed") << valid << true;
+        QTest::newRow("empty") << QByteArray() << false;
+        QTest::newRow("not JSON") << QByteArray("ASIACORRUPTMARKER000 CORRUPT-SECRET") << false;
+        QTest::newRow("truncated") << QByteArray("%TRUNCATED%") << false;
+        QTest::newRow("truncated planted") << valid.left(valid.size() - 30) << false;
+        QTest::newRow("array") << QByteArray(R"(["ASIACORRUPTMARKER000"])") << false;
+        QTest::newRow("the portal's shape") << R"({"roleCredentials":)" + valid + "}" << false;
+        QTest::newRow("key id a number") << with(R"("ASIACORRUPTMARKER000")", "12") << false;
+        QTest::newRow("secret null") << with(R"("CORRUPT-SECRET")", "null") << false;
+        QTest::newRow("empty secret") << with(R"("CORRUPT-SECRET")", R"("")") << false;
+        QTest::newRow("no session token") << with(R"("sessionToken":"CORRUPT-TOKEN",)", "") << false;
+        QTest::newRow("empty session token") << with(R"("CORRUPT-TOKEN")", R"("")") << false;
+        QTest::newRow("session token an array")
+            << with(R"("CORRUPT-TOKEN")", R"(["CORRUPT-TOKEN"])") << false;
+        QTest::newRow("no expiration") << with(R"(,"expiration":%FAR%)", "") << false;
+        QTest::newRow("expiration a word") << with("%FAR%", R"("tomorrow")") << false;
+        QTest::newRow("huge expiration") << with("%FAR%", "1e300") << false;
+        QTest::newRow("expiration beyond 64 bits") << with("%FAR%", "18446744073709551615") << false;
+        QTest::newRow("expired") << with("%FAR%", "1000") << false;
+        QTest::newRow("not UTF-8") << with("CORRUPT-SECRET", "CORRUPT-SECRET\xed\xa0\x80") << false;
+    }
+
+    void corruptCachedCredentialsAreNeverHandedOut()
+    {
+        QFETCH(QByteArray, entry);
+        QFETCH(bool, wellFormed);
+        const auto grant = readyGrant();
+        QVERIFY(grant);
+        const int before = credentialsCalls();
+        if (entry == "%TRUNCATED%") {
+            const auto real = cachedEntry();
+            QVERIFY(real.has_value());
+            entry = real->left(real->size() / 2);
+        }
+        entry.replace("%FAR%", QByteArray::number(m_clock->now().addSecs(4 * 3600).toMSecsSinceEpoch()));
+        QVERIFY(writeKeychain(cacheKey(), entry));
+        QCOMPARE(cachedEntry().value_or(QByteArray("<none>")), entry);
+
+        const auto c = credentials(grant->end);
+        QVERIFY2(c && c->ok(), describe(c).constData());
+        if (wellFormed) {
+            QCOMPARE(c->value().accessKeyId, u"ASIACORRUPTMARKER000"_s);
+            QCOMPARE(credentialsCalls(), before);
+            return;
+        }
+        QVERIFY(!c->value().accessKeyId.contains(u"CORRUPT"));
+        QVERIFY(!c->value().secretAccessKey.contains(u"CORRUPT"));
+        QVERIFY(!c->value().sessionToken.contains(u"CORRUPT"));
+        QVERIFY(c->value().accessKeyId.startsWith(u"ASIA"));
+        QVERIFY(!c->value().sessionToken.isEmpty());
+        QVERIFY(c->value().expiration > m_clock->now());
+        QCOMPARE(credentialsCalls(), before + 1);
+        // Overwritten with the fresh ones, which the next answer takes from the cache.
+        const auto now = cachedEntry();
+        QVERIFY(now.has_value());
+        QVERIFY(!now->contains("CORRUPT"));
+        QVERIFY(now->contains(c->value().accessKeyId.toUtf8()));
+        const auto again = credentials(grant->end);
+        QVERIFY2(again && again->ok(), describe(again).constData());
+        QCOMPARE(again->value().accessKeyId, c->value().accessKeyId);
+        QCOMPARE(credentialsCalls(), before + 1);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAwsAccess)
