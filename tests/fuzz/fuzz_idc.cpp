@@ -11,14 +11,9 @@ using namespace Elevate;
 using namespace Elevate::Auth;
 using Core::Error;
 using ElevateFuzz::check;
+using ElevateFuzz::now;
 
 namespace {
-
-const QDateTime &now()
-{
-    static const QDateTime t(QDate(2026, 5, 4), QTime(12, 0), Qt::UTC);
-    return t;
-}
 
 void registration(const Net::HttpResponse &r, Idc::Flow flow, const Error &error)
 {

@@ -14,14 +14,9 @@
 using namespace Elevate;
 using Core::Error;
 using ElevateFuzz::check;
+using ElevateFuzz::now;
 
 namespace {
-
-const QDateTime &now()
-{
-    static const QDateTime t(QDate(2026, 5, 4), QTime(12, 0), Qt::UTC);
-    return t;
-}
 
 bool isLower(const QString &s)
 {

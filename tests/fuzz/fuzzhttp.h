@@ -16,6 +16,7 @@
 #include "net/httpclient.h"
 
 #include <QByteArray>
+#include <QDateTime>
 #include <QList>
 #include <QLoggingCategory>
 
@@ -36,6 +37,13 @@ inline void check(bool ok)
 {
     if (!ok)
         std::abort();
+}
+
+/// The fixed "now" the targets judge times against (no clock: a run must replay the same).
+inline const QDateTime &now()
+{
+    static const QDateTime t(QDate(2026, 5, 4), QTime(12, 0), Qt::UTC);
+    return t;
 }
 
 inline QByteArray bytesOf(const uint8_t *data, size_t size)
