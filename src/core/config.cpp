@@ -278,7 +278,8 @@ QJsonObject awsJson(const AwsConfig &aws)
         console.insert(u"region"_s, aws.consoleRegion);
     o.insert(u"console"_s, console);
     QJsonObject sync {{u"typicalMinutes"_s, aws.typicalSyncMinutes},
-                      {u"limitMinutes"_s, aws.waitingLimitMinutes}};
+                      {u"limitMinutes"_s, aws.waitingLimitMinutes},
+                      {u"bridge"_s, aws.syncBridge}};
     if (!aws.scimServicePrincipalId.isEmpty())
         sync.insert(u"servicePrincipalId"_s, aws.scimServicePrincipalId);
     o.insert(u"sync"_s, sync);
@@ -356,6 +357,12 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     c.aws.destinations = r.stringMap(console, ac, "destinations");
     const auto sync = r.object(aws, a, "sync");
     const QString as = u"aws.sync."_s;
+    r.boolean(sync, as, "bridge", c.aws.syncBridge);
+    if (c.aws.syncBridge) {
+        // The bridge's times unless the file gives its own (an explicit value always wins).
+        c.aws.typicalSyncMinutes = AwsConfig::bridgeTypicalMinutes;
+        c.aws.waitingLimitMinutes = AwsConfig::bridgeLimitMinutes;
+    }
     r.integer(sync, as, "typicalMinutes", c.aws.typicalSyncMinutes);
     r.integer(sync, as, "limitMinutes", c.aws.waitingLimitMinutes);
     r.string(sync, as, "servicePrincipalId", c.aws.scimServicePrincipalId);

@@ -51,6 +51,16 @@ struct AwsConfig
     /// "Waiting for AWS": the sync cycle people are told to expect, and when to say what to do.
     int typicalSyncMinutes = 40;
     int waitingLimitMinutes = 60;
+    /// aws.sync.bridge: the organisation runs elevate-bridge, which pushes each new PIM member to
+    /// Identity Center on demand. Where aws.sync.typicalMinutes / limitMinutes are not given, they are
+    /// then bridgeTypicalMinutes / bridgeLimitMinutes instead of Entra's 40-minute cycle.
+    bool syncBridge = false;
+    /// The bridge polls Graph every 15 s (bridge.pollSeconds' default) and provisions a new member at
+    /// once; Identity Center lists the role within seconds of a successful provisionOnDemand. A minute
+    /// covers a poll, the push and a portal check; five allow for a throttled push (5 calls in 10 s,
+    /// graph-pim.md §12) and a few retries before "the bridge may be down or behind" is said.
+    static constexpr int bridgeTypicalMinutes = 1;
+    static constexpr int bridgeLimitMinutes = 5;
     /// Provision on demand (graph-pim.md §12): the Identity Center enterprise app's service principal.
     /// Empty: not offered.
     QString scimServicePrincipalId;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "core/config.h"
 
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -53,6 +55,48 @@ private Q_SLOTS:
         QCOMPARE(again->authorityHost, c->authorityHost);
         QCOMPARE(again->mapping.groups.value(u"g"_s).roleName, u"R"_s);
         QCOMPARE(again->mapping.accountNames.value(u"123456789012"_s), u"Prod"_s);
+    }
+    void syncBridge_data()
+    {
+        QTest::addColumn<QByteArray>("sync");
+        QTest::addColumn<bool>("bridge");
+        QTest::addColumn<int>("typical");
+        QTest::addColumn<int>("limit");
+        QTest::newRow("no sync object") << QByteArray() << false << 40 << 60;
+        QTest::newRow("bridge off") << QByteArray("\"bridge\": false") << false << 40 << 60;
+        QTest::newRow("bridge null") << QByteArray("\"bridge\": null") << false << 40 << 60;
+        QTest::newRow("bridge on") << QByteArray("\"bridge\": true") << true << 1 << 5;
+        QTest::newRow("bridge on, typical given")
+            << QByteArray("\"bridge\": true, \"typicalMinutes\": 3") << true << 3 << 5;
+        QTest::newRow("bridge on, limit given")
+            << QByteArray("\"limitMinutes\": 12, \"bridge\": true") << true << 1 << 12;
+        QTest::newRow("bridge on, both given")
+            << QByteArray("\"typicalMinutes\": 40, \"limitMinutes\": 60, \"bridge\": true") << true << 40
+            << 60;
+        QTest::newRow("bridge off, typical given")
+            << QByteArray("\"bridge\": false, \"typicalMinutes\": 3") << false << 3 << 60;
+    }
+    void syncBridge()
+    {
+        QFETCH(QByteArray, sync);
+        QFETCH(bool, bridge);
+        QFETCH(int, typical);
+        QFETCH(int, limit);
+        const QByteArray rest = sync.isNull() ? QByteArray() : ", \"aws\": {\"sync\": {" + sync + "}}";
+        const auto c = AppConfig::fromJson(minimal({}, rest));
+        QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
+        QCOMPARE(c->aws.syncBridge, bridge);
+        QCOMPARE(c->aws.typicalSyncMinutes, typical);
+        QCOMPARE(c->aws.waitingLimitMinutes, limit);
+        // toJson writes what was read; reading it back gives the same times and the same switch.
+        const auto json = QJsonDocument::fromJson(c->toJson()).object();
+        QCOMPARE(json.value(u"aws").toObject().value(u"sync").toObject().value(u"bridge"),
+                 QJsonValue(bridge));
+        const auto again = AppConfig::fromJson(c->toJson());
+        QVERIFY2(again.ok(), qPrintable(again.ok() ? QString() : again.error().message));
+        QCOMPARE(again->aws.syncBridge, bridge);
+        QCOMPARE(again->aws.typicalSyncMinutes, typical);
+        QCOMPARE(again->aws.waitingLimitMinutes, limit);
     }
     void rejects_data()
     {
@@ -324,6 +368,12 @@ private Q_SLOTS:
         QTest::newRow("sync minutes as a list")
             << minimal({}, ", \"aws\": {\"sync\": {\"typicalMinutes\": [40]}}")
             << u"aws.sync.typicalMinutes"_s;
+        QTest::newRow("bridge as a string") << minimal({}, ", \"aws\": {\"sync\": {\"bridge\": \"true\"}}")
+                                            << u"aws.sync.bridge must be true or false"_s;
+        QTest::newRow("bridge as a number") << minimal({}, ", \"aws\": {\"sync\": {\"bridge\": 1}}")
+                                            << u"aws.sync.bridge must be true or false"_s;
+        QTest::newRow("bridge as an object") << minimal({}, ", \"aws\": {\"sync\": {\"bridge\": {}}}")
+                                             << u"aws.sync.bridge must be true or false"_s;
         QTest::newRow("account name as a list")
             << minimal({}, ", \"mapping\": {\"accountNames\": {\"123456789012\": []}}")
             << u"mapping.accountNames.123456789012 must be a string"_s;
