@@ -11,6 +11,13 @@
 namespace Elevate::Bridge {
 
 /**
+ * File paths (bridge.clientSecretFile, bridge.certificateFile, bridge.privateKeyFile): absolute, or
+ * relative to the configuration file's directory, or beginning with the literal
+ * `$CREDENTIALS_DIRECTORY/` (or `${CREDENTIALS_DIRECTORY}/`) followed by one name: systemd's
+ * LoadCredential=NAME:… puts the credential there (mode 0400, owned by the service's user). That prefix
+ * is kept as written and expanded from the environment when the file is read (refused when the
+ * variable is unset); no other expansion happens, and any other '$' in such a path is refused.
+ *
  * elevate-bridge's configuration: the app's keys (entra.authorityHost, entra.tenant, entra.clientId —
  * here the bridge's own app registration —, graph.*, mapping.*, aws.sync.servicePrincipalId,
  * allowCustomEndpoints), parsed by Core::AppConfig with the app's rules, plus a "bridge" object.
@@ -46,6 +53,10 @@ struct BridgeConfig
     /// bridge.allowRemoteListen is true.
     QString listen; // bridge.listen
     bool allowRemoteListen = false; // bridge.allowRemoteListen
+    /// `listen` taken apart (empty host when there is no endpoint): the host without brackets
+    /// ("127.0.0.1", "::1", "localhost") and the port (0: any free port).
+    QString listenHost;
+    quint16 listenPort = 0;
 
     QString sourcePath;
 
@@ -65,5 +76,13 @@ struct BridgeConfig
 /// when unset or empty). Trailing newlines of a secret are dropped. The error names the file or variable,
 /// never the content.
 Core::Result<QByteArray> readCredential(const BridgeConfig &config);
+
+/// The certificate file's bytes (Certificate only): a regular file of at most 64 KiB; a certificate is
+/// public, so its mode is not checked.
+Core::Result<QByteArray> readCertificate(const BridgeConfig &config);
+
+/// `path` with a leading $CREDENTIALS_DIRECTORY/ (or ${CREDENTIALS_DIRECTORY}/) replaced by that
+/// variable's value; an error when it is unset or empty. Any other path comes back as it is.
+Core::Result<QString> expandCredentialPath(const QString &path);
 
 } // namespace Elevate::Bridge
