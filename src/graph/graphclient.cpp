@@ -97,6 +97,8 @@ private:
             .withHeader("client-request-id", Net::HttpClient::newRequestId());
         if (!m_body.isEmpty())
             req.withHeader("Content-Type", "application/json");
+        ++m_owner->m_requestsSent;
+        Q_EMIT m_owner->requestSent();
         m_owner->m_http->send(req, this, [this](const Net::HttpResponse &r) { onResponse(r); });
     }
 
@@ -540,6 +542,197 @@ void GraphClient::lookupRoundDone(std::shared_ptr<GroupLookup> lookup)
     lookup->callback(lookup->found);
 }
 
+/**
+ * Steps asked in `$batch` calls of at most kMaxBatchSteps: a throttled step (429, 503, 504) waits for
+ * its Retry-After (the longest of a round) and is asked again within the budget; a step's follow-up
+ * (a next page) is queued by `onStep` and goes into a later batch. `done` gets the error of a batch
+ * call that failed (nothing more is asked then), or nothing.
+ */
+struct BatchRun
+{
+    struct Step
+    {
+        QString key;
+        QString url; // relative to the version, with its query
+    };
+    QList<Step> queue;
+    QList<QPair<Step, Net::Json>> throttled; // this round's, with their last answer
+    qint64 waitMs = 0;
+    int rounds = 0;
+    QPointer<QObject> guard;
+    /// A step's answer: its status (0: the batch answer had none for it) and the step object. A
+    /// step still throttled past the budget comes with its throttled answer.
+    std::function<void(BatchRun &, const Step &, int, const Net::Json &)> onStep;
+    std::function<void(std::optional<Error>)> done;
+    QDateTime started;
+    QElapsedTimer elapsed;
+};
+
+void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
+{
+    if (!run->guard)
+        return;
+    if (run->queue.isEmpty()) {
+        if (run->throttled.isEmpty())
+            return run->done(std::nullopt);
+        const QDateTime now = clock()->now();
+        const qint64 spent = qMax(run->started.msecsTo(now), run->elapsed.elapsed());
+        const qint64 wait = std::exchange(run->waitMs, 0);
+        const auto throttled = std::exchange(run->throttled, {});
+        if (spent + wait > kThrottleBudgetMs) {
+            qCInfo(lcGraph) << throttled.size() << "batch steps still throttled; past the budget, giving up";
+            for (const auto &[step, answer] : throttled)
+                run->onStep(*run, step, answer.value("status", 429), answer);
+            return run->done(std::nullopt);
+        }
+        for (const auto &entry : throttled)
+            run->queue << entry.first;
+        ++run->rounds;
+        qCInfo(lcGraph) << throttled.size() << "batch steps throttled, asking again in" << wait << "ms";
+        Q_EMIT this->throttled(now.addMSecs(wait), QStringLiteral("Microsoft Graph"));
+        QTimer::singleShot(wait, this, [this, run] { batchNext(run); });
+        return;
+    }
+    const QList<BatchRun::Step> steps = run->queue.mid(0, kMaxBatchSteps);
+    run->queue.remove(0, steps.size());
+    Net::Json requests = Net::Json::array();
+    for (qsizetype i = 0; i < steps.size(); ++i)
+        requests.push_back(
+            {{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", steps.at(i).url.toStdString()}});
+    const Net::Json body {{"requests", requests}};
+    auto *c = new GraphCall(
+        this, "POST", url(QStringLiteral("/$batch")), QByteArray::fromStdString(body.dump()),
+        [this, run, steps](const Net::HttpResponse &r) {
+            if (!run->guard)
+                return;
+            const auto json = r.isSuccess() ? Net::parseJson(r.body) : Core::Result<Net::Json>(graphError(r));
+            if (!json.ok())
+                return run->done(json.error());
+            if (!json.value().is_object() || !json.value().contains("responses")
+                || !json.value()["responses"].is_array())
+                return run->done(Error::make(
+                    Error::Kind::Parse, QStringLiteral("Graph sent a batch answer without \"responses\"")));
+            // Responses come in any order: the step id is the index + 1 of the step asked.
+            QList<bool> answered(steps.size(), false);
+            const QDateTime now = clock()->now();
+            for (const Net::Json &step : json.value()["responses"]) {
+                bool ok = false;
+                const int index = Net::jsonString(step, "id").toInt(&ok) - 1;
+                if (!ok || index < 0 || index >= steps.size() || answered.at(index)
+                    || !step.contains("status") || !step["status"].is_number_integer())
+                    continue;
+                answered[index] = true;
+                const int status = step["status"].get<int>();
+                if (stepThrottled(status)) {
+                    const qint64 backoff = qMin(kMaxBackoffMs, 2000LL << qMin(run->rounds, 10));
+                    const qint64 wait
+                        = Net::parseRetryAfterMs(stepHeader(step, "Retry-After"), now, kThrottleBudgetMs + 1)
+                              .value_or(backoff);
+                    run->waitMs = qMax(run->waitMs, qMax(kMinThrottleWaitMs, wait));
+                    run->throttled.append({steps.at(index), step});
+                    continue;
+                }
+                run->onStep(*run, steps.at(index), status, step);
+            }
+            for (qsizetype i = 0; i < steps.size(); ++i)
+                if (!answered.at(i))
+                    run->onStep(*run, steps.at(i), 0, Net::Json::object());
+            batchNext(run);
+        });
+    c->start();
+}
+
+namespace {
+/// The error of one batch step (its status and body, as a response of its own would give).
+Error stepError(int status, const Net::Json &step)
+{
+    if (status == 0)
+        return Error::make(Error::Kind::Parse, QStringLiteral("Graph's batch answer left a step out"));
+    Net::HttpResponse r;
+    r.status = status;
+    if (step.is_object() && step.contains("body"))
+        r.body = QByteArray::fromStdString(step["body"].dump());
+    return graphError(r);
+}
+} // namespace
+
+void GraphClient::listGroupAssignments(
+    const QStringList &groupIds, QObject *context,
+    Callback<QHash<QString, Core::Result<QList<GroupAssignment>>>> callback)
+{
+    struct Lists
+    {
+        QStringList order;
+        QHash<QString, QList<GroupAssignment>> items;
+        QHash<QString, Error> errors;
+        QHash<QString, QSet<QString>> links; // per group, every next link followed
+    };
+    auto lists = std::make_shared<Lists>();
+    auto run = std::make_shared<BatchRun>();
+    for (const QString &id : groupIds)
+        if (!id.isEmpty() && !lists->items.contains(id)) {
+            lists->order << id;
+            lists->items.insert(id, {});
+            const QString filter = QStringLiteral("groupId eq %1").arg(odataQuote(id));
+            run->queue << BatchRun::Step {id,
+                                          kPim + QStringLiteral("/assignmentScheduleInstances?$filter=")
+                                              + QString::fromLatin1(QUrl::toPercentEncoding(filter))};
+        }
+    const QString base = m_baseUrl.toString();
+    run->guard = context;
+    run->started = clock()->now();
+    run->elapsed.start();
+    run->onStep = [lists, base, this](BatchRun &r, const BatchRun::Step &step, int status,
+                                      const Net::Json &answer) {
+        if (lists->errors.contains(step.key))
+            return;
+        if (status < 200 || status >= 300)
+            return void(lists->errors.insert(step.key, stepError(status, answer)));
+        auto page = parseGroupAssignmentPage(answer.value("body", Net::Json()));
+        if (!page.ok())
+            return void(lists->errors.insert(step.key, page.error()));
+        lists->items[step.key] += page->items;
+        if (page->nextLink.isEmpty())
+            return;
+        const QUrl next(page->nextLink);
+        if (!next.isValid() || !sameOrigin(next, m_baseUrl) || !page->nextLink.startsWith(base + u'/'))
+            return void(lists->errors.insert(
+                step.key,
+                Error::make(Error::Kind::Security,
+                            QStringLiteral("Graph sent a next-page link to another host"))));
+        if (lists->links[step.key].contains(page->nextLink))
+            return void(lists->errors.insert(
+                step.key, Error::make(Error::Kind::Parse, QStringLiteral("Graph paging does not end"))));
+        lists->links[step.key].insert(page->nextLink);
+        r.queue << BatchRun::Step {step.key, page->nextLink.mid(base.size())};
+    };
+    run->done = [lists, callback](std::optional<Error> error) {
+        if (error)
+            return callback(*error);
+        QHash<QString, Core::Result<QList<GroupAssignment>>> answer;
+        for (const QString &id : std::as_const(lists->order)) {
+            if (const auto e = lists->errors.constFind(id); e != lists->errors.cend())
+                answer.insert(id, *e);
+            else
+                answer.insert(id, lists->items.value(id));
+        }
+        callback(answer);
+    };
+    // Answered from the event loop even when there is nothing to ask, like every other call.
+    QTimer::singleShot(0, this, [this, run] { batchNext(run); });
+}
+
+void GraphClient::listGroups(const QString &odataFilter, QObject *context,
+                             Callback<QList<GroupInfo>> callback)
+{
+    QString query = QStringLiteral("$select=id,displayName&$top=999");
+    if (!odataFilter.isEmpty())
+        query += QStringLiteral("&$filter=") + QString::fromLatin1(QUrl::toPercentEncoding(odataFilter));
+    fetchAll<GroupInfo>(
+        url(QStringLiteral("/groups"), query), context,
+        [](const QByteArray &body) { return parseGroupPage(body); }, std::move(callback));
+}
+
 void GraphClient::getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
                                       Callback<Core::ActivationPolicy> callback)
 {
@@ -720,6 +913,10 @@ void GraphClient::provisionOnDemand(const QString &servicePrincipalId, const QSt
     auto *sync = new GraphClient(m_baseUrl, m_resource + QStringLiteral("/Synchronization.ReadWrite.All"),
                                  m_http, m_tokens, this);
     sync->setClock(m_clock);
+    connect(sync, &GraphClient::requestSent, this, [this] {
+        ++m_requestsSent;
+        Q_EMIT requestSent();
+    });
     QPointer<QObject> guard(context);
     auto done = [sync, guard, callback](Core::Result<QString> r) {
         sync->deleteLater();
@@ -736,39 +933,103 @@ void GraphClient::provisionOnDemand(const QString &servicePrincipalId, const QSt
     const QString jobs = QStringLiteral("/servicePrincipals/%1/synchronization/jobs")
                              .arg(QString::fromLatin1(QUrl::toPercentEncoding(servicePrincipalId)));
     auto post = [sync, jobs, groupId, userId, parse, done](const QString &jobId, const QString &ruleId) {
-        const Net::Json member {{"objectId", userId.toStdString()}, {"objectTypeName", "User"}};
-        const Net::Json subject {{"objectId", groupId.toStdString()},
-                                 {"objectTypeName", "Group"},
-                                 {"links", {{"members", Net::Json::array({member})}}}};
-        const Net::Json body {{"parameters",
-                               Net::Json::array({{{"ruleId", ruleId.toStdString()},
-                                                  {"subjects", Net::Json::array({subject})}}})}};
         sync->call<QString>("POST",
                             sync->url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
                                       + QStringLiteral("/provisionOnDemand")),
-                            QByteArray::fromStdString(body.dump()), sync, parse, done);
+                            provisionBody(ruleId, groupId, {userId}), sync, parse, done);
     };
     if (const auto cached = m_syncJobs.constFind(servicePrincipalId); cached != m_syncJobs.constEnd()) {
         post(cached->first, cached->second);
         return;
     }
-    sync->call<QString>("GET", sync->url(jobs), {}, sync, &parseFirstSyncJobId,
-                        [this, sync, jobs, servicePrincipalId, post, done](Core::Result<QString> job) {
-                            if (!job.ok())
-                                return done(job.error());
-                            const QString jobId = job.value();
-                            sync->call<QString>(
-                                "GET",
-                                sync->url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(jobId))
-                                          + QStringLiteral("/schema")),
-                                {}, sync, &parseSyncRuleId,
-                                [this, servicePrincipalId, jobId, post, done](Core::Result<QString> rule) {
-                                    if (!rule.ok())
-                                        return done(rule.error());
-                                    m_syncJobs.insert(servicePrincipalId, {jobId, rule.value()});
-                                    post(jobId, rule.value());
-                                });
-                        });
+    fetchSyncJob(sync, servicePrincipalId, sync, [post, done](Core::Result<SyncJob> job) {
+        if (!job.ok())
+            return done(job.error());
+        post(job->id, job->ruleId);
+    });
+}
+
+void GraphClient::fetchSyncJob(GraphClient *via, const QString &servicePrincipalId, QObject *context,
+                               Callback<SyncJob> callback)
+{
+    const QString jobs = QStringLiteral("/servicePrincipals/%1/synchronization/jobs")
+                             .arg(QString::fromLatin1(QUrl::toPercentEncoding(servicePrincipalId)));
+    QPointer<QObject> guard(context);
+    via->call<SyncJob>(
+        "GET", via->url(jobs), {}, via, &parseSyncJob,
+        [this, via, jobs, servicePrincipalId, guard, callback](Core::Result<SyncJob> job) {
+            if (!guard)
+                return;
+            if (!job.ok())
+                return callback(job.error());
+            if (const auto cached = m_syncJobs.constFind(servicePrincipalId);
+                cached != m_syncJobs.constEnd() && cached->first == job->id) {
+                SyncJob known = job.value();
+                known.ruleId = cached->second;
+                return callback(known);
+            }
+            via->call<QString>(
+                "GET",
+                via->url(jobs + u'/' + QString::fromLatin1(QUrl::toPercentEncoding(job->id))
+                         + QStringLiteral("/schema")),
+                {}, via, &parseSyncRuleId,
+                [this, servicePrincipalId, guard, callback, found = job.value()](Core::Result<QString> rule) {
+                    if (!guard)
+                        return;
+                    if (!rule.ok())
+                        return callback(rule.error());
+                    m_syncJobs.insert(servicePrincipalId, {found.id, rule.value()});
+                    SyncJob complete = found;
+                    complete.ruleId = rule.value();
+                    callback(complete);
+                });
+        });
+}
+
+void GraphClient::getSyncJob(const QString &servicePrincipalId, QObject *context, Callback<SyncJob> callback)
+{
+    fetchSyncJob(this, servicePrincipalId, context, std::move(callback));
+}
+
+void GraphClient::provisionMembers(const QString &servicePrincipalId, const QString &groupId,
+                                   const QStringList &userIds, QObject *context,
+                                   Callback<ProvisionOutcome> callback)
+{
+    QPointer<QObject> guard(context);
+    if (userIds.isEmpty() || userIds.size() > kMaxProvisionMembers) {
+        QTimer::singleShot(0, this, [guard, callback] {
+            if (guard)
+                callback(
+                    Error::make(Error::Kind::Config,
+                                QStringLiteral("provision on demand takes 1 to 5 members of one group")));
+        });
+        return;
+    }
+    if (const auto cached = m_syncJobs.constFind(servicePrincipalId); cached != m_syncJobs.constEnd()) {
+        SyncJob job;
+        job.id = cached->first;
+        job.ruleId = cached->second;
+        return postProvision(this, servicePrincipalId, job, groupId, userIds, context, std::move(callback));
+    }
+    fetchSyncJob(this, servicePrincipalId, context,
+                 [this, servicePrincipalId, groupId, userIds, guard, callback](Core::Result<SyncJob> job) {
+                     if (!guard)
+                         return;
+                     if (!job.ok())
+                         return callback(job.error());
+                     postProvision(this, servicePrincipalId, job.value(), groupId, userIds, guard, callback);
+                 });
+}
+
+void GraphClient::postProvision(GraphClient *via, const QString &servicePrincipalId, const SyncJob &job,
+                                const QString &groupId, const QStringList &userIds, QObject *context,
+                                Callback<ProvisionOutcome> callback)
+{
+    const QString target = QStringLiteral("/servicePrincipals/%1/synchronization/jobs/%2/provisionOnDemand")
+                               .arg(QString::fromLatin1(QUrl::toPercentEncoding(servicePrincipalId)),
+                                    QString::fromLatin1(QUrl::toPercentEncoding(job.id)));
+    via->call<ProvisionOutcome>("POST", via->url(target), provisionBody(job.ruleId, groupId, userIds),
+                                context, &parseProvisionOutcome, std::move(callback));
 }
 
 void GraphClient::getApproval(const QString &approvalId, QObject *context, Callback<Core::Approval> callback)

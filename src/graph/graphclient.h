@@ -51,6 +51,45 @@ struct GroupInfo
 };
 
 struct GroupLookup;
+struct BatchRun;
+
+/// One assignment schedule instance of a group as an app-only read shows it (graph-pim.md §4):
+/// who is a member or owner, from when to when. Enums lower-case; dates invalid when null or missing.
+struct GroupAssignment
+{
+    QString id;
+    QString groupId;
+    QString principalId;
+    QString accessId; // "member" / "owner"
+    QString assignmentType; // "activated" / "assigned"
+    QDateTime start;
+    QDateTime end; // invalid: permanent
+};
+
+/// A provisioning job as `GET /servicePrincipals/{id}/synchronization/jobs` shows it (§12.1), with the
+/// id of the rule that provisions from Entra ID (§12.2).
+struct SyncJob
+{
+    QString id;
+    QString ruleId;
+    QString scheduleState; // schedule.state: Active, Disabled, Paused
+    QString statusCode; // status.code: NotConfigured, NotRun, Active, Paused, Quarantine
+    QString quarantineReason; // status.quarantine.reason (empty: not in quarantine)
+
+    bool isActive() const
+    {
+        return scheduleState.compare(u"Active", Qt::CaseInsensitive) == 0
+            && statusCode.compare(u"Quarantine", Qt::CaseInsensitive) != 0 && quarantineReason.isEmpty();
+    }
+};
+
+/// What one provisionOnDemand call did (§12.3): "Success", "Skipped", "RedundantExport" (skipped,
+/// already in sync) or "Failure"; `reason` is the service's code or words (errorCode, skipReason).
+struct ProvisionOutcome
+{
+    QString result;
+    QString reason;
+};
 
 /**
  * Microsoft Graph PIM-for-Groups client. Gets bearer tokens through AccessTokenProvider (never
@@ -149,6 +188,32 @@ public:
     void provisionOnDemand(const QString &servicePrincipalId, const QString &groupId, const QString &userId,
                            QObject *context, Callback<QString> callback);
 
+    /**
+     * The assignment schedule instances of each group (app-only: `$filter=groupId eq '{id}'`), in
+     * `$batch` calls of at most kMaxBatchSteps steps; a step's @odata.nextLink pages are asked in a
+     * later batch, a throttled step after its own Retry-After (within kThrottleBudgetSecs). Each group
+     * gets its list or its own error (404 group gone, 403 permission, still throttled); the whole
+     * answer is an error only when a batch call itself failed.
+     */
+    void listGroupAssignments(const QStringList &groupIds, QObject *context,
+                              Callback<QHash<QString, Core::Result<QList<GroupAssignment>>>> callback);
+    /// All groups (`GET /groups?$select=id,displayName&$top=999`, every page), optionally filtered
+    /// with an OData `$filter` expression.
+    void listGroups(const QString &odataFilter, QObject *context, Callback<QList<GroupInfo>> callback);
+    /// The first provisioning job of the service principal, read now, with its rule (the rule is
+    /// cached per service principal, as provisionOnDemand() does).
+    void getSyncJob(const QString &servicePrincipalId, QObject *context, Callback<SyncJob> callback);
+    /**
+     * Provision on demand for one group with up to kMaxProvisionMembers members (§12.3), with this
+     * client's own token (app-only: Synchronization.ReadWrite.All or Application.ReadWrite.OwnedBy).
+     * A write: retried only after 429.
+     */
+    void provisionMembers(const QString &servicePrincipalId, const QString &groupId,
+                          const QStringList &userIds, QObject *context, Callback<ProvisionOutcome> callback);
+    static constexpr int kMaxProvisionMembers = 5;
+    /// HTTP requests this client (and the clients it makes for provisioning) sent to Graph so far.
+    qint64 requestsSent() const { return m_requestsSent; }
+
     /// How far Graph's clock (its `Date` header) is ahead of ours, in seconds; 0 until an answer came.
     qint64 serverClockSkewSecs() const { return m_skewSecs; }
     /// The clock Graph's `Date` header is compared with (default: the system clock).
@@ -167,6 +232,8 @@ Q_SIGNALS:
     /// Graph (`service`, its name for people) throttled a call, which is retried at `retryAt` (on
     /// the injected clock). Once per wait; nothing when the call gives up instead.
     void throttled(const QDateTime &retryAt, const QString &service);
+    /// One HTTP request went to Graph (a `$batch` is one; every retry is one more).
+    void requestSent();
 
 private:
     friend class GraphCall;
@@ -182,6 +249,13 @@ private:
     void lookupRound(std::shared_ptr<GroupLookup> lookup);
     void lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList ids, QStringList rest);
     void lookupRoundDone(std::shared_ptr<GroupLookup> lookup);
+    void batchNext(std::shared_ptr<BatchRun> run);
+    /// Job and rule through `via` (this client, or provisionOnDemand's client of its own).
+    void fetchSyncJob(GraphClient *via, const QString &servicePrincipalId, QObject *context,
+                      Callback<SyncJob> callback);
+    void postProvision(GraphClient *via, const QString &servicePrincipalId, const SyncJob &job,
+                       const QString &groupId, const QStringList &userIds, QObject *context,
+                       Callback<ProvisionOutcome> callback);
     /// One call whose answer is one object: the error, or what `parse` makes of the body.
     template<typename T>
     void call(const QByteArray &method, const QUrl &target, const QByteArray &body, QObject *context,
@@ -193,6 +267,7 @@ private:
     Net::HttpClient *m_http;
     Core::AccessTokenProvider *m_tokens;
     qint64 m_skewSecs = 0;
+    qint64 m_requestsSent = 0;
     QHash<QString, QPair<QString, QString>> m_syncJobs; // service principal -> job id, rule id
     const Core::Clock *m_clock = nullptr;
     Core::SystemClock m_systemClock;

@@ -544,4 +544,111 @@ Core::Result<QString> parseProvisionOnDemand(const QByteArray &body)
     return result;
 }
 
+namespace {
+QString nestedString(const Net::Json &j, const char *outer, const char *key)
+{
+    if (!j.is_object() || !j.contains(outer) || !j[outer].is_object())
+        return {};
+    return Net::jsonString(j[outer], key);
+}
+} // namespace
+
+Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const Net::Json &j)
+{
+    if (!j.is_object() || !j.contains("value") || !j["value"].is_array())
+        return notTheContract(QStringLiteral("a collection without \"value\""));
+    Page<GroupAssignment> page;
+    for (const Net::Json &item : j["value"]) {
+        if (!item.is_object())
+            return notTheContract(QStringLiteral("an assignment that is not an object"));
+        GroupAssignment a;
+        a.id = Net::jsonString(item, "id");
+        a.groupId = Net::jsonString(item, "groupId");
+        a.principalId = Net::jsonString(item, "principalId");
+        a.accessId = Net::jsonString(item, "accessId").toLower();
+        a.assignmentType = Net::jsonString(item, "assignmentType").toLower();
+        a.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
+        a.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
+        if (a.id.isEmpty() || a.groupId.isEmpty() || a.principalId.isEmpty())
+            return notTheContract(QStringLiteral("an assignment without id, groupId or principalId"));
+        if (a.accessId.isEmpty())
+            a.accessId = QStringLiteral("member");
+        page.items << a;
+    }
+    page.nextLink = Net::jsonString(j, "@odata.nextLink");
+    return page;
+}
+
+Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const QByteArray &body)
+{
+    const auto parsed = Net::parseJson(body);
+    if (!parsed.ok())
+        return parsed.error();
+    return parseGroupAssignmentPage(parsed.value());
+}
+
+Core::Result<Page<GroupInfo>> parseGroupPage(const QByteArray &body)
+{
+    const auto parsed = collection(body);
+    if (!parsed.ok())
+        return parsed.error();
+    Page<GroupInfo> page;
+    for (const Net::Json &item : parsed.value()["value"]) {
+        if (!item.is_object())
+            return notTheContract(QStringLiteral("a group that is not an object"));
+        GroupInfo g {Net::jsonString(item, "id"), Net::jsonString(item, "displayName"),
+                     Net::jsonString(item, "description")};
+        if (g.id.isEmpty())
+            return notTheContract(QStringLiteral("a group without an id"));
+        page.items << g;
+    }
+    page.nextLink = Net::jsonString(parsed.value(), "@odata.nextLink");
+    return page;
+}
+
+Core::Result<SyncJob> parseSyncJob(const QByteArray &body)
+{
+    auto id = parseFirstSyncJobId(body);
+    if (!id.ok())
+        return id.error();
+    const Net::Json job = Net::parseJson(body).value()["value"][0];
+    SyncJob s;
+    s.id = id.value();
+    s.scheduleState = nestedString(job, "schedule", "state");
+    s.statusCode = nestedString(job, "status", "code");
+    if (job.contains("status") && job["status"].is_object())
+        s.quarantineReason = nestedString(job["status"], "quarantine", "reason");
+    return s;
+}
+
+Core::Result<ProvisionOutcome> parseProvisionOutcome(const QByteArray &body)
+{
+    auto result = parseProvisionOnDemand(body);
+    if (!result.ok())
+        return result.error();
+    // parseProvisionOnDemand() read it: the key parses.
+    const Net::Json key
+        = Net::parseJson(Net::jsonString(Net::parseJson(body).value(), "key").toUtf8()).value();
+    ProvisionOutcome o {result.value(), {}};
+    for (const char *field : {"errorCode", "skipReason", "reason"})
+        if (o.reason.isEmpty())
+            o.reason = nestedString(key, "details", field);
+    if (o.result.compare(u"Skipped", Qt::CaseInsensitive) == 0 && o.reason == u"RedundantExport")
+        o.result = QStringLiteral("RedundantExport");
+    return o;
+}
+
+QByteArray provisionBody(const QString &ruleId, const QString &groupId, const QStringList &userIds)
+{
+    Net::Json members = Net::Json::array();
+    for (const QString &id : userIds)
+        members.push_back({{"objectId", id.toStdString()}, {"objectTypeName", "User"}});
+    const Net::Json subject {
+        {"objectId", groupId.toStdString()}, {"objectTypeName", "Group"}, {"links", {{"members", members}}}};
+    const Net::Json body {
+        {"parameters",
+         Net::Json::array({{{"ruleId", ruleId.toStdString()}, {"subjects", Net::Json::array({subject})}}})}};
+    return QByteArray::fromStdString(body.dump());
+}
+
 } // namespace Elevate::Graph

@@ -66,4 +66,20 @@ Core::Result<QString> parseSyncRuleId(const QByteArray &body);
 /// (§12.3).
 Core::Result<QString> parseProvisionOnDemand(const QByteArray &body);
 
+/// One page of assignmentScheduleInstances (app-only, by groupId): enums lower-case, accessId
+/// "member" when missing, null or missing dates invalid. An item without id, groupId or principalId
+/// breaks the contract.
+Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const Net::Json &json);
+Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const QByteArray &body);
+/// One page of `GET /groups?$select=id,displayName`.
+Core::Result<Page<GroupInfo>> parseGroupPage(const QByteArray &body);
+/// The first job of a `…/synchronization/jobs` answer with its schedule state, status code and
+/// quarantine reason (ruleId left empty: it comes from the schema).
+Core::Result<SyncJob> parseSyncJob(const QByteArray &body);
+/// provisionOnDemand's answer with the reason: details.errorCode, else skipReason, else reason;
+/// "Skipped" for RedundantExport becomes "RedundantExport".
+Core::Result<ProvisionOutcome> parseProvisionOutcome(const QByteArray &body);
+/// The body of a provisionOnDemand call for one group and its members (§12.3).
+QByteArray provisionBody(const QString &ruleId, const QString &groupId, const QStringList &userIds);
+
 } // namespace Elevate::Graph
