@@ -338,14 +338,23 @@ private Q_SLOTS:
         QCOMPARE(state->fact(u"unknown"_s), QString());
     }
 
+    void ownerOnlyModesWhateverTheUmask_data()
+    {
+        QTest::addColumn<int>("mask");
+        QTest::newRow("umask 000") << 0;
+        QTest::newRow("umask 022") << 022;
+        QTest::newRow("umask 277") << 0277; // would leave 0400 and 0500 without the chmod
+    }
+
     void ownerOnlyModesWhateverTheUmask()
     {
+        QFETCH(int, mask);
         QTemporaryDir dir;
         const QString parent = dir.filePath(u"a"_s);
         const QString child = dir.filePath(u"a/b"_s);
         const QString path = dir.filePath(u"a/b/state.sqlite"_s);
         {
-            Umask open(0);
+            const Umask scoped(static_cast<mode_t>(mask));
             auto state = openOrFail(path);
             QVERIFY(state);
             QVERIFY(state->save(full(u"g1"_s, u"p1"_s)).ok());
