@@ -4,6 +4,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHostAddress>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -34,15 +35,22 @@ Error configError(const QString &path, const QString &what)
 
 bool isGuid(const QString &s)
 {
-    // 8-4-4-4-12 hex digits, no braces (as Entra and Graph write object ids).
-    static const QRegularExpression re(
-        u"^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$"_s);
+    // 8-4-4-4-12 hex digits, no braces (as Entra and Graph write object ids). Anchored as a whole:
+    // "$" would also match before a final line break.
+    static const QRegularExpression re(QRegularExpression::anchoredPattern(
+        u"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"_s));
     return re.match(s).hasMatch();
+}
+
+/// A file system path from the root. Not QDir::isAbsolutePath, which also takes ":name", a Qt resource.
+bool isAbsolute(const QString &path)
+{
+    return path.startsWith(u'/');
 }
 
 bool isEnvName(const QString &s)
 {
-    static const QRegularExpression re(u"^[A-Za-z_][A-Za-z0-9_]*$"_s);
+    static const QRegularExpression re(QRegularExpression::anchoredPattern(u"[A-Za-z_][A-Za-z0-9_]*"_s));
     return re.match(s).hasMatch();
 }
 
@@ -120,7 +128,7 @@ QString filePathProblem(const QString &key, QString &path, const QString &source
     if (path.contains(u'$'))
         return u"bridge.%1: only a leading $CREDENTIALS_DIRECTORY/ is expanded; write the path "
                u"itself"_s.arg(key);
-    if (QDir::isAbsolutePath(path))
+    if (isAbsolute(path))
         return {};
     if (sourcePath.isEmpty())
         return u"bridge.%1 must be an absolute path"_s.arg(key);
@@ -137,7 +145,8 @@ QString listenProblem(BridgeConfig &c)
         return why;
     QString host = c.listen.left(colon);
     const QString portText = c.listen.mid(colon + 1);
-    static const QRegularExpression digits(u"^[0-9]{1,5}$"_s);
+    // Decimal without leading zeros (some parsers read 010 as octal).
+    static const QRegularExpression digits(QRegularExpression::anchoredPattern(u"0|[1-9][0-9]{0,4}"_s));
     if (!digits.match(portText).hasMatch() || portText.toInt() > 65535)
         return why;
     bool loopback = false;
@@ -145,10 +154,12 @@ QString listenProblem(BridgeConfig &c)
         if (!host.endsWith(u']') || host.size() < 3)
             return why;
         host = host.mid(1, host.size() - 2);
-        static const QRegularExpression v6(u"^[0-9A-Fa-f:.]+$"_s);
-        if (!v6.match(host).hasMatch() || !host.contains(u':'))
+        static const QRegularExpression v6(QRegularExpression::anchoredPattern(u"[0-9A-Fa-f:.]+"_s));
+        QHostAddress address;
+        if (!v6.match(host).hasMatch() || !address.setAddress(host)
+            || address.protocol() != QAbstractSocket::IPv6Protocol)
             return why;
-        loopback = host == u"::1" || host == u"0:0:0:0:0:0:0:1";
+        loopback = address.isLoopback();
     } else if (host.compare(u"localhost", Qt::CaseInsensitive) == 0) {
         loopback = true;
     } else {
@@ -324,7 +335,7 @@ Core::Result<BridgeConfig> BridgeConfig::fromJson(const QByteArray &json, const 
         return configError(sourcePath,
                            u"aws.sync.servicePrincipalId must be a service principal's object id "
                            u"(a GUID)"_s);
-    if (!c.statePath.isEmpty() && !QDir::isAbsolutePath(c.statePath))
+    if (!c.statePath.isEmpty() && !isAbsolute(c.statePath))
         return configError(
             sourcePath,
             u"bridge.statePath must be an absolute path (or empty: %1)"_s.arg(defaultStatePath()));
@@ -350,10 +361,10 @@ QString BridgeConfig::defaultStatePath()
 {
     // systemd's StateDirectory= may list several directories, separated by ':'; the first is ours.
     const QString stateDirectory = qEnvironmentVariable("STATE_DIRECTORY").section(u':', 0, 0);
-    if (QDir::isAbsolutePath(stateDirectory))
+    if (isAbsolute(stateDirectory))
         return QDir(stateDirectory).filePath(u"state.sqlite"_s);
     QString base = qEnvironmentVariable("XDG_STATE_HOME");
-    if (!QDir::isAbsolutePath(base)) // the XDG spec: a relative value is ignored
+    if (!isAbsolute(base)) // the XDG spec: a relative value is ignored
         base = QDir::homePath() + u"/.local/state"_s;
     return QDir(base).filePath(u"elevate-bridge/state.sqlite"_s);
 }

@@ -193,6 +193,7 @@ private Q_SLOTS:
         QTest::newRow("127/8") << u"127.1.2.3:80"_s << u"127.1.2.3"_s << 80;
         QTest::newRow("ipv6") << u"[::1]:9464"_s << u"::1"_s << 9464;
         QTest::newRow("localhost") << u"localhost:65535"_s << u"localhost"_s << 65535;
+        QTest::newRow("ipv6 long loopback") << u"[0:0:0:0:0:0:0:1]:1"_s << u"0:0:0:0:0:0:0:1"_s << 1;
     }
     void listenForms()
     {
@@ -284,6 +285,8 @@ private Q_SLOTS:
             "bridge.groupIds must be a list of group object ids (GUIDs)");
         row("statePath relative", R"({"clientSecretEnv": "B", "statePath": "state.sqlite"})",
             "bridge.statePath must be an absolute path");
+        row("statePath a Qt resource", R"({"clientSecretEnv": "B", "statePath": ":/state.sqlite"})",
+            "bridge.statePath must be an absolute path");
         row("statePath a list", R"({"clientSecretEnv": "B", "statePath": []})",
             "bridge.statePath must be a string");
         row("listen not loopback", R"({"clientSecretEnv": "B", "listen": "0.0.0.0:9464"})",
@@ -303,6 +306,16 @@ private Q_SLOTS:
             "bridge.listen must be \"host:port\"");
         row("listen bare ipv6", R"({"clientSecretEnv": "B", "listen": "::1:80"})",
             "bridge.listen must be \"host:port\"");
+        row("listen port with a leading zero", R"({"clientSecretEnv": "B", "listen": "127.0.0.1:09464"})",
+            "bridge.listen must be \"host:port\"");
+        row("listen octet with a leading zero", R"({"clientSecretEnv": "B", "listen": "127.0.0.01:80"})",
+            "bridge.listen must be \"host:port\"");
+        row("listen bad ipv6",
+            R"({"clientSecretEnv": "B", "listen": "[1::2::3]:80", "allowRemoteListen": true})",
+            "bridge.listen must be \"host:port\"");
+        row("listen ipv6 scope",
+            R"({"clientSecretEnv": "B", "listen": "[fe80::1%eth0]:80", "allowRemoteListen": true})",
+            "bridge.listen must be \"host:port\"");
         row("listen a number", R"({"clientSecretEnv": "B", "listen": 9464})",
             "bridge.listen must be a string");
         row("allowRemoteListen a string", R"({"clientSecretEnv": "B", "allowRemoteListen": "yes"})",
@@ -317,6 +330,16 @@ private Q_SLOTS:
             R"({"entra": {"tenant": "organizations", "clientId": "11112222-bbbb-3333-cccc-4444dddd5555"}})");
         row("client id not a GUID", R"({"clientSecretEnv": "B"})", "entra.clientId must be the bridge app",
             R"({"entra": {"tenant": "aaaabbbb-0000-cccc-1111-dddd2222eeee", "clientId": "bridge"}})");
+        row("client id with a line break", R"({"clientSecretEnv": "B"})",
+            "entra.clientId must be the bridge app",
+            R"({"entra": {"tenant": "aaaabbbb-0000-cccc-1111-dddd2222eeee", "clientId": "11112222-bbbb-3333-cccc-4444dddd5555\n"}})");
+        row("group id with a line break",
+            R"({"clientSecretEnv": "B", "groupIds": ["aaaaaaaa-1111-2222-3333-444444444444\n"]})",
+            "bridge.groupIds must be a list of group object ids (GUIDs)");
+        row("env name with a line break", R"({"clientSecretEnv": "B\n"})",
+            "bridge.clientSecretEnv is the name of an environment variable");
+        row("port with a line break", R"({"clientSecretEnv": "B", "listen": "127.0.0.1:80\n"})",
+            "bridge.listen must be \"host:port\"");
         // What AppConfig refuses, in its own words.
         row("app: no tenant", R"({"clientSecretEnv": "B"})", "entra.tenant is not set",
             R"({"entra": {"clientId": "11112222-bbbb-3333-cccc-4444dddd5555"}})");
