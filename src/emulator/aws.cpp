@@ -479,15 +479,22 @@ QList<AwsAssignment> Emulator::Private::awsAssignments(const QString &userId, co
         const auto target = awsTargetOf(m.groupId);
         if (!target)
             continue;
-        QDateTime appear = m.start.addSecs(scimDelaySecs);
-        if (m.syncedIn.isValid() && m.syncedIn < appear)
+        // While the job does not run (POST /_emulator/scim/job), the regular cycle moves nothing after
+        // it stopped: only a provision on demand does. It catches up once the job runs again.
+        auto cycle = [this](const QDateTime &at) {
+            return scimStoppedAt.isValid() && at > scimStoppedAt ? QDateTime() : at;
+        };
+        QDateTime appear = cycle(m.start.addSecs(scimDelaySecs));
+        if (m.syncedIn.isValid() && (!appear.isValid() || m.syncedIn < appear))
             appear = m.syncedIn;
         QDateTime disappear;
         if (m.end.isValid()) {
-            disappear = m.end.addSecs(scimDelaySecs);
-            if (m.syncedOut.isValid() && m.syncedOut < disappear)
+            disappear = cycle(m.end.addSecs(scimDelaySecs));
+            if (m.syncedOut.isValid() && (!disappear.isValid() || m.syncedOut < disappear))
                 disappear = m.syncedOut;
         }
+        if (!appear.isValid())
+            continue;
         if (appear <= t && (!disappear.isValid() || t < disappear)
             && (accountId.isEmpty() || target->first == accountId))
             add(AwsAssignment {m.userId, target->first, target->second, appear});
@@ -1271,13 +1278,15 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
                           {{"WWW-Authenticate",
                             "Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/common/"
                             "oauth2/authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""}});
-    const User *user = userById(at->userId);
+    const User *user = at->app ? nullptr : userById(at->userId);
     // Delegated callers need one of these directory roles (graph-pim.md §12.1). The emulator does not
-    // check the Synchronization.* scopes the real service also wants.
-    const bool admin = user
-        && (user->roles.contains(u"Application Administrator")
-            || user->roles.contains(u"Cloud Application Administrator")
-            || user->roles.contains(u"Global Administrator"));
+    // check the Synchronization.* scopes the real service also wants. App callers need an application
+    // permission (appMaySync; provisionOnDemand needs the write one, checked below).
+    const bool admin = at->app ? appMaySync(*at, false)
+                               : user
+            && (user->roles.contains(u"Application Administrator")
+                || user->roles.contains(u"Cloud Application Administrator")
+                || user->roles.contains(u"Global Administrator"));
     if (!admin)
         return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
                           QStringLiteral("Insufficient privileges to complete the operation."));
@@ -1318,16 +1327,26 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     const Json job
         = {{"id", s(scimJobId)},
            {"templateId", "aWSSingleSignOn"},
-           {"schedule", {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", "Active"}}},
+           {"schedule",
+            {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", s(scimScheduleState)}}},
            {"status",
-            {{"code", "Active"},
+            {{"code", s(scimStatusCode)},
              {"countSuccessiveCompleteFailures", 0},
              {"escrowsPruned", false},
              {"lastExecution", execution},
              {"lastSuccessfulExecution", nullptr},
              {"lastSuccessfulExecutionWithExports", execution},
              {"progress", Json::array()},
-             {"quarantine", nullptr},
+             {"quarantine",
+              scimStatusCode == u"Quarantine"
+                  ? Json {{"currentBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                          {"nextAttempt", s(formatTime(now().addSecs(3600), 7))},
+                          {"reason",
+                           s(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
+                                                            : scimQuarantineReason)},
+                          {"seriesBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                          {"seriesCount", 1}}
+                  : Json(nullptr)},
              {"steadyStateFirstAchievedTime", s(formatTime(now().addDays(-300), 0))},
              {"steadyStateLastAchievedTime", s(formatTime(ended, 0))},
              {"synchronizedEntryCountByType",
@@ -1387,16 +1406,17 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
         if (r.method != M::Post)
             return wrongMethod();
         // The docs list no lesser delegated permission (graph-pim.md §12.3): the role is not enough.
-        if (!at->scopes.contains(u"Synchronization.ReadWrite.All", Qt::CaseInsensitive))
+        if (at->app ? !appMaySync(*at, true)
+                    : !at->scopes.contains(u"Synchronization.ReadWrite.All", Qt::CaseInsensitive))
             return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
                               QStringLiteral("Insufficient privileges to complete the operation."));
-        return provisionOnDemand(r, *user);
+        return provisionOnDemand(r, at->app ? at->appId : user->upn);
     }
     return graphError(r, 400, QStringLiteral("BadRequest"),
                       QStringLiteral("Resource not found for the segment '%1'.").arg(rest.last()));
 }
 
-Reply Emulator::Private::provisionOnDemand(const Request &r, const User &caller)
+Reply Emulator::Private::provisionOnDemand(const Request &r, const QString &caller)
 {
     const qint64 ms = QDateTime::currentMSecsSinceEpoch();
     podHits.removeIf([ms](qint64 t) { return ms - t >= kPodWindowMs; });
@@ -1421,10 +1441,25 @@ Reply Emulator::Private::provisionOnDemand(const Request &r, const User &caller)
     const Json &subject = param["subjects"][0];
     const QString type = text(subject, "objectTypeName");
     const QString objectId = text(subject, "objectId");
+    // A job that does not run: the docs say nothing, so this is the emulator's reading. A disabled or
+    // paused schedule refuses the call (400 BadRequest, the job must be started first); a quarantined
+    // job takes it and the provisioning step fails (200, result Failure, errorCode
+    // SynchronizationJobQuarantined), as its regular cycle does.
+    if (scimScheduleState != u"Active")
+        return bad(QStringLiteral("The synchronization job is %1; start the job to provision on demand.")
+                       .arg(scimScheduleState.toLower()));
     QString result = QStringLiteral("Success");
     Json details = Json::object();
     QStringList synced;
-    if (type.compare(u"Group", Qt::CaseInsensitive) == 0) {
+    if (scimStatusCode != u"Active") {
+        result = QStringLiteral("Failure");
+        details
+            = {{"errorCode", "SynchronizationJobQuarantined"},
+               {"errorMessage",
+                s(QStringLiteral("The job is in quarantine (%1).")
+                      .arg(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
+                                                          : scimQuarantineReason))}};
+    } else if (type.compare(u"Group", Qt::CaseInsensitive) == 0) {
         const Json links = subject.value("links", Json::object());
         const Json members = links.is_object() ? links.value("members", Json::array()) : Json::array();
         if (!members.is_array() || members.size() > 5)
@@ -1486,7 +1521,7 @@ Reply Emulator::Private::provisionOnDemand(const Request &r, const User &caller)
     for (const auto &id : std::as_const(synced))
         users.push_back(s(userById(id)->upn));
     podCalls.push_back({{"at", s(formatTime(now(), 0))},
-                        {"caller", s(caller.upn)},
+                        {"caller", s(caller)},
                         {"objectTypeName", s(type)},
                         {"objectId", s(objectId)},
                         {"members", users},

@@ -219,9 +219,11 @@ Reply Emulator::Private::batch(const Request &r, const QString &version)
 
 Reply Emulator::Private::batchStep(const Request &sub)
 {
-    // An injected fault with a status whose path matches replaces this step's answer (once per match).
+    // An injected fault with a status whose path (and query, if the fault names one) matches replaces this
+    // step's answer (once per match).
     for (auto it = faults.begin(); it != faults.end(); ++it) {
         if (it->status == 0 || !sub.path.contains(it->path)
+            || (!it->query.isEmpty() && !sub.query.toString(QUrl::FullyDecoded).contains(it->query))
             || (!it->method.isEmpty()
                 && it->method.compare(methodName(sub.method), Qt::CaseInsensitive) != 0))
             continue;

@@ -404,6 +404,8 @@ bool Emulator::Private::parseScenario(const Json &j, QString *error)
         return false;
     if (!parseAws(j, error))
         return false;
+    if (!parseApplications(j, error))
+        return false;
     pimRequests.clear();
     instances.clear();
     endedInstances.clear();
@@ -689,6 +691,7 @@ void Emulator::Private::applyProfile()
     pascalEnums = realisticProfile;
     filterOr = !realisticProfile;
     approvalInitializingMs = realisticProfile ? 2000 : 0;
+    missingGroupNotFound = realisticProfile;
     applyAwsProfile();
 }
 
@@ -925,6 +928,7 @@ Json Emulator::Private::stateJson()
     for (auto it = deviceCodes.cbegin(); it != deviceCodes.cend(); ++it)
         tokens["deviceCodes"].push_back(it.key().toStdString());
     out["tokens"] = tokens;
+    out["applications"] = applicationsStateJson(); // without secrets
     out["aws"] = awsStateJson();
     // Identity Center secrets apart from `tokens`, for leak checks that want them (files the AWS CLI
     // owns may hold some of them on purpose).
@@ -940,6 +944,8 @@ Reply Emulator::Private::admin(const Request &r)
     const Json body = Json::parse(r.body.constBegin(), r.body.constEnd(), nullptr, false);
     if (what == u"faults")
         return faultsAdmin(r, body);
+    if (std::optional<Reply> reply = bridgeAdmin(r, what, body))
+        return *reply; // applications, scim/job, groups/{id} (bridge.cpp)
     if (r.method != QHttpServerRequest::Method::Post)
         return Reply::json({{"error", "use POST"}}, 405);
     if (what == u"clock/advance") {
@@ -1202,6 +1208,14 @@ std::optional<QString> Emulator::Private::realismSettings(const Json &j, bool ap
             *out = j[key].get<bool>();
         return std::nullopt;
     };
+    std::optional<QString> missingGroupError;
+    if (j.contains("missingGroupInstances")) {
+        const QString reading = str(j, "missingGroupInstances");
+        if (reading != u"empty" && reading != u"notFound")
+            missingGroupError = QStringLiteral("missingGroupInstances is \"empty\" or \"notFound\"");
+        else if (apply)
+            missingGroupNotFound = reading == u"notFound";
+    }
     std::optional<QString> casingError;
     if (j.contains("enumCasing")) {
         const QString casing = str(j, "enumCasing");
@@ -1213,7 +1227,7 @@ std::optional<QString> Emulator::Private::realismSettings(const Json &j, bool ap
     for (const auto &check :
          {seconds("replicationLagSeconds", apply ? &replicationLagMs : nullptr),
           seconds("approvalInitializingSeconds", apply ? &approvalInitializingMs : nullptr), casingError,
-          boolean("filterOr", apply ? &filterOr : nullptr),
+          missingGroupError, boolean("filterOr", apply ? &filterOr : nullptr),
           groupIds("policyReadForbidden", apply ? &policyReadForbidden : nullptr),
           groupIds("groupExpandNull", apply ? &groupExpandNull : nullptr)})
         if (check)
@@ -1235,7 +1249,8 @@ Json Emulator::Private::realismSettingsJson() const
             {"filterOr", filterOr},
             {"approvalInitializingSeconds", double(approvalInitializingMs) / 1000},
             {"policyReadForbidden", ids(policyReadForbidden)},
-            {"groupExpandNull", ids(groupExpandNull)}};
+            {"groupExpandNull", ids(groupExpandNull)},
+            {"missingGroupInstances", missingGroupNotFound ? "notFound" : "empty"}};
 }
 
 } // namespace Elevate::Emulator

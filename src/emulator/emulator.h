@@ -121,6 +121,14 @@ public:
 
     /// An Elevate configuration pointing at this emulator.
     QByteArray configJson() const;
+    /// Writes an elevate-bridge configuration for this emulator to `file` (0600): the app's
+    /// configuration with the scenario's first application (`applications`) as entra.clientId and a
+    /// "bridge" object: clientSecretFile DIR/BASE.secret (written 0600, the application's secret),
+    /// pollSeconds 10, statePath DIR/BASE.sqlite. Existing files are replaced. False before listen() or
+    /// without an application.
+    bool writeBridgeConfig(const QString &file, QString *error = nullptr) const;
+    /// The clientId of the scenario's first application (the bridge's); empty without one.
+    QString bridgeClientId() const;
     QString tenantId() const;
     QString clientId() const;
 

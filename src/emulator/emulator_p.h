@@ -69,6 +69,28 @@ struct AccessToken
     QDateTime expires;
     QStringList acrs; // the token's `acrs` claim: satisfied authentication contexts, e.g. "c1"
     bool mfa = false; // `amr` contains "mfa"
+    // App-only tokens (client credentials, bridge.cpp): no user; `appId` is the application's clientId
+    // and `roles` its application permissions. Every Graph route tells the two apart by `app`.
+    bool app = false;
+    QString appId;
+    QStringList roles;
+};
+
+/// A confidential application registration (scenario `applications`, POST /_emulator/applications):
+/// the bridge signs in as one with the client-credentials grant (bridge.cpp).
+struct Application
+{
+    QString clientId, displayName;
+    QString secret; // never logged; generated at load when the scenario gives none
+    bool secretExpired = false;
+    struct Certificate
+    {
+        QString x5tS256, x5t; // base64url SHA-256 / SHA-1 of the DER certificate; x5t may be empty
+    };
+    QList<Certificate> certificates;
+    QStringList roles; // application permissions granted (admin-consented)
+    QStringList ownerOf; // service principal ids this app's service principal owns
+    QString servicePrincipalId; // stable from the clientId
 };
 
 /// The PIM policy of one group role (member or owner): the four EndUser Assignment rules.
@@ -316,6 +338,14 @@ struct Emulator::Private
     QList<AssignmentInstance> endedInstances; // gone, but still listed for replicationLagSeconds
     QList<Fault> faults;
     QList<LogEntry> httpLog;
+    // Confidential applications and app-only state (bridge.cpp)
+    QList<Application> applications;
+    QHash<QString, QDateTime> usedAssertionIds; // client assertion jti -> its exp (replays are refused)
+    QString scimScheduleState = QStringLiteral("Active"); // POST /_emulator/scim/job
+    QString scimStatusCode = QStringLiteral("Active");
+    QString scimQuarantineReason;
+    QDateTime scimStoppedAt; // when the job stopped running (invalid: it runs)
+    bool missingGroupNotFound = false; // settings.missingGroupInstances "notFound" (else "empty")
     QHash<QString, qint64> callCounts; // non-admin requests per service (state "calls")
 
     // issued
@@ -409,13 +439,26 @@ struct Emulator::Private
     QString makeJwt(const Json &payload) const;
     // Graph
     Reply graph(const Request &r, const QStringList &rest);
+    // App-only (bridge.cpp): applications, the client-credentials grant, Graph for app tokens
+    bool parseApplications(const Json &scenario, QString *error);
+    std::optional<Application> parseApplication(const Json &j, QString *error) const;
+    const Application *applicationById(const QString &clientId) const;
+    Reply clientCredentials(const Request &r, const QUrlQuery &form);
+    Reply appGraph(const Request &r, const QStringList &rest, const AccessToken &at);
+    /// Whether an app token may read (write: also change) the SCIM job of scimSpId.
+    bool appMaySync(const AccessToken &at, bool write) const;
+    /// The job's state as the jobs list shows it, and whether its regular cycle runs.
+    bool scimJobRuns() const { return scimScheduleState == u"Active" && scimStatusCode == u"Active"; }
+    std::optional<Reply> bridgeAdmin(const Request &r, const QString &what, const Json &body);
+    Json applicationsStateJson() const;
     Reply graphError(const Request &r, int status, const QString &code, const QString &message,
                      const QList<QPair<QByteArray, QByteArray>> &extraHeaders = {});
     Reply pimError(const Request &r, int status, const QString &code, const QString &message);
     Json eligibilityJson(const EligibilityRecord &e, int index, bool expandGroup) const;
     Json groupJson(const QString &groupId) const;
+    /// One page of `items` (pageSize, or `top` when above 0), with an @odata.nextLink to the next.
     Reply pagedCollection(const Request &r, const std::string &root, const QString &path,
-                          const std::string &entitySet, const std::vector<Json> &items);
+                          const std::string &entitySet, const std::vector<Json> &items, int top = 0);
     /// POST /{version}/$batch (batch.cpp): up to 20 steps answered one by one; batchStep runs one.
     Reply batch(const Request &r, const QString &version);
     Reply batchStep(const Request &sub);
@@ -428,7 +471,8 @@ struct Emulator::Private
     Reply listRequests(const Request &r, const QString &on, const User &user, const std::string &root,
                        const QString &path);
     Reply cancelRequest(const Request &r, const QString &id, const User &user);
-    Reply listInstances(const Request &r, const User &user, const std::string &root, const QString &path);
+    /// user nullptr: an app-only caller, who sees every principal's instances (bridge.cpp checks its filter).
+    Reply listInstances(const Request &r, const User *user, const std::string &root, const QString &path);
     Policy policyFor(const QString &groupId, const QString &accessId) const;
     Json policyAssignmentJson(const Policy &p, bool expandPolicy, bool expandRules) const;
     /// groupSelect: the properties of an expanded group (`group($select=id,displayName)`); empty: all.
@@ -499,7 +543,7 @@ struct Emulator::Private
     Reply portal(const Request &r, const QString &operation);
     Reply federation(const Request &r);
     Reply awsStartPage();
-    Reply provisionOnDemand(const Request &r, const User &caller);
+    Reply provisionOnDemand(const Request &r, const QString &caller);
 };
 
 QString randomToken(int bytes);

@@ -422,7 +422,8 @@ Reply Emulator::Private::issueTokens(const QString &userId, const QString &clien
             payload["acrs"].push_back(a.toStdString());
     }
     const QString at = makeJwt(payload);
-    accessTokens.insert(at, AccessToken {user->id, shortNames, issued.addSecs(lifetime), acrs, mfa});
+    accessTokens.insert(
+        at, AccessToken {user->id, shortNames, issued.addSecs(lifetime), acrs, mfa, false, {}, {}});
     Json out = {{"token_type", "Bearer"},
                 {"scope", resourceScopes.join(u' ').toStdString()},
                 {"expires_in", lifetime},
@@ -475,6 +476,10 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
     auto param
         = [&form](const char *k) { return form.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
     auto has = [&form](const char *k) { return form.hasQueryItem(QString::fromLatin1(k)); };
+    // A confidential application (or a client_credentials grant for any other client id): bridge.cpp.
+    if (param("client_id") != clientId
+        && (param("grant_type") == u"client_credentials" || applicationById(param("client_id"))))
+        return clientCredentials(r, form);
     if (has("client_secret") || has("client_assertion"))
         return entraError(
             r, QStringLiteral("invalid_client"), 700025,

@@ -95,8 +95,10 @@ Json Emulator::Private::groupJson(const QString &groupId) const
 }
 
 Reply Emulator::Private::pagedCollection(const Request &r, const std::string &root, const QString &path,
-                                         const std::string &entitySet, const std::vector<Json> &items)
+                                         const std::string &entitySet, const std::vector<Json> &items,
+                                         int top)
 {
+    const int size = top > 0 ? top : pageSize;
     int offset = 0;
     const QString skip = r.odata(QStringLiteral("skiptoken"));
     if (!skip.isEmpty()) {
@@ -108,13 +110,13 @@ Reply Emulator::Private::pagedCollection(const Request &r, const std::string &ro
     }
     Json out
         = {{"@odata.context", root + "/$metadata#Collection(" + entitySet + ")"}, {"value", Json::array()}};
-    const int end = qMin(int(items.size()), offset + pageSize);
+    const int end = qMin(int(items.size()), offset + size);
     for (int i = offset; i < end; ++i)
         out["value"].push_back(items.at(std::size_t(i)));
     if (end < int(items.size())) {
         // The next link carries the query options, as Graph's do, plus an opaque skip token.
         QString next = QString::fromStdString(root) + path + u'?';
-        for (const char *option : {"filter", "expand", "select"}) {
+        for (const char *option : {"filter", "expand", "select", "top"}) {
             const QString value = r.odata(QString::fromLatin1(option));
             if (!value.isEmpty())
                 next += u'$' + QString::fromLatin1(option) + u'='
@@ -147,6 +149,8 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
               "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""}});
     }
     const AccessToken &at = tokenIt.value();
+    if (at.app)
+        return appGraph(r, rest, at); // app-only callers (bridge.cpp)
     const User *user = userById(at.userId);
     const QString version = r.segments.at(1);
     const std::string root = QString(base.toString() + QStringLiteral("/graph/") + version).toStdString();

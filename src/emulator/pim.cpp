@@ -924,7 +924,7 @@ std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &pat
             return graphError(
                 r, 400, QStringLiteral("BadRequest"),
                 QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
-        return listInstances(r, user, root, path);
+        return listInstances(r, &user, root, path);
     }
     return std::nullopt;
 }
@@ -1226,7 +1226,7 @@ Reply Emulator::Private::cancelRequest(const Request &r, const QString &id, cons
     return reply;
 }
 
-Reply Emulator::Private::listInstances(const Request &r, const User &user, const std::string &root,
+Reply Emulator::Private::listInstances(const Request &r, const User *user, const std::string &root,
                                        const QString &path)
 {
     const Filter filter(r.odata(QStringLiteral("filter")),
@@ -1253,8 +1253,8 @@ Reply Emulator::Private::listInstances(const Request &r, const User &user, const
             seen << &i;
     for (const AssignmentInstance *seenInstance : std::as_const(seen)) {
         const AssignmentInstance &i = *seenInstance;
-        if (i.userId != user.id)
-            continue;
+        if (user && i.userId != user->id)
+            continue; // delegated: the caller's own; app-only (no user): everybody's, as filtered
         const bool match = filter.matches([&i](const QString &field) {
             if (field == u"groupId")
                 return i.groupId;
