@@ -605,7 +605,8 @@ bool Emulator::writeBridgeConfig(const QString &file, QString *error) const
             return QStringLiteral("cannot write %1: %2").arg(path, f.errorString());
         return std::nullopt;
     };
-    if (const auto bad = write(secretFile, app.secret.toUtf8() + '\n'))
+    // No newline after the secret: a file read whole (e.g. curl's @file) is the secret.
+    if (const auto bad = write(secretFile, app.secret.toUtf8()))
         return fail(*bad);
     if (const auto bad = write(file, QJsonDocument(root).toJson(QJsonDocument::Indented)))
         return fail(*bad);

@@ -98,6 +98,13 @@ int main(int argc, char *argv[])
     const QCommandLineOption configOpt(
         QStringLiteral("write-config"),
         QStringLiteral("Write an Elevate configuration for this emulator to FILE."), QStringLiteral("file"));
+    const QCommandLineOption bridgeConfigOpt(
+        QStringLiteral("write-bridge-config"),
+        QStringLiteral("Write an elevate-bridge configuration for this emulator to FILE (mode 0600): the "
+                       "scenario's first application as the bridge, its secret in FILE's directory as "
+                       "<base name>.secret (0600; the built-in scenario's secret is new at every start), "
+                       "state in <base name>.sqlite, polling every 10 s. Existing files are replaced."),
+        QStringLiteral("file"));
     const QCommandLineOption awsDataOpt(
         QStringLiteral("aws-data-path"),
         QStringLiteral("Write the AWS CLI's endpoint rule sets for sso and sso-oidc under DIR, so that "
@@ -115,8 +122,8 @@ int main(int argc, char *argv[])
                        "answers at once. Default: ELEVATE_EMULATOR_PROFILE, else friendly. The scenario's "
                        "settings override it."),
         QStringLiteral("realistic|friendly"));
-    parser.addOptions(
-        {listenOpt, remoteOpt, scenarioOpt, autoOpt, pageOpt, configOpt, awsDataOpt, scimOpt, profileOpt});
+    parser.addOptions({listenOpt, remoteOpt, scenarioOpt, autoOpt, pageOpt, configOpt, bridgeConfigOpt,
+                       awsDataOpt, scimOpt, profileOpt});
     parser.process(app);
 
     Elevate::Emulator::Emulator emulator;
@@ -173,6 +180,8 @@ int main(int argc, char *argv[])
             return fail(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()), 1);
         f.setPermissions(QFile::ReadOwner | QFile::WriteOwner);
     }
+    if (parser.isSet(bridgeConfigOpt) && !emulator.writeBridgeConfig(parser.value(bridgeConfigOpt), &error))
+        return fail(error, 1);
     if (parser.isSet(awsDataOpt) && !emulator.writeAwsCliEndpointRules(parser.value(awsDataOpt), &error))
         return fail(error, 1);
     QTextStream out(stdout);
