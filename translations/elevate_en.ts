@@ -28,6 +28,13 @@
 <context>
     <name>Elevate::Ui::AwsController</name>
     <message numerus="yes">
+        <source>AWS has not picked up %1 after %n minute(s), although your organisation&apos;s bridge normally pushes a role within about %2 min. The bridge may be down or behind: ask whoever runs it to check it, or your administrator to check the provisioning job (or to provision on demand).</source>
+        <translation>
+            <numerusform>AWS has not picked up %1 after %n minute, although your organisation&apos;s bridge normally pushes a role within about %2 min. The bridge may be down or behind: ask whoever runs it to check it, or your administrator to check the provisioning job (or to provision on demand).</numerusform>
+            <numerusform>AWS has not picked up %1 after %n minutes, although your organisation&apos;s bridge normally pushes a role within about %2 min. The bridge may be down or behind: ask whoever runs it to check it, or your administrator to check the provisioning job (or to provision on demand).</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
         <source>AWS has not picked up %1 after %n minute(s). Entra&apos;s provisioning normally runs about every %2 minutes; if it does not arrive, ask your administrator to check the provisioning job (or to provision on demand).</source>
         <translation>
             <numerusform>AWS has not picked up %1 after %n minute. Entra&apos;s provisioning normally runs about every %2 minutes; if it does not arrive, ask your administrator to check the provisioning job (or to provision on demand).</numerusform>

@@ -184,6 +184,11 @@ public:
     const AwsFiles &files() const { return m_files; }
     /// How long Entra's provisioning cycle usually takes (aws.sync.typicalMinutes), for messages.
     int typicalSyncMinutes() const { return m_config.aws.typicalSyncMinutes; }
+    /// When waitingTooLong() fires (aws.sync.limitMinutes).
+    int waitingLimitMinutes() const { return m_config.aws.waitingLimitMinutes; }
+    /// The organisation's elevate-bridge pushes memberships on demand (aws.sync.bridge), so the role
+    /// is expected within about a minute instead of on Entra's next cycle.
+    bool syncBridge() const { return m_config.aws.syncBridge; }
     /// The grant proofs of credential-process (beside the history); a target's goes when its grant ends.
     const GrantProofStore &proofs() const { return m_proofs; }
     /// When role credentials / console sessions handed out for a target stop working (invalid: none).

@@ -62,9 +62,13 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
             m_freshSignInSaid.insert(t.key());
             Q_EMIT notify(
                 tr("AWS may need a fresh sign-in"),
-                tr("Entra's sync should have brought %1 to AWS by now, but AWS does not list it. "
-                   "Identity Center may answer from the group memberships of your last AWS sign-in: "
-                   "choose \"Sign in to AWS again\" in the menu.")
+                (m_aws->syncBridge()
+                     ? tr("Your organisation's bridge should have pushed %1 to AWS by now, but AWS does not "
+                          "list it. Identity Center may answer from the group memberships of your last AWS "
+                          "sign-in: choose \"Sign in to AWS again\" in the menu.")
+                     : tr("Entra's sync should have brought %1 to AWS by now, but AWS does not list it. "
+                          "Identity Center may answer from the group memberships of your last AWS sign-in: "
+                          "choose \"Sign in to AWS again\" in the menu."))
                     .arg(targetName(t)));
         }
         Q_EMIT changed();
@@ -86,12 +90,25 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
                 : tr("%1 can be used now (no CLI profile: %2).").arg(targetName(t), t.profileProblem));
     });
     connect(m_aws, &Aws::AwsAccess::waitingTooLong, this, [this](const Aws::AwsTarget &t) {
+        const int minutes = int(t.waitingSecs(m_aws->serverNow()) / 60);
+        if (m_aws->syncBridge()) {
+            Q_EMIT notify(tr("Still waiting for AWS"),
+                          tr("AWS has not picked up %1 after %n minute(s), although your organisation's "
+                             "bridge normally pushes a role within about %2 min. The bridge may be "
+                             "down or behind: ask whoever runs it to check it, or your administrator to "
+                             "check the provisioning job (or to provision on demand).",
+                             nullptr, minutes)
+                              .arg(targetName(t))
+                              .arg(m_aws->typicalSyncMinutes()),
+                          false);
+            return;
+        }
         Q_EMIT notify(
             tr("Still waiting for AWS"),
             tr("AWS has not picked up %1 after %n minute(s). Entra's provisioning normally runs about "
                "every %2 minutes; if it does not arrive, ask your administrator to check the "
                "provisioning job (or to provision on demand).",
-               nullptr, int(t.waitingSecs(m_aws->serverNow()) / 60))
+               nullptr, minutes)
                 .arg(targetName(t))
                 .arg(m_aws->typicalSyncMinutes()),
             false);
@@ -200,6 +217,19 @@ QString AwsController::phaseText(const Core::Grant &grant) const
     if (t->freshSignInMayHelp)
         return tr("AWS: not listed after %1 · Identity Center may need a fresh sign-in")
             .arg(Graph::PimWording::duration(waited));
+    if (m_aws->syncBridge()) {
+        // The organisation's elevate-bridge pushes the membership itself (aws.sync.bridge).
+        if (t->overLimit)
+            return tr("AWS: not pushed after %1 · the bridge may be down or behind; ask whoever runs it")
+                .arg(Graph::PimWording::duration(waited));
+        if (waited < 60)
+            return tr("AWS: your organisation's bridge is pushing the role · just started (usually "
+                      "within %1 min)")
+                .arg(m_aws->typicalSyncMinutes());
+        return tr("AWS: your organisation's bridge is pushing the role · %1 (usually within %2 min)")
+            .arg(Graph::PimWording::duration(waited))
+            .arg(m_aws->typicalSyncMinutes());
+    }
     if (waited < 60)
         return tr("AWS: waiting for sync · just started (usually up to %1 min)")
             .arg(m_aws->typicalSyncMinutes());

@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLabel>
 #include <QMenu>
@@ -519,6 +520,129 @@ private Q_SLOTS:
                 && v[u"path"_s].toString().endsWith(u"assignmentScheduleRequests"_s))
                 ++pimRequests;
         QCOMPARE(pimRequests, 1);
+    }
+
+    // aws.sync.bridge (issue 13, item 4): the organisation's elevate-bridge pushes the role, so the menu
+    // says so and expects it within a minute; a fresh sign-in is suggested after that minute, and after
+    // five the menu and a notification say the bridge may be down or behind. Screenshots:
+    // tray-aws-bridge-waiting.png, tray-aws-bridge-late.png, window-aws-bridge-late.png.
+    void bridgeIsNamedWhileWaiting()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        f.emulator.setScimDelay(3 * 3600); // neither the bridge nor the cycle brings it here
+        // The configuration as a file with "bridge": true and no times of its own would give it.
+        QJsonObject json = QJsonDocument::fromJson(f.config.toJson()).object();
+        QJsonObject awsJson = json.value(u"aws"_s).toObject();
+        QJsonObject sync = awsJson.value(u"sync"_s).toObject();
+        sync.remove(u"typicalMinutes"_s);
+        sync.remove(u"limitMinutes"_s);
+        sync.insert(u"bridge"_s, true);
+        awsJson.insert(u"sync"_s, sync);
+        json.insert(u"aws"_s, awsJson);
+        const auto parsed = Core::AppConfig::fromJson(QJsonDocument(json).toJson());
+        QVERIFY2(parsed.ok(), qPrintable(parsed.ok() ? QString() : parsed.error().message));
+        const Core::AppConfig config = parsed.value();
+        QCOMPARE(config.aws.typicalSyncMinutes, 1);
+        QCOMPARE(config.aws.waitingLimitMinutes, 5);
+
+        Core::ManualClock clock(QDateTime::currentDateTimeUtc());
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        Auth::InMemorySecretStore awsSecrets;
+        Auth::IdcSession idc(config, f.http.get(), &awsSecrets, &clock);
+        Aws::PortalClient portal(config.aws, f.http.get(), &idc, &clock);
+        Aws::AwsAccess aws(config, f.http.get(), &portal,
+                           Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)),
+                           &awsSecrets, &clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.controller.get());
+        tray.setAws(&awsController);
+        Elevate::Ui::MainWindow window(f.controller.get());
+        window.setAws(&awsController);
+        window.resize(820, 520);
+        window.show();
+        QNetworkAccessManager browser;
+        browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
+        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+            QNetworkReply *r = browser.get(QNetworkRequest(url));
+            connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
+        });
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
+        auto noted = [&notes](const QString &title, const QString &part) {
+            return std::count_if(notes.cbegin(), notes.cend(), [&](const QList<QVariant> &n) {
+                return n.at(0).toString() == title && n.at(1).toString().contains(part);
+            });
+        };
+
+        QVERIFY(f.signIn());
+        awsController.signIn();
+        QTRY_VERIFY_WITH_TIMEOUT(awsController.isSignedIn(), 15'000);
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        const auto ro = f.controller->target(kKey);
+        QVERIFY(ro);
+        Core::ActivationDraft draft;
+        draft.durationSecs = 3600;
+        bool requested = false;
+        access->request(*ro, draft, &tray, [&requested](Core::Result<Core::AccessRequest> r) {
+            QVERIFY(r.ok());
+            requested = true;
+        });
+        QTRY_VERIFY(requested);
+        QTRY_COMPARE(access->grants().size(), 1);
+        QMenu *menu = tray.menu();
+        const QString grantMenuName = u"grant_"_s + ro->eligibility.groupId;
+        auto grantMenu = [&] { return menu->findChild<QMenu *>(grantMenuName); };
+        auto phaseText = [&] {
+            const QAction *a = byName(grantMenu(), u"awsPhaseAction"_s);
+            return a ? a->text() : QString();
+        };
+        auto again = [&] { return byName(grantMenu(), u"awsSignInAgainAction"_s); };
+
+        // Waiting: the bridge is named, with its minute; nothing of Entra's 40-minute cycle.
+        QTRY_VERIFY2(phaseText().startsWith(u"AWS: your organisation's bridge is pushing the role · "_s),
+                     qPrintable(phaseText()));
+        QVERIFY2(phaseText().contains(u"(usually within 1 min)"_s), qPrintable(phaseText()));
+        QVERIFY(!phaseText().contains(u"sync"_s));
+        window.selectTarget(kKey);
+        QTRY_VERIFY(window.findChild<QLabel *>(u"detailsLabel"_s)->text().contains(u"bridge is pushing"_s));
+        QVERIFY(screenshot(menu, grantMenuName, u"tray-aws-bridge-waiting.png"_s));
+
+        // Past the bridge's minute, the sign-in older than that: a fresh sign-in may help, and the
+        // notification blames the sign-in, not Entra's sync.
+        // (The services' clock too: a sign-in is dated by the portal's answer.)
+        auto advance = [&](qint64 secs) {
+            f.emulator.advanceClock(secs);
+            clock.advance(secs);
+        };
+        advance(2 * 60);
+        aws.checkNow();
+        QTRY_VERIFY_WITH_TIMEOUT(again(), 10'000);
+        QTRY_COMPARE(
+            noted(u"AWS may need a fresh sign-in"_s, u"Your organisation's bridge should have pushed"_s), 1);
+        QCOMPARE(noted(u"AWS may need a fresh sign-in"_s, u"Entra's sync"_s), 0);
+        again()->trigger(); // a sign-in now, later than the moment the bridge should have pushed
+        QTRY_VERIFY_WITH_TIMEOUT(!again() && awsController.isSignedIn(), 20'000);
+        QCOMPARE(noted(u"Still waiting for AWS"_s, QString()), 0);
+
+        // Past the bridge's five minutes: the bridge may be down or behind, said once.
+        advance(4 * 60);
+        aws.checkNow();
+        QTRY_COMPARE_WITH_TIMEOUT(noted(u"Still waiting for AWS"_s, u"may be down or behind"_s), 1, 10'000);
+        QCOMPARE(noted(u"Still waiting for AWS"_s, u"ask whoever runs it"_s), 1);
+        QCOMPARE(noted(u"Still waiting for AWS"_s, u"every 1 minutes"_s), 0);
+        QTRY_VERIFY2(phaseText().startsWith(u"AWS: not pushed after "_s), qPrintable(phaseText()));
+        QVERIFY2(phaseText().endsWith(u" · the bridge may be down or behind; ask whoever runs it"_s),
+                 qPrintable(phaseText()));
+        QTRY_VERIFY(
+            window.findChild<QLabel *>(u"detailsLabel"_s)->text().contains(u"may be down or behind"_s));
+        QVERIFY(screenshot(menu, grantMenuName, u"tray-aws-bridge-late.png"_s));
+        QVERIFY(window.grab().save(Test::artifactPath(u"window-aws-bridge-late.png"_s)));
+        qInfo().noquote() << "grant submenu:" << texts(grantMenu()).join(u" | "_s);
+        aws.checkNow();
+        QTest::qWait(300);
+        QCOMPARE(noted(u"Still waiting for AWS"_s, QString()), 1);
     }
 
     void leftoverProfileGoesAtStart()

@@ -1298,6 +1298,82 @@ private Q_SLOTS:
         QCOMPARE(readFile(configPath()), kUserConfig);
     }
 
+    // 8b. aws.sync.bridge (issue 13, item 4): the organisation's elevate-bridge pushes the membership at
+    // once, so the typical wait is a minute and "waiting too long" comes after five, unless the file
+    // gives its own; without it the 40 and 60 minutes of Entra's cycle stay.
+    void bridgeTimesFollow_data()
+    {
+        QTest::addColumn<bool>("bridge");
+        QTest::addColumn<int>("typical");
+        QTest::addColumn<int>("limit");
+        QTest::newRow("bridge") << true << 1 << 5;
+        QTest::newRow("no bridge") << false << 40 << 60;
+    }
+
+    void bridgeTimesFollow()
+    {
+        QFETCH(bool, bridge);
+        QFETCH(int, typical);
+        QFETCH(int, limit);
+        // The emulator's configuration as a file would carry it, without the fixture's one-minute limit.
+        QJsonObject json = QJsonDocument::fromJson(m_emulator->configJson()).object();
+        QJsonObject aws = json.value(u"aws"_s).toObject();
+        QJsonObject sync = aws.value(u"sync"_s).toObject();
+        sync.remove(u"limitMinutes"_s);
+        sync.remove(u"typicalMinutes"_s);
+        sync.insert(u"bridge"_s, bridge);
+        aws.insert(u"sync"_s, sync);
+        json.insert(u"aws"_s, aws);
+        const auto config = Core::AppConfig::fromJson(QJsonDocument(json).toJson());
+        QVERIFY2(config.ok(), describe(config).constData());
+        m_config.aws = config->aws;
+        makeAws();
+        QCOMPARE(m_aws->syncBridge(), bridge);
+        QCOMPARE(m_aws->typicalSyncMinutes(), typical);
+        QCOMPARE(m_aws->waitingLimitMinutes(), limit);
+
+        // The role never arrives, and Identity Center answers from the sign-in's memberships.
+        m_emulator->setScimDelay(3 * 3600);
+        QVERIFY(setSnapshot(true));
+        QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
+        const auto grant = grantReadOnly(4 * 3600);
+        QVERIFY(grant);
+        QSignalSpy tooLong(m_aws.get(), &Aws::AwsAccess::waitingTooLong);
+        m_aws->setGrants({*grant}, m_mapper);
+        QVERIFY(checkOnce());
+        const auto since = [&] { return grant->start.secsTo(m_clock->now()); };
+
+        // A fresh sign-in is suggested once the typical time has passed: a minute with the bridge.
+        advance(60 - since() - 5);
+        QVERIFY(checkOnce());
+        QCOMPARE(m_aws->target(kAccount, kRole)->phase, Aws::AwsTarget::Phase::Waiting);
+        QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+        advance(10);
+        QVERIFY(checkOnce());
+        QCOMPARE(m_aws->target(kAccount, kRole)->freshSignInMayHelp, bridge);
+
+        // "Waiting too long" just after the limit, not before: five minutes with the bridge.
+        advance(5 * 60 - since() - 5);
+        QVERIFY(checkOnce());
+        QCOMPARE(tooLong.count(), 0);
+        advance(10);
+        QVERIFY(checkOnce());
+        QCOMPARE(tooLong.count(), bridge ? 1 : 0);
+        QCOMPARE(m_aws->target(kAccount, kRole)->overLimit, bridge);
+        if (!bridge) {
+            // Entra's cycle: the hint after 40 minutes, the limit after 60.
+            advance(qint64(typical) * 60 - since() + 5);
+            QVERIFY(checkOnce());
+            QVERIFY(m_aws->target(kAccount, kRole)->freshSignInMayHelp);
+            QCOMPARE(tooLong.count(), 0);
+            advance(qint64(limit) * 60 - since() + 5);
+            QVERIFY(checkOnce());
+            QCOMPARE(tooLong.count(), 1);
+        }
+        QCOMPARE(m_aws->target(kAccount, kRole)->phase, Aws::AwsTarget::Phase::Waiting);
+    }
+
     // issue 12, "What bad input gets": a role-credential cache entry that is not what Elevate wrote is
     // never handed out; fresh credentials come from the portal and overwrite it. The entry is in the
     // real keychain. %FAR% is four hours from now (epoch ms); %TRUNCATED% is the real entry cut short.
