@@ -68,6 +68,14 @@ QString hhmm(const QDateTime &t)
     return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
+/// A target still waiting after aws.sync.limitMinutes (the CLI asks once, so it measures instead of
+/// relying on AwsAccess::waitingTooLong, which fires on a check).
+bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws)
+{
+    return t.phase != Aws::AwsTarget::Phase::Ready
+        && t.waitingSecs(aws.serverNow()) > qint64(aws.waitingLimitMinutes()) * 60;
+}
+
 } // namespace
 
 QString CliApp::credentialProcessCommand() const
@@ -175,16 +183,31 @@ void CliApp::reconcileAws(std::function<void()> then)
         m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         m_aws->checkOnce(this, [this, then] {
             if (!m_quietAws)
-                for (const auto &t : m_aws->targets())
+                for (const auto &t : m_aws->targets()) {
+                    const QString waited
+                        = Graph::PimWording::duration(std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
                     if (t.freshSignInMayHelp)
                         err() << "elevate: "
-                              << tr("AWS still does not list %1 after %2, although Entra's sync should have "
-                                    "brought it; Identity Center may answer from the group memberships of "
-                                    "your last AWS sign-in: run `elevate aws-login --fresh`")
-                                     .arg(t.key(),
-                                          Graph::PimWording::duration(
-                                              std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
+                              << (m_config.aws.syncBridge
+                                      ? tr("AWS still does not list %1 after %2, although your "
+                                           "organisation's bridge should have pushed it; Identity Center "
+                                           "may answer from the group memberships of your last AWS sign-in: "
+                                           "run `elevate aws-login --fresh`")
+                                      : tr("AWS still does not list %1 after %2, although Entra's sync "
+                                           "should have brought it; Identity Center may answer from the "
+                                           "group memberships of your last AWS sign-in: run `elevate "
+                                           "aws-login --fresh`"))
+                                     .arg(t.key(), waited)
                               << Qt::endl;
+                    else if (m_config.aws.syncBridge && t.phase == Aws::AwsTarget::Phase::Waiting
+                             && !t.listedButRefused && waitedTooLong(t, *m_aws))
+                        err() << "elevate: "
+                              << tr("AWS still does not list %1 after %2: your organisation's bridge "
+                                    "may be down or behind; ask whoever runs it to check it, or your "
+                                    "administrator to check the provisioning job (or to provision on demand)")
+                                     .arg(t.key(), waited)
+                              << Qt::endl;
+                }
             then();
         });
     });
@@ -200,13 +223,20 @@ void CliApp::failAws(const Error &error, const QString &doing)
         return;
     }
     if (Aws::PortalClient::isNotAssigned(error)) {
-        err()
-            << "elevate: "
-            << tr("%1 failed: AWS does not have this role for you yet — Entra's sync to IAM Identity Center "
-                  "has not run since the grant started (it runs about every %2 minutes)")
-                   .arg(doing)
-                   .arg(m_config.aws.typicalSyncMinutes)
-            << Qt::endl;
+        err() << "elevate: "
+              << (m_config.aws.syncBridge
+                      ? tr("%1 failed: AWS does not have this role for you yet — your organisation's bridge "
+                           "is pushing it to IAM Identity Center (usually within %2 min; if it takes "
+                           "longer than %3 min, the bridge may be down or behind: ask whoever runs it)")
+                            .arg(doing)
+                            .arg(m_config.aws.typicalSyncMinutes)
+                            .arg(m_config.aws.waitingLimitMinutes)
+                      : tr("%1 failed: AWS does not have this role for you yet — Entra's sync to IAM "
+                           "Identity Center has not run since the grant started (it runs about every %2 "
+                           "minutes)")
+                            .arg(doing)
+                            .arg(m_config.aws.typicalSyncMinutes))
+              << Qt::endl;
         exitNow(ExitFailure);
         return;
     }
@@ -621,9 +651,13 @@ void CliApp::handOutCredentials(const QString &accountId, const QString &roleNam
                     || c.error().kind == Error::Kind::InteractionRequired)
                     text = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
                 else if (Aws::PortalClient::isNotAssigned(c.error()))
-                    text = tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
-                              "Center has not run since the grant started")
-                               .arg(key);
+                    text = m_config.aws.syncBridge
+                        ? tr("AWS does not have %1 for you yet: your organisation's bridge is pushing it "
+                             "to IAM Identity Center")
+                              .arg(key)
+                        : tr("AWS does not have %1 for you yet: Entra's sync to IAM Identity "
+                             "Center has not run since the grant started")
+                              .arg(key);
                 else
                     text = sentence(c.error());
                 err() << "elevate: " << text << Qt::endl;
@@ -666,6 +700,17 @@ void CliApp::profiles()
                                    .arg(Graph::PimWording::duration(
                                        std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
                                    .arg(m_config.aws.typicalSyncMinutes);
+                        if (m_config.aws.syncBridge)
+                            text = waitedTooLong(t, *m_aws)
+                                ? tr("waiting: not pushed after %1; your organisation's bridge may be down "
+                                     "or behind, ask whoever runs it")
+                                      .arg(Graph::PimWording::duration(
+                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
+                                : tr("waiting: your organisation's bridge is pushing the role, %1 so far "
+                                     "(usually within %2 min)")
+                                      .arg(Graph::PimWording::duration(
+                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
+                                      .arg(m_config.aws.typicalSyncMinutes);
                         if (t.listedButRefused)
                             text
                                 = tr("waiting: AWS lists the role but does not hand out its credentials yet, "
@@ -695,6 +740,11 @@ void CliApp::profiles()
                                  std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
                         o.insert(QStringLiteral("listedButRefused"), t.listedButRefused);
                         o.insert(QStringLiteral("freshSignInMayHelp"), t.freshSignInMayHelp);
+                        // What the wait is measured against (aws.sync), and whether a bridge pushes it.
+                        o.insert(QStringLiteral("typicalMinutes"), m_config.aws.typicalSyncMinutes);
+                        o.insert(QStringLiteral("limitMinutes"), m_config.aws.waitingLimitMinutes);
+                        o.insert(QStringLiteral("overLimit"), waitedTooLong(t, *m_aws));
+                        o.insert(QStringLiteral("bridge"), m_config.aws.syncBridge);
                     }
                     if (!t.profileProblem.isEmpty())
                         o.insert(QStringLiteral("problem"), t.profileProblem);
