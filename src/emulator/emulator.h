@@ -33,7 +33,10 @@ namespace Elevate::Emulator {
  *   client  ─GET  /assignment/accounts|roles, /federation/credentials; POST /logout─▶ portal
  *           (header x-amz-sso_bearer_token)
  *   browser ─GET  /federation?Action=getSigninToken|login─▶ console federation
- *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults}
+ *   bridge  ─POST /{tenant}/oauth2/v2.0/token grant_type=client_credentials─▶ app-only token (bridge.cpp)
+ *           ─GET  /graph/v1.0/.../assignmentScheduleInstances?$filter=groupId eq '…', /groups, the SCIM job
+ *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults,applications,scim/job}
+ *           DELETE /_emulator/groups/{id}
  *
  * SCIM: a user holds role R in account A in Identity Center while a PIM activation of a group mapped to
  * A/R (scenario field `aws` of the group, else its name AWS-<12 digits>-<R>) is live, shifted by
@@ -79,6 +82,7 @@ namespace Elevate::Emulator {
  *  - enumCasing "pascal": enums and the misspelt createdDateTIme as the docs' examples print them.
  *  - filterOr false: `or` in a filterByCurrentUser $filter is a 400.
  *  - approvalInitializingSeconds: a new approval's stage is Initializing that long (no decision yet).
+ *  - missingGroupInstances "empty" | "notFound" (realistic): an app's instance list for a missing group.
  * Lag and initializing run on the emulator's clock; /_emulator/state always shows the truth.
  */
 class Emulator : public QObject
