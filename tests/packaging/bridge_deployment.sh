@@ -3,7 +3,8 @@
 #   - the systemd unit passes `systemd-analyze verify` without a single remark (on a copy whose
 #     ExecStart is the build's binary) and keeps its hardening and credential lines;
 #   - the example configuration is JSON with the keys the bridge reads (each "bridge" key is one
-#     BridgeConfig documents), one credential, named through the unit's LoadCredential=;
+#     BridgeConfig documents), one credential, named through the unit's LoadCredential=, and the built
+#     elevate-bridge accepts it up to reading that credential;
 #   - every package the Containerfile installs exists (apt-cache show), the build stage's are the ones
 #     scripts/setup installs, the runtime stage's cover every Qt and OpenSSL library the binary loads,
 #     and the image's HEALTHCHECK answers 0 for a 200, not 0 for a 503 or nothing listening.
@@ -80,6 +81,20 @@ else
     for v in $(jq -r '.entra.tenant, .entra.clientId, .aws.sync.servicePrincipalId' "$config"); do
         [[ $v =~ $guid ]] || fail "the example's $v is not a GUID"
     done
+fi
+
+# The bridge itself takes the example up to the credential: outside its unit the systemd credential
+# cannot be read (exit 3, naming CREDENTIALS_DIRECTORY), so nothing is asked of the network. A key the
+# bridge refused would be named instead.
+if [[ $bin != none && -x $bin ]]; then
+    set +e
+    env -u CREDENTIALS_DIRECTORY -u STATE_DIRECTORY HOME="$work" XDG_STATE_HOME="$work/state" \
+        timeout 20 "$bin" --config "$config" --once --dry-run > "$work/bridge.out" 2> "$work/bridge.err"
+    rc=$?
+    set -e
+    [[ $rc == 3 ]] || fail "elevate-bridge with the example exited $rc, expected 3: $(cat "$work/bridge.err")"
+    grep -q 'CREDENTIALS_DIRECTORY' "$work/bridge.err" \
+        || fail "elevate-bridge refused the example for another reason: $(cat "$work/bridge.err")"
 fi
 
 # ---- the Containerfile
