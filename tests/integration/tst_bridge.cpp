@@ -502,6 +502,52 @@ private Q_SLOTS:
         QCOMPARE(events(QStringLiteral("push")).size(), 3);
     }
 
+    void permissionsAcceptEitherWayTheDocsGive()
+    {
+        using B = Bridge::Bridge;
+        const QString read = QStringLiteral("PrivilegedAssignmentSchedule.Read.AzureADGroup");
+        const QString readWrite = QStringLiteral("PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
+        const QString sync = QStringLiteral("Synchronization.ReadWrite.All");
+        const QString owned = QStringLiteral("Application.ReadWrite.OwnedBy");
+        const QString groups = QStringLiteral("Group.Read.All");
+        QVERIFY(B::missingPermissions({read, sync}, false).isEmpty());
+        QVERIFY(B::missingPermissions({readWrite, owned}, false).isEmpty());
+        QVERIFY(B::missingPermissions({read, owned, groups}, true).isEmpty());
+        QCOMPARE(B::missingPermissions({read, sync}, true).size(), 1);
+        QVERIFY(B::missingPermissions({read, sync}, true).first().startsWith(groups));
+        QCOMPARE(B::missingPermissions({}, false).size(), 2);
+        QCOMPARE(B::missingPermissions({}, true).size(), 3);
+        QVERIFY(B::missingPermissions({sync, groups}, true).first().startsWith(read));
+        // Synchronization.Read.All is not enough to push.
+        QCOMPARE(B::missingPermissions({read, QStringLiteral("Synchronization.Read.All")}, false).size(), 1);
+    }
+
+    void stopEndsAfterTheCallInFlight()
+    {
+        makeBridge();
+        QSignalSpy finished(m_bridge.get(), &Bridge::Bridge::cycleFinished);
+        QSignalSpy stopped(m_bridge.get(), &Bridge::Bridge::stopped);
+        m_bridge->start();
+        m_bridge->stop(); // while the startup's token call is in flight
+        QVERIFY(QTest::qWaitFor([&] { return !stopped.isEmpty(); }, 30'000));
+        QCOMPARE(stopped.size(), 1);
+        QVERIFY(finished.size() <= 1);
+        QCOMPARE(events(QStringLiteral("stopping")).size(), 1);
+        QCOMPARE(events(QStringLiteral("stopped")).size(), 1);
+        QCOMPARE(m_metrics->pushes(QStringLiteral("Success")), 0);
+
+        // Started and idle between polls: stops at once.
+        makeBridge();
+        QSignalSpy finished2(m_bridge.get(), &Bridge::Bridge::cycleFinished);
+        QSignalSpy stopped2(m_bridge.get(), &Bridge::Bridge::stopped);
+        m_bridge->start();
+        QVERIFY(QTest::qWaitFor([&] { return !finished2.isEmpty(); }, 30'000));
+        QVERIFY(finished2.first().first().toBool());
+        m_bridge->stop();
+        QVERIFY(QTest::qWaitFor([&] { return !stopped2.isEmpty(); }, 10'000));
+        QCOMPARE(finished2.size(), 1);
+    }
+
     void aDryRunPushesNothing()
     {
         makeBridge({true});
