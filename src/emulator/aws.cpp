@@ -1628,11 +1628,15 @@ Json Emulator::Private::awsStateJson()
     for (const auto &m : scimMemberships) {
         const auto target = awsTargetOf(m.groupId);
         const Group *g = groupById(m.groupId);
-        QDateTime appear = m.start.addSecs(scimDelaySecs);
-        if (m.syncedIn.isValid() && m.syncedIn < appear)
+        // As awsAssignments(): a stopped job's cycle moves nothing after it stopped (null: not yet known).
+        auto cycle = [this](const QDateTime &at) {
+            return scimStoppedAt.isValid() && at > scimStoppedAt ? QDateTime() : at;
+        };
+        QDateTime appear = cycle(m.start.addSecs(scimDelaySecs));
+        if (m.syncedIn.isValid() && (!appear.isValid() || m.syncedIn < appear))
             appear = m.syncedIn;
-        QDateTime disappear = m.end.isValid() ? m.end.addSecs(scimDelaySecs) : QDateTime();
-        if (m.syncedOut.isValid() && disappear.isValid() && m.syncedOut < disappear)
+        QDateTime disappear = m.end.isValid() ? cycle(m.end.addSecs(scimDelaySecs)) : QDateTime();
+        if (m.syncedOut.isValid() && m.end.isValid() && (!disappear.isValid() || m.syncedOut < disappear))
             disappear = m.syncedOut;
         const bool member = m.accessId == u"member" && target;
         out["memberships"].push_back({{"user", upnOf(m.userId)},

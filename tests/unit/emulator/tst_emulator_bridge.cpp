@@ -694,6 +694,13 @@ private Q_SLOTS:
         m_emu->advanceClock(11 * 86400);
         QVERIFY(!awsAssignments().contains(
             QStringLiteral("alex@contoso.example 123456789012/AdministratorAccess")));
+        int seen = 0;
+        for (const auto &m : m_emu->state()[QStringLiteral("aws")][QStringLiteral("memberships")].toArray())
+            if (m[QStringLiteral("groupId")].toString() == kAdmin) {
+                ++seen;
+                QVERIFY(m[QStringLiteral("appearsInAws")].isNull()); // the state agrees: not while stopped
+            }
+        QCOMPARE(seen, 3);
         QCOMPARE(send("POST", QStringLiteral("/_emulator/scim/job"), R"({"statusCode":"Active"})").status,
                  200);
         QVERIFY(awsAssignments().contains(
