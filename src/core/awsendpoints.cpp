@@ -22,16 +22,20 @@ struct PartitionRule
 const QList<PartitionRule> &rules()
 {
     static const QList<PartitionRule> list {
-        {QRegularExpression(u"^us-gov-\\w+-\\d+$"_s),
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"us-gov-\\w+-\\d+"_s)),
          {u"aws-us-gov"_s, u"amazonaws.com"_s, u"signin.amazonaws-us-gov.com"_s,
           u"console.amazonaws-us-gov.com"_s, false}},
-        {QRegularExpression(u"^us-iso-\\w+-\\d+$"_s), {u"aws-iso"_s, u"c2s.ic.gov"_s, {}, {}, false}},
-        {QRegularExpression(u"^us-isob-\\w+-\\d+$"_s), {u"aws-iso-b"_s, u"sc2s.sgov.gov"_s, {}, {}, false}},
-        {QRegularExpression(u"^eu-isoe-\\w+-\\d+$"_s), {u"aws-iso-e"_s, u"cloud.adc-e.uk"_s, {}, {}, false}},
-        {QRegularExpression(u"^us-isof-\\w+-\\d+$"_s), {u"aws-iso-f"_s, u"csp.hci.ic.gov"_s, {}, {}, false}},
-        {QRegularExpression(u"^cn-\\w+-\\d+$"_s),
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"us-iso-\\w+-\\d+"_s)),
+         {u"aws-iso"_s, u"c2s.ic.gov"_s, {}, {}, false}},
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"us-isob-\\w+-\\d+"_s)),
+         {u"aws-iso-b"_s, u"sc2s.sgov.gov"_s, {}, {}, false}},
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"eu-isoe-\\w+-\\d+"_s)),
+         {u"aws-iso-e"_s, u"cloud.adc-e.uk"_s, {}, {}, false}},
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"us-isof-\\w+-\\d+"_s)),
+         {u"aws-iso-f"_s, u"csp.hci.ic.gov"_s, {}, {}, false}},
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"cn-\\w+-\\d+"_s)),
          {u"aws-cn"_s, u"amazonaws.com.cn"_s, u"signin.amazonaws.cn"_s, u"console.amazonaws.cn"_s, false}},
-        {QRegularExpression(u"^eusc-(de)-\\w+-\\d+$"_s),
+        {QRegularExpression(QRegularExpression::anchoredPattern(u"eusc-(de)-\\w+-\\d+"_s)),
          {u"aws-eusc"_s, u"amazonaws.eu"_s, u"signin.amazonaws-eusc.eu"_s, u"console.amazonaws-eusc.eu"_s,
           true}},
     };
@@ -50,7 +54,9 @@ const AwsPartition &commercial()
 bool AwsPartition::isWellFormedRegion(const QString &region)
 {
     // Two to four letters, one or more words, a number: what every partition's regionRegex allows.
-    static const QRegularExpression re(u"^[a-z]{2,4}(-[a-z]+)+-\\d{1,3}$"_s);
+    // Anchored as a whole: a pattern ending in `$` would also accept a trailing newline.
+    static const QRegularExpression re(
+        QRegularExpression::anchoredPattern(u"[a-z]{2,4}(-[a-z]+)+-\\d{1,3}"_s));
     return re.match(region).hasMatch();
 }
 

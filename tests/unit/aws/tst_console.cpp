@@ -187,6 +187,8 @@ private Q_SLOTS:
         QTest::newRow("a host injected") << u"eu-central-1.evil.example/x"_s;
         QTest::newRow("spaces") << u" eu-central-1"_s;
         QTest::newRow("five-letter prefix") << u"europ-central-1"_s;
+        QTest::newRow("a trailing newline") << u"eu-central-1\n"_s;
+        QTest::newRow("a partition's region with a trailing newline") << u"us-gov-west-1\n"_s;
     }
     void malformedRegionsAreRefused()
     {
