@@ -364,7 +364,11 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
         c.aws.waitingLimitMinutes = AwsConfig::bridgeLimitMinutes;
     }
     r.integer(sync, as, "typicalMinutes", c.aws.typicalSyncMinutes);
-    r.integer(sync, as, "limitMinutes", c.aws.waitingLimitMinutes);
+    if (sync.contains(u"limitMinutes"))
+        r.integer(sync, as, "limitMinutes", c.aws.waitingLimitMinutes);
+    else // "waited too long" never comes before the typical time has passed by half again
+        c.aws.waitingLimitMinutes
+            = qMax(c.aws.waitingLimitMinutes, c.aws.typicalSyncMinutes + c.aws.typicalSyncMinutes / 2);
     r.string(sync, as, "servicePrincipalId", c.aws.scimServicePrincipalId);
     const auto mapping = r.object(root, {}, "mapping");
     const QString m = u"mapping."_s;

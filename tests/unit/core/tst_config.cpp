@@ -75,6 +75,13 @@ private Q_SLOTS:
             << 60;
         QTest::newRow("bridge off, typical given")
             << QByteArray("\"bridge\": false, \"typicalMinutes\": 3") << false << 3 << 60;
+        // Without an explicit limit it is never below the typical time (half again on top).
+        QTest::newRow("bridge on, a longer typical time")
+            << QByteArray("\"bridge\": true, \"typicalMinutes\": 10") << true << 10 << 15;
+        QTest::newRow("bridge off, a longer typical time")
+            << QByteArray("\"typicalMinutes\": 90") << false << 90 << 135;
+        QTest::newRow("an explicit limit wins even when shorter")
+            << QByteArray("\"typicalMinutes\": 90, \"limitMinutes\": 30") << false << 90 << 30;
     }
     void syncBridge()
     {
