@@ -391,19 +391,44 @@ bool stepThrottled(int status)
 }
 } // namespace
 
-/// One lookupGroups(): rounds of calls, a round after a throttled wait asking only what was throttled.
+/**
+ * Steps asked in `$batch` calls of at most kMaxBatchSteps: a throttled step (429, 503, 504) waits for
+ * its Retry-After (the longest of a round) and is asked again within the budget; a step's follow-up
+ * (a next page) is queued by `onStep` and goes into a later batch. `done` gets the error of a batch
+ * call that failed (nothing more is asked then), or nothing.
+ */
+struct BatchRun
+{
+    struct Step
+    {
+        QString key;
+        QString url; // relative to the version, with its query
+    };
+    QList<Step> queue;
+    QList<QPair<Step, Net::Json>> throttled; // this round's, with their last answer
+    qint64 waitMs = 0;
+    int rounds = 0;
+    QPointer<QObject> guard;
+    /// A step's answer: its status (0: the batch answer had none for it) and the step object. A
+    /// step still throttled past the budget comes with its throttled answer.
+    std::function<void(BatchRun &, const Step &, int, const Net::Json &)> onStep;
+    std::function<void(std::optional<Error>)> done;
+    /// A failed batch call: go on with the other batches, and give `done` the first error at the end
+    /// (instead of stopping at once).
+    bool keepGoing = false;
+    std::optional<Error> firstError;
+    QDateTime started;
+    QElapsedTimer elapsed;
+};
+
+/// One lookupGroups(): one plain GET for one group, batches (BatchRun) for more.
 struct GroupLookup
 {
-    QStringList pending; // for the next round
-    QStringList throttled; // this round's throttled steps
-    qint64 waitMs = 0; // their longest Retry-After
-    int rounds = 0;
+    QStringList pending;
     QHash<QString, GroupInfo> found;
     std::optional<Error> error;
     QPointer<QObject> guard;
     GraphClient::Callback<QHash<QString, GroupInfo>> callback;
-    QDateTime started; // on the injected clock: the throttling budget counts from here
-    QElapsedTimer elapsed;
 };
 
 void GraphClient::lookupGroups(const QStringList &groupIds, QObject *context,
@@ -418,8 +443,6 @@ void GraphClient::lookupGroups(const QStringList &groupIds, QObject *context,
         }
     lookup->guard = context;
     lookup->callback = std::move(callback);
-    lookup->started = clock()->now();
-    lookup->elapsed.start();
     // Answered from the event loop even when there is nothing to ask, like every other call.
     QTimer::singleShot(0, this, [this, lookup] { lookupRound(lookup); });
 }
@@ -431,8 +454,34 @@ void GraphClient::lookupRound(std::shared_ptr<GroupLookup> lookup)
     const QStringList ids = std::exchange(lookup->pending, {});
     if (ids.isEmpty())
         return lookupRoundDone(lookup);
-    if (ids.size() > 1)
-        return lookupBatch(lookup, ids.mid(0, kMaxBatchSteps), ids.mid(kMaxBatchSteps));
+    if (ids.size() > 1) {
+        // Batches of 20; a throttled step is asked again after its Retry-After; a failed batch call
+        // does not stop the others (what they found is still the answer).
+        auto run = std::make_shared<BatchRun>();
+        for (const QString &id : ids)
+            run->queue << BatchRun::Step {id,
+                                          QStringLiteral("/groups/")
+                                              + QString::fromLatin1(QUrl::toPercentEncoding(id))
+                                              + QStringLiteral("?$select=id,displayName,description")};
+        run->keepGoing = true;
+        run->guard = lookup->guard;
+        run->started = clock()->now();
+        run->elapsed.start();
+        run->onStep = [lookup](BatchRun &, const BatchRun::Step &step, int status, const Net::Json &answer) {
+            if (status >= 200 && status < 300) {
+                if (const auto g = groupFromJson(answer.value("body", Net::Json())))
+                    lookup->found.insert(step.key, *g);
+            } else if (!groupNotShown(status) && !stepThrottled(status)) {
+                qCInfo(lcGraph) << "group" << step.key << "not readable in a batch: HTTP" << status;
+            }
+        };
+        run->done = [this, lookup](std::optional<Error> error) {
+            if (error)
+                lookup->error = error;
+            lookupRoundDone(lookup);
+        };
+        return batchNext(run);
+    }
     // One group: a plain GET is one call either way, and simpler for Graph.
     const QString id = ids.first();
     auto *c = new GraphCall(
@@ -458,81 +507,8 @@ void GraphClient::lookupRound(std::shared_ptr<GroupLookup> lookup)
     c->start();
 }
 
-void GraphClient::lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList ids, QStringList rest)
-{
-    Net::Json requests = Net::Json::array();
-    for (qsizetype i = 0; i < ids.size(); ++i) {
-        const QString stepUrl = QStringLiteral("/groups/")
-            + QString::fromLatin1(QUrl::toPercentEncoding(ids.at(i)))
-            + QStringLiteral("?$select=id,displayName,description");
-        requests.push_back(
-            {{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", stepUrl.toStdString()}});
-    }
-    const Net::Json body {{"requests", requests}};
-    auto *c = new GraphCall(
-        this, "POST", url(QStringLiteral("/$batch")), QByteArray::fromStdString(body.dump()),
-        [this, lookup, ids, rest](const Net::HttpResponse &r) {
-            if (!lookup->guard)
-                return;
-            const auto json = r.isSuccess() ? Net::parseJson(r.body) : Core::Result<Net::Json>(graphError(r));
-            if (!json.ok()) {
-                lookup->error = json.error();
-            } else if (!json.value().is_object() || !json.value().contains("responses")
-                       || !json.value()["responses"].is_array()) {
-                lookup->error = Error::make(
-                    Error::Kind::Parse, QStringLiteral("Graph sent a batch answer without \"responses\""));
-            } else {
-                // Responses come in any order: the step id is the index + 1 of the group asked.
-                const QDateTime now = clock()->now();
-                for (const Net::Json &step : json.value()["responses"]) {
-                    bool ok = false;
-                    const int index = Net::jsonString(step, "id").toInt(&ok) - 1;
-                    if (!ok || index < 0 || index >= ids.size() || !step.contains("status")
-                        || !step["status"].is_number_integer())
-                        continue;
-                    const QString id = ids.at(index);
-                    const int status = step["status"].get<int>();
-                    if (status >= 200 && status < 300) {
-                        if (const auto g = groupFromJson(step.value("body", Net::Json())))
-                            lookup->found.insert(id, *g);
-                    } else if (stepThrottled(status)) {
-                        const qint64 backoff = qMin(kMaxBackoffMs, 2000LL << qMin(lookup->rounds, 10));
-                        const qint64 wait = Net::parseRetryAfterMs(stepHeader(step, "Retry-After"), now,
-                                                                   kThrottleBudgetMs + 1)
-                                                .value_or(backoff);
-                        lookup->waitMs = qMax(lookup->waitMs, qMax(kMinThrottleWaitMs, wait));
-                        lookup->throttled << id;
-                    } else if (!groupNotShown(status)) {
-                        qCInfo(lcGraph) << "group" << id << "not readable in a batch: HTTP" << status;
-                    }
-                }
-            }
-            if (!rest.isEmpty())
-                return lookupBatch(lookup, rest.mid(0, kMaxBatchSteps), rest.mid(kMaxBatchSteps));
-            lookupRoundDone(lookup);
-        });
-    c->start();
-}
-
 void GraphClient::lookupRoundDone(std::shared_ptr<GroupLookup> lookup)
 {
-    if (!lookup->throttled.isEmpty()) {
-        const QDateTime now = clock()->now();
-        const qint64 spent = qMax(lookup->started.msecsTo(now), lookup->elapsed.elapsed());
-        const qint64 wait = std::exchange(lookup->waitMs, 0);
-        if (spent + wait <= kThrottleBudgetMs) {
-            lookup->pending = std::exchange(lookup->throttled, {});
-            ++lookup->rounds;
-            qCInfo(lcGraph) << lookup->pending.size() << "group lookups throttled, asking again in" << wait
-                            << "ms";
-            Q_EMIT throttled(now.addMSecs(wait), QStringLiteral("Microsoft Graph"));
-            QTimer::singleShot(wait, this, [this, lookup] { lookupRound(lookup); });
-            return;
-        }
-        qCInfo(lcGraph) << lookup->throttled.size()
-                        << "group lookups still throttled; past the budget, giving up";
-        lookup->throttled.clear();
-    }
     if (!lookup->pending.isEmpty())
         return lookupRound(lookup);
     if (lookup->error && lookup->found.isEmpty())
@@ -542,39 +518,13 @@ void GraphClient::lookupRoundDone(std::shared_ptr<GroupLookup> lookup)
     lookup->callback(lookup->found);
 }
 
-/**
- * Steps asked in `$batch` calls of at most kMaxBatchSteps: a throttled step (429, 503, 504) waits for
- * its Retry-After (the longest of a round) and is asked again within the budget; a step's follow-up
- * (a next page) is queued by `onStep` and goes into a later batch. `done` gets the error of a batch
- * call that failed (nothing more is asked then), or nothing.
- */
-struct BatchRun
-{
-    struct Step
-    {
-        QString key;
-        QString url; // relative to the version, with its query
-    };
-    QList<Step> queue;
-    QList<QPair<Step, Net::Json>> throttled; // this round's, with their last answer
-    qint64 waitMs = 0;
-    int rounds = 0;
-    QPointer<QObject> guard;
-    /// A step's answer: its status (0: the batch answer had none for it) and the step object. A
-    /// step still throttled past the budget comes with its throttled answer.
-    std::function<void(BatchRun &, const Step &, int, const Net::Json &)> onStep;
-    std::function<void(std::optional<Error>)> done;
-    QDateTime started;
-    QElapsedTimer elapsed;
-};
-
 void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
 {
     if (!run->guard)
         return;
     if (run->queue.isEmpty()) {
         if (run->throttled.isEmpty())
-            return run->done(std::nullopt);
+            return run->done(run->firstError);
         const QDateTime now = clock()->now();
         const qint64 spent = qMax(run->started.msecsTo(now), run->elapsed.elapsed());
         const qint64 wait = std::exchange(run->waitMs, 0);
@@ -583,7 +533,7 @@ void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
             qCInfo(lcGraph) << throttled.size() << "batch steps still throttled; past the budget, giving up";
             for (const auto &[step, answer] : throttled)
                 run->onStep(*run, step, answer.value("status", 429), answer);
-            return run->done(std::nullopt);
+            return run->done(run->firstError);
         }
         for (const auto &entry : throttled)
             run->queue << entry.first;
@@ -595,6 +545,30 @@ void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
     }
     const QList<BatchRun::Step> steps = run->queue.mid(0, kMaxBatchSteps);
     run->queue.remove(0, steps.size());
+    if (steps.size() == 1) {
+        // One step: a plain GET is one call either way, and simpler for Graph (the call itself
+        // honours Retry-After; what it answers is the step's answer).
+        const BatchRun::Step step = steps.first();
+        auto *c = new GraphCall(this, "GET", QUrl(m_baseUrl.toString() + step.url), {},
+                                [this, run, step](const Net::HttpResponse &r) {
+                                    if (!run->guard)
+                                        return;
+                                    if (!r.hasStatus()) {
+                                        if (!run->keepGoing)
+                                            return run->done(r.transportError);
+                                        if (!run->firstError)
+                                            run->firstError = r.transportError;
+                                        return batchNext(run);
+                                    }
+                                    const auto body = Net::parseJson(r.body);
+                                    const Net::Json answer {{"status", r.status},
+                                                            {"body", body.ok() ? body.value() : Net::Json()}};
+                                    run->onStep(*run, step, r.status, answer);
+                                    batchNext(run);
+                                });
+        c->start();
+        return;
+    }
     Net::Json requests = Net::Json::array();
     for (qsizetype i = 0; i < steps.size(); ++i)
         requests.push_back(
@@ -606,12 +580,20 @@ void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
             if (!run->guard)
                 return;
             const auto json = r.isSuccess() ? Net::parseJson(r.body) : Core::Result<Net::Json>(graphError(r));
+            std::optional<Error> failed;
             if (!json.ok())
-                return run->done(json.error());
-            if (!json.value().is_object() || !json.value().contains("responses")
-                || !json.value()["responses"].is_array())
-                return run->done(Error::make(
-                    Error::Kind::Parse, QStringLiteral("Graph sent a batch answer without \"responses\"")));
+                failed = json.error();
+            else if (!json.value().is_object() || !json.value().contains("responses")
+                     || !json.value()["responses"].is_array())
+                failed = Error::make(Error::Kind::Parse,
+                                     QStringLiteral("Graph sent a batch answer without \"responses\""));
+            if (failed && !run->keepGoing)
+                return run->done(failed);
+            if (failed) {
+                if (!run->firstError)
+                    run->firstError = failed;
+                return batchNext(run);
+            }
             // Responses come in any order: the step id is the index + 1 of the step asked.
             QList<bool> answered(steps.size(), false);
             const QDateTime now = clock()->now();

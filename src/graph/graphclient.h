@@ -247,7 +247,6 @@ private:
                   Callback<QList<T>> callback);
     void activateAttempt(std::shared_ptr<ActivationAttempt> attempt);
     void lookupRound(std::shared_ptr<GroupLookup> lookup);
-    void lookupBatch(std::shared_ptr<GroupLookup> lookup, QStringList ids, QStringList rest);
     void lookupRoundDone(std::shared_ptr<GroupLookup> lookup);
     void batchNext(std::shared_ptr<BatchRun> run);
     /// Job and rule through `via` (this client, or provisionOnDemand's client of its own).
