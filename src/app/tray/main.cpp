@@ -2,6 +2,7 @@
 #include "core/config.h"
 #include "core/quitonsignals.h"
 #include "singleinstance.h"
+#include "startupmarks.h"
 #include "trayapp.h"
 #include "ui/errortext.h"
 
@@ -14,6 +15,7 @@
 int main(int argc, char *argv[])
 {
     QApplication app(argc, argv);
+    Elevate::App::markStartup("main");
     QApplication::setApplicationName(QStringLiteral("Elevate"));
     QApplication::setOrganizationName(QStringLiteral("Elevate"));
     QApplication::setApplicationVersion(QStringLiteral(ELEVATE_VERSION));

@@ -13,6 +13,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "startupmarks.h"
 #include "ui/accesscontroller.h"
 #include "ui/approvalswindow.h"
 #include "ui/awscontroller.h"
@@ -21,6 +22,7 @@
 #include "ui/historywindow.h"
 #include "ui/mainwindow.h"
 #include "ui/requestdialog.h"
+#include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
@@ -41,7 +43,10 @@ using Core::Error;
 TrayApp::TrayApp(Options options, QObject *parent)
     : QObject(parent)
     , m_options(std::move(options))
-{ }
+{
+    if (m_options.clock)
+        m_clock = m_options.clock;
+}
 
 TrayApp::~TrayApp()
 {
@@ -115,14 +120,14 @@ Core::Result<void> TrayApp::start()
     m_nam = new QNetworkAccessManager(this);
     m_http = new Net::HttpClient(m_nam, this);
     m_secrets = std::make_unique<Auth::KeychainSecretStore>(cfg.keychainService);
-    m_session = new Auth::EntraSession(cfg, m_http, m_secrets.get(), &m_clock, this);
+    m_session = new Auth::EntraSession(cfg, m_http, m_secrets.get(), m_clock, this);
     m_graph = new Graph::GraphClient(QUrl(cfg.graphBaseUrl), cfg.graphResource, m_http, m_session, this);
     m_graph->setReplicationWindowSecs(cfg.graphReplicationWindowSeconds);
     auto history = Core::HistoryStore::open(cfg.effectiveHistoryPath());
     if (history.ok())
         m_history = std::move(history).value();
     m_defaultDurationMinutes = cfg.defaultDurationMinutes;
-    m_controller = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), &m_clock,
+    m_controller = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), m_clock,
                                             this, m_history.get());
     m_controller->setWarnMinutes(cfg.warnMinutesBefore);
     m_changes = new Core::ChangeNotice(Core::ChangeNotice::beside(cfg.effectiveHistoryPath()), this);
@@ -130,6 +135,17 @@ Core::Result<void> TrayApp::start()
             &Ui::AccessController::noticeChangeElsewhere);
     m_changes->watch();
     m_tray = std::make_unique<Ui::TrayController>(m_controller);
+    if (lcStartup().isDebugEnabled()) {
+        // After the tray's own handler: the menu has been rebuilt with the targets by then.
+        auto *once = new QObject(this);
+        connect(m_controller, &Ui::AccessController::changed, once, [this, once] {
+            if (m_controller->status() != Ui::AccessController::Status::Ready
+                || m_controller->targets()->targets().isEmpty())
+                return;
+            markStartup("menu");
+            once->deleteLater();
+        });
+    }
     m_window = std::make_unique<Ui::MainWindow>(m_controller);
 
     connect(m_controller, &Ui::AccessController::browserUrlReady, this, [this](const QUrl &url) {
@@ -163,6 +179,7 @@ Core::Result<void> TrayApp::start()
     const bool hasTray = QSystemTrayIcon::isSystemTrayAvailable();
     if (hasTray) {
         m_tray->show();
+        markStartup("icon");
     } else {
         // Without a tray host the window is the app: closing it quits.
         m_window->setQuitOnClose(true);
@@ -211,8 +228,8 @@ QString elevateProgram()
 
 void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
 {
-    m_idc = new Auth::IdcSession(config, m_http, m_secrets.get(), &m_clock, this);
-    m_portal = new Aws::PortalClient(config.aws, m_http, m_idc, &m_clock, this);
+    m_idc = new Auth::IdcSession(config, m_http, m_secrets.get(), m_clock, this);
+    m_portal = new Aws::PortalClient(config.aws, m_http, m_idc, m_clock, this);
     // The demo never touches the user's own AWS files.
     Aws::AwsFiles files = m_demoDir
         ? Aws::AwsFiles(m_demoDir->filePath(QStringLiteral("aws/config")),
@@ -221,7 +238,7 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
     QStringList args;
     if (configPath != Core::AppConfig::defaultPath())
         args << QStringLiteral("--config") << QFileInfo(configPath).absoluteFilePath();
-    m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), &m_clock,
+    m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), m_clock,
                                Aws::AwsAccess::commandLine(elevateProgram(), args), this);
     m_awsController
         = new Ui::AwsController(m_controller, m_aws, m_idc, config.aws.scimServicePrincipalId, this);

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: GPL-3.0-or-later
+#include "startupmarks.h"
+
+#include <QElapsedTimer>
+
+namespace Elevate::App {
+
+Q_LOGGING_CATEGORY(lcStartup, "elevate.startup", QtInfoMsg)
+
+void markStartup(const char *what)
+{
+    if (!lcStartup().isDebugEnabled())
+        return;
+    QElapsedTimer timer;
+    timer.start();
+    qCDebug(lcStartup).noquote() << what << timer.msecsSinceReference();
+}
+
+} // namespace Elevate::App
