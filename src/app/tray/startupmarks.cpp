@@ -16,4 +16,11 @@ void markStartup(const char *what)
     qCDebug(lcStartup).noquote() << what << timer.msecsSinceReference();
 }
 
+Q_LOGGING_CATEGORY(lcNotifications, "elevate.notifications", QtInfoMsg)
+
+void logNotification(const QString &title, qint64 epochSecs)
+{
+    qCDebug(lcNotifications).noquote() << title << epochSecs;
+}
+
 } // namespace Elevate::App

@@ -16,4 +16,10 @@ Q_DECLARE_LOGGING_CATEGORY(lcStartup)
  */
 void markStartup(const char *what);
 
+Q_DECLARE_LOGGING_CATEGORY(lcNotifications)
+/// With QT_LOGGING_RULES=elevate.notifications.debug=true: "elevate.notifications: <title> <epoch s>"
+/// for every notification the tray shows, on the app's clock, so a benchmark can check that a
+/// warning came on time. Titles name no secret.
+void logNotification(const QString &title, qint64 epochSecs);
+
 } // namespace Elevate::App

@@ -161,7 +161,10 @@ Core::Result<void> TrayApp::start()
                 m_tray->notify(tr("Elevate"), text, true);
             });
     connect(m_controller, &Ui::AccessController::notify, this,
-            [this](const QString &title, const QString &message) { m_tray->notify(title, message, false); });
+            [this](const QString &title, const QString &message) {
+                logNotification(title, m_clock->nowSecs());
+                m_tray->notify(title, message, false);
+            });
     connect(m_tray.get(), &Ui::TrayController::openWindowRequested, this, &TrayApp::showWindow);
     connect(m_tray.get(), &Ui::TrayController::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_tray.get(), &Ui::TrayController::renewRequested, this, &TrayApp::openRenewForm);
