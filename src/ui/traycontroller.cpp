@@ -26,12 +26,12 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
     , m_menu(new QMenu)
     , m_tray(new QSystemTrayIcon(this))
     , m_fastTick(new QTimer(this))
-    , m_slowTick(new QTimer(this))
+    , m_nextChange(new QTimer(this))
 {
     m_fastTick->setInterval(1000);
-    m_slowTick->setInterval(30'000);
+    m_nextChange->setSingleShot(true);
     connect(m_fastTick, &QTimer::timeout, this, &TrayController::tick);
-    connect(m_slowTick, &QTimer::timeout, this, &TrayController::tick);
+    connect(m_nextChange, &QTimer::timeout, this, &TrayController::tick);
     connect(m_menu, &QMenu::aboutToShow, this, [this] {
         tick();
         m_fastTick->start();
@@ -321,6 +321,20 @@ QString TrayController::grantText(const Core::Grant &g) const
     return tr("%1 — %2 left").arg(name, left);
 }
 
+QString TrayController::tipText(const Core::Grant &g) const
+{
+    const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
+    if (g.isPermanent())
+        return tr("%1 — permanent").arg(name);
+    const QString until = g.end.toLocalTime().toString(QStringLiteral("HH:mm"));
+    if (m_aws) {
+        const auto *t = m_aws->targetOf(g);
+        if (t && t->phase != Aws::AwsTarget::Phase::Ready)
+            return tr("%1 — until %2 · waiting for AWS").arg(name, until);
+    }
+    return tr("%1 — until %2").arg(name, until);
+}
+
 QString TrayController::requestText(const Core::AccessRequest &r) const
 {
     const QString name = shortName(r.groupId, r.groupDisplayName, r.accessId);
@@ -380,7 +394,7 @@ void TrayController::tick()
     if (signedIn) {
         tip = tr("Elevate — %1").arg(account->username);
         if (soonest)
-            tip += u'\n' + grantText(*soonest);
+            tip += u'\n' + tipText(*soonest);
         else
             tip += u'\n'
                 + tr("%n eligible target(s), nothing active", nullptr,
@@ -406,11 +420,15 @@ void TrayController::tick()
         m_tray->setIcon(Ui::trayIcon(m_state, m_badge));
     }
     m_tray->setToolTip(tip);
-    const bool live = signedIn && (!access->grants().isEmpty() || !access->openRequests().isEmpty());
-    if (live && !m_slowTick->isActive())
-        m_slowTick->start();
-    else if (!live)
-        m_slowTick->stop();
+    // Nothing ticks while the menu is closed: the tooltip names the end time, not a countdown, so
+    // the icon changes only when the soonest grant enters its warning time (a grant's end comes
+    // with the sync AccessService runs just after it, and phases with their own signals).
+    m_nextChange->stop();
+    if (signedIn && soonest && !soonest->isPermanent() && m_state != TrayState::Error) {
+        const qint64 toWarning = soonest->secondsLeft(now) - warnSecs;
+        if (toWarning > 0)
+            m_nextChange->start(int(qMin<qint64>(toWarning, qint64(24) * 3600) * 1000 + 500));
+    }
 }
 
 } // namespace Elevate::Ui

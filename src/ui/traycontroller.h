@@ -83,6 +83,8 @@ private:
     void rebuild();
     QString shortName(const QString &groupId, const QString &groupName, const QString &accessId) const;
     QString grantText(const Core::Grant &grant) const;
+    /// The tooltip's line for a grant: its end time, which needs no timer to stay true.
+    QString tipText(const Core::Grant &grant) const;
     QString requestText(const Core::AccessRequest &request) const;
 
     AccessController *m_controller;
@@ -94,7 +96,7 @@ private:
     int m_iconBadge = -1;
     QString m_messageApprovalId; // the request the last notification was about, if an approval
     QTimer *m_fastTick; // 1 s while the menu is open
-    QTimer *m_slowTick; // 30 s while something is live
+    QTimer *m_nextChange; // once, when the soonest grant enters its warning time
     QList<QPair<QPointer<QMenu>, QString>> m_grantMenus; // menu -> grant id
     QList<QPair<QPointer<QMenu>, QString>> m_requestMenus; // menu -> request id
     QList<QPair<QPointer<QAction>, QString>> m_awsPhaseActions; // "AWS: waiting …" line -> grant id

@@ -13,6 +13,7 @@
 #include <QSignalSpy>
 #include <QSystemTrayIcon>
 #include <QTest>
+#include <QTimer>
 
 using namespace Elevate;
 using namespace Qt::StringLiterals;
@@ -157,7 +158,51 @@ private Q_SLOTS:
 class TestTrayLive : public QObject
 {
     Q_OBJECT
+
+    static bool noRepeatingTimer(const Ui::TrayController &tray)
+    {
+        const auto timers = tray.findChildren<QTimer *>();
+        return std::none_of(timers.cbegin(), timers.cend(),
+                            [](const QTimer *t) { return t->isActive() && !t->isSingleShot(); });
+    }
+
 private Q_SLOTS:
+    void closedMenuWakesOnlyForTheWarning()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QVERIFY(f.signIn());
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        const auto ro = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
+        QVERIFY(ro);
+        Core::ActivationDraft draft;
+        draft.durationSecs = 30 * 60;
+        bool done = false;
+        access->request(*ro, draft, &tray, [&done](Core::Result<Core::AccessRequest> r) {
+            QVERIFY(r.ok());
+            done = true;
+        });
+        QTRY_VERIFY(done);
+        QTRY_COMPARE(access->grants().size(), 1);
+        QCOMPARE(tray.state(), Ui::TrayState::Active);
+        // One single-shot timer, due when the grant enters its 15-minute warning; nothing repeats.
+        QVERIFY2(noRepeatingTimer(tray), "a timer repeats while the menu is closed");
+        const auto timers = tray.findChildren<QTimer *>();
+        const qint64 toWarning = (access->grants().first().secondsLeft(f.clock.now()) - 15 * 60) * 1000 + 500;
+        QVERIFY(std::any_of(timers.cbegin(), timers.cend(), [toWarning](const QTimer *t) {
+            return t->isActive() && t->isSingleShot() && qAbs(t->remainingTime() - toWarning) < 5000;
+        }));
+        // While the menu is open the countdown ticks every second, and stops with the menu.
+        Q_EMIT tray.menu()->aboutToShow();
+        QVERIFY(std::any_of(timers.cbegin(), timers.cend(), [](const QTimer *t) {
+            return t->isActive() && !t->isSingleShot() && t->interval() == 1000;
+        }));
+        Q_EMIT tray.menu()->aboutToHide();
+        QVERIFY(noRepeatingTimer(tray));
+    }
+
     void activeGrantAndPendingRequestAtTheTop()
     {
         Test::SignedInFixture f;
@@ -181,9 +226,11 @@ private Q_SLOTS:
         QTRY_VERIFY(done);
         QTRY_COMPARE(access->grants().size(), 1);
         QCOMPARE(tray.state(), Ui::TrayState::Expiring);
-        QVERIFY2(tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 9:5"_s)
-                     || tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — 10:00"_s),
+        // The tooltip names the end time: it stays true without a timer while nobody looks.
+        const QString until = access->grants().first().end.toLocalTime().toString(u"HH:mm"_s);
+        QVERIFY2(tray.trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production — until "_s + until),
                  qPrintable(tray.trayIcon()->toolTip()));
+        QVERIFY2(noRepeatingTimer(tray), "a timer repeats while the menu is closed");
         QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
             return n.at(0).toString() == u"Access granted"_s
                 && n.at(1).toString().contains(u"ReadOnlyAccess"_s);
