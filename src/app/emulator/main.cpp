@@ -4,11 +4,13 @@
 
 #include "core/quitonsignals.h"
 #include "emulator/emulator.h"
+#include "emulator/generate.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QSaveFile>
 #include <QTextStream>
 
 namespace {
@@ -88,6 +90,20 @@ int main(int argc, char *argv[])
     const QCommandLineOption scenarioOpt(
         QStringLiteral("scenario"), QStringLiteral("Load this scenario file instead of the built-in demo."),
         QStringLiteral("file"));
+    const QCommandLineOption generateOpt(
+        QStringLiteral("generate-scenario"),
+        QStringLiteral("Load a scenario generated from SPEC instead of the built-in demo: key=value pairs "
+                       "joined by commas, eligibilities=N (1-20000) and accounts=M (1-5000, at least N/10) "
+                       "required, approvers=K (2; 0-100), users=U (1; 1-1000), assignments=A (0; 0-M), "
+                       "pageSize=P (1-999) and portalRate=R (1-100000) optional. The demo's tenant, app and "
+                       "first user stay."),
+        QStringLiteral("spec"));
+    const QCommandLineOption writeScenarioOpt(
+        QStringLiteral("write-scenario"),
+        QStringLiteral(
+            "Write the scenario (generated, from --scenario, or the built-in demo) to FILE and exit "
+            "without listening."),
+        QStringLiteral("file"));
     const QCommandLineOption autoOpt(
         QStringLiteral("auto-sign-in"),
         QStringLiteral("Sign this user (UPN) in without a page; a request's login_hint "
@@ -122,22 +138,49 @@ int main(int argc, char *argv[])
                        "answers at once. Default: ELEVATE_EMULATOR_PROFILE, else friendly. The scenario's "
                        "settings override it."),
         QStringLiteral("realistic|friendly"));
-    parser.addOptions({listenOpt, remoteOpt, scenarioOpt, autoOpt, pageOpt, configOpt, bridgeConfigOpt,
-                       awsDataOpt, scimOpt, profileOpt});
+    parser.addOptions({listenOpt, remoteOpt, scenarioOpt, generateOpt, writeScenarioOpt, autoOpt, pageOpt,
+                       configOpt, bridgeConfigOpt, awsDataOpt, scimOpt, profileOpt});
     parser.process(app);
 
     Elevate::Emulator::Emulator emulator;
     QString error;
     if (parser.isSet(profileOpt) && !emulator.setProfile(parser.value(profileOpt)))
         return fail(QStringLiteral("--profile is realistic or friendly"), 2);
+    if (parser.isSet(scenarioOpt) && parser.isSet(generateOpt))
+        return fail(QStringLiteral("--scenario and --generate-scenario cannot be used together"), 2);
+    if (parser.isSet(writeScenarioOpt))
+        for (const QCommandLineOption *o : {&configOpt, &bridgeConfigOpt, &awsDataOpt})
+            if (parser.isSet(*o))
+                return fail(QStringLiteral("--write-scenario exits without listening, so --%1 cannot be used "
+                                           "with it")
+                                .arg(o->names().constFirst()),
+                            2);
+    QByteArray scenario;
     if (parser.isSet(scenarioOpt)) {
         QFile f(parser.value(scenarioOpt));
         if (!f.open(QIODevice::ReadOnly))
             return fail(QStringLiteral("cannot read %1: %2").arg(f.fileName(), f.errorString()), 2);
-        if (!emulator.loadScenario(f.readAll(), &error))
+        scenario = f.readAll();
+        if (!emulator.loadScenario(scenario, &error))
             return fail(QStringLiteral("%1: %2").arg(f.fileName(), error), 2);
-    } else if (!emulator.loadBuiltInScenario()) {
-        return fail(QStringLiteral("the built-in scenario does not load"), 1);
+    } else if (parser.isSet(generateOpt)) {
+        const Elevate::Emulator::GeneratedScenario generated
+            = Elevate::Emulator::generateScenario(parser.value(generateOpt));
+        if (!generated.ok())
+            return fail(QStringLiteral("--generate-scenario: %1").arg(generated.error), 2);
+        scenario = generated.json;
+        if (!emulator.loadScenario(scenario, &error))
+            return fail(QStringLiteral("the generated scenario does not load: %1").arg(error), 1);
+    } else {
+        scenario = Elevate::Emulator::Emulator::builtInScenario();
+        if (!emulator.loadScenario(scenario))
+            return fail(QStringLiteral("the built-in scenario does not load"), 1);
+    }
+    if (parser.isSet(writeScenarioOpt)) {
+        QSaveFile f(parser.value(writeScenarioOpt));
+        if (!f.open(QIODevice::WriteOnly) || f.write(scenario) != scenario.size() || !f.commit())
+            return fail(QStringLiteral("cannot write %1: %2").arg(f.fileName(), f.errorString()), 1);
+        return 0;
     }
     if (parser.isSet(pageOpt)) {
         bool ok = false;
