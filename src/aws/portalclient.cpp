@@ -54,6 +54,22 @@ public:
 private:
     void send()
     {
+        const qint64 waitMs = m_owner->reserveSlot();
+        if (waitMs > 0) {
+            // A 429 meanwhile paused the pace: the slot booked before it is void, book again.
+            QTimer::singleShot(waitMs, Qt::PreciseTimer, this, [this, seen = m_owner->m_slowDowns] {
+                if (seen != m_owner->m_slowDowns)
+                    send();
+                else
+                    transmit();
+            });
+            return;
+        }
+        transmit();
+    }
+
+    void transmit()
+    {
         Net::HttpRequest request;
         request.method = m_method;
         request.url = m_url;
@@ -78,6 +94,8 @@ private:
         }
         const bool retryable = !r.hasStatus() ? r.transportError.kind == Error::Kind::Network
                                               : (r.status == 429 || r.status >= 500);
+        if (r.hasStatus() && r.status == 429)
+            m_owner->slowDown();
         if (retryable && m_attempt < kMaxRetries) {
             qint64 delayMs = 1000LL << m_attempt;
             if (const auto after
@@ -119,7 +137,40 @@ PortalClient::PortalClient(const Core::AwsConfig &config, Net::HttpClient *http,
     , m_http(http)
     , m_tokens(tokens)
     , m_clock(clock)
+    , m_ratePerSecond(std::max(1, config.portalRequestsPerSecond))
+    , m_currentRate(m_ratePerSecond)
 { }
+
+qint64 PortalClient::reserveSlot()
+{
+    if (!m_pace.isValid())
+        m_pace.start();
+    const qint64 nowUs = m_pace.nsecsElapsed() / 1000;
+    if (m_currentRate != m_ratePerSecond && nowUs >= m_slowUntilUs)
+        m_currentRate = m_ratePerSecond;
+    // A twentieth more than 1/rate apart, so that timer slack and arrival jitter stay under the rate.
+    const qint64 spacingUs = 1'050'000 / m_currentRate;
+    const qint64 slotUs = std::max(nowUs, m_nextSlotUs);
+    m_nextSlotUs = slotUs + spacingUs;
+    return (slotUs - nowUs + 999) / 1000;
+}
+
+void PortalClient::slowDown()
+{
+    if (!m_pace.isValid())
+        m_pace.start();
+    const qint64 nowUs = m_pace.nsecsElapsed() / 1000;
+    // A 429 says the portal's window is full: nothing more for a second, so that it drains. Calls in
+    // flight meanwhile are refused too; they halve the pace once, not once each.
+    m_nextSlotUs = nowUs + 1'000'000;
+    ++m_slowDowns;
+    if (nowUs - m_lastSlowDownUs >= 1'000'000) {
+        m_currentRate = std::max(1, m_currentRate / 2);
+        m_lastSlowDownUs = nowUs;
+        qCInfo(lcAws) << "portal: throttled; at most" << m_currentRate << "requests a second for a minute";
+    }
+    m_slowUntilUs = nowUs + 60'000'000;
+}
 
 QString PortalClient::errorCode(const Net::HttpResponse &response)
 {

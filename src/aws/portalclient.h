@@ -9,6 +9,7 @@
 #include "net/json.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QObject>
 #include <QUrl>
 
@@ -74,6 +75,9 @@ struct Discovery
  *   403 ForbiddenException    → Kind::Service, serviceCode "ForbiddenException": not assigned (yet);
  *       the sign-in stays;
  *   429 / 5xx                 → Retry-After (else 1 s, 2 s, 4 s), at most three retries.
+ * Requests are paced: at most aws.portalRequestsPerSecond go out in any second (the portal's limit
+ * is not published; it answers bursts with 429), and after a 429 nothing goes for a second and
+ * the pace halves for a minute.
  * Pages are followed (next_token) up to a bound. Callbacks run once, not at all if `context` dies.
  */
 class PortalClient : public QObject
@@ -137,11 +141,23 @@ private:
     void listPaged(const QString &path, QList<QPair<QString, QString>> query, const char *listKey,
                    QObject *context, std::function<void(Core::Result<std::vector<Net::Json>>)> callback);
 
+    /// Books the next request's slot; returns how many milliseconds the request waits for it.
+    qint64 reserveSlot();
+    /// A 429 came: a second's pause, then half the pace (at least one a second) for the next minute.
+    void slowDown();
+
     QUrl m_base;
     Net::HttpClient *m_http;
     Core::AccessTokenProvider *m_tokens;
     const Core::Clock *m_clock;
     int m_requests = 0;
+    int m_ratePerSecond; // aws.portalRequestsPerSecond
+    int m_currentRate; // lower for a minute after a 429
+    QElapsedTimer m_pace; // monotonic: slots are intervals, not times of day
+    qint64 m_nextSlotUs = 0;
+    qint64 m_slowUntilUs = 0;
+    qint64 m_lastSlowDownUs = -1'000'000; // long enough ago
+    int m_slowDowns = 0; // 429s so far: a slot booked before the latest one is void
 };
 
 } // namespace Elevate::Aws

@@ -262,7 +262,8 @@ QJsonObject awsJson(const AwsConfig &aws)
     QJsonObject o {{u"startUrl"_s, aws.startUrl},
                    {u"region"_s, aws.region},
                    {u"profileTemplate"_s, aws.profileTemplate},
-                   {u"plainCredentials"_s, aws.plainCredentials}};
+                   {u"plainCredentials"_s, aws.plainCredentials},
+                   {u"portalRequestsPerSecond"_s, aws.portalRequestsPerSecond}};
     for (const auto &[key, value] : {std::pair {u"oidcEndpoint"_s, aws.oidcEndpoint},
                                      std::pair {u"portalEndpoint"_s, aws.portalEndpoint},
                                      std::pair {u"signinEndpoint"_s, aws.signinEndpoint},
@@ -350,6 +351,7 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
     r.string(aws, a, "profileTemplate", c.aws.profileTemplate);
     r.string(aws, a, "profileRegion", c.aws.profileRegion);
     r.boolean(aws, a, "plainCredentials", c.aws.plainCredentials);
+    r.integer(aws, a, "portalRequestsPerSecond", c.aws.portalRequestsPerSecond);
     const auto console = r.object(aws, a, "console");
     const QString ac = u"aws.console."_s;
     r.string(console, ac, "mode", c.aws.consoleMode);
@@ -499,6 +501,9 @@ Result<AppConfig> AppConfig::fromJson(const QByteArray &json, const QString &sou
         || c.aws.waitingLimitMinutes > 10080)
         return configError(sourcePath,
                            QStringLiteral("aws.sync minutes must be between 1 and 10080 (a week)"));
+    if (c.aws.portalRequestsPerSecond < 1 || c.aws.portalRequestsPerSecond > 1000)
+        return configError(sourcePath,
+                           QStringLiteral("aws.portalRequestsPerSecond must be between 1 and 1000"));
     if (c.keychainService.isEmpty())
         return configError(sourcePath, QStringLiteral("keychain.service must not be empty"));
     if (c.defaultDurationMinutes < 5 || c.defaultDurationMinutes > 24 * 60)

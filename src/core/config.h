@@ -65,6 +65,11 @@ struct AwsConfig
     /// Empty: not offered.
     QString scimServicePrincipalId;
 
+    /// aws.portalRequestsPerSecond: the pace of portal requests (role discovery lists every account's
+    /// roles). AWS publishes no limit for the portal API; it answers bursts with 429. Requests are
+    /// spaced to stay under this rate, and after a 429 the pace halves for a minute.
+    int portalRequestsPerSecond = 20;
+
     bool isConfigured() const { return !startUrl.isEmpty() && !region.isEmpty(); }
 };
 

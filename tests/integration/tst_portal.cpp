@@ -155,8 +155,9 @@ class TestPortal : public QObject
         return token.value(u"accessToken"_s).toString();
     }
 
-    /// The emulator with `generated` accounts for lee (0: the demo as it is), listening, lee signed in.
-    bool start(int generated)
+    /// The emulator with `generated` accounts for lee (0: the demo as it is), listening, lee signed in;
+    /// the client paced at `perSecond` portal requests (by default out of the way of the counts).
+    bool start(int generated, int perSecond = 1'000'000)
     {
         m_portal.reset();
         m_emulator = std::make_unique<Emulator::Emulator>();
@@ -188,6 +189,7 @@ class TestPortal : public QObject
         m_tokens.invalidated = 0;
         if (m_tokens.token.isEmpty())
             return false;
+        m_config.aws.portalRequestsPerSecond = perSecond;
         m_portal = std::make_unique<Aws::PortalClient>(m_config.aws, m_http.get(), &m_tokens, m_clock.get());
         return true;
     }
@@ -303,6 +305,47 @@ private Q_SLOTS:
         // The round trips: 51 pages of 100, one ListAccountRoles each, and the retries (3 + 2).
         QCOMPARE(m_portal->requestCount(), (accounts + 99) / 100 + accounts + 3 + 2);
         QCOMPARE(m_tokens.invalidated, 0);
+    }
+
+    int throttledAnswers() const
+    {
+        int n = 0;
+        for (const auto &r : m_emulator->state().value(u"httpRequests"_s).toArray())
+            n += r.toObject().value(u"status"_s).toInt() == 429;
+        return n;
+    }
+
+    // The portal publishes no limit and answers bursts with 429: at the configured pace, six
+    // accounts asked at once never go past it.
+    void discoveryKeepsToThePace()
+    {
+        QVERIFY(start(40, 10));
+        QCOMPARE(admin(u"settings"_s,
+                       {{u"portalRateLimit"_s, QJsonObject {{u"requests"_s, 10}, {u"perSeconds"_s, 1}}}}),
+                 200);
+        const auto run = discover(6);
+        QVERIFY2(run->result && run->result->ok(),
+                 run->result ? describe(*run->result).constData() : "no answer");
+        QVERIFY(run->result->value().isComplete());
+        QCOMPARE(run->result->value().roles.size(), 40 * 2 + 1);
+        QCOMPARE(throttledAnswers(), 0);
+        QCOMPARE(m_portal->requestCount(), 1 + 41); // one page, one call per account, no retry
+    }
+
+    // Configured faster than the portal allows: the first 429s halve the pace, so the rest of the
+    // discovery goes through with few refusals instead of most.
+    void aThrottledPaceSlowsDown()
+    {
+        QVERIFY(start(40, 80));
+        QCOMPARE(admin(u"settings"_s,
+                       {{u"portalRateLimit"_s, QJsonObject {{u"requests"_s, 10}, {u"perSeconds"_s, 1}}}}),
+                 200);
+        const auto run = discover(6);
+        QVERIFY2(run->result && run->result->ok(),
+                 run->result ? describe(*run->result).constData() : "no answer");
+        QVERIFY(run->result->value().isComplete());
+        QCOMPARE(run->result->value().roles.size(), 40 * 2 + 1);
+        QVERIFY2(throttledAnswers() <= 6, QByteArray::number(throttledAnswers()).constData());
     }
 
     // Throttled through all of a call's retries: asked again a little later, one account at a time.

@@ -375,6 +375,13 @@ private Q_SLOTS:
         QTest::newRow("sync minutes as a list")
             << minimal({}, ", \"aws\": {\"sync\": {\"typicalMinutes\": [40]}}")
             << u"aws.sync.typicalMinutes"_s;
+        QTest::newRow("portal pace zero") << minimal({}, ", \"aws\": {\"portalRequestsPerSecond\": 0}")
+                                          << u"aws.portalRequestsPerSecond must be between 1 and 1000"_s;
+        QTest::newRow("portal pace too fast") << minimal({}, ", \"aws\": {\"portalRequestsPerSecond\": 1001}")
+                                              << u"aws.portalRequestsPerSecond must be between 1 and 1000"_s;
+        QTest::newRow("portal pace as a string")
+            << minimal({}, ", \"aws\": {\"portalRequestsPerSecond\": \"20\"}")
+            << u"aws.portalRequestsPerSecond must be a whole number"_s;
         QTest::newRow("bridge as a string") << minimal({}, ", \"aws\": {\"sync\": {\"bridge\": \"true\"}}")
                                             << u"aws.sync.bridge must be true or false"_s;
         QTest::newRow("bridge as a number") << minimal({}, ", \"aws\": {\"sync\": {\"bridge\": 1}}")
@@ -413,6 +420,15 @@ private Q_SLOTS:
         QVERIFY(!c.ok());
         QCOMPARE(c.error().kind, Error::Kind::Config);
         QVERIFY2(c.error().message.contains(mentions), qPrintable(c.error().message));
+    }
+    void portalPace()
+    {
+        const auto plain = AppConfig::fromJson(minimal());
+        QVERIFY(plain.ok());
+        QCOMPARE(plain.value().aws.portalRequestsPerSecond, 20);
+        const auto c = AppConfig::fromJson(minimal({}, ", \"aws\": {\"portalRequestsPerSecond\": 5}"));
+        QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
+        QCOMPARE(c.value().aws.portalRequestsPerSecond, 5);
     }
     void nullIsAbsent()
     {
