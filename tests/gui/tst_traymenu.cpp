@@ -15,6 +15,8 @@
 #include <QTest>
 #include <QTimer>
 
+#include <optional>
+
 using namespace Elevate;
 using namespace Qt::StringLiterals;
 
@@ -166,6 +168,24 @@ class TestTrayLive : public QObject
                             [](const QTimer *t) { return t->isActive() && !t->isSingleShot(); });
     }
 
+    /// Activates `target` for `secs` once the first sync is done; true when the grant is listed.
+    static bool activate(Test::SignedInFixture &f, const QString &target, int secs)
+    {
+        auto *access = f.controller->access();
+        if (!QTest::qWaitFor([access] { return access->lastSync().isValid(); }))
+            return false;
+        const auto t = f.controller->target(target);
+        if (!t)
+            return false;
+        Core::ActivationDraft draft;
+        draft.durationSecs = secs;
+        std::optional<bool> ok;
+        access->request(*t, draft, f.controller.get(),
+                        [&ok](Core::Result<Core::AccessRequest> r) { ok = r.ok(); });
+        return QTest::qWaitFor([&ok] { return ok.has_value(); }) && *ok
+            && QTest::qWaitFor([access] { return access->grants().size() == 1; });
+    }
+
 private Q_SLOTS:
     void closedMenuWakesOnlyForTheWarning()
     {
@@ -174,18 +194,7 @@ private Q_SLOTS:
         Ui::TrayController tray(f.controller.get());
         QVERIFY(f.signIn());
         auto *access = f.controller->access();
-        QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
-        QVERIFY(ro);
-        Core::ActivationDraft draft;
-        draft.durationSecs = 30 * 60;
-        bool done = false;
-        access->request(*ro, draft, &tray, [&done](Core::Result<Core::AccessRequest> r) {
-            QVERIFY(r.ok());
-            done = true;
-        });
-        QTRY_VERIFY(done);
-        QTRY_COMPARE(access->grants().size(), 1);
+        QVERIFY(activate(f, u"123456789012/ReadOnlyAccess"_s, 30 * 60));
         QCOMPARE(tray.state(), Ui::TrayState::Active);
         // One single-shot timer, due when the grant enters its 15-minute warning; nothing repeats.
         QVERIFY2(noRepeatingTimer(tray), "a timer repeats while the menu is closed");
@@ -216,15 +225,7 @@ private Q_SLOTS:
 
         // Ten minutes of ReadOnlyAccess: active, and already inside the 15-minute warning.
         QSignalSpy notes(f.controller.get(), &Ui::AccessController::notify);
-        Core::ActivationDraft draft;
-        draft.durationSecs = 10 * 60;
-        bool done = false;
-        access->request(*ro, draft, &tray, [&done](Core::Result<Core::AccessRequest> r) {
-            QVERIFY(r.ok());
-            done = true;
-        });
-        QTRY_VERIFY(done);
-        QTRY_COMPARE(access->grants().size(), 1);
+        QVERIFY(activate(f, ro->key(), 10 * 60));
         QCOMPARE(tray.state(), Ui::TrayState::Expiring);
         // The tooltip names the end time: it stays true without a timer while nobody looks.
         const QString until = access->grants().first().end.toLocalTime().toString(u"HH:mm"_s);
