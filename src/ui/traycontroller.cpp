@@ -417,7 +417,7 @@ void TrayController::tick()
     if (m_state != m_iconState || m_badge != m_iconBadge || m_tray->icon().isNull()) {
         m_iconState = m_state;
         m_iconBadge = m_badge;
-        m_tray->setIcon(Ui::trayIcon(m_state, m_badge));
+        m_tray->setIcon(m_icons.icon(m_state, m_badge));
     }
     m_tray->setToolTip(tip);
     // Nothing ticks while the menu is closed: the tooltip names the end time, not a countdown, so

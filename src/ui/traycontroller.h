@@ -53,6 +53,7 @@ public:
     QMenu *menu() const { return m_menu; }
     QSystemTrayIcon *trayIcon() const { return m_tray; }
     TrayState state() const { return m_state; }
+    const TrayIconCache &icons() const { return m_icons; }
     void show();
     /// A desktop notification through the tray (no-op when there is no tray).
     void notify(const QString &title, const QString &message, bool isError);
@@ -93,6 +94,7 @@ private:
     TrayState m_state = TrayState::SignedOut;
     int m_badge = 0;
     TrayState m_iconState = TrayState::SignedOut; // what the icon shows, to redraw only on change
+    TrayIconCache m_icons; // one QIcon per state shown: Qt caches each one's renderings
     int m_iconBadge = -1;
     QString m_messageApprovalId; // the request the last notification was about, if an approval
     QTimer *m_fastTick; // 1 s while the menu is open

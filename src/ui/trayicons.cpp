@@ -7,6 +7,8 @@
 #include <QPalette>
 #include <QPixmap>
 
+#include <algorithm>
+
 namespace Elevate::Ui {
 
 namespace {
@@ -78,6 +80,17 @@ QIcon trayIcon(TrayState state, int badge)
         out.addPixmap(pm);
     }
     return out;
+}
+
+QIcon TrayIconCache::icon(TrayState state, int badge)
+{
+    const int drawn = std::clamp(badge, 0, 10); // everything above 9 reads "9+"
+    const bool dark = panelIsDark();
+    const int key = (int(state) * 11 + drawn) * 2 + (dark ? 1 : 0);
+    const auto it = m_icons.constFind(key);
+    if (it != m_icons.cend())
+        return *it;
+    return *m_icons.insert(key, trayIcon(state, drawn));
 }
 
 } // namespace Elevate::Ui

@@ -58,6 +58,49 @@ private Q_SLOTS:
         QCOMPARE(tray.trayIcon()->toolTip(), u"Elevate — not signed in"_s);
     }
 
+    void iconsAreMadeOncePerState()
+    {
+        // Qt caches an icon's renderings under its QIcon: a new QIcon for a state shown before rendered
+        // again under new keys, a few kB per grant for hours (issue 14, tray_growth_mb).
+        qunsetenv("ELEVATE_TRAY_THEME");
+        Ui::TrayIconCache cache;
+        const QIcon active = cache.icon(Ui::TrayState::Active);
+        QVERIFY(!active.pixmap(22, 22).isNull());
+        const QIcon idle = cache.icon(Ui::TrayState::Idle);
+        QVERIFY(idle.cacheKey() != active.cacheKey());
+        QCOMPARE(cache.icon(Ui::TrayState::Active).cacheKey(), active.cacheKey());
+        QCOMPARE(cache.icon(Ui::TrayState::Idle, -1).cacheKey(), idle.cacheKey()); // no count, no badge
+        QCOMPARE(cache.size(), 2);
+        // One icon per count drawn, and every count above 9 is drawn "9+".
+        const QIcon two = cache.icon(Ui::TrayState::Idle, 2);
+        QVERIFY(two.cacheKey() != idle.cacheKey());
+        QCOMPARE(cache.icon(Ui::TrayState::Idle, 12).cacheKey(),
+                 cache.icon(Ui::TrayState::Idle, 40).cacheKey());
+        QVERIFY(cache.icon(Ui::TrayState::Idle, 12).cacheKey()
+                != cache.icon(Ui::TrayState::Idle, 9).cacheKey());
+        QCOMPARE(cache.size(), 5);
+        // The panel's variant is part of the key.
+        qputenv("ELEVATE_TRAY_THEME", "dark");
+        const qint64 dark = cache.icon(Ui::TrayState::Active).cacheKey();
+        qunsetenv("ELEVATE_TRAY_THEME");
+        QVERIFY(dark != active.cacheKey());
+        QCOMPARE(cache.size(), 6);
+
+        // The tray shows the same icon again when a state comes back.
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QCOMPARE(tray.state(), Ui::TrayState::SignedOut);
+        const qint64 signedOut = tray.trayIcon()->icon().cacheKey();
+        QVERIFY(f.signIn());
+        QTRY_COMPARE(tray.state(), Ui::TrayState::Idle);
+        QVERIFY(tray.trayIcon()->icon().cacheKey() != signedOut);
+        f.controller->signOut();
+        QTRY_COMPARE(tray.state(), Ui::TrayState::SignedOut);
+        QCOMPARE(tray.trayIcon()->icon().cacheKey(), signedOut);
+        QVERIFY2(tray.icons().size() <= 3, qPrintable(QString::number(tray.icons().size()))); // Busy too
+    }
+
     void signedInMenuListsTargetsByAccount()
     {
         Test::SignedInFixture f;
