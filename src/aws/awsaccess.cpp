@@ -25,6 +25,7 @@ namespace {
 /// with less than that are renewed rather than handed out.
 constexpr qint64 kRefreshWindowSecs = 15 * 60;
 constexpr qint64 kRetryAfterErrorSecs = 60;
+constexpr qint64 kLongestWaitMs = 5 * 60 * 1000;
 
 /// `handedOut` false: fetched only to see that AWS hands them out (the Ready check); nobody holds them
 /// yet, so the end of the grant has no credentials to warn about.
@@ -260,9 +261,11 @@ void AwsAccess::schedule()
         return;
     }
     // Re-armed after every check and on every grant change: a long wait is cut into steps of at most
-    // a minute so that a suspended machine catches up soon after it resumes; never less than a second
-    // (a coarse timer may fire early, and a 0 ms re-arm would spin).
-    m_timer.start(int(std::clamp<qint64>(*soonestMs, 1000, 60'000)));
+    // kLongestWaitMs so that a suspended machine (the timer's clock stops while it sleeps) catches up
+    // within that after it resumes, the same as the grant checks of AccessService; never less than a
+    // second (a coarse timer may fire early, and a 0 ms re-arm would spin). A live grant that waits
+    // for nothing wakes the app no more often than that.
+    m_timer.start(int(std::clamp<qint64>(*soonestMs, 1000, kLongestWaitMs)));
 }
 
 void AwsAccess::onTimer()

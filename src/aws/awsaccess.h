@@ -124,6 +124,8 @@ public:
 
     /// The tray: checks waiting targets on their own schedule and ends grants at their end time.
     void setAutoCheck(bool on);
+    /// Milliseconds until the auto check wakes next; -1 when it sleeps (no live grant, no waiting target).
+    int nextWakeMs() const { return m_timer.isActive() ? m_timer.remainingTime() : -1; }
     /// Checks every waiting (and NeedsSignIn) target now (after a sign-in or provision on demand).
     void checkNow();
     /// When the current Identity Center sign-in happened, on the service's clock (invalid: unknown or

@@ -960,6 +960,11 @@ private Q_SLOTS:
         m_aws->setAutoCheck(true);
         QTest::qWait(200);
         QCOMPARE(ended.count(), 0);
+        // A Ready grant with an hour left waits for nothing: the next wake-up is five minutes away
+        // (the longest step, so that a resume from suspend catches up), not a minute.
+        QVERIFY2(m_aws->nextWakeMs() > 290'000
+                     && m_aws->nextWakeMs() <= 301'000, // a very coarse timer: whole seconds
+                 QByteArray::number(m_aws->nextWakeMs()).constData());
 
         // The grant's end passes (as after a suspend): the next look ends it, Graph not asked.
         advance(3600 + 5);
