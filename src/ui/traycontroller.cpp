@@ -101,9 +101,33 @@ void TrayController::rebuild()
     const bool signedIn = account.has_value() && (status == Status::Loading || status == Status::Ready);
     const auto &targets = m_controller->targets()->targets();
 
+    // What the per-account submenus are made from; while it stays the same they are kept.
+    QStringList layout;
+    if (signedIn) {
+        layout.reserve(targets.size());
+        for (const auto &t : targets) {
+            if (!t.aws)
+                layout.append(QStringLiteral("-\x1f") + t.key());
+            else
+                layout.append(TargetsModel::accountLabel(*t.aws) + u'\x1f' + t.aws->accountId + u'\x1f'
+                              + t.aws->roleName + u'\x1f' + t.eligibility.accessId + u'\x1f'
+                              + TargetsModel::rowKey(t));
+        }
+    }
+    const bool keepTargets = !layout.isEmpty() && layout == m_targetLayout
+        && std::none_of(m_targetMenus.cbegin(), m_targetMenus.cend(),
+                        [](const auto &m) { return m.isNull(); });
+    if (!keepTargets) {
+        m_targetMenus.clear();
+        m_targetActions.clear();
+        m_targetLayout.clear();
+    }
     // QMenu::clear() drops the actions but not the submenus it made: retire them (later, in case
-    // this runs from one of their actions), nameless so nothing finds them meanwhile.
+    // this runs from one of their actions), nameless so nothing finds them meanwhile. The kept
+    // target submenus stay; clear() only takes their entries out of this menu.
     for (QMenu *sub : m_menu->findChildren<QMenu *>(Qt::FindDirectChildrenOnly)) {
+        if (m_targetMenus.contains(sub))
+            continue;
         sub->setObjectName({});
         sub->deleteLater();
     }
@@ -207,46 +231,7 @@ void TrayController::rebuild()
         }
         if (!grants.isEmpty() || !m_controller->access()->openRequests().isEmpty())
             m_menu->addSeparator();
-        // One submenu per AWS account in the model's order; the model puts unmapped groups last.
-        QMenu *current = nullptr;
-        QString currentAccount;
-        QMenu *unmapped = nullptr;
-        for (const auto &t : targets) {
-            const QString key = TargetsModel::rowKey(t);
-            const bool owner = t.eligibility.accessId == u"owner";
-            if (!t.aws) {
-                if (!unmapped) {
-                    unmapped = m_menu->addMenu(tr("Not mapped"));
-                    unmapped->setObjectName(QStringLiteral("unmappedMenu"));
-                    unmapped->setToolTipsVisible(true);
-                }
-                QAction *a = unmapped->addAction(t.key());
-                a->setEnabled(false);
-                a->setToolTip(tr("This PIM group does not map to an AWS account and role."));
-                continue;
-            }
-            if (!current || currentAccount != t.aws->accountId) {
-                currentAccount = t.aws->accountId;
-                current = m_menu->addMenu(TargetsModel::accountLabel(*t.aws));
-                current->setObjectName(QStringLiteral("account_") + currentAccount);
-            }
-            QString text = owner ? tr("%1 (as group owner)").arg(t.aws->roleName) : t.aws->roleName;
-            const auto live = m_controller->access()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
-            const auto open
-                = m_controller->access()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
-            if (live)
-                text = tr("%1 — active").arg(text);
-            else if (open)
-                text = tr("%1 — %2").arg(text, Graph::PimWording::status(*open));
-            else
-                text = tr("%1…").arg(text); // opens the request form
-            QAction *a = current->addAction(text);
-            a->setData(key);
-            if (live || open)
-                connect(a, &QAction::triggered, this, [this, key] { Q_EMIT openWindowRequested(key); });
-            else
-                connect(a, &QAction::triggered, this, [this, key] { Q_EMIT requestFormRequested(key); });
-        }
+        addTargetMenus(targets, layout);
     }
 
     if (signedIn && m_controller->approvals()->isApprover()) {
@@ -287,6 +272,75 @@ void TrayController::rebuild()
         ->setObjectName(QStringLiteral("quitAction"));
 
     tick();
+}
+
+void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout)
+{
+    const bool keep = !m_targetMenus.isEmpty() && layout == m_targetLayout;
+    if (keep) {
+        for (const auto &m : std::as_const(m_targetMenus))
+            m_menu->addMenu(m);
+    }
+    // One submenu per AWS account in the model's order; the model puts unmapped groups last.
+    QMenu *current = nullptr;
+    QString currentAccount;
+    QMenu *unmapped = nullptr;
+    qsizetype mapped = 0;
+    for (const auto &t : targets) {
+        if (!t.aws) {
+            if (keep)
+                continue; // a disabled line that says the same whatever the state
+            if (!unmapped) {
+                unmapped = m_menu->addMenu(tr("Not mapped"));
+                unmapped->setObjectName(QStringLiteral("unmappedMenu"));
+                unmapped->setToolTipsVisible(true);
+                m_targetMenus.append(unmapped);
+            }
+            QAction *a = unmapped->addAction(t.key());
+            a->setEnabled(false);
+            a->setToolTip(tr("This PIM group does not map to an AWS account and role."));
+            continue;
+        }
+        const bool owner = t.eligibility.accessId == u"owner";
+        QString text = owner ? tr("%1 (as group owner)").arg(t.aws->roleName) : t.aws->roleName;
+        const auto live = m_controller->access()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
+        const auto open
+            = m_controller->access()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
+        if (live)
+            text = tr("%1 — active").arg(text);
+        else if (open)
+            text = tr("%1 — %2").arg(text, Graph::PimWording::status(*open));
+        else
+            text = tr("%1…").arg(text); // opens the request form
+        // A live or requested role opens the window at its row; any other opens the request form.
+        const bool opensWindow = live.has_value() || open.has_value();
+        if (keep) {
+            QAction *a = m_targetActions.value(mapped++);
+            if (a && a->text() != text)
+                a->setText(text);
+            if (a)
+                a->setProperty("opensWindow", opensWindow);
+            continue;
+        }
+        if (!current || currentAccount != t.aws->accountId) {
+            currentAccount = t.aws->accountId;
+            current = m_menu->addMenu(TargetsModel::accountLabel(*t.aws));
+            current->setObjectName(QStringLiteral("account_") + currentAccount);
+            m_targetMenus.append(current);
+        }
+        const QString key = TargetsModel::rowKey(t);
+        QAction *a = current->addAction(text);
+        a->setData(key);
+        a->setProperty("opensWindow", opensWindow);
+        connect(a, &QAction::triggered, this, [this, a, key] {
+            if (a->property("opensWindow").toBool())
+                Q_EMIT openWindowRequested(key);
+            else
+                Q_EMIT requestFormRequested(key);
+        });
+        m_targetActions.append(a);
+    }
+    m_targetLayout = layout;
 }
 
 void TrayController::setAws(AwsController *aws)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "core/model.h"
 #include "core/pim.h"
 #include "trayicons.h"
 
@@ -87,6 +88,9 @@ private:
     /// The tooltip's line for a grant: its end time, which needs no timer to stay true.
     QString tipText(const Core::Grant &grant) const;
     QString requestText(const Core::AccessRequest &request) const;
+    /// Adds the per-account submenus to the menu: the kept ones when `layout` is what they were
+    /// made from, else new ones.
+    void addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout);
 
     AccessController *m_controller;
     QMenu *m_menu;
@@ -102,6 +106,12 @@ private:
     QList<QPair<QPointer<QMenu>, QString>> m_grantMenus; // menu -> grant id
     QList<QPair<QPointer<QMenu>, QString>> m_requestMenus; // menu -> request id
     QList<QPair<QPointer<QAction>, QString>> m_awsPhaseActions; // "AWS: waiting …" line -> grant id
+    // The per-account submenus of eligible roles, kept from one rebuild to the next while the
+    // targets stay the same (a rebuild only retitles their actions): with a thousand eligibilities
+    // a rebuild from scratch made a thousand actions at every change of state.
+    QList<QPointer<QMenu>> m_targetMenus; // in the order they were added to the menu
+    QList<QPointer<QAction>> m_targetActions; // one per mapped target, in the targets' order
+    QStringList m_targetLayout; // what m_targetMenus were made from
     AwsController *m_aws = nullptr;
     QDateTime m_throttledUntil; // Graph asked to wait until then (on the controller's clock)
     QString m_throttledBy;

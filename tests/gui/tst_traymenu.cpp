@@ -343,6 +343,76 @@ private Q_SLOTS:
         QVERIFY(canceled);
     }
 
+    void accountMenusAreKeptWhileTheTargetsStay()
+    {
+        Test::SignedInFixture f;
+        QVERIFY(f.setUp());
+        Ui::TrayController tray(f.controller.get());
+        QVERIFY(f.signIn());
+        auto *access = f.controller->access();
+        QTRY_VERIFY(access->lastSync().isValid());
+        QMenu *menu = tray.menu();
+        const auto roleAction = [menu]() -> QAction * {
+            for (QAction *a : menu->actions())
+                if (a->menu() && a->menu()->objectName() == u"account_123456789012"_s)
+                    for (QAction *r : a->menu()->actions())
+                        if (r->text().startsWith(u"ReadOnlyAccess"_s))
+                            return r;
+            return nullptr;
+        };
+        const auto actionsInMenu = [menu] {
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+            return menu->findChildren<QAction *>().size();
+        };
+        const QPointer<QMenu> production = menu->findChild<QMenu *>(u"account_123456789012"_s);
+        const QPointer<QAction> ro = roleAction();
+        QVERIFY(production && ro);
+        QCOMPARE(ro->text(), u"ReadOnlyAccess…"_s);
+        const auto baseline = actionsInMenu();
+
+        // Rebuilds with nothing new: the same submenus and actions, none made again.
+        for (int i = 0; i < 3; ++i)
+            f.controller->refresh();
+        QTRY_VERIFY(f.controller->status() == Ui::AccessController::Status::Ready);
+        QCOMPARE(menu->findChild<QMenu *>(u"account_123456789012"_s), production.data());
+        QCOMPARE(roleAction(), ro.data());
+        QCOMPARE(actionsInMenu(), baseline);
+
+        // The role goes live: the same action is retitled, and now opens the window at its row.
+        QVERIFY(activate(f, u"123456789012/ReadOnlyAccess"_s, 30 * 60));
+        QTRY_COMPARE(ro->text(), u"ReadOnlyAccess — active"_s);
+        QVERIFY(production);
+        QCOMPARE(roleAction(), ro.data());
+        QVERIFY(menu->actions().contains(production->menuAction()));
+        const auto withGrant = actionsInMenu(); // the grant's submenu added, nothing else
+        QVERIFY(withGrant > baseline);
+        QSignalSpy window(&tray, &Ui::TrayController::openWindowRequested);
+        QSignalSpy form(&tray, &Ui::TrayController::requestFormRequested);
+        ro->trigger();
+        QCOMPARE(window.count(), 1);
+        QCOMPARE(form.count(), 0);
+        QCOMPARE(window.first().first().toString(), ro->data().toString());
+
+        // A role that is not live in the same kept submenu still opens the request form.
+        QAction *other = nullptr;
+        for (QAction *r : production->actions())
+            if (r != ro && r->text().endsWith(u"…"_s))
+                other = r;
+        QVERIFY(other);
+        other->trigger();
+        QCOMPARE(form.count(), 1);
+        QCOMPARE(form.first().first().toString(), other->data().toString());
+        QCOMPARE(window.count(), 1);
+
+        // Signed out, the submenus go; signed in again, new ones list the same roles, the grant still live.
+        f.controller->signOut();
+        QTRY_VERIFY(production.isNull());
+        QVERIFY(f.signIn());
+        QTRY_VERIFY(roleAction() && roleAction() != ro.data());
+        QTRY_COMPARE(roleAction()->text(), u"ReadOnlyAccess — active"_s);
+        QCOMPARE(actionsInMenu(), withGrant);
+    }
+
     void throttlingIsShownInTheTooltip()
     {
         Test::SignedInFixture f;
