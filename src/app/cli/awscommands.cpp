@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The AWS side of `elevate`: Identity Center sign-in, console, credential_process, env, profiles,
-// end-all, and the profile reconciliation every command does before it exits.
+#include "awscommands.h"
+
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
-#include "auth/keychainsecretstore.h"
 #include "aws/awsaccess.h"
 #include "aws/console.h"
 #include "aws/portalclient.h"
@@ -15,12 +14,10 @@
 #include "graph/pimwording.h"
 #include "net/oneshotredirect.h"
 
-#include <QCoreApplication>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QPointer>
 #include <QTimer>
 
 #include <memory>
@@ -29,281 +26,74 @@ namespace Elevate::Cli {
 
 using Core::Error;
 
-namespace {
+AwsCommands::AwsCommands(CliApp &app)
+    : QObject(&app)
+    , m_app(app)
+{ }
 
-/// Hands the portal client Identity Center tokens, restoring the sign-in from the keychain only when
-/// a token is really needed (credential-process answers from its cache without it).
-class LazyIdcTokens final : public Core::AccessTokenProvider
+void AwsCommands::withLiveAwsGrant(const QString &target, const QString &doing,
+                                   std::function<void(const Core::Grant &, const Core::AwsRole &)> then)
 {
-public:
-    LazyIdcTokens(Core::AccessTokenProvider *inner, std::function<void(std::function<void(bool)>)> ensure)
-        : m_inner(inner)
-        , m_ensure(std::move(ensure))
-    { }
-    void requestAccessToken(const QString &resource, QObject *context, Callback callback) override
-    {
-        QPointer<QObject> guard(context);
-        m_ensure([this, resource, guard, callback](bool signedIn) {
-            if (!guard)
-                return;
-            if (!signedIn) {
-                callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in to AWS")));
-                return;
-            }
-            m_inner->requestAccessToken(resource, guard, callback);
-        });
-    }
-    void invalidateAccessToken(const QString &resource, const QString &token) override
-    {
-        m_inner->invalidateAccessToken(resource, token);
-    }
-
-private:
-    Core::AccessTokenProvider *m_inner;
-    std::function<void(std::function<void(bool)>)> m_ensure;
-};
-
-QString hhmm(const QDateTime &t)
-{
-    return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
-}
-
-/// A target still waiting after aws.sync.limitMinutes (the CLI asks once, so it measures instead of
-/// relying on AwsAccess::waitingTooLong, which fires on a check).
-bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws)
-{
-    return t.phase != Aws::AwsTarget::Phase::Ready
-        && t.waitingSecs(aws.serverNow()) > qint64(aws.waitingLimitMinutes()) * 60;
-}
-
-} // namespace
-
-QString CliApp::credentialProcessCommand() const
-{
-    QStringList args;
-    if (!m_config.sourcePath.isEmpty() && m_config.sourcePath != Core::AppConfig::defaultPath())
-        args << QStringLiteral("--config") << QFileInfo(m_config.sourcePath).absoluteFilePath();
-    return Aws::AwsAccess::commandLine(QCoreApplication::applicationFilePath(), args);
-}
-
-void CliApp::ensureAws()
-{
-    if (m_aws)
-        return;
-    m_idc = new Auth::IdcSession(m_config, m_http, m_secrets.get(), &m_clock, this);
-    m_idcTokens
-        = std::make_unique<LazyIdcTokens>(m_idc, [this](std::function<void(bool)> then) { withIdc(then); });
-    m_portal = new Aws::PortalClient(m_config.aws, m_http, m_idcTokens.get(), &m_clock, this);
-    m_aws = new Aws::AwsAccess(
-        m_config, m_http, m_portal,
-        Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath()),
-        m_secrets.get(), &m_clock, credentialProcessCommand(), this);
-    // Cached role credentials are the signed-in Entra account's: known now, or after the restore most
-    // commands start with.
-    if (const auto account = m_session->account())
-        m_aws->setUser(proofAccount(*account));
-    connect(m_session, &Auth::EntraSession::signInFinished, this,
-            [this](const Core::Result<Core::Account> &r) {
-                if (r.ok())
-                    m_aws->setUser(proofAccount(r.value()));
-            });
-    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
-        if (!m_quietAws)
-            err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
-    });
-    connect(m_aws, &Aws::AwsAccess::ended, this,
-            [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &) {
-                if (m_quietAws || m_signingOut)
-                    return;
-                err() << tr("AWS access to %1 ended: Elevate removed the profile %2.")
-                             .arg(t.key(), t.profileName);
-                if (credentialsUntil.isValid())
-                    err() << ' '
-                          << tr("Credentials already handed out keep working until %1.")
-                                 .arg(hhmm(credentialsUntil));
-                err() << Qt::endl;
-            });
-    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
-        if (!m_quietAws && t.profileProblem.isEmpty())
-            err() << tr("AWS role ready: %1 — use it with `aws --profile %2`").arg(t.key(), t.profileName)
-                  << Qt::endl;
-    });
-}
-
-void CliApp::withIdc(std::function<void(bool)> then)
-{
-    ensureAws();
-    if (m_idcTried) {
-        then(m_idcSignedIn);
+    if (!m_app.config().aws.isConfigured()) {
+        m_app.fail(
+            Error::make(Error::Kind::Config,
+                        tr("aws.startUrl and aws.region are not set in %1").arg(m_app.config().sourcePath)),
+            doing);
         return;
     }
-    // One restore, however many ask while it runs (a second one would cancel the first).
-    m_idcWaiting << then;
-    if (m_idcWaiting.size() > 1)
-        return;
-    auto connection = std::make_shared<QMetaObject::Connection>();
-    *connection = connect(m_idc, &Auth::IdcSession::signInFinished, this,
-                          [this, connection](const Core::Result<QString> &r) {
-                              disconnect(*connection);
-                              m_idcTried = true;
-                              m_idcSignedIn = r.ok();
-                              for (const auto &waiting : std::exchange(m_idcWaiting, {}))
-                                  waiting(m_idcSignedIn);
-                          });
-    m_idc->restore();
-}
-
-void CliApp::reconcileAws(std::function<void()> then)
-{
-    m_awsReconciled = true;
-    if (!m_access || !m_config.aws.isConfigured()) {
-        then();
-        return;
-    }
-    ensureAws();
-    m_aws->setServerSkew(m_graph->serverClockSkewSecs());
-    m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
-    const bool waiting
-        = std::any_of(m_aws->targets().cbegin(), m_aws->targets().cend(),
-                      [](const Aws::AwsTarget &t) { return t.phase != Aws::AwsTarget::Phase::Ready; });
-    if (!waiting) {
-        m_aws->reconcileProfiles(this, then);
-        return;
-    }
-    withIdc([this, then](bool signedIn) {
-        if (!signedIn) {
-            if (!m_quietAws)
-                err()
-                    << "elevate: "
-                    << tr("AWS: sign in with `elevate aws-login` so Elevate can tell when AWS has your role")
-                    << Qt::endl;
-            m_aws->reconcileProfiles(this, then);
-            return;
-        }
-        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
-        m_aws->checkOnce(this, [this, then] {
-            if (!m_quietAws)
-                for (const auto &t : m_aws->targets()) {
-                    const QString waited
-                        = Graph::PimWording::duration(std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
-                    if (t.freshSignInMayHelp)
-                        err() << "elevate: "
-                              << (m_config.aws.syncBridge
-                                      ? tr("AWS still does not list %1 after %2, although your "
-                                           "organisation's bridge should have pushed it; Identity Center "
-                                           "may answer from the group memberships of your last AWS sign-in: "
-                                           "run `elevate aws-login --fresh`")
-                                      : tr("AWS still does not list %1 after %2, although Entra's sync "
-                                           "should have brought it; Identity Center may answer from the "
-                                           "group memberships of your last AWS sign-in: run `elevate "
-                                           "aws-login --fresh`"))
-                                     .arg(t.key(), waited)
-                              << Qt::endl;
-                    else if (m_config.aws.syncBridge && t.phase == Aws::AwsTarget::Phase::Waiting
-                             && !t.listedButRefused && waitedTooLong(t, *m_aws))
-                        err() << "elevate: "
-                              << tr("AWS still does not list %1 after %2: your organisation's bridge "
-                                    "may be down or behind; ask whoever runs it to check it, or your "
-                                    "administrator to check the provisioning job (or to provision on demand)")
-                                     .arg(t.key(), waited)
-                              << Qt::endl;
-                }
-            then();
-        });
-    });
-}
-
-void CliApp::failAws(const Error &error, const QString &doing)
-{
-    if (error.kind == Error::Kind::NotSignedIn || error.kind == Error::Kind::InteractionRequired) {
-        err() << "elevate: "
-              << tr("%1 failed: not signed in to AWS IAM Identity Center; run `elevate aws-login`").arg(doing)
-              << Qt::endl;
-        exitNow(ExitNotSignedIn);
-        return;
-    }
-    if (Aws::PortalClient::isNotAssigned(error)) {
-        err() << "elevate: "
-              << (m_config.aws.syncBridge
-                      ? tr("%1 failed: AWS does not have this role for you yet — your organisation's bridge "
-                           "is pushing it to IAM Identity Center (usually within %2 min; if it takes "
-                           "longer than %3 min, the bridge may be down or behind: ask whoever runs it)")
-                            .arg(doing)
-                            .arg(m_config.aws.typicalSyncMinutes)
-                            .arg(m_config.aws.waitingLimitMinutes)
-                      : tr("%1 failed: AWS does not have this role for you yet — Entra's sync to IAM "
-                           "Identity Center has not run since the grant started (it runs about every %2 "
-                           "minutes)")
-                            .arg(doing)
-                            .arg(m_config.aws.typicalSyncMinutes))
-              << Qt::endl;
-        exitNow(ExitFailure);
-        return;
-    }
-    fail(error, doing);
-}
-
-void CliApp::withLiveAwsGrant(const QString &target, const QString &doing,
-                              std::function<void(const Core::Grant &, const Core::AwsRole &)> then)
-{
-    if (!m_config.aws.isConfigured()) {
-        fail(Error::make(Error::Kind::Config,
-                         tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)),
-             doing);
-        return;
-    }
-    withAccess([this, target, doing, then] {
-        m_access->sync(this, [this, target, doing, then](Core::Result<void> synced) {
+    m_app.withAccess([this, target, doing, then] {
+        m_app.access()->sync(this, [this, target, doing, then](Core::Result<void> synced) {
             if (!synced.ok())
-                return fail(synced.error(), tr("reading your access"));
-            const QList<Core::Target> live = grantTargets(true);
+                return m_app.fail(synced.error(), tr("reading your access"));
+            const QList<Core::Target> live = m_app.grantTargets(true);
             QString why;
-            const auto t = resolveTarget(target, live, &why);
+            const auto t = m_app.resolveTarget(target, live, &why);
             if (!t || !t->aws || t->eligibility.accessId != u"member") {
                 err() << "elevate: "
                       << tr("%1 failed: %2 is not active; request it with `elevate request %2`")
                              .arg(doing, target)
                       << Qt::endl;
-                return finish(ExitFailure);
+                return m_app.finish(ExitFailure);
             }
-            const auto grant = m_access->grantFor(t->eligibility.groupId, t->eligibility.accessId);
-            ensureAws();
-            m_aws->setServerSkew(m_graph->serverClockSkewSecs());
-            m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+            const auto grant = m_app.access()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            m_app.ensureAws();
+            m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+            m_app.awsAccess()->setGrants(m_app.access()->grants(),
+                                         Core::TargetMapper(m_app.config().mapping));
             then(*grant, *t->aws);
         });
     });
 }
 
-void CliApp::awsLogin(bool deviceCode, bool fresh)
+void AwsCommands::awsLogin(bool deviceCode, bool fresh)
 {
-    if (!m_config.aws.isConfigured()) {
-        fail(Error::make(Error::Kind::Config,
-                         tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)),
-             tr("AWS sign-in"));
+    if (!m_app.config().aws.isConfigured()) {
+        m_app.fail(
+            Error::make(Error::Kind::Config,
+                        tr("aws.startUrl and aws.region are not set in %1").arg(m_app.config().sourcePath)),
+            tr("AWS sign-in"));
         return;
     }
-    ensureAws();
-    if (fresh && !m_idcTried) {
+    m_app.ensureAws();
+    if (fresh && !m_app.idcTried()) {
         // "Sign in to AWS again": the saved sign-in (if any) ends at the portal and is forgotten, so the
         // next one is new and sees today's group memberships.
-        withIdc([this, deviceCode](bool signedIn) {
+        m_app.withIdc([this, deviceCode](bool signedIn) {
             auto forget = [this, deviceCode] {
                 auto connection = std::make_shared<QMetaObject::Connection>();
-                *connection = connect(m_idc, &Auth::IdcSession::signedOut, this,
+                *connection = connect(m_app.idc(), &Auth::IdcSession::signedOut, this,
                                       [this, deviceCode, connection](const Core::Result<void> &removed) {
                                           disconnect(*connection);
                                           if (!removed.ok())
-                                              return fail(removed.error(), tr("AWS sign-in"));
-                                          m_idcTried = false;
-                                          m_idcSignedIn = false;
+                                              return m_app.fail(removed.error(), tr("AWS sign-in"));
+                                          m_app.forgetIdcSignIn();
                                           awsLogin(deviceCode, false);
                                       });
-                m_idc->signOut();
+                m_app.idc()->signOut();
             };
             if (!signedIn)
                 return forget();
-            m_aws->logoutPortal(this, [forget](Core::Result<void> out) {
+            m_app.awsAccess()->logoutPortal(this, [forget](Core::Result<void> out) {
                 if (!out.ok())
                     err() << "elevate: "
                           << tr("AWS portal logout failed (%1); signing in anew anyway")
@@ -316,14 +106,14 @@ void CliApp::awsLogin(bool deviceCode, bool fresh)
         });
         return;
     }
-    connect(m_idc, &Auth::IdcSession::browserUrlReady, this, [](const QUrl &url) {
+    connect(m_app.idc(), &Auth::IdcSession::browserUrlReady, this, [](const QUrl &url) {
         const bool opened = openBrowser(url);
         err() << (opened ? tr("Waiting for the AWS sign-in in the browser… If it did not open, visit:")
                          : tr("Could not open a browser. To sign in to AWS, visit:"))
               << '\n'
               << url.toString(QUrl::FullyEncoded) << Qt::endl;
     });
-    connect(m_idc, &Auth::IdcSession::deviceCodeReady, this,
+    connect(m_app.idc(), &Auth::IdcSession::deviceCodeReady, this,
             [](const QString &code, const QUrl &uri, const QUrl &complete, const QDateTime &) {
                 err() << tr("To sign in to AWS, open %1 and enter the code %2.").arg(uri.toString(), code)
                       << '\n';
@@ -331,14 +121,14 @@ void CliApp::awsLogin(bool deviceCode, bool fresh)
                     err() << tr("Or open %1").arg(complete.toString()) << '\n';
                 err().flush();
             });
-    connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
+    connect(m_app.idc(), &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
         if (!r.ok())
-            return fail(r.error(), tr("AWS sign-in"));
-        m_idcTried = true;
-        m_idcSignedIn = true;
+            return m_app.fail(r.error(), tr("AWS sign-in"));
+        m_app.noteIdcSignedIn();
         // Identity Center does not say who signed in: the start URL is what Elevate knows.
-        err() << tr("Signed in to AWS IAM Identity Center (%1).").arg(m_config.aws.startUrl) << Qt::endl;
-        m_portal->discoverRoles(
+        err() << tr("Signed in to AWS IAM Identity Center (%1).").arg(m_app.config().aws.startUrl)
+              << Qt::endl;
+        m_app.portal()->discoverRoles(
             this,
             [](int done, int total) {
                 err() << '\r' << tr("Looking at your AWS accounts: %1 of %2").arg(done).arg(total);
@@ -348,7 +138,7 @@ void CliApp::awsLogin(bool deviceCode, bool fresh)
             },
             [this](Core::Result<Aws::Discovery> found) {
                 if (!found.ok())
-                    return failAws(found.error(), tr("listing your AWS accounts"));
+                    return m_app.failAws(found.error(), tr("listing your AWS accounts"));
                 const Aws::Discovery &d = found.value();
                 QSet<QString> accounts;
                 for (const auto &role : d.roles)
@@ -363,7 +153,7 @@ void CliApp::awsLogin(bool deviceCode, bool fresh)
                                   : tr("the roles of AWS account %1 (%2) could not be read: %3")
                                         .arg(f.account.accountId, f.account.accountName, sentence(f.error)))
                           << Qt::endl;
-                if (m_json) {
+                if (m_app.json()) {
                     QJsonArray list;
                     for (const auto &role : d.roles)
                         list.append(QJsonObject {{QStringLiteral("accountId"), role.accountId},
@@ -401,26 +191,26 @@ void CliApp::awsLogin(bool deviceCode, bool fresh)
                                  .arg(d.accounts)
                           << Qt::endl;
                 // Signed in either way; a failure only when no account could be read at all.
-                finish(nothingRead ? exitCodeFor(d.failures.first().error) : ExitOk);
+                m_app.finish(nothingRead ? exitCodeFor(d.failures.first().error) : ExitOk);
             });
     });
     if (deviceCode)
-        m_idc->signInWithDeviceCode();
+        m_app.idc()->signInWithDeviceCode();
     else
-        m_idc->signInInteractive();
+        m_app.idc()->signInInteractive();
 }
 
-void CliApp::console(const QString &target, bool printUrl)
+void AwsCommands::console(const QString &target, bool printUrl)
 {
     withLiveAwsGrant(
         target, tr("console"), [this, printUrl](const Core::Grant &grant, const Core::AwsRole &role) {
-            m_aws->consoleUrl(
+            m_app.awsAccess()->consoleUrl(
                 role.accountId, role.roleName, grant.end, this,
                 [this, printUrl, role](Core::Result<QUrl> url) {
                     if (!url.ok())
-                        return failAws(url.error(), tr("console"));
+                        return m_app.failAws(url.error(), tr("console"));
                     const QString key = role.accountId + u'/' + role.roleName;
-                    if (m_aws->consoleLengthRefused(key))
+                    if (m_app.awsAccess()->consoleLengthRefused(key))
                         err() << tr("The AWS sign-in service would not take a session length "
                                     "for %1; the console chose it (at most 12 hours).")
                                      .arg(key)
@@ -431,14 +221,14 @@ void CliApp::console(const QString &target, bool printUrl)
                                      .arg(key)
                               << Qt::endl;
                         out() << url.value().toString(QUrl::FullyEncoded) << Qt::endl;
-                        return finish(ExitOk);
+                        return m_app.finish(ExitOk);
                     }
                     // The browser gets a one-shot loopback address, not the sign-in token: a process's
                     // arguments are readable by every local user (issue 12, item 2).
                     auto *handoff = new Net::OneShotRedirect(this);
                     const auto local = handoff->start(url.value());
                     if (!local.ok())
-                        return failAws(local.error(), tr("console"));
+                        return m_app.failAws(local.error(), tr("console"));
                     const QString printHint
                         = tr("`elevate console %1 --print-url` prints the sign-in URL to open yourself")
                               .arg(key);
@@ -447,7 +237,7 @@ void CliApp::console(const QString &target, bool printUrl)
                               << tr("no browser could be started (xdg-open or ELEVATE_BROWSER); %1")
                                      .arg(printHint)
                               << Qt::endl;
-                        return finish(ExitFailure);
+                        return m_app.finish(ExitFailure);
                     }
                     connect(handoff, &Net::OneShotRedirect::finished, this,
                             [this, key, printHint](bool fetched) {
@@ -458,62 +248,63 @@ void CliApp::console(const QString &target, bool printUrl)
                                                  .arg(Net::OneShotRedirect::DefaultLifetimeMs / 60'000)
                                                  .arg(printHint)
                                           << Qt::endl;
-                                    return finish(ExitCancelled);
+                                    return m_app.finish(ExitCancelled);
                                 }
-                                const QDateTime until = m_aws->consoleUntil(key);
+                                const QDateTime until = m_app.awsAccess()->consoleUntil(key);
                                 err() << (until.isValid()
                                               ? tr("Opened the AWS console for %1 (session until %2).")
                                                     .arg(key, hhmm(until))
                                               : tr("Opened the AWS console for %1.").arg(key))
                                       << Qt::endl;
-                                finish(ExitOk);
+                                m_app.finish(ExitOk);
                             });
                 });
         });
 }
 
-void CliApp::env(const QString &target)
+void AwsCommands::env(const QString &target)
 {
     withLiveAwsGrant(target, tr("env"), [this](const Core::Grant &grant, const Core::AwsRole &role) {
-        m_aws->credentials(role.accountId, role.roleName, grant.end, this,
-                           [this, grant, role](Core::Result<Aws::RoleCredentials> c) {
-                               if (!c.ok())
-                                   return failAws(c.error(), tr("env"));
-                               // The grant's end and AWS's expiration are the services' clocks; the
-                               // SDKs compare AWS_CREDENTIAL_EXPIRATION with the local one.
-                               const QDateTime until
-                                   = (grant.end.isValid() ? std::min(c.value().expiration, grant.end)
-                                                          : c.value().expiration)
-                                         .addSecs(-m_graph->serverClockSkewSecs());
-                               // stdout holds only the export lines: `eval $(elevate env …)` works
-                               // unquoted too.
-                               err() << tr("Elevate: %1/%2 until %3")
-                                            .arg(role.accountId, role.roleName, Aws::awsTimestamp(until))
-                                     << Qt::endl;
-                               out() << Aws::shellExports(c.value(), until, m_config.aws.profileRegion);
-                               finish(ExitOk);
-                           });
+        m_app.awsAccess()->credentials(
+            role.accountId, role.roleName, grant.end, this,
+            [this, grant, role](Core::Result<Aws::RoleCredentials> c) {
+                if (!c.ok())
+                    return m_app.failAws(c.error(), tr("env"));
+                // The grant's end and AWS's expiration are the services' clocks; the
+                // SDKs compare AWS_CREDENTIAL_EXPIRATION with the local one.
+                const QDateTime until
+                    = (grant.end.isValid() ? std::min(c.value().expiration, grant.end) : c.value().expiration)
+                          .addSecs(-m_app.graph()->serverClockSkewSecs());
+                // stdout holds only the export lines: `eval $(elevate env …)` works
+                // unquoted too.
+                err() << tr("Elevate: %1/%2 until %3")
+                             .arg(role.accountId, role.roleName, Aws::awsTimestamp(until))
+                      << Qt::endl;
+                out() << Aws::shellExports(c.value(), until, m_app.config().aws.profileRegion);
+                m_app.finish(ExitOk);
+            });
     });
 }
 
-void CliApp::credentialProcess(const QString &accountId, const QString &roleName)
+void AwsCommands::credentialProcess(const QString &accountId, const QString &roleName)
 {
     // The AWS CLI shows stderr as the error and wants nothing but the JSON on stdout.
-    m_quietAws = true;
-    m_awsReconciled = true; // the answer path must stay fast; the refusal path cleans up itself
+    m_app.setQuietAws(true);
+    m_app.skipAwsReconcile(); // the answer path must stay fast; the refusal path cleans up itself
     if (!Core::isAwsAccountId(accountId) || roleName.isEmpty()) {
         err() << "elevate: " << tr("credential-process needs --account with 12 digits and --role")
               << Qt::endl;
-        exitNow(ExitUsage);
+        m_app.exitNow(ExitUsage);
         return;
     }
-    if (!m_config.aws.isConfigured()) {
-        err() << "elevate: " << tr("aws.startUrl and aws.region are not set in %1").arg(m_config.sourcePath)
+    if (!m_app.config().aws.isConfigured()) {
+        err() << "elevate: "
+              << tr("aws.startUrl and aws.region are not set in %1").arg(m_app.config().sourcePath)
               << Qt::endl;
-        exitNow(ExitConfig);
+        m_app.exitNow(ExitConfig);
         return;
     }
-    ensureAws();
+    m_app.ensureAws();
     // The AWS CLI runs this for every command, and in a grant's last 15 minutes for every request.
     // A proof at most a minute old that the grant is live (Aws::GrantProofStore) answers without
     // Entra and Graph; without one, one Graph call decides and leaves a new proof.
@@ -521,20 +312,23 @@ void CliApp::credentialProcess(const QString &accountId, const QString &roleName
     //   saved Entra account ──▶ fresh proof for it? ──yes──▶ credentials (keychain cache, else portal)
     //                                         └─no──▶ Entra + Graph ──live──▶ proof ──▶ credentials
     //                                                              └─none──▶ proof and profile go, exit 1
-    m_session->readSavedAccount(
+    m_app.session()->readSavedAccount(
         this, [this, accountId, roleName](Core::Result<std::optional<Core::Account>> saved) {
-            const QString entra = saved.ok() && saved.value() ? proofAccount(*saved.value()) : QString();
-            m_aws->setUser(entra);
+            const QString entra
+                = saved.ok() && saved.value() ? m_app.proofAccount(*saved.value()) : QString();
+            m_app.awsAccess()->setUser(entra);
             if (!entra.isEmpty()) {
-                const auto found = m_aws->proofs().find(accountId, roleName, entra, m_config.keychainService);
+                const auto found = m_app.awsAccess()->proofs().find(accountId, roleName, entra,
+                                                                    m_app.config().keychainService);
                 // The mapping may have changed since: the proof's group must still reach this role.
                 Core::Eligibility e;
                 e.groupId = found.proof ? found.proof->groupId : QString();
                 e.groupDisplayName = found.proof ? found.proof->groupName : QString();
                 e.accessId = QStringLiteral("member");
-                const auto role = found.proof ? Core::TargetMapper(m_config.mapping).map(e) : std::nullopt;
+                const auto role
+                    = found.proof ? Core::TargetMapper(m_app.config().mapping).map(e) : std::nullopt;
                 if (role && role->accountId == accountId && role->roleName == roleName) {
-                    m_aws->setServerSkew(found.proof->serverSkewSecs);
+                    m_app.awsAccess()->setServerSkew(found.proof->serverSkewSecs);
                     return handOutCredentials(accountId, roleName, found.proof->grantEnd,
                                               found.proof->serverSkewSecs);
                 }
@@ -568,44 +362,39 @@ bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, c
 }
 } // namespace
 
-QString CliApp::proofAccount(const Core::Account &account)
-{
-    return Aws::AwsAccess::userOf(account); // the cached role credentials' user too
-}
-
-void CliApp::checkGrantForCredentials(const QString &accountId, const QString &roleName)
+void AwsCommands::checkGrantForCredentials(const QString &accountId, const QString &roleName)
 {
     const QString key = accountId + u'/' + roleName;
     // What the proof says is what was true when the question was sent, and what this machine had
     // changed by then (a deactivation here moves the stamp, and that proof stops counting).
-    const QDateTime askedAt = m_clock.now();
-    const QByteArray stamp = m_aws->proofs().currentStamp();
-    withSession([this, accountId, roleName, key, askedAt, stamp] {
-        m_graph->listActiveGrants(
+    const QDateTime askedAt = m_app.clock().now();
+    const QByteArray stamp = m_app.awsAccess()->proofs().currentStamp();
+    m_app.withSession([this, accountId, roleName, key, askedAt, stamp] {
+        m_app.graph()->listActiveGrants(
             this, [this, accountId, roleName, key, askedAt, stamp](Core::Result<QList<Core::Grant>> grants) {
                 if (!grants.ok()) {
                     err() << "elevate: "
                           << tr("cannot confirm that the grant for %1 is live: %2")
                                  .arg(key, sentence(grants.error()))
                           << Qt::endl;
-                    return exitNow(exitCodeFor(grants.error()));
+                    return m_app.exitNow(exitCodeFor(grants.error()));
                 }
-                const qint64 skew = m_graph->serverClockSkewSecs();
-                m_aws->setServerSkew(skew);
-                m_aws->setGrants(grants.value(), Core::TargetMapper(m_config.mapping));
-                const Aws::AwsTarget *t = m_aws->target(accountId, roleName);
+                const qint64 skew = m_app.graph()->serverClockSkewSecs();
+                m_app.awsAccess()->setServerSkew(skew);
+                m_app.awsAccess()->setGrants(grants.value(), Core::TargetMapper(m_app.config().mapping));
+                const Aws::AwsTarget *t = m_app.awsAccess()->target(accountId, roleName);
                 std::optional<Core::Grant> grant;
                 for (const auto &g : grants.value())
                     if (t && g.groupId == t->groupId && g.accessId == u"member")
                         grant = g;
                 // Deactivated here a moment ago (the tray, a command): Graph may list it for a while yet.
                 if (grant
-                    && endedHereMomentsAgo(*grant, m_config.effectiveHistoryPath(),
-                                           m_clock.now().addSecs(skew),
-                                           m_config.graphReplicationWindowSeconds))
+                    && endedHereMomentsAgo(*grant, m_app.config().effectiveHistoryPath(),
+                                           m_app.clock().now().addSecs(skew),
+                                           m_app.config().graphReplicationWindowSeconds))
                     grant.reset();
                 if (!t || !grant) {
-                    m_aws->proofs().remove(accountId, roleName);
+                    m_app.awsAccess()->proofs().remove(accountId, roleName);
                     err()
                         << "elevate: "
                         << tr("no live grant for %1: the access has ended or was never activated; request it "
@@ -614,14 +403,14 @@ void CliApp::checkGrantForCredentials(const QString &accountId, const QString &r
                                .arg(key)
                         << Qt::endl;
                     // Whatever Elevate wrote for it goes now, so the next call does not even get here.
-                    m_aws->reconcileProfiles(this, [this] { exitNow(ExitFailure); });
+                    m_app.awsAccess()->reconcileProfiles(this, [this] { m_app.exitNow(ExitFailure); });
                     return;
                 }
-                const auto account = m_session->account();
+                const auto account = m_app.session()->account();
                 if (account) {
                     Aws::GrantProof proof;
-                    proof.entraAccount = proofAccount(*account);
-                    proof.scope = m_config.keychainService;
+                    proof.entraAccount = m_app.proofAccount(*account);
+                    proof.scope = m_app.config().keychainService;
                     proof.accountId = accountId;
                     proof.roleName = roleName;
                     proof.groupId = grant->groupId;
@@ -631,18 +420,18 @@ void CliApp::checkGrantForCredentials(const QString &accountId, const QString &r
                     proof.checkedAt = askedAt;
                     proof.changeStamp = stamp;
                     // Without a proof the next run asks Graph again: slower, never wrong.
-                    (void)m_aws->proofs().save(proof);
+                    (void)m_app.awsAccess()->proofs().save(proof);
                 }
                 handOutCredentials(accountId, roleName, grant->end, skew);
             });
     });
 }
 
-void CliApp::handOutCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
-                                qint64 serverSkewSecs)
+void AwsCommands::handOutCredentials(const QString &accountId, const QString &roleName,
+                                     const QDateTime &grantEnd, qint64 serverSkewSecs)
 {
     const QString key = accountId + u'/' + roleName;
-    m_aws->credentials(
+    m_app.awsAccess()->credentials(
         accountId, roleName, grantEnd, this,
         [this, key, grantEnd, serverSkewSecs](Core::Result<Aws::RoleCredentials> c) {
             if (!c.ok()) {
@@ -651,7 +440,7 @@ void CliApp::handOutCredentials(const QString &accountId, const QString &roleNam
                     || c.error().kind == Error::Kind::InteractionRequired)
                     text = tr("not signed in to AWS IAM Identity Center; run `elevate aws-login`");
                 else if (Aws::PortalClient::isNotAssigned(c.error()))
-                    text = m_config.aws.syncBridge
+                    text = m_app.config().aws.syncBridge
                         ? tr("AWS does not have %1 for you yet: your organisation's bridge is pushing it "
                              "to IAM Identity Center")
                               .arg(key)
@@ -661,7 +450,7 @@ void CliApp::handOutCredentials(const QString &accountId, const QString &roleNam
                 else
                     text = sentence(c.error());
                 err() << "elevate: " << text << Qt::endl;
-                return exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure : exitCodeFor(c.error()));
+                return m_app.exitNow(exitCodeFor(c.error()) == ExitOk ? ExitFailure : exitCodeFor(c.error()));
             }
             // The grant's end and AWS's expiration are the services' clocks; the AWS CLI compares
             // Expiration with the local one (botocore's refresh windows). The skew measured against
@@ -669,23 +458,23 @@ void CliApp::handOutCredentials(const QString &accountId, const QString &roleNam
             const QDateTime serviceUntil
                 = grantEnd.isValid() ? std::min(c.value().expiration, grantEnd) : c.value().expiration;
             out() << Aws::processCredentialsJson(c.value(), serviceUntil.addSecs(-serverSkewSecs));
-            exitNow(ExitOk);
+            m_app.exitNow(ExitOk);
         });
 }
 
-void CliApp::profiles()
+void AwsCommands::profiles()
 {
-    withAccess([this] {
-        m_access->sync(this, [this](Core::Result<void> synced) {
+    m_app.withAccess([this] {
+        m_app.access()->sync(this, [this](Core::Result<void> synced) {
             if (!synced.ok())
-                return fail(synced.error(), tr("reading your access"));
-            reconcileAws([this] {
-                ensureAws();
-                const QDateTime now = m_clock.now();
-                const auto written = m_aws->profiles();
+                return m_app.fail(synced.error(), tr("reading your access"));
+            m_app.reconcileAws([this] {
+                m_app.ensureAws();
+                const QDateTime now = m_app.clock().now();
+                const auto written = m_app.awsAccess()->profiles();
                 QJsonArray list;
                 QStringList lines;
-                for (const auto &t : m_aws->targets()) {
+                for (const auto &t : m_app.awsAccess()->targets()) {
                     QString state;
                     QString text;
                     switch (t.phase) {
@@ -698,25 +487,25 @@ void CliApp::profiles()
                         state = QStringLiteral("waiting");
                         text = tr("waiting for AWS sync, %1 so far (usually up to %2 min)")
                                    .arg(Graph::PimWording::duration(
-                                       std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
-                                   .arg(m_config.aws.typicalSyncMinutes);
-                        if (m_config.aws.syncBridge)
-                            text = waitedTooLong(t, *m_aws)
+                                       std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
+                                   .arg(m_app.config().aws.typicalSyncMinutes);
+                        if (m_app.config().aws.syncBridge)
+                            text = waitedTooLong(t, *m_app.awsAccess())
                                 ? tr("waiting: not pushed after %1; your organisation's bridge may be down "
                                      "or behind, ask whoever runs it")
                                       .arg(Graph::PimWording::duration(
-                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
+                                          std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
                                 : tr("waiting: your organisation's bridge is pushing the role, %1 so far "
                                      "(usually within %2 min)")
                                       .arg(Graph::PimWording::duration(
-                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))))
-                                      .arg(m_config.aws.typicalSyncMinutes);
+                                          std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
+                                      .arg(m_app.config().aws.typicalSyncMinutes);
                         if (t.listedButRefused)
                             text
                                 = tr("waiting: AWS lists the role but does not hand out its credentials yet, "
                                      "%1 so far")
-                                      .arg(Graph::PimWording::duration(
-                                          std::max<qint64>(0, t.waitingSecs(m_aws->serverNow()))));
+                                      .arg(Graph::PimWording::duration(std::max<qint64>(
+                                          0, t.waitingSecs(m_app.awsAccess()->serverNow()))));
                         else if (t.freshSignInMayHelp)
                             text += tr(
                                 "; Identity Center may need a fresh sign-in: `elevate aws-login --fresh`");
@@ -737,14 +526,14 @@ void CliApp::profiles()
                          t.grantEnd.isValid() ? QJsonValue(Aws::awsTimestamp(t.grantEnd)) : QJsonValue()}};
                     if (t.phase != Aws::AwsTarget::Phase::Ready) {
                         o.insert(QStringLiteral("waitingSeconds"),
-                                 std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
+                                 std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow())));
                         o.insert(QStringLiteral("listedButRefused"), t.listedButRefused);
                         o.insert(QStringLiteral("freshSignInMayHelp"), t.freshSignInMayHelp);
                         // What the wait is measured against (aws.sync), and whether a bridge pushes it.
-                        o.insert(QStringLiteral("typicalMinutes"), m_config.aws.typicalSyncMinutes);
-                        o.insert(QStringLiteral("limitMinutes"), m_config.aws.waitingLimitMinutes);
-                        o.insert(QStringLiteral("overLimit"), waitedTooLong(t, *m_aws));
-                        o.insert(QStringLiteral("bridge"), m_config.aws.syncBridge);
+                        o.insert(QStringLiteral("typicalMinutes"), m_app.config().aws.typicalSyncMinutes);
+                        o.insert(QStringLiteral("limitMinutes"), m_app.config().aws.waitingLimitMinutes);
+                        o.insert(QStringLiteral("overLimit"), waitedTooLong(t, *m_app.awsAccess()));
+                        o.insert(QStringLiteral("bridge"), m_app.config().aws.syncBridge);
                     }
                     if (!t.profileProblem.isEmpty())
                         o.insert(QStringLiteral("problem"), t.profileProblem);
@@ -752,63 +541,37 @@ void CliApp::profiles()
                     lines << QStringLiteral("  %1  %2  %3")
                                  .arg(hasProfile ? t.profileName : QStringLiteral("-"), t.key(), text);
                 }
-                if (m_json) {
-                    out() << QJsonDocument(
-                                 QJsonObject {{QStringLiteral("configFile"), m_aws->files().configPath()},
-                                              {QStringLiteral("profiles"), list}})
+                if (m_app.json()) {
+                    out() << QJsonDocument(QJsonObject {{QStringLiteral("configFile"),
+                                                         m_app.awsAccess()->files().configPath()},
+                                                        {QStringLiteral("profiles"), list}})
                                  .toJson(QJsonDocument::Indented);
                 } else if (lines.isEmpty()) {
                     out() << tr("No live AWS access, so no profiles (file: %1).")
-                                 .arg(m_aws->files().configPath())
+                                 .arg(m_app.awsAccess()->files().configPath())
                           << Qt::endl;
                 } else {
-                    out() << tr("AWS profiles in %1:").arg(m_aws->files().configPath()) << '\n'
+                    out() << tr("AWS profiles in %1:").arg(m_app.awsAccess()->files().configPath()) << '\n'
                           << lines.join(u'\n') << Qt::endl;
                 }
                 if (!written.ok())
                     err() << "elevate: " << sentence(written.error()) << Qt::endl;
-                exitNow(written.ok() ? ExitOk : ExitFailure);
+                m_app.exitNow(written.ok() ? ExitOk : ExitFailure);
             });
         });
     });
 }
 
-void CliApp::endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then)
-{
-    ensureAws();
-    auto run = [this, then] {
-        withIdc([this, then](bool signedIn) {
-            m_aws->endAll(this, [this, then, signedIn](const Aws::EndReport &report) {
-                auto connection = std::make_shared<QMetaObject::Connection>();
-                *connection = connect(m_idc, &Auth::IdcSession::signedOut, this,
-                                      [then, signedIn, report, connection](const Core::Result<void> &gone) {
-                                          QObject::disconnect(*connection);
-                                          then(signedIn, report, gone);
-                                      });
-                m_idc->signOut();
-            });
-        });
-    };
-    if (!m_aws->user().isEmpty())
-        return run();
-    // The Entra sign-in did not restore (offline, refused): the saved account still says whose the
-    // cached credentials are.
-    m_session->readSavedAccount(this, [this, run](Core::Result<std::optional<Core::Account>> saved) {
-        if (saved.ok() && saved.value())
-            m_aws->setUser(proofAccount(*saved.value()));
-        run();
-    });
-}
-
-void CliApp::endAll()
+void AwsCommands::endAll()
 {
     // The emergency button: the AWS part runs whatever happens on the PIM side.
     auto failures = std::make_shared<int>(0);
     auto awsPart = [this, failures] {
-        m_awsReconciled = true;
-        if (!m_config.aws.isConfigured())
-            return exitNow(*failures ? ExitFailure : ExitOk);
-        endAws([this, failures](bool signedIn, const Aws::EndReport &report, const Core::Result<void> &) {
+        m_app.skipAwsReconcile();
+        if (!m_app.config().aws.isConfigured())
+            return m_app.exitNow(*failures ? ExitFailure : ExitOk);
+        m_app.endAws([this, failures](bool signedIn, const Aws::EndReport &report,
+                                      const Core::Result<void> &) {
             out() << tr("Removed Elevate's AWS profiles and cached credentials.") << Qt::endl;
             if (signedIn && !report.portalLogout.ok())
                 err() << "elevate: " << tr("AWS logout failed: %1").arg(sentence(report.portalLogout.error()))
@@ -818,7 +581,7 @@ void CliApp::endAll()
             out() << tr("Credentials and console sessions already handed out stay valid until they expire "
                         "(at most 12 hours for a console session).")
                   << Qt::endl;
-            exitNow(*failures ? ExitFailure : ExitOk);
+            m_app.exitNow(*failures ? ExitFailure : ExitOk);
         });
     };
     auto pimFailed = [this, failures, awsPart](const Error &e) {
@@ -826,19 +589,20 @@ void CliApp::endAll()
         err() << "elevate: " << tr("could not end the grants in PIM: %1").arg(sentence(e)) << Qt::endl;
         awsPart();
     };
-    m_onSessionFailure = pimFailed;
-    withAccess([this, failures, awsPart, pimFailed] {
-        m_access->sync(this, [this, failures, awsPart, pimFailed](Core::Result<void> synced) {
+    m_app.setOnSessionFailure(pimFailed);
+    m_app.withAccess([this, failures, awsPart, pimFailed] {
+        m_app.access()->sync(this, [this, failures, awsPart, pimFailed](Core::Result<void> synced) {
             if (!synced.ok())
                 return pimFailed(synced.error());
-            if (m_config.aws.isConfigured()) {
+            if (m_app.config().aws.isConfigured()) {
                 // Known targets: their cached credentials go too, also those without a profile.
-                ensureAws();
-                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
-                m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+                m_app.ensureAws();
+                m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+                m_app.awsAccess()->setGrants(m_app.access()->grants(),
+                                             Core::TargetMapper(m_app.config().mapping));
             }
             auto queue = std::make_shared<QList<Core::Grant>>();
-            for (const auto &g : m_access->grants())
+            for (const auto &g : m_app.access()->grants())
                 if (g.assignmentType != u"assigned")
                     *queue << g;
             auto next = std::make_shared<std::function<void()>>();
@@ -849,65 +613,65 @@ void CliApp::endAll()
                 }
                 const Core::Grant grant = queue->takeFirst();
                 const QString key
-                    = m_access->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
-                m_access->deactivate(grant, tr("End all access now (Elevate)"), this,
-                                     [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
-                                         if (r.ok()) {
-                                             tellOthers();
-                                             out() << tr("%1 deactivated.").arg(key) << Qt::endl;
-                                         } else {
-                                             ++*failures;
-                                             err()
-                                                 << "elevate: " << tr("%1: %2").arg(key, sentence(r.error()))
-                                                 << Qt::endl;
-                                         }
-                                         (*next)();
-                                     });
+                    = m_app.access()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                m_app.access()->deactivate(
+                    grant, tr("End all access now (Elevate)"), this,
+                    [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
+                        if (r.ok()) {
+                            m_app.tellOthers();
+                            out() << tr("%1 deactivated.").arg(key) << Qt::endl;
+                        } else {
+                            ++*failures;
+                            err() << "elevate: " << tr("%1: %2").arg(key, sentence(r.error())) << Qt::endl;
+                        }
+                        (*next)();
+                    });
             };
             (*next)();
         });
     });
 }
 
-void CliApp::logoutWithAws()
+void AwsCommands::logoutWithAws()
 {
     // Everything end-all removes but nothing in PIM: the grants are read only to say until when
     // they stay active, and to know the targets whose cached credentials go.
-    m_signingOut = true;
-    m_awsReconciled = true; // nothing is written again on the way out
+    m_app.setSigningOut(true);
+    m_app.skipAwsReconcile(); // nothing is written again on the way out
     auto grants = std::make_shared<std::optional<QList<Core::Grant>>>();
     auto awsPart = [this, grants] {
-        endAws(
+        m_app.endAws(
             [this, grants](bool signedIn, const Aws::EndReport &report, const Core::Result<void> &idcGone) {
-                connect(m_session, &Auth::EntraSession::signedOut, this,
+                connect(m_app.session(), &Auth::EntraSession::signedOut, this,
                         [this, grants, signedIn, report, idcGone](const Core::Result<void> &entraGone) {
                             printSignOut(signedIn, report, *grants, idcGone, entraGone);
                         });
-                m_session->signOut();
+                m_app.session()->signOut();
             });
     };
-    m_onSessionFailure = [awsPart](const Error &) { awsPart(); };
-    withAccess([this, grants, awsPart] {
-        m_access->sync(this, [this, grants, awsPart](Core::Result<void> synced) {
+    m_app.setOnSessionFailure([awsPart](const Error &) { awsPart(); });
+    m_app.withAccess([this, grants, awsPart] {
+        m_app.access()->sync(this, [this, grants, awsPart](Core::Result<void> synced) {
             if (synced.ok()) {
-                *grants = m_access->grants();
+                *grants = m_app.access()->grants();
                 // Known targets: their cached credentials go too, also those without a profile.
-                ensureAws();
-                m_aws->setServerSkew(m_graph->serverClockSkewSecs());
-                m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+                m_app.ensureAws();
+                m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+                m_app.awsAccess()->setGrants(m_app.access()->grants(),
+                                             Core::TargetMapper(m_app.config().mapping));
             }
             awsPart();
         });
     });
 }
 
-void CliApp::printSignOut(bool signedInToAws, const Aws::EndReport &report,
-                          const std::optional<QList<Core::Grant>> &grants, const Core::Result<void> &idcGone,
-                          const Core::Result<void> &entraGone)
+void AwsCommands::printSignOut(bool signedInToAws, const Aws::EndReport &report,
+                               const std::optional<QList<Core::Grant>> &grants,
+                               const Core::Result<void> &idcGone, const Core::Result<void> &entraGone)
 {
     // Times for people are on this machine's clock; the JSON keeps the services' (as status --json).
-    const qint64 skew = m_graph->serverClockSkewSecs();
-    const QDateTime now = m_aws->serverNow();
+    const qint64 skew = m_app.graph()->serverClockSkewSecs();
+    const QDateTime now = m_app.awsAccess()->serverNow();
     const bool portalOk = signedInToAws && report.portalLogout.ok();
     QJsonArray targets;
     QStringList handedOut;
@@ -931,7 +695,7 @@ void CliApp::printSignOut(bool signedInToAws, const Aws::EndReport &report,
         for (const auto &g : *grants) {
             if (g.end.isValid() && g.end <= now)
                 continue;
-            const QString key = m_access->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            const QString key = m_app.access()->targetKey(g.groupId, g.groupDisplayName, g.accessId);
             pim.append(QJsonObject {
                 {QStringLiteral("target"), key},
                 {QStringLiteral("groupId"), g.groupId},
@@ -949,7 +713,7 @@ void CliApp::printSignOut(bool signedInToAws, const Aws::EndReport &report,
         problems << tr("the Entra sign-in could not be removed from the keychain: %1")
                         .arg(sentence(entraGone.error()));
 
-    if (m_json) {
+    if (m_app.json()) {
         QJsonObject aws {{QStringLiteral("removed"),
                           QJsonArray {QStringLiteral("profiles"), QStringLiteral("plainCredentials"),
                                       QStringLiteral("cachedRoleCredentials"), QStringLiteral("grantProofs"),
@@ -1002,10 +766,10 @@ void CliApp::printSignOut(bool signedInToAws, const Aws::EndReport &report,
     for (const auto &p : problems)
         err() << "elevate: " << p << Qt::endl;
     if (!entraGone.ok())
-        return exitNow(exitCodeFor(entraGone.error()));
+        return m_app.exitNow(exitCodeFor(entraGone.error()));
     if (!idcGone.ok())
-        return exitNow(exitCodeFor(idcGone.error()));
-    exitNow(ExitOk);
+        return m_app.exitNow(exitCodeFor(idcGone.error()));
+    m_app.exitNow(ExitOk);
 }
 
 } // namespace Elevate::Cli

@@ -1,29 +1,32 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "cli.h"
 
+#include "approvalcommands.h"
 #include "auth/entrasession.h"
+#include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
+#include "aws/awsaccess.h"
+#include "aws/portalclient.h"
+#include "awscommands.h"
 #include "cliio.h"
 #include "core/changenotice.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
 #include "graph/accessservice.h"
-#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
 #include "net/httpclient.h"
+#include "pimcommands.h"
 
 #include <QCoreApplication>
-#include <QElapsedTimer>
-#include <QFile>
-#include <QJsonArray>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QNetworkAccessManager>
+#include <QPointer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTextStream>
-#include <QTimer>
 
 namespace Elevate::Cli {
 
@@ -119,6 +122,27 @@ CliApp::CliApp(Core::AppConfig config, bool json, QObject *parent)
 
 CliApp::~CliApp() = default;
 
+PimCommands &CliApp::pimCommands()
+{
+    if (!m_pim)
+        m_pim = new PimCommands(*this);
+    return *m_pim;
+}
+
+ApprovalCommands &CliApp::approvalCommands()
+{
+    if (!m_approvals)
+        m_approvals = new ApprovalCommands(*this);
+    return *m_approvals;
+}
+
+AwsCommands &CliApp::awsCommands()
+{
+    if (!m_awsCommands)
+        m_awsCommands = new AwsCommands(*this);
+    return *m_awsCommands;
+}
+
 QList<Core::Target> CliApp::grantTargets(bool includePermanent) const
 {
     QList<Core::Target> live;
@@ -182,63 +206,6 @@ void CliApp::fail(const Error &error, const QString &doing)
     finish(exitCodeFor(error));
 }
 
-void CliApp::login(bool deviceCode, const QString &loginHint)
-{
-    m_session->setLoginHint(loginHint);
-    connect(m_session, &Auth::EntraSession::browserUrlReady, this, [](const QUrl &url) {
-        const bool opened = openBrowser(url);
-        err() << (opened ? tr("Waiting for sign-in in the browser… If it did not open, visit:")
-                         : tr("Could not open a browser. To sign in, visit:"))
-              << '\n'
-              << url.toString(QUrl::FullyEncoded) << Qt::endl;
-    });
-    connect(m_session, &Auth::EntraSession::deviceCodeReady, this,
-            [](const QString &code, const QUrl &uri, const QString &message, const QDateTime &) {
-                err() << (message.isEmpty()
-                              ? tr("To sign in, open %1 and enter the code %2.").arg(uri.toString(), code)
-                              : message)
-                      << Qt::endl;
-            });
-    connect(m_session, &Auth::EntraSession::signInFinished, this,
-            [this](const Core::Result<Core::Account> &result) {
-                if (!result.ok())
-                    return fail(result.error(), tr("sign-in"));
-                const Core::Account &a = result.value();
-                if (m_json) {
-                    out() << QJsonDocument(QJsonObject {{QStringLiteral("displayName"), a.displayName},
-                                                        {QStringLiteral("userPrincipalName"), a.username},
-                                                        {QStringLiteral("id"), a.objectId},
-                                                        {QStringLiteral("tenantId"), a.tenantId}})
-                                 .toJson(QJsonDocument::Compact)
-                          << Qt::endl;
-                } else {
-                    out() << tr("Signed in as %1 (%2)").arg(a.displayName, a.username) << Qt::endl;
-                }
-                finish(ExitOk);
-            });
-    if (deviceCode)
-        m_session->signInWithDeviceCode();
-    else
-        m_session->signInInteractive();
-}
-
-void CliApp::logout()
-{
-    if (m_config.aws.isConfigured())
-        return logoutWithAws(); // the AWS side first, then this entry (awscommands.cpp)
-    connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {
-        if (!result.ok())
-            return fail(result.error(), tr("sign-out"));
-        if (m_json)
-            out() << QStringLiteral("{\"signedOut\":true}") << Qt::endl;
-        else
-            out() << tr("Signed out; Elevate's keychain entries for this configuration are removed.")
-                  << Qt::endl;
-        finish(ExitOk);
-    });
-    m_session->signOut();
-}
-
 void CliApp::withSession(std::function<void()> then)
 {
     connect(m_session, &Auth::EntraSession::signInFinished, this,
@@ -250,91 +217,6 @@ void CliApp::withSession(std::function<void()> then)
                 then();
             });
     m_session->restore();
-}
-
-void CliApp::whoami()
-{
-    withSession([this] {
-        m_graph->getMe(this, [this](Core::Result<Graph::GraphUser> me) {
-            if (!me.ok())
-                return fail(me.error(), tr("reading your profile"));
-            const QString tenant = m_session->account() ? m_session->account()->tenantId : QString();
-            if (m_json)
-                out() << QJsonDocument(
-                             QJsonObject {{QStringLiteral("displayName"), me->displayName},
-                                          {QStringLiteral("userPrincipalName"), me->userPrincipalName},
-                                          {QStringLiteral("id"), me->id},
-                                          {QStringLiteral("tenantId"), tenant}})
-                             .toJson(QJsonDocument::Compact)
-                      << Qt::endl;
-            else
-                out() << tr("%1 (%2)").arg(me->displayName, me->userPrincipalName) << '\n'
-                      << tr("Tenant: %1").arg(tenant) << Qt::endl;
-            finish(ExitOk);
-        });
-    });
-}
-
-void CliApp::eligible()
-{
-    withSession([this] {
-        m_graph->listEligibilities(this, [this](Core::Result<QList<Core::Eligibility>> list) {
-            if (!list.ok())
-                return fail(list.error(), tr("listing eligible access"));
-            const QList<Core::Target> targets = Core::TargetMapper(m_config.mapping).mapAll(list.value());
-            if (m_json) {
-                QJsonArray array;
-                for (const auto &t : targets) {
-                    const auto &e = t.eligibility;
-                    array.append(QJsonObject {
-                        {QStringLiteral("groupId"), e.groupId},
-                        {QStringLiteral("groupName"), e.groupDisplayName},
-                        {QStringLiteral("accessId"), e.accessId},
-                        {QStringLiteral("memberType"), e.memberType},
-                        {QStringLiteral("start"),
-                         e.start.isValid() ? QJsonValue(Core::formatGraphDateTime(e.start)) : QJsonValue()},
-                        {QStringLiteral("end"),
-                         e.end.isValid() ? QJsonValue(Core::formatGraphDateTime(e.end)) : QJsonValue()},
-                        {QStringLiteral("mapped"), t.isMapped()},
-                        {QStringLiteral("accountId"), t.aws ? QJsonValue(t.aws->accountId) : QJsonValue()},
-                        {QStringLiteral("accountName"),
-                         t.aws ? QJsonValue(t.aws->accountName) : QJsonValue()},
-                        {QStringLiteral("role"), t.aws ? QJsonValue(t.aws->roleName) : QJsonValue()}});
-                }
-                out() << QJsonDocument(array).toJson(QJsonDocument::Indented);
-                return finish(ExitOk);
-            }
-            if (targets.isEmpty())
-                out() << tr("You are not eligible for any PIM group.") << Qt::endl;
-            QString account;
-            bool unmappedHeader = false;
-            for (const auto &t : targets) {
-                const bool owner = t.eligibility.accessId == u"owner";
-                const QString until = t.eligibility.end.isValid()
-                    ? tr("until %1").arg(t.eligibility.end.toUTC().toString(QStringLiteral("yyyy-MM-dd")))
-                    : tr("permanent");
-                if (t.aws) {
-                    if (t.aws->accountId != account) {
-                        account = t.aws->accountId;
-                        out() << (t.aws->accountName.isEmpty()
-                                      ? account
-                                      : tr("%1 (%2)").arg(t.aws->accountName, account))
-                              << '\n';
-                    }
-                    out() << "  " << t.aws->roleName << (owner ? tr(" (as group owner)") : QString()) << "  ["
-                          << until << "]\n";
-                } else {
-                    if (!unmappedHeader) {
-                        out() << tr("Not mapped to an AWS account and role:") << '\n';
-                        unmappedHeader = true;
-                    }
-                    out() << "  " << t.key() << (owner ? tr(" (as group owner)") : QString()) << "  ["
-                          << until << "]\n";
-                }
-            }
-            finish(ExitOk);
-        });
-    });
 }
 
 std::optional<Core::Target> CliApp::resolveTarget(const QString &name, const QList<Core::Target> &targets,
@@ -415,15 +297,21 @@ void CliApp::withAccess(std::function<void()> then)
         // The history is worth having, but never worth refusing access: go on without it.
         err() << "elevate: " << tr("warning: the history cannot be used (%1)").arg(store.error().message)
               << Qt::endl;
+        makeAccess(nullptr);
     } else {
-        m_history = std::move(store).value();
+        makeAccess(std::move(store).value());
     }
-    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
-                                        &m_clock, this);
     withSession([this, then] {
         m_access->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
         then();
     });
+}
+
+void CliApp::makeAccess(std::unique_ptr<Core::HistoryStore> history)
+{
+    m_history = std::move(history);
+    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
+                                        &m_clock, this);
 }
 
 QJsonObject CliApp::grantJson(const Core::Grant &g) const
@@ -470,447 +358,247 @@ QJsonObject CliApp::requestJson(const Core::AccessRequest &r) const
          r.created.isValid() ? QJsonValue(double(qMax<qint64>(0, r.created.secsTo(now)))) : QJsonValue()}};
 }
 
-void CliApp::printRequest(const Core::AccessRequest &r, const Core::Target &target)
+namespace {
+
+/// Hands the portal client Identity Center tokens, restoring the sign-in from the keychain only when
+/// a token is really needed (credential-process answers from its cache without it).
+class LazyIdcTokens final : public Core::AccessTokenProvider
 {
-    if (m_json) {
-        QJsonObject o = requestJson(r);
-        if (const auto g = m_access->grantFor(r.groupId, target.eligibility.accessId))
-            o.insert(QStringLiteral("grant"), grantJson(*g));
-        out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << Qt::endl;
+public:
+    LazyIdcTokens(Core::AccessTokenProvider *inner, std::function<void(std::function<void(bool)>)> ensure)
+        : m_inner(inner)
+        , m_ensure(std::move(ensure))
+    { }
+    void requestAccessToken(const QString &resource, QObject *context, Callback callback) override
+    {
+        QPointer<QObject> guard(context);
+        m_ensure([this, resource, guard, callback](bool signedIn) {
+            if (!guard)
+                return;
+            if (!signedIn) {
+                callback(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in to AWS")));
+                return;
+            }
+            m_inner->requestAccessToken(resource, guard, callback);
+        });
+    }
+    void invalidateAccessToken(const QString &resource, const QString &token) override
+    {
+        m_inner->invalidateAccessToken(resource, token);
+    }
+
+private:
+    Core::AccessTokenProvider *m_inner;
+    std::function<void(std::function<void(bool)>)> m_ensure;
+};
+
+} // namespace
+
+QString hhmm(const QDateTime &t)
+{
+    return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+}
+
+bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws)
+{
+    return t.phase != Aws::AwsTarget::Phase::Ready
+        && t.waitingSecs(aws.serverNow()) > qint64(aws.waitingLimitMinutes()) * 60;
+}
+
+QString CliApp::credentialProcessCommand() const
+{
+    QStringList args;
+    if (!m_config.sourcePath.isEmpty() && m_config.sourcePath != Core::AppConfig::defaultPath())
+        args << QStringLiteral("--config") << QFileInfo(m_config.sourcePath).absoluteFilePath();
+    return Aws::AwsAccess::commandLine(QCoreApplication::applicationFilePath(), args);
+}
+
+void CliApp::ensureAws()
+{
+    if (m_aws)
+        return;
+    m_idc = new Auth::IdcSession(m_config, m_http, m_secrets.get(), &m_clock, this);
+    m_idcTokens
+        = std::make_unique<LazyIdcTokens>(m_idc, [this](std::function<void(bool)> then) { withIdc(then); });
+    m_portal = new Aws::PortalClient(m_config.aws, m_http, m_idcTokens.get(), &m_clock, this);
+    m_aws = new Aws::AwsAccess(
+        m_config, m_http, m_portal,
+        Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath()),
+        m_secrets.get(), &m_clock, credentialProcessCommand(), this);
+    // Cached role credentials are the signed-in Entra account's: known now, or after the restore most
+    // commands start with.
+    if (const auto account = m_session->account())
+        m_aws->setUser(proofAccount(*account));
+    connect(m_session, &Auth::EntraSession::signInFinished, this,
+            [this](const Core::Result<Core::Account> &r) {
+                if (r.ok())
+                    m_aws->setUser(proofAccount(r.value()));
+            });
+    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
+        if (!m_quietAws)
+            err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
+    });
+    connect(m_aws, &Aws::AwsAccess::ended, this,
+            [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &) {
+                if (m_quietAws || m_signingOut)
+                    return;
+                err() << tr("AWS access to %1 ended: Elevate removed the profile %2.")
+                             .arg(t.key(), t.profileName);
+                if (credentialsUntil.isValid())
+                    err() << ' '
+                          << tr("Credentials already handed out keep working until %1.")
+                                 .arg(hhmm(credentialsUntil));
+                err() << Qt::endl;
+            });
+    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
+        if (!m_quietAws && t.profileProblem.isEmpty())
+            err() << tr("AWS role ready: %1 — use it with `aws --profile %2`").arg(t.key(), t.profileName)
+                  << Qt::endl;
+    });
+}
+
+void CliApp::withIdc(std::function<void(bool)> then)
+{
+    ensureAws();
+    if (m_idcTried) {
+        then(m_idcSignedIn);
         return;
     }
-    const QString name = target.key();
-    switch (r.phase()) {
-    case Core::RequestPhase::Active:
-        if (const auto g = m_access->grantFor(r.groupId, target.eligibility.accessId); g && g->end.isValid())
-            out() << tr("%1 is active until %2 (%3 left).")
-                         .arg(name, g->end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                              Graph::PimWording::duration(g->secondsLeft(m_clock.now())))
-                  << Qt::endl;
-        else
-            out() << tr("%1 is active.").arg(name) << Qt::endl;
-        break;
-    case Core::RequestPhase::AwaitingApproval:
-        out() << tr("%1: waiting for approval (request %2). `elevate status` shows it; `elevate cancel %2` "
-                    "withdraws it.")
-                     .arg(name, r.id)
-              << Qt::endl;
-        break;
-    default:
-        out() << tr("%1: %2 (request %3).").arg(name, Graph::PimWording::status(r), r.id) << Qt::endl;
-        break;
+    // One restore, however many ask while it runs (a second one would cancel the first).
+    m_idcWaiting << then;
+    if (m_idcWaiting.size() > 1)
+        return;
+    auto connection = std::make_shared<QMetaObject::Connection>();
+    *connection = connect(m_idc, &Auth::IdcSession::signInFinished, this,
+                          [this, connection](const Core::Result<QString> &r) {
+                              disconnect(*connection);
+                              m_idcTried = true;
+                              m_idcSignedIn = r.ok();
+                              for (const auto &waiting : std::exchange(m_idcWaiting, {}))
+                                  waiting(m_idcSignedIn);
+                          });
+    m_idc->restore();
+}
+
+void CliApp::reconcileAws(std::function<void()> then)
+{
+    m_awsReconciled = true;
+    if (!m_access || !m_config.aws.isConfigured()) {
+        then();
+        return;
     }
-}
-
-void CliApp::request(const RequestOptions &o)
-{
-    browserForStepUp();
-    withAccess([this, o] {
-        m_graph->listEligibilities(this, [this, o](Core::Result<QList<Core::Eligibility>> list) {
-            if (!list.ok())
-                return fail(list.error(), tr("listing eligible access"));
-            QString why;
-            const auto target
-                = resolveTarget(o.target, Core::TargetMapper(m_config.mapping).mapAll(list.value()), &why);
-            if (!target)
-                return fail(Error::make(Error::Kind::InvalidInput, why), tr("request"));
-            const QString accessId = target->eligibility.accessId;
-            m_access->policy(
-                target->eligibility.groupId, accessId, this,
-                [this, o, target](Core::Result<Core::ActivationPolicy> read) {
-                    // A policy PIM will not show does not stop the request: PIM judges it on arrival.
-                    if (!read.ok() && !Graph::AccessService::policyUnreadable(read.error()))
-                        return fail(read.error(), tr("reading the group's PIM policy"));
-                    if (!read.ok())
-                        err()
-                            << "elevate: "
-                            << tr("warning: the group's PIM policy cannot be read (%1); sending the request "
-                                  "as given, PIM checks it")
-                                   .arg(sentence(read.error()))
-                            << Qt::endl;
-                    const Core::ActivationPolicy policy
-                        = read.ok() ? read.value() : Graph::AccessService::unreadablePolicy();
-                    Core::ActivationDraft draft;
-                    if (o.duration.isEmpty()) {
-                        draft.durationSecs = qMin<qint64>(qint64(m_config.defaultDurationMinutes) * 60,
-                                                          policy.maximumDurationSecs);
-                    } else {
-                        draft.durationSecs = Core::parseHumanDuration(o.duration);
-                        if (draft.durationSecs <= 0)
-                            return fail(Error::make(Error::Kind::InvalidInput,
-                                                    tr("\"%1\" is not a duration; write e.g. 1h30m, "
-                                                       "45m or PT2H")
-                                                        .arg(o.duration)),
-                                        tr("request"));
-                    }
-                    if (!o.start.isEmpty()) {
-                        draft.start = parseStart(o.start, m_clock.now());
-                        if (!draft.start.isValid())
-                            return fail(Error::make(Error::Kind::InvalidInput,
-                                                    tr("\"%1\" is not a start time; write e.g. 14:30 "
-                                                       "or 2026-12-01T09:00")
-                                                        .arg(o.start)),
-                                        tr("request"));
-                    }
-                    draft.justification = o.justification;
-                    draft.ticketSystem = o.ticketSystem;
-                    draft.ticketNumber = o.ticketNumber;
-                    m_access->request(
-                        *target, draft, this, [this, o, target](Core::Result<Core::AccessRequest> r) {
-                            if (!r.ok())
-                                return fail(r.error(), tr("request"));
-                            tellOthers();
-                            if (o.wait && !Core::isTerminal(r->phase()))
-                                return waitFor(r.value(), *target);
-                            if (o.wait && r->phase() == Core::RequestPhase::Active)
-                                // Active at once, but Graph lists the grant only after
-                                // its replication lag: --wait waits for that too, so
-                                // the next command sees it.
-                                return m_access->syncSettled(this, [this, r, target](Core::Result<void>) {
-                                    printRequest(r.value(), *target);
-                                    finish(ExitOk);
-                                });
-                            printRequest(r.value(), *target);
-                            finish(ExitOk);
-                        });
-                });
+    ensureAws();
+    m_aws->setServerSkew(m_graph->serverClockSkewSecs());
+    m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+    const bool waiting
+        = std::any_of(m_aws->targets().cbegin(), m_aws->targets().cend(),
+                      [](const Aws::AwsTarget &t) { return t.phase != Aws::AwsTarget::Phase::Ready; });
+    if (!waiting) {
+        m_aws->reconcileProfiles(this, then);
+        return;
+    }
+    withIdc([this, then](bool signedIn) {
+        if (!signedIn) {
+            if (!m_quietAws)
+                err()
+                    << "elevate: "
+                    << tr("AWS: sign in with `elevate aws-login` so Elevate can tell when AWS has your role")
+                    << Qt::endl;
+            m_aws->reconcileProfiles(this, then);
+            return;
+        }
+        m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
+        m_aws->checkOnce(this, [this, then] {
+            if (!m_quietAws)
+                for (const auto &t : m_aws->targets()) {
+                    const QString waited
+                        = Graph::PimWording::duration(std::max<qint64>(0, t.waitingSecs(m_aws->serverNow())));
+                    if (t.freshSignInMayHelp)
+                        err() << "elevate: "
+                              << (m_config.aws.syncBridge
+                                      ? tr("AWS still does not list %1 after %2, although your "
+                                           "organisation's bridge should have pushed it; Identity Center "
+                                           "may answer from the group memberships of your last AWS sign-in: "
+                                           "run `elevate aws-login --fresh`")
+                                      : tr("AWS still does not list %1 after %2, although Entra's sync "
+                                           "should have brought it; Identity Center may answer from the "
+                                           "group memberships of your last AWS sign-in: run `elevate "
+                                           "aws-login --fresh`"))
+                                     .arg(t.key(), waited)
+                              << Qt::endl;
+                    else if (m_config.aws.syncBridge && t.phase == Aws::AwsTarget::Phase::Waiting
+                             && !t.listedButRefused && waitedTooLong(t, *m_aws))
+                        err() << "elevate: "
+                              << tr("AWS still does not list %1 after %2: your organisation's bridge "
+                                    "may be down or behind; ask whoever runs it to check it, or your "
+                                    "administrator to check the provisioning job (or to provision on demand)")
+                                     .arg(t.key(), waited)
+                              << Qt::endl;
+                }
+            then();
         });
     });
 }
 
-void CliApp::waitFor(const Core::AccessRequest &first, const Core::Target &target)
+void CliApp::failAws(const Error &error, const QString &doing)
 {
-    if (!m_json)
-        err() << tr("Waiting for %1 (%2)… Ctrl+C stops waiting; the request stays.")
-                     .arg(target.key(), Graph::PimWording::status(first))
+    if (error.kind == Error::Kind::NotSignedIn || error.kind == Error::Kind::InteractionRequired) {
+        err() << "elevate: "
+              << tr("%1 failed: not signed in to AWS IAM Identity Center; run `elevate aws-login`").arg(doing)
               << Qt::endl;
-    // Graph may not show the request for a while after it was made (replication lag): a 404 in that
-    // window means "not visible yet".
-    const QDateTime visibleBy = (first.created.isValid() ? first.created : m_access->serverNow())
-                                    .addSecs(m_graph->replicationWindowSecs());
-    auto step = std::make_shared<int>(0);
-    auto poll = std::make_shared<std::function<void()>>();
-    std::weak_ptr<std::function<void()>> weak = poll;
-    *poll = [this, first, target, step, weak, visibleBy] {
-        m_graph->getRequest(
-            first.id, this, [this, target, step, weak, visibleBy](Core::Result<Core::AccessRequest> r) {
-                auto again = weak.lock();
-                const bool transient = !r.ok()
-                    && (r.error().kind == Error::Kind::Network || r.error().kind == Error::Kind::Timeout
-                        || (r.error().httpStatus == 404 && m_access->serverNow() < visibleBy));
-                if (!r.ok() && r.error().httpStatus == 404 && !transient)
-                    return fail(
-                        Error::make(Error::Kind::Service,
-                                    tr("PIM does not show the request %1 (any more)").arg(r.error().message),
-                                    404, QStringLiteral("RequestNotVisible")),
-                        tr("following the request"));
-                if (!r.ok() && !transient)
-                    return fail(r.error(), tr("following the request"));
-                if (r.ok() && Core::isTerminal(r->phase())) {
-                    // Settle the history and learn the grant's end (once Graph lists
-                    // it) before printing.
-                    m_access->syncSettled(this, [this, target, r](Core::Result<void>) {
-                        tellOthers();
-                        printRequest(r.value(), target);
-                        finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
-                    });
-                    return;
-                }
-                // Short while Graph may not show it yet, then the approval pace.
-                static constexpr int delays[] = {1, 2, 4, 8, 15, 30};
-                const int delay = delays[qMin<int>(*step, 5)];
-                ++*step;
-                if (again)
-                    QTimer::singleShot(delay * 1000, this, [again] { (*again)(); });
+        exitNow(ExitNotSignedIn);
+        return;
+    }
+    if (Aws::PortalClient::isNotAssigned(error)) {
+        err() << "elevate: "
+              << (m_config.aws.syncBridge
+                      ? tr("%1 failed: AWS does not have this role for you yet — your organisation's bridge "
+                           "is pushing it to IAM Identity Center (usually within %2 min; if it takes "
+                           "longer than %3 min, the bridge may be down or behind: ask whoever runs it)")
+                            .arg(doing)
+                            .arg(m_config.aws.typicalSyncMinutes)
+                            .arg(m_config.aws.waitingLimitMinutes)
+                      : tr("%1 failed: AWS does not have this role for you yet — Entra's sync to IAM "
+                           "Identity Center has not run since the grant started (it runs about every %2 "
+                           "minutes)")
+                            .arg(doing)
+                            .arg(m_config.aws.typicalSyncMinutes))
+              << Qt::endl;
+        exitNow(ExitFailure);
+        return;
+    }
+    fail(error, doing);
+}
+
+QString CliApp::proofAccount(const Core::Account &account)
+{
+    return Aws::AwsAccess::userOf(account); // the cached role credentials' user too
+}
+
+void CliApp::endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then)
+{
+    ensureAws();
+    auto run = [this, then] {
+        withIdc([this, then](bool signedIn) {
+            m_aws->endAll(this, [this, then, signedIn](const Aws::EndReport &report) {
+                auto connection = std::make_shared<QMetaObject::Connection>();
+                *connection = connect(m_idc, &Auth::IdcSession::signedOut, this,
+                                      [then, signedIn, report, connection](const Core::Result<void> &gone) {
+                                          QObject::disconnect(*connection);
+                                          then(signedIn, report, gone);
+                                      });
+                m_idc->signOut();
             });
+        });
     };
-    // Keep the chain alive while it runs.
-    connect(this, &QObject::destroyed, this, [poll] { Q_UNUSED(poll) });
-    (*poll)();
-}
-
-void CliApp::status()
-{
-    withAccess([this] {
-        // What this machine just did (a request, a deactivation) is shown once Graph shows it.
-        m_access->syncSettled(this, [this](Core::Result<void> synced) {
-            if (!synced.ok())
-                return fail(synced.error(), tr("reading your access"));
-            const auto &grants = m_access->grants();
-            const auto &open = m_access->openRequests();
-            if (m_json) {
-                QJsonArray g, p;
-                for (const auto &grant : grants)
-                    g.append(grantJson(grant));
-                for (const auto &r : open)
-                    p.append(requestJson(r));
-                out() << QJsonDocument(
-                             QJsonObject {{QStringLiteral("grants"), g}, {QStringLiteral("pending"), p}})
-                             .toJson(QJsonDocument::Indented);
-                return finish(ExitOk);
-            }
-            if (grants.isEmpty() && open.isEmpty())
-                out() << tr("No active access and no open requests.") << Qt::endl;
-            if (!grants.isEmpty())
-                out() << tr("Active:") << '\n';
-            for (const auto &grant : grants) {
-                const QString key
-                    = m_access->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
-                if (grant.isPermanent())
-                    out() << "  " << key << "  " << tr("permanent assignment") << '\n';
-                else
-                    out() << "  " << key << "  "
-                          << tr("until %1, %2 left")
-                                 .arg(grant.end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
-                                      Graph::PimWording::duration(grant.secondsLeft(m_clock.now())))
-                          << '\n';
-            }
-            if (!open.isEmpty())
-                out() << tr("Open requests:") << '\n';
-            for (const auto &r : open)
-                out() << "  " << r.id << "  "
-                      << m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId) << "  "
-                      << Graph::PimWording::status(r) << "  "
-                      << tr("asked %1 ago")
-                             .arg(Graph::PimWording::duration(
-                                 r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_clock.now())) : 0))
-                      << '\n';
-            out().flush();
-            finish(ExitOk);
-        });
-    });
-}
-
-void CliApp::cancel(const QString &requestOrTarget)
-{
-    withAccess([this, requestOrTarget] {
-        m_access->sync(this, [this, requestOrTarget](Core::Result<void> synced) {
-            if (!synced.ok())
-                return fail(synced.error(), tr("reading your requests"));
-            QString id;
-            for (const auto &r : m_access->openRequests())
-                if (r.id == requestOrTarget
-                    || m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId)
-                            .compare(requestOrTarget, Qt::CaseInsensitive)
-                        == 0
-                    || r.groupDisplayName.compare(requestOrTarget, Qt::CaseInsensitive) == 0)
-                    id = r.id;
-            if (id.isEmpty())
-                return fail(
-                    Error::make(
-                        Error::Kind::InvalidInput,
-                        tr("no open request \"%1\"; `elevate status` lists them").arg(requestOrTarget)),
-                    tr("cancel"));
-            m_access->cancel(id, this, [this, id](Core::Result<void> r) {
-                if (!r.ok())
-                    return fail(r.error(), tr("cancel"));
-                tellOthers();
-                if (m_json)
-                    out() << QJsonDocument(
-                                 QJsonObject {{QStringLiteral("id"), id},
-                                              {QStringLiteral("status"), QStringLiteral("Canceled")}})
-                                 .toJson(QJsonDocument::Compact)
-                          << Qt::endl;
-                else
-                    out() << tr("Request %1 canceled.").arg(id) << Qt::endl;
-                finish(ExitOk);
-            });
-        });
-    });
-}
-
-void CliApp::deactivate(const QString &target, const QString &justification)
-{
-    withAccess([this, target, justification] {
-        m_access->sync(this, [this, target, justification](Core::Result<void> synced) {
-            if (!synced.ok())
-                return fail(synced.error(), tr("reading your access"));
-            const QList<Core::Target> live = grantTargets(false);
-            QString why;
-            const auto t = resolveTarget(target, live, &why);
-            if (!t)
-                return fail(Error::make(Error::Kind::InvalidInput,
-                                        live.isEmpty() ? tr("nothing is active")
-                                                       : tr("\"%1\" is not active").arg(target)),
-                            tr("deactivate"));
-            const auto grant = m_access->grantFor(t->eligibility.groupId, t->eligibility.accessId);
-            m_access->deactivate(*grant, justification, this, [this, t](Core::Result<Core::AccessRequest> r) {
-                if (!r.ok())
-                    return fail(r.error(), tr("deactivate"));
-                tellOthers();
-                if (m_json)
-                    out() << QJsonDocument(requestJson(r.value())).toJson(QJsonDocument::Compact) << Qt::endl;
-                else
-                    out() << tr("%1 deactivated.").arg(t->key()) << Qt::endl;
-                finish(ExitOk);
-            });
-        });
-    });
-}
-
-void CliApp::history(bool csv)
-{
-    auto print = [this, csv] {
-        if (!m_history)
-            return fail(Error::make(Error::Kind::Internal, tr("no history")), tr("history"));
-        const auto entries = m_history->entries();
-        if (!entries.ok())
-            return fail(entries.error(), tr("reading the history"));
-        if (csv) {
-            QFile f;
-            (void)f.open(stdout, QIODevice::WriteOnly);
-            out().flush();
-            f.write(Core::HistoryStore::toCsv(entries.value()));
-            f.flush();
-            return finish(ExitOk);
-        }
-        if (m_json) {
-            QJsonArray a;
-            auto t = [](const QDateTime &d) {
-                return d.isValid() ? QJsonValue(Core::formatGraphDateTime(d)) : QJsonValue();
-            };
-            for (const auto &e : entries.value())
-                a.append(QJsonObject {
-                    {QStringLiteral("requestId"), e.requestId},
-                    {QStringLiteral("target"), e.target},
-                    {QStringLiteral("groupId"), e.groupId},
-                    {QStringLiteral("groupName"), e.groupName},
-                    {QStringLiteral("requestedAt"), t(e.requestedAt)},
-                    {QStringLiteral("start"), t(e.startAt)},
-                    {QStringLiteral("end"), t(e.endAt)},
-                    {QStringLiteral("durationSeconds"), double(e.durationSecs)},
-                    {QStringLiteral("justification"), e.justification},
-                    {QStringLiteral("ticketSystem"), e.ticketSystem},
-                    {QStringLiteral("ticketNumber"), e.ticketNumber},
-                    {QStringLiteral("status"), e.status},
-                    {QStringLiteral("decision"), e.decision},
-                    {QStringLiteral("approver"), e.approver},
-                    {QStringLiteral("decisionJustification"), e.decisionJustification},
-                    {QStringLiteral("outcome"), e.outcome.isEmpty() ? QJsonValue() : QJsonValue(e.outcome)},
-                    {QStringLiteral("endedAt"), t(e.endedAt)}});
-            out() << QJsonDocument(a).toJson(QJsonDocument::Indented);
-            return finish(ExitOk);
-        }
-        if (entries->isEmpty())
-            out() << tr("No requests on record yet (%1).").arg(m_history->path()) << Qt::endl;
-        for (const auto &e : entries.value()) {
-            Core::AccessRequest asRequest;
-            asRequest.status = e.status;
-            asRequest.action = QStringLiteral("selfActivate");
-            const QString state = e.outcome.isEmpty() ? Graph::PimWording::status(asRequest) : e.outcome;
-            out() << e.requestedAt.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")) << "  "
-                  << e.target << "  " << Graph::PimWording::duration(e.durationSecs) << "  " << state;
-            if (!e.justification.isEmpty())
-                out() << "  \"" << e.justification << '"';
-            if (!e.ticketNumber.isEmpty())
-                out() << "  " << e.ticketSystem << ' ' << e.ticketNumber;
-            out() << '\n';
-        }
-        out().flush();
-        finish(ExitOk);
-    };
-    // Settle what ended since the last run first; signed out or offline, show what is on record.
-    auto store = Core::HistoryStore::open(m_config.effectiveHistoryPath());
-    if (!store.ok())
-        return fail(store.error(), tr("opening the history"));
-    m_history = std::move(store).value();
-    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
-                                        &m_clock, this);
-    connect(m_session, &Auth::EntraSession::signInFinished, this,
-            [this, print](const Core::Result<Core::Account> &result) {
-                if (!result.ok())
-                    return print();
-                m_access->setPrincipalId(result->objectId);
-                m_access->sync(this, [print](Core::Result<void>) { print(); });
-            });
-    m_session->restore();
-}
-
-void CliApp::approvals()
-{
-    withAccess([this] {
-        auto *service = new Graph::ApprovalService(m_graph, m_history.get(), &m_clock, this);
-        service->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
-        service->refresh(this, [this, service](Core::Result<void> r) {
-            if (!r.ok())
-                return fail(r.error(), tr("listing requests waiting for your approval"));
-            const QDateTime now = m_clock.now();
-            if (m_json) {
-                QJsonArray a;
-                for (const auto &req : service->pending()) {
-                    QJsonObject o = requestJson(req);
-                    o.insert(QStringLiteral("requester"), req.principalDisplayName);
-                    o.insert(QStringLiteral("requesterUpn"), req.principalUpn);
-                    o.insert(QStringLiteral("requesterId"), req.principalId);
-                    const QDateTime deadline = req.created.addSecs(Core::kApprovalWindowSecs);
-                    o.insert(QStringLiteral("decideBy"),
-                             req.created.isValid() ? QJsonValue(Core::formatGraphDateTime(deadline))
-                                                   : QJsonValue());
-                    o.insert(QStringLiteral("secondsLeftToDecide"),
-                             req.created.isValid() ? QJsonValue(double(qMax<qint64>(0, now.secsTo(deadline))))
-                                                   : QJsonValue());
-                    a.append(o);
-                }
-                out() << QJsonDocument(a).toJson(QJsonDocument::Indented);
-                return finish(ExitOk);
-            }
-            if (service->pending().isEmpty())
-                out() << tr("Nothing is waiting for your approval.") << Qt::endl;
-            for (const auto &req : service->pending()) {
-                const QDateTime deadline = req.created.addSecs(Core::kApprovalWindowSecs);
-                out() << req.id << "  "
-                      << (req.principalDisplayName.isEmpty() ? req.principalUpn : req.principalDisplayName)
-                      << " <" << req.principalUpn << ">  "
-                      << m_access->targetKey(req.groupId, req.groupDisplayName, req.accessId) << "  "
-                      << Graph::PimWording::duration(req.durationSecs) << '\n';
-                if (!req.justification.isEmpty())
-                    out() << "    " << tr("Justification: %1").arg(req.justification) << '\n';
-                if (!req.ticketNumber.isEmpty())
-                    out() << "    " << tr("Ticket: %1 %2").arg(req.ticketSystem, req.ticketNumber) << '\n';
-                out() << "    "
-                      << tr("Asked %1 ago; %2 left to decide")
-                             .arg(Graph::PimWording::duration(
-                                      req.created.isValid() ? qMax<qint64>(0, req.created.secsTo(now)) : 0),
-                                  Graph::PimWording::duration(qMax<qint64>(0, now.secsTo(deadline))))
-                      << '\n';
-            }
-            out().flush();
-            finish(ExitOk);
-        });
-    });
-}
-
-void CliApp::decide(const QString &requestId, bool approve, const QString &justification)
-{
-    if (justification.trimmed().isEmpty())
-        return fail(Error::make(Error::Kind::InvalidInput,
-                                tr("a decision needs --justification TEXT (the requester sees it)")),
-                    approve ? tr("approve") : tr("deny"));
-    withAccess([this, requestId, approve, justification] {
-        auto *service = new Graph::ApprovalService(m_graph, m_history.get(), &m_clock, this);
-        service->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
-        service->decide({requestId}, approve, justification, this,
-                        [this, requestId, approve](QList<Graph::ApprovalService::Outcome> outcomes) {
-                            const auto &result = outcomes.first().result;
-                            if (!result.ok()) {
-                                Error e = result.error();
-                                if (e.httpStatus == 404)
-                                    e.message = tr("no request %1 waits for your decision").arg(requestId);
-                                return fail(e, approve ? tr("approve") : tr("deny"));
-                            }
-                            tellOthers();
-                            if (m_json)
-                                out() << QJsonDocument(QJsonObject {{QStringLiteral("id"), requestId},
-                                                                    {QStringLiteral("decision"),
-                                                                     approve ? QStringLiteral("Approved")
-                                                                             : QStringLiteral("Denied")}})
-                                             .toJson(QJsonDocument::Compact)
-                                      << Qt::endl;
-                            else
-                                out() << (approve ? tr("Approved %1.") : tr("Denied %1.")).arg(requestId)
-                                      << Qt::endl;
-                            finish(ExitOk);
-                        });
+    if (!m_aws->user().isEmpty())
+        return run();
+    // The Entra sign-in did not restore (offline, refused): the saved account still says whose the
+    // cached credentials are.
+    m_session->readSavedAccount(this, [this, run](Core::Result<std::optional<Core::Account>> saved) {
+        if (saved.ok() && saved.value())
+            m_aws->setUser(proofAccount(*saved.value()));
+        run();
     });
 }
 

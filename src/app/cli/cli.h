@@ -37,6 +37,10 @@ class GraphClient;
 
 namespace Elevate::Cli {
 
+class ApprovalCommands;
+class AwsCommands;
+class PimCommands;
+
 /// Exit codes of `elevate` (documented in --help and docs/cli.md).
 enum ExitCode {
     ExitOk = 0,
@@ -52,8 +56,10 @@ enum ExitCode {
 int exitCodeFor(const Core::Error &error);
 
 /**
- * The composition root of the command line: builds the objects for one configuration and runs one
- * command asynchronously, then ends the event loop with the command's exit code. Output goes to
+ * The composition root of the command line: builds the objects for one configuration, and holds what
+ * every command shares (the silent sign-in, the access service, the AWS side, the way a command fails
+ * and ends). The commands themselves are in PimCommands, ApprovalCommands and AwsCommands, made on
+ * first use; one runs asynchronously, then ends the event loop with its exit code. Output goes to
  * stdout (human or --json); errors are one sentence on stderr.
  */
 class CliApp : public QObject
@@ -63,39 +69,25 @@ public:
     CliApp(Core::AppConfig config, bool json, QObject *parent = nullptr);
     ~CliApp() override;
 
-    void login(bool deviceCode, const QString &loginHint);
-    void logout();
-    void whoami();
-    void eligible();
+    PimCommands &pimCommands();
+    ApprovalCommands &approvalCommands();
+    AwsCommands &awsCommands();
 
-    struct RequestOptions
-    {
-        QString target;
-        QString duration; ///< as typed; empty = the configured default, capped by the policy
-        QString justification;
-        QString ticketSystem;
-        QString ticketNumber;
-        QString start; ///< empty = now
-        bool wait = false;
-    };
-    void request(const RequestOptions &options);
-    void status();
-    void cancel(const QString &requestOrTarget);
-    void deactivate(const QString &target, const QString &justification);
-    void history(bool csv);
-    void approvals();
-    void decide(const QString &requestId, bool approve, const QString &justification);
-
-    // The AWS side (awscommands.cpp).
-    /// `fresh`: portal Logout and the saved sign-in forgotten first (Identity Center may answer from the
-    /// group memberships of the sign-in it started with).
-    void awsLogin(bool deviceCode, bool fresh = false);
-    void console(const QString &target, bool printUrl);
-    /// The AWS CLI's credential_process helper: JSON on stdout, or one line on stderr and exit 1.
-    void credentialProcess(const QString &accountId, const QString &roleName);
-    void env(const QString &target);
-    void profiles();
-    void endAll();
+    const Core::AppConfig &config() const { return m_config; }
+    bool json() const { return m_json; }
+    Core::SystemClock &clock() { return m_clock; }
+    Net::HttpClient *http() const { return m_http; }
+    Auth::KeychainSecretStore *secrets() const { return m_secrets.get(); }
+    Auth::EntraSession *session() const { return m_session; }
+    Graph::GraphClient *graph() const { return m_graph; }
+    /// The history, after withAccess() (null when it cannot be opened).
+    Core::HistoryStore *history() const { return m_history.get(); }
+    /// After withAccess().
+    Graph::AccessService *access() const { return m_access; }
+    /// The AWS side, after ensureAws().
+    Auth::IdcSession *idc() const { return m_idc; }
+    Aws::PortalClient *portal() const { return m_portal; }
+    Aws::AwsAccess *awsAccess() const { return m_aws; }
 
     /// Matches a target as typed ("123456789012/Role", "123456789012:Role", a group name or id) to
     /// one of `targets`; nullopt with `error` set when none or several match.
@@ -103,17 +95,27 @@ public:
                                                      QString *error);
     /// "14:30", "2026-12-01T09:00", "2026-12-01T09:00:00Z": when to start; invalid when unreadable.
     static QDateTime parseStart(const QString &text, const QDateTime &now);
+    /// Whose a grant proof is: the Entra home account id.
+    static QString proofAccount(const Core::Account &account);
 
-private:
-    /// Silent sign-in plus a history store and the access service, then `then`.
-    void withAccess(std::function<void()> then);
-    void waitFor(const Core::AccessRequest &request, const Core::Target &target);
-    void printRequest(const Core::AccessRequest &request, const Core::Target &target);
-    QJsonObject grantJson(const Core::Grant &grant) const;
-    QJsonObject requestJson(const Core::AccessRequest &request) const;
-    void browserForStepUp();
+    // What the commands share.
     /// Silent sign-in, then `then` (or exit 4 with a hint).
     void withSession(std::function<void()> then);
+    /// Silent sign-in plus a history store and the access service, then `then`.
+    void withAccess(std::function<void()> then);
+    /// The access service over `history` (null: none); withAccess() does this and signs in.
+    void makeAccess(std::unique_ptr<Core::HistoryStore> history);
+    /// When set, a failed silent Entra sign-in goes here instead of ending the command (end-all
+    /// still cleans up the AWS side).
+    void setOnSessionFailure(std::function<void(const Core::Error &)> handler)
+    {
+        m_onSessionFailure = std::move(handler);
+    }
+    void browserForStepUp();
+    QJsonObject grantJson(const Core::Grant &grant) const;
+    QJsonObject requestJson(const Core::AccessRequest &request) const;
+    /// Live grants as targets (permanent assignments only with `includePermanent`).
+    QList<Core::Target> grantTargets(bool includePermanent) const;
     void fail(const Core::Error &error, const QString &doing);
     /// Ends the command; first brings the AWS profiles in line with the grants when this command
     /// learnt them (every command keeps the profiles current, not only the tray).
@@ -122,37 +124,39 @@ private:
     /// Tells a running tray that this command changed something in PIM (Core::ChangeNotice), so it
     /// looks again now rather than at its next sync.
     void tellOthers();
-    // AWS (awscommands.cpp)
+
+    // The AWS side every command may need.
     void ensureAws();
     /// Silent Identity Center sign-in (once per run); `then(signedIn)`.
     void withIdc(std::function<void(bool)> then);
+    bool idcTried() const { return m_idcTried; }
+    /// The Identity Center sign-in is gone (aws-login --fresh): the next withIdc() restores again.
+    void forgetIdcSignIn()
+    {
+        m_idcTried = false;
+        m_idcSignedIn = false;
+    }
+    /// An interactive Identity Center sign-in succeeded.
+    void noteIdcSignedIn()
+    {
+        m_idcTried = true;
+        m_idcSignedIn = true;
+    }
     void reconcileAws(std::function<void()> then);
+    /// The profiles are not brought in line on the way out (the command does it itself, or must not).
+    void skipAwsReconcile() { m_awsReconciled = true; }
+    /// Nothing but the command's own output (credential-process: JSON on stdout, one line on stderr).
+    void setQuietAws(bool quiet) { m_quietAws = quiet; }
+    /// logout: one summary instead of a line per ended target.
+    void setSigningOut(bool signingOut) { m_signingOut = signingOut; }
+    void failAws(const Core::Error &error, const QString &doing);
     /// The AWS part of end-all and sign-out: everything Aws::AwsAccess::endAll() removes (for the
     /// saved Entra account's cache entries), the portal Logout, then the Identity Center sign-in
     /// forgotten in the keychain. `then(signedInToAws, report, forgotten)`.
     void endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then);
-    /// Sign-out with AWS configured: endAws(), then the Entra entry, then what stays valid until when.
-    void logoutWithAws();
-    /// The sign-out's last word: what was removed, and what stays valid until when (`grants`: the PIM
-    /// grants, nullopt when they could not be read).
-    void printSignOut(bool signedInToAws, const Aws::EndReport &report,
-                      const std::optional<QList<Core::Grant>> &grants, const Core::Result<void> &idcGone,
-                      const Core::Result<void> &entraGone);
-    /// Live grants as targets (permanent assignments only with `includePermanent`).
-    QList<Core::Target> grantTargets(bool includePermanent) const;
-    /// Syncs, finds the live grant of `target` that maps to AWS, then `then(grant, role)`.
-    void withLiveAwsGrant(const QString &target, const QString &doing,
-                          std::function<void(const Core::Grant &, const Core::AwsRole &)> then);
     QString credentialProcessCommand() const;
-    // credential-process (awscommands.cpp): Graph decides when no fresh proof does.
-    void checkGrantForCredentials(const QString &accountId, const QString &roleName);
-    /// Role credentials for a grant known to be live; Expiration never past its end (local clock).
-    void handOutCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
-                            qint64 serverSkewSecs);
-    /// Whose a grant proof is: the Entra home account id.
-    static QString proofAccount(const Core::Account &account);
-    void failAws(const Core::Error &error, const QString &doing);
 
+private:
     Core::AppConfig m_config;
     bool m_json;
     Core::SystemClock m_clock;
@@ -167,16 +171,16 @@ private:
     std::unique_ptr<Core::AccessTokenProvider> m_idcTokens;
     Aws::PortalClient *m_portal = nullptr;
     Aws::AwsAccess *m_aws = nullptr;
+    PimCommands *m_pim = nullptr;
+    ApprovalCommands *m_approvals = nullptr;
+    AwsCommands *m_awsCommands = nullptr;
     bool m_idcTried = false;
     QList<std::function<void(bool)>> m_idcWaiting; // callers of withIdc() while the restore runs
     bool m_idcSignedIn = false;
     bool m_awsReconciled = false;
     bool m_quietAws = false;
-    bool m_signingOut = false; // logout: one summary instead of a line per ended target
-    /// When set, a failed silent Entra sign-in goes here instead of ending the command (end-all
-    /// still cleans up the AWS side).
-    std::function<void(const Core::Error &)>
-        m_onSessionFailure; // credential-process: nothing but JSON on stdout, one line on stderr
+    bool m_signingOut = false;
+    std::function<void(const Core::Error &)> m_onSessionFailure;
 };
 
 } // namespace Elevate::Cli

@@ -8,6 +8,11 @@
 #include <QTextStream>
 #include <QUrl>
 
+namespace Elevate::Aws {
+class AwsAccess;
+struct AwsTarget;
+} // namespace Elevate::Aws
+
 namespace Elevate::Cli {
 
 /// stdout: the command's result (human or --json), nothing else.
@@ -18,5 +23,10 @@ QTextStream &err();
 bool openBrowser(const QUrl &url);
 /// A service error as a sentence (PIM's wording when it has one).
 QString sentence(const Core::Error &e);
+/// "2026-12-01 14:30", local time.
+QString hhmm(const QDateTime &t);
+/// A target still waiting after aws.sync.limitMinutes (the CLI asks once, so it measures instead of
+/// relying on AwsAccess::waitingTooLong, which fires on a check).
+bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws);
 
 } // namespace Elevate::Cli
