@@ -2,6 +2,7 @@
 #include "portalclient.h"
 
 #include "core/awsendpoints.h"
+#include "net/authorizedcall.h"
 #include "net/httpclient.h"
 
 #include <QLoggingCategory>
@@ -22,114 +23,6 @@ constexpr int kMaxRetries = 3;
 constexpr qint64 kMaxRetryAfterMs = 60'000;
 } // namespace
 
-/**
- * One portal request with its token and retry dance (see PortalClient). Deletes itself after the
- * callback ran.
- */
-class PortalCall : public QObject
-{
-public:
-    PortalCall(PortalClient *owner, QByteArray method, QUrl url, QObject *context,
-               PortalClient::ResponseCallback done)
-        : QObject(owner)
-        , m_owner(owner)
-        , m_method(std::move(method))
-        , m_url(std::move(url))
-        , m_context(context)
-        , m_done(std::move(done))
-    { }
-
-    void start()
-    {
-        m_owner->m_tokens->requestAccessToken(kIdcResource, this, [this](Core::Result<QString> token) {
-            if (!token) {
-                finish(token.error());
-                return;
-            }
-            m_token = token.value();
-            send();
-        });
-    }
-
-private:
-    void send()
-    {
-        const qint64 waitMs = m_owner->reserveSlot();
-        if (waitMs > 0) {
-            // A 429 meanwhile paused the pace: the slot booked before it is void, book again.
-            QTimer::singleShot(waitMs, Qt::PreciseTimer, this, [this, seen = m_owner->m_slowDowns] {
-                if (seen != m_owner->m_slowDowns)
-                    send();
-                else
-                    transmit();
-            });
-            return;
-        }
-        transmit();
-    }
-
-    void transmit()
-    {
-        Net::HttpRequest request;
-        request.method = m_method;
-        request.url = m_url;
-        request.withHeader("x-amz-sso_bearer_token", m_token.toUtf8());
-        if (m_method == "POST")
-            request.withHeader("Content-Type", "application/json");
-        ++m_owner->m_requests;
-        m_owner->m_http->send(request, this, [this](const Net::HttpResponse &r) { onResponse(r); });
-    }
-
-    void onResponse(const Net::HttpResponse &r)
-    {
-        if (r.isSuccess()) {
-            finish(r.body);
-            return;
-        }
-        if (r.hasStatus() && r.status == 401 && !m_retriedAuth) {
-            m_retriedAuth = true;
-            m_owner->m_tokens->invalidateAccessToken(kIdcResource, m_token);
-            start();
-            return;
-        }
-        const bool retryable = !r.hasStatus() ? r.transportError.kind == Error::Kind::Network
-                                              : (r.status == 429 || r.status >= 500);
-        if (r.hasStatus() && r.status == 429)
-            m_owner->slowDown();
-        if (retryable && m_attempt < kMaxRetries) {
-            qint64 delayMs = 1000LL << m_attempt;
-            if (const auto after
-                = Net::parseRetryAfterMs(r.header("Retry-After"), m_owner->m_clock->now(), kMaxRetryAfterMs))
-                delayMs = *after;
-            ++m_attempt;
-            qCInfo(lcAws) << "portal" << m_url.path() << "answered" << r.status << "- retrying in" << delayMs
-                          << "ms";
-            QTimer::singleShot(delayMs, this, [this] { send(); });
-            return;
-        }
-        Error e = PortalClient::errorFor(r);
-        if (r.hasStatus() && r.status == 401)
-            e.kind = Error::Kind::InteractionRequired;
-        finish(e);
-    }
-
-    void finish(Core::Result<QByteArray> result)
-    {
-        if (m_context)
-            m_done(std::move(result));
-        deleteLater();
-    }
-
-    PortalClient *m_owner;
-    QByteArray m_method;
-    QUrl m_url;
-    QPointer<QObject> m_context;
-    PortalClient::ResponseCallback m_done;
-    QString m_token;
-    bool m_retriedAuth = false;
-    int m_attempt = 0;
-};
-
 PortalClient::PortalClient(const Core::AwsConfig &config, Net::HttpClient *http,
                            Core::AccessTokenProvider *tokens, const Core::Clock *clock, QObject *parent)
     : QObject(parent)
@@ -139,7 +32,50 @@ PortalClient::PortalClient(const Core::AwsConfig &config, Net::HttpClient *http,
     , m_clock(clock)
     , m_ratePerSecond(std::max(1, config.portalRequestsPerSecond))
     , m_currentRate(m_ratePerSecond)
-{ }
+{
+    // The portal's way of the one authorised call: its own token header; 401 → new token, once;
+    // network errors, 429 and 5xx → Retry-After (else 1 s, 2 s, 4 s), at most kMaxRetries times; every
+    // request at the pace (a 429 slows it down).
+    Net::CallPolicy &p = m_callPolicy;
+    p.resource = kIdcResource;
+    p.authHeader = "x-amz-sso_bearer_token";
+    p.authPrefix = {};
+    p.retryable = [](const Net::HttpResponse &r, bool) {
+        return !r.hasStatus() ? r.transportError.kind == Error::Kind::Network
+                              : (r.status == 429 || r.status >= 500);
+    };
+    p.maxRetries = kMaxRetries;
+    p.maxRetryAfterMs = kMaxRetryAfterMs;
+    p.backoffMs = [](int retry) { return 1000LL << retry; };
+    p.decorate = [](Net::HttpRequest &req) {
+        if (req.method == "POST")
+            req.withHeader("Content-Type", "application/json");
+    };
+    p.pace = [this](QObject *context, std::function<void()> send) { paced(context, std::move(send)); };
+    p.sent = [this] { ++m_requests; };
+    p.answered = [this](const Net::HttpResponse &r) {
+        if (r.status == 429)
+            slowDown();
+    };
+    p.retrying = [](const Net::HttpRequest &req, const Net::HttpResponse &r, qint64 wait, const QDateTime &) {
+        qCInfo(lcAws) << "portal" << req.url.path() << "answered" << r.status << "- retrying in" << wait
+                      << "ms";
+    };
+}
+
+void PortalClient::paced(QObject *context, std::function<void()> send)
+{
+    const qint64 waitMs = reserveSlot();
+    if (waitMs <= 0)
+        return send();
+    // A 429 meanwhile paused the pace: the slot booked before it is void, book again.
+    QTimer::singleShot(waitMs, Qt::PreciseTimer, context, [this, context, send, seen = m_slowDowns] {
+        if (seen != m_slowDowns)
+            paced(context, send);
+        else
+            send();
+    });
+}
 
 qint64 PortalClient::reserveSlot()
 {
@@ -240,8 +176,21 @@ void PortalClient::call(const QByteArray &method, const QString &path,
     for (const auto &[k, v] : query)
         q.addQueryItem(k, QString::fromLatin1(QUrl::toPercentEncoding(v)));
     url.setQuery(q);
-    auto *c = new PortalCall(this, method, url, context, std::move(callback));
-    c->start();
+    QPointer<QObject> guard(context);
+    Net::AuthorizedCall::start(m_http, m_tokens, m_clock, &m_callPolicy,
+                               Net::HttpRequest {method, url, {}, {}}, this,
+                               [guard, callback](Core::Result<Net::HttpResponse> r) {
+                                   if (!guard)
+                                       return;
+                                   if (!r.ok())
+                                       return callback(r.error()); // no token
+                                   if (r->isSuccess())
+                                       return callback(r->body);
+                                   Error e = errorFor(r.value());
+                                   if (r->hasStatus() && r->status == 401)
+                                       e.kind = Error::Kind::InteractionRequired; // after a fresh token
+                                   callback(e);
+                               });
 }
 
 void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>> query, const char *listKey,

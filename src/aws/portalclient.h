@@ -6,6 +6,7 @@
 #include "core/config.h"
 #include "core/model.h"
 #include "core/result.h"
+#include "net/authorizedcall.h"
 #include "net/json.h"
 
 #include <QDateTime>
@@ -134,7 +135,6 @@ public:
     static constexpr int kMaxThrottleRounds = 4;
 
 private:
-    friend class PortalCall;
     using ResponseCallback = std::function<void(Core::Result<QByteArray>)>;
     void call(const QByteArray &method, const QString &path, const QList<QPair<QString, QString>> &query,
               QObject *context, ResponseCallback callback);
@@ -145,6 +145,8 @@ private:
     qint64 reserveSlot();
     /// A 429 came: a second's pause, then half the pace (at least one a second) for the next minute.
     void slowDown();
+    /// Runs `send` (with `context` alive) in the next free slot of the pace.
+    void paced(QObject *context, std::function<void()> send);
 
     QUrl m_base;
     Net::HttpClient *m_http;
@@ -158,6 +160,7 @@ private:
     qint64 m_slowUntilUs = 0;
     qint64 m_lastSlowDownUs = -1'000'000; // long enough ago
     int m_slowDowns = 0; // 429s so far: a slot booked before the latest one is void
+    Net::CallPolicy m_callPolicy;
 };
 
 } // namespace Elevate::Aws

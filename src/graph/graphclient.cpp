@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "graphclient.h"
 
+#include "net/authorizedcall.h"
 #include "net/httpclient.h"
 #include "net/json.h"
 #include "odata.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QLocale>
 #include <QLoggingCategory>
@@ -26,8 +26,6 @@ constexpr qint64 kThrottleBudgetMs = GraphClient::kThrottleBudgetSecs * 1000;
 constexpr qint64 kMaxBackoffMs = 60'000;
 /// The least wait, so a `Retry-After: 0` that keeps coming is no busy loop.
 constexpr qint64 kMinThrottleWaitMs = 100;
-/// A wait looks at the clock this often: it ends on time after a suspend or a clock change.
-constexpr qint64 kWaitTickMs = 1000;
 /// Reads of an approval whose stage is still opening (PIM takes seconds), before StageNotReady.
 constexpr int kStageRereads = 8;
 constexpr int kMaxActivationAttempts = 3;
@@ -53,147 +51,6 @@ bool ambiguous(const Net::HttpResponse &r)
 }
 } // namespace
 
-/**
- * One Graph call with the token dance: 401 → new token, once; claims challenge → step-up token,
- * once; 429 (and for reads 503/504) → Retry-After in full, within the call's time budget. Deletes
- * itself after `done` ran.
- */
-class GraphCall : public QObject
-{
-public:
-    using Done = std::function<void(const Net::HttpResponse &)>;
-    GraphCall(GraphClient *owner, QByteArray method, QUrl url, QByteArray body, Done done)
-        : QObject(owner)
-        , m_owner(owner)
-        , m_method(std::move(method))
-        , m_url(std::move(url))
-        , m_body(std::move(body))
-        , m_done(std::move(done))
-    { }
-
-    void start()
-    {
-        if (!m_started.isValid()) {
-            m_started = m_owner->clock()->now();
-            m_elapsed.start();
-        }
-        m_owner->m_tokens->requestAccessToken(
-            m_owner->m_resource, this, [this](Core::Result<QString> token) { send(std::move(token)); });
-    }
-
-private:
-    bool isRead() const { return m_method == "GET"; }
-
-    void send(Core::Result<QString> token)
-    {
-        if (!token.ok()) {
-            Net::HttpResponse r;
-            r.transportError = token.error();
-            return finish(r);
-        }
-        m_token = token.value();
-        Net::HttpRequest req {m_method, m_url, {}, m_body};
-        req.withHeader("Authorization", "Bearer " + m_token.toLatin1())
-            .withHeader("client-request-id", Net::HttpClient::newRequestId());
-        if (!m_body.isEmpty())
-            req.withHeader("Content-Type", "application/json");
-        ++m_owner->m_requestsSent;
-        Q_EMIT m_owner->requestSent();
-        m_owner->m_http->send(req, this, [this](const Net::HttpResponse &r) { onResponse(r); });
-    }
-
-    void onResponse(const Net::HttpResponse &r)
-    {
-        if (r.hasStatus())
-            m_owner->noteServerDate(r.header("date"));
-        const bool failed = r.hasStatus() && (r.status == 401 || r.status == 400);
-        if (failed && !m_steppedUp) {
-            const Error error = graphError(r);
-            QString claims = claimsChallenge(r, error);
-            // PIM's MfaRule names no claims value (entra-auth.md §5.3): ask for `amr` mfa, which the
-            // session turns into an interactive sign-in with amr_values=mfa. Only when MFA is all that
-            // failed: a missing justification is not fixed by signing in again.
-            const QStringList rules = failedPolicyRules(error);
-            if (claims.isEmpty() && !rules.isEmpty()
-                && rules.count(QStringLiteral("MfaRule")) == rules.size())
-                claims = QStringLiteral(R"({"access_token":{"amr":{"essential":true,"values":["mfa"]}}})");
-            if (!claims.isEmpty()) {
-                m_steppedUp = true;
-                qCInfo(lcGraph) << "claims challenge; asking for a step-up sign-in";
-                m_owner->m_tokens->requestStepUpToken(
-                    m_owner->m_resource, claims, this,
-                    [this](Core::Result<QString> token) { send(std::move(token)); });
-                return;
-            }
-        }
-        if (r.hasStatus() && r.status == 401 && !m_retried401) {
-            m_retried401 = true;
-            m_owner->m_tokens->invalidateAccessToken(m_owner->m_resource, m_token);
-            return start();
-        }
-        const bool throttled
-            = r.hasStatus() && (r.status == 429 || (isRead() && (r.status == 503 || r.status == 504)));
-        if (throttled && waitBeforeRetry(r))
-            return;
-        finish(r);
-    }
-
-    /// Schedules the retry of a throttled answer; false when the wait would pass the call's budget.
-    bool waitBeforeRetry(const Net::HttpResponse &r)
-    {
-        const QDateTime now = m_owner->clock()->now();
-        // Time spent so far by either clock: the injected one may be a test's, the monotonic one
-        // does not see a suspend.
-        const qint64 spent = qMax(m_started.msecsTo(now), m_elapsed.elapsed());
-        const qint64 backoff = qMin(kMaxBackoffMs, 2000LL << qMin(m_throttleRetries, 10));
-        const qint64 wait = qMax(
-            kMinThrottleWaitMs,
-            Net::parseRetryAfterMs(r.header("retry-after"), now, kThrottleBudgetMs + 1).value_or(backoff));
-        if (spent + wait > kThrottleBudgetMs) {
-            qCInfo(lcGraph) << "throttled (HTTP" << r.status << ") for" << wait
-                            << "ms more; past the call's budget, giving up";
-            return false;
-        }
-        ++m_throttleRetries;
-        m_retryAt = now.addMSecs(wait);
-        m_waitDeadline = QDeadlineTimer(wait);
-        qCInfo(lcGraph) << "throttled (HTTP" << r.status << "), retrying in" << wait << "ms";
-        Q_EMIT m_owner->throttled(m_retryAt, QStringLiteral("Microsoft Graph"));
-        waitTick();
-        return true;
-    }
-
-    /// Retries once the injected clock reaches the retry time, or the monotonic deadline passes
-    /// (a clock set back must not stretch the wait).
-    void waitTick()
-    {
-        const qint64 left = qMin(m_owner->clock()->now().msecsTo(m_retryAt), m_waitDeadline.remainingTime());
-        if (left <= 0)
-            return start();
-        QTimer::singleShot(int(qMin(left, kWaitTickMs)), this, &GraphCall::waitTick);
-    }
-
-    void finish(const Net::HttpResponse &r)
-    {
-        m_done(r);
-        deleteLater();
-    }
-
-    GraphClient *m_owner;
-    QByteArray m_method;
-    QUrl m_url;
-    QByteArray m_body;
-    Done m_done;
-    QString m_token;
-    bool m_retried401 = false;
-    bool m_steppedUp = false;
-    int m_throttleRetries = 0;
-    QDateTime m_started; // the first send, on the injected clock: the budget counts from here
-    QElapsedTimer m_elapsed;
-    QDateTime m_retryAt;
-    QDeadlineTimer m_waitDeadline;
-};
-
 struct ActivationAttempt
 {
     Core::ActivationDraft draft;
@@ -218,7 +75,67 @@ GraphClient::GraphClient(QUrl baseUrl, QString resource, Net::HttpClient *http,
     , m_resource(std::move(resource))
     , m_http(http)
     , m_tokens(tokens)
-{ }
+{
+    // Graph's way of the one authorised call: 401 → new token, once; a claims challenge (or an MFA
+    // rule PIM names without claims) → step-up token, once; 429, and for reads 503/504, → Retry-After
+    // in full within the call's time budget.
+    Net::CallPolicy &p = m_callPolicy;
+    p.resource = m_resource;
+    p.retryable = [](const Net::HttpResponse &r, bool write) {
+        return r.hasStatus() && (r.status == 429 || (!write && (r.status == 503 || r.status == 504)));
+    };
+    p.budgetMs = kThrottleBudgetMs;
+    p.minWaitMs = kMinThrottleWaitMs;
+    p.maxRetryAfterMs = kThrottleBudgetMs + 1; // longer than the budget: given up at once
+    p.backoffMs = [](int retry) { return qMin(kMaxBackoffMs, 2000LL << qMin(retry, 10)); };
+    p.stepUpClaims = [](const Net::HttpResponse &r) {
+        if (!r.hasStatus() || (r.status != 401 && r.status != 400))
+            return QString();
+        const Error error = graphError(r);
+        QString claims = claimsChallenge(r, error);
+        // PIM's MfaRule names no claims value (entra-auth.md §5.3): ask for `amr` mfa, which the
+        // session turns into an interactive sign-in with amr_values=mfa. Only when MFA is all that
+        // failed: a missing justification is not fixed by signing in again.
+        const QStringList rules = failedPolicyRules(error);
+        if (claims.isEmpty() && !rules.isEmpty() && rules.count(QStringLiteral("MfaRule")) == rules.size())
+            claims = QStringLiteral(R"({"access_token":{"amr":{"essential":true,"values":["mfa"]}}})");
+        return claims;
+    };
+    p.decorate = [](Net::HttpRequest &req) {
+        req.withHeader("client-request-id", Net::HttpClient::newRequestId());
+        if (!req.body.isEmpty())
+            req.withHeader("Content-Type", "application/json");
+    };
+    p.sent = [this] {
+        ++m_requestsSent;
+        Q_EMIT requestSent();
+    };
+    p.answered = [this](const Net::HttpResponse &r) { noteServerDate(r.header("date")); };
+    p.retrying = [this](const Net::HttpRequest &, const Net::HttpResponse &r, qint64 wait,
+                        const QDateTime &retryAt) {
+        qCInfo(lcGraph) << "throttled (HTTP" << r.status << "), retrying in" << wait << "ms";
+        Q_EMIT throttled(retryAt, QStringLiteral("Microsoft Graph"));
+    };
+    p.gaveUp = [](const Net::HttpResponse &r, qint64 wait) {
+        qCInfo(lcGraph) << "throttled (HTTP" << r.status << ") for" << wait
+                        << "ms more; past the call's budget, giving up";
+    };
+}
+
+Net::AuthorizedCall *GraphClient::newCall(const QByteArray &method, const QUrl &target,
+                                          const QByteArray &body,
+                                          std::function<void(const Net::HttpResponse &)> done)
+{
+    return new Net::AuthorizedCall(m_http, m_tokens, clock(), &m_callPolicy,
+                                   Net::HttpRequest {method, target, {}, body}, this,
+                                   [done = std::move(done)](Core::Result<Net::HttpResponse> r) {
+                                       if (r.ok())
+                                           return done(r.value());
+                                       Net::HttpResponse failed; // no token: the call never went out
+                                       failed.transportError = r.error();
+                                       done(failed);
+                                   });
+}
 
 QUrl GraphClient::url(const QString &path, const QString &query) const
 {
@@ -233,7 +150,7 @@ void GraphClient::call(const QByteArray &method, const QUrl &target, const QByte
                        std::function<Core::Result<T>(const QByteArray &)> parse, Callback<T> callback)
 {
     QPointer<QObject> guard(context);
-    auto *c = new GraphCall(this, method, target, body, [guard, parse, callback](const Net::HttpResponse &r) {
+    auto *c = newCall(method, target, body, [guard, parse, callback](const Net::HttpResponse &r) {
         if (!guard)
             return;
         if (!r.isSuccess())
@@ -253,7 +170,7 @@ void GraphClient::noteServerDate(const QByteArray &date)
     if (!t.isValid())
         return;
     t.setTimeSpec(Qt::UTC);
-    m_skewSecs = (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).secsTo(t);
+    m_skewSecs = clock()->now().secsTo(t);
 }
 
 void GraphClient::getMe(QObject *context, std::function<void(Core::Result<GraphUser>)> callback)
@@ -280,30 +197,29 @@ void GraphClient::fetchAll(const QUrl &first, QObject *context,
     std::weak_ptr<std::function<void(const QUrl &)>> weakFetch = fetch;
     *fetch = [this, paging, guard, parse, callback, weakFetch](const QUrl &pageUrl) {
         auto keep = weakFetch.lock();
-        auto *call
-            = new GraphCall(this, "GET", pageUrl, {},
-                            [this, paging, guard, parse, callback, keep](const Net::HttpResponse &r) {
-                                if (!guard)
-                                    return;
-                                if (!r.isSuccess())
-                                    return callback(graphError(r));
-                                auto page = parse(r.body);
-                                if (!page.ok())
-                                    return callback(page.error());
-                                paging->items += page->items;
-                                if (page->nextLink.isEmpty())
-                                    return callback(paging->items);
-                                const QUrl next(page->nextLink);
-                                if (!next.isValid() || !sameOrigin(next, m_baseUrl))
-                                    return callback(Error::make(
-                                        Error::Kind::Security,
-                                        QStringLiteral("Graph sent a next-page link to another host")));
-                                if (paging->seen.contains(page->nextLink))
-                                    return callback(Error::make(Error::Kind::Parse,
-                                                                QStringLiteral("Graph paging does not end")));
-                                paging->seen.insert(page->nextLink);
-                                (*keep)(next);
-                            });
+        auto *call = newCall(
+            "GET", pageUrl, {}, [this, paging, guard, parse, callback, keep](const Net::HttpResponse &r) {
+                if (!guard)
+                    return;
+                if (!r.isSuccess())
+                    return callback(graphError(r));
+                auto page = parse(r.body);
+                if (!page.ok())
+                    return callback(page.error());
+                paging->items += page->items;
+                if (page->nextLink.isEmpty())
+                    return callback(paging->items);
+                const QUrl next(page->nextLink);
+                if (!next.isValid() || !sameOrigin(next, m_baseUrl))
+                    return callback(
+                        Error::make(Error::Kind::Security,
+                                    QStringLiteral("Graph sent a next-page link to another host")));
+                if (paging->seen.contains(page->nextLink))
+                    return callback(
+                        Error::make(Error::Kind::Parse, QStringLiteral("Graph paging does not end")));
+                paging->seen.insert(page->nextLink);
+                (*keep)(next);
+            });
         call->start();
     };
     (*fetch)(first);
@@ -484,26 +400,25 @@ void GraphClient::lookupRound(std::shared_ptr<GroupLookup> lookup)
     }
     // One group: a plain GET is one call either way, and simpler for Graph.
     const QString id = ids.first();
-    auto *c = new GraphCall(
-        this, "GET",
-        url(QStringLiteral("/groups/") + QString::fromLatin1(QUrl::toPercentEncoding(id)),
-            QStringLiteral("$select=id,displayName,description")),
-        {}, [this, lookup, id](const Net::HttpResponse &r) {
-            if (!lookup->guard)
-                return;
-            if (r.isSuccess()) {
-                const auto json = Net::parseJson(r.body);
-                if (const auto g = json.ok() ? groupFromJson(json.value()) : std::nullopt)
-                    lookup->found.insert(id, *g);
-                else
-                    lookup->error
-                        = Error::make(Error::Kind::Parse,
+    auto *c = newCall("GET",
+                      url(QStringLiteral("/groups/") + QString::fromLatin1(QUrl::toPercentEncoding(id)),
+                          QStringLiteral("$select=id,displayName,description")),
+                      {}, [this, lookup, id](const Net::HttpResponse &r) {
+                          if (!lookup->guard)
+                              return;
+                          if (r.isSuccess()) {
+                              const auto json = Net::parseJson(r.body);
+                              if (const auto g = json.ok() ? groupFromJson(json.value()) : std::nullopt)
+                                  lookup->found.insert(id, *g);
+                              else
+                                  lookup->error = Error::make(
+                                      Error::Kind::Parse,
                                       QStringLiteral("Graph sent a group that does not follow its contract"));
-            } else if (!(r.hasStatus() && groupNotShown(r.status))) {
-                lookup->error = graphError(r);
-            }
-            lookupRoundDone(lookup);
-        });
+                          } else if (!(r.hasStatus() && groupNotShown(r.status))) {
+                              lookup->error = graphError(r);
+                          }
+                          lookupRoundDone(lookup);
+                      });
     c->start();
 }
 
@@ -549,23 +464,23 @@ void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
         // One step: a plain GET is one call either way, and simpler for Graph (the call itself
         // honours Retry-After; what it answers is the step's answer).
         const BatchRun::Step step = steps.first();
-        auto *c = new GraphCall(this, "GET", QUrl(m_baseUrl.toString() + step.url), {},
-                                [this, run, step](const Net::HttpResponse &r) {
-                                    if (!run->guard)
-                                        return;
-                                    if (!r.hasStatus()) {
-                                        if (!run->keepGoing)
-                                            return run->done(r.transportError);
-                                        if (!run->firstError)
-                                            run->firstError = r.transportError;
-                                        return batchNext(run);
-                                    }
-                                    const auto body = Net::parseJson(r.body);
-                                    const Net::Json answer {{"status", r.status},
-                                                            {"body", body.ok() ? body.value() : Net::Json()}};
-                                    run->onStep(*run, step, r.status, answer);
-                                    batchNext(run);
-                                });
+        auto *c = newCall("GET", QUrl(m_baseUrl.toString() + step.url), {},
+                          [this, run, step](const Net::HttpResponse &r) {
+                              if (!run->guard)
+                                  return;
+                              if (!r.hasStatus()) {
+                                  if (!run->keepGoing)
+                                      return run->done(r.transportError);
+                                  if (!run->firstError)
+                                      run->firstError = r.transportError;
+                                  return batchNext(run);
+                              }
+                              const auto body = Net::parseJson(r.body);
+                              const Net::Json answer {{"status", r.status},
+                                                      {"body", body.ok() ? body.value() : Net::Json()}};
+                              run->onStep(*run, step, r.status, answer);
+                              batchNext(run);
+                          });
         c->start();
         return;
     }
@@ -574,8 +489,8 @@ void GraphClient::batchNext(std::shared_ptr<BatchRun> run)
         requests.push_back(
             {{"id", std::to_string(i + 1)}, {"method", "GET"}, {"url", steps.at(i).url.toStdString()}});
     const Net::Json body {{"requests", requests}};
-    auto *c = new GraphCall(
-        this, "POST", url(QStringLiteral("/$batch")), QByteArray::fromStdString(body.dump()),
+    auto *c = newCall(
+        "POST", url(QStringLiteral("/$batch")), QByteArray::fromStdString(body.dump()),
         [this, run, steps](const Net::HttpResponse &r) {
             if (!run->guard)
                 return;
@@ -762,17 +677,17 @@ void GraphClient::cancelRequest(const QString &requestId, QObject *context,
                                 std::function<void(Core::Result<void>)> callback)
 {
     QPointer<QObject> guard(context);
-    auto *call = new GraphCall(this, "POST",
-                               url(kPim + QStringLiteral("/assignmentScheduleRequests/")
-                                   + QString::fromLatin1(QUrl::toPercentEncoding(requestId))
-                                   + QStringLiteral("/cancel")),
-                               {}, [guard, callback](const Net::HttpResponse &r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.isSuccess())
-                                       return callback(graphError(r));
-                                   callback(Core::Result<void>());
-                               });
+    auto *call
+        = newCall("POST",
+                  url(kPim + QStringLiteral("/assignmentScheduleRequests/")
+                      + QString::fromLatin1(QUrl::toPercentEncoding(requestId)) + QStringLiteral("/cancel")),
+                  {}, [guard, callback](const Net::HttpResponse &r) {
+                      if (!guard)
+                          return;
+                      if (!r.isSuccess())
+                          return callback(graphError(r));
+                      callback(Core::Result<void>());
+                  });
     call->start();
 }
 
@@ -792,8 +707,7 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
 {
     if (!attempt->guard)
         return;
-    const auto graphNow
-        = [this] { return (m_clock ? m_clock->now() : QDateTime::currentDateTimeUtc()).addSecs(m_skewSecs); };
+    const auto graphNow = [this] { return clock()->now().addSecs(m_skewSecs); };
     if (attempt->mustLookFirst) {
         // The last POST may have been carried out although its answer got lost: look for it before
         // sending anything again.
@@ -843,8 +757,8 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
     if (attempt->posts++ == 0)
         attempt->firstSent = attempt->lastSent;
     const QByteArray body = activationBody(attempt->draft, attempt->principalId, attempt->now);
-    auto *call = new GraphCall(
-        this, "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")), body,
+    auto *call = newCall(
+        "POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")), body,
         [this, attempt](const Net::HttpResponse &r) {
             if (!attempt->guard)
                 return;
@@ -1086,8 +1000,8 @@ void GraphClient::decideWhenOpen(const QString &approvalId, bool approve, const 
             }
             const Net::Json body = {{"reviewResult", approve ? "Approve" : "Deny"},
                                     {"justification", justification.trimmed().toStdString()}};
-            auto *call = new GraphCall(
-                this, "PATCH",
+            auto *call = newCall(
+                "PATCH",
                 url(kPim + QStringLiteral("/assignmentApprovals/")
                     + QString::fromLatin1(QUrl::toPercentEncoding(approvalId)) + QStringLiteral("/stages/")
                     + QString::fromLatin1(QUrl::toPercentEncoding(stage->id))),

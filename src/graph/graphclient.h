@@ -9,6 +9,7 @@
 #include "core/model.h"
 #include "core/pim.h"
 #include "core/result.h"
+#include "net/authorizedcall.h"
 
 #include <QDateTime>
 #include <QHash>
@@ -236,7 +237,6 @@ Q_SIGNALS:
     void requestSent();
 
 private:
-    friend class GraphCall;
     const Core::Clock *clock() const { return m_clock ? m_clock : &m_systemClock; }
     void decideWhenOpen(const QString &approvalId, bool approve, const QString &justification,
                         QPointer<QObject> guard, Callback<Core::Approval> callback, int rereads);
@@ -260,6 +260,10 @@ private:
     void call(const QByteArray &method, const QUrl &target, const QByteArray &body, QObject *context,
               std::function<Core::Result<T>(const QByteArray &)> parse, Callback<T> callback);
     QUrl url(const QString &path, const QString &query = {}) const;
+    /// One authorised call with Graph's policy (not started); `done` gets the last answer, or one
+    /// without a status that carries the token's error.
+    Net::AuthorizedCall *newCall(const QByteArray &method, const QUrl &target, const QByteArray &body,
+                                 std::function<void(const Net::HttpResponse &)> done);
 
     QUrl m_baseUrl;
     QString m_resource;
@@ -273,6 +277,7 @@ private:
     int m_writeRetryDelayMs = 2000;
     int m_stageRereadDelayMs = 1000;
     int m_replicationWindowSecs = 60;
+    Net::CallPolicy m_callPolicy;
 };
 
 } // namespace Elevate::Graph
