@@ -18,6 +18,7 @@
 #include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/approvalsmodel.h"
@@ -318,7 +319,7 @@ private Q_SLOTS:
 
     void modelKeepsRowsAcrossUpdates()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::ApprovalsModel model(&clock, {});
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const QDateTime now = clock.now();
@@ -372,7 +373,7 @@ private Q_SLOTS:
 
     void modelSortsOnRawValuesAndFilters()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::ApprovalsModel model(
             &clock, [](const Core::AccessRequest &r) { return u"Role %1 on Production"_s.arg(r.id); });
         QSortFilterProxyModel proxy;
@@ -440,7 +441,7 @@ private Q_SLOTS:
 
     void modelCountsDownOnTheClock()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::ApprovalsModel model(&clock, {});
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);

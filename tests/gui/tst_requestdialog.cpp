@@ -3,9 +3,9 @@
 // and the full flow (RequestDialog::open) requests through the emulator and closes on success or
 // keeps what was typed and says why on failure.
 
-#include "core/clock.h"
 #include "graph/accessservice.h"
 #include "signedinfixture.h"
+#include "support/manualclock.h"
 #include "ui/requestdialog.h"
 
 #include <QApplication>
@@ -54,7 +54,7 @@ class TestRequestDialog : public QObject
 private Q_SLOTS:
     void nothingCanBeSentBeforeThePolicyIsKnown()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         QVERIFY(!okButton(&d)->isEnabled());
         QSignalSpy sent(&d, &Elevate::Ui::RequestDialog::submitted);
@@ -67,7 +67,7 @@ private Q_SLOTS:
 
     void fieldsFollowThePolicy()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         d.setDefaults(8 * 60, {u"Incident INC-1"_s}, {u"Jira"_s});
         Core::ActivationPolicy p;
@@ -102,7 +102,7 @@ private Q_SLOTS:
 
     void problemsAreShownAndNothingIsSent()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         d.setDefaults(60, {}, {});
         Core::ActivationPolicy p;
@@ -155,7 +155,7 @@ private Q_SLOTS:
 
     void renewalSaysWhatItMeans()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         Core::ActivationPolicy p;
         p.approvalRequired = true;

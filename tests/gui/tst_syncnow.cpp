@@ -14,6 +14,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/awscontroller.h"
@@ -61,7 +62,7 @@ struct Stack
 {
     Emulator::Emulator emulator;
     QNetworkAccessManager nam, browser;
-    std::unique_ptr<Core::ManualClock> clock;
+    std::unique_ptr<Test::ManualClock> clock;
     Core::AppConfig config;
     std::unique_ptr<Net::HttpClient> http;
     Auth::InMemorySecretStore secrets, awsSecrets;
@@ -96,7 +97,7 @@ struct Stack
                                .toObject()
                                .value(u"servicePrincipalId"_s)
                                .toString();
-        clock = std::make_unique<Core::ManualClock>(emulator.now());
+        clock = std::make_unique<Test::ManualClock>(emulator.now());
         http = std::make_unique<Net::HttpClient>(&nam);
         auto store = Core::HistoryStore::open(dir.filePath(u"history.sqlite"_s));
         if (!store.ok())

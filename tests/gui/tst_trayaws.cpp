@@ -11,6 +11,7 @@
 #include "aws/portalclient.h"
 #include "graph/accessservice.h"
 #include "signedinfixture.h"
+#include "support/manualclock.h"
 #include "ui/awscontroller.h"
 #include "ui/mainwindow.h"
 #include "ui/traycontroller.h"
@@ -287,7 +288,7 @@ private Q_SLOTS:
         set->deleteLater();
 
         // The AWS side on a clock of its own, so that "40 minutes later" needs no waiting.
-        Core::ManualClock clock(QDateTime::currentDateTimeUtc());
+        Test::ManualClock clock(QDateTime::currentDateTimeUtc());
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         Auth::InMemorySecretStore awsSecrets;
@@ -546,7 +547,7 @@ private Q_SLOTS:
         QCOMPARE(config.aws.typicalSyncMinutes, 1);
         QCOMPARE(config.aws.waitingLimitMinutes, 5);
 
-        Core::ManualClock clock(QDateTime::currentDateTimeUtc());
+        Test::ManualClock clock(QDateTime::currentDateTimeUtc());
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         Auth::InMemorySecretStore awsSecrets;

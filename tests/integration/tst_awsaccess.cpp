@@ -17,6 +17,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 
 #include <QCoreApplication>
@@ -103,7 +104,7 @@ private:
     // Created in init(), destroyed in cleanup() in the reverse order.
     std::unique_ptr<Emulator::Emulator> m_emulator;
     Core::AppConfig m_config;
-    std::unique_ptr<Core::ManualClock> m_clock;
+    std::unique_ptr<Test::ManualClock> m_clock;
     std::unique_ptr<RecordingNam> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_browser;
     std::unique_ptr<QNetworkAccessManager> m_adminNam;
@@ -368,7 +369,7 @@ private Q_SLOTS:
         QCOMPARE(m_config.aws.waitingLimitMinutes, 1);
         m_config.keychainService = u"Elevate tst_awsaccess %1-%2"_s.arg(QCoreApplication::applicationPid())
                                        .arg(m_emulator->baseUrl().port());
-        m_clock = std::make_unique<Core::ManualClock>(m_emulator->now());
+        m_clock = std::make_unique<Test::ManualClock>(m_emulator->now());
 
         m_nam = std::make_unique<RecordingNam>();
         m_browser = std::make_unique<QNetworkAccessManager>();

@@ -5,6 +5,7 @@
 #include "app/bridge/clientcredentials.h"
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -382,7 +383,7 @@ private Q_SLOTS:
 
     void secretToken()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         QVERIFY(p.grantedRoles().isEmpty());
         const auto t = token(p);
@@ -395,7 +396,7 @@ private Q_SLOTS:
     }
     void wrongSecret()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         const QByteArray wrong = "Zk8~not.the-SECRET-value";
         ClientCredentialsProvider p(
             config(QJsonObject {{u"clientSecretFile"_s, u"/run/credentials/bridge"_s}}), wrong, {}, m_http,
@@ -416,7 +417,7 @@ private Q_SLOTS:
     void expiredSecret()
     {
         QVERIFY(registerApp(QJsonObject {{u"secretExpired"_s, true}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto t = token(p);
         QVERIFY2(t && !t->ok(), describe(t).constData());
@@ -428,7 +429,7 @@ private Q_SLOTS:
     }
     void unknownApplication()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         const QString stranger = QUuid::createUuid().toString(QUuid::WithoutBraces);
         ClientCredentialsProvider p(secretConfig(stranger), m_secret, {}, m_http, &clock);
         const auto t = token(p);
@@ -443,7 +444,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, algorithm);
         QVERIFY(registerApp(QJsonObject {{u"certificates"_s, QJsonArray {certificateEntry()}}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(algorithm), m_key, m_cert, m_http, &clock);
         const auto first = token(p);
         QVERIFY2(first && first->ok(), describe(first).constData());
@@ -457,7 +458,7 @@ private Q_SLOTS:
     void unknownCertificate()
     {
         // Registered without this certificate.
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(u"RS256"_s), m_key, m_cert, m_http, &clock);
         const auto t = token(p);
         QVERIFY2(t && !t->ok(), describe(t).constData());
@@ -476,7 +477,7 @@ private Q_SLOTS:
     void badCertificateFailsBeforeAnyCall()
     {
         const int before = tokenCalls();
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(u"RS256"_s), m_key, "not a certificate", m_http,
                                     &clock);
         const auto t = token(p);
@@ -488,7 +489,7 @@ private Q_SLOTS:
 
     void cachedUntilFiveMinutesBeforeExpiry()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         const auto first = token(p);
@@ -515,7 +516,7 @@ private Q_SLOTS:
     }
     void concurrentRequestsShareOneCall()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         QList<Core::Result<QString>> answers;
@@ -542,7 +543,7 @@ private Q_SLOTS:
     }
     void invalidateDropsOnlyThatToken()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         const auto first = token(p);
@@ -559,7 +560,7 @@ private Q_SLOTS:
     }
     void goneContextIsNotCalled()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         bool called = false;
         auto *context = new QObject;
@@ -600,7 +601,7 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         fault.insert(u"path"_s, u"/oauth2/v2.0/token"_s);
         QCOMPARE(postAdmin(u"faults"_s, fault), 201);
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto t = token(p);
         clearFaults();
@@ -613,7 +614,7 @@ private Q_SLOTS:
     }
     void opaqueTokenHasNoRoles()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto real = token(p);
         QVERIFY2(real && real->ok(), describe(real).constData());
@@ -642,7 +643,7 @@ private Q_SLOTS:
         QCOMPARE(c->app.clientId, m_emulator->bridgeClientId());
         const auto secret = readCredential(c.value());
         QVERIFY2(secret.ok(), qPrintable(secret.ok() ? QString() : secret.error().message));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(c.value(), secret.value(), {}, m_http, &clock);
         const auto t = token(p);
         QVERIFY2(t && t->ok(), describe(t).constData());
@@ -661,7 +662,7 @@ private Q_SLOTS:
                       lines << m;
               });
         QVERIFY(registerApp(QJsonObject {{u"certificates"_s, QJsonArray {certificateEntry()}}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider secret(secretConfig(), m_secret, {}, m_http, &clock);
         const auto a = token(secret);
         ClientCredentialsProvider cert(certificateConfig(u"PS256"_s), m_key, m_cert, m_http, &clock);
