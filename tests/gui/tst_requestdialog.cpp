@@ -4,8 +4,9 @@
 // keeps what was typed and says why on failure.
 
 #include "graph/accessservice.h"
-#include "signedinfixture.h"
+#include "support/emulatorfixture.h"
 #include "support/manualclock.h"
+#include "support/signedinfixture.h"
 #include "ui/requestdialog.h"
 
 #include <QApplication>
@@ -211,14 +212,9 @@ private Q_SLOTS:
         const auto t = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
         QVERIFY(t);
         // PIM is slow to answer: the sign-out comes while the form says "Sending…".
-        QNetworkRequest fault(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
-        fault.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        QNetworkReply *added = f.nam.post(
-            fault,
-            R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})");
-        QTRY_VERIFY(added->isFinished());
-        QCOMPARE(added->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
-        added->deleteLater();
+        QVERIFY(Test::injectFault(
+            f.emulator,
+            R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})"));
         QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
         QTRY_VERIFY(okButton(d)->isEnabled());
         QTest::mouseClick(okButton(d), Qt::LeftButton);

@@ -14,6 +14,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/emulatorfixture.h"
 #include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
@@ -78,17 +79,13 @@ struct Stack
 
     bool setUp(const QByteArray &json, const QString &upn)
     {
-        QString error;
-        if (!emulator.loadScenario(json, &error) || !emulator.listen() || !dir.isValid()) {
-            qWarning() << error;
+        if (!dir.isValid())
             return false;
-        }
-        emulator.setAutoSignIn(upn);
+        const auto cfg = Test::startEmulator(emulator, json, upn);
+        if (!cfg)
+            return false;
         emulator.setScimDelay(3600); // AWS waits until provisioned on demand
-        const auto cfg = Core::AppConfig::fromJson(emulator.configJson());
-        if (!cfg.ok())
-            return false;
-        config = cfg.value();
+        config = *cfg;
         servicePrincipal = QJsonDocument::fromJson(emulator.configJson())
                                .object()
                                .value(u"aws"_s)

@@ -412,9 +412,9 @@ private Q_SLOTS:
     {
         QVERIFY(start(0));
         const auto c = credentials();
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         const auto t = signinToken(c->value(), 3600);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(!t->value().token.isEmpty());
         QCOMPARE(t->value().sessionSecs, qint64(3600));
         QVERIFY(!t->value().durationRefused);
@@ -426,9 +426,9 @@ private Q_SLOTS:
         QVERIFY(start(0));
         QCOMPARE(admin(u"settings"_s, {{u"federationRefusesSessionDuration"_s, true}}), 200);
         const auto c = credentials();
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         const auto t = signinToken(c->value(), 3600);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(t->value().durationRefused);
         QCOMPARE(t->value().refusedSecs, qint64(3600));
         QCOMPARE(t->value().sessionSecs, qint64(0));

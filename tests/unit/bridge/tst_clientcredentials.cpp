@@ -6,6 +6,7 @@
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
 #include "support/manualclock.h"
+#include "support/testsupport.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -28,6 +29,7 @@
 using namespace Elevate;
 using namespace Elevate::Bridge;
 using namespace Qt::StringLiterals;
+using Elevate::Test::describe;
 
 namespace {
 
@@ -145,18 +147,6 @@ class TestClientCredentials : public QObject
         if (!QTest::qWaitFor([&out] { return out.has_value(); }, 15'000))
             return std::nullopt;
         return out;
-    }
-    static QByteArray describe(const std::optional<Core::Result<QString>> &r)
-    {
-        if (!r)
-            return "no answer";
-        if (r->ok())
-            return "ok";
-        return QStringLiteral("kind %1, HTTP %2, code '%3': %4")
-            .arg(int(r->error().kind))
-            .arg(r->error().httpStatus)
-            .arg(r->error().serviceCode, r->error().message)
-            .toUtf8();
     }
 
     QString path(const char *name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -387,7 +377,7 @@ private Q_SLOTS:
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         QVERIFY(p.grantedRoles().isEmpty());
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(!t->value().isEmpty());
         QCOMPARE(p.grantedRoles(), m_roles);
         const QJsonArray issued
@@ -447,12 +437,12 @@ private Q_SLOTS:
         Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(algorithm), m_key, m_cert, m_http, &clock);
         const auto first = token(p);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(p.grantedRoles(), m_roles);
         // A new assertion for the next call: the emulator refuses a jti it has seen.
         p.invalidateAccessToken(u"https://graph.microsoft.com"_s, first->value());
         const auto second = token(p);
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QVERIFY(second->value() != first->value());
     }
     void unknownCertificate()
@@ -493,7 +483,7 @@ private Q_SLOTS:
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         const auto first = token(p);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(tokenCalls(), before + 1);
         const auto again = token(p);
         QVERIFY(again && again->ok());
@@ -507,7 +497,7 @@ private Q_SLOTS:
         QCOMPARE(tokenCalls(), before + 1);
         clock.advance(1);
         const auto fresh = token(p);
-        QVERIFY2(fresh && fresh->ok(), describe(fresh).constData());
+        VERIFY_OK(fresh);
         QCOMPARE(tokenCalls(), before + 2);
         QVERIFY(fresh->value() != first->value());
         const auto cached = token(p);
@@ -610,14 +600,14 @@ private Q_SLOTS:
         QVERIFY2(t->error().message.contains(expected), qPrintable(t->error().message));
         // Nothing cached: the next call asks again and succeeds.
         const auto next = token(p);
-        QVERIFY2(next && next->ok(), describe(next).constData());
+        VERIFY_OK(next);
     }
     void opaqueTokenHasNoRoles()
     {
         Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto real = token(p);
-        QVERIFY2(real && real->ok(), describe(real).constData());
+        VERIFY_OK(real);
         QCOMPARE(p.grantedRoles(), m_roles);
         p.invalidateAccessToken(u"https://graph.microsoft.com"_s, real->value());
         QCOMPARE(postAdmin(u"faults"_s,
@@ -626,7 +616,7 @@ private Q_SLOTS:
                                {u"body"_s, u"{\"access_token\": \"opaque-token\", \"expires_in\": 3600}"_s}}),
                  201);
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QCOMPARE(t->value(), u"opaque-token"_s);
         QVERIFY(p.grantedRoles().isEmpty()); // the earlier token's roles do not linger
     }
@@ -646,7 +636,7 @@ private Q_SLOTS:
         Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(c.value(), secret.value(), {}, m_http, &clock);
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(p.grantedRoles().contains(u"PrivilegedAssignmentSchedule.Read.AzureADGroup"_s));
     }
     void noSecretInTheLog()
