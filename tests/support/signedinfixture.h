@@ -11,6 +11,7 @@
 #include "emulator/emulator.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 
@@ -31,7 +32,7 @@ struct SignedInFixture
     Emulator::Emulator emulator;
     QNetworkAccessManager nam;
     QNetworkAccessManager browserNam;
-    Core::SystemClock clock;
+    OffsetClock clock; // the system clock until a test moves it on
     Core::AppConfig config;
     std::unique_ptr<Net::HttpClient> http;
     Auth::InMemorySecretStore secrets;
