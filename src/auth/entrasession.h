@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// CONTRACT HEADER (written by the lead): the UI and CLI code against this API. The auth
-// implementer may add members, but must not rename or remove these.
+// The UI and the CLI code against this API: members may be added, none renamed or removed.
 
 #include "core/accesstokenprovider.h"
 #include "core/clock.h"

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// CONTRACT HEADER (written by the lead).
-
 #include "core/secretstore.h"
 
 #include <QHash>

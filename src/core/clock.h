@@ -23,19 +23,4 @@ public:
     QDateTime now() const override { return QDateTime::currentDateTimeUtc(); }
 };
 
-/// A clock that moves only when told to. Used by tests and by nothing else.
-class ManualClock final : public Clock
-{
-public:
-    explicit ManualClock(QDateTime start = QDateTime::fromSecsSinceEpoch(1'764'000'000, Qt::UTC))
-        : m_now(std::move(start))
-    { }
-    QDateTime now() const override { return m_now; }
-    void set(const QDateTime &t) { m_now = t; }
-    void advance(qint64 seconds) { m_now = m_now.addSecs(seconds); }
-
-private:
-    QDateTime m_now;
-};
-
 } // namespace Elevate::Core

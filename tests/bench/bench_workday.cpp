@@ -22,6 +22,7 @@
 #include "core/pim.h"
 #include "graph/accessservice.h"
 #include "graph/approvalservice.h"
+#include "support/manualclock.h"
 #include "ui/accesscontroller.h"
 #include "ui/errortext.h"
 #include "ui/targetsmodel.h"
@@ -69,18 +70,6 @@ Error failure(const QString &message)
 {
     return Error::make(Error::Kind::Internal, message);
 }
-
-/// What the emulator's clock says: the system's UTC plus an offset, moved together with the
-/// emulator's (POST /_emulator/clock/advance), so the app and the emulator agree on "now".
-class OffsetClock final : public Core::Clock
-{
-public:
-    QDateTime now() const override { return QDateTime::currentDateTimeUtc().addSecs(m_offsetSecs); }
-    void advance(qint64 seconds) { m_offsetSecs += seconds; }
-
-private:
-    qint64 m_offsetSecs = 0;
-};
 
 /// Runs the event loop for `ms` of real time.
 void runFor(int ms)
@@ -244,7 +233,9 @@ private:
     Graph::AccessService *access() const { return m_app->controller()->access(); }
 
     Settings m_settings;
-    OffsetClock m_clock;
+    // What the emulator's clock says: moved together with the emulator's (POST /_emulator/clock/advance),
+    // so the app and the emulator agree on "now".
+    Test::OffsetClock m_clock;
     QNetworkAccessManager m_nam; // the admin API only; the app has its own
     QObject m_context; // receives the app's signals
     std::unique_ptr<App::TrayApp> m_app; // declared after the clock it reads, so it goes first

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The main window against the in-process emulator (offscreen): sign in, search, select, errors.
 
-#include "signedinfixture.h"
+#include "support/signedinfixture.h"
 #include "ui/mainwindow.h"
 #include "ui/targetsmodel.h"
 

@@ -3,9 +3,10 @@
 // and the full flow (RequestDialog::open) requests through the emulator and closes on success or
 // keeps what was typed and says why on failure.
 
-#include "core/clock.h"
 #include "graph/accessservice.h"
-#include "signedinfixture.h"
+#include "support/emulatorfixture.h"
+#include "support/manualclock.h"
+#include "support/signedinfixture.h"
 #include "ui/requestdialog.h"
 
 #include <QApplication>
@@ -54,7 +55,7 @@ class TestRequestDialog : public QObject
 private Q_SLOTS:
     void nothingCanBeSentBeforeThePolicyIsKnown()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         QVERIFY(!okButton(&d)->isEnabled());
         QSignalSpy sent(&d, &Elevate::Ui::RequestDialog::submitted);
@@ -67,7 +68,7 @@ private Q_SLOTS:
 
     void fieldsFollowThePolicy()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         d.setDefaults(8 * 60, {u"Incident INC-1"_s}, {u"Jira"_s});
         Core::ActivationPolicy p;
@@ -102,7 +103,7 @@ private Q_SLOTS:
 
     void problemsAreShownAndNothingIsSent()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         d.setDefaults(60, {}, {});
         Core::ActivationPolicy p;
@@ -155,7 +156,7 @@ private Q_SLOTS:
 
     void renewalSaysWhatItMeans()
     {
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         Core::ActivationPolicy p;
         p.approvalRequired = true;
@@ -211,14 +212,9 @@ private Q_SLOTS:
         const auto t = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
         QVERIFY(t);
         // PIM is slow to answer: the sign-out comes while the form says "Sending…".
-        QNetworkRequest fault(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
-        fault.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        QNetworkReply *added = f.nam.post(
-            fault,
-            R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})");
-        QTRY_VERIFY(added->isFinished());
-        QCOMPARE(added->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 201);
-        added->deleteLater();
+        QVERIFY(Test::injectFault(
+            f.emulator,
+            R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})"));
         QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
         QTRY_VERIFY(okButton(d)->isEnabled());
         QTest::mouseClick(okButton(d), Qt::LeftButton);

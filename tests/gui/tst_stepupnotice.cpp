@@ -2,7 +2,7 @@
 // The request form says before sending that a stronger sign-in will be asked for, when the group's
 // policy needs MFA or an authentication context, and says nothing of the kind otherwise.
 
-#include "core/clock.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/requestdialog.h"
 
@@ -25,7 +25,7 @@ Core::Target target()
 
 QString policyText(const Core::ActivationPolicy &policy)
 {
-    Core::ManualClock clock;
+    Test::ManualClock clock;
     Elevate::Ui::RequestDialog d(target(), &clock);
     d.setPolicy(policy);
     return d.findChild<QLabel *>(u"policyLabel"_s)->text();
@@ -65,7 +65,7 @@ private Q_SLOTS:
         Core::ActivationPolicy mfa;
         mfa.maximumDurationSecs = 3600;
         mfa.mfaRequired = true;
-        Core::ManualClock clock;
+        Test::ManualClock clock;
         Elevate::Ui::RequestDialog d(target(), &clock);
         d.setPolicy(mfa);
         d.show();

@@ -14,6 +14,8 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/emulatorfixture.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 #include "ui/accesscontroller.h"
 #include "ui/awscontroller.h"
@@ -61,7 +63,7 @@ struct Stack
 {
     Emulator::Emulator emulator;
     QNetworkAccessManager nam, browser;
-    std::unique_ptr<Core::ManualClock> clock;
+    std::unique_ptr<Test::ManualClock> clock;
     Core::AppConfig config;
     std::unique_ptr<Net::HttpClient> http;
     Auth::InMemorySecretStore secrets, awsSecrets;
@@ -77,17 +79,13 @@ struct Stack
 
     bool setUp(const QByteArray &json, const QString &upn)
     {
-        QString error;
-        if (!emulator.loadScenario(json, &error) || !emulator.listen() || !dir.isValid()) {
-            qWarning() << error;
+        if (!dir.isValid())
             return false;
-        }
-        emulator.setAutoSignIn(upn);
+        const auto cfg = Test::startEmulator(emulator, json, upn);
+        if (!cfg)
+            return false;
         emulator.setScimDelay(3600); // AWS waits until provisioned on demand
-        const auto cfg = Core::AppConfig::fromJson(emulator.configJson());
-        if (!cfg.ok())
-            return false;
-        config = cfg.value();
+        config = *cfg;
         servicePrincipal = QJsonDocument::fromJson(emulator.configJson())
                                .object()
                                .value(u"aws"_s)
@@ -96,7 +94,7 @@ struct Stack
                                .toObject()
                                .value(u"servicePrincipalId"_s)
                                .toString();
-        clock = std::make_unique<Core::ManualClock>(emulator.now());
+        clock = std::make_unique<Test::ManualClock>(emulator.now());
         http = std::make_unique<Net::HttpClient>(&nam);
         auto store = Core::HistoryStore::open(dir.filePath(u"history.sqlite"_s));
         if (!store.ok())

@@ -10,7 +10,10 @@
 #include "aws/awsfiles.h"
 #include "aws/portalclient.h"
 #include "graph/accessservice.h"
-#include "signedinfixture.h"
+#include "support/emulatorfixture.h"
+#include "support/manualclock.h"
+#include "support/menus.h"
+#include "support/signedinfixture.h"
 #include "ui/awscontroller.h"
 #include "ui/mainwindow.h"
 #include "ui/traycontroller.h"
@@ -34,30 +37,14 @@
 
 using namespace Elevate;
 using namespace Qt::StringLiterals;
+using Test::byName;
+using Test::texts;
 
 namespace {
 
 const QString kKey = u"123456789012/ReadOnlyAccess"_s;
 const QString kProfile = u"elevate-123456789012-ReadOnlyAccess"_s;
 const QString kWaitingSuffix = u" · waiting for AWS"_s;
-
-QAction *byName(const QMenu *menu, const QString &name)
-{
-    if (!menu)
-        return nullptr;
-    for (QAction *a : menu->actions())
-        if (a->objectName() == name)
-            return a;
-    return nullptr;
-}
-
-QStringList texts(const QMenu *menu)
-{
-    QStringList out;
-    for (const QAction *a : menu->actions())
-        out << (a->isSeparator() ? u"---"_s : a->text());
-    return out;
-}
 
 /// The menu popped up with `sub` open beside its entry, grabbed into one picture.
 bool screenshot(QMenu *menu, const QString &subName, const QString &file)
@@ -278,16 +265,10 @@ private Q_SLOTS:
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
         f.emulator.setScimDelay(0);
-        QNetworkAccessManager admin;
-        QNetworkRequest settings(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/settings"_s));
-        settings.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-        QNetworkReply *set = admin.post(settings, QByteArray(R"({"portalMembershipSnapshot": true})"));
-        QTRY_VERIFY(set->isFinished());
-        QCOMPARE(set->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
-        set->deleteLater();
+        QVERIFY(Test::emulatorSettings(f.emulator, {{u"portalMembershipSnapshot"_s, true}}));
 
         // The AWS side on a clock of its own, so that "40 minutes later" needs no waiting.
-        Core::ManualClock clock(QDateTime::currentDateTimeUtc());
+        Test::ManualClock clock(QDateTime::currentDateTimeUtc());
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         Auth::InMemorySecretStore awsSecrets;
@@ -546,7 +527,7 @@ private Q_SLOTS:
         QCOMPARE(config.aws.typicalSyncMinutes, 1);
         QCOMPARE(config.aws.waitingLimitMinutes, 5);
 
-        Core::ManualClock clock(QDateTime::currentDateTimeUtc());
+        Test::ManualClock clock(QDateTime::currentDateTimeUtc());
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         Auth::InMemorySecretStore awsSecrets;

@@ -2,7 +2,9 @@
 // The tray menu's contents through a whole sign-in against the in-process emulator (offscreen).
 
 #include "graph/accessservice.h"
-#include "signedinfixture.h"
+#include "support/emulatorfixture.h"
+#include "support/menus.h"
+#include "support/signedinfixture.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
@@ -20,22 +22,8 @@
 using namespace Elevate;
 using namespace Qt::StringLiterals;
 
-namespace {
-QStringList texts(const QMenu *menu)
-{
-    QStringList out;
-    for (const QAction *a : menu->actions())
-        out << (a->isSeparator() ? u"---"_s : a->text());
-    return out;
-}
-QAction *byName(const QMenu *menu, const QString &name)
-{
-    for (QAction *a : menu->actions())
-        if (a->objectName() == name)
-            return a;
-    return nullptr;
-}
-} // namespace
+using Test::byName;
+using Test::texts;
 
 class TestTrayMenu : public QObject
 {
@@ -320,13 +308,13 @@ private Q_SLOTS:
         QVERIFY2(requestMenu->title().contains(u"waiting for approval"_s), qPrintable(requestMenu->title()));
         QVERIFY(tray.trayIcon()->toolTip().contains(u"1 request"_s));
 
-        // Countdowns tick while the menu is open.
+        // Countdowns tick while the menu is open: the clock a minute on, the next tick shows it.
         menu->popup(QPoint(10, 10));
         QTest::qWait(50);
         grantMenu = menu->findChild<QMenu *>(u"grant_"_s + ro->eligibility.groupId);
         const QString before = grantMenu->title();
-        QTest::qWait(1100);
-        QVERIFY2(grantMenu->title() != before, qPrintable(before + u" / "_s + grantMenu->title()));
+        f.clock.advance(60);
+        QTRY_VERIFY2(grantMenu->title() != before, qPrintable(before + u" / "_s + grantMenu->title()));
         QVERIFY(menu->grab().save(Test::artifactPath(u"tray-menu-live.png"_s)));
         menu->hide();
 
@@ -421,15 +409,9 @@ private Q_SLOTS:
         QVERIFY(f.signIn());
         auto *access = f.controller->access();
         QTRY_VERIFY(access->lastSync().isValid());
-        QNetworkAccessManager nam;
-        QNetworkRequest req(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
-        req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-        QNetworkReply *r = nam.post(
-            req,
-            QByteArray(
-                R"({"path": "assignmentScheduleInstances", "status": 429, "retryAfter": "2", "count": 1})"));
-        QTRY_VERIFY(r->isFinished());
-        r->deleteLater();
+        QVERIFY(Test::injectFault(
+            f.emulator,
+            R"({"path": "assignmentScheduleInstances", "status": 429, "retryAfter": "2", "count": 1})"));
         const QString line = u"Microsoft Graph asked Elevate to wait; retrying at "_s;
         QVERIFY(!tray.trayIcon()->toolTip().contains(line));
         bool done = false;
@@ -451,18 +433,10 @@ private Q_SLOTS:
         QTRY_VERIFY(access->lastSync().isValid());
         QSignalSpy errors(f.controller.get(), &Ui::AccessController::errorOccurred);
         // Graph keeps failing the grants list (each read is retried; all fail).
-        QNetworkAccessManager nam;
-        auto post = [&](const QByteArray &verb, const QByteArray &body) {
-            QNetworkRequest req(QUrl(f.emulator.baseUrl().toString() + u"/_emulator/faults"_s));
-            req.setHeader(QNetworkRequest::ContentTypeHeader, u"application/json"_s);
-            QNetworkReply *r = nam.sendCustomRequest(req, verb, body);
-            QTRY_VERIFY(r->isFinished());
-            r->deleteLater();
-        };
         // Each sync gives up at once: a Retry-After past the call's throttling budget.
-        post("POST",
-             "{\"path\": \"assignmentScheduleInstances\", \"status\": 503, \"retryAfter\": \"3600\", "
-             "\"count\": 100}");
+        QVERIFY(Test::injectFault(f.emulator,
+                                  "{\"path\": \"assignmentScheduleInstances\", \"status\": 503, "
+                                  "\"retryAfter\": \"3600\", \"count\": 100}"));
         for (int i = 0; i < 3; ++i) {
             bool done = false;
             access->sync(&tray, [&done](Core::Result<void>) { done = true; });
@@ -470,7 +444,7 @@ private Q_SLOTS:
         }
         QCOMPARE(errors.count(), 1);
         QCOMPARE(tray.state(), Ui::TrayState::Error);
-        post("DELETE", {});
+        QVERIFY(Test::clearFaults(f.emulator));
         bool done = false;
         access->sync(&tray, [&done](Core::Result<void>) { done = true; });
         QTRY_VERIFY(done);

@@ -17,6 +17,7 @@
 #include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 
 #include <QCoreApplication>
@@ -103,7 +104,7 @@ private:
     // Created in init(), destroyed in cleanup() in the reverse order.
     std::unique_ptr<Emulator::Emulator> m_emulator;
     Core::AppConfig m_config;
-    std::unique_ptr<Core::ManualClock> m_clock;
+    std::unique_ptr<Test::ManualClock> m_clock;
     std::unique_ptr<RecordingNam> m_nam;
     std::unique_ptr<QNetworkAccessManager> m_browser;
     std::unique_ptr<QNetworkAccessManager> m_adminNam;
@@ -363,12 +364,12 @@ private Q_SLOTS:
         aws.insert(u"sync"_s, sync);
         json.insert(u"aws"_s, aws);
         const auto config = Core::AppConfig::fromJson(QJsonDocument(json).toJson());
-        QVERIFY2(config.ok(), describe(config).constData());
+        VERIFY_OK(config);
         m_config = config.value();
         QCOMPARE(m_config.aws.waitingLimitMinutes, 1);
         m_config.keychainService = u"Elevate tst_awsaccess %1-%2"_s.arg(QCoreApplication::applicationPid())
                                        .arg(m_emulator->baseUrl().port());
-        m_clock = std::make_unique<Core::ManualClock>(m_emulator->now());
+        m_clock = std::make_unique<Test::ManualClock>(m_emulator->now());
 
         m_nam = std::make_unique<RecordingNam>();
         m_browser = std::make_unique<QNetworkAccessManager>();
@@ -390,7 +391,7 @@ private Q_SLOTS:
         m_entra->signInInteractive();
         QVERIFY(signedIn.wait(kWaitMs));
         const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
-        QVERIFY2(account.ok(), describe(account).constData());
+        VERIFY_OK(account);
         m_user = Aws::AwsAccess::userOf(account.value());
         QVERIFY(!m_user.isEmpty());
         m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
@@ -407,7 +408,7 @@ private Q_SLOTS:
         QVERIFY(m_targets.contains(kKey));
         auto history = Core::HistoryStore::open(m_historyDir.filePath(
             u"history-%1.sqlite"_s.arg(QString::fromLatin1(QTest::currentTestFunction()))));
-        QVERIFY2(history.ok(), describe(history).constData());
+        VERIFY_OK(history);
         m_history = std::move(history).value();
         m_access
             = std::make_unique<Graph::AccessService>(m_graph.get(), m_history.get(), m_mapper, m_clock.get());
@@ -620,11 +621,11 @@ private Q_SLOTS:
         const auto grant = readyGrant();
         QVERIFY(grant);
         const auto first = credentials(grant->end);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(credentialsCalls(), 1);
         m_aws->setServerSkew(m_clock->now().secsTo(first->value().expiration) - 30);
         const auto second = credentials(grant->end);
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QCOMPARE(credentialsCalls(), 2);
         QVERIFY(second->value().accessKeyId != first->value().accessKeyId);
     }
@@ -638,7 +639,7 @@ private Q_SLOTS:
         QCOMPARE(credentialsCalls(), 1);
 
         const auto first = credentials(grant->end);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(credentialsCalls(), 1);
         const Aws::RoleCredentials c = first->value();
         QVERIFY(c.accessKeyId.startsWith(u"ASIA"));
@@ -664,7 +665,7 @@ private Q_SLOTS:
 
         // The second answer comes from the keychain: no call, the same keys, the same expiry to the ms.
         const auto second = credentials(grant->end);
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QCOMPARE(credentialsCalls(), 1);
         QCOMPARE(second->value().accessKeyId, c.accessKeyId);
         QCOMPARE(second->value().secretAccessKey, c.secretAccessKey);
@@ -675,7 +676,7 @@ private Q_SLOTS:
         makeAws();
         m_aws->setGrants({*grant}, m_mapper);
         const auto third = credentials(grant->end);
-        QVERIFY2(third && third->ok(), describe(third).constData());
+        VERIFY_OK(third);
         QCOMPARE(credentialsCalls(), 1);
         QCOMPARE(third->value().accessKeyId, c.accessKeyId);
 
@@ -693,7 +694,7 @@ private Q_SLOTS:
                               .toJson()),
                  201);
         const auto renewed = credentials(m_clock->now().addSecs(3 * 3600));
-        QVERIFY2(renewed && renewed->ok(), describe(renewed).constData());
+        VERIFY_OK(renewed);
         QCOMPARE(credentialsCalls(), 2);
         QCOMPARE(renewed->value().accessKeyId, u"ASIAEXACTMILLISECS01"_s);
         QCOMPARE(renewed->value().expiration.toMSecsSinceEpoch(), ms);
@@ -706,7 +707,7 @@ private Q_SLOTS:
         const auto grant = readyGrant(3600);
         QVERIFY(grant);
         const auto url = consoleUrl(grant->end);
-        QVERIFY2(url && url->ok(), describe(url).constData());
+        VERIFY_OK(url);
         const QUrl login = url->value();
         QCOMPARE(login.authority(), m_emulator->baseUrl().authority());
         QCOMPARE(login.path(), u"/federation"_s);
@@ -733,7 +734,7 @@ private Q_SLOTS:
         // Ten minutes left on the grant: the federation's minimum of 15 minutes.
         advance(grant->end.toSecsSinceEpoch() - m_clock->nowSecs() - 600);
         const auto late = consoleUrl(grant->end);
-        QVERIFY2(late && late->ok(), describe(late).constData());
+        VERIFY_OK(late);
         QCOMPARE(browse(late->value()), 200);
         tokens = awsState().value(u"signinTokens"_s).toArray();
         QCOMPARE(tokens.size(), 2);
@@ -755,7 +756,7 @@ private Q_SLOTS:
         QVERIFY(grant);
         QCOMPARE(admin("POST", u"settings"_s, R"({"federationRefusesSessionDuration": true})"), 200);
         const auto url = consoleUrl(grant->end);
-        QVERIFY2(url && url->ok(), describe(url).constData());
+        VERIFY_OK(url);
         QVERIFY(m_aws->consoleLengthRefused(kKey));
         QVERIFY(!QUrlQuery(url->value()).hasQueryItem(u"SessionDuration"_s));
         QCOMPARE(browse(url->value()), 200);
@@ -765,7 +766,7 @@ private Q_SLOTS:
 
         QCOMPARE(admin("POST", u"settings"_s, R"({"federationRefusesSessionDuration": false})"), 200);
         const auto again = consoleUrl(grant->end);
-        QVERIFY2(again && again->ok(), describe(again).constData());
+        VERIFY_OK(again);
         QVERIFY(!m_aws->consoleLengthRefused(kKey));
         QVERIFY(qAbs(m_aws->consoleUntil(kKey).secsTo(grant->end)) <= 5);
     }
@@ -776,7 +777,7 @@ private Q_SLOTS:
         const auto grant = readyGrant();
         QVERIFY(grant);
         const auto c = credentials(grant->end);
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         QVERIFY(cachedEntry().has_value());
         QVERIFY(readFile(configPath()) != kUserConfig);
         QCOMPARE(credentialsCalls(), 1);
@@ -796,7 +797,7 @@ private Q_SLOTS:
         QVERIFY(!cachedEntry().has_value());
         // PIM and AWS still have the grant, so the portal answers again — asked, not the cache.
         const auto again = credentials(grant->end);
-        QVERIFY2(again && again->ok(), describe(again).constData());
+        VERIFY_OK(again);
         QCOMPARE(credentialsCalls(), 2);
         QVERIFY(again->value().accessKeyId != c->value().accessKeyId);
     }
@@ -817,9 +818,9 @@ private Q_SLOTS:
         const auto grant = readyGrant();
         QVERIFY(grant);
         const auto c = credentials(grant->end);
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         const auto url = consoleUrl(grant->end);
-        QVERIFY2(url && url->ok(), describe(url).constData());
+        VERIFY_OK(url);
         QVERIFY(writeKeychain(kLegacyCacheKey, "left by an older Elevate"));
         Aws::GrantProof proof;
         proof.entraAccount = m_user;
@@ -863,7 +864,7 @@ private Q_SLOTS:
         const auto grant = readyGrant();
         QVERIFY(grant);
         const auto mine = credentials(grant->end);
-        QVERIFY2(mine && mine->ok(), describe(mine).constData());
+        VERIFY_OK(mine);
         QCOMPARE(credentialsCalls(), 1); // the Ready check's; this answer came from the cache
         const QString myKey = m_aws->cacheKey(kAccount, kRole);
         QVERIFY2(myKey.startsWith(u"aws-role-credentials:v2:"_s), qPrintable(myKey));
@@ -907,7 +908,7 @@ private Q_SLOTS:
         // The first one's entry is as it was, and still answers it.
         QVERIFY(cachedEntry().value_or(QByteArray()).contains(mine->value().accessKeyId.toUtf8()));
         const auto again = credentials(grant->end);
-        QVERIFY2(again && again->ok(), describe(again).constData());
+        VERIFY_OK(again);
         QCOMPARE(again->value().accessKeyId, mine->value().accessKeyId);
         QCOMPARE(credentialsCalls(), calls);
 
@@ -916,7 +917,7 @@ private Q_SLOTS:
         QVERIFY(m_aws->cacheKey(kAccount, kRole).isEmpty());
         for (int i = 0; i < 2; ++i) {
             const auto anon = credentials(grant->end);
-            QVERIFY2(anon && anon->ok(), describe(anon).constData());
+            VERIFY_OK(anon);
             QVERIFY(anon->value().accessKeyId != mine->value().accessKeyId);
             QCOMPARE(credentialsCalls(), ++calls);
         }
@@ -940,7 +941,7 @@ private Q_SLOTS:
         const auto grant = readyGrant();
         QVERIFY(grant);
         const auto c = credentials(grant->end);
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         QVERIFY(c->value().accessKeyId != u"ASIALEGACYLEGACY0001"_s);
         bool done = false;
         m_aws->reconcileProfiles(this, [&done] { done = true; });
@@ -954,7 +955,7 @@ private Q_SLOTS:
         const auto grant = readyGrant(3600);
         QVERIFY(grant);
         const auto url = consoleUrl(grant->end);
-        QVERIFY2(url && url->ok(), describe(url).constData());
+        VERIFY_OK(url);
         QVERIFY(cachedEntry().has_value());
         QSignalSpy ended(m_aws.get(), &Aws::AwsAccess::ended);
         m_aws->setAutoCheck(true);
@@ -1144,7 +1145,7 @@ private Q_SLOTS:
         QVERIFY(!m_aws->credentialsUntil(kKey).isValid());
         // The next call asks again and gets good ones.
         const auto next = credentials(grant->end);
-        QVERIFY2(next && next->ok(), describe(next).constData());
+        VERIFY_OK(next);
         QCOMPARE(credentialsCalls(), before + 2);
         QVERIFY(next->value().expiration > m_clock->now());
     }
@@ -1197,7 +1198,7 @@ private Q_SLOTS:
         QVERIFY(cachedEntry().has_value());
         QVERIFY(!m_aws->credentialsUntil(kKey).isValid()); // checked, not handed out to anyone
         const auto c = credentials(grant->end);
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         QCOMPARE(credentialsCalls(), 3);
         QCOMPARE(m_aws->credentialsUntil(kKey), c->value().expiration);
         QVERIFY(problems.isEmpty());
@@ -1330,7 +1331,7 @@ private Q_SLOTS:
         aws.insert(u"sync"_s, sync);
         json.insert(u"aws"_s, aws);
         const auto config = Core::AppConfig::fromJson(QJsonDocument(json).toJson());
-        QVERIFY2(config.ok(), describe(config).constData());
+        VERIFY_OK(config);
         m_config.aws = config->aws;
         makeAws();
         QCOMPARE(m_aws->syncBridge(), bridge);
@@ -1431,7 +1432,7 @@ private Q_SLOTS:
         QCOMPARE(cachedEntry().value_or(QByteArray("<none>")), entry);
 
         const auto c = credentials(grant->end);
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         if (wellFormed) {
             QCOMPARE(c->value().accessKeyId, u"ASIACORRUPTMARKER000"_s);
             QCOMPARE(credentialsCalls(), before);
@@ -1450,7 +1451,7 @@ private Q_SLOTS:
         QVERIFY(!now->contains("CORRUPT"));
         QVERIFY(now->contains(c->value().accessKeyId.toUtf8()));
         const auto again = credentials(grant->end);
-        QVERIFY2(again && again->ok(), describe(again).constData());
+        VERIFY_OK(again);
         QCOMPARE(again->value().accessKeyId, c->value().accessKeyId);
         QCOMPARE(credentialsCalls(), before + 1);
     }

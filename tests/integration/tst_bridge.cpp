@@ -13,10 +13,10 @@
 #include "app/bridge/clientcredentials.h"
 #include "app/bridge/eventlog.h"
 #include "app/bridge/metrics.h"
-#include "core/clock.h"
 #include "emulator/emulator.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -67,7 +67,7 @@ class TestBridge : public QObject
     std::unique_ptr<Emulator::Emulator> m_emu;
     QNetworkAccessManager m_nam;
     Net::HttpClient m_http {&m_nam};
-    Core::ManualClock m_clock;
+    Test::ManualClock m_clock;
     Bridge::BridgeConfig m_config;
     QByteArray m_secret;
     // One bridge process: dropped and made again for a restart (the state file stays).

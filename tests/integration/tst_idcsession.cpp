@@ -8,6 +8,7 @@
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
 #include "support/browser.h"
+#include "support/manualclock.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -146,7 +147,7 @@ private:
         return n;
     }
 
-    void advance(Core::ManualClock &clock, qint64 seconds)
+    void advance(Test::ManualClock &clock, qint64 seconds)
     {
         clock.advance(seconds);
         m_emulator->advanceClock(seconds);
@@ -185,7 +186,7 @@ private Q_SLOTS:
     void interactiveSignInWithAutoSignIn()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         QSignalSpy states(&session, &Auth::IdcSession::stateChanged);
         Browser browser;
@@ -311,7 +312,7 @@ private Q_SLOTS:
         QFETCH(bool, dropsRegistration);
         QFETCH(QString, says);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         Browser browser;
         QVERIFY(signInInteractive(session, browser).ok());
@@ -515,7 +516,7 @@ private Q_SLOTS:
     {
         m_emulator->setAutoSignIn({}); // nobody approves
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now()); // stands still: the service says it expired
+        Test::ManualClock clock(m_emulator->now()); // stands still: the service says it expired
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         const NameResult r = signInDevice(session, [this](const QString &, const QUrl &, const QUrl &) {
             QTimer::singleShot(1200, m_emulator, [this] { m_emulator->advanceClock(601); });
@@ -529,7 +530,7 @@ private Q_SLOTS:
     void restoreFromTheKeychain()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         {
             Auth::IdcSession session(m_config, m_http, &secrets, &clock);
             Browser browser;
@@ -600,7 +601,7 @@ private Q_SLOTS:
     {
         // The tray and a command share one keychain entry; the emulator's refresh tokens work once.
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession tray(m_config, m_http, &secrets, &clock);
         Browser browser;
         QVERIFY(signInInteractive(tray, browser).ok());
@@ -631,7 +632,7 @@ private Q_SLOTS:
     void refreshNearExpiryRotatesAndIsShared()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         Browser browser;
         QVERIFY(signInInteractive(session, browser).ok());
@@ -690,7 +691,7 @@ private Q_SLOTS:
     void endedSessionNeedsInteraction()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         Browser browser;
         QVERIFY(signInInteractive(session, browser).ok());
@@ -727,7 +728,7 @@ private Q_SLOTS:
     void refusedClientIsDroppedAndReplaced()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         {
             Auth::IdcSession session(m_config, m_http, &secrets, &clock);
             Browser browser;
@@ -765,7 +766,7 @@ private Q_SLOTS:
     void registrationRenewedBeforeItExpires()
     {
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::IdcSession session(m_config, m_http, &secrets, &clock);
         Browser browser;
         QUrl url;
@@ -858,7 +859,7 @@ private Q_SLOTS:
         g_log.clear();
         g_previousHandler = qInstallMessageHandler(captureMessages);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         QStringList secretsSeen;
         {
             Auth::IdcSession session(m_config, m_http, &secrets, &clock);
@@ -888,7 +889,7 @@ private Q_SLOTS:
         if (!haveSecretService())
             QSKIP("no D-Bus session: run inside scripts/desktop-session (scripts/test does)");
         Auth::KeychainSecretStore keychain(m_config.keychainService);
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         {
             Auth::IdcSession session(m_config, m_http, &keychain, &clock);
             Browser browser;
@@ -955,7 +956,7 @@ private Q_SLOTS:
     void corruptKeychainEntryIsNoSignIn()
     {
         QFETCH(QByteArray, entry);
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Browser browser;
         QJsonObject real;
         {

@@ -10,10 +10,10 @@
 #include "aws/portalclient.h"
 #include "core/accesstokenprovider.h"
 #include "core/awsendpoints.h"
-#include "core/clock.h"
 #include "core/config.h"
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 #include "support/testsupport.h"
 
 #include <QEventLoop>
@@ -79,7 +79,7 @@ class TestPortal : public QObject
     std::unique_ptr<Emulator::Emulator> m_emulator;
     std::unique_ptr<QNetworkAccessManager> m_nam;
     std::unique_ptr<Net::HttpClient> m_http;
-    std::unique_ptr<Core::ManualClock> m_clock;
+    std::unique_ptr<Test::ManualClock> m_clock;
     FixedTokens m_tokens;
     Core::AppConfig m_config;
     std::unique_ptr<Aws::PortalClient> m_portal;
@@ -184,7 +184,7 @@ class TestPortal : public QObject
             return false;
         }
         m_config = config.value();
-        m_clock = std::make_unique<Core::ManualClock>(m_emulator->now());
+        m_clock = std::make_unique<Test::ManualClock>(m_emulator->now());
         m_tokens.token = signIn();
         m_tokens.invalidated = 0;
         if (m_tokens.token.isEmpty())
@@ -412,9 +412,9 @@ private Q_SLOTS:
     {
         QVERIFY(start(0));
         const auto c = credentials();
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         const auto t = signinToken(c->value(), 3600);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(!t->value().token.isEmpty());
         QCOMPARE(t->value().sessionSecs, qint64(3600));
         QVERIFY(!t->value().durationRefused);
@@ -426,9 +426,9 @@ private Q_SLOTS:
         QVERIFY(start(0));
         QCOMPARE(admin(u"settings"_s, {{u"federationRefusesSessionDuration"_s, true}}), 200);
         const auto c = credentials();
-        QVERIFY2(c && c->ok(), describe(c).constData());
+        VERIFY_OK(c);
         const auto t = signinToken(c->value(), 3600);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(t->value().durationRefused);
         QCOMPARE(t->value().refusedSecs, qint64(3600));
         QCOMPARE(t->value().sessionSecs, qint64(0));

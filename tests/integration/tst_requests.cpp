@@ -256,7 +256,7 @@ private Q_SLOTS:
         m_session->signInInteractive();
         QVERIFY(signedIn.wait(kWaitMs));
         const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
-        QVERIFY2(account.ok(), describe(account).constData());
+        VERIFY_OK(account);
 
         m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
                                                        m_http.get(), m_session.get());
@@ -267,7 +267,7 @@ private Q_SLOTS:
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
         auto store = Core::HistoryStore::open(m_dir->filePath(u"history.sqlite"_s));
-        QVERIFY2(store.ok(), describe(store).constData());
+        VERIFY_OK(store);
         m_history = std::move(store).value();
 
         Core::TargetMapper mapper(m_config.mapping);
@@ -305,12 +305,12 @@ private Q_SLOTS:
         const qint64 secs = Core::parseHumanDuration(u"1h30m"_s);
         QCOMPARE(secs, 5400);
         const auto sent = request(kReadOnly, draft(secs));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(sent->value().status, u"Provisioned"_s);
         QCOMPARE(sent->value().phase(), Core::RequestPhase::Active);
 
         const auto synced = settle();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 5400);
@@ -336,7 +336,7 @@ private Q_SLOTS:
         // The policy was read (that is how the client knew), and the same draft with a reason goes through.
         QVERIFY(httpCount(u"GET"_s, u"/policies/roleManagementPolicyAssignments"_s, 200) >= 1);
         const auto again = request(kPowerUser, draft(3600, u"deploy 42"_s));
-        QVERIFY2(again && again->ok(), describe(again).constData());
+        VERIFY_OK(again);
         QCOMPARE(postsOfRequests(), 1);
     }
 
@@ -346,13 +346,13 @@ private Q_SLOTS:
         connect(m_access.get(), &Graph::AccessService::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(2 * 3600, u"incident 7"_s, u"Jira"_s, u"OPS-7"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
         QVERIFY(m_access->openRequestFor(groupOf(kAdministrator), u"member"_s));
         {
             const auto synced = settle();
-            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+            VERIFY_OK(synced);
         }
         QCOMPARE(m_access->openRequests().size(), 1);
         QCOMPARE(m_access->openRequests().first().id, id);
@@ -385,7 +385,7 @@ private Q_SLOTS:
         connect(m_access.get(), &Graph::AccessService::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(3600, u"incident 8"_s, u"Jira"_s, u"OPS-8"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
         QCOMPARE(decide(id, u"Deny"_s, u"not now"_s), 200);
@@ -409,7 +409,7 @@ private Q_SLOTS:
         connect(m_access.get(), &Graph::AccessService::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(3600, u"weekend change"_s, u"Jira"_s, u"OPS-9"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         const QString id = sent->value().id;
         m_emulator->advanceClock(24 * 3600 + 60);
         QVERIFY(syncUntil([&] { return settled.size() == 1; }));
@@ -425,16 +425,16 @@ private Q_SLOTS:
         auto d = draft(3600, u"maintenance window"_s);
         d.start = QDateTime::currentDateTimeUtc().addSecs(2 * 3600);
         const auto sent = request(kReadOnly, d);
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(sent->value().status, u"Granted"_s);
         auto synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QVERIFY(m_access->grants().isEmpty());
         QCOMPARE(m_access->openRequests().size(), 1);
         QCOMPARE(m_access->openRequests().first().phase(), Core::RequestPhase::InProgress);
         m_emulator->advanceClock(2 * 3600 + 30);
         synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QCOMPARE(m_access->grants().size(), 1);
         QVERIFY(m_access->openRequests().isEmpty());
         const auto h = historyOf(sent->value().id);
@@ -448,16 +448,16 @@ private Q_SLOTS:
         // The request before a deactivation is still "Provisioned" in PIM; a lost answer to the next
         // one must not be taken for it.
         const auto first = request(kReadOnly, draft(3600, u"same words"_s));
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QVERIFY(settle() && m_access->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         const auto off = deactivate(*m_access->grantFor(groupOf(kReadOnly), u"member"_s));
-        QVERIFY2(off && off->ok(), describe(off).constData());
+        VERIFY_OK(off);
         QCOMPARE(addFault("{\"path\": \"assignmentScheduleRequests\", \"method\": \"POST\", \"status\": 503, "
                           "\"count\": 1}"),
                  201);
         const auto second = request(kReadOnly, draft(3600, u"same words"_s));
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QVERIFY(second->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
@@ -470,7 +470,7 @@ private Q_SLOTS:
     void deactivationDuringASyncIsNotUndone()
     {
         const auto sent = request(kReadOnly, draft(3600));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QVERIFY(settle());
         QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
@@ -488,7 +488,7 @@ private Q_SLOTS:
         const auto live = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY2(live, "the grant went away before the deactivation was sent");
         const auto off = deactivate(*live);
-        QVERIFY2(off && off->ok(), describe(off).constData());
+        VERIFY_OK(off);
         QVERIFY(QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs));
         QVERIFY(m_access->grants().isEmpty());
         QVERIFY(sync());
@@ -502,11 +502,11 @@ private Q_SLOTS:
     void cancel()
     {
         const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         const QString id = sent->value().id;
         QVERIFY(!m_access->openRequests().isEmpty());
         const auto canceled = cancel(id);
-        QVERIFY2(canceled && canceled->ok(), describe(canceled).constData());
+        VERIFY_OK(canceled);
         QCOMPARE(emulatorRequest(id).value(u"status"_s).toString(), u"Canceled"_s);
         QVERIFY(m_access->openRequests().isEmpty());
         auto h = historyOf(id);
@@ -514,7 +514,7 @@ private Q_SLOTS:
         QCOMPARE(h->outcome, u"Canceled"_s);
         // A sync afterwards agrees: nothing open, the history stays as it is.
         const auto synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QVERIFY(m_access->openRequests().isEmpty());
         QVERIFY(m_access->grants().isEmpty());
         h = historyOf(id);
@@ -531,10 +531,10 @@ private Q_SLOTS:
                     ended.append({g, outcome});
                 });
         const auto sent = request(kReadOnly, draft(3600));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         {
             const auto synced = settle();
-            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+            VERIFY_OK(synced);
         }
         QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
         QVERIFY(ended.isEmpty());
@@ -542,7 +542,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(3600 + 60);
         const auto synced
             = sync(); // the access token has lapsed on the emulator's clock: a refresh on the way
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QVERIFY(m_access->grants().isEmpty());
         QCOMPARE(ended.size(), 1);
         QCOMPARE(ended.first().first.groupId, groupOf(kReadOnly));
@@ -562,10 +562,10 @@ private Q_SLOTS:
                     ended.append({g, outcome});
                 });
         const auto sent = request(kReadOnly, draft(3600));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         {
             const auto synced = settle();
-            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+            VERIFY_OK(synced);
         }
         const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY(grant);
@@ -581,7 +581,7 @@ private Q_SLOTS:
 
         m_emulator->advanceClock(6 * 60);
         const auto later = deactivate(*grant);
-        QVERIFY2(later && later->ok(), describe(later).constData());
+        VERIFY_OK(later);
         QVERIFY(!m_access->grantFor(groupOf(kReadOnly), u"member"_s));
         QVERIFY(stateArray(u"grants"_s).isEmpty());
         QCOMPARE(ended.size(), 1);
@@ -591,7 +591,7 @@ private Q_SLOTS:
         QCOMPARE(h->outcome, u"Deactivated"_s);
         // And a sync does not bring it back or rewrite what happened.
         const auto synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QVERIFY(m_access->grants().isEmpty());
         h = historyOf(sent->value().id);
         QCOMPARE(h->outcome, u"Deactivated"_s);
@@ -601,7 +601,7 @@ private Q_SLOTS:
     void duplicateActivation()
     {
         const auto first = request(kReadOnly, draft(3600));
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         const auto second = request(kReadOnly, draft(3600));
         QVERIFY(second);
         QVERIFY(!second->ok());
@@ -616,7 +616,7 @@ private Q_SLOTS:
         QSignalSpy signIns(m_session.get(), &Auth::EntraSession::signInFinished);
         const int opensBefore = m_browserOpens;
         const auto sent = request(kDatabase, draft(3600, u"schema migration"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(sent->value().status, u"Provisioned"_s);
 
         QCOMPARE(m_browserOpens, opensBefore + 1); // the step-up sign-in went through the browser
@@ -697,17 +697,17 @@ private Q_SLOTS:
         QCOMPARE(admin("DELETE", u"faults"_s), 200);
         // Whatever happened, a sync agrees with the emulator (once Graph shows it).
         const auto synced = settle();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QCOMPARE(m_access->grants().size(), created);
     }
 
     void readFaultIsRetried()
     {
         const auto sent = request(kReadOnly, draft(3600));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         {
             const auto synced = settle();
-            QVERIFY2(synced && synced->ok(), describe(synced).constData());
+            VERIFY_OK(synced);
         }
         const QString instances = u"/assignmentScheduleInstances/filterByCurrentUser(on='principal')"_s;
         const int before503 = httpCount(u"GET"_s, instances, 503);
@@ -719,7 +719,7 @@ private Q_SLOTS:
         QSignalSpy failed(m_access.get(), &Graph::AccessService::syncFailed);
         const int okBefore = httpCount(u"GET"_s, instances, 200);
         const auto synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QCOMPARE(failed.size(), 0);
         QCOMPARE(httpCount(u"GET"_s, instances, 503), 1);
         QCOMPARE(httpCount(u"GET"_s, instances, 200), okBefore + 1);
@@ -783,7 +783,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"filterOr"_s, false}}, &in), 200);
         QCOMPARE(in.value(u"filterOr"_s).toBool(true), false);
         const auto sent = request(kAdministrator, draft(3600, u"incident 10"_s, u"Jira"_s, u"OPS-10"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QVERIFY(syncUntil([&] {
             return !m_access->awaitingReplication() // listed by Graph, not only known here
                 && std::any_of(m_access->openRequests().cbegin(), m_access->openRequests().cend(),
@@ -808,7 +808,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
         m_access->setAutoSync(true);
         const auto sent = request(kReadOnly, draft(3600));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(sent->value().phase(), Core::RequestPhase::Active);
         // Nobody syncs: the follow-up keeps looking on its short schedule until Graph lists it.
         QTRY_VERIFY_WITH_TIMEOUT(m_access->grantFor(groupOf(kReadOnly), u"member"_s).has_value(), 10'000);
@@ -823,11 +823,11 @@ private Q_SLOTS:
     {
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
         const auto sent = request(kAdministrator, draft(3600, u"incident 11"_s, u"Jira"_s, u"OPS-11"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         const QString id = sent->value().id;
         // Graph answers 404 for it and does not list it yet: still open, not Canceled.
         const auto synced = sync();
-        QVERIFY2(synced && synced->ok(), describe(synced).constData());
+        VERIFY_OK(synced);
         QVERIFY(httpCount(u"GET"_s, u"/assignmentScheduleRequests/"_s + id, 404) >= 1);
         QVERIFY(m_access->openRequestFor(groupOf(kAdministrator), u"member"_s));
         QVERIFY(m_access->awaitingReplication());
@@ -842,7 +842,7 @@ private Q_SLOTS:
         QVERIFY(fresh.openRequestFor(groupOf(kAdministrator), u"member"_s));
         QVERIFY(historyOf(id)->isOpen());
         const auto settled = settle();
-        QVERIFY2(settled && settled->ok(), describe(settled).constData());
+        VERIFY_OK(settled);
         QVERIFY(!m_access->awaitingReplication());
         QCOMPARE(m_access->openRequests().size(), 1);
         QCOMPARE(m_access->openRequests().first().id, id);
@@ -865,13 +865,13 @@ private Q_SLOTS:
     {
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
         const auto first = request(kReadOnly, draft(3600, u"first"_s));
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QVERIFY(settle() && m_access->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         // PIM still counts the ended activation for the lag (RoleAssignmentExists): asked again, once
         // created.
         const auto renewed = renew(kReadOnly, draft(2 * 3600, u"second"_s));
-        QVERIFY2(renewed && renewed->ok(), describe(renewed).constData());
+        VERIFY_OK(renewed);
         QVERIFY(renewed->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
@@ -885,7 +885,7 @@ private Q_SLOTS:
     void renewRefusedLocallyKeepsTheGrant()
     {
         const auto first = request(kPowerUser, draft(3600, u"deploy"_s));
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QVERIFY(settle() && m_access->grantFor(groupOf(kPowerUser), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         const int posts = postsOfRequests();
@@ -904,7 +904,7 @@ private Q_SLOTS:
         // the deactivation goes through, then PIM refuses the new activation.
         QCOMPARE(settings(QJsonObject {{u"policyReadForbidden"_s, QJsonArray {groupOf(kPowerUser)}}}), 200);
         const auto first = request(kPowerUser, draft(3600, u"first"_s));
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QVERIFY(settle() && m_access->grantFor(groupOf(kPowerUser), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         const auto renewed = renew(kPowerUser, draft(3600));
@@ -946,7 +946,7 @@ private Q_SLOTS:
         QCOMPARE(tooLong->error().kind, Error::Kind::InvalidInput);
         QCOMPARE(postsOfRequests(), 1);
         const auto sent = request(kPowerUser, draft(3600, u"deploy"_s));
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(activationsFor(pu).size(), 1);
     }
 

@@ -7,6 +7,7 @@
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
 #include "support/browser.h"
+#include "support/manualclock.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -132,7 +133,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::KeychainSecretStore keychain(m_config.keychainService);
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Auth::EntraSession session(m_config, &http, &keychain, &clock);
         Browser browser;
         QUrl authorizeUrl;
@@ -387,7 +388,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Browser browser;
         {
             Auth::EntraSession first(m_config, &http, &secrets, &clock);
@@ -431,7 +432,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Browser browser;
         Auth::EntraSession session(m_config, &http, &secrets, &clock);
         QVERIFY(signInWith(session, browser).ok());
@@ -475,7 +476,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Browser browser;
         auto session = std::make_unique<Auth::EntraSession>(m_config, &http, &secrets, &clock);
         QVERIFY(signInWith(*session, browser).ok());
@@ -541,7 +542,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         Browser browser;
         {
             Auth::EntraSession first(m_config, &http, &secrets, &clock);
@@ -601,7 +602,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         Net::HttpClient http(&nam);
         Auth::InMemorySecretStore secrets;
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         const QString key
             = QStringLiteral("entra:%1:%2:%3")
                   .arg(QUrl(m_config.authorityHost).authority(), m_config.tenant, m_config.clientId);

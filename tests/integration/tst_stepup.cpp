@@ -23,7 +23,6 @@
 using namespace Elevate;
 using namespace Qt::StringLiterals;
 using Core::Error;
-using Test::describe;
 
 namespace {
 constexpr int kWaitMs = 20'000;
@@ -144,7 +143,7 @@ private Q_SLOTS:
         m_session->signInInteractive();
         QVERIFY(signedIn.wait(kWaitMs));
         const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
-        QVERIFY2(account.ok(), describe(account).constData());
+        VERIFY_OK(account);
         m_principal = account->objectId;
         m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
                                                        m_http.get(), m_session.get());
@@ -170,7 +169,7 @@ private Q_SLOTS:
     void mfaRuleLeadsToOneStepUpAndOneResend()
     {
         const auto sent = activate(kPowerUser, u"deploy"_s);
-        QVERIFY2(sent && sent->ok(), describe(sent).constData());
+        VERIFY_OK(sent);
         QCOMPARE(activationPosts(), 2); // refused for MfaRule, then the same POST once more
         QCOMPARE(activationsIn(kPowerUser), 1);
         QCOMPARE(m_opened.size(), 2);
@@ -190,7 +189,7 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!token.isEmpty(), kWaitMs);
         m_session->invalidateAccessToken(m_config.graphResource, token);
         const auto second = activate(kBilling, u"invoices"_s);
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QCOMPARE(activationPosts(), 3);
         QCOMPARE(m_opened.size(), 2);
     }

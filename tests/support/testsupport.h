@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
-// Small helpers shared by tests: fixture files, canned HTTP responses, the artefact directory.
+// Small helpers shared by tests: fixture files, canned HTTP responses, the artefact directory, results
+// described and VERIFY_OK.
 
 #include "core/result.h"
 #include "net/httpclient.h"
@@ -9,6 +10,7 @@
 #include <QDir>
 #include <QFile>
 #include <QString>
+#include <QTest>
 
 #include <optional>
 
@@ -61,4 +63,23 @@ template<typename T> QByteArray describe(const std::optional<Core::Result<T>> &r
     return r ? describe(*r) : QByteArray("no answer in time");
 }
 
+/// Whether a result (or an answer that may not have come) is there and ok.
+template<typename T> bool isOk(const Core::Result<T> &r)
+{
+    return r.ok();
+}
+template<typename T> bool isOk(const std::optional<Core::Result<T>> &r)
+{
+    return r && r->ok();
+}
+
 } // namespace Elevate::Test
+
+/// Fails the test unless `result` (a Result, or an optional one) is ok, saying what the error was.
+/// `result` is evaluated once.
+#define VERIFY_OK(result)                                                                                    \
+    do {                                                                                                     \
+        const auto &verifyOkResult_ = (result);                                                              \
+        QVERIFY2(::Elevate::Test::isOk(verifyOkResult_),                                                     \
+                 ::Elevate::Test::describe(verifyOkResult_).constData());                                    \
+    } while (false)

@@ -7,6 +7,7 @@
 // shapes against the real AWS CLI.
 
 #include "aws/awsfiles.h"
+#include "support/testsupport.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -85,9 +86,6 @@ const QByteArray kDevSection
       "credential_process = /usr/bin/elevate credential-process --profile elevate-dev\n"
       "region = eu-west-1\n"_ba;
 const QString kNote = u"Grant ends 2026-11-30 14:00 UTC"_s;
-
-#define VERIFY_OK(result)                                                                                    \
-    QVERIFY2((result).ok(), qPrintable((result).ok() ? QString() : (result).error().message))
 
 } // namespace
 

@@ -6,6 +6,7 @@
 
 #include "aws/grantproof.h"
 #include "core/changenotice.h"
+#include "support/manualclock.h"
 
 #include <QDir>
 #include <QFile>
@@ -33,7 +34,7 @@ class TestGrantProof : public QObject
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    Core::ManualClock m_clock;
+    Test::ManualClock m_clock;
 
     QString historyPath() const { return m_dir.filePath(QStringLiteral("data/history.sqlite")); }
     Aws::GrantProofStore store() const { return Aws::GrantProofStore::beside(historyPath(), &m_clock); }

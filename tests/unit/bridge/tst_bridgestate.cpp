@@ -4,6 +4,7 @@
 // not use (a newer schema, not SQLite at all) are refused and left exactly as they were.
 
 #include "app/bridge/bridgestate.h"
+#include "support/testsupport.h"
 
 #include <QFile>
 #include <QFileInfo>
@@ -21,11 +22,6 @@ using namespace Qt::StringLiterals;
 namespace {
 
 const QDateTime t0 = QDateTime::fromMSecsSinceEpoch(1'764'000'000'123, Qt::UTC);
-
-QByteArray describe(const Elevate::Core::Result<void> &r)
-{
-    return r.ok() ? QByteArray("ok") : r.error().message.toUtf8();
-}
 
 /// Every field set, each time distinct and with milliseconds; `salt` makes two of them differ.
 Membership full(const QString &group, const QString &principal, int salt = 0)
@@ -130,7 +126,7 @@ private Q_SLOTS:
             auto state = openOrFail(path);
             QVERIFY(state);
             QCOMPARE(state->path(), path);
-            QVERIFY2(state->save(a).ok(), describe(state->save(a)).constData());
+            VERIFY_OK(state->save(a));
             QVERIFY(state->save(b).ok());
             QVERIFY(state->save(c).ok());
             const auto now = state->memberships();

@@ -5,6 +5,8 @@
 #include "app/bridge/clientcredentials.h"
 #include "emulator/emulator.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
+#include "support/testsupport.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -27,6 +29,7 @@
 using namespace Elevate;
 using namespace Elevate::Bridge;
 using namespace Qt::StringLiterals;
+using Elevate::Test::describe;
 
 namespace {
 
@@ -144,18 +147,6 @@ class TestClientCredentials : public QObject
         if (!QTest::qWaitFor([&out] { return out.has_value(); }, 15'000))
             return std::nullopt;
         return out;
-    }
-    static QByteArray describe(const std::optional<Core::Result<QString>> &r)
-    {
-        if (!r)
-            return "no answer";
-        if (r->ok())
-            return "ok";
-        return QStringLiteral("kind %1, HTTP %2, code '%3': %4")
-            .arg(int(r->error().kind))
-            .arg(r->error().httpStatus)
-            .arg(r->error().serviceCode, r->error().message)
-            .toUtf8();
     }
 
     QString path(const char *name) const { return m_dir.filePath(QString::fromLatin1(name)); }
@@ -382,11 +373,11 @@ private Q_SLOTS:
 
     void secretToken()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         QVERIFY(p.grantedRoles().isEmpty());
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(!t->value().isEmpty());
         QCOMPARE(p.grantedRoles(), m_roles);
         const QJsonArray issued
@@ -395,7 +386,7 @@ private Q_SLOTS:
     }
     void wrongSecret()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         const QByteArray wrong = "Zk8~not.the-SECRET-value";
         ClientCredentialsProvider p(
             config(QJsonObject {{u"clientSecretFile"_s, u"/run/credentials/bridge"_s}}), wrong, {}, m_http,
@@ -416,7 +407,7 @@ private Q_SLOTS:
     void expiredSecret()
     {
         QVERIFY(registerApp(QJsonObject {{u"secretExpired"_s, true}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto t = token(p);
         QVERIFY2(t && !t->ok(), describe(t).constData());
@@ -428,7 +419,7 @@ private Q_SLOTS:
     }
     void unknownApplication()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         const QString stranger = QUuid::createUuid().toString(QUuid::WithoutBraces);
         ClientCredentialsProvider p(secretConfig(stranger), m_secret, {}, m_http, &clock);
         const auto t = token(p);
@@ -443,21 +434,21 @@ private Q_SLOTS:
     {
         QFETCH(QString, algorithm);
         QVERIFY(registerApp(QJsonObject {{u"certificates"_s, QJsonArray {certificateEntry()}}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(algorithm), m_key, m_cert, m_http, &clock);
         const auto first = token(p);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(p.grantedRoles(), m_roles);
         // A new assertion for the next call: the emulator refuses a jti it has seen.
         p.invalidateAccessToken(u"https://graph.microsoft.com"_s, first->value());
         const auto second = token(p);
-        QVERIFY2(second && second->ok(), describe(second).constData());
+        VERIFY_OK(second);
         QVERIFY(second->value() != first->value());
     }
     void unknownCertificate()
     {
         // Registered without this certificate.
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(u"RS256"_s), m_key, m_cert, m_http, &clock);
         const auto t = token(p);
         QVERIFY2(t && !t->ok(), describe(t).constData());
@@ -476,7 +467,7 @@ private Q_SLOTS:
     void badCertificateFailsBeforeAnyCall()
     {
         const int before = tokenCalls();
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(certificateConfig(u"RS256"_s), m_key, "not a certificate", m_http,
                                     &clock);
         const auto t = token(p);
@@ -488,11 +479,11 @@ private Q_SLOTS:
 
     void cachedUntilFiveMinutesBeforeExpiry()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         const auto first = token(p);
-        QVERIFY2(first && first->ok(), describe(first).constData());
+        VERIFY_OK(first);
         QCOMPARE(tokenCalls(), before + 1);
         const auto again = token(p);
         QVERIFY(again && again->ok());
@@ -506,7 +497,7 @@ private Q_SLOTS:
         QCOMPARE(tokenCalls(), before + 1);
         clock.advance(1);
         const auto fresh = token(p);
-        QVERIFY2(fresh && fresh->ok(), describe(fresh).constData());
+        VERIFY_OK(fresh);
         QCOMPARE(tokenCalls(), before + 2);
         QVERIFY(fresh->value() != first->value());
         const auto cached = token(p);
@@ -515,7 +506,7 @@ private Q_SLOTS:
     }
     void concurrentRequestsShareOneCall()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         QList<Core::Result<QString>> answers;
@@ -542,7 +533,7 @@ private Q_SLOTS:
     }
     void invalidateDropsOnlyThatToken()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const int before = tokenCalls();
         const auto first = token(p);
@@ -559,7 +550,7 @@ private Q_SLOTS:
     }
     void goneContextIsNotCalled()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         bool called = false;
         auto *context = new QObject;
@@ -600,7 +591,7 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         fault.insert(u"path"_s, u"/oauth2/v2.0/token"_s);
         QCOMPARE(postAdmin(u"faults"_s, fault), 201);
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto t = token(p);
         clearFaults();
@@ -609,14 +600,14 @@ private Q_SLOTS:
         QVERIFY2(t->error().message.contains(expected), qPrintable(t->error().message));
         // Nothing cached: the next call asks again and succeeds.
         const auto next = token(p);
-        QVERIFY2(next && next->ok(), describe(next).constData());
+        VERIFY_OK(next);
     }
     void opaqueTokenHasNoRoles()
     {
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(secretConfig(), m_secret, {}, m_http, &clock);
         const auto real = token(p);
-        QVERIFY2(real && real->ok(), describe(real).constData());
+        VERIFY_OK(real);
         QCOMPARE(p.grantedRoles(), m_roles);
         p.invalidateAccessToken(u"https://graph.microsoft.com"_s, real->value());
         QCOMPARE(postAdmin(u"faults"_s,
@@ -625,7 +616,7 @@ private Q_SLOTS:
                                {u"body"_s, u"{\"access_token\": \"opaque-token\", \"expires_in\": 3600}"_s}}),
                  201);
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QCOMPARE(t->value(), u"opaque-token"_s);
         QVERIFY(p.grantedRoles().isEmpty()); // the earlier token's roles do not linger
     }
@@ -642,10 +633,10 @@ private Q_SLOTS:
         QCOMPARE(c->app.clientId, m_emulator->bridgeClientId());
         const auto secret = readCredential(c.value());
         QVERIFY2(secret.ok(), qPrintable(secret.ok() ? QString() : secret.error().message));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider p(c.value(), secret.value(), {}, m_http, &clock);
         const auto t = token(p);
-        QVERIFY2(t && t->ok(), describe(t).constData());
+        VERIFY_OK(t);
         QVERIFY(p.grantedRoles().contains(u"PrivilegedAssignmentSchedule.Read.AzureADGroup"_s));
     }
     void noSecretInTheLog()
@@ -661,7 +652,7 @@ private Q_SLOTS:
                       lines << m;
               });
         QVERIFY(registerApp(QJsonObject {{u"certificates"_s, QJsonArray {certificateEntry()}}}));
-        Core::ManualClock clock(m_emulator->now());
+        Test::ManualClock clock(m_emulator->now());
         ClientCredentialsProvider secret(secretConfig(), m_secret, {}, m_http, &clock);
         const auto a = token(secret);
         ClientCredentialsProvider cert(certificateConfig(u"PS256"_s), m_key, m_cert, m_http, &clock);

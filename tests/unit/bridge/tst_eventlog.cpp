@@ -4,6 +4,7 @@
 // returns, and a value with a line break still one line.
 
 #include "app/bridge/eventlog.h"
+#include "support/manualclock.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -67,7 +68,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(u"events.jsonl"_s);
         File out(path);
         QVERIFY(out.f);
-        Elevate::Core::ManualClock clock(QDateTime::fromMSecsSinceEpoch(1'796'378'400'123, Qt::UTC));
+        Elevate::Test::ManualClock clock(QDateTime::fromMSecsSinceEpoch(1'796'378'400'123, Qt::UTC));
         EventLog log(&clock, out.f);
 
         log.info(u"start"_s);
@@ -119,7 +120,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(u"events.jsonl"_s);
         File out(path);
         QVERIFY(out.f);
-        Elevate::Core::ManualClock clock(QDateTime::fromMSecsSinceEpoch(1'796'378'400'000, Qt::UTC));
+        Elevate::Test::ManualClock clock(QDateTime::fromMSecsSinceEpoch(1'796'378'400'000, Qt::UTC));
         EventLog log(&clock, out.f);
         log.info(u"cycle"_s,
                  {{u"time"_s, u"forged"_s}, {u"level"_s, u"error"_s}, {u"event"_s, u"x"_s}, {u"n"_s, 1}});
@@ -144,7 +145,7 @@ private Q_SLOTS:
         const QString path = dir.filePath(u"events.jsonl"_s);
         File out(path);
         QVERIFY(out.f);
-        Elevate::Core::ManualClock clock;
+        Elevate::Test::ManualClock clock;
         EventLog log(&clock, out.f);
         const QString odd
             = u"ü \u2028 \u0001 {\"}"_s; // non-ASCII, a JSON line separator, a control character
@@ -159,7 +160,7 @@ private Q_SLOTS:
             QCOMPARE(o.value(u"i"_s).toInt(), i);
             QCOMPARE(o.value(u"text"_s).toString(), odd);
             QCOMPARE(QDateTime::fromString(o.value(u"time"_s).toString(), Qt::ISODateWithMs),
-                     Elevate::Core::ManualClock().now().addSecs(i));
+                     Elevate::Test::ManualClock().now().addSecs(i));
         }
     }
 };

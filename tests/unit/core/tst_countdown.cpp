@@ -2,12 +2,13 @@
 // Countdown text and expiry warnings driven by a manual clock: thresholds fire once, clock jumps and
 // sleep/resume cannot make them fire twice or miss the end.
 
-#include "core/clock.h"
 #include "core/countdown.h"
+#include "support/manualclock.h"
 
 #include <QTest>
 
 using namespace Elevate::Core;
+using Elevate::Test::ManualClock;
 using namespace Qt::StringLiterals;
 
 namespace {

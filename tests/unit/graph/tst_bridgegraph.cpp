@@ -4,11 +4,11 @@
 // a missing group as that group's error), the group list, the provisioning job with its state, and
 // provisionOnDemand for one group with up to five members; their parsers on canned bodies.
 
-#include "core/clock.h"
 #include "graph/graphclient.h"
 #include "graph/odata.h"
 #include "net/httpclient.h"
 #include "net/json.h"
+#include "support/manualclock.h"
 
 #include <QNetworkAccessManager>
 #include <QSignalSpy>
@@ -98,7 +98,7 @@ struct Rig
     QNetworkAccessManager nam;
     Net::HttpClient http {&nam};
     FakeTokens tokens;
-    Core::ManualClock clock;
+    Test::ManualClock clock;
     Graph::GraphClient graph {QUrl(server.base()), QStringLiteral("https://graph.microsoft.com"), &http,
                               &tokens};
     QSignalSpy sent {&graph, &Graph::GraphClient::requestSent};

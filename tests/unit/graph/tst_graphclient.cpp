@@ -3,9 +3,9 @@
 // (in full, on the injected clock, within the call's budget), paging that must stay on the service's
 // host and ends only on the last page or a loop, decisions on stages that are still opening.
 
-#include "core/clock.h"
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
+#include "support/manualclock.h"
 
 #include <QLocale>
 #include <QNetworkAccessManager>
@@ -82,7 +82,7 @@ struct Rig
     QNetworkAccessManager nam;
     Net::HttpClient http {&nam};
     FakeTokens tokens;
-    Core::ManualClock clock;
+    Test::ManualClock clock;
     Graph::GraphClient graph {QUrl(server.base()), QStringLiteral("https://graph.microsoft.com"), &http,
                               &tokens};
     QSignalSpy throttled {&graph, &Graph::GraphClient::throttled};
