@@ -223,6 +223,42 @@ Reply Emulator::Private::entraError(const Request &r, const QString &error, int 
     return Reply::json(j, status);
 }
 
+const Routes &Emulator::Private::entraRoutes()
+{
+    using M = QHttpServerRequest::Method;
+    static const Routes routes = [] {
+        auto tenantRoute = [](Reply (Private::*handler)(const Request &, const QString &)) {
+            return [handler](Private &d, const Request &r, const RouteParams &p) {
+                return (d.*handler)(r, p.value(QStringLiteral("tenant")));
+            };
+        };
+        Routes t;
+        t.add(AnyMethod, QStringLiteral("devicelogin/**"), &Private::deviceLogin, ErrorShape::Page);
+        t.add(M::Post, QStringLiteral("signin/**"), &Private::signInPost, ErrorShape::Page);
+        t.add(
+            AnyMethod, QStringLiteral("{tenant}/v2.0/.well-known/openid-configuration"),
+            [](Private &d, const Request &, const RouteParams &p) {
+                return d.discovery(p.value(QStringLiteral("tenant")));
+            },
+            ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/authorize"), tenantRoute(&Private::authorize),
+              ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/token"), tenantRoute(&Private::token),
+              ErrorShape::EntraOAuth);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/devicecode"), tenantRoute(&Private::deviceCode),
+              ErrorShape::EntraOAuth);
+        t.add(
+            AnyMethod, QStringLiteral("{tenant}/discovery/v2.0/keys"),
+            [](Private &, const Request &, const RouteParams &) {
+                return Reply::json(
+                    {{"keys", Json::array()}}); // HS256-signed tokens: no public keys to publish
+            },
+            ErrorShape::Page);
+        return t;
+    }();
+    return routes;
+}
+
 Reply Emulator::Private::discovery(const QString &tenant)
 {
     if (!tenantMatches(tenant))

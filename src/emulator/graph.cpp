@@ -131,6 +131,25 @@ Reply Emulator::Private::pagedCollection(const Request &r, const std::string &ro
     return Reply::json(out);
 }
 
+const Routes &Emulator::Private::graphRoutes()
+{
+    static const Routes routes = [] {
+        auto below = [](Reply (Private::*handler)(const Request &, const QStringList &)) {
+            return [handler](Private &d, const Request &r, const RouteParams &) {
+                return (d.*handler)(r, r.segments.mid(2)); // the path below /graph/{version}
+            };
+        };
+        Routes t;
+        // The SCIM job (aws.cpp) answers for delegated administrators and apps alike.
+        t.add(AnyMethod, QStringLiteral("graph/{version:v1\\.0|beta}/servicePrincipals/**"),
+              below(&Private::synchronization), ErrorShape::Graph);
+        t.add(AnyMethod, QStringLiteral("graph/{version:v1\\.0|beta}/**"), below(&Private::graph),
+              ErrorShape::Graph);
+        return t;
+    }();
+    return routes;
+}
+
 Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
 {
     // Authentication: a bearer token the emulator issued, not expired.
