@@ -477,7 +477,8 @@ struct Emulator::Private
     std::optional<Application> parseApplication(const Json &j, QString *error) const;
     const Application *applicationById(const QString &clientId) const;
     Reply clientCredentials(const Request &r, const QUrlQuery &form);
-    Reply appGraph(const Request &r, const QStringList &rest, const AccessToken &at);
+    /// What an app-only token gets for a path appRoutes() does not have.
+    Reply appGraphNotFound(const Request &r, const QStringList &rest);
     /// Whether an app token may read (write: also change) the SCIM job of scimSpId.
     bool appMaySync(const AccessToken &at, bool write) const;
     /// The job's state as the jobs list shows it, and whether its regular cycle runs.
@@ -497,8 +498,6 @@ struct Emulator::Private
     Reply batchStep(const Request &sub);
 
     // PIM for Groups: policies and the assignment request lifecycle (pim.cpp)
-    std::optional<Reply> pim(const Request &r, const QString &path, const AccessToken &at, const User &user,
-                             const std::string &root);
     Reply policyAssignments(const Request &r, const AccessToken &at, const std::string &root);
     Reply createRequest(const Request &r, const AccessToken &at, const User &user, const std::string &root);
     Reply listRequests(const Request &r, const QString &on, const User &user, const std::string &root,
@@ -515,8 +514,6 @@ struct Emulator::Private
     PimRequest *findRequest(const QString &id);
 
     // Approvals of requests that need one (pim.cpp): GET, the approver's list, PATCH of the stage.
-    std::optional<Reply> approvals(const Request &r, const QString &path, const AccessToken &at,
-                                   const User &user, const std::string &root);
     Reply reviewStage(const Request &r, const QString &approvalId, const QString &stageId, const User &user);
     /// The policy's approvers but not the requester: who may decide (whatever the stage's status).
     bool mayDecide(const PimRequest &p, const QString &userId) const;

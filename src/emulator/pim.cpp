@@ -333,12 +333,6 @@ Expand parseExpand(const QString &text)
 
 const QString kInProgress = QStringLiteral("InProgress");
 
-const QRegularExpression &byCurrentUser()
-{
-    static const QRegularExpression re(QStringLiteral("^filterByCurrentUser\\(on='([A-Za-z]+)'\\)$"));
-    return re;
-}
-
 bool canWriteAssignments(const AccessToken &at)
 {
     return at.scopes.contains(u"PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup");
@@ -822,111 +816,253 @@ Json Emulator::Private::instanceJson(const AssignmentInstance &i, bool expandGro
     return j;
 }
 
-std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &path, const AccessToken &at,
-                                            const User &user, const std::string &root)
+namespace {
+
+// The handlers of pimRoutes(): each checks what the real service checks first, in its order.
+
+Reply listAllRequestsRefused(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    // Listing everybody's requests needs an administrator; a requester uses filterByCurrentUser.
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("The caller is not authorized to list all requests; use "
+                                     "filterByCurrentUser."));
+}
+
+Reply createRequestRoute(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    return canWriteAssignments(c.at) ? d.createRequest(r, c.at, *c.user, c.root) : scopeMissing(d, r, true);
+}
+
+Reply onNotValid(Emulator::Private &d, const Request &r, const QString &on)
+{
+    return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
+}
+
+Reply requestsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    const QString on = c.params.value(QStringLiteral("on"));
+    if (on != u"principal" && on != u"createdBy" && on != u"approver")
+        return onNotValid(d, r, on);
+    return d.listRequests(r, on, *c.user, c.root, c.path);
+}
+
+Reply getRequest(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    // Replication lag: a reader sees the request as it was then, or not yet at all (404).
+    const QString id = c.params.value(QStringLiteral("id"));
+    const PimRequest *truth = d.findRequest(id);
+    const PimRequest *p = truth ? d.visible(*truth) : nullptr;
+    const User &user = *c.user;
+    const bool mine = p
+        && (p->principalId == user.id || p->createdBy == user.id
+            || (p->approvalRequired && d.policyFor(p->groupId, p->accessId).approverIds.contains(user.id)));
+    if (!mine)
+        return d.pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                          QStringLiteral("The request '%1' was not found.").arg(id));
+    const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
+    if (!expand.unknown.isEmpty())
+        return d.graphError(
+            r, 400, QStringLiteral("BadRequest"),
+            QStringLiteral("Could not find a property named '%1' on type "
+                           "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
+                .arg(expand.unknown));
+    Json j = d.requestJson(*p, false, expand.group, expand.principal, expand.groupSelect);
+    j["@odata.context"]
+        = c.root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+    return Reply::json(j);
+}
+
+Reply cancelRequestRoute(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canWriteAssignments(c.at))
+        return scopeMissing(d, r, true);
+    return d.cancelRequest(r, c.params.value(QStringLiteral("id")), *c.user);
+}
+
+/// A path below a collection that names nothing: its last segment is not found.
+Reply lastSegmentNotFound(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    return segmentNotFound(d, r, r.segments.last());
+}
+
+Reply listAllInstancesRefused(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("The caller is not authorized to list all instances; use "
+                                     "filterByCurrentUser."));
+}
+
+Reply instancesByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    const QString on = c.params.value(QStringLiteral("on"));
+    if (on != u"principal")
+        return onNotValid(d, r, on);
+    return d.listInstances(r, c.user, c.root, c.path);
+}
+
+Reply instancesNotFound(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    return segmentNotFound(d, r, c.params.rest.join(u'/')); // the whole rest, as one segment
+}
+
+// Approvals of requests that need one: v1.0 has `stages`, beta `steps`; one stage, id = approval id.
+
+QString stagesOf(const GraphCall &c)
+{
+    return c.beta ? QStringLiteral("steps") : QStringLiteral("stages");
+}
+
+std::string approvalsContext(const GraphCall &c)
+{
+    return c.root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals";
+}
+
+Reply approvalsCollection(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    // Observed with delegated tokens (graph-pim.md §8.1): the bare collection is for apps only.
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("Only app tokens are supported."));
+}
+
+Reply approvalsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    const QString on = c.params.value(QStringLiteral("on"));
+    if (on != u"approver")
+        return onNotValid(d, r, on);
+    std::vector<Json> items;
+    for (const auto &p : std::as_const(d.pimRequests))
+        if (p.stageStatus == kInProgress && d.mayDecide(p, c.user->id))
+            items.push_back(d.approvalJson(p, *c.user, c.beta));
+    return d.pagedCollection(r, c.root, c.path, "approval", items);
+}
+
+/// The approval a reader may see, after the read checks; nullptr: `refusal` says why not.
+const PimRequest *readableApproval(Emulator::Private &d, const Request &r, const GraphCall &c, Reply *refusal)
+{
+    const QString id = c.params.value(QStringLiteral("id"));
+    if (!canReadAssignments(c.at)) {
+        *refusal = scopeMissing(d, r, false);
+        return nullptr;
+    }
+    const PimRequest *p = d.findRequest(id);
+    if (!p || !d.maySeeApproval(*p, c.user->id)) {
+        // 404 rather than 403: PIM hides what you cannot see
+        *refusal = d.pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                              QStringLiteral("The approval '%1' was not found.").arg(id));
+        return nullptr;
+    }
+    return p;
+}
+
+Reply approvalGet(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    Json j = d.approvalJson(*p, *c.user, c.beta);
+    j["@odata.context"] = approvalsContext(c) + "/$entity";
+    return Reply::json(j);
+}
+
+std::string stagesContext(const GraphCall &c)
+{
+    return approvalsContext(c) + "('" + c.params.value(QStringLiteral("id")).toStdString() + "')/"
+        + stagesOf(c).toStdString();
+}
+
+Reply approvalStages(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (c.params.value(QStringLiteral("stages")) != stagesOf(c))
+        return segmentNotFound(d, r, c.params.value(QStringLiteral("stages")));
+    if (r.method != QHttpServerRequest::Method::Get)
+        return methodNotAllowed(d, r);
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    return Reply::json(
+        {{"@odata.context", stagesContext(c)}, {"value", Json::array({d.stageJson(*p, *c.user, c.beta)})}});
+}
+
+Reply approvalStage(Emulator::Private &d, const Request &r, const GraphCall &c)
 {
     using M = QHttpServerRequest::Method;
-    const bool canWrite = canWriteAssignments(at);
-    const bool canRead = canReadAssignments(at);
-    auto missingScope = [&](bool write) { return scopeMissing(*this, r, write); };
-    auto wrongMethod = [&] { return methodNotAllowed(*this, r); };
-    auto notFoundSegment = [&](const QString &segment) { return segmentNotFound(*this, r, segment); };
-
-    if (path == u"/policies/roleManagementPolicyAssignments") {
-        if (r.method != M::Get)
-            return wrongMethod();
-        return policyAssignments(r, at, root);
+    if (c.params.value(QStringLiteral("stages")) != stagesOf(c))
+        return segmentNotFound(d, r, c.params.value(QStringLiteral("stages")));
+    const QString stageId = c.params.value(QStringLiteral("stage"));
+    if (r.method == M::Patch) {
+        if (!canWriteAssignments(c.at))
+            return scopeMissing(d, r, true);
+        return d.reviewStage(r, c.params.value(QStringLiteral("id")), stageId, *c.user);
     }
+    if (r.method != M::Get)
+        return methodNotAllowed(d, r);
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    if (stageId != p->id)
+        return d.pimError(
+            r, 404, QStringLiteral("ResourceNotFound"),
+            QStringLiteral("The %1 '%2' was not found.")
+                .arg(c.beta ? QStringLiteral("approval step") : QStringLiteral("approval stage"), stageId));
+    Json j = d.stageJson(*p, *c.user, c.beta);
+    j["@odata.context"] = stagesContext(c) + "/$entity";
+    return Reply::json(j);
+}
 
-    const QString requests = kGroupPim + QStringLiteral("assignmentScheduleRequests");
-    if (path == requests) {
-        if (r.method == M::Post)
-            return canWrite ? createRequest(r, at, user, root) : missingScope(true);
-        if (r.method == M::Get)
-            // Listing everybody's requests needs an administrator; a requester uses filterByCurrentUser.
-            return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                            QStringLiteral("The caller is not authorized to list all requests; use "
-                                           "filterByCurrentUser."));
-        return wrongMethod();
-    }
-    if (path.startsWith(requests + u'/')) {
-        const QStringList tail = path.mid(requests.size() + 1).split(u'/');
-        const QRegularExpressionMatch m = byCurrentUser().match(tail.first());
-        if (m.hasMatch() && tail.size() == 1) {
-            if (r.method != M::Get)
-                return wrongMethod();
-            if (!canRead)
-                return missingScope(false);
-            const QString on = m.captured(1);
-            if (on != u"principal" && on != u"createdBy" && on != u"approver")
-                return graphError(
-                    r, 400, QStringLiteral("BadRequest"),
-                    QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
-            return listRequests(r, on, user, root, path);
-        }
-        if (tail.size() == 1) {
-            if (r.method != M::Get)
-                return wrongMethod();
-            if (!canRead)
-                return missingScope(false);
-            // Replication lag: a reader sees the request as it was then, or not yet at all (404).
-            const PimRequest *truth = findRequest(tail.first());
-            const PimRequest *p = truth ? visible(*truth) : nullptr;
-            const bool mine = p
-                && (p->principalId == user.id || p->createdBy == user.id
-                    || (p->approvalRequired
-                        && policyFor(p->groupId, p->accessId).approverIds.contains(user.id)));
-            if (!mine)
-                return pimError(r, 404, QStringLiteral("ResourceNotFound"),
-                                QStringLiteral("The request '%1' was not found.").arg(tail.first()));
-            const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
-            if (!expand.unknown.isEmpty())
-                return graphError(
-                    r, 400, QStringLiteral("BadRequest"),
-                    QStringLiteral("Could not find a property named '%1' on type "
-                                   "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
-                        .arg(expand.unknown));
-            Json j = requestJson(*p, false, expand.group, expand.principal, expand.groupSelect);
-            j["@odata.context"] = root
-                + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
-            return Reply::json(j);
-        }
-        if (tail.size() == 2 && tail.at(1) == u"cancel") {
-            if (r.method != M::Post)
-                return wrongMethod();
-            if (!canWrite)
-                return missingScope(true);
-            return cancelRequest(r, tail.first(), user);
-        }
-        return notFoundSegment(tail.last());
-    }
+Reply belowStageNotFound(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QString stages = c.params.value(QStringLiteral("stages"));
+    return segmentNotFound(d, r, stages != stagesOf(c) ? stages : r.segments.last());
+}
 
-    const QString approvalsPath = kGroupPim + QStringLiteral("assignmentApprovals");
-    if (path == approvalsPath || path.startsWith(approvalsPath + u'/'))
-        return approvals(r, path, at, user, root);
+} // namespace
 
-    const QString instancesPath = kGroupPim + QStringLiteral("assignmentScheduleInstances");
-    if (path == instancesPath || path.startsWith(instancesPath + u'/')) {
-        const QString tail = path.mid(instancesPath.size() + 1);
-        const QRegularExpressionMatch m = byCurrentUser().match(tail);
-        if (!m.hasMatch()) {
-            if (path == instancesPath)
-                return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                                QStringLiteral("The caller is not authorized to list all instances; use "
-                                               "filterByCurrentUser."));
-            return notFoundSegment(tail);
-        }
-        if (r.method != M::Get)
-            return wrongMethod();
-        if (!canRead)
-            return missingScope(false);
-        if (m.captured(1) != u"principal")
-            return graphError(
-                r, 400, QStringLiteral("BadRequest"),
-                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
-        return listInstances(r, &user, root, path);
-    }
-    return std::nullopt;
+const GraphRoutes &Emulator::Private::pimRoutes()
+{
+    // Below /graph/{version}/. A wrong method on any of these is Graph's 405 (see graph()).
+    using M = QHttpServerRequest::Method;
+    static const GraphRoutes routes = [] {
+        const QString group = QStringLiteral("identityGovernance/privilegedAccess/group/");
+        const QString requests = group + QStringLiteral("assignmentScheduleRequests");
+        const QString approvals = group + QStringLiteral("assignmentApprovals");
+        const QString instances = group + QStringLiteral("assignmentScheduleInstances");
+        const QString byCurrentUser = QStringLiteral("/filterByCurrentUser(on='{on:[A-Za-z]+}')");
+        GraphRoutes t;
+        t.add(M::Get, QStringLiteral("policies/roleManagementPolicyAssignments"),
+              [](Private &d, const Request &r, const GraphCall &c) {
+                  return d.policyAssignments(r, c.at, c.root);
+              });
+        t.add(M::Post, requests, createRequestRoute);
+        t.add(M::Get, requests, listAllRequestsRefused);
+        t.add(M::Get, requests + byCurrentUser, requestsByCurrentUser);
+        t.add(M::Get, requests + QStringLiteral("/{id}"), getRequest);
+        t.add(M::Post, requests + QStringLiteral("/{id}/cancel"), cancelRequestRoute);
+        t.add(AnyMethod, requests + QStringLiteral("/**"), lastSegmentNotFound);
+        t.add(M::Get, approvals, approvalsCollection);
+        t.add(M::Get, approvals + byCurrentUser, approvalsByCurrentUser);
+        t.add(AnyMethod, approvals + byCurrentUser + QStringLiteral("/**"), lastSegmentNotFound);
+        t.add(M::Get, approvals + QStringLiteral("/{id}"), approvalGet);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}"), approvalStages);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}/{stage}"), approvalStage);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}/**"), belowStageNotFound);
+        t.add(AnyMethod, instances, listAllInstancesRefused);
+        t.add(M::Get, instances + byCurrentUser, instancesByCurrentUser);
+        t.add(AnyMethod, instances + QStringLiteral("/**"), instancesNotFound);
+        return t;
+    }();
+    return routes;
 }
 
 Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &at, const std::string &root)
@@ -1310,81 +1446,6 @@ Json Emulator::Private::approvalJson(const PimRequest &p, const User &caller, bo
 {
     return {{"id", p.id.toStdString()},
             {beta ? "steps" : "stages", Json::array({stageJson(p, caller, beta)})}};
-}
-
-std::optional<Reply> Emulator::Private::approvals(const Request &r, const QString &path,
-                                                  const AccessToken &at, const User &user,
-                                                  const std::string &root)
-{
-    using M = QHttpServerRequest::Method;
-    const bool beta = r.segments.value(1) == u"beta";
-    const QString stages = beta ? QStringLiteral("steps") : QStringLiteral("stages");
-    const QString base = kGroupPim + QStringLiteral("assignmentApprovals");
-    const QStringList parts = path.mid(base.size()).split(u'/', Qt::SkipEmptyParts);
-    const std::string entitySet
-        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals";
-    if (parts.isEmpty()) {
-        if (r.method != M::Get)
-            return methodNotAllowed(*this, r);
-        // Observed with delegated tokens (graph-pim.md §8.1): the bare collection is for apps only.
-        return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                        QStringLiteral("Only app tokens are supported."));
-    }
-    const QRegularExpressionMatch m = byCurrentUser().match(parts.first());
-    if (m.hasMatch()) {
-        if (parts.size() != 1)
-            return segmentNotFound(*this, r, parts.last());
-        if (r.method != M::Get)
-            return methodNotAllowed(*this, r);
-        if (!canReadAssignments(at))
-            return scopeMissing(*this, r, false);
-        if (m.captured(1) != u"approver")
-            return graphError(
-                r, 400, QStringLiteral("BadRequest"),
-                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
-        std::vector<Json> items;
-        for (const auto &p : std::as_const(pimRequests))
-            if (p.stageStatus == kInProgress && mayDecide(p, user.id))
-                items.push_back(approvalJson(p, user, beta));
-        return pagedCollection(r, root, path, "approval", items);
-    }
-
-    const QString id = parts.first();
-    const PimRequest *p = findRequest(id);
-    auto notFound = [&](const QString &what, const QString &which) {
-        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
-                        QStringLiteral("The %1 '%2' was not found.").arg(what, which));
-    };
-    if (parts.size() >= 2 && parts.at(1) != stages)
-        return segmentNotFound(*this, r, parts.at(1)); // v1.0 has stages, beta has steps
-    if (parts.size() > 3)
-        return segmentNotFound(*this, r, parts.last());
-    if (parts.size() == 3 && r.method == M::Patch) {
-        if (!canWriteAssignments(at))
-            return scopeMissing(*this, r, true);
-        return reviewStage(r, id, parts.at(2), user);
-    }
-    if (r.method != M::Get)
-        return methodNotAllowed(*this, r);
-    if (!canReadAssignments(at))
-        return scopeMissing(*this, r, false);
-    if (!p || !maySeeApproval(*p, user.id))
-        return notFound(QStringLiteral("approval"), id); // 404 rather than 403: PIM hides what you cannot see
-    const std::string approvalPath = entitySet + "('" + id.toStdString() + "')/" + stages.toStdString();
-    if (parts.size() == 1) {
-        Json j = approvalJson(*p, user, beta);
-        j["@odata.context"] = entitySet + "/$entity";
-        return Reply::json(j);
-    }
-    if (parts.size() == 2)
-        return Reply::json(
-            {{"@odata.context", approvalPath}, {"value", Json::array({stageJson(*p, user, beta)})}});
-    if (parts.at(2) != p->id)
-        return notFound(beta ? QStringLiteral("approval step") : QStringLiteral("approval stage"),
-                        parts.at(2));
-    Json j = stageJson(*p, user, beta);
-    j["@odata.context"] = approvalPath + "/$entity";
-    return Reply::json(j);
 }
 
 Reply Emulator::Private::reviewStage(const Request &r, const QString &approvalId, const QString &stageId,
