@@ -1278,6 +1278,84 @@ Reply Emulator::Private::awsStartPage()
 
 // Provision on demand (Graph) ---------------------------------------------------------------------------
 
+Json Emulator::Private::scimJobJson() const
+{
+    // The last run, placed so that "last run + interval" (a client's estimate of the next cycle) is when
+    // an activation made now reaches Identity Center.
+    const QDateTime ended = now().addSecs(scimDelaySecs - parseIsoDuration(scimInterval));
+    const Json execution = {{"activityIdentifier", s(newGuid())},
+                            {"countEntitled", 0},
+                            {"countEntitledForProvisioning", 0},
+                            {"countEscrowed", 0},
+                            {"countEscrowedRaw", 0},
+                            {"countExported", 2},
+                            {"countExports", 0},
+                            {"countImported", 3},
+                            {"countImportedDeltas", 0},
+                            {"countImportedReferenceDeltas", 0},
+                            {"error", nullptr},
+                            {"state", "Succeeded"},
+                            {"timeBegan", s(formatTime(ended.addSecs(-31), 7))},
+                            {"timeEnded", s(formatTime(ended, 7))}};
+    return {
+        {"id", s(scimJobId)},
+        {"templateId", "aWSSingleSignOn"},
+        {"schedule",
+         {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", s(scimScheduleState)}}},
+        {"status",
+         {{"code", s(scimStatusCode)},
+          {"countSuccessiveCompleteFailures", 0},
+          {"escrowsPruned", false},
+          {"lastExecution", execution},
+          {"lastSuccessfulExecution", nullptr},
+          {"lastSuccessfulExecutionWithExports", execution},
+          {"progress", Json::array()},
+          {"quarantine",
+           scimStatusCode == u"Quarantine"
+               ? Json {{"currentBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                       {"nextAttempt", s(formatTime(now().addSecs(3600), 7))},
+                       {"reason",
+                        s(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
+                                                         : scimQuarantineReason)},
+                       {"seriesBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                       {"seriesCount", 1}}
+               : Json(nullptr)},
+          {"steadyStateFirstAchievedTime", s(formatTime(now().addDays(-300), 0))},
+          {"steadyStateLastAchievedTime", s(formatTime(ended, 0))},
+          {"synchronizedEntryCountByType",
+           Json::array(
+               {{{"key", "group"}, {"value", groups.size()}}, {{"key", "user"}, {"value", users.size()}}})},
+          {"troubleshootingUrl", nullptr}}},
+        {"synchronizationJobSettings", Json::array()}};
+}
+
+Json Emulator::Private::scimSchemaJson(const std::string &spContext) const
+{
+    const Json rule = {{"id", s(scimRuleId)},
+                       {"name", "USER_GROUP_2_AWS"},
+                       {"sourceDirectoryName", "Azure Active Directory"},
+                       {"targetDirectoryName", "AWS IAM Identity Center"},
+                       {"editable", true},
+                       {"priority", 1},
+                       {"metadata", Json::array()},
+                       {"objectMappings",
+                        Json::array({{{"name", "Provision Microsoft Entra ID Users"},
+                                      {"sourceObjectName", "User"},
+                                      {"targetObjectName", "User"},
+                                      {"enabled", true}},
+                                     {{"name", "Provision Microsoft Entra ID Groups"},
+                                      {"sourceObjectName", "Group"},
+                                      {"targetObjectName", "Group"},
+                                      {"enabled", true}}})}};
+    return {{"@odata.context", spContext + "('" + s(scimJobId) + "')/schema/$entity"},
+            {"id", s(scimJobId)},
+            {"version", "Date:2025-06-02"},
+            {"directories",
+             Json::array({{{"id", "AzureActiveDirectory"}, {"name", "Azure Active Directory"}},
+                          {{"id", "AwsIdentityCenter"}, {"name", "AWS IAM Identity Center"}}})},
+            {"synchronizationRules", Json::array({rule})}};
+}
+
 Reply Emulator::Private::synchronization(const Request &r, const QStringList &rest)
 {
     using M = QHttpServerRequest::Method;
@@ -1321,59 +1399,12 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     };
     const std::string root
         = QString(base.toString() + QStringLiteral("/graph/") + r.segments.at(1)).toStdString();
-    // The last run, placed so that "last run + interval" (a client's estimate of the next cycle) is when
-    // an activation made now reaches Identity Center.
-    const QDateTime ended = now().addSecs(scimDelaySecs - parseIsoDuration(scimInterval));
-    const Json execution = {{"activityIdentifier", s(newGuid())},
-                            {"countEntitled", 0},
-                            {"countEntitledForProvisioning", 0},
-                            {"countEscrowed", 0},
-                            {"countEscrowedRaw", 0},
-                            {"countExported", 2},
-                            {"countExports", 0},
-                            {"countImported", 3},
-                            {"countImportedDeltas", 0},
-                            {"countImportedReferenceDeltas", 0},
-                            {"error", nullptr},
-                            {"state", "Succeeded"},
-                            {"timeBegan", s(formatTime(ended.addSecs(-31), 7))},
-                            {"timeEnded", s(formatTime(ended, 7))}};
-    const Json job
-        = {{"id", s(scimJobId)},
-           {"templateId", "aWSSingleSignOn"},
-           {"schedule",
-            {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", s(scimScheduleState)}}},
-           {"status",
-            {{"code", s(scimStatusCode)},
-             {"countSuccessiveCompleteFailures", 0},
-             {"escrowsPruned", false},
-             {"lastExecution", execution},
-             {"lastSuccessfulExecution", nullptr},
-             {"lastSuccessfulExecutionWithExports", execution},
-             {"progress", Json::array()},
-             {"quarantine",
-              scimStatusCode == u"Quarantine"
-                  ? Json {{"currentBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
-                          {"nextAttempt", s(formatTime(now().addSecs(3600), 7))},
-                          {"reason",
-                           s(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
-                                                            : scimQuarantineReason)},
-                          {"seriesBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
-                          {"seriesCount", 1}}
-                  : Json(nullptr)},
-             {"steadyStateFirstAchievedTime", s(formatTime(now().addDays(-300), 0))},
-             {"steadyStateLastAchievedTime", s(formatTime(ended, 0))},
-             {"synchronizedEntryCountByType",
-              Json::array({{{"key", "group"}, {"value", groups.size()}},
-                           {{"key", "user"}, {"value", users.size()}}})},
-             {"troubleshootingUrl", nullptr}}},
-           {"synchronizationJobSettings", Json::array()}};
     const std::string spContext
         = root + "/$metadata#servicePrincipals('" + s(scimSpId) + "')/synchronization/jobs";
     if (rest.size() == 4) {
         if (r.method != M::Get)
             return wrongMethod();
-        return Reply::json({{"@odata.context", spContext}, {"value", Json::array({job})}});
+        return Reply::json({{"@odata.context", spContext}, {"value", Json::array({scimJobJson()})}});
     }
     if (rest.at(4) != scimJobId)
         return graphError(
@@ -1384,37 +1415,14 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     if (rest.size() == 5) {
         if (r.method != M::Get)
             return wrongMethod();
-        Json j = job;
+        Json j = scimJobJson();
         j["@odata.context"] = spContext + "/$entity";
         return Reply::json(j);
     }
     if (rest.size() == 6 && rest.at(5) == u"schema") {
         if (r.method != M::Get)
             return wrongMethod();
-        const Json rule = {{"id", s(scimRuleId)},
-                           {"name", "USER_GROUP_2_AWS"},
-                           {"sourceDirectoryName", "Azure Active Directory"},
-                           {"targetDirectoryName", "AWS IAM Identity Center"},
-                           {"editable", true},
-                           {"priority", 1},
-                           {"metadata", Json::array()},
-                           {"objectMappings",
-                            Json::array({{{"name", "Provision Microsoft Entra ID Users"},
-                                          {"sourceObjectName", "User"},
-                                          {"targetObjectName", "User"},
-                                          {"enabled", true}},
-                                         {{"name", "Provision Microsoft Entra ID Groups"},
-                                          {"sourceObjectName", "Group"},
-                                          {"targetObjectName", "Group"},
-                                          {"enabled", true}}})}};
-        return Reply::json(
-            {{"@odata.context", spContext + "('" + s(scimJobId) + "')/schema/$entity"},
-             {"id", s(scimJobId)},
-             {"version", "Date:2025-06-02"},
-             {"directories",
-              Json::array({{{"id", "AzureActiveDirectory"}, {"name", "Azure Active Directory"}},
-                           {{"id", "AwsIdentityCenter"}, {"name", "AWS IAM Identity Center"}}})},
-             {"synchronizationRules", Json::array({rule})}});
+        return Reply::json(scimSchemaJson(spContext));
     }
     if (rest.size() == 6 && rest.at(5) == u"provisionOnDemand") {
         if (r.method != M::Post)

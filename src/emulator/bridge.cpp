@@ -165,6 +165,80 @@ const Application *Emulator::Private::applicationById(const QString &id) const
     return nullptr;
 }
 
+std::optional<Reply> Emulator::Private::checkClientAssertion(const Request &r, const QUrlQuery &form,
+                                                             const Application &app)
+{
+    auto param
+        = [&form](const char *k) { return form.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
+    auto invalidJwt = [&](const QString &why) {
+        return entraError(r, QStringLiteral("invalid_client"), 50027,
+                          QStringLiteral("Invalid JWT token. %1").arg(why), 401);
+    };
+    if (param("client_assertion_type") != kJwtBearer)
+        return entraError(r, QStringLiteral("invalid_request"), 90014,
+                          QStringLiteral("The request body must contain the following parameter: "
+                                         "'client_assertion_type' with the value '%1'.")
+                              .arg(kJwtBearer));
+    const QList<QByteArray> parts = param("client_assertion").toLatin1().split('.');
+    if (parts.size() != 3 || parts.at(2).isEmpty())
+        return invalidJwt(QStringLiteral("The client assertion is not a signed JWT."));
+    const Json header = parseJsonPart(parts.at(0));
+    const Json claims = parseJsonPart(parts.at(1));
+    if (!header.is_object() || !claims.is_object())
+        return invalidJwt(QStringLiteral("The client assertion is not a JWT."));
+    const QString alg = text(header, "alg");
+    if (alg != u"RS256" && alg != u"PS256")
+        return invalidJwt(QStringLiteral("The client assertion's alg '%1' is not RS256 or PS256.").arg(alg));
+    if (text(header, "typ").compare(u"JWT", Qt::CaseInsensitive) != 0)
+        return invalidJwt(QStringLiteral("The client assertion's typ is not JWT."));
+    const QString s256 = text(header, "x5t#S256"), sha1 = text(header, "x5t");
+    bool known = false;
+    for (const auto &c : app.certificates)
+        if ((!s256.isEmpty() && c.x5tS256 == s256) || (!sha1.isEmpty() && !c.x5t.isEmpty() && c.x5t == sha1))
+            known = true;
+    if (!known)
+        return entraError(
+            r, QStringLiteral("invalid_client"), 700027,
+            QStringLiteral("Client assertion failed signature validation. The certificate with "
+                           "identifier used to sign the client assertion is not registered on "
+                           "application. [Reason - The key was not found., Thumbprint of key used by "
+                           "client: '%1']")
+                .arg(s256.isEmpty() ? sha1 : s256),
+            401);
+    if (text(claims, "iss").compare(app.clientId, Qt::CaseInsensitive) != 0
+        || text(claims, "sub").compare(app.clientId, Qt::CaseInsensitive) != 0)
+        return entraError(r, QStringLiteral("invalid_client"), 700021,
+                          QStringLiteral("Client assertion application identifier doesn't match "
+                                         "'client_id' parameter."),
+                          401);
+    // aud: the token endpoint, by the tenant id or by the tenant as the request's path names it.
+    const QString path = r.segments.value(0);
+    const QString aud = text(claims, "aud");
+    const QString endpoint = base.toString() + QStringLiteral("/%1/oauth2/v2.0/token");
+    if (aud != endpoint.arg(tenantId) && aud != endpoint.arg(path))
+        return invalidJwt(
+            QStringLiteral("The client assertion's audience '%1' is not the token endpoint.").arg(aud));
+    const qint64 t = now().toSecsSinceEpoch();
+    if (!claims.contains("exp") || !claims["exp"].is_number() || claims["exp"].get<double>() <= double(t)
+        || (claims.contains("nbf")
+            && (!claims["nbf"].is_number() || claims["nbf"].get<double>() > double(t))))
+        return entraError(r, QStringLiteral("invalid_client"), 700024,
+                          QStringLiteral("Client assertion is not within its valid time range. Current "
+                                         "time: %1, assertion valid from %2, expiry time of assertion %3.")
+                              .arg(formatTime(now(), 7),
+                                   QString::fromStdString(claims.value("nbf", Json()).dump()),
+                                   QString::fromStdString(claims.value("exp", Json()).dump())),
+                          401);
+    const QString jti = text(claims, "jti");
+    if (jti.isEmpty())
+        return invalidJwt(QStringLiteral("The client assertion has no jti."));
+    usedAssertionIds.removeIf([this](const auto &it) { return it.value() <= now(); });
+    if (usedAssertionIds.contains(jti))
+        return invalidJwt(QStringLiteral("The client assertion's jti was already used."));
+    usedAssertionIds.insert(jti, QDateTime::fromSecsSinceEpoch(qint64(claims["exp"].get<double>()), Qt::UTC));
+    return std::nullopt;
+}
+
 Reply Emulator::Private::clientCredentials(const Request &r, const QUrlQuery &form)
 {
     auto param
@@ -209,76 +283,8 @@ Reply Emulator::Private::clientCredentials(const Request &r, const QUrlQuery &fo
                                "credentials for added security.")
                     .arg(app->clientId),
                 401);
-    } else {
-        auto invalidJwt = [&](const QString &why) {
-            return entraError(r, QStringLiteral("invalid_client"), 50027,
-                              QStringLiteral("Invalid JWT token. %1").arg(why), 401);
-        };
-        if (param("client_assertion_type") != kJwtBearer)
-            return entraError(r, QStringLiteral("invalid_request"), 90014,
-                              QStringLiteral("The request body must contain the following parameter: "
-                                             "'client_assertion_type' with the value '%1'.")
-                                  .arg(kJwtBearer));
-        const QList<QByteArray> parts = param("client_assertion").toLatin1().split('.');
-        if (parts.size() != 3 || parts.at(2).isEmpty())
-            return invalidJwt(QStringLiteral("The client assertion is not a signed JWT."));
-        const Json header = parseJsonPart(parts.at(0));
-        const Json claims = parseJsonPart(parts.at(1));
-        if (!header.is_object() || !claims.is_object())
-            return invalidJwt(QStringLiteral("The client assertion is not a JWT."));
-        const QString alg = text(header, "alg");
-        if (alg != u"RS256" && alg != u"PS256")
-            return invalidJwt(
-                QStringLiteral("The client assertion's alg '%1' is not RS256 or PS256.").arg(alg));
-        if (text(header, "typ").compare(u"JWT", Qt::CaseInsensitive) != 0)
-            return invalidJwt(QStringLiteral("The client assertion's typ is not JWT."));
-        const QString s256 = text(header, "x5t#S256"), sha1 = text(header, "x5t");
-        bool known = false;
-        for (const auto &c : app->certificates)
-            if ((!s256.isEmpty() && c.x5tS256 == s256)
-                || (!sha1.isEmpty() && !c.x5t.isEmpty() && c.x5t == sha1))
-                known = true;
-        if (!known)
-            return entraError(
-                r, QStringLiteral("invalid_client"), 700027,
-                QStringLiteral("Client assertion failed signature validation. The certificate with "
-                               "identifier used to sign the client assertion is not registered on "
-                               "application. [Reason - The key was not found., Thumbprint of key used by "
-                               "client: '%1']")
-                    .arg(s256.isEmpty() ? sha1 : s256),
-                401);
-        if (text(claims, "iss").compare(app->clientId, Qt::CaseInsensitive) != 0
-            || text(claims, "sub").compare(app->clientId, Qt::CaseInsensitive) != 0)
-            return entraError(r, QStringLiteral("invalid_client"), 700021,
-                              QStringLiteral("Client assertion application identifier doesn't match "
-                                             "'client_id' parameter."),
-                              401);
-        // aud: the token endpoint, by the tenant id or by the tenant as the request's path names it.
-        const QString path = r.segments.value(0);
-        const QString aud = text(claims, "aud");
-        const QString endpoint = base.toString() + QStringLiteral("/%1/oauth2/v2.0/token");
-        if (aud != endpoint.arg(tenantId) && aud != endpoint.arg(path))
-            return invalidJwt(
-                QStringLiteral("The client assertion's audience '%1' is not the token endpoint.").arg(aud));
-        const qint64 t = now().toSecsSinceEpoch();
-        if (!claims.contains("exp") || !claims["exp"].is_number() || claims["exp"].get<double>() <= double(t)
-            || (claims.contains("nbf")
-                && (!claims["nbf"].is_number() || claims["nbf"].get<double>() > double(t))))
-            return entraError(
-                r, QStringLiteral("invalid_client"), 700024,
-                QStringLiteral("Client assertion is not within its valid time range. Current "
-                               "time: %1, assertion valid from %2, expiry time of assertion %3.")
-                    .arg(formatTime(now(), 7), QString::fromStdString(claims.value("nbf", Json()).dump()),
-                         QString::fromStdString(claims.value("exp", Json()).dump())),
-                401);
-        const QString jti = text(claims, "jti");
-        if (jti.isEmpty())
-            return invalidJwt(QStringLiteral("The client assertion has no jti."));
-        usedAssertionIds.removeIf([this](const auto &it) { return it.value() <= now(); });
-        if (usedAssertionIds.contains(jti))
-            return invalidJwt(QStringLiteral("The client assertion's jti was already used."));
-        usedAssertionIds.insert(jti,
-                                QDateTime::fromSecsSinceEpoch(qint64(claims["exp"].get<double>()), Qt::UTC));
+    } else if (std::optional<Reply> refused = checkClientAssertion(r, form, *app)) {
+        return *refused;
     }
     const QStringList scopes = param("scope").split(u' ', Qt::SkipEmptyParts);
     if (scopes.size() != 1 || !scopes.first().endsWith(u"/.default"))

@@ -461,6 +461,11 @@ struct Emulator::Private
     Reply signInPost(const Request &r);
     Reply completeSignIn(const QUrlQuery &params, const User &user);
     Reply token(const Request &r, const QString &tenant);
+    // The token endpoint's grants, once the client, the scopes and their consent are checked.
+    Reply redeemCode(const Request &r, const QUrlQuery &form, const QStringList &scopes, bool clientInfo);
+    Reply redeemRefreshToken(const Request &r, const QUrlQuery &form, const QStringList &scopes,
+                             bool clientInfo);
+    Reply redeemDeviceCode(const Request &r, const QUrlQuery &form, bool clientInfo);
     Reply deviceCode(const Request &r, const QString &tenant);
     Reply deviceLogin(const Request &r);
     Reply issueTokens(const QString &userId, const QString &clientId, const QStringList &scopes,
@@ -477,6 +482,9 @@ struct Emulator::Private
     std::optional<Application> parseApplication(const Json &j, QString *error) const;
     const Application *applicationById(const QString &clientId) const;
     Reply clientCredentials(const Request &r, const QUrlQuery &form);
+    /// A client_assertion (a JWT signed with one of the app's certificates) checked: the refusal, or nullopt.
+    std::optional<Reply> checkClientAssertion(const Request &r, const QUrlQuery &form,
+                                              const Application &app);
     /// What an app-only token gets for a path appRoutes() does not have.
     Reply appGraphNotFound(const Request &r, const QStringList &rest);
     /// Whether an app token may read (write: also change) the SCIM job of scimSpId.
@@ -500,6 +508,8 @@ struct Emulator::Private
     // PIM for Groups: policies and the assignment request lifecycle (pim.cpp)
     Reply policyAssignments(const Request &r, const AccessToken &at, const std::string &root);
     Reply createRequest(const Request &r, const AccessToken &at, const User &user, const std::string &root);
+    /// selfDeactivate: ends the caller's activation `p` names (201), or says why not.
+    Reply deactivateRequest(const Request &r, PimRequest p, const User &user, const std::string &root);
     Reply listRequests(const Request &r, const QString &on, const User &user, const std::string &root,
                        const QString &path);
     Reply cancelRequest(const Request &r, const QString &id, const User &user);
@@ -536,6 +546,9 @@ struct Emulator::Private
     bool parseAws(const Json &scenario, QString *error);
     /// /graph/{v1.0,beta}/servicePrincipals/...: the SCIM job, its schema, provisionOnDemand.
     Reply synchronization(const Request &r, const QStringList &rest);
+    /// The SCIM job as Graph lists it, and its schema (one rule) under the jobs' @odata.context.
+    Json scimJobJson() const;
+    Json scimSchemaJson(const std::string &spContext) const;
     /// The AWS-shaped answer of an injected fault (shape AwsOidc or AwsPortal).
     Reply awsFault(ErrorShape shape, int status);
     /// The 405 of an AWS OIDC or portal route for a method it does not take.

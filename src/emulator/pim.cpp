@@ -37,7 +37,6 @@ namespace Elevate::Emulator {
 
 namespace {
 
-const QString kGroupPim = QStringLiteral("/identityGovernance/privilegedAccess/group/");
 constexpr qint64 kImmediateSkewSecs = 60;
 constexpr qint64 kMinActiveSecs = 5 * 60;
 constexpr qint64 kApprovalWindowSecs = 24 * 3600;
@@ -839,14 +838,25 @@ Reply onNotValid(Emulator::Private &d, const Request &r, const QString &on)
                         QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
 }
 
-Reply requestsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+/// A filterByCurrentUser list's checks: the read scope, then `on` among those the list takes.
+std::optional<Reply> byCurrentUserRefused(Emulator::Private &d, const Request &r, const GraphCall &c,
+                                          const QStringList &ons)
 {
     if (!canReadAssignments(c.at))
         return scopeMissing(d, r, false);
     const QString on = c.params.value(QStringLiteral("on"));
-    if (on != u"principal" && on != u"createdBy" && on != u"approver")
+    if (!ons.contains(on))
         return onNotValid(d, r, on);
-    return d.listRequests(r, on, *c.user, c.root, c.path);
+    return std::nullopt;
+}
+
+Reply requestsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QStringList ons
+        = {QStringLiteral("principal"), QStringLiteral("createdBy"), QStringLiteral("approver")};
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, ons))
+        return *refused;
+    return d.listRequests(r, c.params.value(QStringLiteral("on")), *c.user, c.root, c.path);
 }
 
 Reply getRequest(Emulator::Private &d, const Request &r, const GraphCall &c)
@@ -899,11 +909,8 @@ Reply listAllInstancesRefused(Emulator::Private &d, const Request &r, const Grap
 
 Reply instancesByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
 {
-    if (!canReadAssignments(c.at))
-        return scopeMissing(d, r, false);
-    const QString on = c.params.value(QStringLiteral("on"));
-    if (on != u"principal")
-        return onNotValid(d, r, on);
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, {QStringLiteral("principal")}))
+        return *refused;
     return d.listInstances(r, c.user, c.root, c.path);
 }
 
@@ -933,11 +940,8 @@ Reply approvalsCollection(Emulator::Private &d, const Request &r, const GraphCal
 
 Reply approvalsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
 {
-    if (!canReadAssignments(c.at))
-        return scopeMissing(d, r, false);
-    const QString on = c.params.value(QStringLiteral("on"));
-    if (on != u"approver")
-        return onNotValid(d, r, on);
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, {QStringLiteral("approver")}))
+        return *refused;
     std::vector<Json> items;
     for (const auto &p : std::as_const(d.pimRequests))
         if (p.stageStatus == kInProgress && d.mayDecide(p, c.user->id))
@@ -1115,6 +1119,82 @@ Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &
          {"value", value}});
 }
 
+namespace {
+/// An activation's scheduleInfo into `p` (start, expiration) and `secs`, its length (-1: none, which the
+/// Expiration rule refuses): nullopt, or why the request is invalid.
+std::optional<QString> readSchedule(const Json &body, const QDateTime &t, PimRequest &p, qint64 *secsOut)
+{
+    qint64 &secs = *secsOut;
+    const Json schedule = body.contains("scheduleInfo") && body["scheduleInfo"].is_object()
+        ? body["scheduleInfo"]
+        : Json::object();
+    bool hasStart = false;
+    const QString startText = member(schedule, "startDateTime", &hasStart);
+    p.requestedStart = hasStart ? parseTime(startText) : t;
+    if (!p.requestedStart.isValid())
+        return QStringLiteral("startDateTime is not a DateTimeOffset.");
+    const bool immediate = p.requestedStart <= t.addSecs(kImmediateSkewSecs);
+    p.start = immediate ? t : p.requestedStart; // "now" is normalised to server time
+    const Json expiration = schedule.contains("expiration") && schedule["expiration"].is_object()
+        ? schedule["expiration"]
+        : Json::object();
+    const QString type = member(expiration, "type");
+    secs = -1; // no expiration: the Expiration rule fails
+    if (type.compare(QLatin1String("afterDuration"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDuration");
+        p.duration = member(expiration, "duration");
+        secs = parseIsoDuration(p.duration);
+        if (secs <= 0)
+            return QStringLiteral("expiration.duration is not an ISO 8601 duration.");
+        p.durationSecs = secs;
+    } else if (type.compare(QLatin1String("afterDateTime"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDateTime");
+        p.requestedEnd = parseTime(member(expiration, "endDateTime"));
+        if (!p.requestedEnd.isValid())
+            return QStringLiteral("expiration.endDateTime is not a DateTimeOffset.");
+        if (p.requestedEnd <= p.start)
+            return QStringLiteral("expiration.endDateTime must be after the start.");
+        p.fixedEnd = true;
+        secs = p.start.secsTo(p.requestedEnd);
+    } else if (type.isEmpty() || type.compare(QLatin1String("noExpiration"), Qt::CaseInsensitive) == 0
+               || type.compare(QLatin1String("notSpecified"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = type.isEmpty() ? QStringLiteral("notSpecified") : type;
+    } else {
+        return QStringLiteral("expiration.type '%1' is not valid.").arg(type);
+    }
+
+    return std::nullopt;
+}
+} // namespace
+
+Reply Emulator::Private::deactivateRequest(const Request &r, PimRequest p, const User &user,
+                                           const std::string &root)
+{
+    // Only an activation ends this way; a permanent assignment is the administrator's.
+    auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
+        return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId
+            && i.assignmentType == u"activated";
+    });
+    if (inst == instances.end())
+        return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
+                        QStringLiteral("The Role assignment does not exist."));
+    if (inst->start.secsTo(p.created) < kMinActiveSecs)
+        return pimError(r, 400, QStringLiteral("ActiveDurationTooShort"),
+                        QStringLiteral("The Active duration is too short. Minimum required is 5 minutes."));
+    p.status = QStringLiteral("Revoked");
+    p.completed = p.created;
+    if (!p.validationOnly) {
+        if (PimRequest *activation = findRequest(inst->requestId))
+            activation->grantState = QStringLiteral("revoked");
+        endInstance(inst, p.created);
+        pimRequests << p;
+    }
+    Json j = requestJson(p, false, false, false);
+    j["@odata.context"]
+        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+    return Reply::json(j, 201);
+}
+
 Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, const User &user,
                                        const std::string &root)
 {
@@ -1155,71 +1235,14 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
     p.ticketSystem = member(ticket, "ticketSystem", &p.hasTicketSystem);
     p.id = newGuid();
 
-    if (p.action == u"selfDeactivate") {
-        // Only an activation ends this way; a permanent assignment is the administrator's.
-        auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
-            return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId
-                && i.assignmentType == u"activated";
-        });
-        if (inst == instances.end())
-            return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
-                            QStringLiteral("The Role assignment does not exist."));
-        if (inst->start.secsTo(t) < kMinActiveSecs)
-            return pimError(
-                r, 400, QStringLiteral("ActiveDurationTooShort"),
-                QStringLiteral("The Active duration is too short. Minimum required is 5 minutes."));
-        p.status = QStringLiteral("Revoked");
-        p.completed = t;
-        if (!p.validationOnly) {
-            if (PimRequest *activation = findRequest(inst->requestId))
-                activation->grantState = QStringLiteral("revoked");
-            endInstance(inst, t);
-            pimRequests << p;
-        }
-        Json j = requestJson(p, false, false, false);
-        j["@odata.context"] = root
-            + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
-        return Reply::json(j, 201);
-    }
+    if (p.action == u"selfDeactivate")
+        return deactivateRequest(r, p, user, root);
 
     // selfActivate: read the schedule.
-    const Json schedule = body.contains("scheduleInfo") && body["scheduleInfo"].is_object()
-        ? body["scheduleInfo"]
-        : Json::object();
-    bool hasStart = false;
-    const QString startText = member(schedule, "startDateTime", &hasStart);
-    p.requestedStart = hasStart ? parseTime(startText) : t;
-    if (!p.requestedStart.isValid())
-        return invalid(QStringLiteral("startDateTime is not a DateTimeOffset."));
+    qint64 secs = -1;
+    if (const std::optional<QString> why = readSchedule(body, t, p, &secs))
+        return invalid(*why);
     const bool immediate = p.requestedStart <= t.addSecs(kImmediateSkewSecs);
-    p.start = immediate ? t : p.requestedStart; // "now" is normalised to server time
-    const Json expiration = schedule.contains("expiration") && schedule["expiration"].is_object()
-        ? schedule["expiration"]
-        : Json::object();
-    const QString type = member(expiration, "type");
-    qint64 secs = -1; // no expiration: the Expiration rule fails
-    if (type.compare(QLatin1String("afterDuration"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = QStringLiteral("afterDuration");
-        p.duration = member(expiration, "duration");
-        secs = parseIsoDuration(p.duration);
-        if (secs <= 0)
-            return invalid(QStringLiteral("expiration.duration is not an ISO 8601 duration."));
-        p.durationSecs = secs;
-    } else if (type.compare(QLatin1String("afterDateTime"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = QStringLiteral("afterDateTime");
-        p.requestedEnd = parseTime(member(expiration, "endDateTime"));
-        if (!p.requestedEnd.isValid())
-            return invalid(QStringLiteral("expiration.endDateTime is not a DateTimeOffset."));
-        if (p.requestedEnd <= p.start)
-            return invalid(QStringLiteral("expiration.endDateTime must be after the start."));
-        p.fixedEnd = true;
-        secs = p.start.secsTo(p.requestedEnd);
-    } else if (type.isEmpty() || type.compare(QLatin1String("noExpiration"), Qt::CaseInsensitive) == 0
-               || type.compare(QLatin1String("notSpecified"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = type.isEmpty() ? QStringLiteral("notSpecified") : type;
-    } else {
-        return invalid(QStringLiteral("expiration.type '%1' is not valid.").arg(type));
-    }
 
     // The policy, in PIM's order; every failing rule is reported at once.
     const Policy policy = policyFor(p.groupId, p.accessId);
