@@ -552,49 +552,45 @@ QStringList Emulator::Private::awsKnownAccounts() const
 
 // Routes ------------------------------------------------------------------------------------------------
 
-std::optional<Reply> Emulator::Private::aws(const Request &r)
+const Routes &Emulator::Private::awsRoutes()
 {
+    // At the root: the AWS CLI's endpoint rule set points at the bare base URL. No Entra route is among
+    // them: those are /{tenant}/oauth2/v2.0/..., /{tenant}/v2.0/..., /{tenant}/discovery/v2.0/keys.
     using M = QHttpServerRequest::Method;
-    const QString path = r.segments.join(u'/');
-    auto only = [&r](M method, const std::function<Reply()> &handler, bool oidc) {
-        if (r.method == method)
-            return handler();
-        const QString message = QStringLiteral("%1 is not allowed here").arg(methodName(r.method));
-        return oidc ? oidcError(405, "MethodNotAllowed", "invalid_request", message)
-                    : portalError(405, "MethodNotAllowed", message);
-    };
-    if (path == u"client/register")
-        return only(
-            M::Post, [&] { return oidcRegister(r); }, true);
-    if (path == u"device_authorization")
-        return only(
-            M::Post, [&] { return oidcDeviceAuthorization(r); }, true);
-    if (path == u"token")
-        return only(
-            M::Post, [&] { return oidcToken(r); }, true);
-    if (path == u"authorize")
-        return oidcAuthorize(r);
-    if (path == u"assignment/accounts" || path == u"assignment/roles" || path == u"federation/credentials"
-        || path == u"logout")
-        return portal(r, path);
-    if (path == u"federation")
-        return federation(r);
-    if (path == u"aws/device")
-        return awsDevicePage(r);
-    if (path == u"aws/signin" && r.method == M::Post)
-        return awsSignInPost(r);
-    if (path == u"aws/start")
-        return awsStartPage();
-    return std::nullopt;
+    static const Routes routes = [] {
+        Routes t;
+        t.add(M::Post, QStringLiteral("client/register"), &Private::oidcRegister, ErrorShape::AwsOidc);
+        t.add(M::Post, QStringLiteral("device_authorization"), &Private::oidcDeviceAuthorization,
+              ErrorShape::AwsOidc);
+        t.add(M::Post, QStringLiteral("token"), &Private::oidcToken, ErrorShape::AwsOidc);
+        t.add(AnyMethod, QStringLiteral("authorize"), &Private::oidcAuthorize, ErrorShape::Page);
+        t.add(M::Get, QStringLiteral("assignment/accounts"), &Private::portalAccounts, ErrorShape::AwsPortal);
+        t.add(M::Get, QStringLiteral("assignment/roles"), &Private::portalRoles, ErrorShape::AwsPortal);
+        t.add(M::Get, QStringLiteral("federation/credentials"), &Private::portalRoleCredentials,
+              ErrorShape::AwsPortal);
+        t.add(M::Post, QStringLiteral("logout"), &Private::portalLogout, ErrorShape::AwsPortal);
+        t.add(AnyMethod, QStringLiteral("federation"), &Private::federation, ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("aws/device"), &Private::awsDevicePage, ErrorShape::Page);
+        t.add(M::Post, QStringLiteral("aws/signin"), &Private::awsSignInPost, ErrorShape::Page);
+        t.add(
+            AnyMethod, QStringLiteral("aws/start"),
+            [](Private &d, const Request &, const RouteParams &) { return d.awsStartPage(); },
+            ErrorShape::Page);
+        return t;
+    }();
+    return routes;
 }
 
-std::optional<Reply> Emulator::Private::awsFault(const Request &r, int status)
+Reply Emulator::Private::awsMethodNotAllowed(ErrorShape shape, const Request &r)
 {
-    const QString path = r.segments.join(u'/');
-    const bool oidc = path == u"client/register" || path == u"device_authorization" || path == u"token";
-    const bool portalPath = path == u"assignment/accounts" || path == u"assignment/roles"
-        || path == u"federation/credentials" || path == u"logout";
-    if (oidc) {
+    const QString message = QStringLiteral("%1 is not allowed here").arg(methodName(r.method));
+    return shape == ErrorShape::AwsOidc ? oidcError(405, "MethodNotAllowed", "invalid_request", message)
+                                        : portalError(405, "MethodNotAllowed", message);
+}
+
+Reply Emulator::Private::awsFault(ErrorShape shape, int status)
+{
+    if (shape == ErrorShape::AwsOidc) {
         if (status == 429)
             return oidcError(status, "SlowDown", "slow_down", QStringLiteral("Injected fault."));
         if (status >= 500)
@@ -603,16 +599,13 @@ std::optional<Reply> Emulator::Private::awsFault(const Request &r, int status)
             return oidcError(401, "InvalidClient", "invalid_client", QStringLiteral("Injected fault."));
         return oidcError(status, "InvalidRequest", "invalid_request", QStringLiteral("Injected fault."));
     }
-    if (portalPath) {
-        const char *name = status == 429 ? "TooManyRequests"
-            : status == 401              ? "Unauthorized"
-            : status == 403              ? "Forbidden"
-            : status == 404              ? "ResourceNotFound"
-            : status >= 500              ? "InternalServer"
-                                         : "InvalidRequest";
-        return portalError(status, name, QStringLiteral("Injected fault."));
-    }
-    return std::nullopt;
+    const char *name = status == 429 ? "TooManyRequests"
+        : status == 401              ? "Unauthorized"
+        : status == 403              ? "Forbidden"
+        : status == 404              ? "ResourceNotFound"
+        : status >= 500              ? "InternalServer"
+                                     : "InvalidRequest";
+    return portalError(status, name, QStringLiteral("Injected fault."));
 }
 
 // SSO OIDC ----------------------------------------------------------------------------------------------
@@ -728,7 +721,7 @@ QString Emulator::Private::awsNewSession(const QString &userId, const QString &c
 
 Reply Emulator::Private::awsIssueTokens(const QString &sessionId, const AwsClient &client)
 {
-    const AwsSession &session = awsSessions[sessionId];
+    const AwsSession &session = *awsSessions.constFind(sessionId);
     // Registering with scopes is what brings a refresh token and a one-hour access token; without
     // scopes the access token lasts as long as the portal session (aws-sso.md §2.1, §2.6).
     const bool scoped = !client.scopes.isEmpty();
@@ -992,13 +985,8 @@ Reply Emulator::Private::awsDevicePage(const Request &r)
 
 // Portal ------------------------------------------------------------------------------------------------
 
-Reply Emulator::Private::portal(const Request &r, const QString &operation)
+std::optional<Reply> Emulator::Private::portalCaller(const Request &r, QString *sessionId)
 {
-    using M = QHttpServerRequest::Method;
-    const M expected = operation == u"logout" ? M::Post : M::Get;
-    if (r.method != expected)
-        return portalError(405, "MethodNotAllowed",
-                           QStringLiteral("%1 is not allowed here").arg(methodName(r.method)));
     const QString token = QString::fromLatin1(r.header("x-amz-sso_bearer_token")).trimmed();
     const auto at = awsAccessTokens.constFind(token);
     if (token.isEmpty() || at == awsAccessTokens.cend() || now() >= at->expires)
@@ -1006,8 +994,6 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
     const auto session = awsSessions.constFind(at->sessionId);
     if (session == awsSessions.cend() || session->loggedOut || now() >= session->end)
         return unauthorized();
-    const QString userId = session->userId;
-
     // A per-token request rate on the real clock (the portal throttles bursts, e.g. a tool listing the
     // roles of every account at once).
     QList<qint64> &hits = portalHits[token];
@@ -1017,68 +1003,97 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
         return portalError(429, "TooManyRequests", QStringLiteral("Rate exceeded"));
     hits << ms;
 
-    if (operation == u"logout") {
-        awsSessions[at->sessionId].loggedOut = true; // the sign-in ends; role credentials live on
-        Reply reply = awsJson(Json::object());
-        reply.body.clear();
-        return reply;
-    }
+    *sessionId = at->sessionId;
+    return std::nullopt;
+}
 
+bool Emulator::Private::awsAccountKnown(const QString &id) const
+{
+    return std::any_of(awsAccounts.cbegin(), awsAccounts.cend(), [&](const auto &a) { return a.first == id; })
+        || std::any_of(awsFixedAssignments.cbegin(), awsFixedAssignments.cend(),
+                       [&](const AwsAssignment &a) { return a.accountId == id; })
+        || std::any_of(groups.cbegin(), groups.cend(), [&](const Group &g) {
+               const auto target = awsTargetOf(g.id);
+               return target && target->first == id;
+           });
+}
+
+Reply Emulator::Private::portalLogout(const Request &r)
+{
+    QString sessionId;
+    if (std::optional<Reply> refused = portalCaller(r, &sessionId))
+        return *refused;
+    awsSessions[sessionId].loggedOut = true; // the sign-in ends; role credentials live on
+    Reply reply = awsJson(Json::object());
+    reply.body.clear();
+    return reply;
+}
+
+Reply Emulator::Private::portalRoleCredentials(const Request &r)
+{
+    QString sessionId;
+    if (std::optional<Reply> refused = portalCaller(r, &sessionId))
+        return *refused;
+    const AwsSession &session = *awsSessions.constFind(sessionId);
     auto param
         = [&r](const char *k) { return r.query.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
     // A call about one account needs only that account's assignments (thousands of generated ones).
-    const QList<AwsAssignment> assigned = awsSessionAssignments(
-        *session, operation == u"assignment/accounts" ? QString() : param("account_id"));
-    // Known accounts: the list is built only for ListAccounts; the others ask about one account.
-    auto isKnown = [this](const QString &id) {
-        return std::any_of(awsAccounts.cbegin(), awsAccounts.cend(),
-                           [&](const auto &a) { return a.first == id; })
-            || std::any_of(awsFixedAssignments.cbegin(), awsFixedAssignments.cend(),
-                           [&](const AwsAssignment &a) { return a.accountId == id; })
-            || std::any_of(groups.cbegin(), groups.cend(), [&](const Group &g) {
-                   const auto target = awsTargetOf(g.id);
-                   return target && target->first == id;
-               });
-    };
+    const QList<AwsAssignment> assigned = awsSessionAssignments(session, param("account_id"));
+    const QString role = param("role_name");
+    const QString account = param("account_id");
+    if (role.isEmpty() || account.isEmpty())
+        return portalError(400, "InvalidRequest", QStringLiteral("role_name and account_id are required"));
+    if (!awsAccountKnown(account))
+        return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
+    const auto has = std::find_if(assigned.cbegin(), assigned.cend(), [&](const AwsAssignment &a) {
+        return a.accountId == account && a.roleName == role;
+    });
+    if (has == assigned.cend())
+        return portalError(403, "Forbidden", QStringLiteral("No access"));
+    // settings.portalCredentialsLagSeconds: just after an assignment appears, ListAccountRoles
+    // lists it while GetRoleCredentials still says No access (aws-sso.md §3.6).
+    if (portalCredentialsLagSecs > 0 && has->since.isValid()
+        && now() < has->since.addSecs(portalCredentialsLagSecs))
+        return portalError(403, "Forbidden", QStringLiteral("No access"));
+    AwsRoleCredentials c;
+    c.accessKeyId
+        = QStringLiteral("ASIA") + randomFrom(QLatin1String("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 16);
+    c.secretAccessKey
+        = randomFrom(QLatin1String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"), 40);
+    c.sessionToken = QStringLiteral("IQoJb3JpZ2luX2VjE") + QString::fromLatin1(randomBytes(280).toBase64());
+    c.accountId = account;
+    c.roleName = role;
+    c.userId = session.userId;
+    c.issued = now();
+    c.expiration = c.issued.addSecs(permissionSetSecs.value(role, 3600));
+    awsCredentials << c;
+    return awsJson({{"roleCredentials",
+                     {{"accessKeyId", s(c.accessKeyId)},
+                      {"secretAccessKey", s(c.secretAccessKey)},
+                      {"sessionToken", s(c.sessionToken)},
+                      {"expiration", c.expiration.toMSecsSinceEpoch()}}}});
+}
 
-    if (operation == u"federation/credentials") {
-        const QString role = param("role_name");
-        const QString account = param("account_id");
-        if (role.isEmpty() || account.isEmpty())
-            return portalError(400, "InvalidRequest",
-                               QStringLiteral("role_name and account_id are required"));
-        if (!isKnown(account))
-            return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
-        const auto has = std::find_if(assigned.cbegin(), assigned.cend(), [&](const AwsAssignment &a) {
-            return a.accountId == account && a.roleName == role;
-        });
-        if (has == assigned.cend())
-            return portalError(403, "Forbidden", QStringLiteral("No access"));
-        // settings.portalCredentialsLagSeconds: just after an assignment appears, ListAccountRoles
-        // lists it while GetRoleCredentials still says No access (aws-sso.md §3.6).
-        if (portalCredentialsLagSecs > 0 && has->since.isValid()
-            && now() < has->since.addSecs(portalCredentialsLagSecs))
-            return portalError(403, "Forbidden", QStringLiteral("No access"));
-        AwsRoleCredentials c;
-        c.accessKeyId
-            = QStringLiteral("ASIA") + randomFrom(QLatin1String("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"), 16);
-        c.secretAccessKey = randomFrom(
-            QLatin1String("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"), 40);
-        c.sessionToken
-            = QStringLiteral("IQoJb3JpZ2luX2VjE") + QString::fromLatin1(randomBytes(280).toBase64());
-        c.accountId = account;
-        c.roleName = role;
-        c.userId = userId;
-        c.issued = now();
-        c.expiration = c.issued.addSecs(permissionSetSecs.value(role, 3600));
-        awsCredentials << c;
-        return awsJson({{"roleCredentials",
-                         {{"accessKeyId", s(c.accessKeyId)},
-                          {"secretAccessKey", s(c.secretAccessKey)},
-                          {"sessionToken", s(c.sessionToken)},
-                          {"expiration", c.expiration.toMSecsSinceEpoch()}}}});
-    }
+Reply Emulator::Private::portalAccounts(const Request &r)
+{
+    return portalList(r, true);
+}
 
+Reply Emulator::Private::portalRoles(const Request &r)
+{
+    return portalList(r, false);
+}
+
+Reply Emulator::Private::portalList(const Request &r, bool accounts)
+{
+    QString sessionId;
+    if (std::optional<Reply> refused = portalCaller(r, &sessionId))
+        return *refused;
+    auto param
+        = [&r](const char *k) { return r.query.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
+    // A call about one account needs only that account's assignments (thousands of generated ones).
+    const QList<AwsAssignment> assigned = awsSessionAssignments(*awsSessions.constFind(sessionId),
+                                                                accounts ? QString() : param("account_id"));
     // The two lists page alike: max_result 1..100, next_token from the previous page.
     int max = kDefaultPageSize;
     if (r.query.hasQueryItem(QStringLiteral("max_result"))) {
@@ -1100,7 +1115,6 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
     // The keys of the whole list first (thousands of accounts), JSON only for the page asked for.
     QStringList keys;
     QHash<QString, QString> names;
-    const bool accounts = operation == u"assignment/accounts";
     const QString account = accounts ? QString() : param("account_id");
     if (accounts) {
         QSet<QString> withRoles;
@@ -1114,7 +1128,7 @@ Reply Emulator::Private::portal(const Request &r, const QString &operation)
     } else {
         if (account.isEmpty())
             return portalError(400, "InvalidRequest", QStringLiteral("account_id is required"));
-        if (!isKnown(account))
+        if (!awsAccountKnown(account))
             return portalError(404, "ResourceNotFound", QStringLiteral("Account %1 not found").arg(account));
         for (const auto &a : assigned)
             if (a.accountId == account && !keys.contains(a.roleName))
@@ -1264,6 +1278,84 @@ Reply Emulator::Private::awsStartPage()
 
 // Provision on demand (Graph) ---------------------------------------------------------------------------
 
+Json Emulator::Private::scimJobJson() const
+{
+    // The last run, placed so that "last run + interval" (a client's estimate of the next cycle) is when
+    // an activation made now reaches Identity Center.
+    const QDateTime ended = now().addSecs(scimDelaySecs - parseIsoDuration(scimInterval));
+    const Json execution = {{"activityIdentifier", s(newGuid())},
+                            {"countEntitled", 0},
+                            {"countEntitledForProvisioning", 0},
+                            {"countEscrowed", 0},
+                            {"countEscrowedRaw", 0},
+                            {"countExported", 2},
+                            {"countExports", 0},
+                            {"countImported", 3},
+                            {"countImportedDeltas", 0},
+                            {"countImportedReferenceDeltas", 0},
+                            {"error", nullptr},
+                            {"state", "Succeeded"},
+                            {"timeBegan", s(formatTime(ended.addSecs(-31), 7))},
+                            {"timeEnded", s(formatTime(ended, 7))}};
+    return {
+        {"id", s(scimJobId)},
+        {"templateId", "aWSSingleSignOn"},
+        {"schedule",
+         {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", s(scimScheduleState)}}},
+        {"status",
+         {{"code", s(scimStatusCode)},
+          {"countSuccessiveCompleteFailures", 0},
+          {"escrowsPruned", false},
+          {"lastExecution", execution},
+          {"lastSuccessfulExecution", nullptr},
+          {"lastSuccessfulExecutionWithExports", execution},
+          {"progress", Json::array()},
+          {"quarantine",
+           scimStatusCode == u"Quarantine"
+               ? Json {{"currentBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                       {"nextAttempt", s(formatTime(now().addSecs(3600), 7))},
+                       {"reason",
+                        s(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
+                                                         : scimQuarantineReason)},
+                       {"seriesBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
+                       {"seriesCount", 1}}
+               : Json(nullptr)},
+          {"steadyStateFirstAchievedTime", s(formatTime(now().addDays(-300), 0))},
+          {"steadyStateLastAchievedTime", s(formatTime(ended, 0))},
+          {"synchronizedEntryCountByType",
+           Json::array(
+               {{{"key", "group"}, {"value", groups.size()}}, {{"key", "user"}, {"value", users.size()}}})},
+          {"troubleshootingUrl", nullptr}}},
+        {"synchronizationJobSettings", Json::array()}};
+}
+
+Json Emulator::Private::scimSchemaJson(const std::string &spContext) const
+{
+    const Json rule = {{"id", s(scimRuleId)},
+                       {"name", "USER_GROUP_2_AWS"},
+                       {"sourceDirectoryName", "Azure Active Directory"},
+                       {"targetDirectoryName", "AWS IAM Identity Center"},
+                       {"editable", true},
+                       {"priority", 1},
+                       {"metadata", Json::array()},
+                       {"objectMappings",
+                        Json::array({{{"name", "Provision Microsoft Entra ID Users"},
+                                      {"sourceObjectName", "User"},
+                                      {"targetObjectName", "User"},
+                                      {"enabled", true}},
+                                     {{"name", "Provision Microsoft Entra ID Groups"},
+                                      {"sourceObjectName", "Group"},
+                                      {"targetObjectName", "Group"},
+                                      {"enabled", true}}})}};
+    return {{"@odata.context", spContext + "('" + s(scimJobId) + "')/schema/$entity"},
+            {"id", s(scimJobId)},
+            {"version", "Date:2025-06-02"},
+            {"directories",
+             Json::array({{{"id", "AzureActiveDirectory"}, {"name", "Azure Active Directory"}},
+                          {{"id", "AwsIdentityCenter"}, {"name", "AWS IAM Identity Center"}}})},
+            {"synchronizationRules", Json::array({rule})}};
+}
+
 Reply Emulator::Private::synchronization(const Request &r, const QStringList &rest)
 {
     using M = QHttpServerRequest::Method;
@@ -1307,59 +1399,12 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     };
     const std::string root
         = QString(base.toString() + QStringLiteral("/graph/") + r.segments.at(1)).toStdString();
-    // The last run, placed so that "last run + interval" (a client's estimate of the next cycle) is when
-    // an activation made now reaches Identity Center.
-    const QDateTime ended = now().addSecs(scimDelaySecs - parseIsoDuration(scimInterval));
-    const Json execution = {{"activityIdentifier", s(newGuid())},
-                            {"countEntitled", 0},
-                            {"countEntitledForProvisioning", 0},
-                            {"countEscrowed", 0},
-                            {"countEscrowedRaw", 0},
-                            {"countExported", 2},
-                            {"countExports", 0},
-                            {"countImported", 3},
-                            {"countImportedDeltas", 0},
-                            {"countImportedReferenceDeltas", 0},
-                            {"error", nullptr},
-                            {"state", "Succeeded"},
-                            {"timeBegan", s(formatTime(ended.addSecs(-31), 7))},
-                            {"timeEnded", s(formatTime(ended, 7))}};
-    const Json job
-        = {{"id", s(scimJobId)},
-           {"templateId", "aWSSingleSignOn"},
-           {"schedule",
-            {{"expiration", nullptr}, {"interval", s(scimInterval)}, {"state", s(scimScheduleState)}}},
-           {"status",
-            {{"code", s(scimStatusCode)},
-             {"countSuccessiveCompleteFailures", 0},
-             {"escrowsPruned", false},
-             {"lastExecution", execution},
-             {"lastSuccessfulExecution", nullptr},
-             {"lastSuccessfulExecutionWithExports", execution},
-             {"progress", Json::array()},
-             {"quarantine",
-              scimStatusCode == u"Quarantine"
-                  ? Json {{"currentBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
-                          {"nextAttempt", s(formatTime(now().addSecs(3600), 7))},
-                          {"reason",
-                           s(scimQuarantineReason.isEmpty() ? QStringLiteral("EncounteredQuarantineException")
-                                                            : scimQuarantineReason)},
-                          {"seriesBegan", s(formatTime(scimStoppedAt.isValid() ? scimStoppedAt : now(), 7))},
-                          {"seriesCount", 1}}
-                  : Json(nullptr)},
-             {"steadyStateFirstAchievedTime", s(formatTime(now().addDays(-300), 0))},
-             {"steadyStateLastAchievedTime", s(formatTime(ended, 0))},
-             {"synchronizedEntryCountByType",
-              Json::array({{{"key", "group"}, {"value", groups.size()}},
-                           {{"key", "user"}, {"value", users.size()}}})},
-             {"troubleshootingUrl", nullptr}}},
-           {"synchronizationJobSettings", Json::array()}};
     const std::string spContext
         = root + "/$metadata#servicePrincipals('" + s(scimSpId) + "')/synchronization/jobs";
     if (rest.size() == 4) {
         if (r.method != M::Get)
             return wrongMethod();
-        return Reply::json({{"@odata.context", spContext}, {"value", Json::array({job})}});
+        return Reply::json({{"@odata.context", spContext}, {"value", Json::array({scimJobJson()})}});
     }
     if (rest.at(4) != scimJobId)
         return graphError(
@@ -1370,37 +1415,14 @@ Reply Emulator::Private::synchronization(const Request &r, const QStringList &re
     if (rest.size() == 5) {
         if (r.method != M::Get)
             return wrongMethod();
-        Json j = job;
+        Json j = scimJobJson();
         j["@odata.context"] = spContext + "/$entity";
         return Reply::json(j);
     }
     if (rest.size() == 6 && rest.at(5) == u"schema") {
         if (r.method != M::Get)
             return wrongMethod();
-        const Json rule = {{"id", s(scimRuleId)},
-                           {"name", "USER_GROUP_2_AWS"},
-                           {"sourceDirectoryName", "Azure Active Directory"},
-                           {"targetDirectoryName", "AWS IAM Identity Center"},
-                           {"editable", true},
-                           {"priority", 1},
-                           {"metadata", Json::array()},
-                           {"objectMappings",
-                            Json::array({{{"name", "Provision Microsoft Entra ID Users"},
-                                          {"sourceObjectName", "User"},
-                                          {"targetObjectName", "User"},
-                                          {"enabled", true}},
-                                         {{"name", "Provision Microsoft Entra ID Groups"},
-                                          {"sourceObjectName", "Group"},
-                                          {"targetObjectName", "Group"},
-                                          {"enabled", true}}})}};
-        return Reply::json(
-            {{"@odata.context", spContext + "('" + s(scimJobId) + "')/schema/$entity"},
-             {"id", s(scimJobId)},
-             {"version", "Date:2025-06-02"},
-             {"directories",
-              Json::array({{{"id", "AzureActiveDirectory"}, {"name", "Azure Active Directory"}},
-                           {{"id", "AwsIdentityCenter"}, {"name", "AWS IAM Identity Center"}}})},
-             {"synchronizationRules", Json::array({rule})}});
+        return Reply::json(scimSchemaJson(spContext));
     }
     if (rest.size() == 6 && rest.at(5) == u"provisionOnDemand") {
         if (r.method != M::Post)

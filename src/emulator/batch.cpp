@@ -50,6 +50,96 @@ Json headersJson(const Reply &reply)
     return h;
 }
 
+struct Step
+{
+    QString id;
+    QHttpServerRequest::Method method;
+    QString url;
+    QList<QPair<QByteArray, QByteArray>> headers;
+    QByteArray body;
+    QStringList dependsOn;
+};
+
+/// One step of the batch, read and checked (its id against the steps' before it): the error, or nullopt.
+std::optional<QString> readStep(const Json &item, const QSet<QString> &ids, Step *out)
+{
+    Step &s = *out;
+    s.id = item.contains("id") && item["id"].is_string()
+        ? QString::fromStdString(item["id"].get<std::string>())
+        : QString();
+    if (s.id.isEmpty())
+        return QStringLiteral("Invalid batch payload format: a request has no id.");
+    if (ids.contains(s.id.toLower()))
+        return QStringLiteral("Batch request steps must have unique ids; '%1' is repeated.").arg(s.id);
+    const QString method = item.contains("method") && item["method"].is_string()
+        ? QString::fromStdString(item["method"].get<std::string>())
+        : QString();
+    const auto m = methodFromName(method);
+    if (!m)
+        return QStringLiteral("Invalid batch payload format: request '%1' has no valid method.").arg(s.id);
+    s.method = *m;
+    s.url = item.contains("url") && item["url"].is_string()
+        ? QString::fromStdString(item["url"].get<std::string>())
+        : QString();
+    if (s.url.isEmpty() || s.url.contains(u"://"))
+        return QStringLiteral("Invalid batch payload format: request '%1' needs a relative url.").arg(s.id);
+    bool hasContentType = false;
+    if (item.contains("headers")) {
+        if (!item["headers"].is_object())
+            return QStringLiteral("Invalid batch payload format: headers of '%1' is not an object.")
+                .arg(s.id);
+        for (const auto &[name, value] : item["headers"].items()) {
+            if (!value.is_string())
+                return QStringLiteral("Invalid batch payload format: header %1 of '%2' is not a string.")
+                    .arg(QString::fromStdString(name), s.id);
+            s.headers.append(
+                {QByteArray::fromStdString(name), QByteArray::fromStdString(value.get<std::string>())});
+            hasContentType = hasContentType
+                || QByteArray::fromStdString(name).compare("Content-Type", Qt::CaseInsensitive) == 0;
+        }
+    }
+    if (item.contains("body") && !item["body"].is_null()) {
+        if (!hasContentType)
+            return QStringLiteral("Content-Type header must be specified for request '%1', which has a "
+                                  "body.")
+                .arg(s.id);
+        s.body = item["body"].is_string() ? QByteArray::fromStdString(item["body"].get<std::string>())
+                                          : QByteArray::fromStdString(item["body"].dump());
+    }
+    if (item.contains("dependsOn")) {
+        if (!item["dependsOn"].is_array())
+            return QStringLiteral("Invalid batch payload format: dependsOn of '%1' is not an array.")
+                .arg(s.id);
+        for (const auto &d : item["dependsOn"]) {
+            if (!d.is_string())
+                return QStringLiteral("Invalid batch payload format: dependsOn of '%1' names no id.")
+                    .arg(s.id);
+            s.dependsOn << QString::fromStdString(d.get<std::string>());
+        }
+    }
+    return std::nullopt;
+}
+
+/// A step as a request of its own: the batch's credentials and client-request-id, the step's headers.
+Request subRequest(const Request &batch, const QString &version, const Step &s)
+{
+    Request sub;
+    sub.method = s.method;
+    const QString relative = s.url.startsWith(u'/') ? s.url : u'/' + s.url;
+    const QUrl u(QStringLiteral("http://batch/graph/") + version + relative);
+    sub.path = u.path(QUrl::FullyDecoded);
+    sub.segments = sub.path.split(u'/', Qt::SkipEmptyParts);
+    sub.query = QUrlQuery(u.query(QUrl::FullyEncoded));
+    // The batch's own credentials and client-request-id; a step's headers add to them.
+    for (const auto &h : batch.headers)
+        if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0
+            && h.first.compare("Content-Length", Qt::CaseInsensitive) != 0)
+            sub.headers << h;
+    sub.headers << s.headers;
+    sub.body = s.body;
+    return sub;
+}
+
 } // namespace
 
 Reply Emulator::Private::batch(const Request &r, const QString &version)
@@ -71,80 +161,15 @@ Reply Emulator::Private::batch(const Request &r, const QString &version)
                        .arg(kMaxBatchRequests));
 
     // Read every step first: one unreadable step fails the whole batch, before anything runs.
-    struct Step
-    {
-        QString id;
-        QHttpServerRequest::Method method;
-        QString url;
-        QList<QPair<QByteArray, QByteArray>> headers;
-        QByteArray body;
-        QStringList dependsOn;
-    };
     QList<Step> steps;
     QSet<QString> ids; // case-insensitive, as the docs say
     for (const Json &item : requests) {
         if (!item.is_object())
             return bad(QStringLiteral("Invalid batch payload format: a request is not an object."));
         Step s;
-        s.id = item.contains("id") && item["id"].is_string()
-            ? QString::fromStdString(item["id"].get<std::string>())
-            : QString();
-        if (s.id.isEmpty())
-            return bad(QStringLiteral("Invalid batch payload format: a request has no id."));
-        if (ids.contains(s.id.toLower()))
-            return bad(
-                QStringLiteral("Batch request steps must have unique ids; '%1' is repeated.").arg(s.id));
+        if (const std::optional<QString> why = readStep(item, ids, &s))
+            return bad(*why);
         ids.insert(s.id.toLower());
-        const QString method = item.contains("method") && item["method"].is_string()
-            ? QString::fromStdString(item["method"].get<std::string>())
-            : QString();
-        const auto m = methodFromName(method);
-        if (!m)
-            return bad(
-                QStringLiteral("Invalid batch payload format: request '%1' has no valid method.").arg(s.id));
-        s.method = *m;
-        s.url = item.contains("url") && item["url"].is_string()
-            ? QString::fromStdString(item["url"].get<std::string>())
-            : QString();
-        if (s.url.isEmpty() || s.url.contains(u"://"))
-            return bad(
-                QStringLiteral("Invalid batch payload format: request '%1' needs a relative url.").arg(s.id));
-        bool hasContentType = false;
-        if (item.contains("headers")) {
-            if (!item["headers"].is_object())
-                return bad(QStringLiteral("Invalid batch payload format: headers of '%1' is not an object.")
-                               .arg(s.id));
-            for (const auto &[name, value] : item["headers"].items()) {
-                if (!value.is_string())
-                    return bad(
-                        QStringLiteral("Invalid batch payload format: header %1 of '%2' is not a string.")
-                            .arg(QString::fromStdString(name), s.id));
-                s.headers.append(
-                    {QByteArray::fromStdString(name), QByteArray::fromStdString(value.get<std::string>())});
-                hasContentType = hasContentType
-                    || QByteArray::fromStdString(name).compare("Content-Type", Qt::CaseInsensitive) == 0;
-            }
-        }
-        if (item.contains("body") && !item["body"].is_null()) {
-            if (!hasContentType)
-                return bad(
-                    QStringLiteral("Content-Type header must be specified for request '%1', which has a "
-                                   "body.")
-                        .arg(s.id));
-            s.body = item["body"].is_string() ? QByteArray::fromStdString(item["body"].get<std::string>())
-                                              : QByteArray::fromStdString(item["body"].dump());
-        }
-        if (item.contains("dependsOn")) {
-            if (!item["dependsOn"].is_array())
-                return bad(QStringLiteral("Invalid batch payload format: dependsOn of '%1' is not an array.")
-                               .arg(s.id));
-            for (const auto &d : item["dependsOn"]) {
-                if (!d.is_string())
-                    return bad(QStringLiteral("Invalid batch payload format: dependsOn of '%1' names no id.")
-                                   .arg(s.id));
-                s.dependsOn << QString::fromStdString(d.get<std::string>());
-            }
-        }
         steps << s;
     }
     for (const Step &s : std::as_const(steps))
@@ -179,21 +204,7 @@ Reply Emulator::Private::batch(const Request &r, const QString &version)
                 reply = graphError(r, 424, QStringLiteral("FailedDependency"),
                                    QStringLiteral("A request this one depends on failed."));
             } else {
-                Request sub;
-                sub.method = s.method;
-                const QString relative = s.url.startsWith(u'/') ? s.url : u'/' + s.url;
-                const QUrl u(QStringLiteral("http://batch/graph/") + version + relative);
-                sub.path = u.path(QUrl::FullyDecoded);
-                sub.segments = sub.path.split(u'/', Qt::SkipEmptyParts);
-                sub.query = QUrlQuery(u.query(QUrl::FullyEncoded));
-                // The batch's own credentials and client-request-id; a step's headers add to them.
-                for (const auto &h : r.headers)
-                    if (h.first.compare("Content-Type", Qt::CaseInsensitive) != 0
-                        && h.first.compare("Content-Length", Qt::CaseInsensitive) != 0)
-                        sub.headers << h;
-                sub.headers << s.headers;
-                sub.body = s.body;
-                reply = batchStep(sub);
+                reply = batchStep(subRequest(r, version, s));
             }
             statusOf.insert(s.id.toLower(), reply.status);
             Json answer

@@ -165,6 +165,80 @@ const Application *Emulator::Private::applicationById(const QString &id) const
     return nullptr;
 }
 
+std::optional<Reply> Emulator::Private::checkClientAssertion(const Request &r, const QUrlQuery &form,
+                                                             const Application &app)
+{
+    auto param
+        = [&form](const char *k) { return form.queryItemValue(QString::fromLatin1(k), QUrl::FullyDecoded); };
+    auto invalidJwt = [&](const QString &why) {
+        return entraError(r, QStringLiteral("invalid_client"), 50027,
+                          QStringLiteral("Invalid JWT token. %1").arg(why), 401);
+    };
+    if (param("client_assertion_type") != kJwtBearer)
+        return entraError(r, QStringLiteral("invalid_request"), 90014,
+                          QStringLiteral("The request body must contain the following parameter: "
+                                         "'client_assertion_type' with the value '%1'.")
+                              .arg(kJwtBearer));
+    const QList<QByteArray> parts = param("client_assertion").toLatin1().split('.');
+    if (parts.size() != 3 || parts.at(2).isEmpty())
+        return invalidJwt(QStringLiteral("The client assertion is not a signed JWT."));
+    const Json header = parseJsonPart(parts.at(0));
+    const Json claims = parseJsonPart(parts.at(1));
+    if (!header.is_object() || !claims.is_object())
+        return invalidJwt(QStringLiteral("The client assertion is not a JWT."));
+    const QString alg = text(header, "alg");
+    if (alg != u"RS256" && alg != u"PS256")
+        return invalidJwt(QStringLiteral("The client assertion's alg '%1' is not RS256 or PS256.").arg(alg));
+    if (text(header, "typ").compare(u"JWT", Qt::CaseInsensitive) != 0)
+        return invalidJwt(QStringLiteral("The client assertion's typ is not JWT."));
+    const QString s256 = text(header, "x5t#S256"), sha1 = text(header, "x5t");
+    bool known = false;
+    for (const auto &c : app.certificates)
+        if ((!s256.isEmpty() && c.x5tS256 == s256) || (!sha1.isEmpty() && !c.x5t.isEmpty() && c.x5t == sha1))
+            known = true;
+    if (!known)
+        return entraError(
+            r, QStringLiteral("invalid_client"), 700027,
+            QStringLiteral("Client assertion failed signature validation. The certificate with "
+                           "identifier used to sign the client assertion is not registered on "
+                           "application. [Reason - The key was not found., Thumbprint of key used by "
+                           "client: '%1']")
+                .arg(s256.isEmpty() ? sha1 : s256),
+            401);
+    if (text(claims, "iss").compare(app.clientId, Qt::CaseInsensitive) != 0
+        || text(claims, "sub").compare(app.clientId, Qt::CaseInsensitive) != 0)
+        return entraError(r, QStringLiteral("invalid_client"), 700021,
+                          QStringLiteral("Client assertion application identifier doesn't match "
+                                         "'client_id' parameter."),
+                          401);
+    // aud: the token endpoint, by the tenant id or by the tenant as the request's path names it.
+    const QString path = r.segments.value(0);
+    const QString aud = text(claims, "aud");
+    const QString endpoint = base.toString() + QStringLiteral("/%1/oauth2/v2.0/token");
+    if (aud != endpoint.arg(tenantId) && aud != endpoint.arg(path))
+        return invalidJwt(
+            QStringLiteral("The client assertion's audience '%1' is not the token endpoint.").arg(aud));
+    const qint64 t = now().toSecsSinceEpoch();
+    if (!claims.contains("exp") || !claims["exp"].is_number() || claims["exp"].get<double>() <= double(t)
+        || (claims.contains("nbf")
+            && (!claims["nbf"].is_number() || claims["nbf"].get<double>() > double(t))))
+        return entraError(r, QStringLiteral("invalid_client"), 700024,
+                          QStringLiteral("Client assertion is not within its valid time range. Current "
+                                         "time: %1, assertion valid from %2, expiry time of assertion %3.")
+                              .arg(formatTime(now(), 7),
+                                   QString::fromStdString(claims.value("nbf", Json()).dump()),
+                                   QString::fromStdString(claims.value("exp", Json()).dump())),
+                          401);
+    const QString jti = text(claims, "jti");
+    if (jti.isEmpty())
+        return invalidJwt(QStringLiteral("The client assertion has no jti."));
+    usedAssertionIds.removeIf([this](const auto &it) { return it.value() <= now(); });
+    if (usedAssertionIds.contains(jti))
+        return invalidJwt(QStringLiteral("The client assertion's jti was already used."));
+    usedAssertionIds.insert(jti, QDateTime::fromSecsSinceEpoch(qint64(claims["exp"].get<double>()), Qt::UTC));
+    return std::nullopt;
+}
+
 Reply Emulator::Private::clientCredentials(const Request &r, const QUrlQuery &form)
 {
     auto param
@@ -209,76 +283,8 @@ Reply Emulator::Private::clientCredentials(const Request &r, const QUrlQuery &fo
                                "credentials for added security.")
                     .arg(app->clientId),
                 401);
-    } else {
-        auto invalidJwt = [&](const QString &why) {
-            return entraError(r, QStringLiteral("invalid_client"), 50027,
-                              QStringLiteral("Invalid JWT token. %1").arg(why), 401);
-        };
-        if (param("client_assertion_type") != kJwtBearer)
-            return entraError(r, QStringLiteral("invalid_request"), 90014,
-                              QStringLiteral("The request body must contain the following parameter: "
-                                             "'client_assertion_type' with the value '%1'.")
-                                  .arg(kJwtBearer));
-        const QList<QByteArray> parts = param("client_assertion").toLatin1().split('.');
-        if (parts.size() != 3 || parts.at(2).isEmpty())
-            return invalidJwt(QStringLiteral("The client assertion is not a signed JWT."));
-        const Json header = parseJsonPart(parts.at(0));
-        const Json claims = parseJsonPart(parts.at(1));
-        if (!header.is_object() || !claims.is_object())
-            return invalidJwt(QStringLiteral("The client assertion is not a JWT."));
-        const QString alg = text(header, "alg");
-        if (alg != u"RS256" && alg != u"PS256")
-            return invalidJwt(
-                QStringLiteral("The client assertion's alg '%1' is not RS256 or PS256.").arg(alg));
-        if (text(header, "typ").compare(u"JWT", Qt::CaseInsensitive) != 0)
-            return invalidJwt(QStringLiteral("The client assertion's typ is not JWT."));
-        const QString s256 = text(header, "x5t#S256"), sha1 = text(header, "x5t");
-        bool known = false;
-        for (const auto &c : app->certificates)
-            if ((!s256.isEmpty() && c.x5tS256 == s256)
-                || (!sha1.isEmpty() && !c.x5t.isEmpty() && c.x5t == sha1))
-                known = true;
-        if (!known)
-            return entraError(
-                r, QStringLiteral("invalid_client"), 700027,
-                QStringLiteral("Client assertion failed signature validation. The certificate with "
-                               "identifier used to sign the client assertion is not registered on "
-                               "application. [Reason - The key was not found., Thumbprint of key used by "
-                               "client: '%1']")
-                    .arg(s256.isEmpty() ? sha1 : s256),
-                401);
-        if (text(claims, "iss").compare(app->clientId, Qt::CaseInsensitive) != 0
-            || text(claims, "sub").compare(app->clientId, Qt::CaseInsensitive) != 0)
-            return entraError(r, QStringLiteral("invalid_client"), 700021,
-                              QStringLiteral("Client assertion application identifier doesn't match "
-                                             "'client_id' parameter."),
-                              401);
-        // aud: the token endpoint, by the tenant id or by the tenant as the request's path names it.
-        const QString path = r.segments.value(0);
-        const QString aud = text(claims, "aud");
-        const QString endpoint = base.toString() + QStringLiteral("/%1/oauth2/v2.0/token");
-        if (aud != endpoint.arg(tenantId) && aud != endpoint.arg(path))
-            return invalidJwt(
-                QStringLiteral("The client assertion's audience '%1' is not the token endpoint.").arg(aud));
-        const qint64 t = now().toSecsSinceEpoch();
-        if (!claims.contains("exp") || !claims["exp"].is_number() || claims["exp"].get<double>() <= double(t)
-            || (claims.contains("nbf")
-                && (!claims["nbf"].is_number() || claims["nbf"].get<double>() > double(t))))
-            return entraError(
-                r, QStringLiteral("invalid_client"), 700024,
-                QStringLiteral("Client assertion is not within its valid time range. Current "
-                               "time: %1, assertion valid from %2, expiry time of assertion %3.")
-                    .arg(formatTime(now(), 7), QString::fromStdString(claims.value("nbf", Json()).dump()),
-                         QString::fromStdString(claims.value("exp", Json()).dump())),
-                401);
-        const QString jti = text(claims, "jti");
-        if (jti.isEmpty())
-            return invalidJwt(QStringLiteral("The client assertion has no jti."));
-        usedAssertionIds.removeIf([this](const auto &it) { return it.value() <= now(); });
-        if (usedAssertionIds.contains(jti))
-            return invalidJwt(QStringLiteral("The client assertion's jti was already used."));
-        usedAssertionIds.insert(jti,
-                                QDateTime::fromSecsSinceEpoch(qint64(claims["exp"].get<double>()), Qt::UTC));
+    } else if (std::optional<Reply> refused = checkClientAssertion(r, form, *app)) {
+        return *refused;
     }
     const QStringList scopes = param("scope").split(u' ', Qt::SkipEmptyParts);
     if (scopes.size() != 1 || !scopes.first().endsWith(u"/.default"))
@@ -336,121 +342,151 @@ bool Emulator::Private::appMaySync(const AccessToken &at, bool write) const
     return at.roles.contains(u"Application.ReadWrite.OwnedBy") && app && app->ownerOf.contains(scimSpId);
 }
 
-Reply Emulator::Private::appGraph(const Request &r, const QStringList &rest, const AccessToken &at)
-{
-    const QString version = r.segments.at(1);
-    const std::string root = s(base.toString() + QStringLiteral("/graph/") + version);
-    const QString path = u'/' + rest.join(u'/');
-    if (path == u"/$batch")
-        return batch(r, version); // each step goes through the routes again, with this token
-    auto denied = [&] {
-        return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
-                          QStringLiteral("Insufficient privileges to complete the operation."));
-    };
-    auto hasRole = [&at](std::initializer_list<const char *> names) {
-        for (const char *n : names)
-            if (at.roles.contains(QLatin1String(n)))
-                return true;
-        return false;
-    };
-    if (path == u"/me")
-        // Graph's answer to /me with an app-only token.
-        return graphError(r, 400, QStringLiteral("BadRequest"),
-                          QStringLiteral("/me request is only valid with delegated authentication flow."));
+namespace {
 
+bool hasRole(const AccessToken &at, std::initializer_list<const char *> names)
+{
+    for (const char *n : names)
+        if (at.roles.contains(QLatin1String(n)))
+            return true;
+    return false;
+}
+
+Reply denied(Emulator::Private &d, const Request &r)
+{
+    return d.graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                        QStringLiteral("Insufficient privileges to complete the operation."));
+}
+
+Reply appMe(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    // Graph's answer to /me with an app-only token.
+    return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("/me request is only valid with delegated authentication flow."));
+}
+
+Reply appInstances(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
     const QString instancesPath
         = QStringLiteral("/identityGovernance/privilegedAccess/group/assignmentScheduleInstances");
-    if (path == instancesPath) {
-        if (r.method != QHttpServerRequest::Method::Get)
-            return graphError(r, 405, QStringLiteral("Request_BadRequest"),
-                              QStringLiteral("The emulator supports only GET on this resource for apps."));
-        if (!hasRole({"PrivilegedAssignmentSchedule.Read.AzureADGroup",
-                      "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"}))
-            return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
-                            QStringLiteral("Authorization failed due to missing permission scope "
-                                           "PrivilegedAssignmentSchedule.Read.AzureADGroup,"
-                                           "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup."));
-        // The docs require a groupId or principalId filter for this list.
-        static const QRegularExpression key(QStringLiteral("\\b(groupId|principalId)\\s+eq\\s+'([^']*)'"),
-                                            QRegularExpression::CaseInsensitiveOption);
-        const QRegularExpressionMatch m = key.match(r.odata(QStringLiteral("filter")));
-        if (!m.hasMatch())
-            return graphError(r, 400, QStringLiteral("BadRequest"),
-                              QStringLiteral("The request must filter on groupId or principalId, e.g. "
-                                             "$filter=groupId eq '{id}'."));
-        if (m.captured(1).compare(u"groupId", Qt::CaseInsensitive) == 0 && !groupById(m.captured(2))
-            && missingGroupNotFound)
-            // settings.missingGroupInstances "notFound" (the realistic profile); "empty": 200, no value.
-            return pimError(r, 404, QStringLiteral("ResourceNotFound"),
-                            QStringLiteral("The group '%1' was not found.").arg(m.captured(2)));
-        return listInstances(r, nullptr, root, instancesPath);
-    }
+    if (r.method != QHttpServerRequest::Method::Get)
+        return d.graphError(r, 405, QStringLiteral("Request_BadRequest"),
+                            QStringLiteral("The emulator supports only GET on this resource for apps."));
+    if (!hasRole(c.at,
+                 {"PrivilegedAssignmentSchedule.Read.AzureADGroup",
+                  "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup"}))
+        return d.pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                          QStringLiteral("Authorization failed due to missing permission scope "
+                                         "PrivilegedAssignmentSchedule.Read.AzureADGroup,"
+                                         "PrivilegedAssignmentSchedule.ReadWrite.AzureADGroup."));
+    // The docs require a groupId or principalId filter for this list.
+    static const QRegularExpression key(QStringLiteral("\\b(groupId|principalId)\\s+eq\\s+'([^']*)'"),
+                                        QRegularExpression::CaseInsensitiveOption);
+    const QRegularExpressionMatch m = key.match(r.odata(QStringLiteral("filter")));
+    if (!m.hasMatch())
+        return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                            QStringLiteral("The request must filter on groupId or principalId, e.g. "
+                                           "$filter=groupId eq '{id}'."));
+    if (m.captured(1).compare(u"groupId", Qt::CaseInsensitive) == 0 && !d.groupById(m.captured(2))
+        && d.missingGroupNotFound)
+        // settings.missingGroupInstances "notFound" (the realistic profile); "empty": 200, no value.
+        return d.pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                          QStringLiteral("The group '%1' was not found.").arg(m.captured(2)));
+    return d.listInstances(r, nullptr, c.root, instancesPath);
+}
 
-    if (rest.value(0) == u"groups" && rest.size() <= 2) {
-        if (r.method != QHttpServerRequest::Method::Get)
-            return graphError(r, 405, QStringLiteral("Request_BadRequest"),
-                              QStringLiteral("The emulator supports only GET on this resource."));
-        if (!hasRole({"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All", "Group.ReadWrite.All"}))
-            return denied();
-        if (rest.size() == 2) {
-            const Json g = groupJson(rest.at(1));
-            if (g.is_null())
-                return graphError(
-                    r, 404, QStringLiteral("Request_ResourceNotFound"),
-                    QStringLiteral("Resource '%1' does not exist or one of its queried reference-property "
-                                   "objects are not present.")
-                        .arg(rest.at(1)));
-            Json out = g;
-            out["@odata.context"] = root + "/$metadata#groups/$entity";
-            return Reply::json(out);
-        }
-        QString prefix;
-        const QString filter = r.odata(QStringLiteral("filter")).trimmed();
-        if (!filter.isEmpty()) {
-            static const QRegularExpression startsWith(
-                QStringLiteral("^startswith\\(\\s*displayName\\s*,\\s*'((?:[^']|'')*)'\\s*\\)$"),
-                QRegularExpression::CaseInsensitiveOption);
-            const QRegularExpressionMatch fm = startsWith.match(filter);
-            if (!fm.hasMatch())
-                return graphError(r, 400, QStringLiteral("BadRequest"),
-                                  QStringLiteral("Invalid filter clause: the emulator supports "
-                                                 "startswith(displayName,'...') only."));
-            prefix = fm.captured(1).replace(QStringLiteral("''"), QStringLiteral("'"));
-        }
-        QStringList select = r.odata(QStringLiteral("select")).split(u',', Qt::SkipEmptyParts);
-        for (auto &f : select)
-            f = f.trimmed();
-        for (const auto &f : std::as_const(select))
-            if (f != u"id" && f != u"displayName" && f != u"description")
-                return graphError(r, 400, QStringLiteral("BadRequest"),
-                                  QStringLiteral("Could not find a property named '%1' on type "
-                                                 "'microsoft.graph.group'.")
-                                      .arg(f));
-        int top = 0;
-        const QString topText = r.odata(QStringLiteral("top"));
-        if (!topText.isEmpty()) {
-            bool ok = false;
-            top = topText.toInt(&ok);
-            if (!ok || top < 1 || top > 999)
-                return graphError(r, 400, QStringLiteral("BadRequest"),
-                                  QStringLiteral("Invalid page size specified: '%1'. Must be between 1 and "
-                                                 "999 inclusive.")
-                                      .arg(topText));
-        }
-        std::vector<Json> items;
-        for (const auto &g : std::as_const(groups)) {
-            if (!g.displayName.startsWith(prefix, Qt::CaseInsensitive))
-                continue;
-            const Json full = groupJson(g.id);
-            Json item = Json::object();
-            for (const auto &[k, v] : full.items())
-                if (select.isEmpty() || select.contains(QString::fromStdString(k)))
-                    item[k] = v;
-            items.push_back(item);
-        }
-        return pagedCollection(r, root, QStringLiteral("/groups"), "groups", items, top);
+/// GET /groups (filtered by a displayName prefix, $select, $top) and /groups/{id}.
+Reply appGroups(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QString id = c.params.value(QStringLiteral("id"));
+    if (r.method != QHttpServerRequest::Method::Get)
+        return d.graphError(r, 405, QStringLiteral("Request_BadRequest"),
+                            QStringLiteral("The emulator supports only GET on this resource."));
+    if (!hasRole(c.at,
+                 {"Group.Read.All", "GroupMember.Read.All", "Directory.Read.All", "Group.ReadWrite.All"}))
+        return denied(d, r);
+    if (!id.isEmpty()) {
+        const Json g = d.groupJson(id);
+        if (g.is_null())
+            return d.graphError(
+                r, 404, QStringLiteral("Request_ResourceNotFound"),
+                QStringLiteral("Resource '%1' does not exist or one of its queried reference-property "
+                               "objects are not present.")
+                    .arg(id));
+        Json out = g;
+        out["@odata.context"] = c.root + "/$metadata#groups/$entity";
+        return Reply::json(out);
     }
+    QString prefix;
+    const QString filter = r.odata(QStringLiteral("filter")).trimmed();
+    if (!filter.isEmpty()) {
+        static const QRegularExpression startsWith(
+            QStringLiteral("^startswith\\(\\s*displayName\\s*,\\s*'((?:[^']|'')*)'\\s*\\)$"),
+            QRegularExpression::CaseInsensitiveOption);
+        const QRegularExpressionMatch fm = startsWith.match(filter);
+        if (!fm.hasMatch())
+            return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                                QStringLiteral("Invalid filter clause: the emulator supports "
+                                               "startswith(displayName,'...') only."));
+        prefix = fm.captured(1).replace(QStringLiteral("''"), QStringLiteral("'"));
+    }
+    QStringList select = r.odata(QStringLiteral("select")).split(u',', Qt::SkipEmptyParts);
+    for (auto &f : select)
+        f = f.trimmed();
+    for (const auto &f : std::as_const(select))
+        if (f != u"id" && f != u"displayName" && f != u"description")
+            return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                                QStringLiteral("Could not find a property named '%1' on type "
+                                               "'microsoft.graph.group'.")
+                                    .arg(f));
+    int top = 0;
+    const QString topText = r.odata(QStringLiteral("top"));
+    if (!topText.isEmpty()) {
+        bool ok = false;
+        top = topText.toInt(&ok);
+        if (!ok || top < 1 || top > 999)
+            return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                                QStringLiteral("Invalid page size specified: '%1'. Must be between 1 and "
+                                               "999 inclusive.")
+                                    .arg(topText));
+    }
+    std::vector<Json> items;
+    for (const auto &g : std::as_const(d.groups)) {
+        if (!g.displayName.startsWith(prefix, Qt::CaseInsensitive))
+            continue;
+        const Json full = d.groupJson(g.id);
+        Json item = Json::object();
+        for (const auto &[k, v] : full.items())
+            if (select.isEmpty() || select.contains(QString::fromStdString(k)))
+                item[k] = v;
+        items.push_back(item);
+    }
+    return d.pagedCollection(r, c.root, QStringLiteral("/groups"), "groups", items, top);
+}
 
+} // namespace
+
+const GraphRoutes &Emulator::Private::appRoutes()
+{
+    // Below /graph/{version}/ for app-only tokens; each handler checks the method itself.
+    static const GraphRoutes routes = [] {
+        GraphRoutes t;
+        t.add(AnyMethod, QStringLiteral("$batch"), [](Private &d, const Request &r, const GraphCall &) {
+            return d.batch(r, r.segments.at(1)); // each step goes through the routes again, with this token
+        });
+        t.add(AnyMethod, QStringLiteral("me"), appMe);
+        t.add(AnyMethod,
+              QStringLiteral("identityGovernance/privilegedAccess/group/assignmentScheduleInstances"),
+              appInstances);
+        t.add(AnyMethod, QStringLiteral("groups"), appGroups);
+        t.add(AnyMethod, QStringLiteral("groups/{id}"), appGroups);
+        return t;
+    }();
+    return routes;
+}
+
+Reply Emulator::Private::appGraphNotFound(const Request &r, const QStringList &rest)
+{
     // The rest of the emulated Graph is delegated-only (the caller's own eligibilities, requests,
     // approvals): an app token is refused.
     static const QStringList delegatedOnly

@@ -488,7 +488,9 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
     r.query = req.query();
     r.headers = req.headers();
     r.body = req.body();
-    const bool isAdmin = r.segments.value(0) == u"_emulator";
+    const Routes::Match match = findRoute(r);
+    const ErrorShape shape = match.route ? match.route->shape : ErrorShape::Graph;
+    const bool isAdmin = shape == ErrorShape::Admin;
 
     // The first fault that matches is used once; admin endpoints are never faulted.
     std::optional<Fault> fault;
@@ -509,50 +511,15 @@ void Emulator::Private::serve(const QHttpServerRequest &req, QHttpServerResponde
     // processed) or "after" it (processed, answer lost). Any other fault decorates the real answer.
     const bool replaces = fault && (fault->status != 0 || fault->drop);
     const bool process = !replaces || fault->after;
-    Reply reply = process ? dispatch(r) : Reply();
+    Reply reply = process ? dispatch(r, match) : Reply();
     if (fault) {
         if (fault->status != 0) {
             if (fault->body) {
                 reply = Reply();
                 reply.status = fault->status;
                 reply.body = *fault->body;
-            } else if (std::optional<Reply> awsReply = awsFault(r, fault->status)) {
-                reply = *awsReply; // AWS routes fail the AWS way
-            } else if (r.segments.size() == 4 && r.segments.at(1) == u"oauth2" && r.segments.at(2) == u"v2.0"
-                       && (r.segments.at(3) == u"token" || r.segments.at(3) == u"devicecode")) {
-                reply = entraFault(r, *fault); // and Entra's token endpoint the OAuth way
-            } else if (fault->status == 401) {
-                // Graph always challenges on a 401; a fault's own WWW-Authenticate (CAE) replaces this one.
-                const bool ownChallenge
-                    = std::any_of(fault->headers.cbegin(), fault->headers.cend(), [](const auto &h) {
-                          return h.first.compare("WWW-Authenticate", Qt::CaseInsensitive) == 0;
-                      });
-                QList<QPair<QByteArray, QByteArray>> challenge;
-                if (!ownChallenge)
-                    challenge.append(qMakePair(
-                        QByteArray("WWW-Authenticate"),
-                        QByteArray("Bearer realm=\"\", authorization_uri=\"https://login.microsoftonline.com/"
-                                   "common/oauth2/authorize\", "
-                                   "client_id=\"00000003-0000-0000-c000-000000000000\"")));
-                reply = graphError(r, 401, QStringLiteral("InvalidAuthenticationToken"),
-                                   QStringLiteral("Access token validation failure."), challenge);
-            } else if (fault->status == 403) {
-                reply = graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
-                                   QStringLiteral("Insufficient privileges to complete the operation."));
-            } else if (fault->status == 429) {
-                reply = graphError(r, 429, QStringLiteral("TooManyRequests"),
-                                   QStringLiteral("Please retry again later."));
-            } else if (fault->status == 503) {
-                reply = graphError(r, 503, QStringLiteral("serviceNotAvailable"),
-                                   QStringLiteral("Service is temporarily unavailable. Please retry later."));
-            } else if (fault->status == 504) {
-                reply = graphError(r, 504, QStringLiteral("gatewayTimeout"),
-                                   QStringLiteral("The gateway did not receive a timely response."));
             } else {
-                reply = graphError(r, fault->status,
-                                   fault->status >= 500 ? QStringLiteral("UnknownError")
-                                                        : QStringLiteral("BadRequest"),
-                                   QStringLiteral("Injected fault."));
+                reply = faultReply(r, *fault, shape); // in the shape of the route's own errors
             }
         } else if (fault->body) {
             reply.body = *fault->body;
@@ -761,52 +728,56 @@ QJsonObject Emulator::state() const
     return QJsonDocument::fromJson(QByteArray::fromStdString(d->stateJson().dump())).object();
 }
 
-Reply Emulator::Private::dispatch(const Request &r)
+Reply Emulator::Private::dispatch(const Request &r, const Routes::Match &match)
 {
     advanceState();
     observeMemberships();
-    Reply reply = route(r);
+    Reply reply = route(r, match);
     observeMemberships(); // a deactivation ends the Entra membership now, for SCIM to follow
     return reply;
 }
 
-Reply Emulator::Private::route(const Request &r)
+const Routes &Emulator::Private::rootRoutes()
 {
-    const QStringList &s = r.segments;
-    if (s.isEmpty())
-        return Reply::html(
-            QStringLiteral("<h1>Elevate emulator</h1><p>Not Microsoft. A local test bed.</p>"));
-    if (s.first() == u"_emulator")
-        return admin(r);
-    if (s.first() == u"graph" && s.size() >= 2 && (s.at(1) == u"v1.0" || s.at(1) == u"beta")) {
-        if (s.value(2) == u"servicePrincipals")
-            return synchronization(r, s.mid(2));
-        return graph(r, s.mid(2));
+    static const Routes routes = [] {
+        Routes t;
+        t.add(
+            AnyMethod, QString(),
+            [](Private &, const Request &, const RouteParams &) {
+                return Reply::html(
+                    QStringLiteral("<h1>Elevate emulator</h1><p>Not Microsoft. A local test bed.</p>"));
+            },
+            ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("_emulator/**"), &Private::admin, ErrorShape::Admin);
+        return t;
+    }();
+    return routes;
+}
+
+Routes::Match Emulator::Private::findRoute(const Request &r)
+{
+    for (const Routes *table : {&rootRoutes(), &graphRoutes(), &awsRoutes(), &entraRoutes()}) {
+        qsizetype from = 0;
+        for (;;) {
+            Routes::Match m = table->match(r.segments, r.method, from);
+            if (!m.route)
+                break;
+            if (m.methodAllowed || m.route->shape == ErrorShape::AwsOidc
+                || m.route->shape == ErrorShape::AwsPortal)
+                return m;
+            from = m.index + 1; // e.g. POST /signin only: GET /signin/... may still be a tenant's route
+        }
     }
-    // IAM Identity Center at the root: /client/register, /device_authorization, /token, /authorize,
-    // /assignment/..., /federation[/credentials], /logout, /aws/... No Entra route is among them: those
-    // are /{tenant}/oauth2/v2.0/... and /{tenant}/v2.0/..., /{tenant}/discovery/v2.0/keys.
-    if (std::optional<Reply> awsReply = aws(r))
-        return *awsReply;
-    if (s.first() == u"devicelogin")
-        return deviceLogin(r);
-    if (s.first() == u"signin" && r.method == QHttpServerRequest::Method::Post)
-        return signInPost(r);
-    if (s.size() >= 2) {
-        const QString tenant = s.at(0);
-        const QString rest = s.mid(1).join(u'/');
-        if (rest == u"v2.0/.well-known/openid-configuration")
-            return discovery(tenant);
-        if (rest == u"oauth2/v2.0/authorize")
-            return authorize(r, tenant);
-        if (rest == u"oauth2/v2.0/token")
-            return token(r, tenant);
-        if (rest == u"oauth2/v2.0/devicecode")
-            return deviceCode(r, tenant);
-        if (rest == u"discovery/v2.0/keys")
-            return Reply::json({{"keys", Json::array()}}); // HS256-signed tokens: no public keys to publish
-    }
-    return Reply::html(QStringLiteral("<h1>404</h1><p>The emulator has nothing at this path.</p>"), 404);
+    return {};
+}
+
+Reply Emulator::Private::route(const Request &r, const Routes::Match &match)
+{
+    if (!match.route)
+        return Reply::html(QStringLiteral("<h1>404</h1><p>The emulator has nothing at this path.</p>"), 404);
+    if (!match.methodAllowed)
+        return awsMethodNotAllowed(match.route->shape, r);
+    return match.route->handler(*this, r, match.params);
 }
 
 Json Emulator::Private::stateJson()
@@ -1133,6 +1104,50 @@ Reply Emulator::Private::entraFault(const Request &r, const Fault &f)
         reply.body = QByteArray::fromStdString(j.dump());
     }
     return reply;
+}
+
+Reply Emulator::Private::faultReply(const Request &r, const Fault &f, ErrorShape shape)
+{
+    switch (shape) {
+    case ErrorShape::AwsOidc:
+    case ErrorShape::AwsPortal:
+        return awsFault(shape, f.status); // AWS routes fail the AWS way
+    case ErrorShape::EntraOAuth:
+        return entraFault(r, f); // and Entra's token endpoint the OAuth way
+    case ErrorShape::Graph:
+    case ErrorShape::Page: // pages have no error body of their own: Graph's, as for an unknown path
+    case ErrorShape::Admin: // never faulted
+        break;
+    }
+    if (f.status == 401) {
+        // Graph always challenges on a 401; a fault's own WWW-Authenticate (CAE) replaces this one.
+        const bool ownChallenge = std::any_of(f.headers.cbegin(), f.headers.cend(), [](const auto &h) {
+            return h.first.compare("WWW-Authenticate", Qt::CaseInsensitive) == 0;
+        });
+        QList<QPair<QByteArray, QByteArray>> challenge;
+        if (!ownChallenge)
+            challenge.append(qMakePair(QByteArray("WWW-Authenticate"),
+                                       QByteArray("Bearer realm=\"\", authorization_uri=\"https://"
+                                                  "login.microsoftonline.com/common/oauth2/authorize\", "
+                                                  "client_id=\"00000003-0000-0000-c000-000000000000\"")));
+        return graphError(r, 401, QStringLiteral("InvalidAuthenticationToken"),
+                          QStringLiteral("Access token validation failure."), challenge);
+    }
+    if (f.status == 403)
+        return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                          QStringLiteral("Insufficient privileges to complete the operation."));
+    if (f.status == 429)
+        return graphError(r, 429, QStringLiteral("TooManyRequests"),
+                          QStringLiteral("Please retry again later."));
+    if (f.status == 503)
+        return graphError(r, 503, QStringLiteral("serviceNotAvailable"),
+                          QStringLiteral("Service is temporarily unavailable. Please retry later."));
+    if (f.status == 504)
+        return graphError(r, 504, QStringLiteral("gatewayTimeout"),
+                          QStringLiteral("The gateway did not receive a timely response."));
+    return graphError(r, f.status,
+                      f.status >= 500 ? QStringLiteral("UnknownError") : QStringLiteral("BadRequest"),
+                      QStringLiteral("Injected fault."));
 }
 
 Reply Emulator::Private::settingsAdmin(const Json &body)

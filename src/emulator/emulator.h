@@ -38,6 +38,13 @@ namespace Elevate::Emulator {
  *   tests   ─/_emulator/{state,clock/advance,auto-sign-in,decide,settings,faults,applications,scim/job}
  *           DELETE /_emulator/groups/{id}
  *
+ * Routing: each service file has a route table (routes.h): method, path pattern ({tenant}, OData keys
+ * and functions as `filterByCurrentUser(on='{on}')`, a trailing **), handler and error shape. The
+ * root's tables (emulator.cpp, graph.cpp, aws.cpp, entra.cpp) are looked up in that order; below
+ * /graph/{version}/, once the bearer token is checked, pim.cpp's and graph.cpp's tables, or bridge.cpp's
+ * for an app-only token. A route's error shape (Graph, Entra OAuth, AWS OIDC or portal) is what an
+ * injected fault answers in; a wrong method is that service's 405 (on a page the lookup goes on).
+ *
  * SCIM: a user holds role R in account A in Identity Center while a PIM activation of a group mapped to
  * A/R (scenario field `aws` of the group, else its name AWS-<12 digits>-<R>) is live, shifted by
  * scimDelaySeconds: it appears that long after the activation starts and goes that long after it ends.

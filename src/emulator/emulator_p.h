@@ -4,6 +4,7 @@
 // Internal state of the emulator, shared by its Entra, Graph, PIM, IAM Identity Center and admin parts.
 
 #include "emulator.h"
+#include "routes.h"
 
 #include <QHash>
 #include <QHttpServer>
@@ -296,6 +297,23 @@ struct Reply
     static Reply redirect(const QString &to);
 };
 
+/// The routes at the root: a handler gets the path's params.
+using Routes = RouteTable<Emulator::Private, RouteParams>;
+
+/// What a Graph handler gets: the params of its path below /graph/{version}, the caller's token and user,
+/// the service root for @odata.context and next links, the path itself ("/me") and the version.
+struct GraphCall
+{
+    RouteParams params;
+    const AccessToken &at;
+    const User *user; // nullptr for an app-only token
+    std::string root;
+    QString path;
+    bool beta = false;
+};
+/// The routes below /graph/{version}/, once the bearer token is checked.
+using GraphRoutes = RouteTable<Emulator::Private, GraphCall>;
+
 struct Emulator::Private
 {
     Emulator *q = nullptr;
@@ -395,8 +413,23 @@ struct Emulator::Private
     bool parsePolicies(const Json &list, QString *error);
 
     void serve(const QHttpServerRequest &req, QHttpServerResponder &&responder);
-    Reply dispatch(const Request &r);
-    Reply route(const Request &r);
+    // Routing: one table per service file, built once, looked up in this order; the first route whose
+    // pattern fits decides (see RouteTable). A wrong method on an AWS OIDC or portal route is a 405 in
+    // AWS's shape; on any other route the lookup goes on (and ends in the 404 page).
+    static const Routes &rootRoutes(); // emulator.cpp: the home page, /_emulator/...
+    static const Routes &graphRoutes(); // graph.cpp: /graph/{v1.0,beta}/..., servicePrincipals apart
+    static const Routes &awsRoutes(); // aws.cpp: IAM Identity Center at the root and under /aws/
+    static const Routes &entraRoutes(); // entra.cpp: /{tenant}/oauth2/v2.0/..., sign-in pages
+    static const GraphRoutes &graphResourceRoutes(); // graph.cpp: $batch, /me, groups, eligibilities
+    static const GraphRoutes &pimRoutes(); // pim.cpp: policies, requests, approvals, instances
+    static const GraphRoutes &appRoutes(); // bridge.cpp: what an app-only token may call
+    /// The route for `r` (route nullptr: none, the 404 page); methodAllowed false: a 405 in its shape.
+    static Routes::Match findRoute(const Request &r);
+    Reply dispatch(const Request &r, const Routes::Match &route);
+    Reply route(const Request &r, const Routes::Match &route);
+    Reply route(const Request &r) { return route(r, findRoute(r)); }
+    /// An injected fault's answer for a route of this shape, when the fault gives a status but no body.
+    Reply faultReply(const Request &r, const Fault &f, ErrorShape shape);
     Reply admin(const Request &r);
     Json stateJson();
     Reply faultsAdmin(const Request &r, const Json &body);
@@ -428,6 +461,11 @@ struct Emulator::Private
     Reply signInPost(const Request &r);
     Reply completeSignIn(const QUrlQuery &params, const User &user);
     Reply token(const Request &r, const QString &tenant);
+    // The token endpoint's grants, once the client, the scopes and their consent are checked.
+    Reply redeemCode(const Request &r, const QUrlQuery &form, const QStringList &scopes, bool clientInfo);
+    Reply redeemRefreshToken(const Request &r, const QUrlQuery &form, const QStringList &scopes,
+                             bool clientInfo);
+    Reply redeemDeviceCode(const Request &r, const QUrlQuery &form, bool clientInfo);
     Reply deviceCode(const Request &r, const QString &tenant);
     Reply deviceLogin(const Request &r);
     Reply issueTokens(const QString &userId, const QString &clientId, const QStringList &scopes,
@@ -444,7 +482,11 @@ struct Emulator::Private
     std::optional<Application> parseApplication(const Json &j, QString *error) const;
     const Application *applicationById(const QString &clientId) const;
     Reply clientCredentials(const Request &r, const QUrlQuery &form);
-    Reply appGraph(const Request &r, const QStringList &rest, const AccessToken &at);
+    /// A client_assertion (a JWT signed with one of the app's certificates) checked: the refusal, or nullopt.
+    std::optional<Reply> checkClientAssertion(const Request &r, const QUrlQuery &form,
+                                              const Application &app);
+    /// What an app-only token gets for a path appRoutes() does not have.
+    Reply appGraphNotFound(const Request &r, const QStringList &rest);
     /// Whether an app token may read (write: also change) the SCIM job of scimSpId.
     bool appMaySync(const AccessToken &at, bool write) const;
     /// The job's state as the jobs list shows it, and whether its regular cycle runs.
@@ -464,10 +506,10 @@ struct Emulator::Private
     Reply batchStep(const Request &sub);
 
     // PIM for Groups: policies and the assignment request lifecycle (pim.cpp)
-    std::optional<Reply> pim(const Request &r, const QString &path, const AccessToken &at, const User &user,
-                             const std::string &root);
     Reply policyAssignments(const Request &r, const AccessToken &at, const std::string &root);
     Reply createRequest(const Request &r, const AccessToken &at, const User &user, const std::string &root);
+    /// selfDeactivate: ends the caller's activation `p` names (201), or says why not.
+    Reply deactivateRequest(const Request &r, PimRequest p, const User &user, const std::string &root);
     Reply listRequests(const Request &r, const QString &on, const User &user, const std::string &root,
                        const QString &path);
     Reply cancelRequest(const Request &r, const QString &id, const User &user);
@@ -482,8 +524,6 @@ struct Emulator::Private
     PimRequest *findRequest(const QString &id);
 
     // Approvals of requests that need one (pim.cpp): GET, the approver's list, PATCH of the stage.
-    std::optional<Reply> approvals(const Request &r, const QString &path, const AccessToken &at,
-                                   const User &user, const std::string &root);
     Reply reviewStage(const Request &r, const QString &approvalId, const QString &stageId, const User &user);
     /// The policy's approvers but not the requester: who may decide (whatever the stage's status).
     bool mayDecide(const PimRequest &p, const QString &userId) const;
@@ -504,12 +544,15 @@ struct Emulator::Private
 
     // IAM Identity Center (aws.cpp): OIDC, portal, console federation, SCIM sync, provision on demand
     bool parseAws(const Json &scenario, QString *error);
-    /// The routes at the root (OIDC, portal, /federation) and under /aws/; nullopt: not an AWS route.
-    std::optional<Reply> aws(const Request &r);
     /// /graph/{v1.0,beta}/servicePrincipals/...: the SCIM job, its schema, provisionOnDemand.
     Reply synchronization(const Request &r, const QStringList &rest);
-    /// The AWS-shaped answer of an injected fault on an AWS route; nullopt: not an AWS route.
-    std::optional<Reply> awsFault(const Request &r, int status);
+    /// The SCIM job as Graph lists it, and its schema (one rule) under the jobs' @odata.context.
+    Json scimJobJson() const;
+    Json scimSchemaJson(const std::string &spContext) const;
+    /// The AWS-shaped answer of an injected fault (shape AwsOidc or AwsPortal).
+    Reply awsFault(ErrorShape shape, int status);
+    /// The 405 of an AWS OIDC or portal route for a method it does not take.
+    Reply awsMethodNotAllowed(ErrorShape shape, const Request &r);
     std::optional<Reply> awsSettings(const Json &body); // nullopt: applied (or nothing to apply)
     /// portalMembershipSnapshot and portalCredentialsLagSeconds in `j` (scenario settings or a POST):
     /// checked, applied only if valid and `apply`; the error says what is wrong.
@@ -540,7 +583,16 @@ struct Emulator::Private
     Reply awsDevicePage(const Request &r);
     Reply awsIssueTokens(const QString &sessionId, const AwsClient &client);
     QString awsNewSession(const QString &userId, const QString &clientId);
-    Reply portal(const Request &r, const QString &operation);
+    /// The access portal's checks before any operation (a live bearer token of a live session, the
+    /// rate limit): the refusal, or nullopt and the caller's session.
+    std::optional<Reply> portalCaller(const Request &r, QString *sessionId);
+    Reply portalLogout(const Request &r);
+    Reply portalRoleCredentials(const Request &r);
+    Reply portalAccounts(const Request &r);
+    Reply portalRoles(const Request &r);
+    /// ListAccounts (accounts) or ListAccountRoles, paged alike.
+    Reply portalList(const Request &r, bool accounts);
+    bool awsAccountKnown(const QString &accountId) const;
     Reply federation(const Request &r);
     Reply awsStartPage();
     Reply provisionOnDemand(const Request &r, const QString &caller);

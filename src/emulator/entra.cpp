@@ -223,6 +223,50 @@ Reply Emulator::Private::entraError(const Request &r, const QString &error, int 
     return Reply::json(j, status);
 }
 
+namespace {
+/// A field of a form body, decoded.
+QString field(const QUrlQuery &form, const char *key)
+{
+    return form.queryItemValue(QString::fromLatin1(key), QUrl::FullyDecoded);
+}
+} // namespace
+
+const Routes &Emulator::Private::entraRoutes()
+{
+    using M = QHttpServerRequest::Method;
+    static const Routes routes = [] {
+        auto tenantRoute = [](Reply (Private::*handler)(const Request &, const QString &)) {
+            return [handler](Private &d, const Request &r, const RouteParams &p) {
+                return (d.*handler)(r, p.value(QStringLiteral("tenant")));
+            };
+        };
+        Routes t;
+        t.add(AnyMethod, QStringLiteral("devicelogin/**"), &Private::deviceLogin, ErrorShape::Page);
+        t.add(M::Post, QStringLiteral("signin/**"), &Private::signInPost, ErrorShape::Page);
+        t.add(
+            AnyMethod, QStringLiteral("{tenant}/v2.0/.well-known/openid-configuration"),
+            [](Private &d, const Request &, const RouteParams &p) {
+                return d.discovery(p.value(QStringLiteral("tenant")));
+            },
+            ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/authorize"), tenantRoute(&Private::authorize),
+              ErrorShape::Page);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/token"), tenantRoute(&Private::token),
+              ErrorShape::EntraOAuth);
+        t.add(AnyMethod, QStringLiteral("{tenant}/oauth2/v2.0/devicecode"), tenantRoute(&Private::deviceCode),
+              ErrorShape::EntraOAuth);
+        t.add(
+            AnyMethod, QStringLiteral("{tenant}/discovery/v2.0/keys"),
+            [](Private &, const Request &, const RouteParams &) {
+                return Reply::json(
+                    {{"keys", Json::array()}}); // HS256-signed tokens: no public keys to publish
+            },
+            ErrorShape::Page);
+        return t;
+    }();
+    return routes;
+}
+
 Reply Emulator::Private::discovery(const QString &tenant)
 {
     if (!tenantMatches(tenant))
@@ -506,122 +550,130 @@ Reply Emulator::Private::token(const Request &r, const QString &tenant)
         return entraError(r, QStringLiteral("invalid_grant"), 65001, kConsentMissing.arg(clientId), 400,
                           QStringLiteral("consent_required"));
 
-    if (grant == u"authorization_code") {
-        const QString code = param("code");
-        auto it = codes.find(code);
-        if (it == codes.end())
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 70008,
-                QStringLiteral("The provided authorization code or refresh token has expired due to "
-                               "inactivity. Send a new interactive authorization request."));
-        AuthCode &c = it.value();
-        if (c.used)
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 54005,
-                QStringLiteral("OAuth2 Authorization code was already redeemed, please retry with a new "
-                               "valid code or use an existing refresh token."));
-        if (now() > c.expires)
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 70008,
-                QStringLiteral("The provided authorization code or refresh token has expired due to "
-                               "inactivity. Send a new interactive authorization request."));
-        if (c.clientId != param("client_id"))
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 700005,
-                QStringLiteral("Provided Authorization Code is intended to use against other tenant or "
-                               "client."));
-        if (c.redirectUri != param("redirect_uri"))
-            // Entra answers a redemption whose redirect_uri differs from the authorize request this way.
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 500112,
-                QStringLiteral("The reply address does not match the reply address provided when "
-                               "requesting Authorization code."));
-        const QString verifier = param("code_verifier");
-        const QString expected = c.challengeMethod == u"S256"
-            ? QString::fromLatin1(
-                b64url(QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)))
-            : verifier;
-        if (verifier.isEmpty() || expected != c.challenge)
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 501481,
-                QStringLiteral("The Code_Verifier does not match the code_challenge supplied in the "
-                               "authorization request."));
-        c.used = true;
-        // The claims may come with the authorize request, the redemption, or both.
-        QStringList acrs = c.acrs + acrsFromClaims(param("claims"));
-        acrs.removeDuplicates();
-        return issueTokens(c.userId, c.clientId, scopes.isEmpty() ? c.scopes : scopes, c.nonce, clientInfo,
-                           acrs, c.mfa || !acrs.isEmpty());
-    }
-
-    if (grant == u"refresh_token") {
-        auto it = refreshTokens.find(param("refresh_token"));
-        if (it == refreshTokens.end() || it->clientId != param("client_id"))
-            return entraError(r, QStringLiteral("invalid_grant"), 70008,
-                              QStringLiteral("The refresh token has expired or is invalid."));
-        if (it->revoked)
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 50173,
-                QStringLiteral("The provided grant has expired due to it being revoked, a fresh auth "
-                               "token is needed."));
-        if (it->lastUsed.secsTo(now()) > refreshTokenInactivitySecs)
-            return entraError(r, QStringLiteral("invalid_grant"), 700082,
-                              QStringLiteral("The refresh token has expired due to inactivity."));
-        if (!acrsFromClaims(param("claims")).isEmpty())
-            // An authentication context needs the user at the keyboard: no silent step-up.
-            return entraError(
-                r, QStringLiteral("invalid_grant"), 50076,
-                QStringLiteral(
-                    "Due to a configuration change made by your administrator, or because you moved "
-                    "to a new location, you must use multi-factor authentication to access "
-                    "'00000003-0000-0000-c000-000000000000'."),
-                400, QStringLiteral("basic_action"));
-        it->lastUsed = now(); // the old token stays valid, as Entra's do
-        QStringList granted = scopes;
-        if (!granted.contains(u"offline_access"))
-            granted << QStringLiteral("offline_access");
-        return issueTokens(it->userId, it->clientId, granted, {}, clientInfo, {}, it->mfa);
-    }
-
-    if (grant == u"urn:ietf:params:oauth:grant-type:device_code") {
-        auto it = deviceCodes.find(param("device_code"));
-        if (it == deviceCodes.end())
-            return entraError(r, QStringLiteral("bad_verification_code"), 70019,
-                              QStringLiteral("Verification code is not valid."));
-        DeviceCode &dc = it.value();
-        if (now() > dc.expires)
-            return entraError(
-                r, QStringLiteral("expired_token"), 70020,
-                QStringLiteral("The provided value for the input parameter 'device_code' is expired."));
-        if (dc.status == DeviceCode::Status::Declined)
-            return entraError(r, QStringLiteral("authorization_declined"), 70018,
-                              QStringLiteral("The user declined the authorization request."));
-        const bool tooFast
-            = dc.lastPoll.isValid() && dc.lastPoll.msecsTo(now()) < qint64(dc.interval) * 1000 - 500;
-        dc.lastPoll = now();
-        if (dc.status == DeviceCode::Status::Pending && !autoSignInUpn.isEmpty()
-            && userByUpn(autoSignInUpn)) {
-            dc.status = DeviceCode::Status::Approved; // the scripted user completes it by the first poll
-            dc.userId = userByUpn(autoSignInUpn)->id;
-            return entraError(
-                r, QStringLiteral("authorization_pending"), 70016,
-                QStringLiteral("OAuth 2.0 device flow error. Authorization is pending. Continue polling."));
-        }
-        if (tooFast)
-            return entraError(r, QStringLiteral("slow_down"), 70016,
-                              QStringLiteral("Polling too fast. Slow down."));
-        if (dc.status == DeviceCode::Status::Pending)
-            return entraError(
-                r, QStringLiteral("authorization_pending"), 70016,
-                QStringLiteral("OAuth 2.0 device flow error. Authorization is pending. Continue polling."));
-        const QString userId = dc.userId;
-        const QStringList dcScopes = dc.scopes;
-        const QString dcClient = dc.clientId;
-        deviceCodes.erase(it);
-        return issueTokens(userId, dcClient, dcScopes, {}, clientInfo);
-    }
+    if (grant == u"authorization_code")
+        return redeemCode(r, form, scopes, clientInfo);
+    if (grant == u"refresh_token")
+        return redeemRefreshToken(r, form, scopes, clientInfo);
+    if (grant == u"urn:ietf:params:oauth:grant-type:device_code")
+        return redeemDeviceCode(r, form, clientInfo);
     return entraError(r, QStringLiteral("unsupported_grant_type"), 70003,
                       QStringLiteral("The app requested an unsupported grant type '%1'.").arg(grant));
+}
+
+Reply Emulator::Private::redeemCode(const Request &r, const QUrlQuery &form, const QStringList &scopes,
+                                    bool clientInfo)
+{
+    const QString code = field(form, "code");
+    auto it = codes.find(code);
+    if (it == codes.end())
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 70008,
+            QStringLiteral("The provided authorization code or refresh token has expired due to "
+                           "inactivity. Send a new interactive authorization request."));
+    AuthCode &c = it.value();
+    if (c.used)
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 54005,
+            QStringLiteral("OAuth2 Authorization code was already redeemed, please retry with a new "
+                           "valid code or use an existing refresh token."));
+    if (now() > c.expires)
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 70008,
+            QStringLiteral("The provided authorization code or refresh token has expired due to "
+                           "inactivity. Send a new interactive authorization request."));
+    if (c.clientId != field(form, "client_id"))
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 700005,
+            QStringLiteral("Provided Authorization Code is intended to use against other tenant or "
+                           "client."));
+    if (c.redirectUri != field(form, "redirect_uri"))
+        // Entra answers a redemption whose redirect_uri differs from the authorize request this way.
+        return entraError(r, QStringLiteral("invalid_grant"), 500112,
+                          QStringLiteral("The reply address does not match the reply address provided when "
+                                         "requesting Authorization code."));
+    const QString verifier = field(form, "code_verifier");
+    const QString expected = c.challengeMethod == u"S256" ? QString::fromLatin1(b64url(
+                                 QCryptographicHash::hash(verifier.toLatin1(), QCryptographicHash::Sha256)))
+                                                          : verifier;
+    if (verifier.isEmpty() || expected != c.challenge)
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 501481,
+            QStringLiteral("The Code_Verifier does not match the code_challenge supplied in the "
+                           "authorization request."));
+    c.used = true;
+    // The claims may come with the authorize request, the redemption, or both.
+    QStringList acrs = c.acrs + acrsFromClaims(field(form, "claims"));
+    acrs.removeDuplicates();
+    return issueTokens(c.userId, c.clientId, scopes.isEmpty() ? c.scopes : scopes, c.nonce, clientInfo, acrs,
+                       c.mfa || !acrs.isEmpty());
+}
+
+Reply Emulator::Private::redeemRefreshToken(const Request &r, const QUrlQuery &form,
+                                            const QStringList &scopes, bool clientInfo)
+{
+    auto it = refreshTokens.find(field(form, "refresh_token"));
+    if (it == refreshTokens.end() || it->clientId != field(form, "client_id"))
+        return entraError(r, QStringLiteral("invalid_grant"), 70008,
+                          QStringLiteral("The refresh token has expired or is invalid."));
+    if (it->revoked)
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 50173,
+            QStringLiteral("The provided grant has expired due to it being revoked, a fresh auth "
+                           "token is needed."));
+    if (it->lastUsed.secsTo(now()) > refreshTokenInactivitySecs)
+        return entraError(r, QStringLiteral("invalid_grant"), 700082,
+                          QStringLiteral("The refresh token has expired due to inactivity."));
+    if (!acrsFromClaims(field(form, "claims")).isEmpty())
+        // An authentication context needs the user at the keyboard: no silent step-up.
+        return entraError(
+            r, QStringLiteral("invalid_grant"), 50076,
+            QStringLiteral("Due to a configuration change made by your administrator, or because you moved "
+                           "to a new location, you must use multi-factor authentication to access "
+                           "'00000003-0000-0000-c000-000000000000'."),
+            400, QStringLiteral("basic_action"));
+    it->lastUsed = now(); // the old token stays valid, as Entra's do
+    QStringList granted = scopes;
+    if (!granted.contains(u"offline_access"))
+        granted << QStringLiteral("offline_access");
+    return issueTokens(it->userId, it->clientId, granted, {}, clientInfo, {}, it->mfa);
+}
+
+Reply Emulator::Private::redeemDeviceCode(const Request &r, const QUrlQuery &form, bool clientInfo)
+{
+    auto it = deviceCodes.find(field(form, "device_code"));
+    if (it == deviceCodes.end())
+        return entraError(r, QStringLiteral("bad_verification_code"), 70019,
+                          QStringLiteral("Verification code is not valid."));
+    DeviceCode &dc = it.value();
+    if (now() > dc.expires)
+        return entraError(
+            r, QStringLiteral("expired_token"), 70020,
+            QStringLiteral("The provided value for the input parameter 'device_code' is expired."));
+    if (dc.status == DeviceCode::Status::Declined)
+        return entraError(r, QStringLiteral("authorization_declined"), 70018,
+                          QStringLiteral("The user declined the authorization request."));
+    const bool tooFast
+        = dc.lastPoll.isValid() && dc.lastPoll.msecsTo(now()) < qint64(dc.interval) * 1000 - 500;
+    dc.lastPoll = now();
+    if (dc.status == DeviceCode::Status::Pending && !autoSignInUpn.isEmpty() && userByUpn(autoSignInUpn)) {
+        dc.status = DeviceCode::Status::Approved; // the scripted user completes it by the first poll
+        dc.userId = userByUpn(autoSignInUpn)->id;
+        return entraError(
+            r, QStringLiteral("authorization_pending"), 70016,
+            QStringLiteral("OAuth 2.0 device flow error. Authorization is pending. Continue polling."));
+    }
+    if (tooFast)
+        return entraError(r, QStringLiteral("slow_down"), 70016,
+                          QStringLiteral("Polling too fast. Slow down."));
+    if (dc.status == DeviceCode::Status::Pending)
+        return entraError(
+            r, QStringLiteral("authorization_pending"), 70016,
+            QStringLiteral("OAuth 2.0 device flow error. Authorization is pending. Continue polling."));
+    const QString userId = dc.userId;
+    const QStringList dcScopes = dc.scopes;
+    const QString dcClient = dc.clientId;
+    deviceCodes.erase(it);
+    return issueTokens(userId, dcClient, dcScopes, {}, clientInfo);
 }
 
 Reply Emulator::Private::deviceCode(const Request &r, const QString &tenant)

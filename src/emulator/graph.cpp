@@ -131,6 +131,115 @@ Reply Emulator::Private::pagedCollection(const Request &r, const std::string &ro
     return Reply::json(out);
 }
 
+const Routes &Emulator::Private::graphRoutes()
+{
+    static const Routes routes = [] {
+        auto below = [](Reply (Private::*handler)(const Request &, const QStringList &)) {
+            return [handler](Private &d, const Request &r, const RouteParams &) {
+                return (d.*handler)(r, r.segments.mid(2)); // the path below /graph/{version}
+            };
+        };
+        Routes t;
+        // The SCIM job (aws.cpp) answers for delegated administrators and apps alike.
+        t.add(AnyMethod, QStringLiteral("graph/{version:v1\\.0|beta}/servicePrincipals/**"),
+              below(&Private::synchronization), ErrorShape::Graph);
+        t.add(AnyMethod, QStringLiteral("graph/{version:v1\\.0|beta}/**"), below(&Private::graph),
+              ErrorShape::Graph);
+        return t;
+    }();
+    return routes;
+}
+
+namespace {
+
+Reply me(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!c.at.scopes.contains(u"User.Read"))
+        return d.graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
+                            QStringLiteral("Insufficient privileges to complete the operation."));
+    return Reply::json(
+        {{"@odata.context", c.root + "/$metadata#users(id,displayName,userPrincipalName,mail)/$entity"},
+         {"id", c.user->id.toStdString()},
+         {"displayName", c.user->displayName.toStdString()},
+         {"userPrincipalName", c.user->upn.toStdString()},
+         {"mail", c.user->mail.isEmpty() ? Json(nullptr) : Json(c.user->mail.toStdString())}});
+}
+
+Reply group(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QString id = c.params.value(QStringLiteral("id"));
+    const Group *g = d.groupById(id);
+    if (!g)
+        return d.graphError(
+            r, 404, QStringLiteral("Request_ResourceNotFound"),
+            QStringLiteral("Resource '%1' does not exist or one of its queried reference-property "
+                           "objects are not present.")
+                .arg(id));
+    return Reply::json(
+        {{"@odata.context", c.root + "/$metadata#groups(id,displayName,description)/$entity"},
+         {"id", g->id.toStdString()},
+         {"displayName", g->displayName.toStdString()},
+         {"description", g->description.isEmpty() ? Json(nullptr) : Json(g->description.toStdString())}});
+}
+
+Reply eligibilityInstances(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QString &path = c.path;
+    if (path != QString::fromStdString(kEligibilityPath))
+        return d.graphError(
+            r, 400, QStringLiteral("BadRequest"),
+            QStringLiteral("The emulator supports only filterByCurrentUser(on='principal')."));
+    if (!c.at.scopes.contains(u"PrivilegedEligibilitySchedule.Read.AzureADGroup")
+        && !c.at.scopes.contains(u"PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup"))
+        return d.pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
+                          QStringLiteral("Authorization failed due to missing permission scope "
+                                         "PrivilegedEligibilitySchedule.Read.AzureADGroup,"
+                                         "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup."));
+    if (!d.filterOr) {
+        // No parser for this $filter: look for the `or` operator outside quoted values.
+        static const QRegularExpression quoted(QStringLiteral("'(?:[^']|'')*'"));
+        static const QRegularExpression orWord(QStringLiteral("(^|[\\s)])or([\\s(]|$)"),
+                                               QRegularExpression::CaseInsensitiveOption);
+        if (QString(r.odata(QStringLiteral("filter"))).remove(quoted).contains(orWord))
+            return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                                QStringLiteral("Invalid filter clause: the 'or' operator is not supported on "
+                                               "this function; use separate requests."));
+    }
+    const QString expand = r.odata(QStringLiteral("expand"));
+    const bool expandGroup = expand == u"group" || expand.startsWith(u"group(");
+    QList<const EligibilityRecord *> mine;
+    for (const auto &e : d.eligibilities)
+        if (e.userId == c.user->id && (!e.end.isValid() || e.end > d.now()))
+            mine << &e;
+    // Each item's index varies its shape the way real payloads vary (see eligibilityJson).
+    std::vector<Json> items;
+    for (int i = 0; i < mine.size(); ++i)
+        items.push_back(d.eligibilityJson(*mine.at(i), i, expandGroup));
+    return d.pagedCollection(r, c.root, QString::fromStdString(kEligibilityPath),
+                             "privilegedAccessGroupEligibilityScheduleInstance", items);
+}
+
+} // namespace
+
+const GraphRoutes &Emulator::Private::graphResourceRoutes()
+{
+    // Below /graph/{version}/. Only GET here but $batch (see graph() for the 405).
+    using M = QHttpServerRequest::Method;
+    static const GraphRoutes routes = [] {
+        GraphRoutes t;
+        t.add(AnyMethod, QStringLiteral("$batch"),
+              [](Private &d, const Request &r, const GraphCall &) { return d.batch(r, r.segments.at(1)); });
+        t.add(M::Get, QStringLiteral("me"), me);
+        t.add(M::Get, QStringLiteral("groups/{id}"), group);
+        t.add(M::Get,
+              QStringLiteral("identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/"
+                             "{function:filterByCurrentUser\\(.*}/**"),
+              eligibilityInstances);
+        return t;
+    }();
+    return routes;
+}
+
 Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
 {
     // Authentication: a bearer token the emulator issued, not expired.
@@ -149,87 +258,35 @@ Reply Emulator::Private::graph(const Request &r, const QStringList &rest)
               "authorize\", client_id=\"00000003-0000-0000-c000-000000000000\""}});
     }
     const AccessToken &at = tokenIt.value();
-    if (at.app)
-        return appGraph(r, rest, at); // app-only callers (bridge.cpp)
-    const User *user = userById(at.userId);
     const QString version = r.segments.at(1);
-    const std::string root = QString(base.toString() + QStringLiteral("/graph/") + version).toStdString();
-    const QString path = u'/' + rest.join(u'/');
-    if (path == u"/$batch")
-        return batch(r, version);
-
-    if (std::optional<Reply> pimReply = pim(r, path, at, *user, root))
-        return *pimReply;
-
+    GraphCall call {{},
+                    at,
+                    at.app ? nullptr : userById(at.userId),
+                    QString(base.toString() + QStringLiteral("/graph/") + version).toStdString(),
+                    u'/' + rest.join(u'/'),
+                    version == u"beta"};
+    auto run = [&](const GraphRoutes::Match &m) {
+        call.params = m.params;
+        return m.route->handler(*this, r, call);
+    };
+    if (at.app) {
+        // App-only callers (bridge.cpp): their own routes, each of which checks the method.
+        if (const GraphRoutes::Match m = appRoutes().match(rest, r.method); m.route)
+            return run(m);
+        return appGraphNotFound(r, rest);
+    }
+    // PIM (pim.cpp) refuses a wrong method with its 405; the rest of Graph takes GET only (but $batch).
+    if (const GraphRoutes::Match m = pimRoutes().match(rest, r.method); m.route)
+        return m.methodAllowed
+            ? run(m)
+            : graphError(r, 405, QStringLiteral("Request_BadRequest"),
+                         QStringLiteral("The HTTP method '%1' is not allowed on this resource.")
+                             .arg(methodName(r.method)));
+    if (const GraphRoutes::Match m = graphResourceRoutes().match(rest, r.method); m.route && m.methodAllowed)
+        return run(m);
     if (r.method != QHttpServerRequest::Method::Get)
         return graphError(r, 405, QStringLiteral("Request_BadRequest"),
                           QStringLiteral("The emulator supports only GET on this resource."));
-
-    if (path == u"/me") {
-        if (!at.scopes.contains(u"User.Read"))
-            return graphError(r, 403, QStringLiteral("Authorization_RequestDenied"),
-                              QStringLiteral("Insufficient privileges to complete the operation."));
-        return Reply::json(
-            {{"@odata.context", root + "/$metadata#users(id,displayName,userPrincipalName,mail)/$entity"},
-             {"id", user->id.toStdString()},
-             {"displayName", user->displayName.toStdString()},
-             {"userPrincipalName", user->upn.toStdString()},
-             {"mail", user->mail.isEmpty() ? Json(nullptr) : Json(user->mail.toStdString())}});
-    }
-
-    if (rest.size() == 2 && rest.first() == u"groups") {
-        const Group *g = groupById(rest.at(1));
-        if (!g)
-            return graphError(
-                r, 404, QStringLiteral("Request_ResourceNotFound"),
-                QStringLiteral("Resource '%1' does not exist or one of its queried reference-property "
-                               "objects are not present.")
-                    .arg(rest.at(1)));
-        return Reply::json(
-            {{"@odata.context", root + "/$metadata#groups(id,displayName,description)/$entity"},
-             {"id", g->id.toStdString()},
-             {"displayName", g->displayName.toStdString()},
-             {"description", g->description.isEmpty() ? Json(nullptr) : Json(g->description.toStdString())}});
-    }
-
-    const QString eligibilityBase = QStringLiteral(
-        "/identityGovernance/privilegedAccess/group/eligibilityScheduleInstances/filterByCurrentUser(");
-    if (path.startsWith(eligibilityBase)) {
-        if (path != QString::fromStdString(kEligibilityPath))
-            return graphError(
-                r, 400, QStringLiteral("BadRequest"),
-                QStringLiteral("The emulator supports only filterByCurrentUser(on='principal')."));
-        if (!at.scopes.contains(u"PrivilegedEligibilitySchedule.Read.AzureADGroup")
-            && !at.scopes.contains(u"PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup"))
-            return pimError(r, 403, QStringLiteral("PermissionScopeNotGranted"),
-                            QStringLiteral("Authorization failed due to missing permission scope "
-                                           "PrivilegedEligibilitySchedule.Read.AzureADGroup,"
-                                           "PrivilegedEligibilitySchedule.ReadWrite.AzureADGroup."));
-        if (!filterOr) {
-            // No parser for this $filter: look for the `or` operator outside quoted values.
-            static const QRegularExpression quoted(QStringLiteral("'(?:[^']|'')*'"));
-            static const QRegularExpression orWord(QStringLiteral("(^|[\\s)])or([\\s(]|$)"),
-                                                   QRegularExpression::CaseInsensitiveOption);
-            if (QString(r.odata(QStringLiteral("filter"))).remove(quoted).contains(orWord))
-                return graphError(
-                    r, 400, QStringLiteral("BadRequest"),
-                    QStringLiteral("Invalid filter clause: the 'or' operator is not supported on "
-                                   "this function; use separate requests."));
-        }
-        const QString expand = r.odata(QStringLiteral("expand"));
-        const bool expandGroup = expand == u"group" || expand.startsWith(u"group(");
-        QList<const EligibilityRecord *> mine;
-        for (const auto &e : eligibilities)
-            if (e.userId == user->id && (!e.end.isValid() || e.end > now()))
-                mine << &e;
-        // Each item's index varies its shape the way real payloads vary (see eligibilityJson).
-        std::vector<Json> items;
-        for (int i = 0; i < mine.size(); ++i)
-            items.push_back(eligibilityJson(*mine.at(i), i, expandGroup));
-        return pagedCollection(r, root, QString::fromStdString(kEligibilityPath),
-                               "privilegedAccessGroupEligibilityScheduleInstance", items);
-    }
-
     return graphError(r, 400, QStringLiteral("BadRequest"),
                       QStringLiteral("Resource not found for the segment '%1'.").arg(rest.value(0)));
 }

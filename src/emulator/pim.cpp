@@ -37,7 +37,6 @@ namespace Elevate::Emulator {
 
 namespace {
 
-const QString kGroupPim = QStringLiteral("/identityGovernance/privilegedAccess/group/");
 constexpr qint64 kImmediateSkewSecs = 60;
 constexpr qint64 kMinActiveSecs = 5 * 60;
 constexpr qint64 kApprovalWindowSecs = 24 * 3600;
@@ -332,12 +331,6 @@ Expand parseExpand(const QString &text)
 }
 
 const QString kInProgress = QStringLiteral("InProgress");
-
-const QRegularExpression &byCurrentUser()
-{
-    static const QRegularExpression re(QStringLiteral("^filterByCurrentUser\\(on='([A-Za-z]+)'\\)$"));
-    return re;
-}
 
 bool canWriteAssignments(const AccessToken &at)
 {
@@ -822,111 +815,258 @@ Json Emulator::Private::instanceJson(const AssignmentInstance &i, bool expandGro
     return j;
 }
 
-std::optional<Reply> Emulator::Private::pim(const Request &r, const QString &path, const AccessToken &at,
-                                            const User &user, const std::string &root)
+namespace {
+
+// The handlers of pimRoutes(): each checks what the real service checks first, in its order.
+
+Reply listAllRequestsRefused(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    // Listing everybody's requests needs an administrator; a requester uses filterByCurrentUser.
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("The caller is not authorized to list all requests; use "
+                                     "filterByCurrentUser."));
+}
+
+Reply createRequestRoute(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    return canWriteAssignments(c.at) ? d.createRequest(r, c.at, *c.user, c.root) : scopeMissing(d, r, true);
+}
+
+Reply onNotValid(Emulator::Private &d, const Request &r, const QString &on)
+{
+    return d.graphError(r, 400, QStringLiteral("BadRequest"),
+                        QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
+}
+
+/// A filterByCurrentUser list's checks: the read scope, then `on` among those the list takes.
+std::optional<Reply> byCurrentUserRefused(Emulator::Private &d, const Request &r, const GraphCall &c,
+                                          const QStringList &ons)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    const QString on = c.params.value(QStringLiteral("on"));
+    if (!ons.contains(on))
+        return onNotValid(d, r, on);
+    return std::nullopt;
+}
+
+Reply requestsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QStringList ons
+        = {QStringLiteral("principal"), QStringLiteral("createdBy"), QStringLiteral("approver")};
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, ons))
+        return *refused;
+    return d.listRequests(r, c.params.value(QStringLiteral("on")), *c.user, c.root, c.path);
+}
+
+Reply getRequest(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canReadAssignments(c.at))
+        return scopeMissing(d, r, false);
+    // Replication lag: a reader sees the request as it was then, or not yet at all (404).
+    const QString id = c.params.value(QStringLiteral("id"));
+    const PimRequest *truth = d.findRequest(id);
+    const PimRequest *p = truth ? d.visible(*truth) : nullptr;
+    const User &user = *c.user;
+    const bool mine = p
+        && (p->principalId == user.id || p->createdBy == user.id
+            || (p->approvalRequired && d.policyFor(p->groupId, p->accessId).approverIds.contains(user.id)));
+    if (!mine)
+        return d.pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                          QStringLiteral("The request '%1' was not found.").arg(id));
+    const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
+    if (!expand.unknown.isEmpty())
+        return d.graphError(
+            r, 400, QStringLiteral("BadRequest"),
+            QStringLiteral("Could not find a property named '%1' on type "
+                           "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
+                .arg(expand.unknown));
+    Json j = d.requestJson(*p, false, expand.group, expand.principal, expand.groupSelect);
+    j["@odata.context"]
+        = c.root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+    return Reply::json(j);
+}
+
+Reply cancelRequestRoute(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (!canWriteAssignments(c.at))
+        return scopeMissing(d, r, true);
+    return d.cancelRequest(r, c.params.value(QStringLiteral("id")), *c.user);
+}
+
+/// A path below a collection that names nothing: its last segment is not found.
+Reply lastSegmentNotFound(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    return segmentNotFound(d, r, r.segments.last());
+}
+
+Reply listAllInstancesRefused(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("The caller is not authorized to list all instances; use "
+                                     "filterByCurrentUser."));
+}
+
+Reply instancesByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, {QStringLiteral("principal")}))
+        return *refused;
+    return d.listInstances(r, c.user, c.root, c.path);
+}
+
+Reply instancesNotFound(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    return segmentNotFound(d, r, c.params.rest.join(u'/')); // the whole rest, as one segment
+}
+
+// Approvals of requests that need one: v1.0 has `stages`, beta `steps`; one stage, id = approval id.
+
+QString stagesOf(const GraphCall &c)
+{
+    return c.beta ? QStringLiteral("steps") : QStringLiteral("stages");
+}
+
+std::string approvalsContext(const GraphCall &c)
+{
+    return c.root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals";
+}
+
+Reply approvalsCollection(Emulator::Private &d, const Request &r, const GraphCall &)
+{
+    // Observed with delegated tokens (graph-pim.md §8.1): the bare collection is for apps only.
+    return d.pimError(r, 403, QStringLiteral("AuthorizationFailed"),
+                      QStringLiteral("Only app tokens are supported."));
+}
+
+Reply approvalsByCurrentUser(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (std::optional<Reply> refused = byCurrentUserRefused(d, r, c, {QStringLiteral("approver")}))
+        return *refused;
+    std::vector<Json> items;
+    for (const auto &p : std::as_const(d.pimRequests))
+        if (p.stageStatus == kInProgress && d.mayDecide(p, c.user->id))
+            items.push_back(d.approvalJson(p, *c.user, c.beta));
+    return d.pagedCollection(r, c.root, c.path, "approval", items);
+}
+
+/// The approval a reader may see, after the read checks; nullptr: `refusal` says why not.
+const PimRequest *readableApproval(Emulator::Private &d, const Request &r, const GraphCall &c, Reply *refusal)
+{
+    const QString id = c.params.value(QStringLiteral("id"));
+    if (!canReadAssignments(c.at)) {
+        *refusal = scopeMissing(d, r, false);
+        return nullptr;
+    }
+    const PimRequest *p = d.findRequest(id);
+    if (!p || !d.maySeeApproval(*p, c.user->id)) {
+        // 404 rather than 403: PIM hides what you cannot see
+        *refusal = d.pimError(r, 404, QStringLiteral("ResourceNotFound"),
+                              QStringLiteral("The approval '%1' was not found.").arg(id));
+        return nullptr;
+    }
+    return p;
+}
+
+Reply approvalGet(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    Json j = d.approvalJson(*p, *c.user, c.beta);
+    j["@odata.context"] = approvalsContext(c) + "/$entity";
+    return Reply::json(j);
+}
+
+std::string stagesContext(const GraphCall &c)
+{
+    return approvalsContext(c) + "('" + c.params.value(QStringLiteral("id")).toStdString() + "')/"
+        + stagesOf(c).toStdString();
+}
+
+Reply approvalStages(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    if (c.params.value(QStringLiteral("stages")) != stagesOf(c))
+        return segmentNotFound(d, r, c.params.value(QStringLiteral("stages")));
+    if (r.method != QHttpServerRequest::Method::Get)
+        return methodNotAllowed(d, r);
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    return Reply::json(
+        {{"@odata.context", stagesContext(c)}, {"value", Json::array({d.stageJson(*p, *c.user, c.beta)})}});
+}
+
+Reply approvalStage(Emulator::Private &d, const Request &r, const GraphCall &c)
 {
     using M = QHttpServerRequest::Method;
-    const bool canWrite = canWriteAssignments(at);
-    const bool canRead = canReadAssignments(at);
-    auto missingScope = [&](bool write) { return scopeMissing(*this, r, write); };
-    auto wrongMethod = [&] { return methodNotAllowed(*this, r); };
-    auto notFoundSegment = [&](const QString &segment) { return segmentNotFound(*this, r, segment); };
-
-    if (path == u"/policies/roleManagementPolicyAssignments") {
-        if (r.method != M::Get)
-            return wrongMethod();
-        return policyAssignments(r, at, root);
+    if (c.params.value(QStringLiteral("stages")) != stagesOf(c))
+        return segmentNotFound(d, r, c.params.value(QStringLiteral("stages")));
+    const QString stageId = c.params.value(QStringLiteral("stage"));
+    if (r.method == M::Patch) {
+        if (!canWriteAssignments(c.at))
+            return scopeMissing(d, r, true);
+        return d.reviewStage(r, c.params.value(QStringLiteral("id")), stageId, *c.user);
     }
+    if (r.method != M::Get)
+        return methodNotAllowed(d, r);
+    Reply refusal;
+    const PimRequest *p = readableApproval(d, r, c, &refusal);
+    if (!p)
+        return refusal;
+    if (stageId != p->id)
+        return d.pimError(
+            r, 404, QStringLiteral("ResourceNotFound"),
+            QStringLiteral("The %1 '%2' was not found.")
+                .arg(c.beta ? QStringLiteral("approval step") : QStringLiteral("approval stage"), stageId));
+    Json j = d.stageJson(*p, *c.user, c.beta);
+    j["@odata.context"] = stagesContext(c) + "/$entity";
+    return Reply::json(j);
+}
 
-    const QString requests = kGroupPim + QStringLiteral("assignmentScheduleRequests");
-    if (path == requests) {
-        if (r.method == M::Post)
-            return canWrite ? createRequest(r, at, user, root) : missingScope(true);
-        if (r.method == M::Get)
-            // Listing everybody's requests needs an administrator; a requester uses filterByCurrentUser.
-            return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                            QStringLiteral("The caller is not authorized to list all requests; use "
-                                           "filterByCurrentUser."));
-        return wrongMethod();
-    }
-    if (path.startsWith(requests + u'/')) {
-        const QStringList tail = path.mid(requests.size() + 1).split(u'/');
-        const QRegularExpressionMatch m = byCurrentUser().match(tail.first());
-        if (m.hasMatch() && tail.size() == 1) {
-            if (r.method != M::Get)
-                return wrongMethod();
-            if (!canRead)
-                return missingScope(false);
-            const QString on = m.captured(1);
-            if (on != u"principal" && on != u"createdBy" && on != u"approver")
-                return graphError(
-                    r, 400, QStringLiteral("BadRequest"),
-                    QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(on));
-            return listRequests(r, on, user, root, path);
-        }
-        if (tail.size() == 1) {
-            if (r.method != M::Get)
-                return wrongMethod();
-            if (!canRead)
-                return missingScope(false);
-            // Replication lag: a reader sees the request as it was then, or not yet at all (404).
-            const PimRequest *truth = findRequest(tail.first());
-            const PimRequest *p = truth ? visible(*truth) : nullptr;
-            const bool mine = p
-                && (p->principalId == user.id || p->createdBy == user.id
-                    || (p->approvalRequired
-                        && policyFor(p->groupId, p->accessId).approverIds.contains(user.id)));
-            if (!mine)
-                return pimError(r, 404, QStringLiteral("ResourceNotFound"),
-                                QStringLiteral("The request '%1' was not found.").arg(tail.first()));
-            const Expand expand = parseExpand(r.odata(QStringLiteral("expand")));
-            if (!expand.unknown.isEmpty())
-                return graphError(
-                    r, 400, QStringLiteral("BadRequest"),
-                    QStringLiteral("Could not find a property named '%1' on type "
-                                   "'microsoft.graph.privilegedAccessGroupAssignmentScheduleRequest'.")
-                        .arg(expand.unknown));
-            Json j = requestJson(*p, false, expand.group, expand.principal, expand.groupSelect);
-            j["@odata.context"] = root
-                + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
-            return Reply::json(j);
-        }
-        if (tail.size() == 2 && tail.at(1) == u"cancel") {
-            if (r.method != M::Post)
-                return wrongMethod();
-            if (!canWrite)
-                return missingScope(true);
-            return cancelRequest(r, tail.first(), user);
-        }
-        return notFoundSegment(tail.last());
-    }
+Reply belowStageNotFound(Emulator::Private &d, const Request &r, const GraphCall &c)
+{
+    const QString stages = c.params.value(QStringLiteral("stages"));
+    return segmentNotFound(d, r, stages != stagesOf(c) ? stages : r.segments.last());
+}
 
-    const QString approvalsPath = kGroupPim + QStringLiteral("assignmentApprovals");
-    if (path == approvalsPath || path.startsWith(approvalsPath + u'/'))
-        return approvals(r, path, at, user, root);
+} // namespace
 
-    const QString instancesPath = kGroupPim + QStringLiteral("assignmentScheduleInstances");
-    if (path == instancesPath || path.startsWith(instancesPath + u'/')) {
-        const QString tail = path.mid(instancesPath.size() + 1);
-        const QRegularExpressionMatch m = byCurrentUser().match(tail);
-        if (!m.hasMatch()) {
-            if (path == instancesPath)
-                return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                                QStringLiteral("The caller is not authorized to list all instances; use "
-                                               "filterByCurrentUser."));
-            return notFoundSegment(tail);
-        }
-        if (r.method != M::Get)
-            return wrongMethod();
-        if (!canRead)
-            return missingScope(false);
-        if (m.captured(1) != u"principal")
-            return graphError(
-                r, 400, QStringLiteral("BadRequest"),
-                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
-        return listInstances(r, &user, root, path);
-    }
-    return std::nullopt;
+const GraphRoutes &Emulator::Private::pimRoutes()
+{
+    // Below /graph/{version}/. A wrong method on any of these is Graph's 405 (see graph()).
+    using M = QHttpServerRequest::Method;
+    static const GraphRoutes routes = [] {
+        const QString group = QStringLiteral("identityGovernance/privilegedAccess/group/");
+        const QString requests = group + QStringLiteral("assignmentScheduleRequests");
+        const QString approvals = group + QStringLiteral("assignmentApprovals");
+        const QString instances = group + QStringLiteral("assignmentScheduleInstances");
+        const QString byCurrentUser = QStringLiteral("/filterByCurrentUser(on='{on:[A-Za-z]+}')");
+        GraphRoutes t;
+        t.add(M::Get, QStringLiteral("policies/roleManagementPolicyAssignments"),
+              [](Private &d, const Request &r, const GraphCall &c) {
+                  return d.policyAssignments(r, c.at, c.root);
+              });
+        t.add(M::Post, requests, createRequestRoute);
+        t.add(M::Get, requests, listAllRequestsRefused);
+        t.add(M::Get, requests + byCurrentUser, requestsByCurrentUser);
+        t.add(M::Get, requests + QStringLiteral("/{id}"), getRequest);
+        t.add(M::Post, requests + QStringLiteral("/{id}/cancel"), cancelRequestRoute);
+        t.add(AnyMethod, requests + QStringLiteral("/**"), lastSegmentNotFound);
+        t.add(M::Get, approvals, approvalsCollection);
+        t.add(M::Get, approvals + byCurrentUser, approvalsByCurrentUser);
+        t.add(AnyMethod, approvals + byCurrentUser + QStringLiteral("/**"), lastSegmentNotFound);
+        t.add(M::Get, approvals + QStringLiteral("/{id}"), approvalGet);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}"), approvalStages);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}/{stage}"), approvalStage);
+        t.add(AnyMethod, approvals + QStringLiteral("/{id}/{stages}/**"), belowStageNotFound);
+        t.add(AnyMethod, instances, listAllInstancesRefused);
+        t.add(M::Get, instances + byCurrentUser, instancesByCurrentUser);
+        t.add(AnyMethod, instances + QStringLiteral("/**"), instancesNotFound);
+        return t;
+    }();
+    return routes;
 }
 
 Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &at, const std::string &root)
@@ -979,6 +1119,82 @@ Reply Emulator::Private::policyAssignments(const Request &r, const AccessToken &
          {"value", value}});
 }
 
+namespace {
+/// An activation's scheduleInfo into `p` (start, expiration) and `secs`, its length (-1: none, which the
+/// Expiration rule refuses): nullopt, or why the request is invalid.
+std::optional<QString> readSchedule(const Json &body, const QDateTime &t, PimRequest &p, qint64 *secsOut)
+{
+    qint64 &secs = *secsOut;
+    const Json schedule = body.contains("scheduleInfo") && body["scheduleInfo"].is_object()
+        ? body["scheduleInfo"]
+        : Json::object();
+    bool hasStart = false;
+    const QString startText = member(schedule, "startDateTime", &hasStart);
+    p.requestedStart = hasStart ? parseTime(startText) : t;
+    if (!p.requestedStart.isValid())
+        return QStringLiteral("startDateTime is not a DateTimeOffset.");
+    const bool immediate = p.requestedStart <= t.addSecs(kImmediateSkewSecs);
+    p.start = immediate ? t : p.requestedStart; // "now" is normalised to server time
+    const Json expiration = schedule.contains("expiration") && schedule["expiration"].is_object()
+        ? schedule["expiration"]
+        : Json::object();
+    const QString type = member(expiration, "type");
+    secs = -1; // no expiration: the Expiration rule fails
+    if (type.compare(QLatin1String("afterDuration"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDuration");
+        p.duration = member(expiration, "duration");
+        secs = parseIsoDuration(p.duration);
+        if (secs <= 0)
+            return QStringLiteral("expiration.duration is not an ISO 8601 duration.");
+        p.durationSecs = secs;
+    } else if (type.compare(QLatin1String("afterDateTime"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = QStringLiteral("afterDateTime");
+        p.requestedEnd = parseTime(member(expiration, "endDateTime"));
+        if (!p.requestedEnd.isValid())
+            return QStringLiteral("expiration.endDateTime is not a DateTimeOffset.");
+        if (p.requestedEnd <= p.start)
+            return QStringLiteral("expiration.endDateTime must be after the start.");
+        p.fixedEnd = true;
+        secs = p.start.secsTo(p.requestedEnd);
+    } else if (type.isEmpty() || type.compare(QLatin1String("noExpiration"), Qt::CaseInsensitive) == 0
+               || type.compare(QLatin1String("notSpecified"), Qt::CaseInsensitive) == 0) {
+        p.expirationType = type.isEmpty() ? QStringLiteral("notSpecified") : type;
+    } else {
+        return QStringLiteral("expiration.type '%1' is not valid.").arg(type);
+    }
+
+    return std::nullopt;
+}
+} // namespace
+
+Reply Emulator::Private::deactivateRequest(const Request &r, PimRequest p, const User &user,
+                                           const std::string &root)
+{
+    // Only an activation ends this way; a permanent assignment is the administrator's.
+    auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
+        return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId
+            && i.assignmentType == u"activated";
+    });
+    if (inst == instances.end())
+        return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
+                        QStringLiteral("The Role assignment does not exist."));
+    if (inst->start.secsTo(p.created) < kMinActiveSecs)
+        return pimError(r, 400, QStringLiteral("ActiveDurationTooShort"),
+                        QStringLiteral("The Active duration is too short. Minimum required is 5 minutes."));
+    p.status = QStringLiteral("Revoked");
+    p.completed = p.created;
+    if (!p.validationOnly) {
+        if (PimRequest *activation = findRequest(inst->requestId))
+            activation->grantState = QStringLiteral("revoked");
+        endInstance(inst, p.created);
+        pimRequests << p;
+    }
+    Json j = requestJson(p, false, false, false);
+    j["@odata.context"]
+        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
+    return Reply::json(j, 201);
+}
+
 Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, const User &user,
                                        const std::string &root)
 {
@@ -1019,71 +1235,14 @@ Reply Emulator::Private::createRequest(const Request &r, const AccessToken &at, 
     p.ticketSystem = member(ticket, "ticketSystem", &p.hasTicketSystem);
     p.id = newGuid();
 
-    if (p.action == u"selfDeactivate") {
-        // Only an activation ends this way; a permanent assignment is the administrator's.
-        auto inst = std::find_if(instances.begin(), instances.end(), [&](const AssignmentInstance &i) {
-            return i.userId == user.id && i.groupId == p.groupId && i.accessId == p.accessId
-                && i.assignmentType == u"activated";
-        });
-        if (inst == instances.end())
-            return pimError(r, 400, QStringLiteral("RoleAssignmentDoesNotExist"),
-                            QStringLiteral("The Role assignment does not exist."));
-        if (inst->start.secsTo(t) < kMinActiveSecs)
-            return pimError(
-                r, 400, QStringLiteral("ActiveDurationTooShort"),
-                QStringLiteral("The Active duration is too short. Minimum required is 5 minutes."));
-        p.status = QStringLiteral("Revoked");
-        p.completed = t;
-        if (!p.validationOnly) {
-            if (PimRequest *activation = findRequest(inst->requestId))
-                activation->grantState = QStringLiteral("revoked");
-            endInstance(inst, t);
-            pimRequests << p;
-        }
-        Json j = requestJson(p, false, false, false);
-        j["@odata.context"] = root
-            + "/$metadata#identityGovernance/privilegedAccess/group/assignmentScheduleRequests/$entity";
-        return Reply::json(j, 201);
-    }
+    if (p.action == u"selfDeactivate")
+        return deactivateRequest(r, p, user, root);
 
     // selfActivate: read the schedule.
-    const Json schedule = body.contains("scheduleInfo") && body["scheduleInfo"].is_object()
-        ? body["scheduleInfo"]
-        : Json::object();
-    bool hasStart = false;
-    const QString startText = member(schedule, "startDateTime", &hasStart);
-    p.requestedStart = hasStart ? parseTime(startText) : t;
-    if (!p.requestedStart.isValid())
-        return invalid(QStringLiteral("startDateTime is not a DateTimeOffset."));
+    qint64 secs = -1;
+    if (const std::optional<QString> why = readSchedule(body, t, p, &secs))
+        return invalid(*why);
     const bool immediate = p.requestedStart <= t.addSecs(kImmediateSkewSecs);
-    p.start = immediate ? t : p.requestedStart; // "now" is normalised to server time
-    const Json expiration = schedule.contains("expiration") && schedule["expiration"].is_object()
-        ? schedule["expiration"]
-        : Json::object();
-    const QString type = member(expiration, "type");
-    qint64 secs = -1; // no expiration: the Expiration rule fails
-    if (type.compare(QLatin1String("afterDuration"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = QStringLiteral("afterDuration");
-        p.duration = member(expiration, "duration");
-        secs = parseIsoDuration(p.duration);
-        if (secs <= 0)
-            return invalid(QStringLiteral("expiration.duration is not an ISO 8601 duration."));
-        p.durationSecs = secs;
-    } else if (type.compare(QLatin1String("afterDateTime"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = QStringLiteral("afterDateTime");
-        p.requestedEnd = parseTime(member(expiration, "endDateTime"));
-        if (!p.requestedEnd.isValid())
-            return invalid(QStringLiteral("expiration.endDateTime is not a DateTimeOffset."));
-        if (p.requestedEnd <= p.start)
-            return invalid(QStringLiteral("expiration.endDateTime must be after the start."));
-        p.fixedEnd = true;
-        secs = p.start.secsTo(p.requestedEnd);
-    } else if (type.isEmpty() || type.compare(QLatin1String("noExpiration"), Qt::CaseInsensitive) == 0
-               || type.compare(QLatin1String("notSpecified"), Qt::CaseInsensitive) == 0) {
-        p.expirationType = type.isEmpty() ? QStringLiteral("notSpecified") : type;
-    } else {
-        return invalid(QStringLiteral("expiration.type '%1' is not valid.").arg(type));
-    }
 
     // The policy, in PIM's order; every failing rule is reported at once.
     const Policy policy = policyFor(p.groupId, p.accessId);
@@ -1310,81 +1469,6 @@ Json Emulator::Private::approvalJson(const PimRequest &p, const User &caller, bo
 {
     return {{"id", p.id.toStdString()},
             {beta ? "steps" : "stages", Json::array({stageJson(p, caller, beta)})}};
-}
-
-std::optional<Reply> Emulator::Private::approvals(const Request &r, const QString &path,
-                                                  const AccessToken &at, const User &user,
-                                                  const std::string &root)
-{
-    using M = QHttpServerRequest::Method;
-    const bool beta = r.segments.value(1) == u"beta";
-    const QString stages = beta ? QStringLiteral("steps") : QStringLiteral("stages");
-    const QString base = kGroupPim + QStringLiteral("assignmentApprovals");
-    const QStringList parts = path.mid(base.size()).split(u'/', Qt::SkipEmptyParts);
-    const std::string entitySet
-        = root + "/$metadata#identityGovernance/privilegedAccess/group/assignmentApprovals";
-    if (parts.isEmpty()) {
-        if (r.method != M::Get)
-            return methodNotAllowed(*this, r);
-        // Observed with delegated tokens (graph-pim.md §8.1): the bare collection is for apps only.
-        return pimError(r, 403, QStringLiteral("AuthorizationFailed"),
-                        QStringLiteral("Only app tokens are supported."));
-    }
-    const QRegularExpressionMatch m = byCurrentUser().match(parts.first());
-    if (m.hasMatch()) {
-        if (parts.size() != 1)
-            return segmentNotFound(*this, r, parts.last());
-        if (r.method != M::Get)
-            return methodNotAllowed(*this, r);
-        if (!canReadAssignments(at))
-            return scopeMissing(*this, r, false);
-        if (m.captured(1) != u"approver")
-            return graphError(
-                r, 400, QStringLiteral("BadRequest"),
-                QStringLiteral("The value '%1' is not valid for the parameter 'on'.").arg(m.captured(1)));
-        std::vector<Json> items;
-        for (const auto &p : std::as_const(pimRequests))
-            if (p.stageStatus == kInProgress && mayDecide(p, user.id))
-                items.push_back(approvalJson(p, user, beta));
-        return pagedCollection(r, root, path, "approval", items);
-    }
-
-    const QString id = parts.first();
-    const PimRequest *p = findRequest(id);
-    auto notFound = [&](const QString &what, const QString &which) {
-        return pimError(r, 404, QStringLiteral("ResourceNotFound"),
-                        QStringLiteral("The %1 '%2' was not found.").arg(what, which));
-    };
-    if (parts.size() >= 2 && parts.at(1) != stages)
-        return segmentNotFound(*this, r, parts.at(1)); // v1.0 has stages, beta has steps
-    if (parts.size() > 3)
-        return segmentNotFound(*this, r, parts.last());
-    if (parts.size() == 3 && r.method == M::Patch) {
-        if (!canWriteAssignments(at))
-            return scopeMissing(*this, r, true);
-        return reviewStage(r, id, parts.at(2), user);
-    }
-    if (r.method != M::Get)
-        return methodNotAllowed(*this, r);
-    if (!canReadAssignments(at))
-        return scopeMissing(*this, r, false);
-    if (!p || !maySeeApproval(*p, user.id))
-        return notFound(QStringLiteral("approval"), id); // 404 rather than 403: PIM hides what you cannot see
-    const std::string approvalPath = entitySet + "('" + id.toStdString() + "')/" + stages.toStdString();
-    if (parts.size() == 1) {
-        Json j = approvalJson(*p, user, beta);
-        j["@odata.context"] = entitySet + "/$entity";
-        return Reply::json(j);
-    }
-    if (parts.size() == 2)
-        return Reply::json(
-            {{"@odata.context", approvalPath}, {"value", Json::array({stageJson(*p, user, beta)})}});
-    if (parts.at(2) != p->id)
-        return notFound(beta ? QStringLiteral("approval step") : QStringLiteral("approval stage"),
-                        parts.at(2));
-    Json j = stageJson(*p, user, beta);
-    j["@odata.context"] = approvalPath + "/$entity";
-    return Reply::json(j);
 }
 
 Reply Emulator::Private::reviewStage(const Request &r, const QString &approvalId, const QString &stageId,
