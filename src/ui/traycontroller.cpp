@@ -231,7 +231,7 @@ void TrayController::rebuild()
         }
         if (!grants.isEmpty() || !m_controller->access()->openRequests().isEmpty())
             m_menu->addSeparator();
-        addTargetMenus(targets, layout);
+        addTargetMenus(targets, layout, keepTargets);
     }
 
     if (signedIn && m_controller->approvals()->isApprover()) {
@@ -274,9 +274,8 @@ void TrayController::rebuild()
     tick();
 }
 
-void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout)
+void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout, bool keep)
 {
-    const bool keep = !m_targetMenus.isEmpty() && layout == m_targetLayout;
     if (keep) {
         for (const auto &m : std::as_const(m_targetMenus))
             m_menu->addMenu(m);

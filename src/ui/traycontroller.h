@@ -88,9 +88,9 @@ private:
     /// The tooltip's line for a grant: its end time, which needs no timer to stay true.
     QString tipText(const Core::Grant &grant) const;
     QString requestText(const Core::AccessRequest &request) const;
-    /// Adds the per-account submenus to the menu: the kept ones when `layout` is what they were
-    /// made from, else new ones.
-    void addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout);
+    /// Adds the per-account submenus to the menu: the kept ones with `keep` (rebuild() found `layout`
+    /// to be what they were made from, none of them gone), else new ones made from `layout`.
+    void addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout, bool keep);
 
     AccessController *m_controller;
     QMenu *m_menu;
