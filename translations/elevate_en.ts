@@ -26,7 +26,7 @@
     </message>
 </context>
 <context>
-    <name>Elevate::Ui::AwsController</name>
+    <name>Elevate::Ui::AwsPresenter</name>
     <message numerus="yes">
         <source>AWS has not picked up %1 after %n minute(s), although your organisation&apos;s bridge normally pushes a role within about %2 min. The bridge may be down or behind: ask whoever runs it to check it, or your administrator to check the provisioning job (or to provision on demand).</source>
         <translation>

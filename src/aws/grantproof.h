@@ -56,7 +56,7 @@ struct GrantProof
  * future), its grant has not ended by Graph's clock (the stored skew), it belongs to the same Entra
  * account and configuration, and the change stamp beside the history (touched by every request,
  * deactivation, decision and end-all on this machine) still says what it said at the check.
- * AwsAccess removes a target's proof with its profile and cached credentials when the grant ends.
+ * RolePipeline removes a target's proof with its profile and cached credentials when the grant ends.
  *
  * Where: one small JSON file per target, 0600, in `grant-proofs/` beside the history database and the
  * change stamp, replaced atomically (QSaveFile). Not the keychain: a proof is no secret, a file is

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "approvalswindow.h"
 
-#include "accesscontroller.h"
 #include "approvalsmodel.h"
 #include "errortext.h"
 #include "graph/approvalservice.h"
+#include "pimpresenter.h"
 #include "ui_approvalswindow.h"
 
 #include <QHeaderView>
@@ -15,14 +15,14 @@
 
 namespace Elevate::Ui {
 
-ApprovalsWindow::ApprovalsWindow(AccessController *controller, QWidget *parent)
+ApprovalsWindow::ApprovalsWindow(PimPresenter *pim, QWidget *parent)
     : QWidget(parent, Qt::Window)
     , m_ui(std::make_unique<::Ui::ApprovalsWindow>())
-    , m_controller(controller)
+    , m_pim(pim)
     , m_model(new ApprovalsModel(
-          controller->clock(),
-          [controller](const Core::AccessRequest &r) {
-              return controller->targetDisplayName(r.groupId, r.groupDisplayName, r.accessId);
+          pim->clock(),
+          [pim](const Core::AccessRequest &r) {
+              return pim->targetDisplayName(r.groupId, r.groupDisplayName, r.accessId);
           },
           this))
     , m_proxy(new QSortFilterProxyModel(this))
@@ -43,15 +43,14 @@ ApprovalsWindow::ApprovalsWindow(AccessController *controller, QWidget *parent)
     connect(m_ui->filterEdit, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_ui->approveButton, &QPushButton::clicked, this, [this] { decide(true); });
     connect(m_ui->denyButton, &QPushButton::clicked, this, [this] { decide(false); });
-    connect(m_ui->refreshButton, &QPushButton::clicked, this,
-            [this] { m_controller->approvals()->refresh(); });
+    connect(m_ui->refreshButton, &QPushButton::clicked, this, [this] { m_pim->approvals()->refresh(); });
     connect(m_ui->closeButton, &QPushButton::clicked, this, &QWidget::close);
     connect(m_ui->justificationEdit, &QLineEdit::textChanged, this, &ApprovalsWindow::update);
     connect(m_ui->approvalsView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             &ApprovalsWindow::update);
-    connect(m_controller->approvals(), &Graph::ApprovalService::changed, this, [this] {
+    connect(m_pim->approvals(), &Graph::ApprovalService::changed, this, [this] {
         const bool wasEmpty = m_model->rowCount() == 0;
-        m_model->setRequests(m_controller->approvals()->pending());
+        m_model->setRequests(m_pim->approvals()->pending());
         // The window usually exists before anything waits (the tray keeps it): fit the columns to
         // the first rows, not only to the headers. Later updates keep the user's widths.
         if (wasEmpty && m_model->rowCount() > 0)
@@ -67,7 +66,7 @@ ApprovalsWindow::ApprovalsWindow(AccessController *controller, QWidget *parent)
     connect(close, &QShortcut::activated, this, &QWidget::close);
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
     connect(refresh, &QShortcut::activated, m_ui->refreshButton, &QPushButton::click);
-    m_model->setRequests(m_controller->approvals()->pending());
+    m_model->setRequests(m_pim->approvals()->pending());
     fitColumns();
     update();
 }
@@ -166,7 +165,7 @@ void ApprovalsWindow::decide(bool approve)
     m_busy = true;
     update();
     m_ui->messageLabel->setText(approve ? tr("Approving…") : tr("Denying…"));
-    m_controller->approvals()->decide(
+    m_pim->approvals()->decide(
         ids, approve, justification, this, [this, names](QList<Graph::ApprovalService::Outcome> outcomes) {
             m_busy = false;
             QStringList lines;
@@ -179,7 +178,7 @@ void ApprovalsWindow::decide(bool approve)
                 lines << tr("%1: %2").arg(names.value(o.requestId),
                                           notReady ? tr("PIM is still opening this request for decisions; "
                                                         "try again in a few seconds.")
-                                                   : m_controller->approvals()->rowMessage(o.requestId));
+                                                   : m_pim->approvals()->rowMessage(o.requestId));
             }
             m_ui->messageLabel->setText(lines.join(u'\n'));
             if (allOk)

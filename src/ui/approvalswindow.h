@@ -14,7 +14,7 @@ class ApprovalsWindow;
 
 namespace Elevate::Ui {
 
-class AccessController;
+class PimPresenter;
 class ApprovalsModel;
 
 /**
@@ -28,7 +28,7 @@ class ApprovalsWindow : public QWidget
 {
     Q_OBJECT
 public:
-    explicit ApprovalsWindow(AccessController *controller, QWidget *parent = nullptr);
+    explicit ApprovalsWindow(PimPresenter *pim, QWidget *parent = nullptr);
     ~ApprovalsWindow() override;
 
     /// Selects that request (when it is in the queue) and focuses the justification.
@@ -48,7 +48,7 @@ private:
     void fitColumns();
 
     std::unique_ptr<::Ui::ApprovalsWindow> m_ui;
-    AccessController *m_controller;
+    PimPresenter *m_pim;
     ApprovalsModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QTimer *m_tick;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "mainwindow.h"
 
-#include "accesscontroller.h"
-#include "awscontroller.h"
+#include "awspresenter.h"
 #include "core/countdown.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
+#include "pimpresenter.h"
 #include "targetsmodel.h"
 #include "ui_mainwindow.h"
 
@@ -20,15 +20,15 @@ using namespace Qt::StringLiterals;
 
 namespace Elevate::Ui {
 
-MainWindow::MainWindow(AccessController *controller, QWidget *parent)
+MainWindow::MainWindow(PimPresenter *pim, QWidget *parent)
     : QMainWindow(parent)
     , m_ui(std::make_unique<::Ui::MainWindow>())
-    , m_controller(controller)
+    , m_pim(pim)
     , m_proxy(new QSortFilterProxyModel(this))
 {
     m_ui->setupUi(this);
     setWindowIcon(QIcon(QStringLiteral(":/icons/elevate.svg")));
-    m_proxy->setSourceModel(m_controller->targets());
+    m_proxy->setSourceModel(m_pim->targets());
     m_proxy->setFilterRole(TargetsModel::SearchTextRole);
     m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
     m_ui->targetsView->setModel(m_proxy);
@@ -39,23 +39,23 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
 
     connect(m_ui->searchEdit, &QLineEdit::textChanged, m_proxy, &QSortFilterProxyModel::setFilterFixedString);
     connect(m_ui->bannerCloseButton, &QToolButton::clicked, m_ui->bannerFrame, &QWidget::hide);
-    connect(m_ui->refreshButton, &QPushButton::clicked, m_controller, &AccessController::refresh);
+    connect(m_ui->refreshButton, &QPushButton::clicked, m_pim, &PimPresenter::refresh);
     connect(m_ui->signInButton, &QPushButton::clicked, this, [this] {
-        switch (m_controller->status()) {
-        case AccessController::Status::SignedOut:
-            m_controller->signIn();
+        switch (m_pim->status()) {
+        case PimPresenter::Status::SignedOut:
+            m_pim->signIn();
             break;
-        case AccessController::Status::SigningIn:
-            m_controller->cancelSignIn();
+        case PimPresenter::Status::SigningIn:
+            m_pim->cancelSignIn();
             break;
         default:
-            m_controller->signOut();
+            m_pim->signOut();
             break;
         }
     });
     connect(m_ui->targetsView->selectionModel(), &QItemSelectionModel::currentChanged, this,
             &MainWindow::updateDetails);
-    connect(m_controller, &AccessController::changed, this, &MainWindow::updateFromController);
+    connect(m_pim, &PimPresenter::changed, this, &MainWindow::updateFromController);
 
     auto *find = new QShortcut(QKeySequence::Find, this);
     connect(find, &QShortcut::activated, this, [this] {
@@ -63,7 +63,7 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
         m_ui->searchEdit->selectAll();
     });
     auto *refresh = new QShortcut(QKeySequence::Refresh, this);
-    connect(refresh, &QShortcut::activated, m_controller, &AccessController::refresh);
+    connect(refresh, &QShortcut::activated, m_pim, &PimPresenter::refresh);
     auto *close = new QShortcut(QKeySequence(Qt::Key_Escape), this);
     connect(close, &QShortcut::activated, this, &QWidget::close);
     // Enter in the search box moves to the list.
@@ -86,28 +86,27 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
             Q_EMIT requestFormRequested(idx.data(TargetsModel::TargetKeyRole).toString());
     });
     connect(m_ui->deactivateButton, &QPushButton::clicked, this, [this] {
-        const auto t = m_controller->target(
-            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        const auto t
+            = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t)
             return;
-        if (const auto g = m_controller->access()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
-            m_controller->deactivate(*g);
+        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+            m_pim->deactivate(*g);
     });
     connect(m_ui->cancelRequestButton, &QPushButton::clicked, this, [this] {
-        const auto t = m_controller->target(
-            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        const auto t
+            = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t)
             return;
-        if (const auto r
-            = m_controller->access()->openRequestFor(t->eligibility.groupId, t->eligibility.accessId))
-            m_controller->cancelRequest(r->id);
+        if (const auto r = m_pim->requests()->openRequestFor(t->eligibility.groupId, t->eligibility.accessId))
+            m_pim->cancelRequest(r->id);
     });
     connect(m_ui->consoleButton, &QPushButton::clicked, this, [this] {
-        const auto t = m_controller->target(
-            m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
+        const auto t
+            = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t || !m_aws)
             return;
-        if (const auto g = m_controller->access()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
             m_aws->openConsole(*g);
     });
     connect(m_ui->awsSignInAgainButton, &QPushButton::clicked, this, [this] {
@@ -123,10 +122,10 @@ MainWindow::MainWindow(AccessController *controller, QWidget *parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::setAws(AwsController *aws)
+void MainWindow::setAws(AwsPresenter *aws)
 {
     m_aws = aws;
-    connect(aws, &AwsController::changed, this, &MainWindow::updateDetails);
+    connect(aws, &AwsPresenter::changed, this, &MainWindow::updateDetails);
     updateDetails();
 }
 
@@ -144,13 +143,13 @@ void MainWindow::hideEvent(QHideEvent *event)
 
 void MainWindow::selectTarget(const QString &key)
 {
-    const int row = m_controller->targets()->rowOf(key);
+    const int row = m_pim->targets()->rowOf(key);
     if (row < 0)
         return;
-    QModelIndex idx = m_proxy->mapFromSource(m_controller->targets()->index(row, 0));
+    QModelIndex idx = m_proxy->mapFromSource(m_pim->targets()->index(row, 0));
     if (!idx.isValid()) {
         m_ui->searchEdit->clear();
-        idx = m_proxy->mapFromSource(m_controller->targets()->index(row, 0));
+        idx = m_proxy->mapFromSource(m_pim->targets()->index(row, 0));
     }
     m_ui->targetsView->setCurrentIndex(idx);
     m_ui->targetsView->scrollTo(idx);
@@ -175,9 +174,9 @@ void MainWindow::closeEvent(QCloseEvent *event)
 
 void MainWindow::updateFromController()
 {
-    using Status = AccessController::Status;
-    const Status status = m_controller->status();
-    const auto account = m_controller->account();
+    using Status = PimPresenter::Status;
+    const Status status = m_pim->status();
+    const auto account = m_pim->account();
     const bool signedIn = account && (status == Status::Ready || status == Status::Loading);
     switch (status) {
     case Status::SignedOut:
@@ -203,16 +202,16 @@ void MainWindow::updateFromController()
     m_ui->signInButton->setEnabled(status != Status::Restoring);
     m_ui->refreshButton->setEnabled(status == Status::Ready);
     m_ui->searchEdit->setEnabled(signedIn);
-    if (m_controller->lastError().kind == Core::Error::Kind::None)
+    if (m_pim->lastError().kind == Core::Error::Kind::None)
         m_ui->bannerFrame->hide();
 
-    const int count = m_controller->targets()->rowCount();
+    const int count = m_pim->targets()->rowCount();
     if (status == Status::Loading)
         statusBar()->showMessage(tr("Loading eligible access…"));
-    else if (signedIn && m_controller->lastRefresh().isValid())
-        statusBar()->showMessage(tr("%n eligible target(s) · updated %1", nullptr, count)
-                                     .arg(QLocale().toString(m_controller->lastRefresh().toLocalTime().time(),
-                                                             QLocale::ShortFormat)));
+    else if (signedIn && m_pim->lastRefresh().isValid())
+        statusBar()->showMessage(
+            tr("%n eligible target(s) · updated %1", nullptr, count)
+                .arg(QLocale().toString(m_pim->lastRefresh().toLocalTime().time(), QLocale::ShortFormat)));
     else
         statusBar()->clearMessage();
     updateDetails();
@@ -221,20 +220,20 @@ void MainWindow::updateFromController()
 void MainWindow::updateDetails()
 {
     const QModelIndex idx = m_ui->targetsView->currentIndex();
-    const auto *access = m_controller->access();
+    const auto *access = m_pim->requests();
     const bool live = !access->grants().isEmpty() || !access->openRequests().isEmpty();
     if (live && isVisible() && !m_tick->isActive())
         m_tick->start();
     else if (!live)
         m_tick->stop();
-    const auto target = idx.isValid() ? m_controller->target(idx.data(TargetsModel::TargetKeyRole).toString())
+    const auto target = idx.isValid() ? m_pim->target(idx.data(TargetsModel::TargetKeyRole).toString())
                                       : std::optional<Core::Target>();
     const auto grant = target ? access->grantFor(target->eligibility.groupId, target->eligibility.accessId)
                               : std::optional<Core::Grant>();
     const auto open = target
         ? access->openRequestFor(target->eligibility.groupId, target->eligibility.accessId)
         : std::optional<Core::AccessRequest>();
-    const QDateTime now = m_controller->clock()->now();
+    const QDateTime now = m_pim->clock()->now();
     m_ui->requestButton->setEnabled(target.has_value() && !open);
     m_ui->requestButton->setText(grant ? tr("Re&new…") : tr("Re&quest access…"));
     m_ui->deactivateButton->setEnabled(
@@ -252,11 +251,10 @@ void MainWindow::updateDetails()
     m_ui->awsSignInAgainButton->setEnabled(m_aws && !m_aws->isSigningIn());
     m_ui->endAllButton->setVisible(m_aws && !access->grants().isEmpty());
     m_ui->deactivateButton->setVisible(!open.has_value());
-    m_ui->historyButton->setEnabled(m_controller->history() != nullptr);
+    m_ui->historyButton->setEnabled(m_pim->history() != nullptr);
     // Approvers only; the queue is also in the tray, but without a tray host this is the way in.
-    const int waiting = int(m_controller->approvals()->pending().size());
-    m_ui->approvalsButton->setVisible(m_controller->account().has_value()
-                                      && m_controller->approvals()->isApprover());
+    const int waiting = int(m_pim->approvals()->pending().size());
+    m_ui->approvalsButton->setVisible(m_pim->account().has_value() && m_pim->approvals()->isApprover());
     m_ui->approvalsButton->setText(waiting > 0 ? tr("A&pprovals (%1)…").arg(waiting) : tr("A&pprovals…"));
     QString state;
     if (grant && grant->isPermanent())
@@ -275,7 +273,7 @@ void MainWindow::updateDetails()
         state += u"<br>"_s + awsState.toHtmlEscaped();
     if (!idx.isValid()) {
         m_ui->detailsLabel->setText(
-            m_controller->targets()->rowCount() == 0 ? QString() : tr("Select a target to see its details."));
+            m_pim->targets()->rowCount() == 0 ? QString() : tr("Select a target to see its details."));
         return;
     }
     const QString group = idx.data(TargetsModel::GroupNameRole).toString().toHtmlEscaped();

@@ -14,8 +14,8 @@ class MainWindow;
 
 namespace Elevate::Ui {
 
-class AccessController;
-class AwsController;
+class PimPresenter;
+class AwsPresenter;
 
 /**
  * The main window: the account, sign in / out, and the eligible targets in a searchable list with
@@ -26,7 +26,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    explicit MainWindow(AccessController *controller, QWidget *parent = nullptr);
+    explicit MainWindow(PimPresenter *pim, QWidget *parent = nullptr);
     ~MainWindow() override;
 
     /// Selects the target with that key (TargetsModel::rowKey) and clears the search if needed.
@@ -35,7 +35,7 @@ public:
     void showError(const QString &text);
     void setQuitOnClose(bool quit) { m_quitOnClose = quit; }
     /// The AWS side: the selected grant's AWS state, "Open AWS console" and "End all access…".
-    void setAws(AwsController *aws);
+    void setAws(AwsPresenter *aws);
 
 Q_SIGNALS:
     /// The user wants to request (or renew) the target with that key.
@@ -55,9 +55,9 @@ private:
     void updateDetails();
 
     std::unique_ptr<::Ui::MainWindow> m_ui;
-    AccessController *m_controller;
+    PimPresenter *m_pim;
     QSortFilterProxyModel *m_proxy;
-    AwsController *m_aws = nullptr;
+    AwsPresenter *m_aws = nullptr;
     bool m_quitOnClose = false;
     QTimer *m_tick; // 1 s while shown and something is live: the countdown in the details
 };

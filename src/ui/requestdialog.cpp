@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "requestdialog.h"
 
-#include "accesscontroller.h"
 #include "errortext.h"
-#include "graph/accessservice.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
+#include "pimpresenter.h"
 #include "targetsmodel.h"
 #include "ui_requestdialog.h"
 
@@ -64,24 +64,23 @@ RequestDialog::RequestDialog(const Core::Target &target, const Core::Clock *cloc
 
 RequestDialog::~RequestDialog() = default;
 
-RequestDialog *RequestDialog::open(AccessController *controller, const Core::Target &target,
-                                   int defaultDurationMinutes, const std::optional<Core::Grant> &renew,
-                                   QWidget *parent)
+RequestDialog *RequestDialog::open(PimPresenter *pim, const Core::Target &target, int defaultDurationMinutes,
+                                   const std::optional<Core::Grant> &renew, QWidget *parent)
 {
-    auto *dialog = new RequestDialog(target, controller->clock(), parent);
+    auto *dialog = new RequestDialog(target, pim->clock(), parent);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     QStringList justifications, systems;
-    if (Core::HistoryStore *history = controller->history()) {
+    if (Core::HistoryStore *history = pim->history()) {
         if (auto recent = history->recentJustifications(); recent.ok())
             justifications = recent.value();
         if (auto recent = history->recentTicketSystems(); recent.ok())
             systems = recent.value();
     }
     dialog->setDefaults(defaultDurationMinutes, justifications, systems);
-    Graph::AccessService *access = controller->access();
-    if (renew && controller->history()) {
+    Graph::RequestTracker *access = pim->requests();
+    if (renew && pim->history()) {
         // Prefill from the request that made this grant.
-        const auto open = controller->history()->openEntries();
+        const auto open = pim->history()->openEntries();
         if (open.ok())
             for (const auto &e : open.value())
                 if (e.groupId == renew->groupId) {
@@ -98,13 +97,13 @@ RequestDialog *RequestDialog::open(AccessController *controller, const Core::Tar
     access->policy(
         target.eligibility.groupId, target.eligibility.accessId, dialog,
         [dialog, renew](Core::Result<Core::ActivationPolicy> policy) {
-            const bool unreadable = !policy.ok() && Graph::AccessService::policyUnreadable(policy.error());
+            const bool unreadable = !policy.ok() && Graph::RequestTracker::policyUnreadable(policy.error());
             if (!policy.ok() && !unreadable)
                 return dialog->setPolicyError(
                     ErrorText::describe(tr("Reading the group's PIM policy"), policy.error()));
             // PIM will not show this group's policy: the request can still be sent, and PIM
             // judges it on arrival (its refusal is worded then).
-            dialog->setPolicy(policy.ok() ? policy.value() : Graph::AccessService::unreadablePolicy());
+            dialog->setPolicy(policy.ok() ? policy.value() : Graph::RequestTracker::unreadablePolicy());
             if (unreadable)
                 dialog->m_ui->policyLabel->setText(
                     tr("The group's PIM policy cannot be read (Microsoft Graph answered 403), so "

@@ -16,7 +16,7 @@ class RequestDialog;
 
 namespace Elevate::Ui {
 
-class AccessController;
+class PimPresenter;
 
 /**
  * The request form of one target (ui/requestdialog.ui). It knows the group's policy before the
@@ -37,12 +37,11 @@ public:
 
     /**
      * The whole form flow for one target: a non-modal dialog (deleted on close) with the recent
-     * entries from the history, the policy loaded through the controller, and a submit that
+     * entries from the history, the policy loaded through the presenter, and a submit that
      * requests (or, with `renew`, ends the grant and requests again) and shows the outcome in the
      * form. Returns the dialog, already shown.
      */
-    static RequestDialog *open(AccessController *controller, const Core::Target &target,
-                               int defaultDurationMinutes,
+    static RequestDialog *open(PimPresenter *pim, const Core::Target &target, int defaultDurationMinutes,
                                const std::optional<Core::Grant> &renew = std::nullopt,
                                QWidget *parent = nullptr);
 

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #include "traycontroller.h"
 
-#include "accesscontroller.h"
-#include "aws/awsaccess.h"
-#include "awscontroller.h"
+#include "aws/rolepipeline.h"
+#include "awspresenter.h"
 #include "core/countdown.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
+#include "pimpresenter.h"
 #include "targetsmodel.h"
 
 #include <QClipboard>
@@ -20,9 +20,9 @@
 
 namespace Elevate::Ui {
 
-TrayController::TrayController(AccessController *controller, QObject *parent)
+TrayController::TrayController(PimPresenter *pim, QObject *parent)
     : QObject(parent)
-    , m_controller(controller)
+    , m_pim(pim)
     , m_menu(new QMenu)
     , m_tray(new QSystemTrayIcon(this))
     , m_fastTick(new QTimer(this))
@@ -36,9 +36,9 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
         tick();
         m_fastTick->start();
         // The state may be a while old: look again, at most every 30 seconds.
-        const auto last = m_controller->access()->lastSync();
-        if (last.isValid() && last.secsTo(m_controller->clock()->now()) > 30)
-            m_controller->access()->sync();
+        const auto last = m_pim->requests()->lastSync();
+        if (last.isValid() && last.secsTo(m_pim->clock()->now()) > 30)
+            m_pim->requests()->sync();
     });
     connect(m_menu, &QMenu::aboutToHide, m_fastTick, &QTimer::stop);
     m_menu->setObjectName(QStringLiteral("trayMenu"));
@@ -53,15 +53,15 @@ TrayController::TrayController(AccessController *controller, QObject *parent)
         else
             Q_EMIT openWindowRequested({});
     });
-    connect(m_controller, &AccessController::changed, this, &TrayController::rebuild);
-    if (m_controller->graph())
-        connect(m_controller->graph(), &Graph::GraphClient::throttled, this,
+    connect(m_pim, &PimPresenter::changed, this, &TrayController::rebuild);
+    if (m_pim->graph())
+        connect(m_pim->graph(), &Graph::GraphClient::throttled, this,
                 [this](const QDateTime &retryAt, const QString &service) {
                     m_throttledUntil = retryAt;
                     m_throttledBy = service;
                     tick();
                     // And once more when the wait is over, so the line goes.
-                    const qint64 ms = m_controller->clock()->now().msecsTo(retryAt);
+                    const qint64 ms = m_pim->clock()->now().msecsTo(retryAt);
                     QTimer::singleShot(int(qBound<qint64>(0, ms + 500, qint64(24) * 3600 * 1000)), this,
                                        &TrayController::tick);
                 });
@@ -95,11 +95,11 @@ void TrayController::notify(const QString &title, const QString &message, bool i
 
 void TrayController::rebuild()
 {
-    using Status = AccessController::Status;
-    const Status status = m_controller->status();
-    const auto account = m_controller->account();
+    using Status = PimPresenter::Status;
+    const Status status = m_pim->status();
+    const auto account = m_pim->account();
     const bool signedIn = account.has_value() && (status == Status::Loading || status == Status::Ready);
-    const auto &targets = m_controller->targets()->targets();
+    const auto &targets = m_pim->targets()->targets();
 
     // What the per-account submenus are made from; while it stays the same they are kept.
     QStringList layout;
@@ -147,7 +147,7 @@ void TrayController::rebuild()
         m_menu->addAction(tr("Loading eligible access…"))->setEnabled(false);
     } else if (signedIn && targets.isEmpty()) {
         m_menu
-            ->addAction(m_controller->lastError().kind == Core::Error::Kind::None
+            ->addAction(m_pim->lastError().kind == Core::Error::Kind::None
                             ? tr("No eligible access")
                             : tr("Eligible access could not be loaded"))
             ->setEnabled(false);
@@ -156,13 +156,13 @@ void TrayController::rebuild()
         m_grantMenus.clear();
         m_requestMenus.clear();
         m_awsPhaseActions.clear();
-        QList<Core::Grant> grants = m_controller->access()->grants();
+        QList<Core::Grant> grants = m_pim->requests()->grants();
         std::sort(grants.begin(), grants.end(), [](const Core::Grant &a, const Core::Grant &b) {
             if (a.isPermanent() != b.isPermanent())
                 return !a.isPermanent();
             return a.end < b.end;
         });
-        const QDateTime now = m_controller->clock()->now();
+        const QDateTime now = m_pim->clock()->now();
         for (const auto &g : grants) {
             QMenu *m = m_menu->addMenu(grantText(g));
             m->setObjectName(QStringLiteral("grant_") + g.groupId);
@@ -186,11 +186,11 @@ void TrayController::rebuild()
                          m_aws->openConsole(g);
                      })->setObjectName(QStringLiteral("consoleAction"));
                 } else if (!m_aws->isSignedIn()) {
-                    m->addAction(tr("Sign in to &AWS…"), m_aws, &AwsController::signIn)
+                    m->addAction(tr("Sign in to &AWS…"), m_aws, &AwsPresenter::signIn)
                         ->setObjectName(QStringLiteral("awsSignInAction"));
                 } else if (m_aws->offersFreshSignIn(g)) {
                     QAction *again
-                        = m->addAction(tr("Sign in to AWS a&gain…"), m_aws, &AwsController::signInAgain);
+                        = m->addAction(tr("Sign in to AWS a&gain…"), m_aws, &AwsPresenter::signInAgain);
                     again->setObjectName(QStringLiteral("awsSignInAgainAction"));
                     again->setToolTip(tr("Identity Center may answer from the group memberships of your "
                                          "last sign-in: sign out of the AWS portal and sign in anew."));
@@ -209,8 +209,8 @@ void TrayController::rebuild()
             QAction *renew
                 = m->addAction(tr("&Renew…"), this, [this, id = g.id] { Q_EMIT renewRequested(id); });
             renew->setObjectName(QStringLiteral("renewAction"));
-            QAction *deactivate = m->addAction(tr("&Deactivate now"), m_controller,
-                                               [this, g] { m_controller->deactivate(g); });
+            QAction *deactivate
+                = m->addAction(tr("&Deactivate now"), m_pim, [this, g] { m_pim->deactivate(g); });
             deactivate->setObjectName(QStringLiteral("deactivateAction"));
             const qint64 age
                 = g.start.isValid() ? g.start.secsTo(now) : Core::kMinimumActiveSecsBeforeDeactivate;
@@ -221,46 +221,46 @@ void TrayController::rebuild()
                         .arg(Graph::PimWording::duration(Core::kMinimumActiveSecsBeforeDeactivate)));
             }
         }
-        for (const auto &r : m_controller->access()->openRequests()) {
+        for (const auto &r : m_pim->requests()->openRequests()) {
             QMenu *m = m_menu->addMenu(requestText(r));
             m->setObjectName(QStringLiteral("request_") + r.id);
             m_requestMenus.append({m, r.id});
-            QAction *cancel = m->addAction(tr("&Cancel request"), m_controller,
-                                           [this, id = r.id] { m_controller->cancelRequest(id); });
+            QAction *cancel
+                = m->addAction(tr("&Cancel request"), m_pim, [this, id = r.id] { m_pim->cancelRequest(id); });
             cancel->setObjectName(QStringLiteral("cancelRequestAction"));
         }
-        if (!grants.isEmpty() || !m_controller->access()->openRequests().isEmpty())
+        if (!grants.isEmpty() || !m_pim->requests()->openRequests().isEmpty())
             m_menu->addSeparator();
         addTargetMenus(targets, layout, keepTargets);
     }
 
-    if (signedIn && m_controller->approvals()->isApprover()) {
+    if (signedIn && m_pim->approvals()->isApprover()) {
         m_menu->addSeparator();
-        const int waiting = int(m_controller->approvals()->pending().size());
+        const int waiting = int(m_pim->approvals()->pending().size());
         QAction *approvals
             = m_menu->addAction(waiting > 0 ? tr("Approvals (%1)…").arg(waiting) : tr("Approvals…"), this,
                                 [this] { Q_EMIT approvalsRequested({}); });
         approvals->setObjectName(QStringLiteral("approvalsAction"));
     }
-    if (signedIn && m_aws && !m_controller->access()->grants().isEmpty()) {
+    if (signedIn && m_aws && !m_pim->requests()->grants().isEmpty()) {
         m_menu->addSeparator();
         m_menu->addAction(tr("&End all access now…"), this, &TrayController::endAllRequested)
             ->setObjectName(QStringLiteral("endAllAction"));
     }
     m_menu->addSeparator();
     if (signedIn) {
-        QAction *refresh = m_menu->addAction(tr("Refresh"), m_controller, &AccessController::refresh);
+        QAction *refresh = m_menu->addAction(tr("Refresh"), m_pim, &PimPresenter::refresh);
         refresh->setObjectName(QStringLiteral("refreshAction"));
         refresh->setEnabled(status == Status::Ready);
     }
     if (status == Status::SigningIn) {
-        m_menu->addAction(tr("Cancel sign-in"), m_controller, &AccessController::cancelSignIn)
+        m_menu->addAction(tr("Cancel sign-in"), m_pim, &PimPresenter::cancelSignIn)
             ->setObjectName(QStringLiteral("cancelSignInAction"));
     } else if (signedIn) {
-        m_menu->addAction(tr("Sign out"), m_controller, &AccessController::signOut)
+        m_menu->addAction(tr("Sign out"), m_pim, &PimPresenter::signOut)
             ->setObjectName(QStringLiteral("signOutAction"));
     } else {
-        QAction *signIn = m_menu->addAction(tr("Sign in…"), m_controller, &AccessController::signIn);
+        QAction *signIn = m_menu->addAction(tr("Sign in…"), m_pim, &PimPresenter::signIn);
         signIn->setObjectName(QStringLiteral("signInAction"));
         signIn->setEnabled(status == Status::SignedOut);
     }
@@ -302,9 +302,8 @@ void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QS
         }
         const bool owner = t.eligibility.accessId == u"owner";
         QString text = owner ? tr("%1 (as group owner)").arg(t.aws->roleName) : t.aws->roleName;
-        const auto live = m_controller->access()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
-        const auto open
-            = m_controller->access()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
+        const auto live = m_pim->requests()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
+        const auto open = m_pim->requests()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
         if (live)
             text = tr("%1 — active").arg(text);
         else if (open)
@@ -342,10 +341,10 @@ void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QS
     m_targetLayout = layout;
 }
 
-void TrayController::setAws(AwsController *aws)
+void TrayController::setAws(AwsPresenter *aws)
 {
     m_aws = aws;
-    connect(aws, &AwsController::changed, this, &TrayController::rebuild);
+    connect(aws, &AwsPresenter::changed, this, &TrayController::rebuild);
     rebuild();
 }
 
@@ -353,7 +352,7 @@ QString TrayController::shortName(const QString &groupId, const QString &groupNa
                                   const QString &accessId) const
 {
     // "Role on Account name": the menu has less room than the window, so no account id.
-    const Core::Target t = m_controller->targetFor(groupId, groupName, accessId);
+    const Core::Target t = m_pim->targetFor(groupId, groupName, accessId);
     if (!t.aws)
         return t.key();
     return tr("%1 on %2")
@@ -365,7 +364,7 @@ QString TrayController::grantText(const Core::Grant &g) const
     const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
     if (g.isPermanent())
         return tr("%1 — permanent").arg(name);
-    const QString left = Core::formatCountdown(g.secondsLeft(m_controller->clock()->now()));
+    const QString left = Core::formatCountdown(g.secondsLeft(m_pim->clock()->now()));
     if (m_aws) {
         const auto *t = m_aws->targetOf(g);
         if (t && t->phase != Aws::AwsTarget::Phase::Ready)
@@ -391,8 +390,7 @@ QString TrayController::tipText(const Core::Grant &g) const
 QString TrayController::requestText(const Core::AccessRequest &r) const
 {
     const QString name = shortName(r.groupId, r.groupDisplayName, r.accessId);
-    const qint64 waiting
-        = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_controller->clock()->now())) : 0;
+    const qint64 waiting = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_pim->clock()->now())) : 0;
     return waiting < 60 ? tr("%1 — %2, asked just now").arg(name, Graph::PimWording::status(r))
                         : tr("%1 — %2, asked %3 ago")
                               .arg(name, Graph::PimWording::status(r), Graph::PimWording::duration(waiting));
@@ -400,12 +398,12 @@ QString TrayController::requestText(const Core::AccessRequest &r) const
 
 void TrayController::tick()
 {
-    using Status = AccessController::Status;
-    const Status status = m_controller->status();
-    const auto account = m_controller->account();
+    using Status = PimPresenter::Status;
+    const Status status = m_pim->status();
+    const auto account = m_pim->account();
     const bool signedIn = account.has_value() && (status == Status::Loading || status == Status::Ready);
-    const auto *access = m_controller->access();
-    const QDateTime now = m_controller->clock()->now();
+    const auto *access = m_pim->requests();
+    const QDateTime now = m_pim->clock()->now();
 
     for (const auto &[menu, id] : m_grantMenus)
         if (menu)
@@ -424,13 +422,12 @@ void TrayController::tick()
                 if (r.id == id)
                     menu->setTitle(requestText(r));
 
-    const auto soonest = m_controller->soonestGrant();
+    const auto soonest = m_pim->soonestGrant();
     const bool awaiting = std::any_of(
         access->openRequests().cbegin(), access->openRequests().cend(),
         [](const Core::AccessRequest &r) { return r.phase() == Core::RequestPhase::AwaitingApproval; });
-    const int warnSecs
-        = m_controller->warnMinutes().isEmpty() ? 15 * 60 : m_controller->warnMinutes().first() * 60;
-    if (m_controller->lastError().kind != Core::Error::Kind::None && status != Status::SigningIn) {
+    const int warnSecs = m_pim->warnMinutes().isEmpty() ? 15 * 60 : m_pim->warnMinutes().first() * 60;
+    if (m_pim->lastError().kind != Core::Error::Kind::None && status != Status::SigningIn) {
         m_state = TrayState::Error;
     } else if (status == Status::Restoring || status == Status::SigningIn || status == Status::Loading) {
         m_state = TrayState::Busy;
@@ -451,7 +448,7 @@ void TrayController::tick()
         else
             tip += u'\n'
                 + tr("%n eligible target(s), nothing active", nullptr,
-                     int(m_controller->targets()->targets().size()));
+                     int(m_pim->targets()->targets().size()));
         const int others = int(access->grants().size()) - (soonest ? 1 : 0);
         if (others > 0)
             tip += u'\n' + tr("and %n more active", nullptr, others);
@@ -460,7 +457,7 @@ void TrayController::tick()
     } else {
         tip = tr("Elevate — not signed in");
     }
-    m_badge = signedIn ? int(m_controller->approvals()->pending().size()) : 0;
+    m_badge = signedIn ? int(m_pim->approvals()->pending().size()) : 0;
     if (m_badge > 0)
         tip += u'\n' + tr("%n request(s) waiting for your approval", nullptr, m_badge);
     if (m_throttledUntil.isValid() && now < m_throttledUntil)
@@ -475,7 +472,7 @@ void TrayController::tick()
     m_tray->setToolTip(tip);
     // Nothing ticks while the menu is closed: the tooltip names the end time, not a countdown, so
     // the icon changes only when the soonest grant enters its warning time (a grant's end comes
-    // with the sync AccessService runs just after it, and phases with their own signals).
+    // with the sync RequestTracker runs just after it, and phases with their own signals).
     m_nextChange->stop();
     if (signedIn && soonest && !soonest->isPermanent() && m_state != TrayState::Error) {
         const qint64 toWarning = soonest->secondsLeft(now) - warnSecs;

@@ -16,11 +16,11 @@ class QTimer;
 
 namespace Elevate::Ui {
 
-class AccessController;
-class AwsController;
+class PimPresenter;
+class AwsPresenter;
 
 /**
- * The tray icon and its menu, built in code from the AccessController's state:
+ * The tray icon and its menu, built in code from the PimPresenter's state:
  *
  *   Alex Wilber (alex@contoso.example)      <- account, or "Not signed in"
  *   ──────────
@@ -36,7 +36,7 @@ class AwsController;
  *   ──────────
  *   Refresh · Sign in… | Cancel sign-in | Sign out · Open Elevate… · History… · Quit
  *
- * The menu is rebuilt whenever the controller changes; while it is open, its countdowns tick every
+ * The menu is rebuilt whenever the PIM presenter changes; while it is open, its countdowns tick every
  * second (only then), and the tooltip and icon state (active / expiring / pending) follow every
  * 30 seconds while something is live. While Graph has asked Elevate to wait (throttling), the tooltip
  * says until when. Works without a system tray too (the icon is then simply not
@@ -46,11 +46,11 @@ class TrayController : public QObject
 {
     Q_OBJECT
 public:
-    explicit TrayController(AccessController *controller, QObject *parent = nullptr);
+    explicit TrayController(PimPresenter *pim, QObject *parent = nullptr);
     ~TrayController() override;
 
     /// Adds the AWS side to the menu: each grant's AWS state, "Open AWS console", "End all access now…".
-    void setAws(AwsController *aws);
+    void setAws(AwsPresenter *aws);
     QMenu *menu() const { return m_menu; }
     QSystemTrayIcon *trayIcon() const { return m_tray; }
     TrayState state() const { return m_state; }
@@ -92,7 +92,7 @@ private:
     /// to be what they were made from, none of them gone), else new ones made from `layout`.
     void addTargetMenus(const QList<Core::Target> &targets, const QStringList &layout, bool keep);
 
-    AccessController *m_controller;
+    PimPresenter *m_pim;
     QMenu *m_menu;
     QSystemTrayIcon *m_tray;
     TrayState m_state = TrayState::SignedOut;
@@ -112,8 +112,8 @@ private:
     QList<QPointer<QMenu>> m_targetMenus; // in the order they were added to the menu
     QList<QPointer<QAction>> m_targetActions; // one per mapped target, in the targets' order
     QStringList m_targetLayout; // what m_targetMenus were made from
-    AwsController *m_aws = nullptr;
-    QDateTime m_throttledUntil; // Graph asked to wait until then (on the controller's clock)
+    AwsPresenter *m_aws = nullptr;
+    QDateTime m_throttledUntil; // Graph asked to wait until then (on the presenter's clock)
     QString m_throttledBy;
 };
 

@@ -20,11 +20,11 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/pim.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
+#include "graph/requesttracker.h"
 #include "support/manualclock.h"
-#include "ui/accesscontroller.h"
 #include "ui/errortext.h"
+#include "ui/pimpresenter.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
@@ -230,7 +230,7 @@ private:
     Result<Memory> settleAndMeasure();
     Result<void> checkEmulator();
 
-    Graph::AccessService *access() const { return m_app->controller()->access(); }
+    Graph::RequestTracker *requests() const { return m_app->pim()->requests(); }
 
     Settings m_settings;
     // What the emulator's clock says: moved together with the emulator's (POST /_emulator/clock/advance),
@@ -322,16 +322,15 @@ Result<void> Workday::advance(qint64 seconds)
 
 Result<void> Workday::waitReady()
 {
-    Ui::AccessController *controller = m_app->controller();
+    Ui::PimPresenter *pim = m_app->pim();
     const bool ready = waitUntil(
-        [controller] {
-            return controller->status() == Ui::AccessController::Status::SignedOut
-                || (controller->status() == Ui::AccessController::Status::Ready
-                    && !controller->targets()->targets().isEmpty());
+        [pim] {
+            return pim->status() == Ui::PimPresenter::Status::SignedOut
+                || (pim->status() == Ui::PimPresenter::Status::Ready && !pim->targets()->targets().isEmpty());
         },
         kReadyTimeoutMs);
-    if (controller->status() == Ui::AccessController::Status::SignedOut) {
-        const Error &e = controller->lastError();
+    if (pim->status() == Ui::PimPresenter::Status::SignedOut) {
+        const Error &e = pim->lastError();
         return failure(
             e.kind == Error::Kind::None
                 ? QStringLiteral("the tray did not find a saved sign-in in the keychain; run `elevate "
@@ -344,14 +343,14 @@ Result<void> Workday::waitReady()
             QStringLiteral(
                 "the tray was not ready with eligible targets within %1 s (status %2, %3 targets)%4")
                 .arg(kReadyTimeoutMs / 1000)
-                .arg(int(controller->status()))
-                .arg(controller->targets()->targets().size())
-                .arg(controller->lastError().kind == Error::Kind::None ? QString()
-                                                                       : QStringLiteral(": ")
-                             + Ui::ErrorText::describe(QStringLiteral("Loading"), controller->lastError())));
+                .arg(int(pim->status()))
+                .arg(pim->targets()->targets().size())
+                .arg(pim->lastError().kind == Error::Kind::None ? QString()
+                                                                : QStringLiteral(": ")
+                             + Ui::ErrorText::describe(QStringLiteral("Loading"), pim->lastError())));
     if (!m_app->tray()->trayIcon()->isVisible())
         return failure(QStringLiteral("the tray icon is not shown"));
-    m_principalId = controller->account() ? controller->account()->objectId : QString();
+    m_principalId = pim->account() ? pim->account()->objectId : QString();
     if (m_principalId.isEmpty())
         return failure(QStringLiteral("the tray is ready but has no signed-in account"));
     return {};
@@ -362,15 +361,15 @@ Result<void> Workday::pickCandidates(int needed)
     // One spare when there is one, so a target whose end is seen late does not hold up a request.
     const int wanted = needed + 1;
     int read = 0;
-    for (const Core::Target &t : m_app->controller()->targets()->targets()) {
+    for (const Core::Target &t : m_app->pim()->targets()->targets()) {
         if (m_candidates.size() >= wanted)
             break;
         const Core::Eligibility &e = t.eligibility;
         if (!t.isMapped() || (!e.accessId.isEmpty() && e.accessId != u"member") || e.memberType == u"group")
             continue;
         Pending<Result<Core::ActivationPolicy>> p;
-        access()->policy(e.groupId, e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId, p.context(),
-                         p.answer());
+        requests()->policy(e.groupId, e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId,
+                           p.context(), p.answer());
         if (!p.wait(kCallTimeoutMs))
             return failure(QStringLiteral("reading the policy of %1 took more than %2 s")
                                .arg(t.key())
@@ -401,8 +400,8 @@ Result<void> Workday::sync()
     Error last;
     for (int attempt = 0; attempt < 2; ++attempt) {
         Pending<Result<void>> grants, approvals;
-        access()->sync(grants.context(), grants.answer());
-        m_app->controller()->approvals()->refresh(approvals.context(), approvals.answer());
+        requests()->sync(grants.context(), grants.answer());
+        m_app->pim()->approvals()->refresh(approvals.context(), approvals.answer());
         if (!grants.wait(kCallTimeoutMs) || !approvals.wait(kCallTimeoutMs))
             return failure(QStringLiteral("a sync took more than %1 s").arg(kCallTimeoutMs / 1000));
         if (grants.value().ok() && approvals.value().ok())
@@ -420,7 +419,7 @@ const Candidate *Workday::freeCandidate()
         const int at = (m_nextCandidate + i) % int(m_candidates.size());
         const Core::Eligibility &e = m_candidates[at].target.eligibility;
         const QString accessId = e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId;
-        if (!access()->grantFor(e.groupId, accessId) && !access()->openRequestFor(e.groupId, accessId)) {
+        if (!requests()->grantFor(e.groupId, accessId) && !requests()->openRequestFor(e.groupId, accessId)) {
             m_nextCandidate = at + 1;
             return &m_candidates[at];
         }
@@ -444,7 +443,7 @@ Result<void> Workday::request(const Candidate &candidate, bool inDay)
         draft.ticketNumber = QStringLiteral("DAY-%1").arg(n);
     }
     Pending<Result<Core::AccessRequest>> p;
-    access()->request(candidate.target, draft, p.context(), p.answer());
+    requests()->request(candidate.target, draft, p.context(), p.answer());
     if (!p.wait(kCallTimeoutMs))
         return failure(QStringLiteral("the request for %1 took more than %2 s")
                            .arg(candidate.target.key())
@@ -467,19 +466,19 @@ Result<void> Workday::request(const Candidate &candidate, bool inDay)
     // Its grant, as the app lists it.
     QElapsedTimer waited;
     waited.start();
-    while (!access()->grantFor(draft.groupId, draft.accessId)) {
+    while (!requests()->grantFor(draft.groupId, draft.accessId)) {
         if (waited.elapsed() > kGrantTimeoutMs)
             return failure(QStringLiteral("the grant of %1 (request %2) was not listed within %3 s")
                                .arg(candidate.target.key(), made.id)
                                .arg(kGrantTimeoutMs / 1000));
         Pending<Result<void>> s;
-        access()->syncSettled(s.context(), s.answer());
+        requests()->syncSettled(s.context(), s.answer());
         if (!s.wait(kCallTimeoutMs))
             return failure(QStringLiteral("a sync took more than %1 s").arg(kCallTimeoutMs / 1000));
-        if (!access()->grantFor(draft.groupId, draft.accessId))
+        if (!requests()->grantFor(draft.groupId, draft.accessId))
             runFor(200);
     }
-    const Core::Grant grant = *access()->grantFor(draft.groupId, draft.accessId);
+    const Core::Grant grant = *requests()->grantFor(draft.groupId, draft.accessId);
     if (grant.isPermanent() || grant.start.secsTo(grant.end) > kGrantSecs + 60)
         return failure(QStringLiteral("the grant of %1 does not end an hour after it starts (%2 to %3)")
                            .arg(candidate.target.key(), grant.start.toString(Qt::ISODate),
@@ -581,7 +580,7 @@ Result<void> Workday::run()
     m_app = std::make_unique<App::TrayApp>(options);
     if (auto started = m_app->start(); !started.ok())
         return failure(Ui::ErrorText::describe(QStringLiteral("Starting the tray"), started.error()));
-    QObject::connect(m_app->controller(), &Ui::AccessController::errorOccurred, &m_context,
+    QObject::connect(m_app->pim(), &Ui::PimPresenter::errorOccurred, &m_context,
                      [this](const QString &operation, const Error &error) {
                          ++m_appErrors;
                          QTextStream(stderr)
@@ -589,7 +588,7 @@ Result<void> Workday::run()
                              << '\n';
                      });
     QObject::connect(m_app->tray()->menu(), &QMenu::aboutToShow, &m_context, [this] { ++m_menuShows; });
-    QObject::connect(access(), &Graph::AccessService::grantEnded, &m_context,
+    QObject::connect(requests(), &Graph::RequestTracker::grantEnded, &m_context,
                      [this](const Core::Grant &grant, const QString &) {
                          const auto it = m_liveGrants.constFind(grant.id);
                          if (it == m_liveGrants.cend())

@@ -5,11 +5,11 @@
 #include "app/tray/trayapp.h"
 #include "auth/entrasession.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
+#include "graph/requesttracker.h"
 #include "support/testsupport.h"
-#include "ui/accesscontroller.h"
 #include "ui/historywindow.h"
 #include "ui/mainwindow.h"
+#include "ui/pimpresenter.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
 
@@ -64,8 +64,7 @@ private Q_SLOTS:
         QVERIFY(QDir(app.demoDataDir()).exists(u"config.json"_s));
         QVERIFY(!app.demoDataDir().startsWith(QDir::homePath() + u"/.config"_s));
 
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == Elevate::Ui::AccessController::Status::Ready,
-                                 30'000);
+        QTRY_VERIFY_WITH_TIMEOUT(app.pim()->status() == Elevate::Ui::PimPresenter::Status::Ready, 30'000);
         QVERIFY(app.tray()->trayIcon()->isVisible());
         QCOMPARE(app.tray()->state(), Elevate::Ui::TrayState::Idle);
 
@@ -82,7 +81,7 @@ private Q_SLOTS:
         }
         QVERIFY(accountMenus >= 3);
         QVERIFY(unmapped);
-        QVERIFY(app.controller()->targets()->rowCount() >= 8);
+        QVERIFY(app.pim()->targets()->rowCount() >= 8);
 
         // The sign-in really went through the emulator: it issued tokens.
         const QJsonObject tokens = app.emulator()->state().value(u"tokens").toObject();
@@ -136,7 +135,7 @@ private Q_SLOTS:
         QTest::qWait(200);
         QVERIFY(screen->grabWindow(0).save(artifactPath(u"e2e-request-dialog.png"_s)));
         QTest::mouseClick(ok, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(!app.controller()->access()->grants().isEmpty(), 20'000);
+        QTRY_VERIFY_WITH_TIMEOUT(!app.pim()->requests()->grants().isEmpty(), 20'000);
         QTRY_VERIFY(!findTopLevel(u"requestDialog"_s)); // closed on success
         QTRY_COMPARE(app.tray()->state(), Elevate::Ui::TrayState::Active);
         QVERIFY(app.tray()->trayIcon()->toolTip().contains(u"ReadOnlyAccess on Production"_s));

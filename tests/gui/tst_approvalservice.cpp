@@ -7,9 +7,9 @@
 #include "core/history.h"
 #include "graph/approvalservice.h"
 #include "support/approvalsfixture.h"
-#include "ui/accesscontroller.h"
 #include "ui/approvalsmodel.h"
 #include "ui/approvalswindow.h"
+#include "ui/pimpresenter.h"
 
 #include <QApplication>
 #include <QJsonArray>
@@ -35,12 +35,12 @@ private Q_SLOTS:
         QVERIFY(alex);
         auto megan = signedIn(kMegan);
         QVERIFY(megan);
-        QVERIFY(megan->controller->approvals()->pending().isEmpty());
-        QVERIFY(!alex->controller->approvals()->isApprover());
+        QVERIFY(megan->pim->approvals()->pending().isEmpty());
+        QVERIFY(!alex->pim->approvals()->isApprover());
 
         QStringList arrived;
         QStringList arrivedTexts;
-        connect(megan->controller.get(), &Elevate::Ui::AccessController::approvalArrived, this,
+        connect(megan->pim.get(), &Elevate::Ui::PimPresenter::approvalArrived, this,
                 [&](const QString &id, const QString &, const QString &message) {
                     arrived << id;
                     arrivedTexts << message;
@@ -51,7 +51,7 @@ private Q_SLOTS:
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
 
-        Graph::ApprovalService *approvals = megan->controller->approvals();
+        Graph::ApprovalService *approvals = megan->pim->approvals();
         auto refreshed = refresh(approvals);
         VERIFY_OK(refreshed);
         QCOMPARE(pendingIds(approvals), QStringList {id});
@@ -117,7 +117,7 @@ private Q_SLOTS:
             QCOMPARE(announced, 1);
             QCOMPARE(restarted.pending().size(), 2);
         }
-        QCOMPARE(arrived.size(), 1); // megan's own controller was not involved
+        QCOMPARE(arrived.size(), 1); // megan's own presenter was not involved
     }
 
     void decisionWaitsForAStageThatIsOpening()
@@ -133,10 +133,10 @@ private Q_SLOTS:
         const auto sent = request(*alex, kAdministrator, 3600, u"rotate the keys"_s, u"OPS-91"_s);
         VERIFY_OK(sent);
         const QString id = sent->value().id;
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        QCOMPARE(pendingIds(megan->controller->approvals()), QStringList {id});
-        const auto decided = decide(megan->controller->approvals(), {id}, true, u"go"_s);
+        QCOMPARE(pendingIds(megan->pim->approvals()), QStringList {id});
+        const auto decided = decide(megan->pim->approvals(), {id}, true, u"go"_s);
         QVERIFY(decided);
         VERIFY_OK(decided->first().result);
         QCOMPARE(acceptedDecisions(), 1);
@@ -153,16 +153,16 @@ private Q_SLOTS:
         QVERIFY(megan);
         const auto sent = request(*alex, kNetwork, 3600, u"routing"_s);
         VERIFY_OK(sent);
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        const auto outcome = decide(megan->controller->approvals(), {sent->value().id}, true, u"  "_s);
+        const auto outcome = decide(megan->pim->approvals(), {sent->value().id}, true, u"  "_s);
         QVERIFY(outcome);
         QCOMPARE(outcome->size(), 1);
         QVERIFY(!outcome->first().result.ok());
         QCOMPARE(outcome->first().result.error().kind, Error::Kind::InvalidInput);
         QCOMPARE(acceptedDecisions(), 0);
         QCOMPARE(emulatorRequest(sent->value().id).value(u"status"_s).toString(), u"PendingApproval"_s);
-        QCOMPARE(pendingIds(megan->controller->approvals()), QStringList {sent->value().id});
+        QCOMPARE(pendingIds(megan->pim->approvals()), QStringList {sent->value().id});
     }
 
     void noSelfApproval()
@@ -178,23 +178,23 @@ private Q_SLOTS:
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
 
-        auto refreshed = refresh(megan->controller->approvals());
+        auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        QVERIFY(!pendingIds(megan->controller->approvals()).contains(id));
-        refreshed = refresh(lee->controller->approvals());
+        QVERIFY(!pendingIds(megan->pim->approvals()).contains(id));
+        refreshed = refresh(lee->pim->approvals());
         VERIFY_OK(refreshed);
-        QCOMPARE(pendingIds(lee->controller->approvals()), QStringList {id});
-        QCOMPARE(lee->controller->approvals()->pendingRequest(id)->principalDisplayName, u"Megan Bowen"_s);
+        QCOMPARE(pendingIds(lee->pim->approvals()), QStringList {id});
+        QCOMPARE(lee->pim->approvals()->pendingRequest(id)->principalDisplayName, u"Megan Bowen"_s);
 
         // Asking anyway is refused, and nothing is decided.
-        const auto own = decide(megan->controller->approvals(), {id}, true, u"trust me"_s);
+        const auto own = decide(megan->pim->approvals(), {id}, true, u"trust me"_s);
         QVERIFY(own);
         QVERIFY(!own->first().result.ok());
         QCOMPARE(own->first().result.error().serviceCode, u"NotYourDecision"_s);
         QCOMPARE(acceptedDecisions(), 0);
         QCOMPARE(emulatorRequest(id).value(u"status"_s).toString(), u"PendingApproval"_s);
 
-        const auto leeDecides = decide(lee->controller->approvals(), {id}, true, u"reviewed"_s);
+        const auto leeDecides = decide(lee->pim->approvals(), {id}, true, u"reviewed"_s);
         QVERIFY(leeDecides);
         VERIFY_OK(leeDecides->first().result);
         QCOMPARE(emulatorRequest(id).value(u"decision"_s).toObject().value(u"approver"_s).toString(), kLee);
@@ -212,10 +212,10 @@ private Q_SLOTS:
         const auto sent = request(*alex, kNetwork, 3600, u"BGP peering change"_s);
         VERIFY_OK(sent);
         const QString id = sent->value().id;
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
 
-        Graph::ApprovalService *approvals = megan->controller->approvals();
+        Graph::ApprovalService *approvals = megan->pim->approvals();
         std::optional<QList<Graph::ApprovalService::Outcome>> first, second;
         approvals->decide({id}, true, u"go"_s, this, [&first](auto o) { first = std::move(o); });
         approvals->decide({id}, false, u"no, wait"_s, this, [&second](auto o) { second = std::move(o); });
@@ -250,21 +250,21 @@ private Q_SLOTS:
         VERIFY_OK(sent);
         const QString id = sent->value().id;
 
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
-        auto refreshed = refresh(megan->controller->approvals());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
+        auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        QCOMPARE(pendingIds(megan->controller->approvals()), QStringList {id});
+        QCOMPARE(pendingIds(megan->pim->approvals()), QStringList {id});
         QCOMPARE(w.model()->rowCount(), 1);
 
         m_emulator->advanceClock(24 * 3600 + 60);
-        refreshed = refresh(megan->controller->approvals());
+        refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        QVERIFY(megan->controller->approvals()->pending().isEmpty());
+        QVERIFY(megan->pim->approvals()->pending().isEmpty());
         QCOMPARE(w.model()->rowCount(), 0);
         QCOMPARE(emulatorRequest(id).value(u"status"_s).toString(), u"TimedOut"_s);
 
         // Deciding it anyway (a stale window) says so and sends nothing.
-        const auto late = decide(megan->controller->approvals(), {id}, true, u"sorry, late"_s);
+        const auto late = decide(megan->pim->approvals(), {id}, true, u"sorry, late"_s);
         QVERIFY(late);
         QVERIFY(!late->first().result.ok());
         QCOMPARE(acceptedDecisions(), 0);

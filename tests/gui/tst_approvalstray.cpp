@@ -5,8 +5,8 @@
 #include "graph/approvalservice.h"
 #include "support/approvalsfixture.h"
 #include "support/menus.h"
-#include "ui/accesscontroller.h"
 #include "ui/mainwindow.h"
+#include "ui/pimpresenter.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
@@ -35,8 +35,8 @@ private Q_SLOTS:
         QVERIFY(alex);
         auto megan = signedIn(kMegan);
         QVERIFY(megan);
-        Elevate::Ui::TrayController meganTray(megan->controller.get());
-        Elevate::Ui::TrayController alexTray(alex->controller.get());
+        Elevate::Ui::TrayController meganTray(megan->pim.get());
+        Elevate::Ui::TrayController alexTray(alex->pim.get());
         // megan's store is fresh and nothing waits yet: no entry for her either.
         QVERIFY(!byName(meganTray.menu(), u"approvalsAction"_s));
         QCOMPARE(meganTray.badge(), 0);
@@ -46,12 +46,12 @@ private Q_SLOTS:
         const auto admin = request(*alex, kAdministrator, 3600, u"incident 4711"_s, u"OPS-4711"_s);
         VERIFY_OK(admin);
         QStringList announced;
-        connect(megan->controller.get(), &Elevate::Ui::AccessController::approvalArrived, &meganTray,
+        connect(megan->pim.get(), &Elevate::Ui::PimPresenter::approvalArrived, &meganTray,
                 [&](const QString &id, const QString &title, const QString &message) {
                     announced << id;
                     meganTray.notifyApproval(id, title, message);
                 });
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
         QCOMPARE(announced.size(), 2);
 
@@ -61,8 +61,8 @@ private Q_SLOTS:
         QCOMPARE(meganTray.badge(), 2);
         // Without a tray host the window is the way in: the same entry as a button, approvers only.
         {
-            Elevate::Ui::MainWindow meganWindow(megan->controller.get());
-            Elevate::Ui::MainWindow alexWindow(alex->controller.get());
+            Elevate::Ui::MainWindow meganWindow(megan->pim.get());
+            Elevate::Ui::MainWindow alexWindow(alex->pim.get());
             auto *button = meganWindow.findChild<QPushButton *>(u"approvalsButton"_s);
             QVERIFY(button && !button->isHidden());
             QCOMPARE(button->text(), u"A&pprovals (2)…"_s);
@@ -106,17 +106,17 @@ private Q_SLOTS:
         QCOMPARE(window.count(), 1);
 
         // alex has never had anything to approve: no entry, no badge.
-        QVERIFY(!alex->controller->approvals()->isApprover());
+        QVERIFY(!alex->pim->approvals()->isApprover());
         QVERIFY(!byName(alexTray.menu(), u"approvalsAction"_s));
         QCOMPARE(alexTray.badge(), 0);
         QVERIFY(!alexTray.trayIcon()->toolTip().contains(u"approval"_s));
 
         // One decided: the count follows; none left: the entry stays (megan is an approver), uncounted.
-        const auto one = decide(megan->controller->approvals(), {network->value().id}, true, u"ok"_s);
+        const auto one = decide(megan->pim->approvals(), {network->value().id}, true, u"ok"_s);
         QVERIFY(one && one->first().result.ok());
         QTRY_COMPARE_WITH_TIMEOUT(meganTray.badge(), 1, kWaitMs);
         QCOMPARE(byName(meganTray.menu(), u"approvalsAction"_s)->text(), u"Approvals (1)…"_s);
-        const auto two = decide(megan->controller->approvals(), {admin->value().id}, false, u"no"_s);
+        const auto two = decide(megan->pim->approvals(), {admin->value().id}, false, u"no"_s);
         QVERIFY(two && two->first().result.ok());
         QTRY_COMPARE_WITH_TIMEOUT(meganTray.badge(), 0, kWaitMs);
         QVERIFY(byName(meganTray.menu(), u"approvalsAction"_s));

@@ -6,12 +6,12 @@
 // sent twice (or by the wrong person) fails the test.
 
 #include "core/history.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
+#include "graph/requesttracker.h"
 #include "support/approvalsfixture.h"
-#include "ui/accesscontroller.h"
 #include "ui/approvalsmodel.h"
 #include "ui/approvalswindow.h"
+#include "ui/pimpresenter.h"
 
 #include <QApplication>
 #include <QJsonArray>
@@ -55,12 +55,12 @@ private Q_SLOTS:
         VERIFY_OK(nestors);
         const QString id = network->value().id;
 
-        Graph::ApprovalService *approvals = megan->controller->approvals();
+        Graph::ApprovalService *approvals = megan->pim->approvals();
         const auto refreshed = refresh(approvals);
         VERIFY_OK(refreshed);
         QCOMPARE(approvals->pending().size(), 3);
 
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
         w.resize(1280, 420);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -134,7 +134,7 @@ private Q_SLOTS:
         QCoreApplication::processEvents();
         QVERIFY(w.grab().save(Test::artifactPath(u"approvals-window.png"_s)));
 
-        QSignalSpy alexNotes(alex->controller.get(), &Elevate::Ui::AccessController::notify);
+        QSignalSpy alexNotes(alex->pim.get(), &Elevate::Ui::PimPresenter::notify);
         QTest::mouseClick(approve, Qt::LeftButton);
         QTRY_VERIFY_WITH_TIMEOUT(message->text().contains(u"You approved it"_s), kWaitMs);
         QVERIFY2(message->text().contains(u"Alex Wilber"_s), qPrintable(message->text()));
@@ -162,8 +162,8 @@ private Q_SLOTS:
         VERIFY_OK(synced);
         QTRY_VERIFY2_WITH_TIMEOUT(alex->noted(u"Megan Bowen approved your request"_s),
                                   qPrintable(alex->notes.join(u" | "_s)), kWaitMs);
-        QVERIFY(alex->controller->access()->grantFor(alex->controller->target(kNetwork)->eligibility.groupId,
-                                                     u"member"_s));
+        QVERIFY(
+            alex->pim->requests()->grantFor(alex->pim->target(kNetwork)->eligibility.groupId, u"member"_s));
         QVERIFY(alexNotes.count() >= 1);
     }
 
@@ -181,20 +181,20 @@ private Q_SLOTS:
         VERIFY_OK(sent);
         const QString id = sent->value().id;
         for (User *u : {megan.get(), lee.get()}) {
-            const auto refreshed = refresh(u->controller->approvals());
+            const auto refreshed = refresh(u->pim->approvals());
             VERIFY_OK(refreshed);
-            QCOMPARE(pendingIds(u->controller->approvals()), QStringList {id});
+            QCOMPARE(pendingIds(u->pim->approvals()), QStringList {id});
         }
 
         // Lee has the window open on it; megan decides first.
-        Elevate::Ui::ApprovalsWindow w(lee->controller.get());
+        Elevate::Ui::ApprovalsWindow w(lee->pim.get());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.selectRequest(id);
         QTest::keyClicks(child<QLineEdit>(&w, "justificationEdit"), u"looks fine"_s);
         QVERIFY(child<QPushButton>(&w, "approveButton")->isEnabled());
 
-        const auto first = decide(megan->controller->approvals(), {id}, true, u"approved by the owner"_s);
+        const auto first = decide(megan->pim->approvals(), {id}, true, u"approved by the owner"_s);
         QVERIFY(first);
         QCOMPARE(first->size(), 1);
         VERIFY_OK(first->first().result);
@@ -207,19 +207,19 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!message->text().isEmpty() && !message->text().startsWith(u"Approving"_s),
                                  kWaitMs);
         QVERIFY2(message->text().contains(u"Megan Bowen"_s), qPrintable(message->text()));
-        QVERIFY2(lee->controller->approvals()->rowMessage(id).contains(u"Megan Bowen"_s),
-                 qPrintable(lee->controller->approvals()->rowMessage(id)));
-        QVERIFY2(lee->controller->approvals()->rowMessage(id).contains(u"approved"_s),
-                 qPrintable(lee->controller->approvals()->rowMessage(id)));
+        QVERIFY2(lee->pim->approvals()->rowMessage(id).contains(u"Megan Bowen"_s),
+                 qPrintable(lee->pim->approvals()->rowMessage(id)));
+        QVERIFY2(lee->pim->approvals()->rowMessage(id).contains(u"approved"_s),
+                 qPrintable(lee->pim->approvals()->rowMessage(id)));
         QTRY_COMPARE_WITH_TIMEOUT(w.model()->rowOf(id), -1, kWaitMs);
-        QVERIFY(!lee->controller->approvals()->pendingRequest(id));
+        QVERIFY(!lee->pim->approvals()->pendingRequest(id));
         // The justification stays: lee's decision did not go through.
         QCOMPARE(child<QLineEdit>(&w, "justificationEdit")->text(), u"looks fine"_s);
         QVERIFY(child<QLabel>(&w, "emptyLabel")->isVisible());
         QVERIFY(w.grab().save(Test::artifactPath(u"approvals-window-race.png"_s)));
 
         // The same through the service: the outcome is AlreadyDecided and names megan.
-        const auto again = decide(lee->controller->approvals(), {id}, false, u"too late"_s);
+        const auto again = decide(lee->pim->approvals(), {id}, false, u"too late"_s);
         QVERIFY(again);
         QCOMPARE(again->size(), 1);
         QVERIFY(!again->first().result.ok());
@@ -242,15 +242,15 @@ private Q_SLOTS:
         VERIFY_OK(other);
         const QString otherId = other->value().id;
         for (User *u : {megan.get(), lee.get()}) {
-            const auto refreshed = refresh(u->controller->approvals());
+            const auto refreshed = refresh(u->pim->approvals());
             VERIFY_OK(refreshed);
-            QCOMPARE(pendingIds(u->controller->approvals()), QStringList {otherId});
+            QCOMPARE(pendingIds(u->pim->approvals()), QStringList {otherId});
         }
         std::optional<QList<Graph::ApprovalService::Outcome>> meganSays, leeSays;
-        megan->controller->approvals()->decide({otherId}, true, u"go ahead"_s, this,
-                                               [&meganSays](auto o) { meganSays = std::move(o); });
-        lee->controller->approvals()->decide({otherId}, false, u"not today"_s, this,
-                                             [&leeSays](auto o) { leeSays = std::move(o); });
+        megan->pim->approvals()->decide({otherId}, true, u"go ahead"_s, this,
+                                        [&meganSays](auto o) { meganSays = std::move(o); });
+        lee->pim->approvals()->decide({otherId}, false, u"not today"_s, this,
+                                      [&leeSays](auto o) { leeSays = std::move(o); });
         QTRY_VERIFY_WITH_TIMEOUT(meganSays && leeSays, kWaitMs);
         QCOMPARE(meganSays->size(), 1);
         QCOMPARE(leeSays->size(), 1);
@@ -265,8 +265,8 @@ private Q_SLOTS:
         QCOMPARE(raced.value(u"approver"_s).toString(), m.ok() ? kMegan : kLee);
         QCOMPARE(raced.value(u"result"_s).toString(), m.ok() ? u"Approved"_s : u"Denied"_s);
         QCOMPARE(acceptedDecisions(), 2);
-        QTRY_VERIFY_WITH_TIMEOUT(megan->controller->approvals()->pending().isEmpty()
-                                     && lee->controller->approvals()->pending().isEmpty(),
+        QTRY_VERIFY_WITH_TIMEOUT(megan->pim->approvals()->pending().isEmpty()
+                                     && lee->pim->approvals()->pending().isEmpty(),
                                  kWaitMs);
     }
 
@@ -281,10 +281,10 @@ private Q_SLOTS:
         const auto sent = request(*alex, kAdministrator, 3600, u"rotate the keys"_s, u"OPS-92"_s);
         VERIFY_OK(sent);
         const QString id = sent->value().id;
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
 
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.selectRequest(id);
@@ -316,10 +316,10 @@ private Q_SLOTS:
         const auto sent = request(*alex, kAdministrator, 3600, u"clean up IAM users"_s, u"OPS-90"_s);
         VERIFY_OK(sent);
         const QString id = sent->value().id;
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
 
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         w.selectRequest(id);
@@ -345,7 +345,7 @@ private Q_SLOTS:
                 note = n;
         QVERIFY2(note.contains(u"Megan Bowen"_s), qPrintable(note));
         QVERIFY2(note.contains(u"denied"_s), qPrintable(note));
-        QVERIFY(alex->controller->access()->openRequests().isEmpty());
+        QVERIFY(alex->pim->requests()->openRequests().isEmpty());
 
         const auto entries = alex->history->entries();
         QVERIFY(entries.ok());
@@ -376,11 +376,11 @@ private Q_SLOTS:
         VERIFY_OK(network);
         const auto admin = request(*alex, kAdministrator, 3600, u"incident 4711"_s, u"OPS-4711"_s);
         VERIFY_OK(admin);
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
-        QCOMPARE(megan->controller->approvals()->pending().size(), 2);
+        QCOMPARE(megan->pim->approvals()->pending().size(), 2);
 
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         auto *view = child<QTableView>(&w, "approvalsView");
@@ -399,7 +399,7 @@ private Q_SLOTS:
         QCOMPARE(w.selectedIds(), QStringList {network->value().id});
 
         // Lee decides the network request behind megan's back.
-        const auto byLee = decide(lee->controller->approvals(), {network->value().id}, true, u"fine by me"_s);
+        const auto byLee = decide(lee->pim->approvals(), {network->value().id}, true, u"fine by me"_s);
         QVERIFY(byLee && byLee->first().result.ok());
         QCOMPARE(acceptedDecisions(), 1);
 
@@ -450,7 +450,7 @@ private Q_SLOTS:
         QVERIFY(alex);
         auto megan = signedIn(kMegan);
         QVERIFY(megan);
-        Elevate::Ui::ApprovalsWindow w(megan->controller.get());
+        Elevate::Ui::ApprovalsWindow w(megan->pim.get());
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
         QCOMPARE(w.model()->rowCount(), 0);
@@ -459,7 +459,7 @@ private Q_SLOTS:
 
         const auto sent = request(*alex, kNetwork, 3600, u"BGP peering change"_s);
         VERIFY_OK(sent);
-        const auto refreshed = refresh(megan->controller->approvals());
+        const auto refreshed = refresh(megan->pim->approvals());
         VERIFY_OK(refreshed);
         QCOMPARE(w.model()->rowCount(), 1);
         auto *view = child<QTableView>(&w, "approvalsView");

@@ -23,7 +23,7 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Elevate::Ui::MainWindow w(f.controller.get());
+        Elevate::Ui::MainWindow w(f.pim.get());
         w.setQuitOnClose(true);
         w.show();
         QVERIFY(QTest::qWaitForWindowExposed(&w));
@@ -38,8 +38,7 @@ private Q_SLOTS:
         QVERIFY(!search->isEnabled());
 
         QTest::mouseClick(signIn, Qt::LeftButton);
-        QTRY_VERIFY_WITH_TIMEOUT(f.controller->status() == Elevate::Ui::AccessController::Status::Ready,
-                                 20'000);
+        QTRY_VERIFY_WITH_TIMEOUT(f.pim->status() == Elevate::Ui::PimPresenter::Status::Ready, 20'000);
         QVERIFY(account->text().contains(u"Alex Wilber"_s));
         QCOMPARE(signIn->text(), u"&Sign out"_s);
         const int all = view->model()->rowCount();
@@ -62,10 +61,8 @@ private Q_SLOTS:
         QVERIFY(w.grab().save(Test::artifactPath(u"main-window-search.png"_s)));
 
         // selectTarget clears a search that hides the target.
-        const QString lastKey = f.controller->targets()
-                                    ->index(all - 1)
-                                    .data(Elevate::Ui::TargetsModel::TargetKeyRole)
-                                    .toString();
+        const QString lastKey
+            = f.pim->targets()->index(all - 1).data(Elevate::Ui::TargetsModel::TargetKeyRole).toString();
         w.selectTarget(lastKey);
         QCOMPARE(search->text(), QString());
         QCOMPARE(view->currentIndex().data(Elevate::Ui::TargetsModel::TargetKeyRole).toString(), lastKey);
@@ -76,7 +73,7 @@ private Q_SLOTS:
 
         // Sign out through the button.
         QTest::mouseClick(signIn, Qt::LeftButton);
-        QTRY_COMPARE(f.controller->status(), Elevate::Ui::AccessController::Status::SignedOut);
+        QTRY_COMPARE(f.pim->status(), Elevate::Ui::PimPresenter::Status::SignedOut);
         QCOMPARE(view->model()->rowCount(), 0);
         QCOMPARE(account->text(), u"Not signed in"_s);
     }
@@ -85,7 +82,7 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Elevate::Ui::MainWindow w(f.controller.get());
+        Elevate::Ui::MainWindow w(f.pim.get());
         w.show();
         auto *banner = w.findChild<QWidget *>(u"bannerFrame"_s);
         auto *bannerText = w.findChild<QLabel *>(u"bannerLabel"_s);

@@ -3,7 +3,7 @@
 // and the full flow (RequestDialog::open) requests through the emulator and closes on success or
 // keeps what was typed and says why on failure.
 
-#include "graph/accessservice.h"
+#include "graph/requesttracker.h"
 #include "support/emulatorfixture.h"
 #include "support/manualclock.h"
 #include "support/signedinfixture.h"
@@ -178,9 +178,9 @@ private Q_SLOTS:
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
         QVERIFY(f.signIn());
-        const auto t = f.controller->target(u"210987654321/PowerUserAccess"_s);
+        const auto t = f.pim->target(u"210987654321/PowerUserAccess"_s);
         QVERIFY(t);
-        QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
+        QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.pim.get(), *t, 60);
         QTRY_VERIFY(okButton(d)->isEnabled()); // the policy arrived
         QVERIFY(child<QLabel>(d, "justificationLabel")->text().contains(u"required"_s));
         QVERIFY(QTest::qWaitForWindowExposed(d));
@@ -189,12 +189,12 @@ private Q_SLOTS:
         child<QSpinBox>(d, "durationHoursSpinBox")->setValue(2);
         QTest::mouseClick(okButton(d), Qt::LeftButton);
         QTRY_VERIFY(d.isNull()); // closed (and deleted) on success
-        QTRY_VERIFY(f.controller->access()->grantFor(t->eligibility.groupId, u"member"_s).has_value());
-        const auto g = *f.controller->access()->grantFor(t->eligibility.groupId, u"member"_s);
+        QTRY_VERIFY(f.pim->requests()->grantFor(t->eligibility.groupId, u"member"_s).has_value());
+        const auto g = *f.pim->requests()->grantFor(t->eligibility.groupId, u"member"_s);
         QCOMPARE(g.start.secsTo(g.end), 2 * 3600);
 
         // A second request for the same target: PIM refuses; the form stays open and says why.
-        d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
+        d = Elevate::Ui::RequestDialog::open(f.pim.get(), *t, 60);
         QTRY_VERIFY(okButton(d)->isEnabled());
         QTest::keyClicks(child<QComboBox>(d, "justificationComboBox")->lineEdit(), u"Again"_s);
         QTest::mouseClick(okButton(d), Qt::LeftButton);
@@ -209,17 +209,17 @@ private Q_SLOTS:
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
         QVERIFY(f.signIn());
-        const auto t = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
+        const auto t = f.pim->target(u"123456789012/ReadOnlyAccess"_s);
         QVERIFY(t);
         // PIM is slow to answer: the sign-out comes while the form says "Sending…".
         QVERIFY(Test::injectFault(
             f.emulator,
             R"({"path": "/assignmentScheduleRequests", "method": "POST", "delayMs": 3000, "count": 1})"));
-        QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.controller.get(), *t, 60);
+        QPointer<Elevate::Ui::RequestDialog> d = Elevate::Ui::RequestDialog::open(f.pim.get(), *t, 60);
         QTRY_VERIFY(okButton(d)->isEnabled());
         QTest::mouseClick(okButton(d), Qt::LeftButton);
         QCOMPARE(okButton(d)->text(), u"Sending…"_s);
-        f.controller->signOut();
+        f.pim->signOut();
         QTRY_VERIFY_WITH_TIMEOUT(okButton(d)->text() != u"Sending…"_s, 2000); // before PIM answers
         QVERIFY(!d.isNull());
         QVERIFY(!child<QLabel>(d, "problemsLabel")->text().isEmpty());

@@ -6,19 +6,19 @@
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
-#include "aws/awsaccess.h"
 #include "aws/portalclient.h"
+#include "aws/rolepipeline.h"
 #include "core/history.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/emulatorfixture.h"
 #include "support/manualclock.h"
 #include "support/testsupport.h"
-#include "ui/accesscontroller.h"
-#include "ui/awscontroller.h"
+#include "ui/awspresenter.h"
+#include "ui/pimpresenter.h"
 
 #include <QElapsedTimer>
 #include <QJsonArray>
@@ -71,10 +71,10 @@ struct Stack
     std::unique_ptr<Core::HistoryStore> history;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
-    std::unique_ptr<Ui::AccessController> controller;
+    std::unique_ptr<Ui::PimPresenter> pim;
     std::unique_ptr<Auth::IdcSession> idc;
     std::unique_ptr<Aws::PortalClient> portal;
-    std::unique_ptr<Aws::AwsAccess> aws;
+    std::unique_ptr<Aws::RolePipeline> aws;
     QString servicePrincipal;
 
     bool setUp(const QByteArray &json, const QString &upn)
@@ -104,37 +104,35 @@ struct Stack
         graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource,
                                                      http.get(), session.get());
         graph->setClock(clock.get());
-        controller = std::make_unique<Ui::AccessController>(session.get(), graph.get(),
-                                                            Core::TargetMapper(config.mapping), clock.get(),
-                                                            nullptr, history.get());
+        pim = std::make_unique<Ui::PimPresenter>(session.get(), graph.get(),
+                                                 Core::TargetMapper(config.mapping), clock.get(), nullptr,
+                                                 history.get());
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-        QObject::connect(controller.get(), &Ui::AccessController::browserUrlReady, &browser,
-                         [this](const QUrl &url) {
-                             QNetworkReply *reply = browser.get(QNetworkRequest(url));
-                             QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
-                         });
+        QObject::connect(pim.get(), &Ui::PimPresenter::browserUrlReady, &browser, [this](const QUrl &url) {
+            QNetworkReply *reply = browser.get(QNetworkRequest(url));
+            QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+        });
         idc = std::make_unique<Auth::IdcSession>(config, http.get(), &awsSecrets, clock.get());
         portal = std::make_unique<Aws::PortalClient>(config.aws, http.get(), idc.get(), clock.get());
-        aws = std::make_unique<Aws::AwsAccess>(
+        aws = std::make_unique<Aws::RolePipeline>(
             config, http.get(), portal.get(),
             Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)), &awsSecrets,
-            clock.get(), Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        controller->signIn();
-        return QTest::qWaitFor([this] { return controller->status() == Ui::AccessController::Status::Ready; },
-                               kWaitMs);
+            clock.get(), Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        pim->signIn();
+        return QTest::qWaitFor([this] { return pim->status() == Ui::PimPresenter::Status::Ready; }, kWaitMs);
     }
 
     /// Activates ReadOnlyAccess for 47 h and returns the grant once the tray has it.
     std::optional<Core::Grant> activate()
     {
-        auto *access = controller->access();
-        const auto target = controller->target(kReadOnly);
+        auto *access = pim->requests();
+        const auto target = pim->target(kReadOnly);
         if (!target)
             return std::nullopt;
         Core::ActivationDraft draft;
         draft.durationSecs = 47 * 3600;
         bool requested = false;
-        access->request(*target, draft, controller.get(),
+        access->request(*target, draft, pim.get(),
                         [&requested](Core::Result<Core::AccessRequest> r) { requested = r.ok(); });
         if (!QTest::qWaitFor([&] { return requested; }, kWaitMs))
             return std::nullopt;
@@ -145,7 +143,7 @@ struct Stack
                 if (g.groupId == target->eligibility.groupId)
                     return g;
             bool synced = false;
-            access->sync(controller.get(), [&synced](Core::Result<void>) { synced = true; });
+            access->sync(pim.get(), [&synced](Core::Result<void>) { synced = true; });
             (void)QTest::qWaitFor([&] { return synced; }, kWaitMs);
             QTest::qWait(200);
         }
@@ -194,11 +192,11 @@ private Q_SLOTS:
     {
         Stack s;
         QVERIFY(s.setUp(scenario(std::nullopt), u"megan@contoso.example"_s)); // an Application Administrator
-        Ui::AwsController aws(s.controller.get(), s.aws.get(), s.idc.get(), s.servicePrincipal);
+        Ui::AwsPresenter aws(s.pim.get(), s.aws.get(), s.idc.get(), s.servicePrincipal);
         const auto grant = s.activate();
         QVERIFY(grant);
         QTRY_VERIFY_WITH_TIMEOUT(aws.canSyncNow(*grant), kWaitMs);
-        QSignalSpy notes(&aws, &Ui::AwsController::notify);
+        QSignalSpy notes(&aws, &Ui::AwsPresenter::notify);
         aws.syncNow(*grant);
         QTRY_COMPARE_WITH_TIMEOUT(syncNotes(notes).size(), 1, kWaitMs);
         QVERIFY2(lastNote(notes).first.contains(u"pushed"_s), qPrintable(lastNote(notes).first));
@@ -236,12 +234,12 @@ private Q_SLOTS:
         Stack s;
         QVERIFY(
             s.setUp(scenario(consented ? std::nullopt : std::optional<QStringList>(elevateScopes)), user));
-        auto aws = std::make_unique<Ui::AwsController>(s.controller.get(), s.aws.get(), s.idc.get(),
-                                                       s.servicePrincipal);
+        auto aws
+            = std::make_unique<Ui::AwsPresenter>(s.pim.get(), s.aws.get(), s.idc.get(), s.servicePrincipal);
         const auto grant = s.activate();
         QVERIFY(grant);
         QTRY_VERIFY_WITH_TIMEOUT(aws->canSyncNow(*grant), kWaitMs);
-        QSignalSpy notes(aws.get(), &Ui::AwsController::notify);
+        QSignalSpy notes(aws.get(), &Ui::AwsPresenter::notify);
         aws->syncNow(*grant);
         QTRY_COMPARE_WITH_TIMEOUT(syncNotes(notes).size(), 1, kWaitMs);
         QVERIFY2(lastNote(notes).first.contains(says) && lastNote(notes).first.contains(u"tomorrow"_s),
@@ -253,8 +251,7 @@ private Q_SLOTS:
 
         // Remembered in the history: a restart does not offer it again within the day ...
         s.clock->advance(23 * 3600);
-        aws = std::make_unique<Ui::AwsController>(s.controller.get(), s.aws.get(), s.idc.get(),
-                                                  s.servicePrincipal);
+        aws = std::make_unique<Ui::AwsPresenter>(s.pim.get(), s.aws.get(), s.idc.get(), s.servicePrincipal);
         QTest::qWait(200);
         QVERIFY(!aws->canSyncNow(*grant));
         // ... but after it: an administrator may have granted it meanwhile.

@@ -5,15 +5,15 @@
 #include "app/tray/trayapp.h"
 #include "auth/entrasession.h"
 #include "auth/keychainsecretstore.h"
-#include "aws/awsaccess.h"
+#include "aws/rolepipeline.h"
 #include "core/changenotice.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/testsupport.h"
-#include "ui/accesscontroller.h"
 #include "ui/mainwindow.h"
+#include "ui/pimpresenter.h"
 #include "ui/traycontroller.h"
 
 #include <QApplication>
@@ -41,7 +41,7 @@ private Q_SLOTS:
         Elevate::App::TrayApp app(options);
         QVERIFY(app.start().ok());
         QVERIFY(app.window()->isVisible());
-        QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
+        QCOMPARE(app.pim()->status(), Elevate::Ui::PimPresenter::Status::SignedOut);
     }
 
     void demoHasTheAwsSideAndAsksBeforeEndingAll()
@@ -53,9 +53,9 @@ private Q_SLOTS:
         // The demo's configuration names the emulator's Identity Center: the AWS side is there, and
         // its profiles go to the demo's own AWS config, never ~/.aws.
         QVERIFY(app.aws());
-        QVERIFY(app.awsAccess());
-        QVERIFY2(app.awsAccess()->files().configPath().startsWith(app.demoDataDir()),
-                 qPrintable(app.awsAccess()->files().configPath()));
+        QVERIFY(app.rolePipeline());
+        QVERIFY2(app.rolePipeline()->files().configPath().startsWith(app.demoDataDir()),
+                 qPrintable(app.rolePipeline()->files().configPath()));
 
         // "End all access now…" asks first; Cancel changes nothing.
         QString text;
@@ -72,7 +72,7 @@ private Q_SLOTS:
         QVERIFY2(text.contains(QStringLiteral("End all your access now?")), qPrintable(text));
         QVERIFY(text.contains(QStringLiteral("keep working until they expire")));
         QVERIFY(shot);
-        QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
+        QCOMPARE(app.pim()->status(), Elevate::Ui::PimPresenter::Status::SignedOut);
     }
 
     void badConfigurationIsShownInTheWindow()
@@ -93,17 +93,17 @@ private Q_SLOTS:
         QVERIFY2(banner->text().contains(QStringLiteral("entra.clientId")), qPrintable(banner->text()));
         QVERIFY(banner->isVisible());
         // Signing in cannot start with that configuration; it says why again instead.
-        QSignalSpy browser(app.controller(), &Elevate::Ui::AccessController::browserUrlReady);
+        QSignalSpy browser(app.pim(), &Elevate::Ui::PimPresenter::browserUrlReady);
         banner->clear();
-        app.controller()->signIn();
+        app.pim()->signIn();
         QCOMPARE(browser.count(), 0);
         QVERIFY2(banner->text().contains(QStringLiteral("entra.clientId")), qPrintable(banner->text()));
-        QCOMPARE(app.controller()->status(), Elevate::Ui::AccessController::Status::SignedOut);
+        QCOMPARE(app.pim()->status(), Elevate::Ui::PimPresenter::Status::SignedOut);
     }
 
     void aGrantMadeElsewhereShowsWithoutWaitingForTheSync()
     {
-        using Elevate::Ui::AccessController;
+        using Elevate::Ui::PimPresenter;
         namespace Core = Elevate::Core;
         Elevate::App::TrayApp::Options options;
         options.demo = true;
@@ -114,12 +114,12 @@ private Q_SLOTS:
         Elevate::App::TrayApp app(options);
         QVERIFY(app.start().ok());
         QVERIFY(app.changeNotice());
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->status() == AccessController::Status::Ready
-                                     && app.controller()->access()->lastSync().isValid(),
+        QTRY_VERIFY_WITH_TIMEOUT(app.pim()->status() == PimPresenter::Status::Ready
+                                     && app.pim()->requests()->lastSync().isValid(),
                                  15'000);
         const QString readOnly
             = QStringLiteral("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"); // no approval, no MFA
-        QVERIFY(!app.controller()->access()->grantFor(readOnly, QStringLiteral("member")));
+        QVERIFY(!app.pim()->requests()->grantFor(readOnly, QStringLiteral("member")));
 
         // "Another process": its own sign-in and Graph client activate the group, then touch the stamp
         // as the command line does.
@@ -152,8 +152,7 @@ private Q_SLOTS:
         Core::ChangeNotice cli(app.changeNotice()->path());
         QVERIFY(cli.touch());
         // The tray's next scheduled sync is minutes away; the notice brings the grant now.
-        QTRY_VERIFY_WITH_TIMEOUT(app.controller()->access()->grantFor(readOnly, QStringLiteral("member")),
-                                 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(app.pim()->requests()->grantFor(readOnly, QStringLiteral("member")), 10'000);
     }
 };
 

@@ -6,15 +6,15 @@
 // "Sign in to AWS again" offer (tray-aws-fresh-signin.png, window-aws-fresh-signin.png).
 
 #include "auth/idcsession.h"
-#include "aws/awsaccess.h"
 #include "aws/awsfiles.h"
 #include "aws/portalclient.h"
-#include "graph/accessservice.h"
+#include "aws/rolepipeline.h"
+#include "graph/requesttracker.h"
 #include "support/emulatorfixture.h"
 #include "support/manualclock.h"
 #include "support/menus.h"
 #include "support/signedinfixture.h"
-#include "ui/awscontroller.h"
+#include "ui/awspresenter.h"
 #include "ui/mainwindow.h"
 #include "ui/traycontroller.h"
 
@@ -94,28 +94,28 @@ private Q_SLOTS:
         Auth::InMemorySecretStore awsSecrets;
         Auth::IdcSession idc(f.config, f.http.get(), &awsSecrets, &f.clock);
         Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &f.clock);
-        Aws::AwsAccess aws(f.config, f.http.get(), &portal,
-                           Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
-                           &f.clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Elevate::Ui::TrayController tray(f.controller.get());
+        Aws::RolePipeline aws(f.config, f.http.get(), &portal,
+                              Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
+                              &f.clock, Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsPresenter awsController(f.pim.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.pim.get());
         tray.setAws(&awsController);
         // Without a tray host the window is the way in: it shows the same AWS state.
-        Elevate::Ui::MainWindow window(f.controller.get());
+        Elevate::Ui::MainWindow window(f.pim.get());
         window.setAws(&awsController);
         window.resize(820, 520);
         window.show();
         auto button
             = [&window](const char *name) { return window.findChild<QPushButton *>(QLatin1String(name)); };
         auto details = [&window] { return window.findChild<QLabel *>(u"detailsLabel"_s)->text(); };
-        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsPresenter::notify);
 
         // The "browser": follows the Identity Center sign-in; the console hand-offs (a loopback port
         // of Elevate's own, not the emulator's) are kept to be opened below.
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
         QList<QUrl> consoleUrls;
-        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+        connect(&awsController, &Elevate::Ui::AwsPresenter::openUrl, &browser, [&](const QUrl &url) {
             if (url.port() != f.emulator.baseUrl().port()) {
                 consoleUrls << url;
                 return;
@@ -125,9 +125,9 @@ private Q_SLOTS:
         });
 
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(kKey);
+        const auto ro = f.pim->target(kKey);
         QVERIFY(ro);
         const QString grantMenuName = u"grant_"_s + ro->eligibility.groupId;
         QMenu *menu = tray.menu();
@@ -274,21 +274,22 @@ private Q_SLOTS:
         Auth::InMemorySecretStore awsSecrets;
         Auth::IdcSession idc(f.config, f.http.get(), &awsSecrets, &clock);
         Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &clock);
-        Aws::AwsAccess aws(f.config, f.http.get(), &portal,
-                           Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)),
-                           &awsSecrets, &clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Elevate::Ui::TrayController tray(f.controller.get());
+        Aws::RolePipeline aws(
+            f.config, f.http.get(), &portal,
+            Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)), &awsSecrets,
+            &clock, Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsPresenter awsController(f.pim.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.pim.get());
         tray.setAws(&awsController);
-        Elevate::Ui::MainWindow window(f.controller.get());
+        Elevate::Ui::MainWindow window(f.pim.get());
         window.setAws(&awsController);
         window.resize(820, 520);
         window.show();
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsPresenter::notify);
         int idcSignIns = 0;
-        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+        connect(&awsController, &Elevate::Ui::AwsPresenter::openUrl, &browser, [&](const QUrl &url) {
             ++idcSignIns;
             QNetworkReply *r = browser.get(QNetworkRequest(url));
             connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
@@ -297,9 +298,9 @@ private Q_SLOTS:
         QVERIFY(f.signIn());
         awsController.signIn(); // before the grant: this session's memberships lack the role
         QTRY_VERIFY_WITH_TIMEOUT(awsController.isSignedIn(), 15'000);
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(kKey);
+        const auto ro = f.pim->target(kKey);
         QVERIFY(ro);
         Core::ActivationDraft draft;
         draft.durationSecs = 3600;
@@ -382,31 +383,31 @@ private Q_SLOTS:
         Auth::InMemorySecretStore awsSecrets;
         Auth::IdcSession idc(f.config, f.http.get(), &awsSecrets, &f.clock);
         Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &f.clock);
-        Aws::AwsAccess aws(f.config, f.http.get(), &portal,
-                           Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
-                           &f.clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
+        Aws::RolePipeline aws(f.config, f.http.get(), &portal,
+                              Aws::AwsFiles(configPath, dir.filePath(u"aws/credentials"_s)), &awsSecrets,
+                              &f.clock, Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsPresenter awsController(f.pim.get(), &aws, &idc);
         // As the tray app composes it.
-        f.controller->setSignOutStep([&awsController](std::function<void(QStringList)> done) {
+        f.pim->setSignOutStep([&awsController](std::function<void(QStringList)> done) {
             awsController.signOut(std::move(done));
         });
-        Elevate::Ui::TrayController tray(f.controller.get());
+        Elevate::Ui::TrayController tray(f.pim.get());
         tray.setAws(&awsController);
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+        connect(&awsController, &Elevate::Ui::AwsPresenter::openUrl, &browser, [&](const QUrl &url) {
             QNetworkReply *r = browser.get(QNetworkRequest(url));
             connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
         });
-        QSignalSpy awsNotes(&awsController, &Elevate::Ui::AwsController::notify);
-        QSignalSpy notes(f.controller.get(), &Elevate::Ui::AccessController::notify);
+        QSignalSpy awsNotes(&awsController, &Elevate::Ui::AwsPresenter::notify);
+        QSignalSpy notes(f.pim.get(), &Elevate::Ui::PimPresenter::notify);
 
         QVERIFY(f.signIn());
         awsController.signIn();
         QTRY_VERIFY_WITH_TIMEOUT(awsController.isSignedIn(), 15'000);
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(kKey);
+        const auto ro = f.pim->target(kKey);
         QVERIFY(ro);
         Core::ActivationDraft draft;
         draft.durationSecs = 3600;
@@ -456,8 +457,7 @@ private Q_SLOTS:
         QAction *signOut = byName(tray.menu(), u"signOutAction"_s);
         QVERIFY(signOut);
         signOut->trigger();
-        QTRY_COMPARE_WITH_TIMEOUT(f.controller->status(), Elevate::Ui::AccessController::Status::SignedOut,
-                                  15'000);
+        QTRY_COMPARE_WITH_TIMEOUT(f.pim->status(), Elevate::Ui::PimPresenter::Status::SignedOut, 15'000);
         QTRY_VERIFY(std::any_of(notes.cbegin(), notes.cend(), [](const QList<QVariant> &n) {
             return n.at(0).toString() == u"Signed out"_s;
         }));
@@ -533,23 +533,24 @@ private Q_SLOTS:
         Auth::InMemorySecretStore awsSecrets;
         Auth::IdcSession idc(config, f.http.get(), &awsSecrets, &clock);
         Aws::PortalClient portal(config.aws, f.http.get(), &idc, &clock);
-        Aws::AwsAccess aws(config, f.http.get(), &portal,
-                           Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)),
-                           &awsSecrets, &clock, Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Elevate::Ui::TrayController tray(f.controller.get());
+        Aws::RolePipeline aws(
+            config, f.http.get(), &portal,
+            Aws::AwsFiles(dir.filePath(u"aws/config"_s), dir.filePath(u"aws/credentials"_s)), &awsSecrets,
+            &clock, Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsPresenter awsController(f.pim.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.pim.get());
         tray.setAws(&awsController);
-        Elevate::Ui::MainWindow window(f.controller.get());
+        Elevate::Ui::MainWindow window(f.pim.get());
         window.setAws(&awsController);
         window.resize(820, 520);
         window.show();
         QNetworkAccessManager browser;
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-        connect(&awsController, &Elevate::Ui::AwsController::openUrl, &browser, [&](const QUrl &url) {
+        connect(&awsController, &Elevate::Ui::AwsPresenter::openUrl, &browser, [&](const QUrl &url) {
             QNetworkReply *r = browser.get(QNetworkRequest(url));
             connect(r, &QNetworkReply::finished, r, &QObject::deleteLater);
         });
-        QSignalSpy notes(&awsController, &Elevate::Ui::AwsController::notify);
+        QSignalSpy notes(&awsController, &Elevate::Ui::AwsPresenter::notify);
         auto noted = [&notes](const QString &title, const QString &part) {
             return std::count_if(notes.cbegin(), notes.cend(), [&](const QList<QVariant> &n) {
                 return n.at(0).toString() == title && n.at(1).toString().contains(part);
@@ -559,9 +560,9 @@ private Q_SLOTS:
         QVERIFY(f.signIn());
         awsController.signIn();
         QTRY_VERIFY_WITH_TIMEOUT(awsController.isSignedIn(), 15'000);
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(kKey);
+        const auto ro = f.pim->target(kKey);
         QVERIFY(ro);
         Core::ActivationDraft draft;
         draft.durationSecs = 3600;
@@ -647,14 +648,14 @@ private Q_SLOTS:
         Auth::InMemorySecretStore awsSecrets;
         Auth::IdcSession idc(f.config, f.http.get(), &awsSecrets, &f.clock);
         Aws::PortalClient portal(f.config.aws, f.http.get(), &idc, &f.clock);
-        Aws::AwsAccess aws(f.config, f.http.get(), &portal, files, &awsSecrets, &f.clock,
-                           Aws::AwsAccess::commandLine(u"/usr/bin/elevate"_s, {}));
-        Elevate::Ui::AwsController awsController(f.controller.get(), &aws, &idc);
-        Elevate::Ui::TrayController tray(f.controller.get());
+        Aws::RolePipeline aws(f.config, f.http.get(), &portal, files, &awsSecrets, &f.clock,
+                              Aws::RolePipeline::commandLine(u"/usr/bin/elevate"_s, {}));
+        Elevate::Ui::AwsPresenter awsController(f.pim.get(), &aws, &idc);
+        Elevate::Ui::TrayController tray(f.pim.get());
         tray.setAws(&awsController);
         QVERIFY(f.signIn());
-        QTRY_VERIFY(f.controller->access()->lastSync().isValid());
-        QVERIFY(f.controller->access()->grants().isEmpty());
+        QTRY_VERIFY(f.pim->requests()->lastSync().isValid());
+        QVERIFY(f.pim->requests()->grants().isEmpty());
         QTest::qWait(500);
         QVERIFY(files.managedProfiles().value().isEmpty());
     }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The tray menu's contents through a whole sign-in against the in-process emulator (offscreen).
 
-#include "graph/accessservice.h"
+#include "graph/requesttracker.h"
 #include "support/emulatorfixture.h"
 #include "support/menus.h"
 #include "support/signedinfixture.h"
@@ -33,7 +33,7 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         const QStringList t = texts(tray.menu());
         QCOMPARE(t.first(), u"Not signed in"_s);
         QVERIFY(!tray.menu()->actions().first()->isEnabled());
@@ -77,13 +77,13 @@ private Q_SLOTS:
         // The tray shows the same icon again when a state comes back.
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QCOMPARE(tray.state(), Ui::TrayState::SignedOut);
         const qint64 signedOut = tray.trayIcon()->icon().cacheKey();
         QVERIFY(f.signIn());
         QTRY_COMPARE(tray.state(), Ui::TrayState::Idle);
         QVERIFY(tray.trayIcon()->icon().cacheKey() != signedOut);
-        f.controller->signOut();
+        f.pim->signOut();
         QTRY_COMPARE(tray.state(), Ui::TrayState::SignedOut);
         QCOMPARE(tray.trayIcon()->icon().cacheKey(), signedOut);
         QVERIFY2(tray.icons().size() <= 3, qPrintable(QString::number(tray.icons().size()))); // Busy too
@@ -93,13 +93,13 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
         QMenu *menu = tray.menu();
         QCOMPARE(menu->actions().first()->text(), u"Alex Wilber (alex@contoso.example)"_s);
 
         // Expected: every mapped target under its account's submenu, every unmapped group under "Not mapped".
-        const auto &targets = f.controller->targets()->targets();
+        const auto &targets = f.pim->targets()->targets();
         QCOMPARE(targets.size(), f.scenarioEligibilities(u"alex@contoso.example"_s).size());
         QVERIFY(targets.size() >= 8);
         QMap<QString, QStringList> expectedRoles;
@@ -153,7 +153,7 @@ private Q_SLOTS:
         targetActions.first()->trigger();
         QCOMPARE(open.count(), 1);
         QCOMPARE(open.first().first().toString(), targetActions.first()->data().toString());
-        QVERIFY(f.controller->targets()->rowOf(open.first().first().toString()) >= 0);
+        QVERIFY(f.pim->targets()->rowOf(open.first().first().toString()) >= 0);
 
         menu->popup(QPoint(10, 10));
         QTest::qWait(50);
@@ -162,7 +162,7 @@ private Q_SLOTS:
 
         // Sign out: the targets disappear and "Sign in…" returns.
         byName(menu, u"signOutAction"_s)->trigger();
-        QTRY_COMPARE(f.controller->status(), Ui::AccessController::Status::SignedOut);
+        QTRY_COMPARE(f.pim->status(), Ui::PimPresenter::Status::SignedOut);
         QCOMPARE(tray.menu()->actions().first()->text(), u"Not signed in"_s);
         QVERIFY(byName(tray.menu(), u"signInAction"_s));
         QVERIFY(f.secrets.entries().isEmpty());
@@ -172,15 +172,15 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
         // Point Graph at a port where nothing listens: the refresh fails, the menu says so.
         Graph::GraphClient brokenGraph(QUrl(u"http://127.0.0.1:9/graph/v1.0"_s), f.config.graphResource,
                                        f.http.get(), f.session.get());
-        Ui::AccessController broken(f.session.get(), &brokenGraph, Core::TargetMapper(f.config.mapping),
-                                    &f.clock);
+        Ui::PimPresenter broken(f.session.get(), &brokenGraph, Core::TargetMapper(f.config.mapping),
+                                &f.clock);
         Ui::TrayController brokenTray(&broken);
-        QSignalSpy errors(&broken, &Ui::AccessController::errorOccurred);
+        QSignalSpy errors(&broken, &Ui::PimPresenter::errorOccurred);
         broken.refresh();
         QTRY_COMPARE(errors.count(), 1);
         QCOMPARE(brokenTray.state(), Ui::TrayState::Error);
@@ -202,17 +202,16 @@ class TestTrayLive : public QObject
     /// Activates `target` for `secs` once the first sync is done; true when the grant is listed.
     static bool activate(Test::SignedInFixture &f, const QString &target, int secs)
     {
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         if (!QTest::qWaitFor([access] { return access->lastSync().isValid(); }))
             return false;
-        const auto t = f.controller->target(target);
+        const auto t = f.pim->target(target);
         if (!t)
             return false;
         Core::ActivationDraft draft;
         draft.durationSecs = secs;
         std::optional<bool> ok;
-        access->request(*t, draft, f.controller.get(),
-                        [&ok](Core::Result<Core::AccessRequest> r) { ok = r.ok(); });
+        access->request(*t, draft, f.pim.get(), [&ok](Core::Result<Core::AccessRequest> r) { ok = r.ok(); });
         return QTest::qWaitFor([&ok] { return ok.has_value(); }) && *ok
             && QTest::qWaitFor([access] { return access->grants().size() == 1; });
     }
@@ -222,9 +221,9 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QVERIFY(activate(f, u"123456789012/ReadOnlyAccess"_s, 30 * 60));
         QCOMPARE(tray.state(), Ui::TrayState::Active);
         // One single-shot timer, due when the grant enters its 15-minute warning; nothing repeats.
@@ -247,15 +246,15 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        const auto ro = f.controller->target(u"123456789012/ReadOnlyAccess"_s);
+        const auto ro = f.pim->target(u"123456789012/ReadOnlyAccess"_s);
         QVERIFY(ro);
 
         // Ten minutes of ReadOnlyAccess: active, and already inside the 15-minute warning.
-        QSignalSpy notes(f.controller.get(), &Ui::AccessController::notify);
+        QSignalSpy notes(f.pim.get(), &Ui::PimPresenter::notify);
         QVERIFY(activate(f, ro->key(), 10 * 60));
         QCOMPARE(tray.state(), Ui::TrayState::Expiring);
         // The tooltip names the end time: it stays true without a timer while nobody looks.
@@ -290,7 +289,7 @@ private Q_SLOTS:
         QVERIFY(marked);
 
         // A request that needs approval: listed with a cancel action.
-        const auto admin = f.controller->target(u"123456789012/AdministratorAccess"_s);
+        const auto admin = f.pim->target(u"123456789012/AdministratorAccess"_s);
         QVERIFY(admin);
         Core::ActivationDraft pending;
         pending.durationSecs = 3600;
@@ -335,9 +334,9 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
         QMenu *menu = tray.menu();
         const auto roleAction = [menu]() -> QAction * {
@@ -360,8 +359,8 @@ private Q_SLOTS:
 
         // Rebuilds with nothing new: the same submenus and actions, none made again.
         for (int i = 0; i < 3; ++i)
-            f.controller->refresh();
-        QTRY_VERIFY(f.controller->status() == Ui::AccessController::Status::Ready);
+            f.pim->refresh();
+        QTRY_VERIFY(f.pim->status() == Ui::PimPresenter::Status::Ready);
         QCOMPARE(menu->findChild<QMenu *>(u"account_123456789012"_s), production.data());
         QCOMPARE(roleAction(), ro.data());
         QCOMPARE(actionsInMenu(), baseline);
@@ -393,7 +392,7 @@ private Q_SLOTS:
         QCOMPARE(window.count(), 1);
 
         // Signed out, the submenus go; signed in again, new ones list the same roles, the grant still live.
-        f.controller->signOut();
+        f.pim->signOut();
         QTRY_VERIFY(production.isNull());
         QVERIFY(f.signIn());
         QTRY_VERIFY(roleAction() && roleAction() != ro.data());
@@ -405,9 +404,9 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
         QVERIFY(Test::injectFault(
             f.emulator,
@@ -427,11 +426,11 @@ private Q_SLOTS:
     {
         Test::SignedInFixture f;
         QVERIFY(f.setUp());
-        Ui::TrayController tray(f.controller.get());
+        Ui::TrayController tray(f.pim.get());
         QVERIFY(f.signIn());
-        auto *access = f.controller->access();
+        auto *access = f.pim->requests();
         QTRY_VERIFY(access->lastSync().isValid());
-        QSignalSpy errors(f.controller.get(), &Ui::AccessController::errorOccurred);
+        QSignalSpy errors(f.pim.get(), &Ui::PimPresenter::errorOccurred);
         // Graph keeps failing the grants list (each read is retried; all fail).
         // Each sync gives up at once: a Retry-After past the call's throttling budget.
         QVERIFY(Test::injectFault(f.emulator,
@@ -448,7 +447,7 @@ private Q_SLOTS:
         bool done = false;
         access->sync(&tray, [&done](Core::Result<void>) { done = true; });
         QTRY_VERIFY(done);
-        QCOMPARE(f.controller->lastError().kind, Core::Error::Kind::None);
+        QCOMPARE(f.pim->lastError().kind, Core::Error::Kind::None);
         QCOMPARE(tray.state(), Ui::TrayState::Idle);
     }
 };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 // The request lifecycle end to end against the in-process emulator, after a real sign-in: the real
-// EntraSession, GraphClient, AccessService and HistoryStore; the test plays the browser and the approver
+// EntraSession, GraphClient, RequestTracker and HistoryStore; the test plays the browser and the approver
 // and moves the emulator's clock. Every request the client makes is checked in the emulator's state, so a
 // duplicate (or a missing) request fails the test.
 
@@ -9,10 +9,10 @@
 #include "core/history.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "graph/odata.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/testsupport.h"
 
@@ -69,7 +69,7 @@ private:
     std::unique_ptr<Graph::GraphClient> m_graph;
     std::unique_ptr<QTemporaryDir> m_dir;
     std::unique_ptr<Core::HistoryStore> m_history;
-    std::unique_ptr<Graph::AccessService> m_access;
+    std::unique_ptr<Graph::RequestTracker> m_requests;
     QHash<QString, Core::Target> m_targets;
     int m_browserOpens = 0;
 
@@ -147,15 +147,15 @@ private:
                                                              const Core::ActivationDraft &d)
     {
         std::optional<Core::Result<Core::AccessRequest>> result;
-        m_access->request(m_targets.value(key), d, this,
-                          [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        m_requests->request(m_targets.value(key), d, this,
+                            [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
     std::optional<Core::Result<void>> sync()
     {
         std::optional<Core::Result<void>> result;
-        m_access->sync(this, [&result](Core::Result<void> r) { result = std::move(r); });
+        m_requests->sync(this, [&result](Core::Result<void> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
@@ -164,7 +164,7 @@ private:
     std::optional<Core::Result<void>> settle()
     {
         std::optional<Core::Result<void>> result;
-        m_access->syncSettled(this, [&result](Core::Result<void> r) { result = std::move(r); });
+        m_requests->syncSettled(this, [&result](Core::Result<void> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
@@ -201,15 +201,15 @@ private:
     std::optional<Core::Result<void>> cancel(const QString &id)
     {
         std::optional<Core::Result<void>> result;
-        m_access->cancel(id, this, [&result](Core::Result<void> r) { result = std::move(r); });
+        m_requests->cancel(id, this, [&result](Core::Result<void> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
     std::optional<Core::Result<Core::AccessRequest>> deactivate(const Core::Grant &grant)
     {
         std::optional<Core::Result<Core::AccessRequest>> result;
-        m_access->deactivate(grant, u"done"_s, this,
-                             [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        m_requests->deactivate(grant, u"done"_s, this,
+                               [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
@@ -281,13 +281,14 @@ private Q_SLOTS:
         for (const QString &key : {kReadOnly, kPowerUser, kAdministrator, kDatabase})
             QVERIFY2(m_targets.contains(key), qPrintable(key));
 
-        m_access = std::make_unique<Graph::AccessService>(m_graph.get(), m_history.get(), mapper, &m_clock);
-        m_access->setPrincipalId(account->objectId);
+        m_requests
+            = std::make_unique<Graph::RequestTracker>(m_graph.get(), m_history.get(), mapper, &m_clock);
+        m_requests->setPrincipalId(account->objectId);
     }
 
     void cleanup()
     {
-        m_access.reset();
+        m_requests.reset();
         m_history.reset();
         m_dir.reset();
         m_graph.reset();
@@ -311,10 +312,10 @@ private Q_SLOTS:
 
         const auto synced = settle();
         VERIFY_OK(synced);
-        const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 5400);
-        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_requests->openRequests().isEmpty());
 
         const auto h = historyOf(sent->value().id);
         QVERIFY(h);
@@ -343,29 +344,29 @@ private Q_SLOTS:
     void approvalThenApprove()
     {
         QList<Core::AccessRequest> settled;
-        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+        connect(m_requests.get(), &Graph::RequestTracker::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(2 * 3600, u"incident 7"_s, u"Jira"_s, u"OPS-7"_s));
         VERIFY_OK(sent);
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
-        QVERIFY(m_access->openRequestFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), u"member"_s));
         {
             const auto synced = settle();
             VERIFY_OK(synced);
         }
-        QCOMPARE(m_access->openRequests().size(), 1);
-        QCOMPARE(m_access->openRequests().first().id, id);
-        QVERIFY(!m_access->grantFor(groupOf(kAdministrator), u"member"_s));
+        QCOMPARE(m_requests->openRequests().size(), 1);
+        QCOMPARE(m_requests->openRequests().first().id, id);
+        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), u"member"_s));
         QVERIFY(settled.isEmpty());
 
         QCOMPARE(decide(id, u"Approve"_s, u"ok"_s), 200);
-        QVERIFY(
-            syncUntil([&] { return m_access->grantFor(groupOf(kAdministrator), u"member"_s).has_value(); }));
-        const auto grant = m_access->grantFor(groupOf(kAdministrator), u"member"_s);
+        QVERIFY(syncUntil(
+            [&] { return m_requests->grantFor(groupOf(kAdministrator), u"member"_s).has_value(); }));
+        const auto grant = m_requests->grantFor(groupOf(kAdministrator), u"member"_s);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
-        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_requests->openRequests().isEmpty());
         QTRY_COMPARE(settled.size(), 1);
         QCOMPARE(settled.first().id, id);
         QCOMPARE(settled.first().phase(), Core::RequestPhase::Active);
@@ -382,7 +383,7 @@ private Q_SLOTS:
     void deny()
     {
         QList<Core::AccessRequest> settled;
-        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+        connect(m_requests.get(), &Graph::RequestTracker::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(3600, u"incident 8"_s, u"Jira"_s, u"OPS-8"_s));
         VERIFY_OK(sent);
@@ -392,9 +393,9 @@ private Q_SLOTS:
         QVERIFY(syncUntil([&] { return settled.size() == 1; }));
         QCOMPARE(settled.first().id, id);
         QCOMPARE(settled.first().phase(), Core::RequestPhase::Denied);
-        QVERIFY(!m_access->grantFor(groupOf(kAdministrator), u"member"_s));
-        QVERIFY(m_access->openRequests().isEmpty());
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_requests->openRequests().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         const auto h = historyOf(id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Denied"_s);
@@ -406,7 +407,7 @@ private Q_SLOTS:
     void approvalLapsesAfter24Hours()
     {
         QList<Core::AccessRequest> settled;
-        connect(m_access.get(), &Graph::AccessService::requestSettled, this,
+        connect(m_requests.get(), &Graph::RequestTracker::requestSettled, this,
                 [&settled](const Core::AccessRequest &r) { settled << r; });
         const auto sent = request(kAdministrator, draft(3600, u"weekend change"_s, u"Jira"_s, u"OPS-9"_s));
         VERIFY_OK(sent);
@@ -414,7 +415,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(24 * 3600 + 60);
         QVERIFY(syncUntil([&] { return settled.size() == 1; }));
         QCOMPARE(settled.first().status, u"TimedOut"_s);
-        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_requests->openRequests().isEmpty());
         const auto h = historyOf(id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Lapsed"_s);
@@ -429,14 +430,14 @@ private Q_SLOTS:
         QCOMPARE(sent->value().status, u"Granted"_s);
         auto synced = sync();
         VERIFY_OK(synced);
-        QVERIFY(m_access->grants().isEmpty());
-        QCOMPARE(m_access->openRequests().size(), 1);
-        QCOMPARE(m_access->openRequests().first().phase(), Core::RequestPhase::InProgress);
+        QVERIFY(m_requests->grants().isEmpty());
+        QCOMPARE(m_requests->openRequests().size(), 1);
+        QCOMPARE(m_requests->openRequests().first().phase(), Core::RequestPhase::InProgress);
         m_emulator->advanceClock(2 * 3600 + 30);
         synced = sync();
         VERIFY_OK(synced);
-        QCOMPARE(m_access->grants().size(), 1);
-        QVERIFY(m_access->openRequests().isEmpty());
+        QCOMPARE(m_requests->grants().size(), 1);
+        QVERIFY(m_requests->openRequests().isEmpty());
         const auto h = historyOf(sent->value().id);
         QVERIFY(h);
         QCOMPARE(h->status, u"Provisioned"_s);
@@ -449,9 +450,9 @@ private Q_SLOTS:
         // one must not be taken for it.
         const auto first = request(kReadOnly, draft(3600, u"same words"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
-        const auto off = deactivate(*m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        const auto off = deactivate(*m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         VERIFY_OK(off);
         QCOMPARE(addFault("{\"path\": \"assignmentScheduleRequests\", \"method\": \"POST\", \"status\": 503, "
                           "\"count\": 1}"),
@@ -461,7 +462,7 @@ private Q_SLOTS:
         QVERIFY(second->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
-        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s)); // really active again
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s)); // really active again
         const auto h = historyOf(first->value().id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Deactivated"_s); // the old row is not overwritten
@@ -472,10 +473,10 @@ private Q_SLOTS:
         const auto sent = request(kReadOnly, draft(3600));
         VERIFY_OK(sent);
         QVERIFY(settle());
-        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         QList<QString> outcomes;
-        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+        connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
                 [&outcomes](const Core::Grant &, const QString &o) { outcomes << o; });
         // A slow grants list: the sync reads it before the deactivation lands.
         QCOMPARE(
@@ -483,16 +484,16 @@ private Q_SLOTS:
                      "\"count\": 1}"),
             201);
         std::optional<Core::Result<void>> synced;
-        m_access->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
+        m_requests->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
         QTest::qWait(100);
-        const auto live = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto live = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY2(live, "the grant went away before the deactivation was sent");
         const auto off = deactivate(*live);
         VERIFY_OK(off);
         QVERIFY(QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs));
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         QVERIFY(sync());
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         QCOMPARE(outcomes, QList<QString> {u"Deactivated"_s}); // once
         const auto open = m_history->openEntries();
         QVERIFY(open.ok());
@@ -504,19 +505,19 @@ private Q_SLOTS:
         const auto sent = request(kAdministrator, draft(3600, u"incident 9"_s, u"Jira"_s, u"OPS-9"_s));
         VERIFY_OK(sent);
         const QString id = sent->value().id;
-        QVERIFY(!m_access->openRequests().isEmpty());
+        QVERIFY(!m_requests->openRequests().isEmpty());
         const auto canceled = cancel(id);
         VERIFY_OK(canceled);
         QCOMPARE(emulatorRequest(id).value(u"status"_s).toString(), u"Canceled"_s);
-        QVERIFY(m_access->openRequests().isEmpty());
+        QVERIFY(m_requests->openRequests().isEmpty());
         auto h = historyOf(id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Canceled"_s);
         // A sync afterwards agrees: nothing open, the history stays as it is.
         const auto synced = sync();
         VERIFY_OK(synced);
-        QVERIFY(m_access->openRequests().isEmpty());
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(m_requests->openRequests().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         h = historyOf(id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Canceled"_s);
@@ -526,7 +527,7 @@ private Q_SLOTS:
     void expiryByEmulatorClock()
     {
         QList<QPair<Core::Grant, QString>> ended;
-        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+        connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
                 [&ended](const Core::Grant &g, const QString &outcome) {
                     ended.append({g, outcome});
                 });
@@ -536,14 +537,14 @@ private Q_SLOTS:
             const auto synced = settle();
             VERIFY_OK(synced);
         }
-        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         QVERIFY(ended.isEmpty());
 
         m_emulator->advanceClock(3600 + 60);
         const auto synced
             = sync(); // the access token has lapsed on the emulator's clock: a refresh on the way
         VERIFY_OK(synced);
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         QCOMPARE(ended.size(), 1);
         QCOMPARE(ended.first().first.groupId, groupOf(kReadOnly));
         QCOMPARE(ended.first().second, u"Expired"_s);
@@ -551,13 +552,13 @@ private Q_SLOTS:
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Expired"_s);
         QVERIFY(!h->isOpen());
-        QVERIFY(std::abs(m_access->serverNow().secsTo(m_emulator->now())) < 30);
+        QVERIFY(std::abs(m_requests->serverNow().secsTo(m_emulator->now())) < 30);
     }
 
     void deactivateInsideAndAfterFiveMinutes()
     {
         QList<QPair<Core::Grant, QString>> ended;
-        connect(m_access.get(), &Graph::AccessService::grantEnded, this,
+        connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
                 [&ended](const Core::Grant &g, const QString &outcome) {
                     ended.append({g, outcome});
                 });
@@ -567,14 +568,14 @@ private Q_SLOTS:
             const auto synced = settle();
             VERIFY_OK(synced);
         }
-        const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY(grant);
 
         const auto early = deactivate(*grant);
         QVERIFY(early);
         QVERIFY(!early->ok());
         QCOMPARE(early->error().serviceCode, u"ActiveDurationTooShort"_s);
-        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         QCOMPARE(stateArray(u"grants"_s).size(), 1);
         QVERIFY(historyOf(sent->value().id)->isOpen());
         QVERIFY(ended.isEmpty());
@@ -582,7 +583,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(6 * 60);
         const auto later = deactivate(*grant);
         VERIFY_OK(later);
-        QVERIFY(!m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(!m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         QVERIFY(stateArray(u"grants"_s).isEmpty());
         QCOMPARE(ended.size(), 1);
         QCOMPARE(ended.first().second, u"Deactivated"_s);
@@ -592,7 +593,7 @@ private Q_SLOTS:
         // And a sync does not bring it back or rewrite what happened.
         const auto synced = sync();
         VERIFY_OK(synced);
-        QVERIFY(m_access->grants().isEmpty());
+        QVERIFY(m_requests->grants().isEmpty());
         h = historyOf(sent->value().id);
         QCOMPARE(h->outcome, u"Deactivated"_s);
         QCOMPARE(ended.size(), 1);
@@ -698,7 +699,7 @@ private Q_SLOTS:
         // Whatever happened, a sync agrees with the emulator (once Graph shows it).
         const auto synced = settle();
         VERIFY_OK(synced);
-        QCOMPARE(m_access->grants().size(), created);
+        QCOMPARE(m_requests->grants().size(), created);
     }
 
     void readFaultIsRetried()
@@ -716,14 +717,14 @@ private Q_SLOTS:
             addFault(
                 R"({"path": "/assignmentScheduleInstances", "method": "GET", "status": 503, "count": 1})"),
             201);
-        QSignalSpy failed(m_access.get(), &Graph::AccessService::syncFailed);
+        QSignalSpy failed(m_requests.get(), &Graph::RequestTracker::syncFailed);
         const int okBefore = httpCount(u"GET"_s, instances, 200);
         const auto synced = sync();
         VERIFY_OK(synced);
         QCOMPARE(failed.size(), 0);
         QCOMPARE(httpCount(u"GET"_s, instances, 503), 1);
         QCOMPARE(httpCount(u"GET"_s, instances, 200), okBefore + 1);
-        QVERIFY(m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
     }
 
     // --- replication lag and the other awkward behaviour (issue 10), each setting on explicitly ---
@@ -740,11 +741,11 @@ private Q_SLOTS:
                              "when": "after", "count": 1})"),
                  201);
         QList<Core::Result<Core::AccessRequest>> answers;
-        m_access->request(m_targets.value(kReadOnly), draft(3600), this,
-                          [&answers](Core::Result<Core::AccessRequest> r) { answers << r; });
+        m_requests->request(m_targets.value(kReadOnly), draft(3600), this,
+                            [&answers](Core::Result<Core::AccessRequest> r) { answers << r; });
         QTest::qWait(300);
-        const QString principal = m_access->principalId();
-        m_access->setPrincipalId({});
+        const QString principal = m_requests->principalId();
+        m_requests->setPrincipalId({});
         QTRY_COMPARE_WITH_TIMEOUT(answers.size(), 1, 1000); // at once, not when PIM answers
         QVERIFY(!answers.first().ok());
         QCOMPARE(answers.first().error().kind, Error::Kind::Cancelled);
@@ -757,7 +758,7 @@ private Q_SLOTS:
         QCOMPARE(answers.size(), 1);
         // Signed out: every call is answered (NotSignedIn), later rather than inside the call.
         bool answered = false;
-        m_access->sync(this, [&answered](Core::Result<void> r) {
+        m_requests->sync(this, [&answered](Core::Result<void> r) {
             answered = true;
             QCOMPARE(r.error().kind, Error::Kind::NotSignedIn);
         });
@@ -768,10 +769,10 @@ private Q_SLOTS:
     void cachedPolicyIsAnsweredLater()
     {
         std::optional<Core::Result<Core::ActivationPolicy>> first, second;
-        m_access->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { first = r; });
+        m_requests->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { first = r; });
         QTRY_VERIFY_WITH_TIMEOUT(first.has_value(), kWaitMs);
-        QVERIFY(m_access->cachedPolicy(groupOf(kReadOnly), u"member"_s));
-        m_access->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { second = r; });
+        QVERIFY(m_requests->cachedPolicy(groupOf(kReadOnly), u"member"_s));
+        m_requests->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { second = r; });
         QVERIFY(!second.has_value()); // from the cache, yet not inside the call
         QTRY_VERIFY(second.has_value());
         QVERIFY(second->ok());
@@ -785,16 +786,16 @@ private Q_SLOTS:
         const auto sent = request(kAdministrator, draft(3600, u"incident 10"_s, u"Jira"_s, u"OPS-10"_s));
         VERIFY_OK(sent);
         QVERIFY(syncUntil([&] {
-            return !m_access->awaitingReplication() // listed by Graph, not only known here
-                && std::any_of(m_access->openRequests().cbegin(), m_access->openRequests().cend(),
+            return !m_requests->awaitingReplication() // listed by Graph, not only known here
+                && std::any_of(m_requests->openRequests().cbegin(), m_requests->openRequests().cend(),
                                [&](const Core::AccessRequest &r) { return r.id == sent->value().id; });
         }));
         QCOMPARE(
             httpCount(u"GET"_s, u"/assignmentScheduleRequests/filterByCurrentUser(on='principal')"_s, 400),
             0);
         // A new Elevate (the command line) finds it too, from Graph's list alone.
-        Graph::AccessService fresh(m_graph.get(), nullptr, Core::TargetMapper(m_config.mapping), &m_clock);
-        fresh.setPrincipalId(m_access->principalId());
+        Graph::RequestTracker fresh(m_graph.get(), nullptr, Core::TargetMapper(m_config.mapping), &m_clock);
+        fresh.setPrincipalId(m_requests->principalId());
         std::optional<Core::Result<void>> synced;
         fresh.sync(this, [&synced](Core::Result<void> r) { synced = r; });
         QTRY_VERIFY_WITH_TIMEOUT(synced.has_value(), kWaitMs);
@@ -806,17 +807,17 @@ private Q_SLOTS:
     void laggedGrantAppearsWithinSeconds()
     {
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
-        m_access->setAutoSync(true);
+        m_requests->setAutoSync(true);
         const auto sent = request(kReadOnly, draft(3600));
         VERIFY_OK(sent);
         QCOMPARE(sent->value().phase(), Core::RequestPhase::Active);
         // Nobody syncs: the follow-up keeps looking on its short schedule until Graph lists it.
-        QTRY_VERIFY_WITH_TIMEOUT(m_access->grantFor(groupOf(kReadOnly), u"member"_s).has_value(), 10'000);
-        QVERIFY(!m_access->awaitingReplication());
+        QTRY_VERIFY_WITH_TIMEOUT(m_requests->grantFor(groupOf(kReadOnly), u"member"_s).has_value(), 10'000);
+        QVERIFY(!m_requests->awaitingReplication());
         const auto h = historyOf(sent->value().id);
         QVERIFY(h);
         QVERIFY(h->isOpen()); // not judged "Ended" while Graph did not list it
-        m_access->setAutoSync(false);
+        m_requests->setAutoSync(false);
     }
 
     void laggedRequestIsNotGone()
@@ -829,13 +830,13 @@ private Q_SLOTS:
         const auto synced = sync();
         VERIFY_OK(synced);
         QVERIFY(httpCount(u"GET"_s, u"/assignmentScheduleRequests/"_s + id, 404) >= 1);
-        QVERIFY(m_access->openRequestFor(groupOf(kAdministrator), u"member"_s));
-        QVERIFY(m_access->awaitingReplication());
+        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_requests->awaitingReplication());
         QVERIFY(historyOf(id)->isOpen());
         // A new Elevate with the same history (the command line right after the request) agrees.
-        Graph::AccessService fresh(m_graph.get(), m_history.get(), Core::TargetMapper(m_config.mapping),
-                                   &m_clock);
-        fresh.setPrincipalId(m_access->principalId());
+        Graph::RequestTracker fresh(m_graph.get(), m_history.get(), Core::TargetMapper(m_config.mapping),
+                                    &m_clock);
+        fresh.setPrincipalId(m_requests->principalId());
         std::optional<Core::Result<void>> again;
         fresh.sync(this, [&again](Core::Result<void> r) { again = r; });
         QTRY_VERIFY_WITH_TIMEOUT(again.has_value(), kWaitMs);
@@ -843,20 +844,20 @@ private Q_SLOTS:
         QVERIFY(historyOf(id)->isOpen());
         const auto settled = settle();
         VERIFY_OK(settled);
-        QVERIFY(!m_access->awaitingReplication());
-        QCOMPARE(m_access->openRequests().size(), 1);
-        QCOMPARE(m_access->openRequests().first().id, id);
+        QVERIFY(!m_requests->awaitingReplication());
+        QCOMPARE(m_requests->openRequests().size(), 1);
+        QCOMPARE(m_requests->openRequests().first().id, id);
         QVERIFY(historyOf(id)->isOpen());
     }
 
     std::optional<Core::Result<Core::AccessRequest>> renew(const QString &key, const Core::ActivationDraft &d)
     {
         std::optional<Core::Result<Core::AccessRequest>> result;
-        const auto grant = m_access->grantFor(groupOf(key), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(key), u"member"_s);
         if (!grant)
             return result;
-        m_access->renew(m_targets.value(key), *grant, d, this,
-                        [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+        m_requests->renew(m_targets.value(key), *grant, d, this,
+                          [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
         return result;
     }
@@ -866,7 +867,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
         const auto first = request(kReadOnly, draft(3600, u"first"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_access->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         // PIM still counts the ended activation for the lag (RoleAssignmentExists): asked again, once
         // created.
@@ -875,7 +876,7 @@ private Q_SLOTS:
         QVERIFY(renewed->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
-        const auto grant = m_access->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
         QCOMPARE(historyOf(first->value().id)->outcome, u"Deactivated"_s);
@@ -886,7 +887,7 @@ private Q_SLOTS:
     {
         const auto first = request(kPowerUser, draft(3600, u"deploy"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_access->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         const int posts = postsOfRequests();
         const auto renewed = renew(kPowerUser, draft(3600)); // the group requires a justification
@@ -894,7 +895,7 @@ private Q_SLOTS:
         QVERIFY(!renewed->ok());
         QCOMPARE(renewed->error().kind, Error::Kind::InvalidInput);
         QCOMPARE(postsOfRequests(), posts); // not even the deactivation was sent
-        QVERIFY(m_access->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
         QVERIFY(historyOf(first->value().id)->isOpen());
     }
 
@@ -905,7 +906,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"policyReadForbidden"_s, QJsonArray {groupOf(kPowerUser)}}}), 200);
         const auto first = request(kPowerUser, draft(3600, u"first"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_access->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
         m_emulator->advanceClock(6 * 60);
         const auto renewed = renew(kPowerUser, draft(3600));
         QVERIFY(renewed);
@@ -929,10 +930,10 @@ private Q_SLOTS:
         const QString pu = groupOf(kPowerUser);
         QCOMPARE(settings(QJsonObject {{u"policyReadForbidden"_s, QJsonArray {pu}}}), 200);
         std::optional<Core::Result<Core::ActivationPolicy>> read;
-        m_access->policy(pu, u"member"_s, this, [&](auto r) { read = r; });
+        m_requests->policy(pu, u"member"_s, this, [&](auto r) { read = r; });
         QTRY_VERIFY_WITH_TIMEOUT(read.has_value(), kWaitMs);
         QVERIFY(!read->ok());
-        QVERIFY(Graph::AccessService::policyUnreadable(read->error()));
+        QVERIFY(Graph::RequestTracker::policyUnreadable(read->error()));
         // Sent with what is known; PIM's own refusal (a justification is required) is worded.
         const auto refused = request(kPowerUser, draft(3600));
         QVERIFY(refused);
@@ -970,7 +971,7 @@ private Q_SLOTS:
         d.groupId = groupOf(kPowerUser);
         d.accessId = u"member"_s;
         std::optional<Core::Result<Core::AccessRequest>> result;
-        m_graph->activate(d, m_access->principalId(), m_clock.now(), this,
+        m_graph->activate(d, m_requests->principalId(), m_clock.now(), this,
                           [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
         QTRY_VERIFY_WITH_TIMEOUT(result.has_value(), kWaitMs);
         QVERIFY(!result->ok());

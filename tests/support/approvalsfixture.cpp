@@ -2,7 +2,7 @@
 #include "support/approvalsfixture.h"
 
 #include "core/targetmapper.h"
-#include "graph/accessservice.h"
+#include "graph/requesttracker.h"
 #include "support/emulatorfixture.h"
 
 #include <QJsonArray>
@@ -41,7 +41,7 @@ QString User::historyPath() const
 
 QString User::objectId() const
 {
-    return controller->account() ? controller->account()->objectId : QString();
+    return pim->account() ? pim->account()->objectId : QString();
 }
 
 bool User::setUp(const Core::AppConfig &config, const QString &who)
@@ -58,27 +58,27 @@ bool User::setUp(const Core::AppConfig &config, const QString &who)
     session->setLoginHint(who); // the emulator's auto sign-in is global; the hint picks the user
     graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource, http.get(),
                                                  session.get());
-    controller = std::make_unique<Elevate::Ui::AccessController>(
+    pim = std::make_unique<Elevate::Ui::PimPresenter>(
         session.get(), graph.get(), Core::TargetMapper(config.mapping), &clock, nullptr, history.get());
     browserNam.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-    QObject::connect(controller.get(), &Elevate::Ui::AccessController::browserUrlReady, &browserNam,
+    QObject::connect(pim.get(), &Elevate::Ui::PimPresenter::browserUrlReady, &browserNam,
                      [this](const QUrl &url) {
                          QNetworkReply *reply = browserNam.get(QNetworkRequest(url));
                          QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
                      });
     QObject::connect(
-        controller.get(), &Elevate::Ui::AccessController::notify, controller.get(),
+        pim.get(), &Elevate::Ui::PimPresenter::notify, pim.get(),
         [this](const QString &title, const QString &message) { notes << title + u": "_s + message; });
     return true;
 }
 
 bool User::signIn()
 {
-    controller->signIn();
+    pim->signIn();
     return QTest::qWaitFor(
         [this] {
-            return controller->status() == Elevate::Ui::AccessController::Status::Ready
-                && controller->approvals()->lastRefresh().isValid();
+            return pim->status() == Elevate::Ui::PimPresenter::Status::Ready
+                && pim->approvals()->lastRefresh().isValid();
         },
         kWaitMs);
 }
@@ -103,7 +103,7 @@ std::unique_ptr<User> ApprovalsTest::signedIn(const QString &upn)
     auto u = std::make_unique<User>();
     if (!u->setUp(m_config, upn) || !u->signIn())
         return nullptr;
-    if (u->controller->account()->username != upn)
+    if (u->pim->account()->username != upn)
         return nullptr;
     return u;
 }
@@ -113,7 +113,7 @@ std::optional<Core::Result<Core::AccessRequest>> ApprovalsTest::request(User &u,
                                                                         const QString &justification,
                                                                         const QString &ticketNumber)
 {
-    const auto target = u.controller->target(key);
+    const auto target = u.pim->target(key);
     if (!target)
         return Core::Result<Core::AccessRequest>(Core::Error::make(
             Core::Error::Kind::InvalidInput, u"%1 is not eligible for %2"_s.arg(u.upn, key)));
@@ -125,8 +125,8 @@ std::optional<Core::Result<Core::AccessRequest>> ApprovalsTest::request(User &u,
         d.ticketNumber = ticketNumber;
     }
     std::optional<Core::Result<Core::AccessRequest>> result;
-    u.controller->access()->request(
-        *target, d, this, [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
+    u.pim->requests()->request(*target, d, this,
+                               [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });
     (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
     return result;
 }
@@ -142,7 +142,7 @@ std::optional<Core::Result<void>> ApprovalsTest::refresh(Graph::ApprovalService 
 std::optional<Core::Result<void>> ApprovalsTest::sync(User &u)
 {
     std::optional<Core::Result<void>> result;
-    u.controller->access()->sync(this, [&result](Core::Result<void> r) { result = std::move(r); });
+    u.pim->requests()->sync(this, [&result](Core::Result<void> r) { result = std::move(r); });
     (void)QTest::qWaitFor([&result] { return result.has_value(); }, kWaitMs);
     return result;
 }

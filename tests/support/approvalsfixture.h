@@ -2,7 +2,7 @@
 #pragma once
 
 // Several people signed in to ONE in-process emulator (each with their own EntraSession, GraphClient,
-// HistoryStore and AccessController): the requesters and approvers of the approvals tests. Every
+// HistoryStore and PimPresenter): the requesters and approvers of the approvals tests. Every
 // decision can be checked in the emulator's state, so a decision sent twice (or by the wrong person)
 // fails the test.
 //
@@ -18,7 +18,7 @@
 #include "graph/graphclient.h"
 #include "net/httpclient.h"
 #include "support/testsupport.h"
-#include "ui/accesscontroller.h"
+#include "ui/pimpresenter.h"
 
 #include <QJsonObject>
 #include <QNetworkAccessManager>
@@ -46,7 +46,7 @@ inline const QString kAdministrator
 /// The demo scenario plus nestor, a third requester eligible for both approval groups.
 QByteArray scenarioWithNestor();
 
-/// One signed-in person: their own session, Graph client, history store and controller, all on the
+/// One signed-in person: their own session, Graph client, history store and pim, all on the
 /// shared emulator. Declared so that everything goes before what it uses.
 struct User
 {
@@ -60,7 +60,7 @@ struct User
     std::unique_ptr<Core::HistoryStore> history;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
-    std::unique_ptr<Elevate::Ui::AccessController> controller;
+    std::unique_ptr<Elevate::Ui::PimPresenter> pim;
     QStringList notes; // "title: message" of every notify
 
     QString historyPath() const;
@@ -69,7 +69,7 @@ struct User
     bool setUp(const Core::AppConfig &config, const QString &who);
 
     /// Signs in and waits for the targets and for the first look at the approver queue (the
-    /// controller starts one at sign-in), so that later refreshes are the tests' own.
+    /// pim starts one at sign-in), so that later refreshes are the tests' own.
     bool signIn();
 
     bool noted(const QString &part) const;

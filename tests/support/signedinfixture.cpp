@@ -16,22 +16,20 @@ bool SignedInFixture::setUp(const QString &user, int pageSize)
     session = std::make_unique<Auth::EntraSession>(config, http.get(), &secrets, &clock);
     graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource, http.get(),
                                                  session.get());
-    controller = std::make_unique<Ui::AccessController>(session.get(), graph.get(),
-                                                        Core::TargetMapper(config.mapping), &clock);
+    pim = std::make_unique<Ui::PimPresenter>(session.get(), graph.get(), Core::TargetMapper(config.mapping),
+                                             &clock);
     browserNam.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
-    QObject::connect(controller.get(), &Ui::AccessController::browserUrlReady, &browserNam,
-                     [this](const QUrl &url) {
-                         QNetworkReply *reply = browserNam.get(QNetworkRequest(url));
-                         QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
-                     });
+    QObject::connect(pim.get(), &Ui::PimPresenter::browserUrlReady, &browserNam, [this](const QUrl &url) {
+        QNetworkReply *reply = browserNam.get(QNetworkRequest(url));
+        QObject::connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    });
     return true;
 }
 
 bool SignedInFixture::signIn()
 {
-    controller->signIn();
-    return QTest::qWaitFor([this] { return controller->status() == Ui::AccessController::Status::Ready; },
-                           20'000);
+    pim->signIn();
+    return QTest::qWaitFor([this] { return pim->status() == Ui::PimPresenter::Status::Ready; }, 20'000);
 }
 
 QJsonArray SignedInFixture::scenarioEligibilities(const QString &upn) const

@@ -2,7 +2,7 @@
 #pragma once
 
 // A real stack for widget tests: the in-process emulator, an EntraSession with an in-memory secret
-// store, the Graph client and the AccessController, plus a "browser" that follows the sign-in URL.
+// store, the Graph client and the PimPresenter, plus a "browser" that follows the sign-in URL.
 
 #include "auth/entrasession.h"
 #include "auth/keychainsecretstore.h"
@@ -13,7 +13,7 @@
 #include "net/httpclient.h"
 #include "support/manualclock.h"
 #include "support/testsupport.h"
-#include "ui/accesscontroller.h"
+#include "ui/pimpresenter.h"
 
 #include <QDir>
 #include <QJsonArray>
@@ -26,7 +26,7 @@
 
 namespace Elevate::Test {
 
-/// One person signed in to the in-process emulator through the widget layer's AccessController.
+/// One person signed in to the in-process emulator through the widget layer's PimPresenter.
 struct SignedInFixture
 {
     Emulator::Emulator emulator;
@@ -38,12 +38,12 @@ struct SignedInFixture
     Auth::InMemorySecretStore secrets;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
-    std::unique_ptr<Ui::AccessController> controller;
+    std::unique_ptr<Ui::PimPresenter> pim;
 
     /// Returns false when the stack cannot be built.
     bool setUp(const QString &user = QStringLiteral("alex@contoso.example"), int pageSize = 3);
 
-    /// Signs in through the emulator's page and waits until the controller is Ready.
+    /// Signs in through the emulator's page and waits until the pim is Ready.
     bool signIn();
 
     /// The scenario's eligibilities of `upn`, as the emulator reports them in its state.

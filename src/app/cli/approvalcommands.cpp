@@ -5,10 +5,10 @@
 #include "cli.h"
 #include "cliio.h"
 #include "core/isotime.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -60,7 +60,7 @@ void ApprovalCommands::approvals()
                 out() << req.id << "  "
                       << (req.principalDisplayName.isEmpty() ? req.principalUpn : req.principalDisplayName)
                       << " <" << req.principalUpn << ">  "
-                      << m_app.access()->targetKey(req.groupId, req.groupDisplayName, req.accessId) << "  "
+                      << m_app.requests()->targetKey(req.groupId, req.groupDisplayName, req.accessId) << "  "
                       << Graph::PimWording::duration(req.durationSecs) << '\n';
                 if (!req.justification.isEmpty())
                     out() << "    " << tr("Justification: %1").arg(req.justification) << '\n';

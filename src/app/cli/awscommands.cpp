@@ -3,15 +3,15 @@
 
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
-#include "aws/awsaccess.h"
 #include "aws/console.h"
 #include "aws/portalclient.h"
+#include "aws/rolepipeline.h"
 #include "cli.h"
 #include "cliio.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
-#include "graph/accessservice.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 #include "net/oneshotredirect.h"
 
 #include <QFileInfo>
@@ -42,7 +42,7 @@ void AwsCommands::withLiveAwsGrant(const QString &target, const QString &doing,
         return;
     }
     m_app.withAccess([this, target, doing, then] {
-        m_app.access()->sync(this, [this, target, doing, then](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this, target, doing, then](Core::Result<void> synced) {
             if (!synced.ok())
                 return m_app.fail(synced.error(), tr("reading your access"));
             const QList<Core::Target> live = m_app.grantTargets(true);
@@ -55,11 +55,11 @@ void AwsCommands::withLiveAwsGrant(const QString &target, const QString &doing,
                       << Qt::endl;
                 return m_app.finish(ExitFailure);
             }
-            const auto grant = m_app.access()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
             m_app.ensureAws();
-            m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
-            m_app.awsAccess()->setGrants(m_app.access()->grants(),
-                                         Core::TargetMapper(m_app.config().mapping));
+            m_app.rolePipeline()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+            m_app.rolePipeline()->setGrants(m_app.requests()->grants(),
+                                            Core::TargetMapper(m_app.config().mapping));
             then(*grant, *t->aws);
         });
     });
@@ -93,7 +93,7 @@ void AwsCommands::awsLogin(bool deviceCode, bool fresh)
             };
             if (!signedIn)
                 return forget();
-            m_app.awsAccess()->logoutPortal(this, [forget](Core::Result<void> out) {
+            m_app.rolePipeline()->logoutPortal(this, [forget](Core::Result<void> out) {
                 if (!out.ok())
                     err() << "elevate: "
                           << tr("AWS portal logout failed (%1); signing in anew anyway")
@@ -204,13 +204,13 @@ void AwsCommands::console(const QString &target, bool printUrl)
 {
     withLiveAwsGrant(
         target, tr("console"), [this, printUrl](const Core::Grant &grant, const Core::AwsRole &role) {
-            m_app.awsAccess()->consoleUrl(
+            m_app.rolePipeline()->consoleUrl(
                 role.accountId, role.roleName, grant.end, this,
                 [this, printUrl, role](Core::Result<QUrl> url) {
                     if (!url.ok())
                         return m_app.failAws(url.error(), tr("console"));
                     const QString key = role.accountId + u'/' + role.roleName;
-                    if (m_app.awsAccess()->consoleLengthRefused(key))
+                    if (m_app.rolePipeline()->consoleLengthRefused(key))
                         err() << tr("The AWS sign-in service would not take a session length "
                                     "for %1; the console chose it (at most 12 hours).")
                                      .arg(key)
@@ -250,7 +250,7 @@ void AwsCommands::console(const QString &target, bool printUrl)
                                           << Qt::endl;
                                     return m_app.finish(ExitCancelled);
                                 }
-                                const QDateTime until = m_app.awsAccess()->consoleUntil(key);
+                                const QDateTime until = m_app.rolePipeline()->consoleUntil(key);
                                 err() << (until.isValid()
                                               ? tr("Opened the AWS console for %1 (session until %2).")
                                                     .arg(key, hhmm(until))
@@ -265,7 +265,7 @@ void AwsCommands::console(const QString &target, bool printUrl)
 void AwsCommands::env(const QString &target)
 {
     withLiveAwsGrant(target, tr("env"), [this](const Core::Grant &grant, const Core::AwsRole &role) {
-        m_app.awsAccess()->credentials(
+        m_app.rolePipeline()->credentials(
             role.accountId, role.roleName, grant.end, this,
             [this, grant, role](Core::Result<Aws::RoleCredentials> c) {
                 if (!c.ok())
@@ -316,10 +316,10 @@ void AwsCommands::credentialProcess(const QString &accountId, const QString &rol
         this, [this, accountId, roleName](Core::Result<std::optional<Core::Account>> saved) {
             const QString entra
                 = saved.ok() && saved.value() ? m_app.proofAccount(*saved.value()) : QString();
-            m_app.awsAccess()->setUser(entra);
+            m_app.rolePipeline()->setUser(entra);
             if (!entra.isEmpty()) {
-                const auto found = m_app.awsAccess()->proofs().find(accountId, roleName, entra,
-                                                                    m_app.config().keychainService);
+                const auto found = m_app.rolePipeline()->proofs().find(accountId, roleName, entra,
+                                                                       m_app.config().keychainService);
                 // The mapping may have changed since: the proof's group must still reach this role.
                 Core::Eligibility e;
                 e.groupId = found.proof ? found.proof->groupId : QString();
@@ -328,7 +328,7 @@ void AwsCommands::credentialProcess(const QString &accountId, const QString &rol
                 const auto role
                     = found.proof ? Core::TargetMapper(m_app.config().mapping).map(e) : std::nullopt;
                 if (role && role->accountId == accountId && role->roleName == roleName) {
-                    m_app.awsAccess()->setServerSkew(found.proof->serverSkewSecs);
+                    m_app.rolePipeline()->setServerSkew(found.proof->serverSkewSecs);
                     return handOutCredentials(accountId, roleName, found.proof->grantEnd,
                                               found.proof->serverSkewSecs);
                 }
@@ -339,7 +339,7 @@ void AwsCommands::credentialProcess(const QString &accountId, const QString &rol
 
 namespace {
 /// Whether this machine (the tray or a command) deactivated `grant` so recently that Graph may still
-/// list it (replication lag): its history says when, as Graph::AccessService reads it. Only on the
+/// list it (replication lag): its history says when, as Graph::RequestTracker reads it. Only on the
 /// Graph path, so one read of the history per Graph call.
 bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, const QDateTime &serverNow,
                          int windowSecs)
@@ -368,7 +368,7 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
     // What the proof says is what was true when the question was sent, and what this machine had
     // changed by then (a deactivation here moves the stamp, and that proof stops counting).
     const QDateTime askedAt = m_app.clock().now();
-    const QByteArray stamp = m_app.awsAccess()->proofs().currentStamp();
+    const QByteArray stamp = m_app.rolePipeline()->proofs().currentStamp();
     m_app.withSession([this, accountId, roleName, key, askedAt, stamp] {
         m_app.graph()->listActiveGrants(
             this, [this, accountId, roleName, key, askedAt, stamp](Core::Result<QList<Core::Grant>> grants) {
@@ -380,9 +380,9 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
                     return m_app.exitNow(exitCodeFor(grants.error()));
                 }
                 const qint64 skew = m_app.graph()->serverClockSkewSecs();
-                m_app.awsAccess()->setServerSkew(skew);
-                m_app.awsAccess()->setGrants(grants.value(), Core::TargetMapper(m_app.config().mapping));
-                const Aws::AwsTarget *t = m_app.awsAccess()->target(accountId, roleName);
+                m_app.rolePipeline()->setServerSkew(skew);
+                m_app.rolePipeline()->setGrants(grants.value(), Core::TargetMapper(m_app.config().mapping));
+                const Aws::AwsTarget *t = m_app.rolePipeline()->target(accountId, roleName);
                 std::optional<Core::Grant> grant;
                 for (const auto &g : grants.value())
                     if (t && g.groupId == t->groupId && g.accessId == u"member")
@@ -394,7 +394,7 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
                                            m_app.config().graphReplicationWindowSeconds))
                     grant.reset();
                 if (!t || !grant) {
-                    m_app.awsAccess()->proofs().remove(accountId, roleName);
+                    m_app.rolePipeline()->proofs().remove(accountId, roleName);
                     err()
                         << "elevate: "
                         << tr("no live grant for %1: the access has ended or was never activated; request it "
@@ -403,7 +403,7 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
                                .arg(key)
                         << Qt::endl;
                     // Whatever Elevate wrote for it goes now, so the next call does not even get here.
-                    m_app.awsAccess()->reconcileProfiles(this, [this] { m_app.exitNow(ExitFailure); });
+                    m_app.rolePipeline()->reconcileProfiles(this, [this] { m_app.exitNow(ExitFailure); });
                     return;
                 }
                 const auto account = m_app.session()->account();
@@ -420,7 +420,7 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
                     proof.checkedAt = askedAt;
                     proof.changeStamp = stamp;
                     // Without a proof the next run asks Graph again: slower, never wrong.
-                    (void)m_app.awsAccess()->proofs().save(proof);
+                    (void)m_app.rolePipeline()->proofs().save(proof);
                 }
                 handOutCredentials(accountId, roleName, grant->end, skew);
             });
@@ -431,7 +431,7 @@ void AwsCommands::handOutCredentials(const QString &accountId, const QString &ro
                                      const QDateTime &grantEnd, qint64 serverSkewSecs)
 {
     const QString key = accountId + u'/' + roleName;
-    m_app.awsAccess()->credentials(
+    m_app.rolePipeline()->credentials(
         accountId, roleName, grantEnd, this,
         [this, key, grantEnd, serverSkewSecs](Core::Result<Aws::RoleCredentials> c) {
             if (!c.ok()) {
@@ -465,16 +465,16 @@ void AwsCommands::handOutCredentials(const QString &accountId, const QString &ro
 void AwsCommands::profiles()
 {
     m_app.withAccess([this] {
-        m_app.access()->sync(this, [this](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this](Core::Result<void> synced) {
             if (!synced.ok())
                 return m_app.fail(synced.error(), tr("reading your access"));
             m_app.reconcileAws([this] {
                 m_app.ensureAws();
                 const QDateTime now = m_app.clock().now();
-                const auto written = m_app.awsAccess()->profiles();
+                const auto written = m_app.rolePipeline()->profiles();
                 QJsonArray list;
                 QStringList lines;
-                for (const auto &t : m_app.awsAccess()->targets()) {
+                for (const auto &t : m_app.rolePipeline()->targets()) {
                     QString state;
                     QString text;
                     switch (t.phase) {
@@ -487,25 +487,25 @@ void AwsCommands::profiles()
                         state = QStringLiteral("waiting");
                         text = tr("waiting for AWS sync, %1 so far (usually up to %2 min)")
                                    .arg(Graph::PimWording::duration(
-                                       std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
+                                       std::max<qint64>(0, t.waitingSecs(m_app.rolePipeline()->serverNow()))))
                                    .arg(m_app.config().aws.typicalSyncMinutes);
                         if (m_app.config().aws.syncBridge)
-                            text = waitedTooLong(t, *m_app.awsAccess())
+                            text = waitedTooLong(t, *m_app.rolePipeline())
                                 ? tr("waiting: not pushed after %1; your organisation's bridge may be down "
                                      "or behind, ask whoever runs it")
-                                      .arg(Graph::PimWording::duration(
-                                          std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
+                                      .arg(Graph::PimWording::duration(std::max<qint64>(
+                                          0, t.waitingSecs(m_app.rolePipeline()->serverNow()))))
                                 : tr("waiting: your organisation's bridge is pushing the role, %1 so far "
                                      "(usually within %2 min)")
-                                      .arg(Graph::PimWording::duration(
-                                          std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow()))))
+                                      .arg(Graph::PimWording::duration(std::max<qint64>(
+                                          0, t.waitingSecs(m_app.rolePipeline()->serverNow()))))
                                       .arg(m_app.config().aws.typicalSyncMinutes);
                         if (t.listedButRefused)
                             text
                                 = tr("waiting: AWS lists the role but does not hand out its credentials yet, "
                                      "%1 so far")
                                       .arg(Graph::PimWording::duration(std::max<qint64>(
-                                          0, t.waitingSecs(m_app.awsAccess()->serverNow()))));
+                                          0, t.waitingSecs(m_app.rolePipeline()->serverNow()))));
                         else if (t.freshSignInMayHelp)
                             text += tr(
                                 "; Identity Center may need a fresh sign-in: `elevate aws-login --fresh`");
@@ -526,13 +526,13 @@ void AwsCommands::profiles()
                          t.grantEnd.isValid() ? QJsonValue(Aws::awsTimestamp(t.grantEnd)) : QJsonValue()}};
                     if (t.phase != Aws::AwsTarget::Phase::Ready) {
                         o.insert(QStringLiteral("waitingSeconds"),
-                                 std::max<qint64>(0, t.waitingSecs(m_app.awsAccess()->serverNow())));
+                                 std::max<qint64>(0, t.waitingSecs(m_app.rolePipeline()->serverNow())));
                         o.insert(QStringLiteral("listedButRefused"), t.listedButRefused);
                         o.insert(QStringLiteral("freshSignInMayHelp"), t.freshSignInMayHelp);
                         // What the wait is measured against (aws.sync), and whether a bridge pushes it.
                         o.insert(QStringLiteral("typicalMinutes"), m_app.config().aws.typicalSyncMinutes);
                         o.insert(QStringLiteral("limitMinutes"), m_app.config().aws.waitingLimitMinutes);
-                        o.insert(QStringLiteral("overLimit"), waitedTooLong(t, *m_app.awsAccess()));
+                        o.insert(QStringLiteral("overLimit"), waitedTooLong(t, *m_app.rolePipeline()));
                         o.insert(QStringLiteral("bridge"), m_app.config().aws.syncBridge);
                     }
                     if (!t.profileProblem.isEmpty())
@@ -543,15 +543,15 @@ void AwsCommands::profiles()
                 }
                 if (m_app.json()) {
                     out() << QJsonDocument(QJsonObject {{QStringLiteral("configFile"),
-                                                         m_app.awsAccess()->files().configPath()},
+                                                         m_app.rolePipeline()->files().configPath()},
                                                         {QStringLiteral("profiles"), list}})
                                  .toJson(QJsonDocument::Indented);
                 } else if (lines.isEmpty()) {
                     out() << tr("No live AWS access, so no profiles (file: %1).")
-                                 .arg(m_app.awsAccess()->files().configPath())
+                                 .arg(m_app.rolePipeline()->files().configPath())
                           << Qt::endl;
                 } else {
-                    out() << tr("AWS profiles in %1:").arg(m_app.awsAccess()->files().configPath()) << '\n'
+                    out() << tr("AWS profiles in %1:").arg(m_app.rolePipeline()->files().configPath()) << '\n'
                           << lines.join(u'\n') << Qt::endl;
                 }
                 if (!written.ok())
@@ -591,18 +591,18 @@ void AwsCommands::endAll()
     };
     m_app.setOnSessionFailure(pimFailed);
     m_app.withAccess([this, failures, awsPart, pimFailed] {
-        m_app.access()->sync(this, [this, failures, awsPart, pimFailed](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this, failures, awsPart, pimFailed](Core::Result<void> synced) {
             if (!synced.ok())
                 return pimFailed(synced.error());
             if (m_app.config().aws.isConfigured()) {
                 // Known targets: their cached credentials go too, also those without a profile.
                 m_app.ensureAws();
-                m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
-                m_app.awsAccess()->setGrants(m_app.access()->grants(),
-                                             Core::TargetMapper(m_app.config().mapping));
+                m_app.rolePipeline()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+                m_app.rolePipeline()->setGrants(m_app.requests()->grants(),
+                                                Core::TargetMapper(m_app.config().mapping));
             }
             auto queue = std::make_shared<QList<Core::Grant>>();
-            for (const auto &g : m_app.access()->grants())
+            for (const auto &g : m_app.requests()->grants())
                 if (g.assignmentType != u"assigned")
                     *queue << g;
             auto next = std::make_shared<std::function<void()>>();
@@ -613,8 +613,8 @@ void AwsCommands::endAll()
                 }
                 const Core::Grant grant = queue->takeFirst();
                 const QString key
-                    = m_app.access()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
-                m_app.access()->deactivate(
+                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                m_app.requests()->deactivate(
                     grant, tr("End all access now (Elevate)"), this,
                     [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
                         if (r.ok()) {
@@ -651,14 +651,14 @@ void AwsCommands::logoutWithAws()
     };
     m_app.setOnSessionFailure([awsPart](const Error &) { awsPart(); });
     m_app.withAccess([this, grants, awsPart] {
-        m_app.access()->sync(this, [this, grants, awsPart](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this, grants, awsPart](Core::Result<void> synced) {
             if (synced.ok()) {
-                *grants = m_app.access()->grants();
+                *grants = m_app.requests()->grants();
                 // Known targets: their cached credentials go too, also those without a profile.
                 m_app.ensureAws();
-                m_app.awsAccess()->setServerSkew(m_app.graph()->serverClockSkewSecs());
-                m_app.awsAccess()->setGrants(m_app.access()->grants(),
-                                             Core::TargetMapper(m_app.config().mapping));
+                m_app.rolePipeline()->setServerSkew(m_app.graph()->serverClockSkewSecs());
+                m_app.rolePipeline()->setGrants(m_app.requests()->grants(),
+                                                Core::TargetMapper(m_app.config().mapping));
             }
             awsPart();
         });
@@ -671,7 +671,7 @@ void AwsCommands::printSignOut(bool signedInToAws, const Aws::EndReport &report,
 {
     // Times for people are on this machine's clock; the JSON keeps the services' (as status --json).
     const qint64 skew = m_app.graph()->serverClockSkewSecs();
-    const QDateTime now = m_app.awsAccess()->serverNow();
+    const QDateTime now = m_app.rolePipeline()->serverNow();
     const bool portalOk = signedInToAws && report.portalLogout.ok();
     QJsonArray targets;
     QStringList handedOut;
@@ -695,7 +695,7 @@ void AwsCommands::printSignOut(bool signedInToAws, const Aws::EndReport &report,
         for (const auto &g : *grants) {
             if (g.end.isValid() && g.end <= now)
                 continue;
-            const QString key = m_app.access()->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            const QString key = m_app.requests()->targetKey(g.groupId, g.groupDisplayName, g.accessId);
             pim.append(QJsonObject {
                 {QStringLiteral("target"), key},
                 {QStringLiteral("groupId"), g.groupId},

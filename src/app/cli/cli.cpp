@@ -5,16 +5,16 @@
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
-#include "aws/awsaccess.h"
 #include "aws/portalclient.h"
+#include "aws/rolepipeline.h"
 #include "awscommands.h"
 #include "cliio.h"
 #include "core/changenotice.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "pimcommands.h"
 
@@ -146,10 +146,10 @@ AwsCommands &CliApp::awsCommands()
 QList<Core::Target> CliApp::grantTargets(bool includePermanent) const
 {
     QList<Core::Target> live;
-    if (!m_access)
+    if (!m_requests)
         return live;
     const Core::TargetMapper mapper(m_config.mapping);
-    for (const auto &g : m_access->grants()) {
+    for (const auto &g : m_requests->grants()) {
         if (g.assignmentType == u"assigned" && !includePermanent)
             continue;
         Core::Eligibility e;
@@ -164,7 +164,7 @@ QList<Core::Target> CliApp::grantTargets(bool includePermanent) const
 
 void CliApp::finish(int code)
 {
-    if (!m_awsReconciled && m_access && m_access->lastSync().isValid() && m_config.aws.isConfigured()) {
+    if (!m_awsReconciled && m_requests && m_requests->lastSync().isValid() && m_config.aws.isConfigured()) {
         m_awsReconciled = true;
         reconcileAws([this, code] { exitNow(code); });
         return;
@@ -302,7 +302,7 @@ void CliApp::withAccess(std::function<void()> then)
         makeAccess(std::move(store).value());
     }
     withSession([this, then] {
-        m_access->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
+        m_requests->setPrincipalId(m_session->account() ? m_session->account()->objectId : QString());
         then();
     });
 }
@@ -310,13 +310,13 @@ void CliApp::withAccess(std::function<void()> then)
 void CliApp::makeAccess(std::unique_ptr<Core::HistoryStore> history)
 {
     m_history = std::move(history);
-    m_access = new Graph::AccessService(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
-                                        &m_clock, this);
+    m_requests = new Graph::RequestTracker(m_graph, m_history.get(), Core::TargetMapper(m_config.mapping),
+                                           &m_clock, this);
 }
 
 QJsonObject CliApp::grantJson(const Core::Grant &g) const
 {
-    const QString key = m_access->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+    const QString key = m_requests->targetKey(g.groupId, g.groupDisplayName, g.accessId);
     Core::Eligibility e;
     e.groupId = g.groupId;
     e.groupDisplayName = g.groupDisplayName;
@@ -341,7 +341,7 @@ QJsonObject CliApp::requestJson(const Core::AccessRequest &r) const
     const QDateTime now = m_clock.now();
     return QJsonObject {
         {QStringLiteral("id"), r.id},
-        {QStringLiteral("target"), m_access->targetKey(r.groupId, r.groupDisplayName, r.accessId)},
+        {QStringLiteral("target"), m_requests->targetKey(r.groupId, r.groupDisplayName, r.accessId)},
         {QStringLiteral("groupId"), r.groupId},
         {QStringLiteral("groupName"), r.groupDisplayName},
         {QStringLiteral("accessId"), r.accessId},
@@ -399,7 +399,7 @@ QString hhmm(const QDateTime &t)
     return t.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
 }
 
-bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws)
+bool waitedTooLong(const Aws::AwsTarget &t, const Aws::RolePipeline &aws)
 {
     return t.phase != Aws::AwsTarget::Phase::Ready
         && t.waitingSecs(aws.serverNow()) > qint64(aws.waitingLimitMinutes()) * 60;
@@ -410,7 +410,7 @@ QString CliApp::credentialProcessCommand() const
     QStringList args;
     if (!m_config.sourcePath.isEmpty() && m_config.sourcePath != Core::AppConfig::defaultPath())
         args << QStringLiteral("--config") << QFileInfo(m_config.sourcePath).absoluteFilePath();
-    return Aws::AwsAccess::commandLine(QCoreApplication::applicationFilePath(), args);
+    return Aws::RolePipeline::commandLine(QCoreApplication::applicationFilePath(), args);
 }
 
 void CliApp::ensureAws()
@@ -421,7 +421,7 @@ void CliApp::ensureAws()
     m_idcTokens
         = std::make_unique<LazyIdcTokens>(m_idc, [this](std::function<void(bool)> then) { withIdc(then); });
     m_portal = new Aws::PortalClient(m_config.aws, m_http, m_idcTokens.get(), &m_clock, this);
-    m_aws = new Aws::AwsAccess(
+    m_aws = new Aws::RolePipeline(
         m_config, m_http, m_portal,
         Aws::AwsFiles(Aws::AwsFiles::defaultConfigPath(), Aws::AwsFiles::defaultCredentialsPath()),
         m_secrets.get(), &m_clock, credentialProcessCommand(), this);
@@ -434,11 +434,11 @@ void CliApp::ensureAws()
                 if (r.ok())
                     m_aws->setUser(proofAccount(r.value()));
             });
-    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
+    connect(m_aws, &Aws::RolePipeline::problem, this, [this](const Error &e, const QString &what) {
         if (!m_quietAws)
             err() << "elevate: " << tr("AWS: %1 failed: %2").arg(what, sentence(e)) << Qt::endl;
     });
-    connect(m_aws, &Aws::AwsAccess::ended, this,
+    connect(m_aws, &Aws::RolePipeline::ended, this,
             [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &) {
                 if (m_quietAws || m_signingOut)
                     return;
@@ -450,7 +450,7 @@ void CliApp::ensureAws()
                                  .arg(hhmm(credentialsUntil));
                 err() << Qt::endl;
             });
-    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
+    connect(m_aws, &Aws::RolePipeline::ready, this, [this](const Aws::AwsTarget &t) {
         if (!m_quietAws && t.profileProblem.isEmpty())
             err() << tr("AWS role ready: %1 — use it with `aws --profile %2`").arg(t.key(), t.profileName)
                   << Qt::endl;
@@ -483,13 +483,13 @@ void CliApp::withIdc(std::function<void(bool)> then)
 void CliApp::reconcileAws(std::function<void()> then)
 {
     m_awsReconciled = true;
-    if (!m_access || !m_config.aws.isConfigured()) {
+    if (!m_requests || !m_config.aws.isConfigured()) {
         then();
         return;
     }
     ensureAws();
     m_aws->setServerSkew(m_graph->serverClockSkewSecs());
-    m_aws->setGrants(m_access->grants(), Core::TargetMapper(m_config.mapping));
+    m_aws->setGrants(m_requests->grants(), Core::TargetMapper(m_config.mapping));
     const bool waiting
         = std::any_of(m_aws->targets().cbegin(), m_aws->targets().cend(),
                       [](const Aws::AwsTarget &t) { return t.phase != Aws::AwsTarget::Phase::Ready; });
@@ -572,7 +572,7 @@ void CliApp::failAws(const Error &error, const QString &doing)
 
 QString CliApp::proofAccount(const Core::Account &account)
 {
-    return Aws::AwsAccess::userOf(account); // the cached role credentials' user too
+    return Aws::RolePipeline::userOf(account); // the cached role credentials' user too
 }
 
 void CliApp::endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then)

@@ -23,7 +23,7 @@ class IdcSession;
 class KeychainSecretStore;
 } // namespace Elevate::Auth
 namespace Elevate::Aws {
-class AwsAccess;
+class RolePipeline;
 class PortalClient;
 struct EndReport;
 } // namespace Elevate::Aws
@@ -31,7 +31,7 @@ namespace Elevate::Net {
 class HttpClient;
 }
 namespace Elevate::Graph {
-class AccessService;
+class RequestTracker;
 class GraphClient;
 } // namespace Elevate::Graph
 
@@ -83,11 +83,11 @@ public:
     /// The history, after withAccess() (null when it cannot be opened).
     Core::HistoryStore *history() const { return m_history.get(); }
     /// After withAccess().
-    Graph::AccessService *access() const { return m_access; }
+    Graph::RequestTracker *requests() const { return m_requests; }
     /// The AWS side, after ensureAws().
     Auth::IdcSession *idc() const { return m_idc; }
     Aws::PortalClient *portal() const { return m_portal; }
-    Aws::AwsAccess *awsAccess() const { return m_aws; }
+    Aws::RolePipeline *rolePipeline() const { return m_aws; }
 
     /// Matches a target as typed ("123456789012/Role", "123456789012:Role", a group name or id) to
     /// one of `targets`; nullopt with `error` set when none or several match.
@@ -150,7 +150,7 @@ public:
     /// logout: one summary instead of a line per ended target.
     void setSigningOut(bool signingOut) { m_signingOut = signingOut; }
     void failAws(const Core::Error &error, const QString &doing);
-    /// The AWS part of end-all and sign-out: everything Aws::AwsAccess::endAll() removes (for the
+    /// The AWS part of end-all and sign-out: everything Aws::RolePipeline::endAll() removes (for the
     /// saved Entra account's cache entries), the portal Logout, then the Identity Center sign-in
     /// forgotten in the keychain. `then(signedInToAws, report, forgotten)`.
     void endAws(std::function<void(bool, const Aws::EndReport &, const Core::Result<void> &)> then);
@@ -166,11 +166,11 @@ private:
     Auth::EntraSession *m_session;
     Graph::GraphClient *m_graph;
     std::unique_ptr<Core::HistoryStore> m_history;
-    Graph::AccessService *m_access = nullptr;
+    Graph::RequestTracker *m_requests = nullptr;
     Auth::IdcSession *m_idc = nullptr;
     std::unique_ptr<Core::AccessTokenProvider> m_idcTokens;
     Aws::PortalClient *m_portal = nullptr;
-    Aws::AwsAccess *m_aws = nullptr;
+    Aws::RolePipeline *m_aws = nullptr;
     PimCommands *m_pim = nullptr;
     ApprovalCommands *m_approvals = nullptr;
     AwsCommands *m_awsCommands = nullptr;

@@ -9,7 +9,7 @@
 #include <QUrl>
 
 namespace Elevate::Aws {
-class AwsAccess;
+class RolePipeline;
 struct AwsTarget;
 } // namespace Elevate::Aws
 
@@ -26,7 +26,7 @@ QString sentence(const Core::Error &e);
 /// "2026-12-01 14:30", local time.
 QString hhmm(const QDateTime &t);
 /// A target still waiting after aws.sync.limitMinutes (the CLI asks once, so it measures instead of
-/// relying on AwsAccess::waitingTooLong, which fires on a check).
-bool waitedTooLong(const Aws::AwsTarget &t, const Aws::AwsAccess &aws);
+/// relying on RolePipeline::waitingTooLong, which fires on a check).
+bool waitedTooLong(const Aws::AwsTarget &t, const Aws::RolePipeline &aws);
 
 } // namespace Elevate::Cli

@@ -7,9 +7,9 @@
 #include "cliio.h"
 #include "core/isotime.h"
 #include "core/targetmapper.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -175,7 +175,7 @@ void PimCommands::printRequest(const Core::AccessRequest &r, const Core::Target 
 {
     if (m_app.json()) {
         QJsonObject o = m_app.requestJson(r);
-        if (const auto g = m_app.access()->grantFor(r.groupId, target.eligibility.accessId))
+        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.accessId))
             o.insert(QStringLiteral("grant"), m_app.grantJson(*g));
         out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << Qt::endl;
         return;
@@ -183,7 +183,7 @@ void PimCommands::printRequest(const Core::AccessRequest &r, const Core::Target 
     const QString name = target.key();
     switch (r.phase()) {
     case Core::RequestPhase::Active:
-        if (const auto g = m_app.access()->grantFor(r.groupId, target.eligibility.accessId);
+        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.accessId);
             g && g->end.isValid())
             out() << tr("%1 is active until %2 (%3 left).")
                          .arg(name, g->end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
@@ -217,11 +217,11 @@ void PimCommands::request(const RequestOptions &o)
             if (!target)
                 return m_app.fail(Error::make(Error::Kind::InvalidInput, why), tr("request"));
             const QString accessId = target->eligibility.accessId;
-            m_app.access()->policy(
+            m_app.requests()->policy(
                 target->eligibility.groupId, accessId, this,
                 [this, o, target](Core::Result<Core::ActivationPolicy> read) {
                     // A policy PIM will not show does not stop the request: PIM judges it on arrival.
-                    if (!read.ok() && !Graph::AccessService::policyUnreadable(read.error()))
+                    if (!read.ok() && !Graph::RequestTracker::policyUnreadable(read.error()))
                         return m_app.fail(read.error(), tr("reading the group's PIM policy"));
                     if (!read.ok())
                         err()
@@ -231,7 +231,7 @@ void PimCommands::request(const RequestOptions &o)
                                    .arg(sentence(read.error()))
                             << Qt::endl;
                     const Core::ActivationPolicy policy
-                        = read.ok() ? read.value() : Graph::AccessService::unreadablePolicy();
+                        = read.ok() ? read.value() : Graph::RequestTracker::unreadablePolicy();
                     Core::ActivationDraft draft;
                     if (o.duration.isEmpty()) {
                         draft.durationSecs = qMin<qint64>(qint64(m_app.config().defaultDurationMinutes) * 60,
@@ -257,25 +257,25 @@ void PimCommands::request(const RequestOptions &o)
                     draft.justification = o.justification;
                     draft.ticketSystem = o.ticketSystem;
                     draft.ticketNumber = o.ticketNumber;
-                    m_app.access()->request(*target, draft, this,
-                                            [this, o, target](Core::Result<Core::AccessRequest> r) {
-                                                if (!r.ok())
-                                                    return m_app.fail(r.error(), tr("request"));
-                                                m_app.tellOthers();
-                                                if (o.wait && !Core::isTerminal(r->phase()))
-                                                    return waitFor(r.value(), *target);
-                                                if (o.wait && r->phase() == Core::RequestPhase::Active)
-                                                    // Active at once, but Graph lists the grant only after
-                                                    // its replication lag: --wait waits for that too, so
-                                                    // the next command sees it.
-                                                    return m_app.access()->syncSettled(
-                                                        this, [this, r, target](Core::Result<void>) {
-                                                            printRequest(r.value(), *target);
-                                                            m_app.finish(ExitOk);
-                                                        });
-                                                printRequest(r.value(), *target);
-                                                m_app.finish(ExitOk);
-                                            });
+                    m_app.requests()->request(*target, draft, this,
+                                              [this, o, target](Core::Result<Core::AccessRequest> r) {
+                                                  if (!r.ok())
+                                                      return m_app.fail(r.error(), tr("request"));
+                                                  m_app.tellOthers();
+                                                  if (o.wait && !Core::isTerminal(r->phase()))
+                                                      return waitFor(r.value(), *target);
+                                                  if (o.wait && r->phase() == Core::RequestPhase::Active)
+                                                      // Active at once, but Graph lists the grant only after
+                                                      // its replication lag: --wait waits for that too, so
+                                                      // the next command sees it.
+                                                      return m_app.requests()->syncSettled(
+                                                          this, [this, r, target](Core::Result<void>) {
+                                                              printRequest(r.value(), *target);
+                                                              m_app.finish(ExitOk);
+                                                          });
+                                                  printRequest(r.value(), *target);
+                                                  m_app.finish(ExitOk);
+                                              });
                 });
         });
     });
@@ -289,7 +289,7 @@ void PimCommands::waitFor(const Core::AccessRequest &first, const Core::Target &
               << Qt::endl;
     // Graph may not show the request for a while after it was made (replication lag): a 404 in that
     // window means "not visible yet".
-    const QDateTime visibleBy = (first.created.isValid() ? first.created : m_app.access()->serverNow())
+    const QDateTime visibleBy = (first.created.isValid() ? first.created : m_app.requests()->serverNow())
                                     .addSecs(m_app.graph()->replicationWindowSecs());
     auto step = std::make_shared<int>(0);
     auto poll = std::make_shared<std::function<void()>>();
@@ -300,7 +300,7 @@ void PimCommands::waitFor(const Core::AccessRequest &first, const Core::Target &
                 auto again = weak.lock();
                 const bool transient = !r.ok()
                     && (r.error().kind == Error::Kind::Network || r.error().kind == Error::Kind::Timeout
-                        || (r.error().httpStatus == 404 && m_app.access()->serverNow() < visibleBy));
+                        || (r.error().httpStatus == 404 && m_app.requests()->serverNow() < visibleBy));
                 if (!r.ok() && r.error().httpStatus == 404 && !transient)
                     return m_app.fail(
                         Error::make(Error::Kind::Service,
@@ -312,7 +312,7 @@ void PimCommands::waitFor(const Core::AccessRequest &first, const Core::Target &
                 if (r.ok() && Core::isTerminal(r->phase())) {
                     // Settle the history and learn the grant's end (once Graph lists
                     // it) before printing.
-                    m_app.access()->syncSettled(this, [this, target, r](Core::Result<void>) {
+                    m_app.requests()->syncSettled(this, [this, target, r](Core::Result<void>) {
                         m_app.tellOthers();
                         printRequest(r.value(), target);
                         m_app.finish(r->phase() == Core::RequestPhase::Active ? ExitOk : ExitFailure);
@@ -336,11 +336,11 @@ void PimCommands::status()
 {
     m_app.withAccess([this] {
         // What this machine just did (a request, a deactivation) is shown once Graph shows it.
-        m_app.access()->syncSettled(this, [this](Core::Result<void> synced) {
+        m_app.requests()->syncSettled(this, [this](Core::Result<void> synced) {
             if (!synced.ok())
                 return m_app.fail(synced.error(), tr("reading your access"));
-            const auto &grants = m_app.access()->grants();
-            const auto &open = m_app.access()->openRequests();
+            const auto &grants = m_app.requests()->grants();
+            const auto &open = m_app.requests()->openRequests();
             if (m_app.json()) {
                 QJsonArray g, p;
                 for (const auto &grant : grants)
@@ -358,7 +358,7 @@ void PimCommands::status()
                 out() << tr("Active:") << '\n';
             for (const auto &grant : grants) {
                 const QString key
-                    = m_app.access()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
                 if (grant.isPermanent())
                     out() << "  " << key << "  " << tr("permanent assignment") << '\n';
                 else
@@ -372,7 +372,7 @@ void PimCommands::status()
                 out() << tr("Open requests:") << '\n';
             for (const auto &r : open)
                 out() << "  " << r.id << "  "
-                      << m_app.access()->targetKey(r.groupId, r.groupDisplayName, r.accessId) << "  "
+                      << m_app.requests()->targetKey(r.groupId, r.groupDisplayName, r.accessId) << "  "
                       << Graph::PimWording::status(r) << "  "
                       << tr("asked %1 ago")
                              .arg(Graph::PimWording::duration(
@@ -388,13 +388,13 @@ void PimCommands::status()
 void PimCommands::cancel(const QString &requestOrTarget)
 {
     m_app.withAccess([this, requestOrTarget] {
-        m_app.access()->sync(this, [this, requestOrTarget](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this, requestOrTarget](Core::Result<void> synced) {
             if (!synced.ok())
                 return m_app.fail(synced.error(), tr("reading your requests"));
             QString id;
-            for (const auto &r : m_app.access()->openRequests())
+            for (const auto &r : m_app.requests()->openRequests())
                 if (r.id == requestOrTarget
-                    || m_app.access()
+                    || m_app.requests()
                             ->targetKey(r.groupId, r.groupDisplayName, r.accessId)
                             .compare(requestOrTarget, Qt::CaseInsensitive)
                         == 0
@@ -406,7 +406,7 @@ void PimCommands::cancel(const QString &requestOrTarget)
                         Error::Kind::InvalidInput,
                         tr("no open request \"%1\"; `elevate status` lists them").arg(requestOrTarget)),
                     tr("cancel"));
-            m_app.access()->cancel(id, this, [this, id](Core::Result<void> r) {
+            m_app.requests()->cancel(id, this, [this, id](Core::Result<void> r) {
                 if (!r.ok())
                     return m_app.fail(r.error(), tr("cancel"));
                 m_app.tellOthers();
@@ -427,7 +427,7 @@ void PimCommands::cancel(const QString &requestOrTarget)
 void PimCommands::deactivate(const QString &target, const QString &justification)
 {
     m_app.withAccess([this, target, justification] {
-        m_app.access()->sync(this, [this, target, justification](Core::Result<void> synced) {
+        m_app.requests()->sync(this, [this, target, justification](Core::Result<void> synced) {
             if (!synced.ok())
                 return m_app.fail(synced.error(), tr("reading your access"));
             const QList<Core::Target> live = m_app.grantTargets(false);
@@ -438,8 +438,8 @@ void PimCommands::deactivate(const QString &target, const QString &justification
                                               live.isEmpty() ? tr("nothing is active")
                                                              : tr("\"%1\" is not active").arg(target)),
                                   tr("deactivate"));
-            const auto grant = m_app.access()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
-            m_app.access()->deactivate(
+            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            m_app.requests()->deactivate(
                 *grant, justification, this, [this, t](Core::Result<Core::AccessRequest> r) {
                     if (!r.ok())
                         return m_app.fail(r.error(), tr("deactivate"));
@@ -525,8 +525,8 @@ void PimCommands::history(bool csv)
             [this, print](const Core::Result<Core::Account> &result) {
                 if (!result.ok())
                     return print();
-                m_app.access()->setPrincipalId(result->objectId);
-                m_app.access()->sync(this, [print](Core::Result<void>) { print(); });
+                m_app.requests()->setPrincipalId(result->objectId);
+                m_app.requests()->sync(this, [print](Core::Result<void>) { print(); });
             });
     m_app.session()->restore();
 }

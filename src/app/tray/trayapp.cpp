@@ -4,23 +4,23 @@
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
-#include "aws/awsaccess.h"
 #include "aws/portalclient.h"
+#include "aws/rolepipeline.h"
 #include "core/changenotice.h"
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "startupmarks.h"
-#include "ui/accesscontroller.h"
 #include "ui/approvalswindow.h"
-#include "ui/awscontroller.h"
+#include "ui/awspresenter.h"
 #include "ui/browser.h"
 #include "ui/errortext.h"
 #include "ui/historywindow.h"
 #include "ui/mainwindow.h"
+#include "ui/pimpresenter.h"
 #include "ui/requestdialog.h"
 #include "ui/targetsmodel.h"
 #include "ui/traycontroller.h"
@@ -50,7 +50,7 @@ TrayApp::TrayApp(Options options, QObject *parent)
 
 TrayApp::~TrayApp()
 {
-    // Views first: they point at the controller.
+    // Views first: they point at the PIM presenter.
     m_historyWindow.reset();
     m_approvalsWindow.reset();
     m_window.reset();
@@ -127,51 +127,48 @@ Core::Result<void> TrayApp::start()
     if (history.ok())
         m_history = std::move(history).value();
     m_defaultDurationMinutes = cfg.defaultDurationMinutes;
-    m_controller = new Ui::AccessController(m_session, m_graph, Core::TargetMapper(cfg.mapping), m_clock,
-                                            this, m_history.get());
-    m_controller->setWarnMinutes(cfg.warnMinutesBefore);
+    m_pim = new Ui::PimPresenter(m_session, m_graph, Core::TargetMapper(cfg.mapping), m_clock, this,
+                                 m_history.get());
+    m_pim->setWarnMinutes(cfg.warnMinutesBefore);
     m_changes = new Core::ChangeNotice(Core::ChangeNotice::beside(cfg.effectiveHistoryPath()), this);
-    connect(m_changes, &Core::ChangeNotice::changedElsewhere, m_controller,
-            &Ui::AccessController::noticeChangeElsewhere);
+    connect(m_changes, &Core::ChangeNotice::changedElsewhere, m_pim,
+            &Ui::PimPresenter::noticeChangeElsewhere);
     m_changes->watch();
-    m_tray = std::make_unique<Ui::TrayController>(m_controller);
+    m_tray = std::make_unique<Ui::TrayController>(m_pim);
     if (lcStartup().isDebugEnabled()) {
         // After the tray's own handler: the menu has been rebuilt with the targets by then.
         auto *once = new QObject(this);
-        connect(m_controller, &Ui::AccessController::changed, once, [this, once] {
-            if (m_controller->status() != Ui::AccessController::Status::Ready
-                || m_controller->targets()->targets().isEmpty())
+        connect(m_pim, &Ui::PimPresenter::changed, once, [this, once] {
+            if (m_pim->status() != Ui::PimPresenter::Status::Ready || m_pim->targets()->targets().isEmpty())
                 return;
             markStartup("menu");
             once->deleteLater();
         });
     }
-    m_window = std::make_unique<Ui::MainWindow>(m_controller);
+    m_window = std::make_unique<Ui::MainWindow>(m_pim);
 
-    connect(m_controller, &Ui::AccessController::browserUrlReady, this, [this](const QUrl &url) {
+    connect(m_pim, &Ui::PimPresenter::browserUrlReady, this, [this](const QUrl &url) {
         if (!Ui::openInBrowser(url))
             m_window->showError(
                 tr("Elevate could not open a browser. Open this address yourself to sign in: %1")
                     .arg(url.toString(QUrl::FullyEncoded)));
     });
-    connect(m_controller, &Ui::AccessController::errorOccurred, this,
+    connect(m_pim, &Ui::PimPresenter::errorOccurred, this,
             [this](const QString &operation, const Error &error) {
                 const QString text = Ui::ErrorText::describe(operation, error);
                 m_window->showError(text);
                 m_tray->notify(tr("Elevate"), text, true);
             });
-    connect(m_controller, &Ui::AccessController::notify, this,
-            [this](const QString &title, const QString &message) {
-                logNotification(title, m_clock->nowSecs());
-                m_tray->notify(title, message, false);
-            });
+    connect(m_pim, &Ui::PimPresenter::notify, this, [this](const QString &title, const QString &message) {
+        logNotification(title, m_clock->nowSecs());
+        m_tray->notify(title, message, false);
+    });
     connect(m_tray.get(), &Ui::TrayController::openWindowRequested, this, &TrayApp::showWindow);
     connect(m_tray.get(), &Ui::TrayController::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_tray.get(), &Ui::TrayController::renewRequested, this, &TrayApp::openRenewForm);
     connect(m_tray.get(), &Ui::TrayController::historyRequested, this, &TrayApp::showHistory);
     connect(m_tray.get(), &Ui::TrayController::approvalsRequested, this, &TrayApp::showApprovals);
-    connect(m_controller, &Ui::AccessController::approvalArrived, m_tray.get(),
-            &Ui::TrayController::notifyApproval);
+    connect(m_pim, &Ui::PimPresenter::approvalArrived, m_tray.get(), &Ui::TrayController::notifyApproval);
     connect(m_window.get(), &Ui::MainWindow::requestFormRequested, this, &TrayApp::openRequestForm);
     connect(m_window.get(), &Ui::MainWindow::historyRequested, this, &TrayApp::showHistory);
     connect(m_window.get(), &Ui::MainWindow::approvalsRequested, this, &TrayApp::showApprovals);
@@ -194,7 +191,7 @@ Core::Result<void> TrayApp::start()
     if (!history.ok())
         m_window->showError(Ui::ErrorText::describe(tr("Opening the history"), history.error()));
     if (!config.ok()) {
-        m_controller->setConfigurationError(config.error());
+        m_pim->setConfigurationError(config.error());
         m_window->showError(Ui::ErrorText::describe(tr("Loading the configuration"), config.error()) + u' '
                             + tr("See the README section \"Real setup\"."));
         showWindow({});
@@ -203,11 +200,11 @@ Core::Result<void> TrayApp::start()
     if (m_options.demo) {
         // Demo mode never restores a saved sign-in (it would belong to an emulator that is gone).
         if (!m_options.demoAutoSignIn.isEmpty())
-            QTimer::singleShot(0, m_controller, &Ui::AccessController::signIn);
+            QTimer::singleShot(0, m_pim, &Ui::PimPresenter::signIn);
     } else {
-        m_controller->start();
-        if (m_awsController)
-            m_awsController->start();
+        m_pim->start();
+        if (m_awsPresenter)
+            m_awsPresenter->start();
     }
     return {};
 }
@@ -241,21 +238,20 @@ void TrayApp::startAws(const Core::AppConfig &config, const QString &configPath)
     QStringList args;
     if (configPath != Core::AppConfig::defaultPath())
         args << QStringLiteral("--config") << QFileInfo(configPath).absoluteFilePath();
-    m_aws = new Aws::AwsAccess(config, m_http, m_portal, std::move(files), m_secrets.get(), m_clock,
-                               Aws::AwsAccess::commandLine(elevateProgram(), args), this);
-    m_awsController
-        = new Ui::AwsController(m_controller, m_aws, m_idc, config.aws.scimServicePrincipalId, this);
-    m_tray->setAws(m_awsController);
-    m_window->setAws(m_awsController);
+    m_aws = new Aws::RolePipeline(config, m_http, m_portal, std::move(files), m_secrets.get(), m_clock,
+                                  Aws::RolePipeline::commandLine(elevateProgram(), args), this);
+    m_awsPresenter = new Ui::AwsPresenter(m_pim, m_aws, m_idc, config.aws.scimServicePrincipalId, this);
+    m_tray->setAws(m_awsPresenter);
+    m_window->setAws(m_awsPresenter);
     // Sign-out (the menu and the window) takes the AWS side with it, before the Entra sign-in.
-    m_controller->setSignOutStep(
-        [aws = m_awsController](std::function<void(QStringList)> done) { aws->signOut(std::move(done)); });
-    connect(m_awsController, &Ui::AwsController::openUrl, this, [this](const QUrl &url) {
+    m_pim->setSignOutStep(
+        [aws = m_awsPresenter](std::function<void(QStringList)> done) { aws->signOut(std::move(done)); });
+    connect(m_awsPresenter, &Ui::AwsPresenter::openUrl, this, [this](const QUrl &url) {
         if (!Ui::openInBrowser(url))
             m_window->showError(tr("Elevate could not open a browser. Open this address yourself: %1")
                                     .arg(url.toString(QUrl::FullyEncoded)));
     });
-    connect(m_awsController, &Ui::AwsController::notify, this,
+    connect(m_awsPresenter, &Ui::AwsPresenter::notify, this,
             [this](const QString &title, const QString &message, bool isError) {
                 m_tray->notify(title, message, isError);
             });
@@ -275,7 +271,7 @@ void TrayApp::confirmEndAll()
     box.setDefaultButton(QMessageBox::Cancel);
     box.exec();
     if (box.clickedButton() == end)
-        m_awsController->endAll();
+        m_awsPresenter->endAll();
 }
 
 void TrayApp::showWindow(const QString &targetKey)
@@ -289,24 +285,23 @@ void TrayApp::showWindow(const QString &targetKey)
 
 void TrayApp::openRequestForm(const QString &targetKey)
 {
-    const auto target = m_controller->target(targetKey);
+    const auto target = m_pim->target(targetKey);
     if (!target) {
         m_window->showError(
             tr("%1 is no longer in your eligible access; refresh and try again.").arg(targetKey));
         return;
     }
     if (const auto grant
-        = m_controller->access()->grantFor(target->eligibility.groupId, target->eligibility.accessId))
+        = m_pim->requests()->grantFor(target->eligibility.groupId, target->eligibility.accessId))
         return openRenewForm(grant->id);
-    Ui::RequestDialog::open(m_controller, *target, m_defaultDurationMinutes, std::nullopt, nullptr);
+    Ui::RequestDialog::open(m_pim, *target, m_defaultDurationMinutes, std::nullopt, nullptr);
 }
 
 void TrayApp::openRenewForm(const QString &grantId)
 {
-    for (const auto &g : m_controller->access()->grants())
+    for (const auto &g : m_pim->requests()->grants())
         if (g.id == grantId) {
-            Ui::RequestDialog::open(m_controller,
-                                    m_controller->targetFor(g.groupId, g.groupDisplayName, g.accessId),
+            Ui::RequestDialog::open(m_pim, m_pim->targetFor(g.groupId, g.groupDisplayName, g.accessId),
                                     m_defaultDurationMinutes, g, nullptr);
             return;
         }
@@ -325,7 +320,7 @@ void TrayApp::showHistory()
 void TrayApp::showApprovals(const QString &requestId)
 {
     if (!m_approvalsWindow)
-        m_approvalsWindow = std::make_unique<Ui::ApprovalsWindow>(m_controller);
+        m_approvalsWindow = std::make_unique<Ui::ApprovalsWindow>(m_pim);
     m_approvalsWindow->show();
     m_approvalsWindow->raise();
     m_approvalsWindow->activateWindow();

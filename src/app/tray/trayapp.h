@@ -26,7 +26,7 @@ namespace Elevate::Auth {
 class IdcSession;
 }
 namespace Elevate::Aws {
-class AwsAccess;
+class RolePipeline;
 class PortalClient;
 } // namespace Elevate::Aws
 namespace Elevate::Net {
@@ -40,9 +40,9 @@ class Emulator;
 }
 
 namespace Elevate::Ui {
-class AccessController;
+class PimPresenter;
 class ApprovalsWindow;
-class AwsController;
+class AwsPresenter;
 class HistoryWindow;
 class MainWindow;
 class TrayController;
@@ -82,10 +82,10 @@ public:
     /// Leaves the application; in demo mode after removing the demo keychain entry (bounded wait).
     void requestQuit();
 
-    Ui::AccessController *controller() const { return m_controller; }
+    Ui::PimPresenter *pim() const { return m_pim; }
     Ui::TrayController *tray() const { return m_tray.get(); }
-    Ui::AwsController *aws() const { return m_awsController; }
-    Aws::AwsAccess *awsAccess() const { return m_aws; }
+    Ui::AwsPresenter *aws() const { return m_awsPresenter; }
+    Aws::RolePipeline *rolePipeline() const { return m_aws; }
     Ui::MainWindow *window() const { return m_window.get(); }
     /// Opens the request form for an eligible target (TargetsModel::rowKey).
     void openRequestForm(const QString &targetKey);
@@ -118,11 +118,11 @@ private:
     std::unique_ptr<Core::SecretStore> m_secrets;
     Auth::EntraSession *m_session = nullptr;
     Graph::GraphClient *m_graph = nullptr;
-    Ui::AccessController *m_controller = nullptr;
+    Ui::PimPresenter *m_pim = nullptr;
     Auth::IdcSession *m_idc = nullptr;
     Aws::PortalClient *m_portal = nullptr;
-    Aws::AwsAccess *m_aws = nullptr;
-    Ui::AwsController *m_awsController = nullptr;
+    Aws::RolePipeline *m_aws = nullptr;
+    Ui::AwsPresenter *m_awsPresenter = nullptr;
     std::unique_ptr<Ui::TrayController> m_tray;
     std::unique_ptr<Ui::MainWindow> m_window;
     std::unique_ptr<Core::HistoryStore> m_history;

@@ -16,32 +16,32 @@ namespace Elevate::Auth {
 class IdcSession;
 }
 namespace Elevate::Aws {
-class AwsAccess;
+class RolePipeline;
 struct AwsTarget;
 } // namespace Elevate::Aws
 
 namespace Elevate::Ui {
 
-class AccessController;
+class PimPresenter;
 
 /**
- * The AWS half of what the tray shows: feeds the live PIM grants of the AccessController to the
- * AwsAccess pipeline (waiting for AWS → Ready → profiles) and turns its events into notifications;
+ * The AWS half of what the tray shows: feeds the live PIM grants of the PimPresenter to the
+ * RolePipeline (waiting for AWS → Ready → profiles) and turns its events into notifications;
  * offers the console, the Identity Center sign-in and "End all access now". No widgets.
  *
- *   AccessService::changed ─▶ AwsAccess::setGrants ─▶ waiting … ready ─▶ notify("AWS role ready")
- *   grant ends ─▶ AwsAccess removes profiles ─▶ notify("…credentials stay valid until …")
+ *   RequestTracker::changed ─▶ RolePipeline::setGrants ─▶ waiting … ready ─▶ notify("AWS role ready")
+ *   grant ends ─▶ RolePipeline removes profiles ─▶ notify("…credentials stay valid until …")
  *
  * `changed` fires whenever a target's AWS phase or the sign-in state changes.
  */
-class AwsController : public QObject
+class AwsPresenter : public QObject
 {
     Q_OBJECT
 public:
     /// `provisioningServicePrincipal`: the Identity Center app's service principal for provision on
     /// demand (aws.sync.servicePrincipalId); empty: not offered.
-    AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
-                  QString provisioningServicePrincipal = {}, QObject *parent = nullptr);
+    AwsPresenter(PimPresenter *pim, Aws::RolePipeline *aws, Auth::IdcSession *idc,
+                 QString provisioningServicePrincipal = {}, QObject *parent = nullptr);
 
     bool isSignedIn() const;
     /// An Identity Center sign-in is running (also "Sign in to AWS again").
@@ -94,8 +94,8 @@ private:
     /// When this account was last refused provision on demand (history, cached); invalid: never.
     QDateTime syncRefusedAt() const;
 
-    AccessController *m_access;
-    Aws::AwsAccess *m_aws;
+    PimPresenter *m_pim;
+    Aws::RolePipeline *m_aws;
     Auth::IdcSession *m_idc;
     QString m_provisioningServicePrincipal;
     mutable QHash<QString, QDateTime> m_syncRefusedAt; // by account object id

@@ -12,7 +12,7 @@
 #include <QTimer>
 
 namespace Elevate::Graph {
-class AccessService;
+class RequestTracker;
 class ApprovalService;
 class GraphClient;
 } // namespace Elevate::Graph
@@ -29,13 +29,13 @@ class TargetsModel;
  *   start() ─▶ session.restore() ─▶ signed in? ─▶ refresh() ─▶ targets
  *   signIn() ─▶ browserUrlReady ─▶ (browser) ─▶ signed in ─▶ refresh()
  *
- * It also owns the request lifecycle (a Graph::AccessService with auto-sync while signed in) and
+ * It also owns the request lifecycle (a Graph::RequestTracker with auto-sync while signed in) and
  * turns its events into notifications: a request granted, denied or canceled, a grant about to end
  * (at each of the configured thresholds, once) and ended.
  *
  * `changed` fires whenever status, account, targets, grants, requests or the last error change.
  */
-class AccessController : public QObject
+class PimPresenter : public QObject
 {
     Q_OBJECT
 public:
@@ -43,9 +43,8 @@ public:
     Q_ENUM(Status)
 
     /// `history` may be null (then nothing is recorded).
-    AccessController(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
-                     const Core::Clock *clock, QObject *parent = nullptr,
-                     Core::HistoryStore *history = nullptr);
+    PimPresenter(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
+                 const Core::Clock *clock, QObject *parent = nullptr, Core::HistoryStore *history = nullptr);
 
     Status status() const { return m_status; }
     std::optional<Core::Account> account() const { return m_session->account(); }
@@ -53,7 +52,7 @@ public:
     /// The error of the last operation, cleared by the next success (Kind::None when there is none).
     const Core::Error &lastError() const { return m_lastError; }
     QDateTime lastRefresh() const { return m_lastRefresh; }
-    Graph::AccessService *access() const { return m_access; }
+    Graph::RequestTracker *requests() const { return m_requests; }
     Graph::GraphClient *graph() const { return m_graph; }
     Graph::ApprovalService *approvals() const { return m_approvals; }
     Core::HistoryStore *history() const { return m_history; }
@@ -121,7 +120,7 @@ private:
     const Core::Clock *m_clock;
     TargetsModel *m_targets;
     Core::HistoryStore *m_history;
-    Graph::AccessService *m_access;
+    Graph::RequestTracker *m_requests;
     Graph::ApprovalService *m_approvals;
     Core::ExpiryWatcher m_expiry;
     QTimer m_expiryTimer;

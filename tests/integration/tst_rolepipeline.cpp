@@ -1,21 +1,21 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-// The "waiting for AWS" pipeline (AwsAccess) against the in-process emulator: a real PIM grant made
+// The "waiting for AWS" pipeline (RolePipeline) against the in-process emulator: a real PIM grant made
 // through Graph after an Entra sign-in, a real Identity Center sign-in, the portal, console federation,
 // AWS files in a temporary directory (seeded with the user's own bytes) and the real keychain (Secret
 // Service, a service name of its own per run). The test moves the emulator's clock and a ManualClock
-// together, so AwsAccess, the sessions and the emulator agree on "now"; only the automatic-check test
+// together, so RolePipeline, the sessions and the emulator agree on "now"; only the automatic-check test
 // runs on the system clock, because its timer runs on real time.
 
 #include "auth/entrasession.h"
 #include "auth/idcsession.h"
 #include "auth/keychainsecretstore.h"
-#include "aws/awsaccess.h"
 #include "aws/awsfiles.h"
 #include "aws/portalclient.h"
+#include "aws/rolepipeline.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/manualclock.h"
 #include "support/testsupport.h"
@@ -97,7 +97,7 @@ QDateTime isoTime(const QJsonValue &v)
 
 } // namespace
 
-class TestAwsAccess : public QObject
+class TestRolePipeline : public QObject
 {
     Q_OBJECT
 private:
@@ -115,14 +115,14 @@ private:
     std::unique_ptr<Graph::GraphClient> m_graph;
     QTemporaryDir m_historyDir;
     std::unique_ptr<Core::HistoryStore> m_history; // the service follows what it sent through it
-    std::unique_ptr<Graph::AccessService> m_access;
+    std::unique_ptr<Graph::RequestTracker> m_requests;
     std::unique_ptr<Auth::IdcSession> m_idc;
     std::unique_ptr<Aws::PortalClient> m_portal;
     std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<Aws::AwsAccess> m_aws;
+    std::unique_ptr<Aws::RolePipeline> m_aws;
     QHash<QString, Core::Target> m_targets;
     Core::TargetMapper m_mapper {Core::MappingConfig {}};
-    QString m_user; // the Entra account signed in, as AwsAccess keys the cache by it
+    QString m_user; // the Entra account signed in, as RolePipeline keys the cache by it
 
     // --- the emulator ---
 
@@ -168,24 +168,25 @@ private:
     QString configPath() const { return m_dir->filePath(u"aws/config"_s); }
     QString credentialsPath() const { return m_dir->filePath(u"aws/credentials"_s); }
 
-    /// A fresh AwsAccess over the fixture's files, keychain and portal, on `clock` (default: the manual one).
+    /// A fresh RolePipeline over the fixture's files, keychain and portal, on `clock` (default: the manual
+    /// one).
     void makeAws(const Core::Clock *clock = nullptr)
     {
         m_aws.reset();
         const QString process
-            = Aws::AwsAccess::commandLine(kProgram, {u"--config"_s, m_dir->filePath(u"config.json"_s)});
-        m_aws = std::make_unique<Aws::AwsAccess>(m_config, m_http.get(), m_portal.get(),
-                                                 Aws::AwsFiles(configPath(), credentialsPath()),
-                                                 m_keychain.get(), clock ? clock : m_clock.get(), process);
+            = Aws::RolePipeline::commandLine(kProgram, {u"--config"_s, m_dir->filePath(u"config.json"_s)});
+        m_aws = std::make_unique<Aws::RolePipeline>(m_config, m_http.get(), m_portal.get(),
+                                                    Aws::AwsFiles(configPath(), credentialsPath()),
+                                                    m_keychain.get(), clock ? clock : m_clock.get(), process);
         m_aws->setUser(m_user);
     }
 
     /// The keychain entry of the cached role credentials (the fixture's user and start URL).
     QString cacheKey() const
     {
-        Aws::AwsAccess probe(m_config, m_http.get(), m_portal.get(),
-                             Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(), m_clock.get(),
-                             QString());
+        Aws::RolePipeline probe(m_config, m_http.get(), m_portal.get(),
+                                Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(),
+                                m_clock.get(), QString());
         probe.setUser(m_user);
         return probe.cacheKey(kAccount, kRole);
     }
@@ -224,8 +225,8 @@ private:
         Core::ActivationDraft draft;
         draft.durationSecs = secs;
         std::optional<Core::Result<Core::AccessRequest>> sent;
-        m_access->request(m_targets.value(kKey), draft, this,
-                          [&sent](Core::Result<Core::AccessRequest> r) { sent = std::move(r); });
+        m_requests->request(m_targets.value(kKey), draft, this,
+                            [&sent](Core::Result<Core::AccessRequest> r) { sent = std::move(r); });
         if (!QTest::qWaitFor([&sent] { return sent.has_value(); }, kWaitMs) || !sent->ok()) {
             qWarning() << "request failed:" << describe(sent);
             return std::nullopt;
@@ -233,16 +234,16 @@ private:
         // Graph may show the new grant only after its replication lag, as the real service does: a sync
         // that settles looks again until it is there.
         std::optional<Core::Result<void>> synced;
-        m_access->syncSettled(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
+        m_requests->syncSettled(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
         if (!QTest::qWaitFor([&synced] { return synced.has_value(); }, kWaitMs) || !synced->ok()) {
             qWarning() << "sync failed:" << describe(synced);
             return std::nullopt;
         }
-        return m_access->grantFor(m_targets.value(kKey).eligibility.groupId, u"member"_s);
+        return m_requests->grantFor(m_targets.value(kKey).eligibility.groupId, u"member"_s);
     }
 
     /// "Sign in to AWS again" as the tray and `elevate aws-login --fresh` do it: portal Logout, the
-    /// Identity Center session forgotten, a new authorization; AwsAccess hears when it happened.
+    /// Identity Center session forgotten, a new authorization; RolePipeline hears when it happened.
     bool signInAgain()
     {
         std::optional<Core::Result<void>> out;
@@ -367,7 +368,7 @@ private Q_SLOTS:
         VERIFY_OK(config);
         m_config = config.value();
         QCOMPARE(m_config.aws.waitingLimitMinutes, 1);
-        m_config.keychainService = u"Elevate tst_awsaccess %1-%2"_s.arg(QCoreApplication::applicationPid())
+        m_config.keychainService = u"Elevate tst_rolepipeline %1-%2"_s.arg(QCoreApplication::applicationPid())
                                        .arg(m_emulator->baseUrl().port());
         m_clock = std::make_unique<Test::ManualClock>(m_emulator->now());
 
@@ -392,7 +393,7 @@ private Q_SLOTS:
         QVERIFY(signedIn.wait(kWaitMs));
         const auto account = signedIn.first().first().value<Core::Result<Core::Account>>();
         VERIFY_OK(account);
-        m_user = Aws::AwsAccess::userOf(account.value());
+        m_user = Aws::RolePipeline::userOf(account.value());
         QVERIFY(!m_user.isEmpty());
         m_graph = std::make_unique<Graph::GraphClient>(QUrl(m_config.graphBaseUrl), m_config.graphResource,
                                                        m_http.get(), m_entra.get());
@@ -410,9 +411,9 @@ private Q_SLOTS:
             u"history-%1.sqlite"_s.arg(QString::fromLatin1(QTest::currentTestFunction()))));
         VERIFY_OK(history);
         m_history = std::move(history).value();
-        m_access
-            = std::make_unique<Graph::AccessService>(m_graph.get(), m_history.get(), m_mapper, m_clock.get());
-        m_access->setPrincipalId(account->objectId);
+        m_requests = std::make_unique<Graph::RequestTracker>(m_graph.get(), m_history.get(), m_mapper,
+                                                             m_clock.get());
+        m_requests->setPrincipalId(account->objectId);
 
         // Identity Center: the session (signed in by the tests that need it) and the portal.
         m_idc = std::make_unique<Auth::IdcSession>(m_config, m_http.get(), m_keychain.get(), m_clock.get());
@@ -441,7 +442,7 @@ private Q_SLOTS:
         m_dir.reset();
         m_portal.reset();
         m_idc.reset();
-        m_access.reset();
+        m_requests.reset();
         m_history.reset();
         m_graph.reset();
         m_entra.reset();
@@ -473,8 +474,8 @@ private Q_SLOTS:
         QVERIFY(grant);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
         m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
-        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
+        QSignalSpy problems(m_aws.get(), &Aws::RolePipeline::problem);
         m_aws->setGrants({*grant}, m_mapper);
         const Aws::AwsTarget *t = m_aws->target(kAccount, kRole);
         QVERIFY(t);
@@ -555,7 +556,7 @@ private Q_SLOTS:
 
         // A restart finds the profile and is Ready at once, without asking the portal.
         makeAws();
-        QSignalSpy readyAgain(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy readyAgain(m_aws.get(), &Aws::RolePipeline::ready);
         m_aws->setGrants({*grant}, m_mapper);
         QCOMPARE(m_aws->target(kAccount, kRole)->phase, Aws::AwsTarget::Phase::Ready);
         QVERIFY(checkOnce());
@@ -574,7 +575,7 @@ private Q_SLOTS:
         // SCIM reaches AWS 4 real seconds from now (this test runs on the system clock): counted from
         // the activation's start, less the time Graph took to show the grant (replication lag).
         m_emulator->setScimDelay(4 + qMax<qint64>(0, grant->start.secsTo(m_emulator->now())));
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
         QElapsedTimer elapsed;
         elapsed.start();
         m_aws->setAutoCheck(true);
@@ -672,7 +673,7 @@ private Q_SLOTS:
         QCOMPARE(second->value().sessionToken, c.sessionToken);
         QCOMPARE(second->value().expiration, c.expiration);
 
-        // A fresh AwsAccess (the next `elevate credential-process`) reads the same cache.
+        // A fresh RolePipeline (the next `elevate credential-process`) reads the same cache.
         makeAws();
         m_aws->setGrants({*grant}, m_mapper);
         const auto third = credentials(grant->end);
@@ -782,7 +783,7 @@ private Q_SLOTS:
         QVERIFY(readFile(configPath()) != kUserConfig);
         QCOMPARE(credentialsCalls(), 1);
 
-        QSignalSpy ended(m_aws.get(), &Aws::AwsAccess::ended);
+        QSignalSpy ended(m_aws.get(), &Aws::RolePipeline::ended);
         m_aws->setGrants({}, m_mapper);
         QVERIFY(ended.count() == 1 || ended.wait(kWaitMs));
         QCOMPARE(ended.count(), 1);
@@ -887,9 +888,9 @@ private Q_SLOTS:
         int calls = credentialsCalls();
         QStringList otherKeys;
         for (const auto &o : others) {
-            Aws::AwsAccess other(o.config, m_http.get(), m_portal.get(),
-                                 Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(),
-                                 m_clock.get(), kProgram);
+            Aws::RolePipeline other(o.config, m_http.get(), m_portal.get(),
+                                    Aws::AwsFiles(configPath(), credentialsPath()), m_keychain.get(),
+                                    m_clock.get(), kProgram);
             other.setUser(o.user);
             const QString key = other.cacheKey(kAccount, kRole);
             QVERIFY2(key != myKey && !otherKeys.contains(key), o.what);
@@ -957,7 +958,7 @@ private Q_SLOTS:
         const auto url = consoleUrl(grant->end);
         VERIFY_OK(url);
         QVERIFY(cachedEntry().has_value());
-        QSignalSpy ended(m_aws.get(), &Aws::AwsAccess::ended);
+        QSignalSpy ended(m_aws.get(), &Aws::RolePipeline::ended);
         m_aws->setAutoCheck(true);
         QTest::qWait(200);
         QCOMPARE(ended.count(), 0);
@@ -1027,7 +1028,7 @@ private Q_SLOTS:
     {
         const auto grant = grantReadOnly();
         QVERIFY(grant);
-        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
+        QSignalSpy problems(m_aws.get(), &Aws::RolePipeline::problem);
         m_aws->setGrants({*grant}, m_mapper);
         advance(kScimDelay + 1);
         QVERIFY(checkOnce());
@@ -1045,7 +1046,7 @@ private Q_SLOTS:
 
         // After the sign-in, checkNow() (what the tray does) finds the role.
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
         m_aws->checkNow();
         QVERIFY(ready.count() == 1 || ready.wait(kWaitMs));
         QCOMPARE(m_aws->target(kAccount, kRole)->phase, Aws::AwsTarget::Phase::Ready);
@@ -1058,7 +1059,7 @@ private Q_SLOTS:
         QVERIFY(grant);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
         m_aws->setGrants({*grant}, m_mapper);
-        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
+        QSignalSpy problems(m_aws.get(), &Aws::RolePipeline::problem);
 
         // Throttled on every try of one check (the client retries three times after Retry-After).
         QCOMPARE(addFault(R"({"path": "/assignment/roles", "status": 429, "retryAfter": "1", "count": 4})"),
@@ -1093,8 +1094,8 @@ private Q_SLOTS:
         const QByteArray mine = kUserConfig + "\n\n[profile " + kProfile.toUtf8()
             + "]\r\nregion = us-east-1\r\noutput = json\r\n";
         QVERIFY(writeFile(configPath(), mine));
-        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy problems(m_aws.get(), &Aws::RolePipeline::problem);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
         QVERIFY(readyGrant());
         const Aws::AwsTarget *t = m_aws->target(kAccount, kRole);
         QVERIFY2(!t->profileProblem.isEmpty(), "a user's section of that name must be reported");
@@ -1111,7 +1112,7 @@ private Q_SLOTS:
         m_aws->reconcileProfiles(this, [&done] { done = true; });
         QTRY_VERIFY(done);
         QCOMPARE(readFile(configPath()), mine);
-        QSignalSpy ended(m_aws.get(), &Aws::AwsAccess::ended);
+        QSignalSpy ended(m_aws.get(), &Aws::RolePipeline::ended);
         m_aws->setGrants({}, m_mapper);
         QVERIFY(ended.count() == 1 || ended.wait(kWaitMs));
         QCOMPARE(readFile(configPath()), mine);
@@ -1161,9 +1162,9 @@ private Q_SLOTS:
         const auto grant = grantReadOnly();
         QVERIFY(grant);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
-        QSignalSpy changed(m_aws.get(), &Aws::AwsAccess::changed);
-        QSignalSpy problems(m_aws.get(), &Aws::AwsAccess::problem);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
+        QSignalSpy changed(m_aws.get(), &Aws::RolePipeline::changed);
+        QSignalSpy problems(m_aws.get(), &Aws::RolePipeline::problem);
         m_aws->setGrants({*grant}, m_mapper);
         advance(kScimDelay + 1);
         changed.clear();
@@ -1245,7 +1246,7 @@ private Q_SLOTS:
             QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
             advance(10);
         }
-        QSignalSpy changed(m_aws.get(), &Aws::AwsAccess::changed);
+        QSignalSpy changed(m_aws.get(), &Aws::RolePipeline::changed);
         QVERIFY(checkOnce());
         t = m_aws->target(kAccount, kRole);
         QCOMPARE(t->phase, Aws::AwsTarget::Phase::Waiting);
@@ -1260,7 +1261,7 @@ private Q_SLOTS:
         QVERIFY(m_aws->target(kAccount, kRole)->freshSignInMayHelp);
 
         // "Sign in to AWS again": the old session is logged out at the portal, a new one sees the role.
-        QSignalSpy ready(m_aws.get(), &Aws::AwsAccess::ready);
+        QSignalSpy ready(m_aws.get(), &Aws::RolePipeline::ready);
         QVERIFY(signInAgain());
         QVERIFY(m_idc->signedInAt() > signedInAt);
         QVERIFY(!m_aws->target(kAccount, kRole)->freshSignInMayHelp);
@@ -1281,7 +1282,7 @@ private Q_SLOTS:
         const auto grant = grantReadOnly(4 * 3600);
         QVERIFY(grant);
         QVERIFY2(signInToAws().ok(), "Identity Center sign-in");
-        QSignalSpy tooLong(m_aws.get(), &Aws::AwsAccess::waitingTooLong);
+        QSignalSpy tooLong(m_aws.get(), &Aws::RolePipeline::waitingTooLong);
         m_aws->setGrants({*grant}, m_mapper);
         QVERIFY(checkOnce());
         advance(30);
@@ -1345,7 +1346,7 @@ private Q_SLOTS:
         m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         const auto grant = grantReadOnly(4 * 3600);
         QVERIFY(grant);
-        QSignalSpy tooLong(m_aws.get(), &Aws::AwsAccess::waitingTooLong);
+        QSignalSpy tooLong(m_aws.get(), &Aws::RolePipeline::waitingTooLong);
         m_aws->setGrants({*grant}, m_mapper);
         QVERIFY(checkOnce());
         const auto since = [&] { return grant->start.secsTo(m_clock->now()); };
@@ -1457,5 +1458,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestAwsAccess)
-#include "tst_awsaccess.moc"
+QTEST_GUILESS_MAIN(TestRolePipeline)
+#include "tst_rolepipeline.moc"

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "accessservice.h"
+#include "requesttracker.h"
 
 #include "odata.h"
 #include "pimwording.h"
@@ -59,7 +59,7 @@ Core::AccessRequest fromHistory(const Core::HistoryEntry &e)
 }
 } // namespace
 
-template<typename T> AccessService::Callback<T> AccessService::once(QObject *context, Callback<T> callback)
+template<typename T> RequestTracker::Callback<T> RequestTracker::once(QObject *context, Callback<T> callback)
 {
     auto answered = std::make_shared<bool>(false);
     const quint64 ticket = ++m_nextTicket;
@@ -89,25 +89,25 @@ template<typename T> AccessService::Callback<T> AccessService::once(QObject *con
     return answer;
 }
 
-Core::ActivationPolicy AccessService::unreadablePolicy()
+Core::ActivationPolicy RequestTracker::unreadablePolicy()
 {
     Core::ActivationPolicy p;
     p.maximumDurationSecs = 24 * 3600; // graph-pim.md §9.2: group activations last 1-24 hours
     return p;
 }
 
-bool AccessService::policyUnreadable(const Core::Error &error)
+bool RequestTracker::policyUnreadable(const Core::Error &error)
 {
     return error.httpStatus == 403 && (error.kind == Error::Kind::Service || error.kind == Error::Kind::Http);
 }
 
-qint64 AccessService::windowSecs() const
+qint64 RequestTracker::windowSecs() const
 {
     return m_graph->replicationWindowSecs();
 }
 
-AccessService::AccessService(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
-                             const Core::Clock *clock, QObject *parent)
+RequestTracker::RequestTracker(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
+                               const Core::Clock *clock, QObject *parent)
     : QObject(parent)
     , m_graph(graph)
     , m_history(history)
@@ -118,7 +118,7 @@ AccessService::AccessService(GraphClient *graph, Core::HistoryStore *history, Co
     connect(&m_timer, &QTimer::timeout, this, [this] { sync(); });
 }
 
-void AccessService::setPrincipalId(const QString &id)
+void RequestTracker::setPrincipalId(const QString &id)
 {
     if (m_principalId == id)
         return;
@@ -143,8 +143,8 @@ void AccessService::setPrincipalId(const QString &id)
     Q_EMIT changed();
 }
 
-QString AccessService::targetKey(const QString &groupId, const QString &groupName,
-                                 const QString &accessId) const
+QString RequestTracker::targetKey(const QString &groupId, const QString &groupName,
+                                  const QString &accessId) const
 {
     Core::Eligibility e;
     e.groupId = groupId;
@@ -153,7 +153,7 @@ QString AccessService::targetKey(const QString &groupId, const QString &groupNam
     return Core::Target {e, m_mapper.map(e)}.key();
 }
 
-void AccessService::record(const Core::HistoryEntry &entryIn)
+void RequestTracker::record(const Core::HistoryEntry &entryIn)
 {
     if (!m_history)
         return;
@@ -165,8 +165,8 @@ void AccessService::record(const Core::HistoryEntry &entryIn)
         qCWarning(lcGraph) << "history:" << r.error().message;
 }
 
-std::optional<Core::ActivationPolicy> AccessService::cachedPolicy(const QString &groupId,
-                                                                  const QString &accessId) const
+std::optional<Core::ActivationPolicy> RequestTracker::cachedPolicy(const QString &groupId,
+                                                                   const QString &accessId) const
 {
     const auto it = m_policies.constFind(policyKey(groupId, accessId));
     if (it == m_policies.cend())
@@ -174,8 +174,8 @@ std::optional<Core::ActivationPolicy> AccessService::cachedPolicy(const QString 
     return *it;
 }
 
-void AccessService::fetchPolicy(const QString &groupId, const QString &accessId,
-                                std::function<void(Core::Result<Core::ActivationPolicy>)> then)
+void RequestTracker::fetchPolicy(const QString &groupId, const QString &accessId,
+                                 std::function<void(Core::Result<Core::ActivationPolicy>)> then)
 {
     if (const auto cached = cachedPolicy(groupId, accessId))
         return then(*cached);
@@ -189,13 +189,13 @@ void AccessService::fetchPolicy(const QString &groupId, const QString &accessId,
         });
 }
 
-void AccessService::policy(const QString &groupId, const QString &accessId, QObject *context,
-                           Callback<Core::ActivationPolicy> callback)
+void RequestTracker::policy(const QString &groupId, const QString &accessId, QObject *context,
+                            Callback<Core::ActivationPolicy> callback)
 {
     fetchPolicy(groupId, accessId, once(context, std::move(callback)));
 }
 
-std::optional<Core::Grant> AccessService::grantFor(const QString &groupId, const QString &accessId) const
+std::optional<Core::Grant> RequestTracker::grantFor(const QString &groupId, const QString &accessId) const
 {
     for (const auto &g : m_grants)
         if (g.groupId == groupId && g.accessId == accessId)
@@ -203,8 +203,8 @@ std::optional<Core::Grant> AccessService::grantFor(const QString &groupId, const
     return std::nullopt;
 }
 
-std::optional<Core::AccessRequest> AccessService::openRequestFor(const QString &groupId,
-                                                                 const QString &accessId) const
+std::optional<Core::AccessRequest> RequestTracker::openRequestFor(const QString &groupId,
+                                                                  const QString &accessId) const
 {
     for (const auto &r : m_open)
         if (r.groupId == groupId && (r.accessId.isEmpty() || r.accessId == accessId))
@@ -212,8 +212,8 @@ std::optional<Core::AccessRequest> AccessService::openRequestFor(const QString &
     return std::nullopt;
 }
 
-void AccessService::request(const Core::Target &target, const Core::ActivationDraft &draftIn,
-                            QObject *context, Callback<Core::AccessRequest> callback)
+void RequestTracker::request(const Core::Target &target, const Core::ActivationDraft &draftIn,
+                             QObject *context, Callback<Core::AccessRequest> callback)
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
@@ -250,7 +250,7 @@ void AccessService::request(const Core::Target &target, const Core::ActivationDr
         });
 }
 
-QDateTime AccessService::endedRecently(const QString &groupId, const QString &accessId) const
+QDateTime RequestTracker::endedRecently(const QString &groupId, const QString &accessId) const
 {
     const QDateTime now = serverNow();
     QDateTime latest;
@@ -274,9 +274,9 @@ QDateTime AccessService::endedRecently(const QString &groupId, const QString &ac
     return latest.addSecs(windowSecs());
 }
 
-void AccessService::submit(const Core::Target &target, const Core::ActivationDraft &draft,
-                           const QString &principal, const QDateTime &existsUntil, int attempt,
-                           Callback<Core::AccessRequest> answer)
+void RequestTracker::submit(const Core::Target &target, const Core::ActivationDraft &draft,
+                            const QString &principal, const QDateTime &existsUntil, int attempt,
+                            Callback<Core::AccessRequest> answer)
 {
     const quint64 generation = m_generation;
     // "Now" for PIM is Graph's now: a local clock that runs ahead would schedule the activation
@@ -345,7 +345,7 @@ void AccessService::submit(const Core::Target &target, const Core::ActivationDra
         });
 }
 
-void AccessService::follow(const Core::AccessRequest &r)
+void RequestTracker::follow(const Core::AccessRequest &r)
 {
     if (!Core::isTerminal(r.phase())) {
         m_open.removeIf([&r](const Core::AccessRequest &o) { return o.id == r.id; });
@@ -357,8 +357,8 @@ void AccessService::follow(const Core::AccessRequest &r)
     sync();
 }
 
-void AccessService::cancel(const QString &requestId, QObject *context,
-                           std::function<void(Core::Result<void>)> callback)
+void RequestTracker::cancel(const QString &requestId, QObject *context,
+                            std::function<void(Core::Result<void>)> callback)
 {
     auto answer = once(context, Callback<void>(std::move(callback)));
     if (m_principalId.isEmpty())
@@ -382,8 +382,8 @@ void AccessService::cancel(const QString &requestId, QObject *context,
     });
 }
 
-void AccessService::deactivate(const Core::Grant &grant, const QString &justification, QObject *context,
-                               Callback<Core::AccessRequest> callback)
+void RequestTracker::deactivate(const Core::Grant &grant, const QString &justification, QObject *context,
+                                Callback<Core::AccessRequest> callback)
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
@@ -424,9 +424,9 @@ void AccessService::deactivate(const Core::Grant &grant, const QString &justific
         });
 }
 
-void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
-                          const Core::ActivationDraft &draft, QObject *context,
-                          Callback<Core::AccessRequest> callback)
+void RequestTracker::renew(const Core::Target &target, const Core::Grant &grant,
+                           const Core::ActivationDraft &draft, QObject *context,
+                           Callback<Core::AccessRequest> callback)
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
@@ -497,7 +497,7 @@ void AccessService::renew(const Core::Target &target, const Core::Grant &grant,
     });
 }
 
-void AccessService::setAutoSync(bool on)
+void RequestTracker::setAutoSync(bool on)
 {
     m_autoSync = on;
     if (!on)
@@ -506,7 +506,7 @@ void AccessService::setAutoSync(bool on)
         scheduleSync();
 }
 
-void AccessService::scheduleSync()
+void RequestTracker::scheduleSync()
 {
     if (!m_autoSync || m_principalId.isEmpty())
         return;
@@ -543,7 +543,7 @@ void AccessService::scheduleSync()
     m_timer.start(int(qMax<qint64>(1, delay) * 1000));
 }
 
-void AccessService::sync(QObject *context, std::function<void(Core::Result<void>)> done)
+void RequestTracker::sync(QObject *context, std::function<void(Core::Result<void>)> done)
 {
     auto answer = once(context, Callback<void>(std::move(done)));
     if (m_principalId.isEmpty())
@@ -559,7 +559,7 @@ void AccessService::sync(QObject *context, std::function<void(Core::Result<void>
     runSync();
 }
 
-void AccessService::syncSettled(QObject *context, std::function<void(Core::Result<void>)> done)
+void RequestTracker::syncSettled(QObject *context, std::function<void(Core::Result<void>)> done)
 {
     auto answer = once(context, Callback<void>(std::move(done)));
     auto step = std::make_shared<int>(0);
@@ -578,7 +578,7 @@ void AccessService::syncSettled(QObject *context, std::function<void(Core::Resul
     (*round)();
 }
 
-void AccessService::answerSync(const Core::Result<void> &result)
+void RequestTracker::answerSync(const Core::Result<void> &result)
 {
     m_syncing = false;
     for (const auto &waiter : std::exchange(m_syncWaiters, {}))
@@ -591,7 +591,7 @@ void AccessService::answerSync(const Core::Result<void> &result)
     }
 }
 
-bool AccessService::isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const
+bool RequestTracker::isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const
 {
     const QDateTime now = serverNow();
     for (const auto &e : m_endedHere)
@@ -606,7 +606,7 @@ bool AccessService::isGhost(const Core::Grant &grant, const QList<Core::HistoryE
     return false;
 }
 
-void AccessService::runSync()
+void RequestTracker::runSync()
 {
     m_syncing = true;
     m_timer.stop();
@@ -746,7 +746,7 @@ void AccessService::runSync()
         });
 }
 
-void AccessService::settleDecided(const Core::AccessRequest &request, std::function<void()> done)
+void RequestTracker::settleDecided(const Core::AccessRequest &request, std::function<void()> done)
 {
     // Who decided, and why: the approval's stage says (graph-pim.md §8.2).
     const quint64 generation = m_generation;
@@ -775,10 +775,10 @@ void AccessService::settleDecided(const Core::AccessRequest &request, std::funct
                          });
 }
 
-QList<Core::AccessRequest> AccessService::finishSync(const QList<Core::Grant> &grants,
-                                                     const QList<Core::AccessRequest> &listed,
-                                                     const QHash<QString, Core::AccessRequest> &looked,
-                                                     const QList<Core::AccessRequest> &unseen, bool ghosts)
+QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &grants,
+                                                      const QList<Core::AccessRequest> &listed,
+                                                      const QHash<QString, Core::AccessRequest> &looked,
+                                                      const QList<Core::AccessRequest> &unseen, bool ghosts)
 {
     bool awaiting = ghosts || !unseen.isEmpty();
     QList<Core::AccessRequest> decided; // by an approver, to be settled with who decided

@@ -1,20 +1,19 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "accesscontroller.h"
+#include "pimpresenter.h"
 
 #include "errortext.h"
-#include "graph/accessservice.h"
 #include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 #include "targetsmodel.h"
 
 namespace Elevate::Ui {
 
 using Core::Error;
 
-AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClient *graph,
-                                   Core::TargetMapper mapper, const Core::Clock *clock, QObject *parent,
-                                   Core::HistoryStore *history)
+PimPresenter::PimPresenter(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
+                           const Core::Clock *clock, QObject *parent, Core::HistoryStore *history)
     : QObject(parent)
     , m_session(session)
     , m_graph(graph)
@@ -22,10 +21,10 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     , m_clock(clock)
     , m_targets(new TargetsModel(this))
     , m_history(history)
-    , m_access(new Graph::AccessService(graph, history, m_mapper, clock, this))
+    , m_requests(new Graph::RequestTracker(graph, history, m_mapper, clock, this))
     , m_approvals(new Graph::ApprovalService(graph, history, clock, this))
 {
-    connect(m_approvals, &Graph::ApprovalService::changed, this, &AccessController::changed);
+    connect(m_approvals, &Graph::ApprovalService::changed, this, &PimPresenter::changed);
     connect(m_approvals, &Graph::ApprovalService::arrived, this,
             [this](const QList<Core::AccessRequest> &fresh) {
                 for (const auto &r : fresh) {
@@ -41,26 +40,26 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
             });
     m_graph->setClock(clock);
     m_expiryTimer.setSingleShot(true);
-    connect(&m_expiryTimer, &QTimer::timeout, this, &AccessController::checkExpiry);
+    connect(&m_expiryTimer, &QTimer::timeout, this, &PimPresenter::checkExpiry);
     // A command usually writes several things in a row (request, history, follow-up): one sync for all.
     m_elsewhereTimer.setSingleShot(true);
     m_elsewhereTimer.setInterval(250);
     connect(&m_elsewhereTimer, &QTimer::timeout, this, [this] {
         if (m_session->state() != Auth::EntraSession::State::SignedIn)
             return;
-        m_access->sync();
+        m_requests->sync();
         m_approvals->refresh();
     });
-    connect(m_access, &Graph::AccessService::changed, this, [this] {
-        if (m_syncFailing && m_access->lastSync() != m_lastGoodSync) {
+    connect(m_requests, &Graph::RequestTracker::changed, this, [this] {
+        if (m_syncFailing && m_requests->lastSync() != m_lastGoodSync) {
             m_syncFailing = false;
             m_lastError = {};
         }
-        m_lastGoodSync = m_access->lastSync();
+        m_lastGoodSync = m_requests->lastSync();
         checkExpiry();
         Q_EMIT changed();
     });
-    connect(m_access, &Graph::AccessService::requestSubmitted, this, [this](const Core::AccessRequest &r) {
+    connect(m_requests, &Graph::RequestTracker::requestSubmitted, this, [this](const Core::AccessRequest &r) {
         const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
         switch (r.phase()) {
         case Core::RequestPhase::Active:
@@ -76,7 +75,7 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
             break;
         }
     });
-    connect(m_access, &Graph::AccessService::requestSettled, this,
+    connect(m_requests, &Graph::RequestTracker::requestSettled, this,
             [this](const Core::AccessRequest &r, const QString &by, const QString &why) {
                 const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
                 switch (r.phase()) {
@@ -113,7 +112,7 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
                     break;
                 }
             });
-    connect(m_access, &Graph::AccessService::grantEnded, this,
+    connect(m_requests, &Graph::RequestTracker::grantEnded, this,
             [this](const Core::Grant &g, const QString &outcome) {
                 const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);
                 Q_EMIT notify(tr("Access ended"),
@@ -123,7 +122,7 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
             });
     // A sync that keeps failing (offline, Graph down) is said once, not at every retry; the next
     // good sync clears it.
-    connect(m_access, &Graph::AccessService::syncFailed, this, [this](const Error &e) {
+    connect(m_requests, &Graph::RequestTracker::syncFailed, this, [this](const Error &e) {
         if (m_syncFailing) {
             m_lastError = e;
             Q_EMIT changed();
@@ -132,11 +131,11 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
         m_syncFailing = true;
         fail(tr("checking your access"), e);
     });
-    connect(m_session, &Auth::EntraSession::browserUrlReady, this, &AccessController::browserUrlReady);
-    connect(m_session, &Auth::EntraSession::signInFinished, this, &AccessController::onSignInFinished);
+    connect(m_session, &Auth::EntraSession::browserUrlReady, this, &PimPresenter::browserUrlReady);
+    connect(m_session, &Auth::EntraSession::signInFinished, this, &PimPresenter::onSignInFinished);
     connect(m_session, &Auth::EntraSession::signedOut, this, [this](const Core::Result<void> &result) {
         ++m_refreshGeneration;
-        m_access->setPrincipalId({});
+        m_requests->setPrincipalId({});
         m_approvals->setPrincipalId({});
         m_targets->setTargets({});
         const bool asked = std::exchange(m_signingOut, false);
@@ -150,27 +149,27 @@ AccessController::AccessController(Auth::EntraSession *session, Graph::GraphClie
     });
 }
 
-void AccessController::setStatus(Status status)
+void PimPresenter::setStatus(Status status)
 {
     m_status = status;
     Q_EMIT changed();
 }
 
-void AccessController::fail(const QString &operation, const Error &error)
+void PimPresenter::fail(const QString &operation, const Error &error)
 {
     m_lastError = error;
     Q_EMIT errorOccurred(operation, error);
     Q_EMIT changed();
 }
 
-void AccessController::start()
+void PimPresenter::start()
 {
     m_restoring = true;
     setStatus(Status::Restoring);
     m_session->restore();
 }
 
-void AccessController::signIn()
+void PimPresenter::signIn()
 {
     if (m_configError.kind != Error::Kind::None) {
         fail(tr("sign-in"), m_configError);
@@ -182,18 +181,18 @@ void AccessController::signIn()
     m_session->signInInteractive();
 }
 
-void AccessController::cancelSignIn()
+void PimPresenter::cancelSignIn()
 {
     m_session->cancelSignIn();
 }
 
-void AccessController::signOut()
+void PimPresenter::signOut()
 {
     if (m_signingOut)
         return;
     m_signingOut = true;
     // Said at the end: sign-out leaves them active in PIM.
-    const QList<Core::Grant> grants = m_access->grants();
+    const QList<Core::Grant> grants = m_requests->grants();
     auto entra = [this, grants](QStringList sentences) {
         m_signOutSentences = std::move(sentences);
         m_signOutGrants = grants;
@@ -205,7 +204,7 @@ void AccessController::signOut()
         entra({});
 }
 
-QString AccessController::signOutMessage() const
+QString PimPresenter::signOutMessage() const
 {
     QStringList parts;
     parts << (m_signOutStep ? tr("Elevate removed its Entra sign-in from the keychain.")
@@ -231,13 +230,13 @@ QString AccessController::signOutMessage() const
     return parts.join(u' ');
 }
 
-void AccessController::onSignInFinished(const Core::Result<Core::Account> &result)
+void PimPresenter::onSignInFinished(const Core::Result<Core::Account> &result)
 {
     const bool wasRestoring = std::exchange(m_restoring, false);
     if (result.ok()) {
         m_lastError = {};
-        m_access->setAutoSync(true);
-        m_access->setPrincipalId(result->objectId);
+        m_requests->setAutoSync(true);
+        m_requests->setPrincipalId(result->objectId);
         m_approvals->setAutoRefresh(true);
         m_approvals->setPrincipalId(result->objectId);
         refresh();
@@ -259,7 +258,7 @@ void AccessController::onSignInFinished(const Core::Result<Core::Account> &resul
     fail(wasRestoring ? tr("silent sign-in") : tr("sign-in"), result.error());
 }
 
-void AccessController::refresh()
+void PimPresenter::refresh()
 {
     if (m_session->state() != Auth::EntraSession::State::SignedIn)
         return;
@@ -281,19 +280,19 @@ void AccessController::refresh()
     });
 }
 
-void AccessController::noticeChangeElsewhere()
+void PimPresenter::noticeChangeElsewhere()
 {
     if (!m_elsewhereTimer.isActive())
         m_elsewhereTimer.start();
 }
 
-void AccessController::setWarnMinutes(const QList<int> &minutes)
+void PimPresenter::setWarnMinutes(const QList<int> &minutes)
 {
     m_expiry = Core::ExpiryWatcher(minutes);
     checkExpiry();
 }
 
-std::optional<Core::Target> AccessController::target(const QString &rowKey) const
+std::optional<Core::Target> PimPresenter::target(const QString &rowKey) const
 {
     for (const auto &t : m_targets->targets())
         if (TargetsModel::rowKey(t) == rowKey)
@@ -301,8 +300,8 @@ std::optional<Core::Target> AccessController::target(const QString &rowKey) cons
     return std::nullopt;
 }
 
-Core::Target AccessController::targetFor(const QString &groupId, const QString &groupName,
-                                         const QString &accessId) const
+Core::Target PimPresenter::targetFor(const QString &groupId, const QString &groupName,
+                                     const QString &accessId) const
 {
     for (const auto &t : m_targets->targets())
         if (t.eligibility.groupId == groupId && t.eligibility.accessId == accessId)
@@ -314,14 +313,14 @@ Core::Target AccessController::targetFor(const QString &groupId, const QString &
     return Core::Target {e, m_mapper.map(e)};
 }
 
-QString AccessController::targetName(const QString &groupId, const QString &groupName,
-                                     const QString &accessId) const
+QString PimPresenter::targetName(const QString &groupId, const QString &groupName,
+                                 const QString &accessId) const
 {
     return targetDisplayName(groupId, groupName, accessId);
 }
 
-QString AccessController::targetDisplayName(const QString &groupId, const QString &groupName,
-                                            const QString &accessId) const
+QString PimPresenter::targetDisplayName(const QString &groupId, const QString &groupName,
+                                        const QString &accessId) const
 {
     const Core::Target t = targetFor(groupId, groupName, accessId);
     if (t.aws)
@@ -329,30 +328,30 @@ QString AccessController::targetDisplayName(const QString &groupId, const QStrin
     return t.key();
 }
 
-std::optional<Core::Grant> AccessController::soonestGrant() const
+std::optional<Core::Grant> PimPresenter::soonestGrant() const
 {
     std::optional<Core::Grant> best;
-    for (const auto &g : m_access->grants())
+    for (const auto &g : m_requests->grants())
         if (!g.isPermanent() && (!best || g.end < best->end))
             best = g;
     return best;
 }
 
-void AccessController::checkExpiry()
+void PimPresenter::checkExpiry()
 {
     const QDateTime now = m_clock->now();
-    for (const auto &event : m_expiry.update(m_access->grants(), now)) {
+    for (const auto &event : m_expiry.update(m_requests->grants(), now)) {
         if (event.minutesBefore == 0)
             continue; // the end is announced by grantEnded, from what PIM says
-        const auto grant = std::find_if(m_access->grants().cbegin(), m_access->grants().cend(),
+        const auto grant = std::find_if(m_requests->grants().cbegin(), m_requests->grants().cend(),
                                         [&event](const Core::Grant &g) { return g.id == event.grantId; });
-        const QString name = grant == m_access->grants().cend()
+        const QString name = grant == m_requests->grants().cend()
             ? event.groupId
             : targetName(grant->groupId, grant->groupDisplayName, grant->accessId);
         Q_EMIT notify(tr("Access ends soon"),
                       tr("%1 ends in %2 (at %3). Renew it from the tray if you need more time.")
                           .arg(name, Graph::PimWording::duration(event.secondsLeft),
-                               grant == m_access->grants().cend()
+                               grant == m_requests->grants().cend()
                                    ? QString()
                                    : grant->end.toLocalTime().toString(QStringLiteral("HH:mm"))));
     }
@@ -363,18 +362,18 @@ void AccessController::checkExpiry()
         m_expiryTimer.stop();
 }
 
-void AccessController::deactivate(const Core::Grant &grant)
+void PimPresenter::deactivate(const Core::Grant &grant)
 {
-    m_access->deactivate(grant, tr("Deactivated from Elevate"), this,
-                         [this](Core::Result<Core::AccessRequest> r) {
-                             if (!r.ok())
-                                 fail(tr("deactivation"), r.error());
-                         });
+    m_requests->deactivate(grant, tr("Deactivated from Elevate"), this,
+                           [this](Core::Result<Core::AccessRequest> r) {
+                               if (!r.ok())
+                                   fail(tr("deactivation"), r.error());
+                           });
 }
 
-void AccessController::cancelRequest(const QString &requestId)
+void PimPresenter::cancelRequest(const QString &requestId)
 {
-    m_access->cancel(requestId, this, [this](Core::Result<void> r) {
+    m_requests->cancel(requestId, this, [this](Core::Result<void> r) {
         if (!r.ok())
             fail(tr("canceling the request"), r.error());
     });

@@ -38,12 +38,12 @@ namespace Elevate::Graph {
  * `changed` fires after every sync and local change; `requestSettled` when a followed request
  * reaches a terminal phase; `grantEnded` when a grant is gone (expired, deactivated, removed).
  */
-class AccessService : public QObject
+class RequestTracker : public QObject
 {
     Q_OBJECT
 public:
-    AccessService(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
-                  const Core::Clock *clock, QObject *parent = nullptr);
+    RequestTracker(GraphClient *graph, Core::HistoryStore *history, Core::TargetMapper mapper,
+                   const Core::Clock *clock, QObject *parent = nullptr);
 
     template<typename T> using Callback = std::function<void(Core::Result<T>)>;
 

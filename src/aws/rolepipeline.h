@@ -72,7 +72,7 @@ struct AwsTarget
     }
 };
 
-/// What AwsAccess::endAll() ended, and what stays valid after it: credentials and console sessions
+/// What RolePipeline::endAll() ended, and what stays valid after it: credentials and console sessions
 /// already handed out cannot be taken back.
 struct EndReport
 {
@@ -101,16 +101,16 @@ struct EndReport
  *    already handed out stay valid until `credentialsUntil` / `consoleUntil` (invalid: none issued);
  *  - problem(): something the user should hear about (a file that cannot be edited, a sign-in).
  */
-class AwsAccess : public QObject
+class RolePipeline : public QObject
 {
     Q_OBJECT
 public:
     /// `credentialProcess` is the command line a profile runs, without the trailing arguments
     /// (e.g. `/usr/bin/elevate --config /x/config.json`); " credential-process --account A --role R" is
     /// added.
-    AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal, AwsFiles files,
-              Core::SecretStore *secrets, const Core::Clock *clock, QString credentialProcess,
-              QObject *parent = nullptr);
+    RolePipeline(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal, AwsFiles files,
+                 Core::SecretStore *secrets, const Core::Clock *clock, QString credentialProcess,
+                 QObject *parent = nullptr);
 
     /// The PIM grants as Graph reports them now. New mapped member grants start waiting (or are
     /// Ready at once when their profile already exists); targets whose grant is gone end.
@@ -239,7 +239,7 @@ private:
     void schedule();
     void onTimer();
     /// Removes the older-format cache entry of a target, then `done`: at its end `always`, on a
-    /// reconcile once per target and AwsAccess.
+    /// reconcile once per target and RolePipeline.
     void removeLegacyCacheEntry(const QString &accountId, const QString &roleName, bool always,
                                 std::function<void()> done);
     AwsTarget *find(const QString &accountId, const QString &roleName);

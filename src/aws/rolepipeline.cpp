@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "awsaccess.h"
+#include "rolepipeline.h"
 
 #include "console.h"
 #include "core/awsendpoints.h"
@@ -69,9 +69,9 @@ std::optional<RoleCredentials> fromCacheJson(const QByteArray &bytes, const QStr
 }
 } // namespace
 
-AwsAccess::AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal,
-                     AwsFiles files, Core::SecretStore *secrets, const Core::Clock *clock,
-                     QString credentialProcess, QObject *parent)
+RolePipeline::RolePipeline(const Core::AppConfig &config, Net::HttpClient *http, PortalClient *portal,
+                           AwsFiles files, Core::SecretStore *secrets, const Core::Clock *clock,
+                           QString credentialProcess, QObject *parent)
     : QObject(parent)
     , m_config(config)
     , m_http(http)
@@ -84,15 +84,15 @@ AwsAccess::AwsAccess(const Core::AppConfig &config, Net::HttpClient *http, Porta
 {
     m_timer.setSingleShot(true);
     m_timer.setTimerType(Qt::VeryCoarseTimer);
-    connect(&m_timer, &QTimer::timeout, this, &AwsAccess::onTimer);
+    connect(&m_timer, &QTimer::timeout, this, &RolePipeline::onTimer);
 }
 
-QString AwsAccess::profileNote(const QDateTime &grantEnd)
+QString RolePipeline::profileNote(const QDateTime &grantEnd)
 {
     return grantEnd.isValid() ? u"Grant ends %1."_s.arg(awsTimestamp(grantEnd)) : u"Permanent assignment."_s;
 }
 
-QString AwsAccess::commandLine(const QString &program, const QStringList &arguments)
+QString RolePipeline::commandLine(const QString &program, const QStringList &arguments)
 {
     static const QRegularExpression plain(u"^[A-Za-z0-9_./:=@%+,-]+$"_s);
     QStringList parts;
@@ -105,14 +105,14 @@ QString AwsAccess::commandLine(const QString &program, const QStringList &argume
     return parts.join(u' ');
 }
 
-qint64 AwsAccess::backoffSecs(int checksSoFar)
+qint64 RolePipeline::backoffSecs(int checksSoFar)
 {
     static constexpr qint64 steps[] = {5, 10, 20, 40};
     return checksSoFar < 4 ? steps[std::max(0, checksSoFar)] : 60;
 }
 
-QString AwsAccess::profileName(const QString &accountId, const QString &roleName,
-                               const QString &accountName) const
+QString RolePipeline::profileName(const QString &accountId, const QString &roleName,
+                                  const QString &accountName) const
 {
     static const QRegularExpression unsafe(u"[^A-Za-z0-9_.+=,@-]+"_s);
     QString name = m_config.aws.profileTemplate;
@@ -123,7 +123,7 @@ QString AwsAccess::profileName(const QString &accountId, const QString &roleName
     return name;
 }
 
-QString AwsAccess::cacheKey(const QString &accountId, const QString &roleName) const
+QString RolePipeline::cacheKey(const QString &accountId, const QString &roleName) const
 {
     if (m_user.isEmpty())
         return {};
@@ -139,13 +139,13 @@ QString AwsAccess::cacheKey(const QString &accountId, const QString &roleName) c
     return u"aws-role-credentials:v2:"_s + digest + u':' + accountId + u'/' + roleName;
 }
 
-QString AwsAccess::legacyCacheKey(const QString &accountId, const QString &roleName)
+QString RolePipeline::legacyCacheKey(const QString &accountId, const QString &roleName)
 {
     return u"aws-role-credentials:"_s + accountId + u'/' + roleName;
 }
 
-void AwsAccess::removeLegacyCacheEntry(const QString &accountId, const QString &roleName, bool always,
-                                       std::function<void()> done)
+void RolePipeline::removeLegacyCacheEntry(const QString &accountId, const QString &roleName, bool always,
+                                          std::function<void()> done)
 {
     const QString key = accountId + u'/' + roleName;
     if (!always && m_legacyRemoved.contains(key)) {
@@ -157,7 +157,7 @@ void AwsAccess::removeLegacyCacheEntry(const QString &accountId, const QString &
     m_secrets->remove(legacyCacheKey(accountId, roleName), this, [done](Core::Result<void>) { done(); });
 }
 
-AwsTarget *AwsAccess::find(const QString &accountId, const QString &roleName)
+AwsTarget *RolePipeline::find(const QString &accountId, const QString &roleName)
 {
     for (auto &t : m_targets)
         if (t.accountId == accountId && t.roleName == roleName)
@@ -165,7 +165,7 @@ AwsTarget *AwsAccess::find(const QString &accountId, const QString &roleName)
     return nullptr;
 }
 
-const AwsTarget *AwsAccess::target(const QString &accountId, const QString &roleName) const
+const AwsTarget *RolePipeline::target(const QString &accountId, const QString &roleName) const
 {
     for (const auto &t : m_targets)
         if (t.accountId == accountId && t.roleName == roleName)
@@ -173,7 +173,7 @@ const AwsTarget *AwsAccess::target(const QString &accountId, const QString &role
     return nullptr;
 }
 
-void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMapper &mapper)
+void RolePipeline::setGrants(const QList<Core::Grant> &grants, const Core::TargetMapper &mapper)
 {
     const QDateTime now = m_clock->now();
     // A profile counts as "AWS has it" only when it was written for this very grant (its note names
@@ -229,13 +229,13 @@ void AwsAccess::setGrants(const QList<Core::Grant> &grants, const Core::TargetMa
     schedule();
 }
 
-void AwsAccess::setAutoCheck(bool on)
+void RolePipeline::setAutoCheck(bool on)
 {
     m_autoCheck = on;
     schedule();
 }
 
-void AwsAccess::schedule()
+void RolePipeline::schedule()
 {
     if (!m_autoCheck) {
         m_timer.stop();
@@ -262,13 +262,13 @@ void AwsAccess::schedule()
     }
     // Re-armed after every check and on every grant change: a long wait is cut into steps of at most
     // kLongestWaitMs so that a suspended machine (the timer's clock stops while it sleeps) catches up
-    // within that after it resumes, the same as the grant checks of AccessService; never less than a
+    // within that after it resumes, the same as the grant checks of RequestTracker; never less than a
     // second (a coarse timer may fire early, and a 0 ms re-arm would spin). A live grant that waits
     // for nothing wakes the app no more often than that.
     m_timer.start(int(std::clamp<qint64>(*soonestMs, 1000, kLongestWaitMs)));
 }
 
-void AwsAccess::onTimer()
+void RolePipeline::onTimer()
 {
     const QDateTime now = m_clock->now();
     const QList<AwsTarget> snapshot = m_targets;
@@ -306,7 +306,7 @@ void AwsAccess::onTimer()
     schedule();
 }
 
-void AwsAccess::checkNow()
+void RolePipeline::checkNow()
 {
     QSet<QString> accounts;
     for (auto &t : m_targets) {
@@ -320,7 +320,7 @@ void AwsAccess::checkNow()
     schedule();
 }
 
-void AwsAccess::checkOnce(QObject *context, std::function<void()> done)
+void RolePipeline::checkOnce(QObject *context, std::function<void()> done)
 {
     QPointer<QObject> guard(context);
     QSet<QString> accounts;
@@ -345,14 +345,14 @@ void AwsAccess::checkOnce(QObject *context, std::function<void()> done)
         });
 }
 
-QString AwsAccess::visibleState(const AwsTarget &t)
+QString RolePipeline::visibleState(const AwsTarget &t)
 {
     return t.key() + QString::number(int(t.phase)) + QString::number(t.overLimit)
         + QString::number(int(t.lastError.kind)) + t.profileProblem + QString::number(t.listedButRefused)
         + QString::number(t.freshSignInMayHelp);
 }
 
-void AwsAccess::checkAccount(const QString &accountId, std::function<void()> done)
+void RolePipeline::checkAccount(const QString &accountId, std::function<void()> done)
 {
     if (m_checking.contains(accountId)) {
         done();
@@ -415,8 +415,8 @@ void AwsAccess::checkAccount(const QString &accountId, std::function<void()> don
     });
 }
 
-void AwsAccess::checkCredentials(const QString &accountId, const QString &roleName,
-                                 std::function<void()> done)
+void RolePipeline::checkCredentials(const QString &accountId, const QString &roleName,
+                                    std::function<void()> done)
 {
     AwsTarget *t = find(accountId, roleName);
     if (!t) {
@@ -467,7 +467,7 @@ void AwsAccess::checkCredentials(const QString &accountId, const QString &roleNa
                     });
 }
 
-bool AwsAccess::updateFreshSignInHints()
+bool RolePipeline::updateFreshSignInHints()
 {
     // The sign-in time is a service time (IdcSession::signedInAt), as is the grant's start; the
     // provision on demand was noted on the local clock.
@@ -497,26 +497,26 @@ bool AwsAccess::updateFreshSignInHints()
     return changedAny;
 }
 
-void AwsAccess::setIdentityCenterSignedInAt(const QDateTime &at)
+void RolePipeline::setIdentityCenterSignedInAt(const QDateTime &at)
 {
     m_idcSignedInAt = at;
     if (updateFreshSignInHints())
         Q_EMIT changed();
 }
 
-void AwsAccess::noteProvisioned(const QString &accountId, const QString &roleName)
+void RolePipeline::noteProvisioned(const QString &accountId, const QString &roleName)
 {
     if (AwsTarget *t = find(accountId, roleName))
         t->provisionedAt = m_clock->now();
 }
 
-bool AwsAccess::freshSignInMayHelp() const
+bool RolePipeline::freshSignInMayHelp() const
 {
     return std::any_of(m_targets.cbegin(), m_targets.cend(),
                        [](const AwsTarget &t) { return t.freshSignInMayHelp; });
 }
 
-void AwsAccess::logoutPortal(QObject *context, std::function<void(Core::Result<void>)> done)
+void RolePipeline::logoutPortal(QObject *context, std::function<void(Core::Result<void>)> done)
 {
     QPointer<QObject> guard(context);
     m_portal->logout(this, [guard, done](Core::Result<void> r) {
@@ -525,7 +525,7 @@ void AwsAccess::logoutPortal(QObject *context, std::function<void(Core::Result<v
     });
 }
 
-void AwsAccess::markReady(AwsTarget &t)
+void RolePipeline::markReady(AwsTarget &t)
 {
     t.phase = AwsTarget::Phase::Ready;
     t.readyAt = m_clock->now();
@@ -547,7 +547,7 @@ void AwsAccess::markReady(AwsTarget &t)
     Q_EMIT ready(copy);
 }
 
-Core::Result<void> AwsAccess::writeProfile(AwsTarget &t)
+Core::Result<void> RolePipeline::writeProfile(AwsTarget &t)
 {
     ManagedProfile p;
     p.name = t.profileName;
@@ -564,7 +564,7 @@ Core::Result<void> AwsAccess::writeProfile(AwsTarget &t)
     return result;
 }
 
-void AwsAccess::writePlainCredentials(const AwsTarget &t, const RoleCredentials &c)
+void RolePipeline::writePlainCredentials(const AwsTarget &t, const RoleCredentials &c)
 {
     // Plain keys carry no expiry the AWS CLI honours (aws-sso.md §4.2): Elevate removes them itself.
     const QDateTime until = t.grantEnd.isValid() ? std::min(c.expiration, t.grantEnd) : c.expiration;
@@ -574,7 +574,7 @@ void AwsAccess::writePlainCredentials(const AwsTarget &t, const RoleCredentials 
         Q_EMIT problem(r.error(), tr("writing plain credentials for %1").arg(t.profileName));
 }
 
-void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
+void RolePipeline::reconcileProfiles(QObject *context, std::function<void()> done)
 {
     QPointer<QObject> guard(context);
     QSet<QString> ready;
@@ -645,7 +645,7 @@ void AwsAccess::reconcileProfiles(QObject *context, std::function<void()> done)
     step({});
 }
 
-void AwsAccess::endTarget(const AwsTarget &t, std::function<void(QDateTime)> done)
+void RolePipeline::endTarget(const AwsTarget &t, std::function<void(QDateTime)> done)
 {
     const QString key = t.key();
     removeWritten(t.accountId, t.roleName, [this, t, key, done](QDateTime credentialsUntil) {
@@ -661,8 +661,8 @@ void AwsAccess::endTarget(const AwsTarget &t, std::function<void(QDateTime)> don
     });
 }
 
-void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
-                              std::function<void(QDateTime)> done)
+void RolePipeline::removeWritten(const QString &accountId, const QString &roleName,
+                                 std::function<void(QDateTime)> done)
 {
     // The proof that the grant was live goes first: credential-process asks Graph again from now on.
     m_proofs.remove(accountId, roleName);
@@ -696,14 +696,15 @@ void AwsAccess::removeWritten(const QString &accountId, const QString &roleName,
     });
 }
 
-void AwsAccess::credentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
-                            QObject *context, CredentialsCallback callback)
+void RolePipeline::credentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                               QObject *context, CredentialsCallback callback)
 {
     roleCredentials(accountId, roleName, grantEnd, true, context, std::move(callback));
 }
 
-void AwsAccess::roleCredentials(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
-                                bool handOut, QObject *context, CredentialsCallback callback)
+void RolePipeline::roleCredentials(const QString &accountId, const QString &roleName,
+                                   const QDateTime &grantEnd, bool handOut, QObject *context,
+                                   CredentialsCallback callback)
 {
     QPointer<QObject> guard(context);
     const QString key = cacheKey(accountId, roleName);
@@ -776,8 +777,8 @@ void AwsAccess::roleCredentials(const QString &accountId, const QString &roleNam
         m_secrets->read(key, this, answer);
 }
 
-void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
-                           QObject *context, std::function<void(Core::Result<QUrl>)> callback)
+void RolePipeline::consoleUrl(const QString &accountId, const QString &roleName, const QDateTime &grantEnd,
+                              QObject *context, std::function<void(Core::Result<QUrl>)> callback)
 {
     const QString key = accountId + u'/' + roleName;
     const QUrl destination = Console::destination(m_config.aws, key);
@@ -824,7 +825,7 @@ void AwsAccess::consoleUrl(const QString &accountId, const QString &roleName, co
     });
 }
 
-void AwsAccess::endAll(QObject *context, std::function<void(EndReport)> done)
+void RolePipeline::endAll(QObject *context, std::function<void(EndReport)> done)
 {
     QPointer<QObject> guard(context);
     const QList<AwsTarget> all = m_targets;
@@ -835,7 +836,7 @@ void AwsAccess::endAll(QObject *context, std::function<void(EndReport)> done)
     auto report = std::make_shared<EndReport>();
     auto collect = std::make_shared<QMetaObject::Connection>();
     *collect = connect(
-        this, &AwsAccess::ended, this,
+        this, &RolePipeline::ended, this,
         [report](const AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &consoleUntil) {
             report->ended << EndReport::Ended {t.accountId, t.roleName, t.profileName, credentialsUntil,
                                                consoleUntil};

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
-#include "awscontroller.h"
+#include "awspresenter.h"
 
-#include "accesscontroller.h"
 #include "auth/idcsession.h"
-#include "aws/awsaccess.h"
+#include "aws/rolepipeline.h"
 #include "core/history.h"
 #include "errortext.h"
-#include "graph/accessservice.h"
 #include "graph/graphclient.h"
 #include "graph/pimwording.h"
+#include "graph/requesttracker.h"
 #include "net/oneshotredirect.h"
+#include "pimpresenter.h"
 
 #include <memory>
 
@@ -30,31 +30,31 @@ QString clockTime(const QDateTime &t)
 }
 } // namespace
 
-AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth::IdcSession *idc,
-                             QString provisioningServicePrincipal, QObject *parent)
+AwsPresenter::AwsPresenter(PimPresenter *pim, Aws::RolePipeline *aws, Auth::IdcSession *idc,
+                           QString provisioningServicePrincipal, QObject *parent)
     : QObject(parent)
-    , m_access(access)
+    , m_pim(pim)
     , m_aws(aws)
     , m_idc(idc)
     , m_provisioningServicePrincipal(std::move(provisioningServicePrincipal))
 {
     m_aws->setAutoCheck(true);
-    connect(m_access->access(), &Graph::AccessService::changed, this, [this] {
+    connect(m_pim->requests(), &Graph::RequestTracker::changed, this, [this] {
         if (m_signingOut)
             return; // what a sync brings now must not write profiles again
-        // Cached role credentials are the signed-in account's (AwsAccess::setUser).
-        if (const auto account = m_access->account())
-            m_aws->setUser(Aws::AwsAccess::userOf(*account));
-        m_aws->setServerSkew(m_access->graph()->serverClockSkewSecs());
-        m_aws->setGrants(m_access->access()->grants(), m_access->mapper());
+        // Cached role credentials are the signed-in account's (RolePipeline::setUser).
+        if (const auto account = m_pim->account())
+            m_aws->setUser(Aws::RolePipeline::userOf(*account));
+        m_aws->setServerSkew(m_pim->graph()->serverClockSkewSecs());
+        m_aws->setGrants(m_pim->requests()->grants(), m_pim->mapper());
         // After the first good sync: profiles left from an earlier run (the tray was not running when
         // their grant ended) go now, not at the next end.
-        if (!m_reconciled && m_access->access()->lastSync().isValid()) {
+        if (!m_reconciled && m_pim->requests()->lastSync().isValid()) {
             m_reconciled = true;
             m_aws->reconcileProfiles();
         }
     });
-    connect(m_aws, &Aws::AwsAccess::changed, this, [this] {
+    connect(m_aws, &Aws::RolePipeline::changed, this, [this] {
         // Said once per target when Identity Center may need a fresh sign-in (the menu keeps offering it).
         for (const auto &t : m_aws->targets()) {
             if (!t.freshSignInMayHelp || m_freshSignInSaid.contains(t.key()) || !isSignedIn())
@@ -73,15 +73,15 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
         }
         Q_EMIT changed();
     });
-    connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsController::changed);
-    connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsController::openUrl);
+    connect(m_idc, &Auth::IdcSession::stateChanged, this, &AwsPresenter::changed);
+    connect(m_idc, &Auth::IdcSession::browserUrlReady, this, &AwsPresenter::openUrl);
     connect(m_idc, &Auth::IdcSession::signInFinished, this, [this](const Core::Result<QString> &r) {
         m_aws->setIdentityCenterSignedInAt(m_idc->signedInAt());
         if (r.ok())
             m_aws->checkNow();
         Q_EMIT changed();
     });
-    connect(m_aws, &Aws::AwsAccess::ready, this, [this](const Aws::AwsTarget &t) {
+    connect(m_aws, &Aws::RolePipeline::ready, this, [this](const Aws::AwsTarget &t) {
         Q_EMIT notify(
             tr("AWS role ready"),
             t.profileProblem.isEmpty()
@@ -89,7 +89,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
                       .arg(targetName(t), t.profileName)
                 : tr("%1 can be used now (no CLI profile: %2).").arg(targetName(t), t.profileProblem));
     });
-    connect(m_aws, &Aws::AwsAccess::waitingTooLong, this, [this](const Aws::AwsTarget &t) {
+    connect(m_aws, &Aws::RolePipeline::waitingTooLong, this, [this](const Aws::AwsTarget &t) {
         const int minutes = int(t.waitingSecs(m_aws->serverNow()) / 60);
         if (m_aws->syncBridge()) {
             Q_EMIT notify(tr("Still waiting for AWS"),
@@ -114,7 +114,7 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
             false);
     });
     connect(
-        m_aws, &Aws::AwsAccess::ended, this,
+        m_aws, &Aws::RolePipeline::ended, this,
         [this](const Aws::AwsTarget &t, const QDateTime &credentialsUntil, const QDateTime &consoleUntil) {
             if (m_signingOut)
                 return; // the sign-out message says it for all of them
@@ -127,38 +127,38 @@ AwsController::AwsController(AccessController *access, Aws::AwsAccess *aws, Auth
                 parts << tr("An open console session keeps working until %1.").arg(clockTime(consoleUntil));
             Q_EMIT notify(tr("AWS access ended"), parts.join(u' '));
         });
-    connect(m_aws, &Aws::AwsAccess::problem, this, [this](const Error &e, const QString &what) {
+    connect(m_aws, &Aws::RolePipeline::problem, this, [this](const Error &e, const QString &what) {
         Q_EMIT notify(tr("AWS"), ErrorText::describe(what, e), true);
     });
 }
 
-bool AwsController::isSignedIn() const
+bool AwsPresenter::isSignedIn() const
 {
     return m_idc->state() == Auth::IdcSession::State::SignedIn;
 }
 
-void AwsController::start()
+void AwsPresenter::start()
 {
     m_idc->restore();
 }
 
-void AwsController::signIn()
+void AwsPresenter::signIn()
 {
     m_idc->signInInteractive();
 }
 
-bool AwsController::isSigningIn() const
+bool AwsPresenter::isSigningIn() const
 {
     return m_freshSignIn || m_idc->state() == Auth::IdcSession::State::SigningIn;
 }
 
-bool AwsController::offersFreshSignIn(const Core::Grant &grant) const
+bool AwsPresenter::offersFreshSignIn(const Core::Grant &grant) const
 {
     const auto *t = targetOf(grant);
     return t && t->freshSignInMayHelp && isSignedIn();
 }
 
-void AwsController::signInAgain()
+void AwsPresenter::signInAgain()
 {
     if (isSigningIn())
         return;
@@ -177,7 +177,7 @@ void AwsController::signInAgain()
     });
 }
 
-const Aws::AwsTarget *AwsController::targetOf(const Core::Grant &grant) const
+const Aws::AwsTarget *AwsPresenter::targetOf(const Core::Grant &grant) const
 {
     for (const auto &t : m_aws->targets())
         if (t.groupId == grant.groupId && grant.accessId == u"member")
@@ -185,18 +185,18 @@ const Aws::AwsTarget *AwsController::targetOf(const Core::Grant &grant) const
     return nullptr;
 }
 
-bool AwsController::isReady(const Core::Grant &grant) const
+bool AwsPresenter::isReady(const Core::Grant &grant) const
 {
     const auto *t = targetOf(grant);
     return t && t->phase == Aws::AwsTarget::Phase::Ready;
 }
 
-QString AwsController::targetName(const Aws::AwsTarget &t) const
+QString AwsPresenter::targetName(const Aws::AwsTarget &t) const
 {
     return t.accountName.isEmpty() ? t.key() : tr("%1 on %2").arg(t.roleName, t.accountName);
 }
 
-QString AwsController::phaseText(const Core::Grant &grant) const
+QString AwsPresenter::phaseText(const Core::Grant &grant) const
 {
     const auto *t = targetOf(grant);
     if (!t)
@@ -241,7 +241,7 @@ QString AwsController::phaseText(const Core::Grant &grant) const
         .arg(m_aws->typicalSyncMinutes());
 }
 
-void AwsController::openConsole(const Core::Grant &grant)
+void AwsPresenter::openConsole(const Core::Grant &grant)
 {
     const auto *t = targetOf(grant);
     if (!t)
@@ -286,16 +286,16 @@ void AwsController::openConsole(const Core::Grant &grant)
     });
 }
 
-QDateTime AwsController::syncRefusedAt() const
+QDateTime AwsPresenter::syncRefusedAt() const
 {
-    const auto account = m_access->account();
+    const auto account = m_pim->account();
     if (!account)
         return {};
     const auto cached = m_syncRefusedAt.constFind(account->objectId);
     if (cached != m_syncRefusedAt.cend())
         return *cached;
     QDateTime at;
-    if (auto *history = m_access->history())
+    if (auto *history = m_pim->history())
         if (const auto seen
             = history->seenAt(kSyncRefusedKind + m_provisioningServicePrincipal, account->objectId);
             seen.ok())
@@ -304,26 +304,26 @@ QDateTime AwsController::syncRefusedAt() const
     return at;
 }
 
-bool AwsController::canSyncNow(const Core::Grant &grant) const
+bool AwsPresenter::canSyncNow(const Core::Grant &grant) const
 {
     const auto *t = targetOf(grant);
     if (!t || t->phase == Aws::AwsTarget::Phase::Ready || m_provisioningServicePrincipal.isEmpty()
-        || !m_access->account())
+        || !m_pim->account())
         return false;
     const QDateTime refused = syncRefusedAt();
-    return !refused.isValid() || refused.secsTo(m_access->clock()->now()) >= kSyncRefusalSecs;
+    return !refused.isValid() || refused.secsTo(m_pim->clock()->now()) >= kSyncRefusalSecs;
 }
 
-void AwsController::syncNow(const Core::Grant &grant)
+void AwsPresenter::syncNow(const Core::Grant &grant)
 {
     const auto *t = targetOf(grant);
-    if (!t || !m_access->account())
+    if (!t || !m_pim->account())
         return;
     const QString name = targetName(*t);
-    const QString accountId = m_access->account()->objectId;
+    const QString accountId = m_pim->account()->objectId;
     const QString targetAccount = t->accountId;
     const QString targetRole = t->roleName;
-    m_access->graph()->provisionOnDemand(
+    m_pim->graph()->provisionOnDemand(
         m_provisioningServicePrincipal, grant.groupId, accountId, this,
         [this, name, accountId, targetAccount, targetRole](Core::Result<QString> result) {
             if (!result.ok()) {
@@ -331,9 +331,9 @@ void AwsController::syncNow(const Core::Grant &grant)
                 // Ordinary users may not provision (graph-pim.md §12), and a tenant may not have consented
                 // to Synchronization.ReadWrite.All: say so once, offer it again after a day.
                 if (e.httpStatus == 403 || e.serviceCode == u"AADSTS65001") {
-                    const QDateTime now = m_access->clock()->now();
+                    const QDateTime now = m_pim->clock()->now();
                     m_syncRefusedAt.insert(accountId, now);
-                    if (auto *history = m_access->history())
+                    if (auto *history = m_pim->history())
                         (void)history->markSeenAt(kSyncRefusedKind + m_provisioningServicePrincipal,
                                                   accountId, now);
                     Q_EMIT notify(
@@ -374,9 +374,9 @@ void AwsController::syncNow(const Core::Grant &grant)
         });
 }
 
-void AwsController::endAll()
+void AwsPresenter::endAll()
 {
-    auto *service = m_access->access();
+    auto *service = m_pim->requests();
     auto pending = std::make_shared<int>(1);
     auto failures = std::make_shared<QStringList>();
     auto finishOne = [this, pending, failures] {
@@ -400,7 +400,7 @@ void AwsController::endAll()
         if (g.assignmentType == u"assigned")
             continue;
         ++*pending;
-        const QString name = m_access->targetDisplayName(g.groupId, g.groupDisplayName, g.accessId);
+        const QString name = m_pim->targetDisplayName(g.groupId, g.groupDisplayName, g.accessId);
         service->deactivate(g, tr("End all access now (Elevate)"), this,
                             [failures, finishOne, name](Core::Result<Core::AccessRequest> r) {
                                 if (!r.ok())
@@ -411,12 +411,12 @@ void AwsController::endAll()
     finishOne();
 }
 
-void AwsController::signOut(std::function<void(QStringList)> done)
+void AwsPresenter::signOut(std::function<void(QStringList)> done)
 {
     m_signingOut = true;
     const bool signedIn = isSignedIn();
-    if (const auto account = m_access->account()) // whose cache entries go
-        m_aws->setUser(Aws::AwsAccess::userOf(*account));
+    if (const auto account = m_pim->account()) // whose cache entries go
+        m_aws->setUser(Aws::RolePipeline::userOf(*account));
     m_aws->endAll(this, [this, done, signedIn](const Aws::EndReport &report) {
         auto connection = std::make_shared<QMetaObject::Connection>();
         *connection = connect(
