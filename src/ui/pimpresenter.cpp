@@ -12,18 +12,18 @@ namespace Elevate::Ui {
 
 using Core::Error;
 
-PimPresenter::PimPresenter(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
-                           const Core::Clock *clock, QObject *parent, Core::HistoryStore *history)
+PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObject *parent)
     : QObject(parent)
-    , m_session(session)
-    , m_graph(graph)
+    , m_session(parts.session)
+    , m_graph(parts.graph)
     , m_mapper(std::move(mapper))
-    , m_clock(clock)
+    , m_clock(parts.clock)
     , m_targets(new TargetsModel(this))
-    , m_history(history)
-    , m_requests(new Graph::RequestTracker(graph, history, m_mapper, clock, this))
-    , m_approvals(new Graph::ApprovalService(graph, history, clock, this))
+    , m_history(parts.history)
+    , m_requests(parts.requests)
+    , m_approvals(parts.approvals)
 {
+    Q_ASSERT(m_session && m_graph && m_requests && m_approvals && m_clock);
     connect(m_approvals, &Graph::ApprovalService::changed, this, &PimPresenter::changed);
     connect(m_approvals, &Graph::ApprovalService::arrived, this,
             [this](const QList<Core::AccessRequest> &fresh) {
@@ -38,7 +38,6 @@ PimPresenter::PimPresenter(Auth::EntraSession *session, Graph::GraphClient *grap
                     Q_EMIT approvalArrived(r.id, tr("Approval needed"), text);
                 }
             });
-    m_graph->setClock(clock);
     m_expiryTimer.setSingleShot(true);
     connect(&m_expiryTimer, &QTimer::timeout, this, &PimPresenter::checkExpiry);
     // A command usually writes several things in a row (request, history, follow-up): one sync for all.

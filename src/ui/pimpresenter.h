@@ -29,9 +29,10 @@ class TargetsModel;
  *   start() ─▶ session.restore() ─▶ signed in? ─▶ refresh() ─▶ targets
  *   signIn() ─▶ browserUrlReady ─▶ (browser) ─▶ signed in ─▶ refresh()
  *
- * It also owns the request lifecycle (a Graph::RequestTracker with auto-sync while signed in) and
- * turns its events into notifications: a request granted, denied or canceled, a grant about to end
- * (at each of the configured thresholds, once) and ended.
+ * It also drives the request lifecycle (a Graph::RequestTracker, auto-sync while signed in) and the
+ * approvals (a Graph::ApprovalService), both handed to it, and turns their events into notifications: a
+ * request granted, denied or canceled, a grant about to end (at each of the configured thresholds, once) and
+ * ended.
  *
  * `changed` fires whenever status, account, targets, grants, requests or the last error change.
  */
@@ -42,9 +43,18 @@ public:
     enum class Status { SignedOut, Restoring, SigningIn, Loading, Ready };
     Q_ENUM(Status)
 
-    /// `history` may be null (then nothing is recorded).
-    PimPresenter(Auth::EntraSession *session, Graph::GraphClient *graph, Core::TargetMapper mapper,
-                 const Core::Clock *clock, QObject *parent = nullptr, Core::HistoryStore *history = nullptr);
+    /// What the presenter drives, built by the composition root (the tray app, a test fixture); the
+    /// presenter owns none of it. The request lifecycle's auto-sync is switched on while signed in.
+    struct Parts
+    {
+        Auth::EntraSession *session = nullptr;
+        Graph::GraphClient *graph = nullptr;
+        Graph::RequestTracker *requests = nullptr;
+        Graph::ApprovalService *approvals = nullptr;
+        const Core::Clock *clock = nullptr;
+        Core::HistoryStore *history = nullptr; ///< may be null: then nothing is recorded
+    };
+    PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObject *parent = nullptr);
 
     Status status() const { return m_status; }
     std::optional<Core::Account> account() const { return m_session->account(); }

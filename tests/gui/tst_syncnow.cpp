@@ -11,6 +11,7 @@
 #include "core/history.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
+#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/requesttracker.h"
 #include "net/httpclient.h"
@@ -71,6 +72,8 @@ struct Stack
     std::unique_ptr<Core::HistoryStore> history;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
+    std::unique_ptr<Graph::RequestTracker> requests;
+    std::unique_ptr<Graph::ApprovalService> approvals;
     std::unique_ptr<Ui::PimPresenter> pim;
     std::unique_ptr<Auth::IdcSession> idc;
     std::unique_ptr<Aws::PortalClient> portal;
@@ -104,9 +107,13 @@ struct Stack
         graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource,
                                                      http.get(), session.get());
         graph->setClock(clock.get());
-        pim = std::make_unique<Ui::PimPresenter>(session.get(), graph.get(),
-                                                 Core::TargetMapper(config.mapping), clock.get(), nullptr,
-                                                 history.get());
+        requests = std::make_unique<Graph::RequestTracker>(graph.get(), history.get(),
+                                                           Core::TargetMapper(config.mapping), clock.get());
+        approvals = std::make_unique<Graph::ApprovalService>(graph.get(), history.get(), clock.get());
+        pim = std::make_unique<Ui::PimPresenter>(Ui::PimPresenter::Parts {session.get(), graph.get(),
+                                                                          requests.get(), approvals.get(),
+                                                                          clock.get(), history.get()},
+                                                 Core::TargetMapper(config.mapping));
         browser.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
         QObject::connect(pim.get(), &Ui::PimPresenter::browserUrlReady, &browser, [this](const QUrl &url) {
             QNetworkReply *reply = browser.get(QNetworkRequest(url));

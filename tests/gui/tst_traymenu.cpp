@@ -177,8 +177,12 @@ private Q_SLOTS:
         // Point Graph at a port where nothing listens: the refresh fails, the menu says so.
         Graph::GraphClient brokenGraph(QUrl(u"http://127.0.0.1:9/graph/v1.0"_s), f.config.graphResource,
                                        f.http.get(), f.session.get());
-        Ui::PimPresenter broken(f.session.get(), &brokenGraph, Core::TargetMapper(f.config.mapping),
-                                &f.clock);
+        brokenGraph.setClock(&f.clock);
+        Graph::RequestTracker brokenRequests(&brokenGraph, nullptr, Core::TargetMapper(f.config.mapping),
+                                             &f.clock);
+        Graph::ApprovalService brokenApprovals(&brokenGraph, nullptr, &f.clock);
+        Ui::PimPresenter broken({f.session.get(), &brokenGraph, &brokenRequests, &brokenApprovals, &f.clock},
+                                Core::TargetMapper(f.config.mapping));
         Ui::TrayController brokenTray(&broken);
         QSignalSpy errors(&broken, &Ui::PimPresenter::errorOccurred);
         broken.refresh();

@@ -58,8 +58,14 @@ bool User::setUp(const Core::AppConfig &config, const QString &who)
     session->setLoginHint(who); // the emulator's auto sign-in is global; the hint picks the user
     graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource, http.get(),
                                                  session.get());
+    graph->setClock(&clock);
+    requests = std::make_unique<Graph::RequestTracker>(graph.get(), history.get(),
+                                                       Core::TargetMapper(config.mapping), &clock);
+    approvals = std::make_unique<Graph::ApprovalService>(graph.get(), history.get(), &clock);
     pim = std::make_unique<Elevate::Ui::PimPresenter>(
-        session.get(), graph.get(), Core::TargetMapper(config.mapping), &clock, nullptr, history.get());
+        Elevate::Ui::PimPresenter::Parts {session.get(), graph.get(), requests.get(), approvals.get(), &clock,
+                                          history.get()},
+        Core::TargetMapper(config.mapping));
     browserNam.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
     QObject::connect(pim.get(), &Elevate::Ui::PimPresenter::browserUrlReady, &browserNam,
                      [this](const QUrl &url) {

@@ -16,6 +16,7 @@
 #include "emulator/emulator.h"
 #include "graph/approvalservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/testsupport.h"
 #include "ui/pimpresenter.h"
@@ -60,6 +61,8 @@ struct User
     std::unique_ptr<Core::HistoryStore> history;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
+    std::unique_ptr<Elevate::Graph::RequestTracker> requests;
+    std::unique_ptr<Elevate::Graph::ApprovalService> approvals;
     std::unique_ptr<Elevate::Ui::PimPresenter> pim;
     QStringList notes; // "title: message" of every notify
 

@@ -16,8 +16,13 @@ bool SignedInFixture::setUp(const QString &user, int pageSize)
     session = std::make_unique<Auth::EntraSession>(config, http.get(), &secrets, &clock);
     graph = std::make_unique<Graph::GraphClient>(QUrl(config.graphBaseUrl), config.graphResource, http.get(),
                                                  session.get());
-    pim = std::make_unique<Ui::PimPresenter>(session.get(), graph.get(), Core::TargetMapper(config.mapping),
-                                             &clock);
+    graph->setClock(&clock);
+    requests = std::make_unique<Graph::RequestTracker>(graph.get(), nullptr,
+                                                       Core::TargetMapper(config.mapping), &clock);
+    approvals = std::make_unique<Graph::ApprovalService>(graph.get(), nullptr, &clock);
+    pim = std::make_unique<Ui::PimPresenter>(
+        Ui::PimPresenter::Parts {session.get(), graph.get(), requests.get(), approvals.get(), &clock},
+        Core::TargetMapper(config.mapping));
     browserNam.setRedirectPolicy(QNetworkRequest::NoLessSafeRedirectPolicy);
     QObject::connect(pim.get(), &Ui::PimPresenter::browserUrlReady, &browserNam, [this](const QUrl &url) {
         QNetworkReply *reply = browserNam.get(QNetworkRequest(url));

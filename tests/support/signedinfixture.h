@@ -9,7 +9,9 @@
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
+#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
+#include "graph/requesttracker.h"
 #include "net/httpclient.h"
 #include "support/manualclock.h"
 #include "support/testsupport.h"
@@ -38,6 +40,8 @@ struct SignedInFixture
     Auth::InMemorySecretStore secrets;
     std::unique_ptr<Auth::EntraSession> session;
     std::unique_ptr<Graph::GraphClient> graph;
+    std::unique_ptr<Graph::RequestTracker> requests;
+    std::unique_ptr<Graph::ApprovalService> approvals;
     std::unique_ptr<Ui::PimPresenter> pim;
 
     /// Returns false when the stack cannot be built.

@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/targetmapper.h"
 #include "emulator/emulator.h"
+#include "graph/approvalservice.h"
 #include "graph/graphclient.h"
 #include "graph/requesttracker.h"
 #include "net/httpclient.h"
@@ -127,8 +128,12 @@ Core::Result<void> TrayApp::start()
     if (history.ok())
         m_history = std::move(history).value();
     m_defaultDurationMinutes = cfg.defaultDurationMinutes;
-    m_pim = new Ui::PimPresenter(m_session, m_graph, Core::TargetMapper(cfg.mapping), m_clock, this,
-                                 m_history.get());
+    m_graph->setClock(m_clock);
+    const Core::TargetMapper mapper(cfg.mapping);
+    auto *requests = new Graph::RequestTracker(m_graph, m_history.get(), mapper, m_clock, this);
+    auto *approvals = new Graph::ApprovalService(m_graph, m_history.get(), m_clock, this);
+    m_pim = new Ui::PimPresenter({m_session, m_graph, requests, approvals, m_clock, m_history.get()}, mapper,
+                                 this);
     m_pim->setWarnMinutes(cfg.warnMinutesBefore);
     m_changes = new Core::ChangeNotice(Core::ChangeNotice::beside(cfg.effectiveHistoryPath()), this);
     connect(m_changes, &Core::ChangeNotice::changedElsewhere, m_pim,
