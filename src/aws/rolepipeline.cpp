@@ -185,14 +185,14 @@ void RolePipeline::setGrants(const QList<Core::Grant> &grants, const Core::Targe
 
     QList<AwsTarget> next;
     for (const auto &g : grants) {
-        if (g.accessId != u"member")
+        if (g.access != Core::AccessKind::Member)
             continue; // owners of a group are not its members, so SCIM gives them nothing in AWS
         if (g.end.isValid() && g.end <= serverNow())
             continue; // over by Graph's clock, whatever a sync that ran a moment ago still says
         Core::Eligibility e;
         e.groupId = g.groupId;
         e.groupDisplayName = g.groupDisplayName;
-        e.accessId = g.accessId;
+        e.access = g.access;
         const auto role = mapper.map(e);
         if (!role)
             continue;

@@ -126,7 +126,7 @@ Result<void> HistoryStore::record(const HistoryEntry &e)
     q.bindValue(QStringLiteral(":target"), e.target);
     q.bindValue(QStringLiteral(":group_id"), e.groupId);
     q.bindValue(QStringLiteral(":group_name"), e.groupName);
-    q.bindValue(QStringLiteral(":access_id"), e.accessId);
+    q.bindValue(QStringLiteral(":access_id"), e.access ? accessIdOf(*e.access) : QString());
     q.bindValue(QStringLiteral(":requested_at"), timeValue(e.requestedAt));
     q.bindValue(QStringLiteral(":start_at"), timeValue(e.startAt));
     q.bindValue(QStringLiteral(":end_at"), timeValue(e.endAt));
@@ -172,7 +172,8 @@ Result<QList<HistoryEntry>> HistoryStore::select(const QString &where, int limit
         e.target = q.value(i++).toString();
         e.groupId = q.value(i++).toString();
         e.groupName = q.value(i++).toString();
-        e.accessId = q.value(i++).toString();
+        const QString access = q.value(i++).toString();
+        e.access = access.isEmpty() ? std::nullopt : accessKindFrom(access);
         e.requestedAt = timeFrom(q.value(i++));
         e.startAt = timeFrom(q.value(i++));
         e.endAt = timeFrom(q.value(i++));

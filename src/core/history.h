@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-3.0-or-later
 #pragma once
 
+#include "model.h"
 #include "result.h"
 
 #include <QDateTime>
@@ -17,7 +18,7 @@ struct HistoryEntry
     QString target; ///< "123456789012/AdministratorAccess" or the group name
     QString groupId;
     QString groupName;
-    QString accessId;
+    std::optional<AccessKind> access; ///< unknown in entries from before it was recorded
     QDateTime requestedAt;
     QDateTime startAt;
     QDateTime endAt; ///< the planned end
@@ -35,6 +36,11 @@ struct HistoryEntry
     QDateTime endedAt;
 
     bool isOpen() const { return outcome.isEmpty(); }
+    /// Whether the entry is about this group and kind (an entry of unknown kind is about either).
+    bool isFor(const QString &group, AccessKind kind) const
+    {
+        return groupId == group && (!access || *access == kind);
+    }
 };
 
 /**

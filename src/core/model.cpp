@@ -3,6 +3,20 @@
 
 namespace Elevate::Core {
 
+QString accessIdOf(AccessKind kind)
+{
+    return kind == AccessKind::Owner ? QStringLiteral("owner") : QStringLiteral("member");
+}
+
+std::optional<AccessKind> accessKindFrom(const QString &accessId)
+{
+    if (accessId.isEmpty() || accessId.compare(u"member", Qt::CaseInsensitive) == 0)
+        return AccessKind::Member;
+    if (accessId.compare(u"owner", Qt::CaseInsensitive) == 0)
+        return AccessKind::Owner;
+    return std::nullopt;
+}
+
 QString Target::key() const
 {
     if (aws)

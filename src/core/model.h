@@ -9,6 +9,15 @@
 
 namespace Elevate::Core {
 
+/// Which kind of group membership PIM grants (graph-pim.md: `accessId`): membership, which is what
+/// SCIM takes to AWS, or ownership of the group.
+enum class AccessKind { Member, Owner };
+/// Graph's spelling of a kind: "member", "owner".
+QString accessIdOf(AccessKind kind);
+/// The kind Graph's `accessId` names, in any case; empty is "member" (what PIM assumes when it is not
+/// given); nullopt for a kind this version does not know.
+std::optional<AccessKind> accessKindFrom(const QString &accessId);
+
 /// The signed-in Entra account (no secrets). `objectId` is Graph's `user.id` / the `oid` claim.
 struct Account
 {
@@ -28,7 +37,7 @@ struct Eligibility
     QString groupId;
     QString groupDisplayName; // empty when Graph did not expand the group
     QString groupDescription;
-    QString accessId; // "member" or "owner", lower-cased
+    AccessKind access = AccessKind::Member;
     QString memberType; // "direct" or "group", lower-cased
     QDateTime start;
     QDateTime end; // invalid = permanent eligibility

@@ -4,6 +4,8 @@
 // The request side of PIM for Groups as plain values: a group's activation policy, what the user
 // asks for (a draft), what PIM made of it (a request) and what is live (a grant).
 
+#include "model.h"
+
 #include <QDateTime>
 #include <QList>
 #include <QString>
@@ -29,7 +31,7 @@ struct ActivationPolicy
 struct ActivationDraft
 {
     QString groupId;
-    QString accessId = QStringLiteral("member");
+    AccessKind access = AccessKind::Member;
     qint64 durationSecs = 3600;
     QString justification;
     QString ticketSystem;
@@ -73,7 +75,7 @@ struct AccessRequest
     QString action;
     QString groupId;
     QString groupDisplayName; ///< empty unless Graph expanded the group
-    QString accessId;
+    AccessKind access = AccessKind::Member;
     QString principalId;
     QString principalDisplayName; ///< the requester, when Graph expanded `principal`
     QString principalUpn;
@@ -98,7 +100,7 @@ struct Grant
     QString id;
     QString groupId;
     QString groupDisplayName;
-    QString accessId;
+    AccessKind access = AccessKind::Member;
     QString assignmentType; ///< "activated" (from PIM) or "assigned" (permanent admin assignment), lower-case
     QString memberType; ///< "direct", or "group" (reached through membership of another group), lower-case
     QDateTime start;

@@ -42,9 +42,9 @@ QList<Eligibility> TargetMapper::distinct(const QList<Eligibility> &eligibilitie
     // PIM lists one instance per path to the group (directly, and through each group the user is a
     // member of); requesting it is the same either way, so the user sees it once.
     QList<Eligibility> out;
-    QHash<QString, qsizetype> at; // groupId + accessId -> index in out
+    QHash<QString, qsizetype> at; // groupId + access kind -> index in out
     for (const auto &e : eligibilities) {
-        const QString key = e.groupId + u'\n' + e.accessId;
+        const QString key = e.groupId + u'\n' + accessIdOf(e.access);
         const auto seen = at.constFind(key);
         if (seen == at.cend()) {
             at.insert(key, out.size());
@@ -81,7 +81,7 @@ QList<Target> TargetMapper::mapAll(const QList<Eligibility> &eligibilities) cons
                 return a.aws->accountId < b.aws->accountId;
             if (a.aws->roleName != b.aws->roleName)
                 return a.aws->roleName.compare(b.aws->roleName, Qt::CaseInsensitive) < 0;
-            return a.eligibility.accessId < b.eligibility.accessId; // member before owner
+            return a.eligibility.access < b.eligibility.access; // member before owner
         }
         return a.key().compare(b.key(), Qt::CaseInsensitive) < 0;
     });

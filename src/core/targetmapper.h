@@ -24,7 +24,7 @@ public:
     /// several ways is one target (see distinct()).
     QList<Target> mapAll(const QList<Eligibility> &eligibilities) const;
 
-    /// One eligibility per group and role (groupId + accessId), in first-seen order: the direct one
+    /// One eligibility per group and role (group and access kind), in first-seen order: the direct one
     /// where the user is also eligible through another group, a name from any of them.
     static QList<Eligibility> distinct(const QList<Eligibility> &eligibilities);
 

@@ -630,12 +630,11 @@ void GraphClient::listGroups(const QString &odataFilter, QObject *context,
         [](const QByteArray &body) { return parseGroupPage(body); }, std::move(callback));
 }
 
-void GraphClient::getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
+void GraphClient::getActivationPolicy(const QString &groupId, Core::AccessKind access, QObject *context,
                                       Callback<Core::ActivationPolicy> callback)
 {
-    const QString filter
-        = QStringLiteral("scopeId eq %1 and scopeType eq 'Group' and roleDefinitionId eq %2")
-              .arg(odataQuote(groupId), odataQuote(accessId.isEmpty() ? QStringLiteral("member") : accessId));
+    const QString filter = QStringLiteral("scopeId eq %1 and scopeType eq 'Group' and roleDefinitionId eq %2")
+                               .arg(odataQuote(groupId), odataQuote(Core::accessIdOf(access)));
     QUrlQuery q;
     q.addQueryItem(QStringLiteral("$filter"), QString::fromLatin1(QUrl::toPercentEncoding(filter)));
     q.addQueryItem(QStringLiteral("$expand"), QStringLiteral("policy($expand=rules)"));
@@ -727,7 +726,7 @@ void GraphClient::activateAttempt(std::shared_ptr<ActivationAttempt> attempt)
                 for (const auto &r : list.value()) {
                     const auto phase = r.phase();
                     if (r.action.compare(u"selfActivate", Qt::CaseInsensitive) != 0
-                        || r.accessId != attempt->draft.accessId
+                        || r.access != attempt->draft.access
                         || r.justification != attempt->draft.justification.trimmed()
                         || r.ticketNumber != attempt->draft.ticketNumber.trimmed()
                         || (r.created.isValid() && r.created < since) || phase == Core::RequestPhase::Canceled
@@ -1029,12 +1028,12 @@ void GraphClient::decideWhenOpen(const QString &approvalId, bool approve, const 
         });
 }
 
-void GraphClient::deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
+void GraphClient::deactivate(const QString &groupId, Core::AccessKind access, const QString &principalId,
                              const QString &justification, QObject *context,
                              Callback<Core::AccessRequest> callback)
 {
     call<Core::AccessRequest>("POST", url(kPim + QStringLiteral("/assignmentScheduleRequests")),
-                              deactivationBody(groupId, accessId, principalId, justification), context,
+                              deactivationBody(groupId, access, principalId, justification), context,
                               &parseRequestBody, std::move(callback));
 }
 

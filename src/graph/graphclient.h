@@ -60,7 +60,7 @@ struct GroupAssignment
     QString id;
     QString groupId;
     QString principalId;
-    QString accessId; // "member" / "owner"
+    Core::AccessKind access = Core::AccessKind::Member;
     QString assignmentType; // "activated" / "assigned"
     QDateTime start;
     QDateTime end; // invalid: permanent
@@ -142,7 +142,7 @@ public:
     static constexpr int kMaxBatchSteps = 20;
 
     /// The activation rules of the group's member/owner policy (graph-pim.md §9).
-    void getActivationPolicy(const QString &groupId, const QString &accessId, QObject *context,
+    void getActivationPolicy(const QString &groupId, Core::AccessKind access, QObject *context,
                              Callback<Core::ActivationPolicy> callback);
     /// My live assignments (assignmentScheduleInstances/filterByCurrentUser(on='principal')).
     void listActiveGrants(QObject *context, Callback<QList<Core::Grant>> callback);
@@ -157,7 +157,7 @@ public:
     void activate(const Core::ActivationDraft &draft, const QString &principalId, const QDateTime &now,
                   QObject *context, Callback<Core::AccessRequest> callback);
     /// selfDeactivate (PIM refuses within 5 minutes of the start: ActiveDurationTooShort).
-    void deactivate(const QString &groupId, const QString &accessId, const QString &principalId,
+    void deactivate(const QString &groupId, Core::AccessKind access, const QString &principalId,
                     const QString &justification, QObject *context, Callback<Core::AccessRequest> callback);
 
     /// Requests waiting for my decision (filterByCurrentUser(on='approver'), PendingApproval, with

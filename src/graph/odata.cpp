@@ -33,7 +33,7 @@ Core::Result<EligibilityPage> parseEligibilityPage(const QByteArray &body)
         Core::Eligibility e;
         e.id = Net::jsonString(item, "id");
         e.groupId = Net::jsonString(item, "groupId");
-        e.accessId = Net::jsonString(item, "accessId").toLower();
+        const auto access = Core::accessKindFrom(Net::jsonString(item, "accessId"));
         e.memberType = Net::jsonString(item, "memberType").toLower();
         e.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
         e.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
@@ -45,8 +45,9 @@ Core::Result<EligibilityPage> parseEligibilityPage(const QByteArray &body)
         }
         if (e.id.isEmpty() || e.groupId.isEmpty())
             return notTheContract(QStringLiteral("an eligibility without id or groupId"));
-        if (e.accessId.isEmpty())
-            e.accessId = QStringLiteral("member");
+        if (!access)
+            continue; // a kind of access this version cannot ask for
+        e.access = *access;
         page.items.append(e);
     }
     page.nextLink = Net::jsonString(j, "@odata.nextLink");
@@ -112,6 +113,9 @@ Error graphError(const Net::HttpResponse &response)
 namespace Elevate::Graph {
 
 namespace {
+
+/// The service code of a request whose accessId this version does not know: a listing skips it.
+constexpr char kUnknownAccessKind[] = "UnknownAccessKind";
 
 Core::Result<Net::Json> collection(const QByteArray &body)
 {
@@ -205,7 +209,14 @@ Core::Result<Core::AccessRequest> parseRequest(const Net::Json &item)
     r.action = Net::jsonString(item, "action");
     r.groupId = Net::jsonString(item, "groupId");
     r.groupDisplayName = expandedGroupName(item);
-    r.accessId = Net::jsonString(item, "accessId").toLower();
+    const auto access = Core::accessKindFrom(Net::jsonString(item, "accessId"));
+    if (!access) {
+        Core::Error e
+            = notTheContract(QStringLiteral("a request of a kind of access this version does not know"));
+        e.serviceCode = QString::fromLatin1(kUnknownAccessKind);
+        return e;
+    }
+    r.access = *access;
     r.principalId = Net::jsonString(item, "principalId");
     if (item.contains("principal") && item["principal"].is_object()) {
         r.principalDisplayName = Net::jsonString(item["principal"], "displayName");
@@ -257,6 +268,8 @@ Core::Result<Page<Core::AccessRequest>> parseRequestPage(const QByteArray &body)
     Page<Core::AccessRequest> page;
     for (const Net::Json &item : parsed.value()["value"]) {
         auto r = parseRequest(item);
+        if (!r.ok() && r.error().serviceCode == QLatin1String(kUnknownAccessKind))
+            continue; // not one this version asked for or can follow
         if (!r.ok())
             return r.error();
         page.items << r.value();
@@ -278,15 +291,16 @@ Core::Result<Page<Core::Grant>> parseGrantPage(const QByteArray &body)
         g.id = Net::jsonString(item, "id");
         g.groupId = Net::jsonString(item, "groupId");
         g.groupDisplayName = expandedGroupName(item);
-        g.accessId = Net::jsonString(item, "accessId").toLower();
+        const auto access = Core::accessKindFrom(Net::jsonString(item, "accessId"));
         g.assignmentType = Net::jsonString(item, "assignmentType").toLower();
         g.memberType = Net::jsonString(item, "memberType").toLower();
         g.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
         g.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
         if (g.id.isEmpty() || g.groupId.isEmpty())
             return notTheContract(QStringLiteral("an assignment without id or groupId"));
-        if (g.accessId.isEmpty())
-            g.accessId = QStringLiteral("member");
+        if (!access)
+            continue; // a kind of access this version does not know
+        g.access = *access;
         page.items << g;
     }
     page.nextLink = Net::jsonString(parsed.value(), "@odata.nextLink");
@@ -335,7 +349,7 @@ Core::Result<Core::Approval> parseApproval(const QByteArray &body)
 QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,
                           const QDateTime &now)
 {
-    Net::Json j = {{"accessId", draft.accessId.toStdString()},
+    Net::Json j = {{"accessId", Core::accessIdOf(draft.access).toStdString()},
                    {"principalId", principalId.toStdString()},
                    {"groupId", draft.groupId.toStdString()},
                    {"action", "selfActivate"},
@@ -353,10 +367,10 @@ QByteArray activationBody(const Core::ActivationDraft &draft, const QString &pri
     return QByteArray::fromStdString(j.dump());
 }
 
-QByteArray deactivationBody(const QString &groupId, const QString &accessId, const QString &principalId,
+QByteArray deactivationBody(const QString &groupId, Core::AccessKind access, const QString &principalId,
                             const QString &justification)
 {
-    Net::Json j = {{"accessId", accessId.toStdString()},
+    Net::Json j = {{"accessId", Core::accessIdOf(access).toStdString()},
                    {"principalId", principalId.toStdString()},
                    {"groupId", groupId.toStdString()},
                    {"action", "selfDeactivate"}};
@@ -565,14 +579,15 @@ Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const Net::Json &j)
         a.id = Net::jsonString(item, "id");
         a.groupId = Net::jsonString(item, "groupId");
         a.principalId = Net::jsonString(item, "principalId");
-        a.accessId = Net::jsonString(item, "accessId").toLower();
+        const auto access = Core::accessKindFrom(Net::jsonString(item, "accessId"));
         a.assignmentType = Net::jsonString(item, "assignmentType").toLower();
         a.start = Core::parseGraphDateTime(Net::jsonString(item, "startDateTime"));
         a.end = Core::parseGraphDateTime(Net::jsonString(item, "endDateTime"));
         if (a.id.isEmpty() || a.groupId.isEmpty() || a.principalId.isEmpty())
             return notTheContract(QStringLiteral("an assignment without id, groupId or principalId"));
-        if (a.accessId.isEmpty())
-            a.accessId = QStringLiteral("member");
+        if (!access)
+            continue; // a kind of access this version does not know
+        a.access = *access;
         page.items << a;
     }
     page.nextLink = Net::jsonString(j, "@odata.nextLink");

@@ -39,7 +39,7 @@ Core::Result<Core::Approval> parseApproval(const QByteArray &body);
 /// The body of a selfActivate request (graph-pim.md §6.1/6.2). `start` invalid = `now`.
 QByteArray activationBody(const Core::ActivationDraft &draft, const QString &principalId,
                           const QDateTime &now);
-QByteArray deactivationBody(const QString &groupId, const QString &accessId, const QString &principalId,
+QByteArray deactivationBody(const QString &groupId, Core::AccessKind access, const QString &principalId,
                             const QString &justification);
 
 /// The rule names in a RoleAssignmentRequestPolicyValidationFailed message
@@ -67,8 +67,8 @@ Core::Result<QString> parseSyncRuleId(const QByteArray &body);
 Core::Result<QString> parseProvisionOnDemand(const QByteArray &body);
 
 /// One page of assignmentScheduleInstances (app-only, by groupId): enums lower-case, accessId
-/// "member" when missing, null or missing dates invalid. An item without id, groupId or principalId
-/// breaks the contract.
+/// "member" when missing (an unknown one skipped), null or missing dates invalid. An item without id, groupId
+/// or principalId breaks the contract.
 Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const Net::Json &json);
 Core::Result<Page<GroupAssignment>> parseGroupAssignmentPage(const QByteArray &body);
 /// One page of `GET /groups?$select=id,displayName`.

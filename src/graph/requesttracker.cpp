@@ -16,9 +16,9 @@ Q_DECLARE_LOGGING_CATEGORY(lcGraph)
 using Core::Error;
 
 namespace {
-QString policyKey(const QString &groupId, const QString &accessId)
+QString policyKey(const QString &groupId, Core::AccessKind access)
 {
-    return groupId + u'/' + (accessId.isEmpty() ? QStringLiteral("member") : accessId);
+    return groupId + u'/' + Core::accessIdOf(access);
 }
 constexpr int kFollowDelaysSecs[] = {1, 2, 4, 8, 16, 30, 60};
 constexpr int kAwaitingApprovalSecs = 60;
@@ -47,7 +47,7 @@ Core::AccessRequest fromHistory(const Core::HistoryEntry &e)
     r.action = QStringLiteral("selfActivate");
     r.groupId = e.groupId;
     r.groupDisplayName = e.groupName;
-    r.accessId = e.accessId;
+    r.access = e.access.value_or(Core::AccessKind::Member);
     r.principalId = e.principalId;
     r.justification = e.justification;
     r.ticketSystem = e.ticketSystem;
@@ -144,12 +144,12 @@ void RequestTracker::setPrincipalId(const QString &id)
 }
 
 QString RequestTracker::targetKey(const QString &groupId, const QString &groupName,
-                                  const QString &accessId) const
+                                  Core::AccessKind access) const
 {
     Core::Eligibility e;
     e.groupId = groupId;
     e.groupDisplayName = groupName.isEmpty() ? m_groupNames.value(groupId) : groupName;
-    e.accessId = accessId;
+    e.access = access;
     return Core::Target {e, m_mapper.map(e)}.key();
 }
 
@@ -166,50 +166,69 @@ void RequestTracker::record(const Core::HistoryEntry &entryIn)
 }
 
 std::optional<Core::ActivationPolicy> RequestTracker::cachedPolicy(const QString &groupId,
-                                                                   const QString &accessId) const
+                                                                   Core::AccessKind access) const
 {
-    const auto it = m_policies.constFind(policyKey(groupId, accessId));
+    const auto it = m_policies.constFind(policyKey(groupId, access));
     if (it == m_policies.cend())
         return std::nullopt;
     return *it;
 }
 
-void RequestTracker::fetchPolicy(const QString &groupId, const QString &accessId,
+void RequestTracker::fetchPolicy(const QString &groupId, Core::AccessKind access,
                                  std::function<void(Core::Result<Core::ActivationPolicy>)> then)
 {
-    if (const auto cached = cachedPolicy(groupId, accessId))
+    if (const auto cached = cachedPolicy(groupId, access))
         return then(*cached);
     const quint64 generation = m_generation;
     m_graph->getActivationPolicy(
-        groupId, accessId, this,
-        [this, generation, groupId, accessId, then](Core::Result<Core::ActivationPolicy> r) {
+        groupId, access, this,
+        [this, generation, groupId, access, then](Core::Result<Core::ActivationPolicy> r) {
             if (r.ok() && generation == m_generation)
-                m_policies.insert(policyKey(groupId, accessId), r.value());
+                m_policies.insert(policyKey(groupId, access), r.value());
             then(std::move(r));
         });
 }
 
-void RequestTracker::policy(const QString &groupId, const QString &accessId, QObject *context,
+void RequestTracker::policy(const QString &groupId, Core::AccessKind access, QObject *context,
                             Callback<Core::ActivationPolicy> callback)
 {
-    fetchPolicy(groupId, accessId, once(context, std::move(callback)));
+    fetchPolicy(groupId, access, once(context, std::move(callback)));
 }
 
-std::optional<Core::Grant> RequestTracker::grantFor(const QString &groupId, const QString &accessId) const
+std::optional<Core::Grant> RequestTracker::grantFor(const QString &groupId, Core::AccessKind access) const
 {
     for (const auto &g : m_grants)
-        if (g.groupId == groupId && g.accessId == accessId)
+        if (g.groupId == groupId && g.access == access)
             return g;
     return std::nullopt;
 }
 
 std::optional<Core::AccessRequest> RequestTracker::openRequestFor(const QString &groupId,
-                                                                  const QString &accessId) const
+                                                                  Core::AccessKind access) const
 {
     for (const auto &r : m_open)
-        if (r.groupId == groupId && (r.accessId.isEmpty() || r.accessId == accessId))
+        if (r.groupId == groupId && r.access == access)
             return r;
     return std::nullopt;
+}
+
+std::optional<Error> RequestTracker::refusal(const Core::Result<Core::ActivationPolicy> &policy,
+                                             const Core::ActivationDraft &draft) const
+{
+    // A policy PIM will not show (403) does not stop the request: check what holds for every group
+    // and let PIM judge the rest (its refusal is worded then).
+    if (!policy.ok() && !policyUnreadable(policy.error()))
+        return policy.error();
+    const Core::ActivationPolicy rules = policy.ok() ? policy.value() : unreadablePolicy();
+    if (!policy.ok())
+        qCInfo(lcGraph) << "the policy of" << draft.groupId << "cannot be read; sending with what is known";
+    const auto problems = Core::validateDraft(draft, rules, m_clock->now());
+    if (problems.isEmpty())
+        return std::nullopt;
+    QStringList why;
+    for (auto p : problems)
+        why << PimWording::describe(p, rules);
+    return Error::make(Error::Kind::InvalidInput, why.join(u' '), 0, QStringLiteral("DraftInvalid"));
 }
 
 void RequestTracker::request(const Core::Target &target, const Core::ActivationDraft &draftIn,
@@ -220,51 +239,34 @@ void RequestTracker::request(const Core::Target &target, const Core::ActivationD
         return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
     Core::ActivationDraft draft = draftIn;
     draft.groupId = target.eligibility.groupId;
-    draft.accessId
-        = target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : target.eligibility.accessId;
+    draft.access = target.eligibility.access;
     m_groupNames.insert(draft.groupId, target.eligibility.groupDisplayName);
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
     fetchPolicy(
-        draft.groupId, draft.accessId,
+        draft.groupId, draft.access,
         [this, generation, principal, target, draft, answer](Core::Result<Core::ActivationPolicy> policy) {
             if (generation != m_generation)
                 return; // answered Cancelled already
-            // A policy PIM will not show (403) does not stop the request: check what holds
-            // for every group and let PIM judge the rest (its refusal is worded then).
-            if (!policy.ok() && !policyUnreadable(policy.error()))
-                return answer(policy.error());
-            const Core::ActivationPolicy rules = policy.ok() ? policy.value() : unreadablePolicy();
-            if (!policy.ok())
-                qCInfo(lcGraph) << "the policy of" << draft.groupId
-                                << "cannot be read; sending with what is known";
-            const auto problems = Core::validateDraft(draft, rules, m_clock->now());
-            if (!problems.isEmpty()) {
-                QStringList why;
-                for (auto p : problems)
-                    why << PimWording::describe(p, rules);
-                return answer(Error::make(Error::Kind::InvalidInput, why.join(u' '), 0,
-                                          QStringLiteral("DraftInvalid")));
-            }
-            submit(target, draft, principal, endedRecently(draft.groupId, draft.accessId), 0, answer);
+            if (const auto refused = refusal(policy, draft))
+                return answer(*refused);
+            submit(target, draft, principal, endedRecently(draft.groupId, draft.access), 0, answer);
         });
 }
 
-QDateTime RequestTracker::endedRecently(const QString &groupId, const QString &accessId) const
+QDateTime RequestTracker::endedRecently(const QString &groupId, Core::AccessKind access) const
 {
     const QDateTime now = serverNow();
     QDateTime latest;
     for (const auto &e : m_endedHere)
-        if (e.grant.groupId == groupId && e.grant.accessId == accessId
-            && (!latest.isValid() || e.at > latest))
+        if (e.grant.groupId == groupId && e.grant.access == access && (!latest.isValid() || e.at > latest))
             latest = e.at;
     if (m_history) {
         // Ended by another Elevate process (a command, the tray): the history says when.
         const auto recent = m_history->entries(50);
         if (recent.ok())
             for (const auto &e : recent.value())
-                if (e.groupId == groupId && (e.accessId.isEmpty() || e.accessId == accessId)
-                    && e.endedAt.isValid() && e.endedAt <= now
+                if (e.isFor(groupId, access) && e.endedAt.isValid() && e.endedAt <= now
                     && (e.outcome == u"Deactivated" || e.outcome == u"Expired" || e.outcome == u"Ended")
                     && (!latest.isValid() || e.endedAt > latest))
                     latest = e.endedAt;
@@ -294,7 +296,7 @@ void RequestTracker::submit(const Core::Target &target, const Core::ActivationDr
                 h.target = target.key();
                 h.groupId = draft.groupId;
                 h.groupName = target.eligibility.groupDisplayName;
-                h.accessId = draft.accessId;
+                h.access = draft.access;
                 // Every time in the history is on Graph's clock, as PIM reports it. The request is
                 // PIM's now, so it goes on record under whoever sent it, also after a sign-out.
                 h.principalId = principal;
@@ -340,7 +342,7 @@ void RequestTracker::submit(const Core::Target &target, const Core::ActivationDr
             }
             // PIM judged by rules we did not know: the cached policy is out of date.
             if (!failedPolicyRules(e).isEmpty())
-                m_policies.remove(policyKey(draft.groupId, draft.accessId));
+                m_policies.remove(policyKey(draft.groupId, draft.access));
             answer(e);
         });
 }
@@ -391,7 +393,7 @@ void RequestTracker::deactivate(const Core::Grant &grant, const QString &justifi
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
     m_graph->deactivate(
-        grant.groupId, grant.accessId, principal, justification, this,
+        grant.groupId, grant.access, principal, justification, this,
         [this, generation, principal, grant, answer](Core::Result<Core::AccessRequest> r) {
             const bool gone = r.ok() || r.error().serviceCode == u"RoleAssignmentDoesNotExist";
             if (gone) {
@@ -400,8 +402,7 @@ void RequestTracker::deactivate(const Core::Grant &grant, const QString &justifi
                     const auto open = m_history->openEntries(principal);
                     if (open.ok())
                         for (auto e : open.value())
-                            if (e.groupId == grant.groupId
-                                && (e.accessId.isEmpty() || e.accessId == grant.accessId)
+                            if (e.isFor(grant.groupId, grant.access)
                                 && Core::classifyStatus(e.status) == Core::RequestPhase::Active) {
                                 e.outcome = r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended");
                                 e.endedAt = now;
@@ -435,24 +436,14 @@ void RequestTracker::renew(const Core::Target &target, const Core::Grant &grant,
     // must not end the grant for a draft that cannot be sent.
     Core::ActivationDraft checked = draft;
     checked.groupId = target.eligibility.groupId;
-    checked.accessId
-        = target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : target.eligibility.accessId;
+    checked.access = target.eligibility.access;
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
-    fetchPolicy(checked.groupId, checked.accessId, [=, this](Core::Result<Core::ActivationPolicy> policy) {
+    fetchPolicy(checked.groupId, checked.access, [=, this](Core::Result<Core::ActivationPolicy> policy) {
         if (generation != m_generation)
             return;
-        if (!policy.ok() && !policyUnreadable(policy.error()))
-            return answer(policy.error());
-        const Core::ActivationPolicy rules = policy.ok() ? policy.value() : unreadablePolicy();
-        const auto problems = Core::validateDraft(checked, rules, m_clock->now());
-        if (!problems.isEmpty()) {
-            QStringList why;
-            for (auto p : problems)
-                why << PimWording::describe(p, rules);
-            return answer(
-                Error::make(Error::Kind::InvalidInput, why.join(u' '), 0, QStringLiteral("DraftInvalid")));
-        }
+        if (const auto refused = refusal(policy, checked))
+            return answer(*refused);
         // Once the grant has ended, the new request is sent whatever happens to the caller (a closed
         // form must not leave the user with nothing); only the answer depends on it. The ended
         // activation may still count for PIM a while (RoleAssignmentExists): request() retries then.
@@ -476,8 +467,7 @@ void RequestTracker::renew(const Core::Target &target, const Core::Grant &grant,
                             h.target = target.key();
                             h.groupId = draft.groupId.isEmpty() ? target.eligibility.groupId : draft.groupId;
                             h.groupName = target.eligibility.groupDisplayName;
-                            h.accessId = target.eligibility.accessId.isEmpty() ? QStringLiteral("member")
-                                                                               : target.eligibility.accessId;
+                            h.access = target.eligibility.access;
                             h.requestedAt = serverNow();
                             h.durationSecs = draft.durationSecs;
                             h.justification = draft.justification.trimmed();
@@ -599,8 +589,7 @@ bool RequestTracker::isGhost(const Core::Grant &grant, const QList<Core::History
             return true;
     // Deactivated by another Elevate process a moment ago: the history says so.
     for (const auto &e : recent)
-        if (e.outcome == u"Deactivated" && e.groupId == grant.groupId
-            && (e.accessId.isEmpty() || e.accessId == grant.accessId) && e.endedAt.isValid()
+        if (e.outcome == u"Deactivated" && e.isFor(grant.groupId, grant.access) && e.endedAt.isValid()
             && e.endedAt.addSecs(windowSecs()) > now && (!grant.start.isValid() || grant.start <= e.endedAt))
             return true;
     return false;
@@ -880,7 +869,7 @@ QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &
                 }
                 // Active as far as we know: is the grant still there?
                 const auto g = std::find_if(grants.cbegin(), grants.cend(), [&e](const Core::Grant &g) {
-                    return g.groupId == e.groupId && (e.accessId.isEmpty() || g.accessId == e.accessId);
+                    return e.isFor(g.groupId, g.access);
                 });
                 if (g != grants.cend()) {
                     m_activeSince.remove(e.requestId);
@@ -917,7 +906,8 @@ QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &
                 update.outcome = pastEnd ? QStringLiteral("Expired") : QStringLiteral("Ended");
                 update.endedAt = pastEnd ? e.endAt : serverTime;
                 record(update);
-                endedOutcome.insert(e.groupId + u'/' + e.accessId, update.outcome);
+                endedOutcome.insert(policyKey(e.groupId, e.access.value_or(Core::AccessKind::Member)),
+                                    update.outcome);
             }
         }
         // Grants that came from elsewhere (the portal, another machine): on record too.
@@ -928,16 +918,15 @@ QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &
             bool known = false;
             if (stillOpen.ok())
                 for (const auto &e : stillOpen.value())
-                    known = known
-                        || (e.groupId == g.groupId && (e.accessId.isEmpty() || e.accessId == g.accessId));
+                    known = known || e.isFor(g.groupId, g.access);
             if (known)
                 continue;
             Core::HistoryEntry h;
             h.requestId = QStringLiteral("grant:") + g.id;
-            h.target = targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            h.target = targetKey(g.groupId, g.groupDisplayName, g.access);
             h.groupId = g.groupId;
             h.groupName = m_groupNames.value(g.groupId);
-            h.accessId = g.accessId;
+            h.access = g.access;
             h.requestedAt = g.start;
             h.startAt = g.start;
             h.endAt = g.end;
@@ -955,7 +944,7 @@ QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &
     for (const auto &p : previous)
         if (std::none_of(grants.cbegin(), grants.cend(), [&p](const Core::Grant &g) { return g.id == p.id; }))
             Q_EMIT grantEnded(p,
-                              endedOutcome.value(p.groupId + u'/' + p.accessId,
+                              endedOutcome.value(policyKey(p.groupId, p.access),
                                                  serverTime >= p.end.addSecs(-30) ? QStringLiteral("Expired")
                                                                                   : QStringLiteral("Ended")));
     Q_EMIT changed();

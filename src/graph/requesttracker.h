@@ -51,11 +51,11 @@ public:
     void setPrincipalId(const QString &id);
     QString principalId() const { return m_principalId; }
 
-    void policy(const QString &groupId, const QString &accessId, QObject *context,
+    void policy(const QString &groupId, Core::AccessKind access, QObject *context,
                 Callback<Core::ActivationPolicy> callback);
-    std::optional<Core::ActivationPolicy> cachedPolicy(const QString &groupId, const QString &accessId) const;
+    std::optional<Core::ActivationPolicy> cachedPolicy(const QString &groupId, Core::AccessKind access) const;
 
-    /// Validates against the group's policy, then activates; the draft's groupId/accessId must be
+    /// Validates against the group's policy, then activates; the draft's groupId/access must be
     /// the target's. Problems with the draft come back as InvalidInput, nothing sent.
     void request(const Core::Target &target, const Core::ActivationDraft &draft, QObject *context,
                  Callback<Core::AccessRequest> callback);
@@ -85,13 +85,13 @@ public:
     const QList<Core::Grant> &grants() const { return m_grants; }
     /// Requests still open (waiting for approval, being processed, scheduled).
     const QList<Core::AccessRequest> &openRequests() const { return m_open; }
-    std::optional<Core::Grant> grantFor(const QString &groupId, const QString &accessId) const;
-    std::optional<Core::AccessRequest> openRequestFor(const QString &groupId, const QString &accessId) const;
+    std::optional<Core::Grant> grantFor(const QString &groupId, Core::AccessKind access) const;
+    std::optional<Core::AccessRequest> openRequestFor(const QString &groupId, Core::AccessKind access) const;
     QDateTime lastSync() const { return m_lastSync; }
     /// "now" on Graph's clock, as far as its Date headers tell.
     QDateTime serverNow() const { return m_clock->now().addSecs(m_graph->serverClockSkewSecs()); }
     /// The target key ("account/role" or group name) of a group, from what the mapper knows.
-    QString targetKey(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    QString targetKey(const QString &groupId, const QString &groupName, Core::AccessKind access) const;
 
 Q_SIGNALS:
     void changed();
@@ -107,14 +107,18 @@ Q_SIGNALS:
 private:
     /// The caller's callback, answered once, queued, Cancelled when the account changes first.
     template<typename T> Callback<T> once(QObject *context, Callback<T> callback);
-    void fetchPolicy(const QString &groupId, const QString &accessId,
+    void fetchPolicy(const QString &groupId, Core::AccessKind access,
                      std::function<void(Core::Result<Core::ActivationPolicy>)> then);
+    /// Why the draft may not be sent under the policy read for it (a policy PIM will not show counts
+    /// as unreadablePolicy()); nullopt when it may.
+    std::optional<Core::Error> refusal(const Core::Result<Core::ActivationPolicy> &policy,
+                                       const Core::ActivationDraft &draft) const;
     /// Sends the activation; a RoleAssignmentExists before `existsUntil` (an activation of the group
     /// that ended inside the replication window) is retried with backoff.
     void submit(const Core::Target &target, const Core::ActivationDraft &draft, const QString &principal,
                 const QDateTime &existsUntil, int attempt, Callback<Core::AccessRequest> answer);
     /// When an activation of the group ended inside the replication window (its end + window), else invalid.
-    QDateTime endedRecently(const QString &groupId, const QString &accessId) const;
+    QDateTime endedRecently(const QString &groupId, Core::AccessKind access) const;
     /// A listed grant that this service (or another Elevate process) ended inside the window.
     bool isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const;
     qint64 windowSecs() const;
@@ -135,7 +139,7 @@ private:
     Core::TargetMapper m_mapper;
     const Core::Clock *m_clock;
     QString m_principalId;
-    QHash<QString, Core::ActivationPolicy> m_policies; // by groupId/accessId
+    QHash<QString, Core::ActivationPolicy> m_policies; // by groupId/access
     QHash<QString, QString> m_groupNames; // groupId -> display name, as seen
     QList<Core::Grant> m_grants;
     QList<Core::AccessRequest> m_open;

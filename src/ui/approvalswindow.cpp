@@ -22,7 +22,7 @@ ApprovalsWindow::ApprovalsWindow(PimPresenter *pim, QWidget *parent)
     , m_model(new ApprovalsModel(
           pim->clock(),
           [pim](const Core::AccessRequest &r) {
-              return pim->targetDisplayName(r.groupId, r.groupDisplayName, r.accessId);
+              return pim->targetDisplayName(r.groupId, r.groupDisplayName, r.access);
           },
           this))
     , m_proxy(new QSortFilterProxyModel(this))

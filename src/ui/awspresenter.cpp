@@ -180,7 +180,7 @@ void AwsPresenter::signInAgain()
 const Aws::AwsTarget *AwsPresenter::targetOf(const Core::Grant &grant) const
 {
     for (const auto &t : m_aws->targets())
-        if (t.groupId == grant.groupId && grant.accessId == u"member")
+        if (t.groupId == grant.groupId && grant.access == Core::AccessKind::Member)
             return &t;
     return nullptr;
 }
@@ -400,7 +400,7 @@ void AwsPresenter::endAll()
         if (g.assignmentType == u"assigned")
             continue;
         ++*pending;
-        const QString name = m_pim->targetDisplayName(g.groupId, g.groupDisplayName, g.accessId);
+        const QString name = m_pim->targetDisplayName(g.groupId, g.groupDisplayName, g.access);
         service->deactivate(g, tr("End all access now (Elevate)"), this,
                             [failures, finishOne, name](Core::Result<Core::AccessRequest> r) {
                                 if (!r.ok())

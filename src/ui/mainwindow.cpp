@@ -90,7 +90,7 @@ MainWindow::MainWindow(PimPresenter *pim, QWidget *parent)
             = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t)
             return;
-        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.access))
             m_pim->deactivate(*g);
     });
     connect(m_ui->cancelRequestButton, &QPushButton::clicked, this, [this] {
@@ -98,7 +98,7 @@ MainWindow::MainWindow(PimPresenter *pim, QWidget *parent)
             = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t)
             return;
-        if (const auto r = m_pim->requests()->openRequestFor(t->eligibility.groupId, t->eligibility.accessId))
+        if (const auto r = m_pim->requests()->openRequestFor(t->eligibility.groupId, t->eligibility.access))
             m_pim->cancelRequest(r->id);
     });
     connect(m_ui->consoleButton, &QPushButton::clicked, this, [this] {
@@ -106,7 +106,7 @@ MainWindow::MainWindow(PimPresenter *pim, QWidget *parent)
             = m_pim->target(m_ui->targetsView->currentIndex().data(TargetsModel::TargetKeyRole).toString());
         if (!t || !m_aws)
             return;
-        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId))
+        if (const auto g = m_pim->requests()->grantFor(t->eligibility.groupId, t->eligibility.access))
             m_aws->openConsole(*g);
     });
     connect(m_ui->awsSignInAgainButton, &QPushButton::clicked, this, [this] {
@@ -228,11 +228,10 @@ void MainWindow::updateDetails()
         m_tick->stop();
     const auto target = idx.isValid() ? m_pim->target(idx.data(TargetsModel::TargetKeyRole).toString())
                                       : std::optional<Core::Target>();
-    const auto grant = target ? access->grantFor(target->eligibility.groupId, target->eligibility.accessId)
+    const auto grant = target ? access->grantFor(target->eligibility.groupId, target->eligibility.access)
                               : std::optional<Core::Grant>();
-    const auto open = target
-        ? access->openRequestFor(target->eligibility.groupId, target->eligibility.accessId)
-        : std::optional<Core::AccessRequest>();
+    const auto open = target ? access->openRequestFor(target->eligibility.groupId, target->eligibility.access)
+                             : std::optional<Core::AccessRequest>();
     const QDateTime now = m_pim->clock()->now();
     m_ui->requestButton->setEnabled(target.has_value() && !open);
     m_ui->requestButton->setText(grant ? tr("Re&new…") : tr("Re&quest access…"));

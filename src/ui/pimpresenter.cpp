@@ -31,7 +31,7 @@ PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObjec
                     const QString who
                         = r.principalDisplayName.isEmpty() ? r.principalUpn : r.principalDisplayName;
                     QString text = tr("%1 asks for %2 for %3.")
-                                       .arg(who, targetDisplayName(r.groupId, r.groupDisplayName, r.accessId),
+                                       .arg(who, targetDisplayName(r.groupId, r.groupDisplayName, r.access),
                                             Graph::PimWording::duration(r.durationSecs));
                     if (!r.justification.isEmpty())
                         text += u' ' + tr("“%1”").arg(r.justification);
@@ -59,7 +59,7 @@ PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObjec
         Q_EMIT changed();
     });
     connect(m_requests, &Graph::RequestTracker::requestSubmitted, this, [this](const Core::AccessRequest &r) {
-        const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
+        const QString name = targetName(r.groupId, r.groupDisplayName, r.access);
         switch (r.phase()) {
         case Core::RequestPhase::Active:
             Q_EMIT notify(tr("Access granted"), tr("%1 is active.").arg(name));
@@ -76,7 +76,7 @@ PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObjec
     });
     connect(m_requests, &Graph::RequestTracker::requestSettled, this,
             [this](const Core::AccessRequest &r, const QString &by, const QString &why) {
-                const QString name = targetName(r.groupId, r.groupDisplayName, r.accessId);
+                const QString name = targetName(r.groupId, r.groupDisplayName, r.access);
                 switch (r.phase()) {
                 case Core::RequestPhase::Active:
                     Q_EMIT notify(tr("Access granted"),
@@ -113,7 +113,7 @@ PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObjec
             });
     connect(m_requests, &Graph::RequestTracker::grantEnded, this,
             [this](const Core::Grant &g, const QString &outcome) {
-                const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);
+                const QString name = targetName(g.groupId, g.groupDisplayName, g.access);
                 Q_EMIT notify(tr("Access ended"),
                               outcome == u"Deactivated"   ? tr("%1 was deactivated.").arg(name)
                                   : outcome == u"Expired" ? tr("%1 has expired.").arg(name)
@@ -216,7 +216,7 @@ QString PimPresenter::signOutMessage() const
     for (const auto &g : m_signOutGrants) {
         if (g.end.isValid() && g.end <= graphNow)
             continue;
-        const QString name = targetName(g.groupId, g.groupDisplayName, g.accessId);
+        const QString name = targetName(g.groupId, g.groupDisplayName, g.access);
         active << (g.end.isValid()
                        ? tr("%1 until %2")
                              .arg(name, g.end.addSecs(-skew).toLocalTime().toString(QStringLiteral("HH:mm")))
@@ -300,28 +300,28 @@ std::optional<Core::Target> PimPresenter::target(const QString &rowKey) const
 }
 
 Core::Target PimPresenter::targetFor(const QString &groupId, const QString &groupName,
-                                     const QString &accessId) const
+                                     Core::AccessKind access) const
 {
     for (const auto &t : m_targets->targets())
-        if (t.eligibility.groupId == groupId && t.eligibility.accessId == accessId)
+        if (t.eligibility.groupId == groupId && t.eligibility.access == access)
             return t;
     Core::Eligibility e;
     e.groupId = groupId;
     e.groupDisplayName = groupName;
-    e.accessId = accessId.isEmpty() ? QStringLiteral("member") : accessId;
+    e.access = access;
     return Core::Target {e, m_mapper.map(e)};
 }
 
 QString PimPresenter::targetName(const QString &groupId, const QString &groupName,
-                                 const QString &accessId) const
+                                 Core::AccessKind access) const
 {
-    return targetDisplayName(groupId, groupName, accessId);
+    return targetDisplayName(groupId, groupName, access);
 }
 
 QString PimPresenter::targetDisplayName(const QString &groupId, const QString &groupName,
-                                        const QString &accessId) const
+                                        Core::AccessKind access) const
 {
-    const Core::Target t = targetFor(groupId, groupName, accessId);
+    const Core::Target t = targetFor(groupId, groupName, access);
     if (t.aws)
         return tr("%1 on %2").arg(t.aws->roleName, TargetsModel::accountLabel(*t.aws));
     return t.key();
@@ -346,7 +346,7 @@ void PimPresenter::checkExpiry()
                                         [&event](const Core::Grant &g) { return g.id == event.grantId; });
         const QString name = grant == m_requests->grants().cend()
             ? event.groupId
-            : targetName(grant->groupId, grant->groupDisplayName, grant->accessId);
+            : targetName(grant->groupId, grant->groupDisplayName, grant->access);
         Q_EMIT notify(tr("Access ends soon"),
                       tr("%1 ends in %2 (at %3). Renew it from the tray if you need more time.")
                           .arg(name, Graph::PimWording::duration(event.secondsLeft),

@@ -74,10 +74,10 @@ public:
     /// The target (from the eligible list) a key names, if any.
     std::optional<Core::Target> target(const QString &rowKey) const;
     /// The target a group/access pair belongs to: the eligible one, or one built from the mapping.
-    Core::Target targetFor(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    Core::Target targetFor(const QString &groupId, const QString &groupName, Core::AccessKind access) const;
     /// "AdministratorAccess on Production (123456789012)", or the group name for unmapped groups.
     QString targetDisplayName(const QString &groupId, const QString &groupName,
-                              const QString &accessId) const;
+                              Core::AccessKind access) const;
     /// The live grant that ends first (non-permanent), if any.
     std::optional<Core::Grant> soonestGrant() const;
 
@@ -122,7 +122,7 @@ private:
     void onSignInFinished(const Core::Result<Core::Account> &result);
     void checkExpiry();
     QString signOutMessage() const;
-    QString targetName(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    QString targetName(const QString &groupId, const QString &groupName, Core::AccessKind access) const;
 
     Auth::EntraSession *m_session;
     Graph::GraphClient *m_graph;

@@ -28,7 +28,7 @@ RequestDialog::RequestDialog(const Core::Target &target, const Core::Clock *cloc
     m_ui->targetLabel->setText(
         tr("%1<br><small>PIM group %2%3</small>")
             .arg(title, target.eligibility.groupDisplayName.toHtmlEscaped(),
-                 target.eligibility.accessId == u"owner" ? tr(" (as owner)") : QString()));
+                 target.eligibility.access == Core::AccessKind::Owner ? tr(" (as owner)") : QString()));
     setWindowTitle(target.aws ? tr("Request %1 — Elevate").arg(target.aws->roleName)
                               : tr("Request access — Elevate"));
     m_ui->justificationComboBox->lineEdit()->setPlaceholderText(tr("Why do you need this access?"));
@@ -95,7 +95,7 @@ RequestDialog *RequestDialog::open(PimPresenter *pim, const Core::Target &target
                 }
     }
     access->policy(
-        target.eligibility.groupId, target.eligibility.accessId, dialog,
+        target.eligibility.groupId, target.eligibility.access, dialog,
         [dialog, renew](Core::Result<Core::ActivationPolicy> policy) {
             const bool unreadable = !policy.ok() && Graph::RequestTracker::policyUnreadable(policy.error());
             if (!policy.ok() && !unreadable)
@@ -221,8 +221,7 @@ Core::ActivationDraft RequestDialog::draft() const
 {
     Core::ActivationDraft d;
     d.groupId = m_target.eligibility.groupId;
-    d.accessId
-        = m_target.eligibility.accessId.isEmpty() ? QStringLiteral("member") : m_target.eligibility.accessId;
+    d.access = m_target.eligibility.access;
     d.durationSecs
         = qint64(m_ui->durationHoursSpinBox->value()) * 3600 + m_ui->durationMinutesSpinBox->value() * 60;
     d.justification = m_ui->justificationComboBox->currentText().trimmed();

@@ -41,7 +41,8 @@ QString TargetsModel::accountLabel(const Core::AwsRole &role)
 
 QString TargetsModel::rowKey(const Core::Target &target)
 {
-    return target.eligibility.accessId == u"owner" ? target.key() + QStringLiteral(" (owner)") : target.key();
+    return target.eligibility.access == Core::AccessKind::Owner ? target.key() + QStringLiteral(" (owner)")
+                                                                : target.key();
 }
 
 QVariant TargetsModel::data(const QModelIndex &index, int role) const
@@ -51,7 +52,7 @@ QVariant TargetsModel::data(const QModelIndex &index, int role) const
     const Core::Target &t = m_targets.at(index.row());
     const Core::Eligibility &e = t.eligibility;
     const QString group = e.groupDisplayName.isEmpty() ? e.groupId : e.groupDisplayName;
-    const bool owner = e.accessId == u"owner";
+    const bool owner = e.access == Core::AccessKind::Owner;
     switch (role) {
     case Qt::DisplayRole:
         if (t.aws) {

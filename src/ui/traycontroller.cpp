@@ -110,7 +110,7 @@ void TrayController::rebuild()
                 layout.append(QStringLiteral("-\x1f") + t.key());
             else
                 layout.append(TargetsModel::accountLabel(*t.aws) + u'\x1f' + t.aws->accountId + u'\x1f'
-                              + t.aws->roleName + u'\x1f' + t.eligibility.accessId + u'\x1f'
+                              + t.aws->roleName + u'\x1f' + Core::accessIdOf(t.eligibility.access) + u'\x1f'
                               + TargetsModel::rowKey(t));
         }
     }
@@ -300,10 +300,10 @@ void TrayController::addTargetMenus(const QList<Core::Target> &targets, const QS
             a->setToolTip(tr("This PIM group does not map to an AWS account and role."));
             continue;
         }
-        const bool owner = t.eligibility.accessId == u"owner";
+        const bool owner = t.eligibility.access == Core::AccessKind::Owner;
         QString text = owner ? tr("%1 (as group owner)").arg(t.aws->roleName) : t.aws->roleName;
-        const auto live = m_pim->requests()->grantFor(t.eligibility.groupId, t.eligibility.accessId);
-        const auto open = m_pim->requests()->openRequestFor(t.eligibility.groupId, t.eligibility.accessId);
+        const auto live = m_pim->requests()->grantFor(t.eligibility.groupId, t.eligibility.access);
+        const auto open = m_pim->requests()->openRequestFor(t.eligibility.groupId, t.eligibility.access);
         if (live)
             text = tr("%1 — active").arg(text);
         else if (open)
@@ -349,10 +349,10 @@ void TrayController::setAws(AwsPresenter *aws)
 }
 
 QString TrayController::shortName(const QString &groupId, const QString &groupName,
-                                  const QString &accessId) const
+                                  Core::AccessKind access) const
 {
     // "Role on Account name": the menu has less room than the window, so no account id.
-    const Core::Target t = m_pim->targetFor(groupId, groupName, accessId);
+    const Core::Target t = m_pim->targetFor(groupId, groupName, access);
     if (!t.aws)
         return t.key();
     return tr("%1 on %2")
@@ -361,7 +361,7 @@ QString TrayController::shortName(const QString &groupId, const QString &groupNa
 
 QString TrayController::grantText(const Core::Grant &g) const
 {
-    const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
+    const QString name = shortName(g.groupId, g.groupDisplayName, g.access);
     if (g.isPermanent())
         return tr("%1 — permanent").arg(name);
     const QString left = Core::formatCountdown(g.secondsLeft(m_pim->clock()->now()));
@@ -375,7 +375,7 @@ QString TrayController::grantText(const Core::Grant &g) const
 
 QString TrayController::tipText(const Core::Grant &g) const
 {
-    const QString name = shortName(g.groupId, g.groupDisplayName, g.accessId);
+    const QString name = shortName(g.groupId, g.groupDisplayName, g.access);
     if (g.isPermanent())
         return tr("%1 — permanent").arg(name);
     const QString until = g.end.toLocalTime().toString(QStringLiteral("HH:mm"));
@@ -389,7 +389,7 @@ QString TrayController::tipText(const Core::Grant &g) const
 
 QString TrayController::requestText(const Core::AccessRequest &r) const
 {
-    const QString name = shortName(r.groupId, r.groupDisplayName, r.accessId);
+    const QString name = shortName(r.groupId, r.groupDisplayName, r.access);
     const qint64 waiting = r.created.isValid() ? qMax<qint64>(0, r.created.secsTo(m_pim->clock()->now())) : 0;
     return waiting < 60 ? tr("%1 — %2, asked just now").arg(name, Graph::PimWording::status(r))
                         : tr("%1 — %2, asked %3 ago")

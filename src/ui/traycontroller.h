@@ -83,7 +83,7 @@ public:
 
 private:
     void rebuild();
-    QString shortName(const QString &groupId, const QString &groupName, const QString &accessId) const;
+    QString shortName(const QString &groupId, const QString &groupName, Core::AccessKind access) const;
     QString grantText(const Core::Grant &grant) const;
     /// The tooltip's line for a grant: its end time, which needs no timer to stay true.
     QString tipText(const Core::Grant &grant) const;

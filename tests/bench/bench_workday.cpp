@@ -365,11 +365,10 @@ Result<void> Workday::pickCandidates(int needed)
         if (m_candidates.size() >= wanted)
             break;
         const Core::Eligibility &e = t.eligibility;
-        if (!t.isMapped() || (!e.accessId.isEmpty() && e.accessId != u"member") || e.memberType == u"group")
+        if (!t.isMapped() || e.access != Core::AccessKind::Member || e.memberType == u"group")
             continue;
         Pending<Result<Core::ActivationPolicy>> p;
-        requests()->policy(e.groupId, e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId,
-                           p.context(), p.answer());
+        requests()->policy(e.groupId, e.access, p.context(), p.answer());
         if (!p.wait(kCallTimeoutMs))
             return failure(QStringLiteral("reading the policy of %1 took more than %2 s")
                                .arg(t.key())
@@ -418,8 +417,7 @@ const Candidate *Workday::freeCandidate()
     for (int i = 0; i < m_candidates.size(); ++i) {
         const int at = (m_nextCandidate + i) % int(m_candidates.size());
         const Core::Eligibility &e = m_candidates[at].target.eligibility;
-        const QString accessId = e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId;
-        if (!requests()->grantFor(e.groupId, accessId) && !requests()->openRequestFor(e.groupId, accessId)) {
+        if (!requests()->grantFor(e.groupId, e.access) && !requests()->openRequestFor(e.groupId, e.access)) {
             m_nextCandidate = at + 1;
             return &m_candidates[at];
         }
@@ -434,7 +432,7 @@ Result<void> Workday::request(const Candidate &candidate, bool inDay)
     // The request form's draft, filled as a person would fill it for this policy.
     Core::ActivationDraft draft;
     draft.groupId = e.groupId;
-    draft.accessId = e.accessId.isEmpty() ? QStringLiteral("member") : e.accessId;
+    draft.access = e.access;
     draft.durationSecs = kGrantSecs;
     if (candidate.policy.justificationRequired)
         draft.justification = QStringLiteral("Emulated working day, task %1").arg(n);
@@ -466,7 +464,7 @@ Result<void> Workday::request(const Candidate &candidate, bool inDay)
     // Its grant, as the app lists it.
     QElapsedTimer waited;
     waited.start();
-    while (!requests()->grantFor(draft.groupId, draft.accessId)) {
+    while (!requests()->grantFor(draft.groupId, draft.access)) {
         if (waited.elapsed() > kGrantTimeoutMs)
             return failure(QStringLiteral("the grant of %1 (request %2) was not listed within %3 s")
                                .arg(candidate.target.key(), made.id)
@@ -475,10 +473,10 @@ Result<void> Workday::request(const Candidate &candidate, bool inDay)
         requests()->syncSettled(s.context(), s.answer());
         if (!s.wait(kCallTimeoutMs))
             return failure(QStringLiteral("a sync took more than %1 s").arg(kCallTimeoutMs / 1000));
-        if (!requests()->grantFor(draft.groupId, draft.accessId))
+        if (!requests()->grantFor(draft.groupId, draft.access))
             runFor(200);
     }
-    const Core::Grant grant = *requests()->grantFor(draft.groupId, draft.accessId);
+    const Core::Grant grant = *requests()->grantFor(draft.groupId, draft.access);
     if (grant.isPermanent() || grant.start.secsTo(grant.end) > kGrantSecs + 60)
         return failure(QStringLiteral("the grant of %1 does not end an hour after it starts (%2 to %3)")
                            .arg(candidate.target.key(), grant.start.toString(Qt::ISODate),

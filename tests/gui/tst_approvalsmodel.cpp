@@ -26,7 +26,7 @@ Core::AccessRequest makeRequest(const QString &id, const QString &who, const QDa
     r.action = u"selfActivate"_s;
     r.groupId = u"group-"_s + id;
     r.groupDisplayName = u"AWS-123456789012-Role"_s + id;
-    r.accessId = u"member"_s;
+    r.access = Core::AccessKind::Member;
     r.principalId = u"principal-"_s + who;
     r.principalDisplayName = who;
     r.principalUpn = who.toLower() + u"@contoso.example"_s;

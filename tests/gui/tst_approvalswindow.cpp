@@ -162,8 +162,8 @@ private Q_SLOTS:
         VERIFY_OK(synced);
         QTRY_VERIFY2_WITH_TIMEOUT(alex->noted(u"Megan Bowen approved your request"_s),
                                   qPrintable(alex->notes.join(u" | "_s)), kWaitMs);
-        QVERIFY(
-            alex->pim->requests()->grantFor(alex->pim->target(kNetwork)->eligibility.groupId, u"member"_s));
+        QVERIFY(alex->pim->requests()->grantFor(alex->pim->target(kNetwork)->eligibility.groupId,
+                                                Core::AccessKind::Member));
         QVERIFY(alexNotes.count() >= 1);
     }
 

@@ -33,7 +33,7 @@ Core::Target target()
     e.id = u"e1"_s;
     e.groupId = u"0f8a9b1c-2d3e-4f50-8a6b-7c8d9e0f1a2b"_s;
     e.groupDisplayName = u"AWS-123456789012-AdministratorAccess"_s;
-    e.accessId = u"member"_s;
+    e.access = Core::AccessKind::Member;
     return Core::Target {e, Core::AwsRole {u"123456789012"_s, u"AdministratorAccess"_s, u"Production"_s}};
 }
 template<typename T> T *child(QWidget *w, const char *name)
@@ -189,8 +189,9 @@ private Q_SLOTS:
         child<QSpinBox>(d, "durationHoursSpinBox")->setValue(2);
         QTest::mouseClick(okButton(d), Qt::LeftButton);
         QTRY_VERIFY(d.isNull()); // closed (and deleted) on success
-        QTRY_VERIFY(f.pim->requests()->grantFor(t->eligibility.groupId, u"member"_s).has_value());
-        const auto g = *f.pim->requests()->grantFor(t->eligibility.groupId, u"member"_s);
+        QTRY_VERIFY(
+            f.pim->requests()->grantFor(t->eligibility.groupId, Core::AccessKind::Member).has_value());
+        const auto g = *f.pim->requests()->grantFor(t->eligibility.groupId, Core::AccessKind::Member);
         QCOMPARE(g.start.secsTo(g.end), 2 * 3600);
 
         // A second request for the same target: PIM refuses; the form stays open and says why.

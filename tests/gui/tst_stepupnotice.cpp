@@ -19,7 +19,7 @@ Core::Target target()
     e.id = u"e1"_s;
     e.groupId = u"2b3c4d5e-6f7a-4b8c-9d0e-1f2a3b4c5d6e"_s;
     e.groupDisplayName = u"AWS-123456789012-DatabaseAdministrator"_s;
-    e.accessId = u"member"_s;
+    e.access = Core::AccessKind::Member;
     return Core::Target {e, Core::AwsRole {u"123456789012"_s, u"DatabaseAdministrator"_s, u"Production"_s}};
 }
 

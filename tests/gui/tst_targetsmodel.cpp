@@ -15,7 +15,7 @@ Core::Target target(const QString &group, std::optional<Core::AwsRole> aws,
     Core::Target t;
     t.eligibility.groupId = group + u"-id"_s;
     t.eligibility.groupDisplayName = group;
-    t.eligibility.accessId = access;
+    t.eligibility.access = *Core::accessKindFrom(access);
     t.aws = std::move(aws);
     return t;
 }

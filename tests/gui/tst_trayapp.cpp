@@ -119,7 +119,7 @@ private Q_SLOTS:
                                  15'000);
         const QString readOnly
             = QStringLiteral("1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"); // no approval, no MFA
-        QVERIFY(!app.pim()->requests()->grantFor(readOnly, QStringLiteral("member")));
+        QVERIFY(!app.pim()->requests()->grantFor(readOnly, Core::AccessKind::Member));
 
         // "Another process": its own sign-in and Graph client activate the group, then touch the stamp
         // as the command line does.
@@ -152,7 +152,7 @@ private Q_SLOTS:
         Core::ChangeNotice cli(app.changeNotice()->path());
         QVERIFY(cli.touch());
         // The tray's next scheduled sync is minutes away; the notice brings the grant now.
-        QTRY_VERIFY_WITH_TIMEOUT(app.pim()->requests()->grantFor(readOnly, QStringLiteral("member")), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(app.pim()->requests()->grantFor(readOnly, Core::AccessKind::Member), 10'000);
     }
 };
 

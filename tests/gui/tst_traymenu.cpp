@@ -107,8 +107,9 @@ private Q_SLOTS:
         for (const auto &t : targets) {
             if (t.aws)
                 expectedRoles[Ui::TargetsModel::accountLabel(*t.aws)]
-                    << (t.eligibility.accessId == u"owner" ? t.aws->roleName + u" (as group owner)…"_s
-                                                           : t.aws->roleName + u"…"_s);
+                    << (t.eligibility.access == Core::AccessKind::Owner
+                            ? t.aws->roleName + u" (as group owner)…"_s
+                            : t.aws->roleName + u"…"_s);
             else
                 expectedUnmapped << t.key();
         }

@@ -189,7 +189,7 @@ private Q_SLOTS:
             const QJsonObject x = expected.value(e.id);
             QCOMPARE(e.groupId, x.value(QStringLiteral("groupId")).toString());
             QCOMPARE(e.groupDisplayName, x.value(QStringLiteral("groupDisplayName")).toString());
-            QCOMPARE(e.accessId, x.value(QStringLiteral("accessId")).toString());
+            QCOMPARE(Core::accessIdOf(e.access), x.value(QStringLiteral("accessId")).toString());
             QCOMPARE(e.memberType, x.value(QStringLiteral("memberType")).toString().toLower());
             QCOMPARE(e.end.isValid(), !x.value(QStringLiteral("endDateTime")).isNull());
             QCOMPARE(e.start.toSecsSinceEpoch(),
@@ -407,16 +407,16 @@ private Q_SLOTS:
         QVERIFY2(result && result->ok(), Test::describe(result).constData());
         int adminInstances = 0;
         for (const auto &e : result->value())
-            adminInstances += e.groupId == kAdmin && e.accessId == u"member";
+            adminInstances += e.groupId == kAdmin && e.access == Core::AccessKind::Member;
         QCOMPARE(adminInstances, 2); // Graph lists both paths
 
         const auto targets = Core::TargetMapper(config.mapping).mapAll(result->value());
         QStringList keys;
         for (const auto &t : targets) {
-            const QString key = t.eligibility.groupId + u':' + t.eligibility.accessId;
+            const QString key = t.eligibility.groupId + u':' + Core::accessIdOf(t.eligibility.access);
             QVERIFY2(!keys.contains(key), qPrintable(key));
             keys << key;
-            if (t.eligibility.groupId == kAdmin && t.eligibility.accessId == u"member")
+            if (t.eligibility.groupId == kAdmin && t.eligibility.access == Core::AccessKind::Member)
                 QCOMPARE(t.eligibility.memberType, QStringLiteral("direct")); // the direct one wins
             if (t.eligibility.groupId == kPowerUser)
                 QCOMPARE(t.eligibility.memberType, QStringLiteral("group"));

@@ -312,7 +312,7 @@ private Q_SLOTS:
 
         const auto synced = settle();
         VERIFY_OK(synced);
-        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 5400);
         QVERIFY(m_requests->openRequests().isEmpty());
@@ -350,20 +350,21 @@ private Q_SLOTS:
         VERIFY_OK(sent);
         const QString id = sent->value().id;
         QCOMPARE(sent->value().phase(), Core::RequestPhase::AwaitingApproval);
-        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), Core::AccessKind::Member));
         {
             const auto synced = settle();
             VERIFY_OK(synced);
         }
         QCOMPARE(m_requests->openRequests().size(), 1);
         QCOMPARE(m_requests->openRequests().first().id, id);
-        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), Core::AccessKind::Member));
         QVERIFY(settled.isEmpty());
 
         QCOMPARE(decide(id, u"Approve"_s, u"ok"_s), 200);
-        QVERIFY(syncUntil(
-            [&] { return m_requests->grantFor(groupOf(kAdministrator), u"member"_s).has_value(); }));
-        const auto grant = m_requests->grantFor(groupOf(kAdministrator), u"member"_s);
+        QVERIFY(syncUntil([&] {
+            return m_requests->grantFor(groupOf(kAdministrator), Core::AccessKind::Member).has_value();
+        }));
+        const auto grant = m_requests->grantFor(groupOf(kAdministrator), Core::AccessKind::Member);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
         QVERIFY(m_requests->openRequests().isEmpty());
@@ -393,7 +394,7 @@ private Q_SLOTS:
         QVERIFY(syncUntil([&] { return settled.size() == 1; }));
         QCOMPARE(settled.first().id, id);
         QCOMPARE(settled.first().phase(), Core::RequestPhase::Denied);
-        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(!m_requests->grantFor(groupOf(kAdministrator), Core::AccessKind::Member));
         QVERIFY(m_requests->openRequests().isEmpty());
         QVERIFY(m_requests->grants().isEmpty());
         const auto h = historyOf(id);
@@ -450,9 +451,9 @@ private Q_SLOTS:
         // one must not be taken for it.
         const auto first = request(kReadOnly, draft(3600, u"same words"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         m_emulator->advanceClock(6 * 60);
-        const auto off = deactivate(*m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        const auto off = deactivate(*m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         VERIFY_OK(off);
         QCOMPARE(addFault("{\"path\": \"assignmentScheduleRequests\", \"method\": \"POST\", \"status\": 503, "
                           "\"count\": 1}"),
@@ -462,7 +463,7 @@ private Q_SLOTS:
         QVERIFY(second->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
-        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s)); // really active again
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member)); // really active again
         const auto h = historyOf(first->value().id);
         QVERIFY(h);
         QCOMPARE(h->outcome, u"Deactivated"_s); // the old row is not overwritten
@@ -473,7 +474,7 @@ private Q_SLOTS:
         const auto sent = request(kReadOnly, draft(3600));
         VERIFY_OK(sent);
         QVERIFY(settle());
-        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         m_emulator->advanceClock(6 * 60);
         QList<QString> outcomes;
         connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
@@ -486,7 +487,7 @@ private Q_SLOTS:
         std::optional<Core::Result<void>> synced;
         m_requests->sync(this, [&synced](Core::Result<void> r) { synced = std::move(r); });
         QTest::qWait(100);
-        const auto live = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto live = m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member);
         QVERIFY2(live, "the grant went away before the deactivation was sent");
         const auto off = deactivate(*live);
         VERIFY_OK(off);
@@ -537,7 +538,7 @@ private Q_SLOTS:
             const auto synced = settle();
             VERIFY_OK(synced);
         }
-        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         QVERIFY(ended.isEmpty());
 
         m_emulator->advanceClock(3600 + 60);
@@ -568,14 +569,14 @@ private Q_SLOTS:
             const auto synced = settle();
             VERIFY_OK(synced);
         }
-        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member);
         QVERIFY(grant);
 
         const auto early = deactivate(*grant);
         QVERIFY(early);
         QVERIFY(!early->ok());
         QCOMPARE(early->error().serviceCode, u"ActiveDurationTooShort"_s);
-        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         QCOMPARE(stateArray(u"grants"_s).size(), 1);
         QVERIFY(historyOf(sent->value().id)->isOpen());
         QVERIFY(ended.isEmpty());
@@ -583,7 +584,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(6 * 60);
         const auto later = deactivate(*grant);
         VERIFY_OK(later);
-        QVERIFY(!m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(!m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         QVERIFY(stateArray(u"grants"_s).isEmpty());
         QCOMPARE(ended.size(), 1);
         QCOMPARE(ended.first().second, u"Deactivated"_s);
@@ -724,7 +725,7 @@ private Q_SLOTS:
         QCOMPARE(failed.size(), 0);
         QCOMPARE(httpCount(u"GET"_s, instances, 503), 1);
         QCOMPARE(httpCount(u"GET"_s, instances, 200), okBefore + 1);
-        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
     }
 
     // --- replication lag and the other awkward behaviour (issue 10), each setting on explicitly ---
@@ -769,10 +770,10 @@ private Q_SLOTS:
     void cachedPolicyIsAnsweredLater()
     {
         std::optional<Core::Result<Core::ActivationPolicy>> first, second;
-        m_requests->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { first = r; });
+        m_requests->policy(groupOf(kReadOnly), Core::AccessKind::Member, this, [&](auto r) { first = r; });
         QTRY_VERIFY_WITH_TIMEOUT(first.has_value(), kWaitMs);
-        QVERIFY(m_requests->cachedPolicy(groupOf(kReadOnly), u"member"_s));
-        m_requests->policy(groupOf(kReadOnly), u"member"_s, this, [&](auto r) { second = r; });
+        QVERIFY(m_requests->cachedPolicy(groupOf(kReadOnly), Core::AccessKind::Member));
+        m_requests->policy(groupOf(kReadOnly), Core::AccessKind::Member, this, [&](auto r) { second = r; });
         QVERIFY(!second.has_value()); // from the cache, yet not inside the call
         QTRY_VERIFY(second.has_value());
         QVERIFY(second->ok());
@@ -812,7 +813,8 @@ private Q_SLOTS:
         VERIFY_OK(sent);
         QCOMPARE(sent->value().phase(), Core::RequestPhase::Active);
         // Nobody syncs: the follow-up keeps looking on its short schedule until Graph lists it.
-        QTRY_VERIFY_WITH_TIMEOUT(m_requests->grantFor(groupOf(kReadOnly), u"member"_s).has_value(), 10'000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member).has_value(), 10'000);
         QVERIFY(!m_requests->awaitingReplication());
         const auto h = historyOf(sent->value().id);
         QVERIFY(h);
@@ -830,7 +832,7 @@ private Q_SLOTS:
         const auto synced = sync();
         VERIFY_OK(synced);
         QVERIFY(httpCount(u"GET"_s, u"/assignmentScheduleRequests/"_s + id, 404) >= 1);
-        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(m_requests->openRequestFor(groupOf(kAdministrator), Core::AccessKind::Member));
         QVERIFY(m_requests->awaitingReplication());
         QVERIFY(historyOf(id)->isOpen());
         // A new Elevate with the same history (the command line right after the request) agrees.
@@ -840,7 +842,7 @@ private Q_SLOTS:
         std::optional<Core::Result<void>> again;
         fresh.sync(this, [&again](Core::Result<void> r) { again = r; });
         QTRY_VERIFY_WITH_TIMEOUT(again.has_value(), kWaitMs);
-        QVERIFY(fresh.openRequestFor(groupOf(kAdministrator), u"member"_s));
+        QVERIFY(fresh.openRequestFor(groupOf(kAdministrator), Core::AccessKind::Member));
         QVERIFY(historyOf(id)->isOpen());
         const auto settled = settle();
         VERIFY_OK(settled);
@@ -853,7 +855,7 @@ private Q_SLOTS:
     std::optional<Core::Result<Core::AccessRequest>> renew(const QString &key, const Core::ActivationDraft &d)
     {
         std::optional<Core::Result<Core::AccessRequest>> result;
-        const auto grant = m_requests->grantFor(groupOf(key), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(key), Core::AccessKind::Member);
         if (!grant)
             return result;
         m_requests->renew(m_targets.value(key), *grant, d, this,
@@ -867,7 +869,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"replicationLagSeconds"_s, 3}}), 200);
         const auto first = request(kReadOnly, draft(3600, u"first"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member));
         m_emulator->advanceClock(6 * 60);
         // PIM still counts the ended activation for the lag (RoleAssignmentExists): asked again, once
         // created.
@@ -876,7 +878,7 @@ private Q_SLOTS:
         QVERIFY(renewed->value().id != first->value().id);
         QCOMPARE(activationsFor(groupOf(kReadOnly)).size(), 2);
         QVERIFY(settle());
-        const auto grant = m_requests->grantFor(groupOf(kReadOnly), u"member"_s);
+        const auto grant = m_requests->grantFor(groupOf(kReadOnly), Core::AccessKind::Member);
         QVERIFY(grant);
         QCOMPARE(grant->start.secsTo(grant->end), 2 * 3600);
         QCOMPARE(historyOf(first->value().id)->outcome, u"Deactivated"_s);
@@ -887,7 +889,7 @@ private Q_SLOTS:
     {
         const auto first = request(kPowerUser, draft(3600, u"deploy"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), Core::AccessKind::Member));
         m_emulator->advanceClock(6 * 60);
         const int posts = postsOfRequests();
         const auto renewed = renew(kPowerUser, draft(3600)); // the group requires a justification
@@ -895,7 +897,7 @@ private Q_SLOTS:
         QVERIFY(!renewed->ok());
         QCOMPARE(renewed->error().kind, Error::Kind::InvalidInput);
         QCOMPARE(postsOfRequests(), posts); // not even the deactivation was sent
-        QVERIFY(m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(m_requests->grantFor(groupOf(kPowerUser), Core::AccessKind::Member));
         QVERIFY(historyOf(first->value().id)->isOpen());
     }
 
@@ -906,7 +908,7 @@ private Q_SLOTS:
         QCOMPARE(settings(QJsonObject {{u"policyReadForbidden"_s, QJsonArray {groupOf(kPowerUser)}}}), 200);
         const auto first = request(kPowerUser, draft(3600, u"first"_s));
         VERIFY_OK(first);
-        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), u"member"_s));
+        QVERIFY(settle() && m_requests->grantFor(groupOf(kPowerUser), Core::AccessKind::Member));
         m_emulator->advanceClock(6 * 60);
         const auto renewed = renew(kPowerUser, draft(3600));
         QVERIFY(renewed);
@@ -930,7 +932,7 @@ private Q_SLOTS:
         const QString pu = groupOf(kPowerUser);
         QCOMPARE(settings(QJsonObject {{u"policyReadForbidden"_s, QJsonArray {pu}}}), 200);
         std::optional<Core::Result<Core::ActivationPolicy>> read;
-        m_requests->policy(pu, u"member"_s, this, [&](auto r) { read = r; });
+        m_requests->policy(pu, Core::AccessKind::Member, this, [&](auto r) { read = r; });
         QTRY_VERIFY_WITH_TIMEOUT(read.has_value(), kWaitMs);
         QVERIFY(!read->ok());
         QVERIFY(Graph::RequestTracker::policyUnreadable(read->error()));
@@ -969,7 +971,7 @@ private Q_SLOTS:
         // Straight to Graph, past the client-side check: PIM's own refusal.
         Core::ActivationDraft d = draft(3600);
         d.groupId = groupOf(kPowerUser);
-        d.accessId = u"member"_s;
+        d.access = Core::AccessKind::Member;
         std::optional<Core::Result<Core::AccessRequest>> result;
         m_graph->activate(d, m_requests->principalId(), m_clock.now(), this,
                           [&result](Core::Result<Core::AccessRequest> r) { result = std::move(r); });

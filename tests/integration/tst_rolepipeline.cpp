@@ -239,7 +239,7 @@ private:
             qWarning() << "sync failed:" << describe(synced);
             return std::nullopt;
         }
-        return m_requests->grantFor(m_targets.value(kKey).eligibility.groupId, u"member"_s);
+        return m_requests->grantFor(m_targets.value(kKey).eligibility.groupId, Core::AccessKind::Member);
     }
 
     /// "Sign in to AWS again" as the tray and `elevate aws-login --fresh` do it: portal Logout, the

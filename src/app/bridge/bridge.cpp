@@ -326,7 +326,7 @@ void Bridge::refreshGroups(std::function<void()> then)
             Core::Eligibility e;
             e.groupId = g.id;
             e.groupDisplayName = g.displayName;
-            e.accessId = QStringLiteral("member");
+            e.access = Core::AccessKind::Member;
             if (mapper.map(e))
                 all << g.id;
         }
@@ -414,7 +414,7 @@ void Bridge::poll(std::function<void(bool)> then)
             }
             QSet<QString> present;
             for (const auto &a : std::as_const(listed)) {
-                if (a.accessId != u"member" || present.contains(a.principalId))
+                if (a.access != Core::AccessKind::Member || present.contains(a.principalId))
                     continue; // owners are not provisioned; one row per member
                 present.insert(a.principalId);
                 ++instances;

@@ -60,7 +60,7 @@ void ApprovalCommands::approvals()
                 out() << req.id << "  "
                       << (req.principalDisplayName.isEmpty() ? req.principalUpn : req.principalDisplayName)
                       << " <" << req.principalUpn << ">  "
-                      << m_app.requests()->targetKey(req.groupId, req.groupDisplayName, req.accessId) << "  "
+                      << m_app.requests()->targetKey(req.groupId, req.groupDisplayName, req.access) << "  "
                       << Graph::PimWording::duration(req.durationSecs) << '\n';
                 if (!req.justification.isEmpty())
                     out() << "    " << tr("Justification: %1").arg(req.justification) << '\n';

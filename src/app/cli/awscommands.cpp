@@ -48,14 +48,14 @@ void AwsCommands::withLiveAwsGrant(const QString &target, const QString &doing,
             const QList<Core::Target> live = m_app.grantTargets(true);
             QString why;
             const auto t = m_app.resolveTarget(target, live, &why);
-            if (!t || !t->aws || t->eligibility.accessId != u"member") {
+            if (!t || !t->aws || t->eligibility.access != Core::AccessKind::Member) {
                 err() << "elevate: "
                       << tr("%1 failed: %2 is not active; request it with `elevate request %2`")
                              .arg(doing, target)
                       << Qt::endl;
                 return m_app.finish(ExitFailure);
             }
-            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.access);
             m_app.ensureAws();
             m_app.rolePipeline()->setServerSkew(m_app.graph()->serverClockSkewSecs());
             m_app.rolePipeline()->setGrants(m_app.requests()->grants(),
@@ -324,7 +324,7 @@ void AwsCommands::credentialProcess(const QString &accountId, const QString &rol
                 Core::Eligibility e;
                 e.groupId = found.proof ? found.proof->groupId : QString();
                 e.groupDisplayName = found.proof ? found.proof->groupName : QString();
-                e.accessId = QStringLiteral("member");
+                e.access = Core::AccessKind::Member;
                 const auto role
                     = found.proof ? Core::TargetMapper(m_app.config().mapping).map(e) : std::nullopt;
                 if (role && role->accountId == accountId && role->roleName == roleName) {
@@ -353,8 +353,7 @@ bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, c
     if (!recent.ok())
         return false;
     for (const auto &e : recent.value())
-        if (e.outcome == u"Deactivated" && e.groupId == grant.groupId
-            && (e.accessId.isEmpty() || e.accessId == grant.accessId) && e.endedAt.isValid()
+        if (e.outcome == u"Deactivated" && e.isFor(grant.groupId, grant.access) && e.endedAt.isValid()
             && e.endedAt.addSecs(windowSecs) > serverNow
             && (!grant.start.isValid() || grant.start <= e.endedAt))
             return true;
@@ -385,7 +384,7 @@ void AwsCommands::checkGrantForCredentials(const QString &accountId, const QStri
                 const Aws::AwsTarget *t = m_app.rolePipeline()->target(accountId, roleName);
                 std::optional<Core::Grant> grant;
                 for (const auto &g : grants.value())
-                    if (t && g.groupId == t->groupId && g.accessId == u"member")
+                    if (t && g.groupId == t->groupId && g.access == Core::AccessKind::Member)
                         grant = g;
                 // Deactivated here a moment ago (the tray, a command): Graph may list it for a while yet.
                 if (grant
@@ -613,7 +612,7 @@ void AwsCommands::endAll()
                 }
                 const Core::Grant grant = queue->takeFirst();
                 const QString key
-                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.access);
                 m_app.requests()->deactivate(
                     grant, tr("End all access now (Elevate)"), this,
                     [this, key, failures, next](Core::Result<Core::AccessRequest> r) {
@@ -695,7 +694,7 @@ void AwsCommands::printSignOut(bool signedInToAws, const Aws::EndReport &report,
         for (const auto &g : *grants) {
             if (g.end.isValid() && g.end <= now)
                 continue;
-            const QString key = m_app.requests()->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+            const QString key = m_app.requests()->targetKey(g.groupId, g.groupDisplayName, g.access);
             pim.append(QJsonObject {
                 {QStringLiteral("target"), key},
                 {QStringLiteral("groupId"), g.groupId},

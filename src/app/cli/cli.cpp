@@ -156,7 +156,7 @@ QList<Core::Target> CliApp::grantTargets(bool includePermanent) const
         e.id = g.id;
         e.groupId = g.groupId;
         e.groupDisplayName = g.groupDisplayName;
-        e.accessId = g.accessId;
+        e.access = g.access;
         live << Core::Target {e, mapper.map(e)};
     }
     return live;
@@ -241,7 +241,7 @@ std::optional<Core::Target> CliApp::resolveTarget(const QString &name, const QLi
     if (found.size() > 1) {
         QList<Core::Target> members;
         for (const auto &t : found)
-            if (t.eligibility.accessId == u"member")
+            if (t.eligibility.access == Core::AccessKind::Member)
                 members << t;
         if (members.size() == 1)
             found = members;
@@ -316,7 +316,7 @@ void CliApp::makeAccess(std::unique_ptr<Core::HistoryStore> history)
 
 QJsonObject CliApp::grantJson(const Core::Grant &g) const
 {
-    const QString key = m_requests->targetKey(g.groupId, g.groupDisplayName, g.accessId);
+    const QString key = m_requests->targetKey(g.groupId, g.groupDisplayName, g.access);
     Core::Eligibility e;
     e.groupId = g.groupId;
     e.groupDisplayName = g.groupDisplayName;
@@ -324,7 +324,7 @@ QJsonObject CliApp::grantJson(const Core::Grant &g) const
     return QJsonObject {{QStringLiteral("target"), key},
                         {QStringLiteral("groupId"), g.groupId},
                         {QStringLiteral("groupName"), g.groupDisplayName},
-                        {QStringLiteral("accessId"), g.accessId},
+                        {QStringLiteral("accessId"), Core::accessIdOf(g.access)},
                         {QStringLiteral("accountId"), aws ? QJsonValue(aws->accountId) : QJsonValue()},
                         {QStringLiteral("role"), aws ? QJsonValue(aws->roleName) : QJsonValue()},
                         {QStringLiteral("assignmentType"), g.assignmentType},
@@ -341,10 +341,10 @@ QJsonObject CliApp::requestJson(const Core::AccessRequest &r) const
     const QDateTime now = m_clock.now();
     return QJsonObject {
         {QStringLiteral("id"), r.id},
-        {QStringLiteral("target"), m_requests->targetKey(r.groupId, r.groupDisplayName, r.accessId)},
+        {QStringLiteral("target"), m_requests->targetKey(r.groupId, r.groupDisplayName, r.access)},
         {QStringLiteral("groupId"), r.groupId},
         {QStringLiteral("groupName"), r.groupDisplayName},
-        {QStringLiteral("accessId"), r.accessId},
+        {QStringLiteral("accessId"), Core::accessIdOf(r.access)},
         {QStringLiteral("status"), r.status},
         {QStringLiteral("justification"), r.justification},
         {QStringLiteral("ticketSystem"), r.ticketSystem},

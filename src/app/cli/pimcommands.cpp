@@ -123,7 +123,7 @@ void PimCommands::eligible()
                     array.append(QJsonObject {
                         {QStringLiteral("groupId"), e.groupId},
                         {QStringLiteral("groupName"), e.groupDisplayName},
-                        {QStringLiteral("accessId"), e.accessId},
+                        {QStringLiteral("accessId"), Core::accessIdOf(e.access)},
                         {QStringLiteral("memberType"), e.memberType},
                         {QStringLiteral("start"),
                          e.start.isValid() ? QJsonValue(Core::formatGraphDateTime(e.start)) : QJsonValue()},
@@ -143,7 +143,7 @@ void PimCommands::eligible()
             QString account;
             bool unmappedHeader = false;
             for (const auto &t : targets) {
-                const bool owner = t.eligibility.accessId == u"owner";
+                const bool owner = t.eligibility.access == Core::AccessKind::Owner;
                 const QString until = t.eligibility.end.isValid()
                     ? tr("until %1").arg(t.eligibility.end.toUTC().toString(QStringLiteral("yyyy-MM-dd")))
                     : tr("permanent");
@@ -175,7 +175,7 @@ void PimCommands::printRequest(const Core::AccessRequest &r, const Core::Target 
 {
     if (m_app.json()) {
         QJsonObject o = m_app.requestJson(r);
-        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.accessId))
+        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.access))
             o.insert(QStringLiteral("grant"), m_app.grantJson(*g));
         out() << QJsonDocument(o).toJson(QJsonDocument::Compact) << Qt::endl;
         return;
@@ -183,7 +183,7 @@ void PimCommands::printRequest(const Core::AccessRequest &r, const Core::Target 
     const QString name = target.key();
     switch (r.phase()) {
     case Core::RequestPhase::Active:
-        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.accessId);
+        if (const auto g = m_app.requests()->grantFor(r.groupId, target.eligibility.access);
             g && g->end.isValid())
             out() << tr("%1 is active until %2 (%3 left).")
                          .arg(name, g->end.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")),
@@ -216,9 +216,9 @@ void PimCommands::request(const RequestOptions &o)
                 o.target, Core::TargetMapper(m_app.config().mapping).mapAll(list.value()), &why);
             if (!target)
                 return m_app.fail(Error::make(Error::Kind::InvalidInput, why), tr("request"));
-            const QString accessId = target->eligibility.accessId;
+            const Core::AccessKind access = target->eligibility.access;
             m_app.requests()->policy(
-                target->eligibility.groupId, accessId, this,
+                target->eligibility.groupId, access, this,
                 [this, o, target](Core::Result<Core::ActivationPolicy> read) {
                     // A policy PIM will not show does not stop the request: PIM judges it on arrival.
                     if (!read.ok() && !Graph::RequestTracker::policyUnreadable(read.error()))
@@ -358,7 +358,7 @@ void PimCommands::status()
                 out() << tr("Active:") << '\n';
             for (const auto &grant : grants) {
                 const QString key
-                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.accessId);
+                    = m_app.requests()->targetKey(grant.groupId, grant.groupDisplayName, grant.access);
                 if (grant.isPermanent())
                     out() << "  " << key << "  " << tr("permanent assignment") << '\n';
                 else
@@ -372,7 +372,7 @@ void PimCommands::status()
                 out() << tr("Open requests:") << '\n';
             for (const auto &r : open)
                 out() << "  " << r.id << "  "
-                      << m_app.requests()->targetKey(r.groupId, r.groupDisplayName, r.accessId) << "  "
+                      << m_app.requests()->targetKey(r.groupId, r.groupDisplayName, r.access) << "  "
                       << Graph::PimWording::status(r) << "  "
                       << tr("asked %1 ago")
                              .arg(Graph::PimWording::duration(
@@ -395,7 +395,7 @@ void PimCommands::cancel(const QString &requestOrTarget)
             for (const auto &r : m_app.requests()->openRequests())
                 if (r.id == requestOrTarget
                     || m_app.requests()
-                            ->targetKey(r.groupId, r.groupDisplayName, r.accessId)
+                            ->targetKey(r.groupId, r.groupDisplayName, r.access)
                             .compare(requestOrTarget, Qt::CaseInsensitive)
                         == 0
                     || r.groupDisplayName.compare(requestOrTarget, Qt::CaseInsensitive) == 0)
@@ -438,7 +438,7 @@ void PimCommands::deactivate(const QString &target, const QString &justification
                                               live.isEmpty() ? tr("nothing is active")
                                                              : tr("\"%1\" is not active").arg(target)),
                                   tr("deactivate"));
-            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.accessId);
+            const auto grant = m_app.requests()->grantFor(t->eligibility.groupId, t->eligibility.access);
             m_app.requests()->deactivate(
                 *grant, justification, this, [this, t](Core::Result<Core::AccessRequest> r) {
                     if (!r.ok())

@@ -297,7 +297,7 @@ void TrayApp::openRequestForm(const QString &targetKey)
         return;
     }
     if (const auto grant
-        = m_pim->requests()->grantFor(target->eligibility.groupId, target->eligibility.accessId))
+        = m_pim->requests()->grantFor(target->eligibility.groupId, target->eligibility.access))
         return openRenewForm(grant->id);
     Ui::RequestDialog::open(m_pim, *target, m_defaultDurationMinutes, std::nullopt, nullptr);
 }
@@ -306,7 +306,7 @@ void TrayApp::openRenewForm(const QString &grantId)
 {
     for (const auto &g : m_pim->requests()->grants())
         if (g.id == grantId) {
-            Ui::RequestDialog::open(m_pim, m_pim->targetFor(g.groupId, g.groupDisplayName, g.accessId),
+            Ui::RequestDialog::open(m_pim, m_pim->targetFor(g.groupId, g.groupDisplayName, g.access),
                                     m_defaultDurationMinutes, g, nullptr);
             return;
         }

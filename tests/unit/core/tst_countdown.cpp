@@ -17,7 +17,7 @@ Grant grant(const QString &id, const QDateTime &end)
     Grant g;
     g.id = id;
     g.groupId = u"group-"_s + id;
-    g.accessId = u"member"_s;
+    g.access = AccessKind::Member;
     g.start = end.addSecs(-3600);
     g.end = end;
     return g;

@@ -20,7 +20,7 @@ HistoryEntry entry(const QString &id, const QDateTime &at)
     e.target = u"123456789012/AdministratorAccess"_s;
     e.groupId = u"g1"_s;
     e.groupName = u"AWS-123456789012-AdministratorAccess"_s;
-    e.accessId = u"member"_s;
+    e.access = AccessKind::Member;
     e.requestedAt = at;
     e.startAt = at;
     e.endAt = at.addSecs(3600);
@@ -76,6 +76,41 @@ private Q_SLOTS:
         QCOMPARE(all->first().outcome, u"Expired"_s);
         QCOMPARE(all->first().endedAt, t0.addSecs(3600));
         QVERIFY(store.value()->openEntries()->isEmpty());
+    }
+
+    void accessKindKeptAndUnknownStaysUnknown()
+    {
+        QCOMPARE(accessIdOf(AccessKind::Member), u"member"_s);
+        QCOMPARE(accessIdOf(AccessKind::Owner), u"owner"_s);
+        QCOMPARE(accessKindFrom(u"Owner"_s), AccessKind::Owner); // Graph's casing varies
+        QCOMPARE(accessKindFrom(QString()), AccessKind::Member); // PIM's default
+        QVERIFY(!accessKindFrom(u"approver"_s));
+
+        QTemporaryDir dir;
+        auto store = HistoryStore::open(dir.filePath(u"h.sqlite"_s));
+        QVERIFY(store.ok());
+        const QDateTime t0 = QDateTime::fromSecsSinceEpoch(1'800'000'000, Qt::UTC);
+        HistoryEntry owner = entry(u"owner"_s, t0);
+        owner.access = AccessKind::Owner;
+        HistoryEntry unknown = entry(u"unknown"_s, t0.addSecs(60));
+        unknown.access.reset();
+        QVERIFY(store.value()->record(owner).ok());
+        QVERIFY(store.value()->record(unknown).ok());
+        HistoryEntry update; // says nothing of the kind: the one on record stays
+        update.requestId = u"owner"_s;
+        update.status = u"Provisioned"_s;
+        QVERIFY(store.value()->record(update).ok());
+        const auto all = store.value()->entries();
+        QVERIFY(all.ok());
+        QCOMPARE(all->size(), 2);
+        QCOMPARE(all->at(1).access, std::optional(AccessKind::Owner));
+        QVERIFY(!all->at(0).access);
+        // An entry of unknown kind is about either kind of its group; a known one only its own.
+        QVERIFY(all->at(0).isFor(u"g1"_s, AccessKind::Owner)
+                && all->at(0).isFor(u"g1"_s, AccessKind::Member));
+        QVERIFY(all->at(1).isFor(u"g1"_s, AccessKind::Owner)
+                && !all->at(1).isFor(u"g1"_s, AccessKind::Member));
+        QVERIFY(!all->at(1).isFor(u"g2"_s, AccessKind::Owner));
     }
 
     void refusesAnEntryWithoutId()

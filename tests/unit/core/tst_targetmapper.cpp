@@ -13,7 +13,7 @@ Eligibility elig(const QString &groupId, const QString &name, const QString &acc
     e.id = groupId + u"_"_s + access;
     e.groupId = groupId;
     e.groupDisplayName = name;
-    e.accessId = access;
+    e.access = *accessKindFrom(access);
     return e;
 }
 } // namespace
@@ -95,7 +95,7 @@ private Q_SLOTS:
         QCOMPARE(out.size(), in.size());
         QStringList keys;
         for (const auto &t : out)
-            keys << t.key() + u':' + t.eligibility.accessId;
+            keys << t.key() + u':' + accessIdOf(t.eligibility.access);
         QCOMPARE(
             keys,
             (QStringList {u"123456789012/AdministratorAccess:member"_s,
@@ -127,7 +127,7 @@ private Q_SLOTS:
             = TargetMapper(MappingConfig {}).mapAll({viaA, onlyVia, direct, viaB, owner, onlyViaAgain});
         QStringList got;
         for (const auto &t : out)
-            got << t.key() + u':' + t.eligibility.accessId + u':' + t.eligibility.id + u':'
+            got << t.key() + u':' + accessIdOf(t.eligibility.access) + u':' + t.eligibility.id + u':'
                     + t.eligibility.memberType + u':' + t.eligibility.groupDescription;
         QCOMPARE(got,
                  (QStringList {u"123456789012/AdministratorAccess:member:g1_member:direct:from a"_s,

@@ -189,15 +189,15 @@ private Q_SLOTS:
         QCOMPARE(page->items.size(), 3);
         QCOMPARE(page->nextLink, QStringLiteral("https://graph.microsoft.com/v1.0/next"));
         const auto &a = page->items.at(0);
-        QCOMPARE(a.accessId, QStringLiteral("member"));
+        QCOMPARE(a.access, Core::AccessKind::Member);
         QCOMPARE(a.assignmentType, QStringLiteral("activated"));
         QCOMPARE(a.principalId, QStringLiteral("p"));
         QCOMPARE(a.start, QDateTime(QDate(2026, 12, 4), QTime(10, 0, 0, 123), Qt::UTC));
         QCOMPARE(a.end, QDateTime(QDate(2026, 12, 4), QTime(18, 0), Qt::UTC));
-        QCOMPARE(page->items.at(1).accessId, QStringLiteral("member")); // missing: member
+        QCOMPARE(page->items.at(1).access, Core::AccessKind::Member); // missing: member
         QVERIFY(!page->items.at(1).start.isValid());
         QVERIFY(!page->items.at(1).end.isValid());
-        QCOMPARE(page->items.at(2).accessId, QStringLiteral("owner"));
+        QCOMPARE(page->items.at(2).access, Core::AccessKind::Owner);
         QCOMPARE(page->items.at(2).start.time().msec(), 500);
     }
 

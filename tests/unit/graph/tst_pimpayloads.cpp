@@ -131,7 +131,7 @@ private Q_SLOTS:
         QCOMPARE(viaGroup.groupDisplayName, u"AWS-345678901234-Billing"_s);
         // Activated, but for the group the user is in.
         const auto &groupActivation = page->items.at(3);
-        QCOMPARE(groupActivation.accessId, u"owner"_s);
+        QCOMPARE(groupActivation.access, Core::AccessKind::Owner);
         QCOMPARE(groupActivation.memberType, u"group"_s);
         QCOMPARE(groupActivation.assignmentType, u"activated"_s);
         QVERIFY(!groupActivation.isActivation());
@@ -227,7 +227,8 @@ private Q_SLOTS:
         QVERIFY(!k.contains("justification"));
         QVERIFY(!k.contains("ticketInfo"));
         QCOMPARE(str(k["scheduleInfo"]["startDateTime"]), u"2026-11-30T11:00:00Z"_s);
-        const auto off = Net::parseJson(Graph::deactivationBody(u"g1"_s, u"owner"_s, u"me"_s, {})).value();
+        const auto off
+            = Net::parseJson(Graph::deactivationBody(u"g1"_s, Core::AccessKind::Owner, u"me"_s, {})).value();
         QCOMPARE(str(off["action"]), u"selfDeactivate"_s);
         QCOMPARE(str(off["accessId"]), u"owner"_s);
         QVERIFY(!off.contains("scheduleInfo"));
