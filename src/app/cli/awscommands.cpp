@@ -353,7 +353,7 @@ bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, c
     if (!recent.ok())
         return false;
     for (const auto &e : recent.value())
-        if (e.outcome == u"Deactivated" && e.groupId == grant.groupId
+        if (Core::outcomeFrom(e.outcome) == Core::Outcome::Deactivated && e.groupId == grant.groupId
             && (e.accessId.isEmpty() || e.accessId == grant.accessId) && e.endedAt.isValid()
             && e.endedAt.addSecs(windowSecs) > serverNow
             && (!grant.start.isValid() || grant.start <= e.endedAt))
