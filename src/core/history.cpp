@@ -49,6 +49,36 @@ QString csvCell(QString s)
 
 } // namespace
 
+QString outcomeName(Outcome outcome)
+{
+    switch (outcome) {
+    case Outcome::Expired:
+        return QStringLiteral("Expired");
+    case Outcome::Ended:
+        return QStringLiteral("Ended");
+    case Outcome::Deactivated:
+        return QStringLiteral("Deactivated");
+    case Outcome::Canceled:
+        return QStringLiteral("Canceled");
+    case Outcome::Denied:
+        return QStringLiteral("Denied");
+    case Outcome::Failed:
+        return QStringLiteral("Failed");
+    case Outcome::Lapsed:
+        return QStringLiteral("Lapsed");
+    }
+    return {};
+}
+
+std::optional<Outcome> outcomeFrom(const QString &name)
+{
+    for (const Outcome o : {Outcome::Expired, Outcome::Ended, Outcome::Deactivated, Outcome::Canceled,
+                            Outcome::Denied, Outcome::Failed, Outcome::Lapsed})
+        if (name == outcomeName(o))
+            return o;
+    return std::nullopt;
+}
+
 HistoryStore::HistoryStore(QString path, QString connection)
     : m_path(std::move(path))
     , m_connection(std::move(connection))

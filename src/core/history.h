@@ -8,7 +8,27 @@
 #include <QList>
 #include <QString>
 
+#include <optional>
+
 namespace Elevate::Core {
+
+/// How a request or a grant ended, as the history records it.
+enum class Outcome {
+    Expired, ///< reached its planned end
+    Ended, ///< gone from PIM before its planned end (e.g. removed by an administrator)
+    Deactivated,
+    Canceled,
+    Denied,
+    Failed,
+    Lapsed, ///< no approver decided within PIM's 24 hours
+};
+
+/// The name stored in the history ("Expired", "Ended", …); the SQLite history keeps these, so they
+/// never change.
+QString outcomeName(Outcome outcome);
+/// The outcome of a stored name (case-sensitive); nullopt for anything else (an unknown PIM status
+/// put on record as it was, or an open entry's empty outcome).
+std::optional<Outcome> outcomeFrom(const QString &name);
 
 /// One request and what became of it. Empty fields are unknown (yet).
 struct HistoryEntry
@@ -30,8 +50,9 @@ struct HistoryEntry
     QString approver; ///< who decided (name or UPN), when known
     QString decision; ///< "Approved" / "Denied", when known
     QString decisionJustification;
-    /// How it ended: "Expired", "Deactivated", "Denied", "Canceled", "Failed", "Ended" (gone from
-    /// PIM before its planned end, e.g. removed by an administrator); empty while it is open.
+    /// How it ended: outcomeName() of an Outcome ("Expired", "Deactivated", "Denied", "Canceled",
+    /// "Failed", "Lapsed", "Ended": gone from PIM before its planned end, e.g. removed by an
+    /// administrator), or a PIM status this version does not know; empty while it is open.
     QString outcome;
     QDateTime endedAt;
 

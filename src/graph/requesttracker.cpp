@@ -3,10 +3,10 @@
 
 #include "odata.h"
 #include "pimwording.h"
+#include "syncrun.h"
 
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QSet>
 #include <QUuid>
 
 namespace Elevate::Graph {
@@ -14,6 +14,7 @@ namespace Elevate::Graph {
 Q_DECLARE_LOGGING_CATEGORY(lcGraph)
 
 using Core::Error;
+using Core::Outcome;
 
 namespace {
 QString policyKey(const QString &groupId, Core::AccessKind access)
@@ -24,38 +25,13 @@ constexpr int kFollowDelaysSecs[] = {1, 2, 4, 8, 16, 30, 60};
 constexpr int kAwaitingApprovalSecs = 60;
 constexpr int kGrantCheckSecs = 300;
 constexpr int kIdleSecs = 600;
-/// A request that became active but whose grant Graph does not list yet is given at least this long
-/// before it counts as ended (longer when the replication window is).
-constexpr qint64 kGrantAppearSecs = 120;
-/// A request that answers 404 is over (purged) only when it is older than this.
-constexpr qint64 kPurgedAfterSecs = 10 * 60;
-constexpr int kMaxLookups = 10;
 constexpr int kSettleDelaysSecs[] = {1, 2, 4, 8};
 
-bool isDeactivation(const Core::AccessRequest &r)
+/// Ended the way a grant ends (not a request that never became one).
+bool endedAsGrant(const QString &outcome)
 {
-    return r.action.compare(u"selfDeactivate", Qt::CaseInsensitive) == 0
-        || r.action.compare(u"adminRemove", Qt::CaseInsensitive) == 0;
-}
-
-/// What the history knows of a request, as a request (when Graph does not show it yet).
-Core::AccessRequest fromHistory(const Core::HistoryEntry &e)
-{
-    Core::AccessRequest r;
-    r.id = e.requestId;
-    r.status = e.status;
-    r.action = QStringLiteral("selfActivate");
-    r.groupId = e.groupId;
-    r.groupDisplayName = e.groupName;
-    r.access = e.access.value_or(Core::AccessKind::Member);
-    r.principalId = e.principalId;
-    r.justification = e.justification;
-    r.ticketSystem = e.ticketSystem;
-    r.ticketNumber = e.ticketNumber;
-    r.created = e.requestedAt;
-    r.start = e.startAt;
-    r.durationSecs = e.durationSecs;
-    return r;
+    const auto o = Core::outcomeFrom(outcome);
+    return o == Outcome::Deactivated || o == Outcome::Expired || o == Outcome::Ended;
 }
 } // namespace
 
@@ -125,6 +101,9 @@ void RequestTracker::setPrincipalId(const QString &id)
     m_principalId = id;
     ++m_generation;
     m_syncing = false; // a sync under way belongs to the previous account; its answers are dropped
+    if (m_run)
+        m_run->deleteLater(); // it may be the one emitting the signal that got us here
+    m_run = nullptr;
     m_syncAgain = false;
     m_syncWaiters.clear();
     m_nextSyncWaiters.clear();
@@ -267,8 +246,7 @@ QDateTime RequestTracker::endedRecently(const QString &groupId, Core::AccessKind
         if (recent.ok())
             for (const auto &e : recent.value())
                 if (e.isFor(groupId, access) && e.endedAt.isValid() && e.endedAt <= now
-                    && (e.outcome == u"Deactivated" || e.outcome == u"Expired" || e.outcome == u"Ended")
-                    && (!latest.isValid() || e.endedAt > latest))
+                    && endedAsGrant(e.outcome) && (!latest.isValid() || e.endedAt > latest))
                     latest = e.endedAt;
     }
     if (!latest.isValid() || latest.addSecs(windowSecs()) <= now)
@@ -311,9 +289,10 @@ void RequestTracker::submit(const Core::Target &target, const Core::ActivationDr
                 const auto phase = r.phase();
                 if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
                     || phase == Core::RequestPhase::Failed) {
-                    h.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
-                        : phase == Core::RequestPhase::Canceled     ? QStringLiteral("Canceled")
-                                                                    : QStringLiteral("Failed");
+                    h.outcome
+                        = Core::outcomeName(phase == Core::RequestPhase::Denied         ? Outcome::Denied
+                                                : phase == Core::RequestPhase::Canceled ? Outcome::Canceled
+                                                                                        : Outcome::Failed);
                     h.endedAt = serverNow();
                 }
                 record(h);
@@ -371,7 +350,7 @@ void RequestTracker::cancel(const QString &requestId, QObject *context,
             Core::HistoryEntry h;
             h.requestId = requestId;
             h.status = QStringLiteral("Canceled");
-            h.outcome = QStringLiteral("Canceled");
+            h.outcome = Core::outcomeName(Outcome::Canceled);
             h.endedAt = serverNow();
             record(h);
             if (generation == m_generation) {
@@ -404,7 +383,7 @@ void RequestTracker::deactivate(const Core::Grant &grant, const QString &justifi
                         for (auto e : open.value())
                             if (e.isFor(grant.groupId, grant.access)
                                 && Core::classifyStatus(e.status) == Core::RequestPhase::Active) {
-                                e.outcome = r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended");
+                                e.outcome = Core::outcomeName(r.ok() ? Outcome::Deactivated : Outcome::Ended);
                                 e.endedAt = now;
                                 record(e);
                             }
@@ -416,8 +395,7 @@ void RequestTracker::deactivate(const Core::Grant &grant, const QString &justifi
                     const qsizetype before = m_grants.size();
                     m_grants.removeIf([&grant](const Core::Grant &g) { return g.id == grant.id; });
                     if (m_grants.size() != before)
-                        Q_EMIT grantEnded(grant,
-                                          r.ok() ? QStringLiteral("Deactivated") : QStringLiteral("Ended"));
+                        Q_EMIT grantEnded(grant, r.ok() ? Outcome::Deactivated : Outcome::Ended);
                     Q_EMIT changed();
                 }
             }
@@ -474,7 +452,7 @@ void RequestTracker::renew(const Core::Target &target, const Core::Grant &grant,
                             h.ticketSystem = draft.ticketSystem.trimmed();
                             h.ticketNumber = draft.ticketNumber.trimmed();
                             h.status = QStringLiteral("NotCreated");
-                            h.outcome = QStringLiteral("Failed");
+                            h.outcome = Core::outcomeName(Outcome::Failed);
                             h.endedAt = h.requestedAt;
                             record(h);
                             Error e = cause;
@@ -589,8 +567,9 @@ bool RequestTracker::isGhost(const Core::Grant &grant, const QList<Core::History
             return true;
     // Deactivated by another Elevate process a moment ago: the history says so.
     for (const auto &e : recent)
-        if (e.outcome == u"Deactivated" && e.isFor(grant.groupId, grant.access) && e.endedAt.isValid()
-            && e.endedAt.addSecs(windowSecs()) > now && (!grant.start.isValid() || grant.start <= e.endedAt))
+        if (Core::outcomeFrom(e.outcome) == Outcome::Deactivated && e.isFor(grant.groupId, grant.access)
+            && e.endedAt.isValid() && e.endedAt.addSecs(windowSecs()) > now
+            && (!grant.start.isValid() || grant.start <= e.endedAt))
             return true;
     return false;
 }
@@ -599,356 +578,8 @@ void RequestTracker::runSync()
 {
     m_syncing = true;
     m_timer.stop();
-    const quint64 generation = m_generation;
-    const quint64 changesAtStart = m_localChanges;
-    auto fail = [this, generation](const Error &e) {
-        if (generation != m_generation)
-            return;
-        Q_EMIT syncFailed(e);
-        answerSync(e);
-    };
-    m_graph->listActiveGrants(
-        this, [this, generation, changesAtStart, fail](Core::Result<QList<Core::Grant>> grants) {
-            if (generation != m_generation)
-                return;
-            if (!grants.ok())
-                return fail(grants.error());
-            // Every request of mine, unfiltered, in one listing (usually one page): the service may refuse
-            // `or` in $filter, and one call per open status of §6.5 would be eight round trips. The
-            // same listing also answers for the requests the history follows, without a GET each.
-            m_graph->listMyRequests(
-                {}, this,
-                [this, generation, changesAtStart, fail,
-                 grants = grants.value()](Core::Result<QList<Core::AccessRequest>> mine) {
-                    if (generation != m_generation)
-                        return;
-                    if (!mine.ok())
-                        return fail(mine.error());
-                    const QDateTime now = serverNow();
-                    QList<Core::HistoryEntry> recent;
-                    if (m_history) {
-                        if (auto r = m_history->entries(50); r.ok())
-                            recent = r.value();
-                    }
-                    QList<Core::Grant> live;
-                    bool ghosts = false;
-                    for (const auto &g : grants) {
-                        if (isGhost(g, recent))
-                            ghosts = true; // ended; Graph has not caught up
-                        else
-                            live << g;
-                    }
-                    m_endedHere.removeIf(
-                        [this, &now](const Ended &e) { return e.at.addSecs(windowSecs()) <= now; });
-
-                    // Canceled here (or by another Elevate process) a moment ago, yet listed as open by a
-                    // Graph that has not caught up: over, as the history says.
-                    QSet<QString> endedLately;
-                    for (const auto &e : recent)
-                        if (!e.isOpen() && e.endedAt.isValid() && e.endedAt.addSecs(windowSecs()) > now)
-                            endedLately.insert(e.requestId);
-                    QHash<QString, Core::AccessRequest> byId;
-                    QList<Core::AccessRequest> open;
-                    for (const auto &r : mine.value()) {
-                        const auto phase = r.phase();
-                        if (endedLately.contains(r.id) && !Core::isTerminal(phase)) {
-                            ghosts = true;
-                            continue;
-                        }
-                        byId.insert(r.id, r);
-                        if (!isDeactivation(r)
-                            && (phase == Core::RequestPhase::InProgress
-                                || phase == Core::RequestPhase::AwaitingApproval))
-                            open << r;
-                    }
-                    // What we know of and Graph does not list: the history's open requests and m_open.
-                    QHash<QString, Core::AccessRequest> known;
-                    if (m_history) {
-                        const auto entries = m_history->openEntries(m_principalId);
-                        if (entries.ok())
-                            for (const auto &e : entries.value()) {
-                                if (e.requestId.startsWith(u"grant:")
-                                    || Core::classifyStatus(e.status) == Core::RequestPhase::Active)
-                                    continue;
-                                known.insert(e.requestId, fromHistory(e));
-                            }
-                    }
-                    for (const auto &r : m_open)
-                        known.insert(r.id, r);
-                    auto looked = std::make_shared<QHash<QString, Core::AccessRequest>>();
-                    QStringList toLook;
-                    for (const auto &r : known) {
-                        if (const auto it = byId.constFind(r.id); it != byId.cend())
-                            looked->insert(r.id, *it);
-                        else if (toLook.size() < kMaxLookups)
-                            toLook << r.id;
-                    }
-                    auto unseen = std::make_shared<QList<Core::AccessRequest>>();
-                    auto remaining = std::make_shared<int>(int(toLook.size()));
-                    auto complete = [this, generation, changesAtStart, live, open, looked, unseen, ghosts] {
-                        if (generation != m_generation)
-                            return;
-                        if (m_localChanges != changesAtStart) {
-                            // Deactivated, canceled or requested meanwhile: what was read may predate
-                            // it. Read again rather than show a grant that is gone.
-                            return runSync();
-                        }
-                        const QList<Core::AccessRequest> decided
-                            = finishSync(live, open, *looked, *unseen, ghosts);
-                        if (decided.isEmpty())
-                            return answerSync(Core::Result<void>());
-                        // Who decided and why, before the caller hears the sync is done.
-                        auto pending = std::make_shared<int>(int(decided.size()));
-                        for (const auto &r : decided)
-                            settleDecided(r, [this, generation, pending] {
-                                if (--*pending == 0 && generation == m_generation)
-                                    answerSync(Core::Result<void>());
-                            });
-                    };
-                    if (toLook.isEmpty())
-                        return complete();
-                    for (const QString &id : toLook) {
-                        const Core::AccessRequest last = known.value(id);
-                        const QDateTime since = last.created;
-                        m_graph->getRequest(
-                            id, this,
-                            [this, looked, unseen, remaining, complete, id, last,
-                             since](Core::Result<Core::AccessRequest> r) {
-                                const QDateTime at = serverNow();
-                                if (r.ok()) {
-                                    looked->insert(id, r.value());
-                                } else if (r.error().httpStatus == 404 && since.isValid()
-                                           && since.secsTo(at) > kPurgedAfterSecs) {
-                                    Core::AccessRequest gone;
-                                    gone.id = id;
-                                    gone.status = QStringLiteral("Canceled"); // purged by PIM: it is over
-                                    looked->insert(id, gone);
-                                } else if (r.error().httpStatus == 404
-                                           && (!since.isValid() || since.secsTo(at) < windowSecs())) {
-                                    *unseen << last; // not visible yet: as last known
-                                }
-                                if (--*remaining == 0)
-                                    complete();
-                            });
-                    }
-                });
-        });
-}
-
-void RequestTracker::settleDecided(const Core::AccessRequest &request, std::function<void()> done)
-{
-    // Who decided, and why: the approval's stage says (graph-pim.md §8.2).
-    const quint64 generation = m_generation;
-    m_graph->getApproval(request.approvalId.isEmpty() ? request.id : request.approvalId, this,
-                         [this, generation, request, done](Core::Result<Core::Approval> approval) {
-                             if (generation != m_generation)
-                                 return done();
-                             QString by, why;
-                             if (approval.ok()) {
-                                 if (const Core::ApprovalStage *s = approval->decidedStage()) {
-                                     by = s->reviewedByName;
-                                     why = s->justification;
-                                     Core::HistoryEntry h;
-                                     h.requestId = request.id;
-                                     h.approver = by;
-                                     h.decisionJustification = why;
-                                     h.decision = s->reviewResult;
-                                     record(h);
-                                 }
-                             } else {
-                                 qCInfo(lcGraph) << "cannot read the approval of" << request.id
-                                                 << approval.error().message;
-                             }
-                             Q_EMIT requestSettled(request, by, why);
-                             done();
-                         });
-}
-
-QList<Core::AccessRequest> RequestTracker::finishSync(const QList<Core::Grant> &grants,
-                                                      const QList<Core::AccessRequest> &listed,
-                                                      const QHash<QString, Core::AccessRequest> &looked,
-                                                      const QList<Core::AccessRequest> &unseen, bool ghosts)
-{
-    bool awaiting = ghosts || !unseen.isEmpty();
-    QList<Core::AccessRequest> decided; // by an approver, to be settled with who decided
-    QSet<QString> justActivated; // became active in this sync: their grant may not be listed yet
-    const QDateTime now = m_clock->now();
-    const QDateTime serverTime = serverNow();
-    for (const auto &g : grants)
-        if (!g.groupDisplayName.isEmpty())
-            m_groupNames.insert(g.groupId, g.groupDisplayName);
-
-    QList<Core::AccessRequest> open = listed;
-    const auto isListed = [&open](const QString &id) {
-        return std::any_of(open.cbegin(), open.cend(),
-                           [&id](const Core::AccessRequest &o) { return o.id == id; });
-    };
-    for (const auto &r : looked)
-        if (!Core::isTerminal(r.phase()) && r.phase() != Core::RequestPhase::Unknown && !isListed(r.id))
-            open << r;
-    for (const auto &r : unseen)
-        if (!isListed(r.id))
-            open << r;
-    for (const auto &r : open)
-        if (!r.groupDisplayName.isEmpty())
-            m_groupNames.insert(r.groupId, r.groupDisplayName);
-
-    QHash<QString, QString> endedOutcome; // grant group/access -> outcome, for grantEnded
-    if (m_history) {
-        const auto entries = m_history->openEntries(m_principalId);
-        if (entries.ok()) {
-            for (Core::HistoryEntry e : entries.value()) {
-                Core::HistoryEntry update;
-                update.requestId = e.requestId;
-                QString status = e.status;
-                if (const auto it = looked.constFind(e.requestId); it != looked.cend()) {
-                    status = it->status;
-                    const auto before = Core::classifyStatus(e.status);
-                    const auto phase = it->phase();
-                    update.status = status;
-                    if (before == Core::RequestPhase::AwaitingApproval && phase == Core::RequestPhase::Active)
-                        update.decision = QStringLiteral("Approved");
-                    if (phase == Core::RequestPhase::Denied || phase == Core::RequestPhase::Canceled
-                        || phase == Core::RequestPhase::Failed) {
-                        update.outcome = phase == Core::RequestPhase::Denied ? QStringLiteral("Denied")
-                            : phase == Core::RequestPhase::Canceled          ? QStringLiteral("Canceled")
-                                                                             : QStringLiteral("Failed");
-                        if (phase == Core::RequestPhase::Denied)
-                            update.decision = QStringLiteral("Denied");
-                        // No approver acted within PIM's 24 hours.
-                        if (before == Core::RequestPhase::AwaitingApproval
-                            && it->status.compare(u"TimedOut", Qt::CaseInsensitive) == 0)
-                            update.outcome = QStringLiteral("Lapsed");
-                        update.endedAt = serverTime;
-                        record(update);
-                        if (before == Core::RequestPhase::AwaitingApproval
-                            && phase == Core::RequestPhase::Denied)
-                            decided << *it;
-                        else
-                            Q_EMIT requestSettled(*it, {}, {});
-                        continue;
-                    }
-                    if (phase == Core::RequestPhase::Active) {
-                        if (before != Core::RequestPhase::Active) {
-                            justActivated.insert(e.requestId);
-                            m_activeSince.insert(e.requestId, serverTime);
-                            // Approved (or started) only now: the grant runs from here, not from the ask.
-                            if (e.startAt.isValid() && e.startAt < serverTime && e.durationSecs > 0
-                                && before == Core::RequestPhase::AwaitingApproval) {
-                                update.startAt = serverTime;
-                                update.endAt = serverTime.addSecs(e.durationSecs);
-                            }
-                        }
-                        if (before == Core::RequestPhase::AwaitingApproval)
-                            decided << *it;
-                        else
-                            Q_EMIT requestSettled(*it, {}, {});
-                    }
-                    // A status this version does not know: followed for a day, then put on record as it is.
-                    if (phase == Core::RequestPhase::Unknown && e.requestedAt.isValid()
-                        && e.requestedAt.secsTo(serverTime) > 24 * 3600) {
-                        update.outcome = it->status;
-                        update.endedAt = serverTime;
-                        record(update);
-                        continue;
-                    }
-                } else if (const auto l
-                           = std::find_if(listed.cbegin(), listed.cend(),
-                                          [&e](const Core::AccessRequest &r) { return r.id == e.requestId; });
-                           l != listed.cend()) {
-                    if (l->status != e.status) {
-                        update.status = l->status;
-                        record(update);
-                    }
-                    continue;
-                }
-                if (Core::classifyStatus(status) != Core::RequestPhase::Active) {
-                    if (!update.status.isEmpty())
-                        record(update);
-                    continue;
-                }
-                // Active as far as we know: is the grant still there?
-                const auto g = std::find_if(grants.cbegin(), grants.cend(), [&e](const Core::Grant &g) {
-                    return e.isFor(g.groupId, g.access);
-                });
-                if (g != grants.cend()) {
-                    m_activeSince.remove(e.requestId);
-                    if (g->end.isValid() && g->end != e.endAt)
-                        update.endAt = g->end;
-                    if (g->start.isValid() && g->start != e.startAt)
-                        update.startAt = g->start;
-                    if (!update.status.isEmpty() || update.endAt.isValid() || update.startAt.isValid())
-                        record(update); // only what changed: this runs on the UI thread
-                    continue;
-                }
-                // Became active in this very sync (the grants were read before): judge next time.
-                if (justActivated.contains(e.requestId)) {
-                    record(update);
-                    awaiting = true;
-                    continue;
-                }
-                QDateTime since = m_activeSince.value(e.requestId);
-                if (!since.isValid())
-                    since = update.startAt.isValid() ? update.startAt
-                        : e.startAt.isValid()        ? e.startAt
-                                                     : e.requestedAt;
-                const bool pastEnd = e.endAt.isValid() && serverTime >= e.endAt.addSecs(-30);
-                const qint64 age = since.isValid() ? since.secsTo(serverTime) : -1;
-                if (!pastEnd && age >= 0 && age < qMax<qint64>(kGrantAppearSecs, windowSecs())) {
-                    if (!update.status.isEmpty() || update.startAt.isValid())
-                        record(update);
-                    // Provisioned, and Graph may not list the grant yet: look again soon.
-                    if (age < windowSecs())
-                        awaiting = true;
-                    continue;
-                }
-                m_activeSince.remove(e.requestId);
-                update.outcome = pastEnd ? QStringLiteral("Expired") : QStringLiteral("Ended");
-                update.endedAt = pastEnd ? e.endAt : serverTime;
-                record(update);
-                endedOutcome.insert(policyKey(e.groupId, e.access.value_or(Core::AccessKind::Member)),
-                                    update.outcome);
-            }
-        }
-        // Grants that came from elsewhere (the portal, another machine): on record too.
-        const auto stillOpen = m_history->openEntries(m_principalId);
-        for (const auto &g : grants) {
-            if (g.assignmentType == u"assigned" || g.isPermanent())
-                continue;
-            bool known = false;
-            if (stillOpen.ok())
-                for (const auto &e : stillOpen.value())
-                    known = known || e.isFor(g.groupId, g.access);
-            if (known)
-                continue;
-            Core::HistoryEntry h;
-            h.requestId = QStringLiteral("grant:") + g.id;
-            h.target = targetKey(g.groupId, g.groupDisplayName, g.access);
-            h.groupId = g.groupId;
-            h.groupName = m_groupNames.value(g.groupId);
-            h.access = g.access;
-            h.requestedAt = g.start;
-            h.startAt = g.start;
-            h.endAt = g.end;
-            h.durationSecs = g.start.isValid() ? g.start.secsTo(g.end) : 0;
-            h.status = QStringLiteral("Provisioned");
-            record(h);
-        }
-    }
-
-    const QList<Core::Grant> previous = m_grants;
-    m_grants = grants;
-    m_open = open;
-    m_lastSync = now;
-    m_awaitingReplication = awaiting;
-    for (const auto &p : previous)
-        if (std::none_of(grants.cbegin(), grants.cend(), [&p](const Core::Grant &g) { return g.id == p.id; }))
-            Q_EMIT grantEnded(p,
-                              endedOutcome.value(policyKey(p.groupId, p.access),
-                                                 serverTime >= p.end.addSecs(-30) ? QStringLiteral("Expired")
-                                                                                  : QStringLiteral("Ended")));
-    Q_EMIT changed();
-    return decided;
+    m_run = new SyncRun(this);
+    m_run->start();
 }
 
 } // namespace Elevate::Graph

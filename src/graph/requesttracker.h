@@ -10,9 +10,12 @@
 
 #include <QHash>
 #include <QObject>
+#include <QPointer>
 #include <QTimer>
 
 namespace Elevate::Graph {
+
+class SyncRun;
 
 /**
  * The request lifecycle of the signed-in user, shared by the tray and the command line: policies
@@ -22,9 +25,10 @@ namespace Elevate::Graph {
  *
  *   request() ─▶ policy ─▶ validate ─▶ activate (no duplicates) ─▶ history ─▶ follow
  *   sync()    ─▶ live grants + my pending requests + open history entries ─▶ outcomes in history
- *               (a grant gone from PIM: "Expired" at its end on Graph's clock, else "Ended")
- *   auto-sync: a followed request 2 s, 4 s, … 60 s; waiting for approval every 60 s; a grant at
- *              its end and every 5 min; nothing to watch every 10 min.
+ *               (a grant gone from PIM: "Expired" at its end on Graph's clock, else "Ended");
+ *               one run is a SyncRun
+ *   auto-sync: a followed request 1 s, 2 s, 4 s, 8 s, 16 s, 30 s, then every 60 s; waiting for
+ *              approval every 60 s; a grant at its end and every 5 min; nothing to watch every 10 min.
  *
  * Graph shows a write only after a replication lag. Inside the replication window (GraphClient::
  * replicationWindowSecs) a request that answers 404 or is missing from a list, a provisioned
@@ -101,10 +105,12 @@ Q_SIGNALS:
     /// (empty when unknown).
     void requestSettled(const Elevate::Core::AccessRequest &request, const QString &decidedBy,
                         const QString &decisionJustification);
-    void grantEnded(const Elevate::Core::Grant &grant, const QString &outcome);
+    void grantEnded(const Elevate::Core::Grant &grant, Elevate::Core::Outcome outcome);
     void syncFailed(const Elevate::Core::Error &error);
 
 private:
+    friend class SyncRun; // one sync run: reads through m_graph, applies to this tracker's state
+
     /// The caller's callback, answered once, queued, Cancelled when the account changes first.
     template<typename T> Callback<T> once(QObject *context, Callback<T> callback);
     void fetchPolicy(const QString &groupId, Core::AccessKind access,
@@ -122,17 +128,12 @@ private:
     /// A listed grant that this service (or another Elevate process) ended inside the window.
     bool isGhost(const Core::Grant &grant, const QList<Core::HistoryEntry> &recent) const;
     qint64 windowSecs() const;
+    /// Starts a SyncRun; it ends in answerSync() (or, when a local change came meanwhile, runSync()).
     void runSync();
     void answerSync(const Core::Result<void> &result);
     void record(const Core::HistoryEntry &entry);
     void follow(const Core::AccessRequest &request);
-    void settleDecided(const Core::AccessRequest &request, std::function<void()> done);
     void scheduleSync();
-    /// Applies what a sync read; returns the requests an approver decided (to learn who and why).
-    QList<Core::AccessRequest> finishSync(const QList<Core::Grant> &grants,
-                                          const QList<Core::AccessRequest> &open,
-                                          const QHash<QString, Core::AccessRequest> &looked,
-                                          const QList<Core::AccessRequest> &unseen, bool ghosts);
 
     GraphClient *m_graph;
     Core::HistoryStore *m_history;
@@ -145,6 +146,7 @@ private:
     QList<Core::AccessRequest> m_open;
     QDateTime m_lastSync;
     bool m_syncing = false;
+    QPointer<SyncRun> m_run; // the sync under way
     bool m_syncAgain = false;
     bool m_autoSync = false;
     int m_followStep = 0; // backoff index while a request is being processed

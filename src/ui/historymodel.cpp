@@ -28,20 +28,24 @@ int HistoryModel::columnCount(const QModelIndex &parent) const
 
 QString HistoryModel::outcomeText(const Core::HistoryEntry &e)
 {
-    if (e.outcome == u"Expired")
-        return tr("Expired");
-    if (e.outcome == u"Deactivated")
-        return tr("Deactivated");
-    if (e.outcome == u"Denied")
-        return tr("Denied");
-    if (e.outcome == u"Canceled")
-        return tr("Canceled");
-    if (e.outcome == u"Failed")
-        return tr("Failed");
-    if (e.outcome == u"Ended")
-        return tr("Ended early");
-    if (e.outcome == u"Lapsed")
-        return tr("Not approved in time");
+    if (const auto outcome = Core::outcomeFrom(e.outcome)) {
+        switch (*outcome) {
+        case Core::Outcome::Expired:
+            return tr("Expired");
+        case Core::Outcome::Deactivated:
+            return tr("Deactivated");
+        case Core::Outcome::Denied:
+            return tr("Denied");
+        case Core::Outcome::Canceled:
+            return tr("Canceled");
+        case Core::Outcome::Failed:
+            return tr("Failed");
+        case Core::Outcome::Ended:
+            return tr("Ended early");
+        case Core::Outcome::Lapsed:
+            return tr("Not approved in time");
+        }
+    }
     if (!e.outcome.isEmpty())
         return e.outcome;
     switch (Core::classifyStatus(e.status)) {

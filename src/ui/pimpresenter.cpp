@@ -112,12 +112,13 @@ PimPresenter::PimPresenter(const Parts &parts, Core::TargetMapper mapper, QObjec
                 }
             });
     connect(m_requests, &Graph::RequestTracker::grantEnded, this,
-            [this](const Core::Grant &g, const QString &outcome) {
+            [this](const Core::Grant &g, Core::Outcome outcome) {
                 const QString name = targetName(g.groupId, g.groupDisplayName, g.access);
                 Q_EMIT notify(tr("Access ended"),
-                              outcome == u"Deactivated"   ? tr("%1 was deactivated.").arg(name)
-                                  : outcome == u"Expired" ? tr("%1 has expired.").arg(name)
-                                                          : tr("%1 is no longer active.").arg(name));
+                              outcome == Core::Outcome::Deactivated ? tr("%1 was deactivated.").arg(name)
+                                  : outcome == Core::Outcome::Expired
+                                  ? tr("%1 has expired.").arg(name)
+                                  : tr("%1 is no longer active.").arg(name));
             });
     // A sync that keeps failing (offline, Graph down) is said once, not at every retry; the next
     // good sync clears it.

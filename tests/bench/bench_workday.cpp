@@ -587,7 +587,7 @@ Result<void> Workday::run()
                      });
     QObject::connect(m_app->tray()->menu(), &QMenu::aboutToShow, &m_context, [this] { ++m_menuShows; });
     QObject::connect(requests(), &Graph::RequestTracker::grantEnded, &m_context,
-                     [this](const Core::Grant &grant, const QString &) {
+                     [this](const Core::Grant &grant, Core::Outcome) {
                          const auto it = m_liveGrants.constFind(grant.id);
                          if (it == m_liveGrants.cend())
                              return;

@@ -478,7 +478,7 @@ private Q_SLOTS:
         m_emulator->advanceClock(6 * 60);
         QList<QString> outcomes;
         connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
-                [&outcomes](const Core::Grant &, const QString &o) { outcomes << o; });
+                [&outcomes](const Core::Grant &, Core::Outcome o) { outcomes << Core::outcomeName(o); });
         // A slow grants list: the sync reads it before the deactivation lands.
         QCOMPARE(
             addFault("{\"path\": \"assignmentScheduleInstances\", \"method\": \"GET\", \"delayMs\": 400, "
@@ -529,8 +529,8 @@ private Q_SLOTS:
     {
         QList<QPair<Core::Grant, QString>> ended;
         connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
-                [&ended](const Core::Grant &g, const QString &outcome) {
-                    ended.append({g, outcome});
+                [&ended](const Core::Grant &g, Core::Outcome outcome) {
+                    ended.append({g, Core::outcomeName(outcome)});
                 });
         const auto sent = request(kReadOnly, draft(3600));
         VERIFY_OK(sent);
@@ -560,8 +560,8 @@ private Q_SLOTS:
     {
         QList<QPair<Core::Grant, QString>> ended;
         connect(m_requests.get(), &Graph::RequestTracker::grantEnded, this,
-                [&ended](const Core::Grant &g, const QString &outcome) {
-                    ended.append({g, outcome});
+                [&ended](const Core::Grant &g, Core::Outcome outcome) {
+                    ended.append({g, Core::outcomeName(outcome)});
                 });
         const auto sent = request(kReadOnly, draft(3600));
         VERIFY_OK(sent);

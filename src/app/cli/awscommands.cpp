@@ -353,8 +353,8 @@ bool endedHereMomentsAgo(const Core::Grant &grant, const QString &historyPath, c
     if (!recent.ok())
         return false;
     for (const auto &e : recent.value())
-        if (e.outcome == u"Deactivated" && e.isFor(grant.groupId, grant.access) && e.endedAt.isValid()
-            && e.endedAt.addSecs(windowSecs) > serverNow
+        if (Core::outcomeFrom(e.outcome) == Core::Outcome::Deactivated && e.isFor(grant.groupId, grant.access)
+            && e.endedAt.isValid() && e.endedAt.addSecs(windowSecs) > serverNow
             && (!grant.start.isValid() || grant.start <= e.endedAt))
             return true;
     return false;

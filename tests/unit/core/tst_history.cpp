@@ -209,6 +209,27 @@ private Q_SLOTS:
         QVERIFY(csv.endsWith("\r\n"));
         QCOMPARE(HistoryStore::toCsv({}).count('\n'), 1);
     }
+
+    void outcomeNames()
+    {
+        // The names are what the history on disk holds: they must never change.
+        const QList<QPair<Outcome, QString>> names = {
+            {Outcome::Expired, u"Expired"_s},         {Outcome::Ended, u"Ended"_s},
+            {Outcome::Deactivated, u"Deactivated"_s}, {Outcome::Canceled, u"Canceled"_s},
+            {Outcome::Denied, u"Denied"_s},           {Outcome::Failed, u"Failed"_s},
+            {Outcome::Lapsed, u"Lapsed"_s},
+        };
+        for (const auto &[outcome, name] : names) {
+            QCOMPARE(outcomeName(outcome), name);
+            const std::optional<Outcome> back = outcomeFrom(name);
+            QVERIFY(back);
+            QVERIFY(*back == outcome);
+        }
+        // An unknown PIM status recorded as it was, a different case, or an open entry: no outcome.
+        QVERIFY(!outcomeFrom(u"Revoked"_s));
+        QVERIFY(!outcomeFrom(u"expired"_s));
+        QVERIFY(!outcomeFrom(QString()));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestHistory)
