@@ -177,20 +177,20 @@ void PortalClient::call(const QByteArray &method, const QString &path,
         q.addQueryItem(k, QString::fromLatin1(QUrl::toPercentEncoding(v)));
     url.setQuery(q);
     QPointer<QObject> guard(context);
-    Net::AuthorizedCall::start(m_http, m_tokens, m_clock, &m_callPolicy,
-                               Net::HttpRequest {method, url, {}, {}}, this,
-                               [guard, callback](Core::Result<Net::HttpResponse> r) {
-                                   if (!guard)
-                                       return;
-                                   if (!r.ok())
-                                       return callback(r.error()); // no token
-                                   if (r->isSuccess())
-                                       return callback(r->body);
-                                   Error e = errorFor(r.value());
-                                   if (r->hasStatus() && r->status == 401)
-                                       e.kind = Error::Kind::InteractionRequired; // after a fresh token
-                                   callback(e);
-                               });
+    Net::AuthorizedCall::send(m_http, m_tokens, m_clock, &m_callPolicy,
+                              Net::HttpRequest {method, url, {}, {}}, this,
+                              [guard, callback](Core::Result<Net::HttpResponse> r) {
+                                  if (!guard)
+                                      return;
+                                  if (!r.ok())
+                                      return callback(r.error()); // no token
+                                  if (r->isSuccess())
+                                      return callback(r->body);
+                                  Error e = errorFor(r.value());
+                                  if (r->hasStatus() && r->status == 401)
+                                      e.kind = Error::Kind::InteractionRequired; // after a fresh token
+                                  callback(e);
+                              });
 }
 
 void PortalClient::listPaged(const QString &path, QList<QPair<QString, QString>> query, const char *listKey,

@@ -72,7 +72,7 @@ public:
 
     /// Reloads grants and requests and settles the history.
     void sync(QObject *context = nullptr, std::function<void(Core::Result<void>)> done = {});
-    /// Syncs, and again after 1, 2, 4 … s while awaitingReplication(), so a command shows what it just
+    /// Syncs, and again after 1, 2, 4, 8, 8 … s while awaitingReplication(), so a command shows what it just
     /// did (the tray's auto-sync does the same on its schedule).
     void syncSettled(QObject *context, std::function<void(Core::Result<void>)> done);
     /// Something this service expects Graph to show or drop (a request it knows, a provisioned grant,

@@ -24,8 +24,8 @@ AuthorizedCall::AuthorizedCall(HttpClient *http, Core::AccessTokenProvider *toke
     , m_done(std::move(done))
 { }
 
-void AuthorizedCall::start(HttpClient *http, Core::AccessTokenProvider *tokens, const Core::Clock *clock,
-                           const CallPolicy *policy, HttpRequest request, QObject *parent, Done done)
+void AuthorizedCall::send(HttpClient *http, Core::AccessTokenProvider *tokens, const Core::Clock *clock,
+                          const CallPolicy *policy, HttpRequest request, QObject *parent, Done done)
 {
     (new AuthorizedCall(http, tokens, clock, policy, std::move(request), parent, std::move(done)))->start();
 }

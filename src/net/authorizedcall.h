@@ -62,9 +62,10 @@ public:
     AuthorizedCall(HttpClient *http, Core::AccessTokenProvider *tokens, const Core::Clock *clock,
                    const CallPolicy *policy, HttpRequest request, QObject *parent, Done done);
 
-    /// `policy` must outlive the call (the client's own member).
-    static void start(HttpClient *http, Core::AccessTokenProvider *tokens, const Core::Clock *clock,
-                      const CallPolicy *policy, HttpRequest request, QObject *parent, Done done);
+    /// Builds a call and starts it; it deletes itself when it has answered. `policy` must outlive the
+    /// call (the client's own member).
+    static void send(HttpClient *http, Core::AccessTokenProvider *tokens, const Core::Clock *clock,
+                     const CallPolicy *policy, HttpRequest request, QObject *parent, Done done);
 
     void start();
 

@@ -16,6 +16,13 @@
 
 namespace Elevate::Cli {
 
+QString Invocation::effectiveConfigPath() const
+{
+    if (!configPath.isEmpty())
+        return configPath;
+    return qEnvironmentVariable("ELEVATE_CONFIG", Core::AppConfig::defaultPath());
+}
+
 namespace {
 
 QString tr(const char *text)
@@ -39,10 +46,7 @@ int printCompletion(const Invocation &i)
 /// For the completion scripts: one value a line; nothing (and exit 0) when there is nothing to offer.
 int printCompletionValues(const Invocation &i)
 {
-    QString path = i.configPath;
-    if (path.isEmpty())
-        path = qEnvironmentVariable("ELEVATE_CONFIG", Core::AppConfig::defaultPath());
-    const auto config = Core::AppConfig::load(path);
+    const auto config = Core::AppConfig::load(i.effectiveConfigPath());
     const QString history = config.ok() ? config.value().effectiveHistoryPath() : QString();
     QTextStream out(stdout);
     for (const QString &value : completionValues(i.argument, history))
@@ -348,24 +352,30 @@ QString commandsDescription()
 }
 
 /// The parser for the whole table: every option once, described with the commands it applies to.
-void describe(QCommandLineParser &parser)
+/// The table's options for `parser`; with `forHelp` also every text --help shows (only parsing, every
+/// run of `elevate` does, needs none of it).
+void describe(QCommandLineParser &parser, bool forHelp)
 {
-    parser.setApplicationDescription(commandsDescription());
+    if (forHelp)
+        parser.setApplicationDescription(commandsDescription());
     parser.addHelpOption();
     parser.addVersionOption();
     for (const OptionSpec &o : globalOptions()) {
-        QCommandLineOption option(QLatin1String(o.name), optionHelp(o));
+        QCommandLineOption option(QLatin1String(o.name), forHelp ? optionHelp(o) : QString());
         if (o.valueName)
             option.setValueName(QLatin1String(o.valueName));
         parser.addOption(option);
     }
     for (const OptionSpec &o : commandOptions()) {
         QCommandLineOption option(QLatin1String(o.name),
-                                  tr("%1: %2").arg(commandsTaking(o.name), optionHelp(o)));
+                                  forHelp ? tr("%1: %2").arg(commandsTaking(o.name), optionHelp(o))
+                                          : QString());
         if (o.valueName)
             option.setValueName(QLatin1String(o.valueName));
         parser.addOption(option);
     }
+    if (!forHelp)
+        return;
     QStringList names;
     for (const CommandSpec &c : commands())
         if (!c.hidden)
@@ -393,7 +403,7 @@ QString synopsis(const CommandSpec &command)
 QString helpText()
 {
     QCommandLineParser parser;
-    describe(parser);
+    describe(parser, true);
     return parser.helpText();
 }
 
@@ -401,7 +411,7 @@ ParseResult parseCommandLine(const QStringList &arguments)
 {
     ParseResult result;
     QCommandLineParser parser;
-    describe(parser);
+    describe(parser, false);
     const QString seeHelp = tr("see `elevate --help`");
     if (!parser.parse(arguments)) {
         result.error = parser.errorText();

@@ -34,6 +34,8 @@ struct Invocation
     QString configPath; ///< --config, empty when not given
     bool json = false;
 
+    /// The configuration file to read: --config, else $ELEVATE_CONFIG, else the default path.
+    QString effectiveConfigPath() const;
     bool isSet(const QString &option) const { return flags.contains(option); }
     bool isSet(const char *option) const { return isSet(QString::fromLatin1(option)); }
     QString value(const QString &option) const { return values.value(option); }

@@ -42,10 +42,7 @@ int main(int argc, char *argv[])
     if (command->runLocal)
         return command->runLocal(invocation);
 
-    QString path = invocation.configPath;
-    if (path.isEmpty())
-        path = qEnvironmentVariable("ELEVATE_CONFIG", Core::AppConfig::defaultPath());
-    const auto config = Core::AppConfig::load(path);
+    const auto config = Core::AppConfig::load(invocation.effectiveConfigPath());
     if (!config.ok()) {
         QTextStream(stderr)
             << "elevate: "

@@ -100,9 +100,9 @@ class TestAuthorizedCall : public QObject
                                                        const QByteArray &method = "GET", int ms = 10'000)
     {
         std::optional<Core::Result<Net::HttpResponse>> result;
-        Net::AuthorizedCall::start(&m_http, &m_tokens, &m_clock, &m_policy,
-                                   Net::HttpRequest {method, server.url(), {}, {}}, this,
-                                   [&result](Core::Result<Net::HttpResponse> r) { result = std::move(r); });
+        Net::AuthorizedCall::send(&m_http, &m_tokens, &m_clock, &m_policy,
+                                  Net::HttpRequest {method, server.url(), {}, {}}, this,
+                                  [&result](Core::Result<Net::HttpResponse> r) { result = std::move(r); });
         (void)QTest::qWaitFor([&] { return result.has_value(); }, ms);
         return result;
     }
