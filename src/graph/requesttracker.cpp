@@ -27,6 +27,20 @@ constexpr int kGrantCheckSecs = 300;
 constexpr int kIdleSecs = 600;
 constexpr int kSettleDelaysSecs[] = {1, 2, 4, 8};
 
+Error notSignedIn()
+{
+    return Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in"));
+}
+
+/// The draft as sent for `target`: its group and kind of access are the target's.
+Core::ActivationDraft draftFor(const Core::Target &target, const Core::ActivationDraft &draft)
+{
+    Core::ActivationDraft d = draft;
+    d.groupId = target.eligibility.groupId;
+    d.access = target.eligibility.access;
+    return d;
+}
+
 /// Ended the way a grant ends (not a request that never became one).
 bool endedAsGrant(const QString &outcome)
 {
@@ -215,10 +229,8 @@ void RequestTracker::request(const Core::Target &target, const Core::ActivationD
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
-        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
-    Core::ActivationDraft draft = draftIn;
-    draft.groupId = target.eligibility.groupId;
-    draft.access = target.eligibility.access;
+        return answer(notSignedIn());
+    const Core::ActivationDraft draft = draftFor(target, draftIn);
     m_groupNames.insert(draft.groupId, target.eligibility.groupDisplayName);
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
@@ -343,7 +355,7 @@ void RequestTracker::cancel(const QString &requestId, QObject *context,
 {
     auto answer = once(context, Callback<void>(std::move(callback)));
     if (m_principalId.isEmpty())
-        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(notSignedIn());
     const quint64 generation = m_generation;
     m_graph->cancelRequest(requestId, this, [this, generation, requestId, answer](Core::Result<void> r) {
         if (r.ok()) {
@@ -368,7 +380,7 @@ void RequestTracker::deactivate(const Core::Grant &grant, const QString &justifi
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
-        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(notSignedIn());
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
     m_graph->deactivate(
@@ -409,12 +421,10 @@ void RequestTracker::renew(const Core::Target &target, const Core::Grant &grant,
 {
     auto answer = once(context, std::move(callback));
     if (m_principalId.isEmpty())
-        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(notSignedIn());
     // What the new request would be refused for locally is said before anything ends: a renewal
     // must not end the grant for a draft that cannot be sent.
-    Core::ActivationDraft checked = draft;
-    checked.groupId = target.eligibility.groupId;
-    checked.access = target.eligibility.access;
+    const Core::ActivationDraft checked = draftFor(target, draft);
     const quint64 generation = m_generation;
     const QString principal = m_principalId;
     fetchPolicy(checked.groupId, checked.access, [=, this](Core::Result<Core::ActivationPolicy> policy) {
@@ -515,7 +525,7 @@ void RequestTracker::sync(QObject *context, std::function<void(Core::Result<void
 {
     auto answer = once(context, Callback<void>(std::move(done)));
     if (m_principalId.isEmpty())
-        return answer(Error::make(Error::Kind::NotSignedIn, QStringLiteral("not signed in")));
+        return answer(notSignedIn());
     if (m_syncing) {
         // The sync under way may have read Graph before the caller's change: run once more after it and
         // answer the caller when that run is over, not before.

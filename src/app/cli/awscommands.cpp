@@ -583,7 +583,7 @@ void AwsCommands::endAll()
             m_app.exitNow(*failures ? ExitFailure : ExitOk);
         });
     };
-    auto pimFailed = [this, failures, awsPart](const Error &e) {
+    auto pimFailed = [failures, awsPart](const Error &e) {
         ++*failures;
         err() << "elevate: " << tr("could not end the grants in PIM: %1").arg(sentence(e)) << Qt::endl;
         awsPart();
